@@ -1,0 +1,86 @@
+/**
+ * Runtime configuration, read from the environment once at cold start and
+ * validated. Every other module imports the named constants below; nothing
+ * else reads `process.env`.
+ *
+ * On AWS the CDK stack (`lib/chat-function.ts`) sets these variables; the local
+ * stack (`local/start.ts`) sets them before it loads any handler.
+ */
+import { z } from 'zod';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const EnvSchema = z
+  .object({
+    /** Single DynamoDB table (see `functions/data/table.ts`). */
+    TABLE_NAME: z.string().min(1),
+    /** Private attachment bucket. */
+    BUCKET_NAME: z.string().min(1).default('unset'),
+    /**
+     * Base URL of the API Gateway `@connections` management API, e.g.
+     * `https://{apiId}.execute-api.{region}.amazonaws.com/{stage}`; locally the gateway.
+     */
+    WS_ENDPOINT: z.string().url(),
+    /** `cognito` (default on AWS) or `oidc` (any issuer; the local stack uses this). */
+    AUTH_MODE: z.enum(['cognito', 'oidc']).default('oidc'),
+    COGNITO_USER_POOL_ID: z.string().optional(),
+    COGNITO_CLIENT_ID: z.string().optional(),
+    OIDC_ISSUER: z.string().optional(),
+    OIDC_AUDIENCE: z.string().optional(),
+    OIDC_JWKS_URI: z.string().url().optional(),
+    /** Only set locally: endpoints of DynamoDB Local and the local S3 server. */
+    DYNAMODB_ENDPOINT: z.string().url().optional(),
+    S3_ENDPOINT: z.string().url().optional(),
+    AWS_REGION: z.string().default('us-east-1'),
+    APP_VERSION: z.string().default('0.1.0'),
+    /**
+     * How long a connection record lives without `$disconnect`. API Gateway
+     * closes every WebSocket after 2 h (its documented maximum connection
+     * duration), so a record older than that is certainly stale.
+     */
+    CONNECTION_TTL_SECONDS: positiveInt(2 * 60 * 60),
+    /** SPEC §5: message content ≤ 5,000 characters. */
+    MAX_CONTENT_LENGTH: positiveInt(5000),
+    /** SPEC §5: group size ≤ 1,000 participants. */
+    MAX_GROUP_SIZE: positiveInt(1000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.AUTH_MODE === 'cognito' && (!env.COGNITO_USER_POOL_ID || !env.COGNITO_CLIENT_ID)) {
+      ctx.addIssue({ code: 'custom', message: 'AUTH_MODE=cognito needs COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID' });
+    }
+    if (env.AUTH_MODE === 'oidc' && (!env.OIDC_ISSUER || !env.OIDC_AUDIENCE || !env.OIDC_JWKS_URI)) {
+      ctx.addIssue({ code: 'custom', message: 'AUTH_MODE=oidc needs OIDC_ISSUER, OIDC_AUDIENCE and OIDC_JWKS_URI' });
+    }
+  });
+
+export type Env = z.infer<typeof EnvSchema>;
+
+function load(): Env {
+  const parsed = EnvSchema.safeParse(process.env);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'env'}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${issues}`);
+  }
+  return parsed.data;
+}
+
+const env = load();
+
+export const TABLE_NAME = env.TABLE_NAME;
+export const BUCKET_NAME = env.BUCKET_NAME;
+export const WS_ENDPOINT = env.WS_ENDPOINT;
+export const AUTH_MODE = env.AUTH_MODE;
+export const COGNITO_USER_POOL_ID = env.COGNITO_USER_POOL_ID;
+export const COGNITO_CLIENT_ID = env.COGNITO_CLIENT_ID;
+export const OIDC_ISSUER = env.OIDC_ISSUER;
+export const OIDC_AUDIENCE = env.OIDC_AUDIENCE;
+export const OIDC_JWKS_URI = env.OIDC_JWKS_URI;
+export const DYNAMODB_ENDPOINT = env.DYNAMODB_ENDPOINT;
+export const S3_ENDPOINT = env.S3_ENDPOINT;
+export const AWS_REGION = env.AWS_REGION;
+export const APP_VERSION = env.APP_VERSION;
+export const CONNECTION_TTL_SECONDS = env.CONNECTION_TTL_SECONDS;
+export const LIMITS = {
+  maxContentLength: env.MAX_CONTENT_LENGTH,
+  maxGroupSize: env.MAX_GROUP_SIZE,
+} as const;

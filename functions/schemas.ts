@@ -1,0 +1,176 @@
+/**
+ * Request and resource schemas (zod), shared by the route table, the handlers
+ * and the tests. Shapes follow SPEC §3 (resources), §4 (routes) and §6
+ * (WebSocket frames).
+ *
+ * Request schemas check structure only (types, bounds the SPEC fixes). Limits
+ * an operator can configure (content length, group size) are enforced by the
+ * domain with values from `config.ts`. Unknown body fields are stripped, so a
+ * client can never set server-owned fields such as `id`, `seq` or `senderId`.
+ */
+import { z } from 'zod';
+
+/**
+ * User ids come from the token's `sub` or from paths. `#` is the key
+ * delimiter of the table, so ids are restricted to a safe alphabet
+ * (covers UUIDs, ULIDs, `auth0|123`, e-mail-like ids).
+ */
+export const UserId = z.string().regex(/^[A-Za-z0-9._:@|+=-]{1,128}$/, 'must be 1-128 characters of A-Z a-z 0-9 . _ : @ | + = -');
+export const ChatId = z.string().regex(/^[0-9A-Za-z]{1,64}$/, 'must be an id returned by the API');
+export const Role = z.enum(['user', 'support', 'admin']);
+export const ParticipantRole = z.enum(['owner', 'admin', 'member', 'agent']);
+export const ChatType = z.enum(['direct', 'group', 'support']);
+export const ChatStatus = z.enum(['open', 'waiting', 'resolved', 'closed']);
+export const Metadata = z.record(z.string(), z.unknown());
+export const IsoTime = z.string().describe('ISO-8601 UTC timestamp');
+/** SPEC §3: `seq` starts at 1. Query strings arrive as text, hence `coerce`. */
+const SeqQuery = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+// ---------------------------------------------------------------- resources
+
+export const User = z.object({
+  id: UserId,
+  name: z.string(),
+  roles: z.array(Role),
+  email: z.string().optional(),
+  online: z.boolean().optional(),
+  lastSeenAt: IsoTime.nullable().optional(),
+});
+
+export const MessagePreview = z.object({
+  id: z.string(),
+  seq: z.number().int(),
+  senderId: z.string(),
+  type: z.enum(['text', 'system']),
+  content: z.string().describe('first 100 characters'),
+  createdAt: IsoTime,
+});
+
+export const Participant = z.object({
+  userId: UserId,
+  name: z.string(),
+  role: ParticipantRole,
+  joinedAt: IsoTime,
+  online: z.boolean(),
+});
+
+export const Context = z.object({
+  type: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/),
+  id: z.string().regex(/^[A-Za-z0-9._:@|+=-]{1,128}$/),
+});
+
+export const Chat = z.object({
+  id: ChatId,
+  type: ChatType,
+  title: z.string().optional(),
+  context: Context.optional(),
+  status: ChatStatus.optional(),
+  assigneeId: z.string().nullable().optional(),
+  createdBy: UserId,
+  createdAt: IsoTime,
+  updatedAt: IsoTime,
+  lastSeq: z.number().int(),
+  lastMessage: MessagePreview.optional(),
+  participants: z.array(Participant).optional().describe('present on single-chat reads, omitted in lists'),
+  metadata: Metadata.optional(),
+  unreadCount: z.number().int(),
+  lastReadSeq: z.number().int(),
+  archived: z.boolean(),
+});
+
+export const Message = z.object({
+  id: z.string(),
+  chatId: ChatId,
+  seq: z.number().int().positive(),
+  senderId: UserId,
+  type: z.enum(['text', 'system']),
+  content: z.string(),
+  attachments: z.array(z.object({ id: z.string(), filename: z.string(), contentType: z.string(), size: z.number(), kind: z.string(), url: z.string(), urlExpiresAt: IsoTime })),
+  replyTo: z.object({ id: z.string(), seq: z.number(), senderId: z.string(), preview: z.string() }).optional(),
+  reactions: z.record(z.string(), z.array(z.string())),
+  clientMessageId: z.string().optional(),
+  metadata: Metadata.optional(),
+  createdAt: IsoTime,
+  editedAt: IsoTime.optional(),
+  deletedAt: IsoTime.optional(),
+  readBy: z.number().int(),
+});
+
+export const Problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  code: z.string(),
+});
+
+// ---------------------------------------------------------------- requests
+
+export const ChatParams = z.object({ chatId: ChatId });
+export const UserParams = z.object({ userId: UserId });
+
+export const HealthQuery = z.object({ deep: z.enum(['0', '1', 'true', 'false']).optional() });
+
+export const PutUserBody = z.object({
+  name: z.string().trim().min(1).max(100),
+  roles: z.array(Role).max(3).optional(),
+  email: z.string().email().max(254).optional(),
+});
+
+export const CreateChatBody = z.object({
+  type: z.enum(['direct', 'group']),
+  participantIds: z.array(UserId).min(1).max(1000),
+  title: z.string().trim().min(1).max(100).optional(),
+  context: Context.optional(),
+  metadata: Metadata.optional(),
+});
+
+export const ListChatsQuery = z.object({
+  type: ChatType.optional(),
+  status: ChatStatus.optional(),
+  archived: z.enum(['true', 'false']).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(512).optional(),
+});
+
+/** Content length beyond SPEC's structural cap is checked by the domain against the configured limit. */
+export const SendMessageBody = z.object({
+  content: z.string().max(100_000).optional(),
+  attachmentIds: z.array(z.string().max(64)).max(5).optional(),
+  replyTo: z.string().max(128).optional(),
+  clientMessageId: z.string().min(1).max(128).optional(),
+  metadata: Metadata.optional(),
+  type: z.enum(['text', 'system']).optional(),
+});
+
+export const ListMessagesQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(50),
+    before: SeqQuery.optional(),
+    after: SeqQuery.optional(),
+    q: z.string().trim().min(1).max(200).optional(),
+  })
+  .refine((q) => q.before === undefined || q.after === undefined, { message: 'use either before or after, not both' });
+
+export const MarkReadBody = z.object({ upToSeq: z.number().int().min(0).optional() });
+
+// ---------------------------------------------------------------- WebSocket frames (SPEC §6)
+
+const RequestId = z.union([z.string().max(128), z.number()]).optional();
+
+export const WsSendMessage = SendMessageBody.extend({
+  action: z.literal('sendMessage'),
+  requestId: RequestId,
+  chatId: ChatId.optional(),
+  to: UserId.optional(),
+}).refine((f) => (f.chatId === undefined) !== (f.to === undefined), { message: 'give exactly one of chatId or to' });
+
+export const WsTyping = z.object({ action: z.literal('typing'), requestId: RequestId, chatId: ChatId, isTyping: z.boolean() });
+export const WsMarkRead = MarkReadBody.extend({ action: z.literal('markRead'), requestId: RequestId, chatId: ChatId });
+export const WsPing = z.object({ action: z.literal('ping'), requestId: RequestId });
+/** Query of the `$connect` request: the token travels as `?token=` because browsers cannot set headers on WebSocket upgrades. */
+export const WsConnectQuery = z.object({ token: z.string().min(1).max(8192) });
+
+export type ChatT = z.infer<typeof Chat>;
+export type MessageT = z.infer<typeof Message>;
+export type UserT = z.infer<typeof User>;
