@@ -263,7 +263,7 @@ export const wsRoutes = [
     permissions: RW,
     routeKey: 'ping',
     handler: 'functions/ws/ping.ts',
-    summary: 'Keepalive; answers `{type:"pong"}` and refreshes the connection record.',
+    summary: 'Keepalive under the 10-minute idle timeout; answers `{type:"pong"}`.',
     frame: s.WsPing,
     returnResponse: true,
   },

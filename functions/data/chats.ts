@@ -1,0 +1,120 @@
+/**
+ * Chats: the chat item `PK = CHAT#<chatId>`, `SK = META`, and the uniqueness
+ * items that make creation idempotent, `PK = UNIQUE#<key>`, `SK = UNIQUE`
+ * (`key` is `direct#<a>#<b>` with sorted ids, or `context#<type>#<id>`).
+ *
+ * Access patterns: get a chat (GetItem), get many (BatchGetItem ⌈n/100⌉),
+ * get a chat with the caller's membership (one consistent BatchGetItem),
+ * create (TransactWriteItems, conditional on the uniqueness item), record a
+ * new message (UpdateItem conditional on `lastSeq < :seq`).
+ */
+import { BatchWriteCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ChatRecord, MembershipRecord, MessagePreview } from '../domain/types';
+import { batchGet, chunk, isConditionFailure, sleep, type Db } from './client';
+import * as memberships from './memberships';
+
+export const chatKey = (chatId: string) => ({ PK: `CHAT#${chatId}`, SK: 'META' });
+export const uniqueKey = (key: string) => ({ PK: `UNIQUE#${key}`, SK: 'UNIQUE' });
+
+export function toItem(chat: ChatRecord) {
+  return { ...chatKey(chat.id), entity: 'chat', ...chat };
+}
+
+export function fromItem(item: Record<string, unknown>): ChatRecord {
+  const { PK: _pk, SK: _sk, entity: _e, GSI2PK: _g2p, GSI2SK: _g2s, ...rest } = item;
+  return rest as unknown as ChatRecord;
+}
+
+export async function getChat(db: Db, chatId: string, consistent = false): Promise<ChatRecord | undefined> {
+  const out = await db.client.send(new GetCommand({ TableName: db.table, Key: chatKey(chatId), ConsistentRead: consistent }));
+  return out.Item ? fromItem(out.Item) : undefined;
+}
+
+export async function getChats(db: Db, chatIds: readonly string[]): Promise<ChatRecord[]> {
+  const items = await batchGet(db, chatIds.map(chatKey));
+  return items.map(fromItem);
+}
+
+export async function getChatWithMembership(db: Db, chatId: string, userId: string) {
+  const items = await batchGet(db, [chatKey(chatId), memberships.membershipKey(chatId, userId)], true);
+  const chatItem = items.find((i) => i.entity === 'chat');
+  const memberItem = items.find((i) => i.entity === 'membership');
+  return { chat: chatItem && fromItem(chatItem), membership: memberItem && memberships.fromItem(memberItem) };
+}
+
+/** TransactWriteItems takes at most 100 actions; two go to the chat and its uniqueness item. */
+const MEMBERS_IN_TRANSACTION = 98;
+
+/**
+ * Writes the chat, the uniqueness item (when given) and the memberships.
+ * The chat, the uniqueness item and the first 98 memberships are one
+ * transaction, so a concurrent create of the same pair or context yields one
+ * chat. Larger groups (SPEC §5 allows 1,000) add the remaining memberships
+ * with BatchWriteItem afterwards; the creator is always in the transaction.
+ */
+export async function createChat(
+  db: Db,
+  chat: ChatRecord,
+  members: MembershipRecord[],
+  unique?: string,
+): Promise<{ created: true } | { created: false; chatId: string }> {
+  const first = members.slice(0, MEMBERS_IN_TRANSACTION);
+  const rest = members.slice(MEMBERS_IN_TRANSACTION);
+  try {
+    await db.client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: db.table, Item: toItem(chat), ConditionExpression: 'attribute_not_exists(PK)' } },
+          ...(unique
+            ? [{ Put: { TableName: db.table, Item: { ...uniqueKey(unique), entity: 'unique', chatId: chat.id }, ConditionExpression: 'attribute_not_exists(PK)' } }]
+            : []),
+          ...first.map((m) => ({ Put: { TableName: db.table, Item: memberships.toItem(m) } })),
+        ],
+      }),
+    );
+  } catch (error) {
+    if (!unique || !isConditionFailure(error)) throw error;
+    const out = await db.client.send(new GetCommand({ TableName: db.table, Key: uniqueKey(unique), ConsistentRead: true }));
+    if (!out.Item) throw error;
+    return { created: false, chatId: out.Item.chatId as string };
+  }
+  await batchWriteAll(db, rest.map((m) => ({ PutRequest: { Item: memberships.toItem(m) } })));
+  return { created: true };
+}
+
+async function batchWriteAll(db: Db, requests: Record<string, unknown>[]): Promise<void> {
+  await Promise.all(
+    chunk(requests, 25).map(async (part) => {
+      let pending = part;
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 0) {
+          if (attempt > 8) throw new Error('BatchWriteItem kept returning unprocessed items');
+          await sleep(Math.random() * Math.min(1000, 25 * 2 ** attempt));
+        }
+        const out = await db.client.send(new BatchWriteCommand({ RequestItems: { [db.table]: pending } }));
+        pending = (out.UnprocessedItems?.[db.table] ?? []) as Record<string, unknown>[];
+      }
+    }),
+  );
+}
+
+/**
+ * Moves the chat's `lastSeq`, `lastMessage` and `lastActivityAt` to a newly
+ * stored message. The condition keeps them monotonic when two sends finish
+ * out of order; losing that race is the expected outcome, not an error.
+ */
+export async function recordMessage(db: Db, chatId: string, preview: MessagePreview): Promise<void> {
+  try {
+    await db.client.send(
+      new UpdateCommand({
+        TableName: db.table,
+        Key: chatKey(chatId),
+        UpdateExpression: 'SET lastSeq = :seq, lastMessage = :preview, lastActivityAt = :at, updatedAt = :at',
+        ConditionExpression: 'attribute_exists(PK) AND lastSeq < :seq',
+        ExpressionAttributeValues: { ':seq': preview.seq, ':preview': preview, ':at': preview.createdAt },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The DynamoDB implementation of the domain's `Repository` port: binds each
+ * access-pattern function of the entity modules to one `Db`.
+ */
+import type { Repository } from '../domain/ports';
+import type { Db } from './client';
+import * as chats from './chats';
+import * as connections from './connections';
+import * as memberships from './memberships';
+import * as messages from './messages';
+import * as users from './users';
+
+export function createRepository(db: Db): Repository {
+  return {
+    users: {
+      get: (id) => users.getUser(db, id),
+      getMany: (ids) => users.getUsers(db, ids),
+      put: (user) => users.putUser(db, user),
+      touch: (principal, now) => users.touchUser(db, principal, now),
+    },
+    chats: {
+      create: (chat, members, unique) => chats.createChat(db, chat, members, unique),
+      get: (id) => chats.getChat(db, id),
+      getMany: (ids) => chats.getChats(db, ids),
+      getWithMembership: (chatId, userId) => chats.getChatWithMembership(db, chatId, userId),
+      recordMessage: (chatId, preview) => chats.recordMessage(db, chatId, preview),
+    },
+    memberships: {
+      listByUser: (userId) => memberships.listByUser(db, userId),
+      listParticipants: (chatId) => memberships.listParticipants(db, chatId),
+      readMarkers: (chatId, userIds) => memberships.readMarkers(db, chatId, userIds),
+      advanceReadMarker: (chatId, userId, seq, at) => memberships.advanceReadMarker(db, chatId, userId, seq, at),
+    },
+    messages: {
+      putIfSeqFree: (message) => messages.putIfSeqFree(db, message),
+      latestSeq: (chatId) => messages.latestSeq(db, chatId),
+      get: (chatId, seq) => messages.getMessage(db, chatId, seq),
+      page: (chatId, range) => messages.page(db, chatId, range),
+    },
+    connections: {
+      put: (c) => connections.putConnection(db, c),
+      get: (id) => connections.getConnection(db, id),
+      delete: (id) => connections.deleteConnection(db, id),
+      addToPresence: (userId, id, exp) => connections.addToPresence(db, userId, id, exp),
+      removeFromPresence: (userId, id, at) => connections.removeFromPresence(db, userId, id, at),
+      getPresence: (ids) => connections.getPresence(db, ids),
+    },
+  };
+}

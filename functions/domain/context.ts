@@ -1,0 +1,24 @@
+/**
+ * Everything a domain operation depends on, passed explicitly so the rules
+ * run the same against DynamoDB (handlers) and in-memory fakes (unit tests).
+ */
+import type { Notifier, Repository } from './ports';
+
+export interface Limits {
+  /** SPEC §5: message content ≤ 5,000 characters (Unicode code points). */
+  readonly maxContentLength: number;
+  /** SPEC §5: group size ≤ 1,000 participants, the creator included. */
+  readonly maxGroupSize: number;
+}
+
+export interface DomainContext {
+  readonly repo: Repository;
+  readonly notifier: Notifier;
+  readonly limits: Limits;
+  /** Current time; injectable for tests. */
+  readonly now: () => Date;
+  /** New unique, time-sortable id (ULID). */
+  readonly newId: () => string;
+}
+
+export const DEFAULT_LIMITS: Limits = { maxContentLength: 5000, maxGroupSize: 1000 };

@@ -1,0 +1,105 @@
+/**
+ * What the domain needs from the outside world. `functions/data/repository.ts`
+ * implements `Repository` on DynamoDB; `functions/lib/delivery.ts` implements
+ * `Notifier` on the `@connections` API; the unit tests use in-memory fakes.
+ */
+import type {
+  ChatRecord,
+  ConnectionRecord,
+  MembershipRecord,
+  MessagePreview,
+  MessageRecord,
+  ParticipantRecord,
+  PresenceRecord,
+  Principal,
+  UserRecord,
+} from './types';
+
+export interface UserStore {
+  get(userId: string): Promise<UserRecord | undefined>;
+  /** Missing ids are absent from the map. */
+  getMany(userIds: readonly string[]): Promise<Map<string, UserRecord>>;
+  /** Creates or replaces a directory entry (admin provisioning), keeping `createdAt`. */
+  put(user: UserRecord): Promise<UserRecord>;
+  /** Records a caller seen with a token: name and roles from the token, `createdAt` kept. */
+  touch(principal: Principal, now: string): Promise<void>;
+}
+
+export interface ChatStore {
+  /**
+   * Creates the chat and its memberships. With `uniqueKey` (a direct pair or
+   * a context) the create is conditional on the key being free; when it is
+   * taken, nothing is written and the existing chat id is returned.
+   */
+  create(chat: ChatRecord, members: MembershipRecord[], uniqueKey?: string): Promise<{ created: true } | { created: false; chatId: string }>;
+  get(chatId: string): Promise<ChatRecord | undefined>;
+  getMany(chatIds: readonly string[]): Promise<ChatRecord[]>;
+  /** The chat and the caller's membership, read strongly consistently in one request. */
+  getWithMembership(chatId: string, userId: string): Promise<{ chat?: ChatRecord; membership?: MembershipRecord }>;
+  /** Moves `lastSeq`/`lastMessage`/`lastActivityAt` forward; a lower seq arriving late changes nothing. */
+  recordMessage(chatId: string, preview: MessagePreview): Promise<void>;
+}
+
+export interface MembershipStore {
+  /** Every membership of a user (all chat types, archived included). */
+  listByUser(userId: string): Promise<MembershipRecord[]>;
+  /** Participants of a chat (userId, role, joinedAt), from GSI1. */
+  listParticipants(chatId: string): Promise<ParticipantRecord[]>;
+  /** `lastReadSeq` of the given participants. */
+  readMarkers(chatId: string, userIds: readonly string[]): Promise<Map<string, number>>;
+  /** Moves the read marker forward only; false when it already was at or past `seq`. */
+  advanceReadMarker(chatId: string, userId: string, seq: number, at: string): Promise<boolean>;
+}
+
+export interface MessageStore {
+  /** Stores the message at its `seq` if that seq is free; false when another message took it. */
+  putIfSeqFree(message: MessageRecord): Promise<boolean>;
+  /** The highest stored seq of a chat (strongly consistent), 0 when empty. */
+  latestSeq(chatId: string): Promise<number>;
+  get(chatId: string, seq: number): Promise<MessageRecord | undefined>;
+  /**
+   * A page in ascending seq order. `before`: the latest `limit` below it;
+   * `after`: the earliest `limit` above it; neither: the latest `limit`.
+   * `hasMore` says whether more exist beyond the page in the paging direction.
+   */
+  page(chatId: string, range: { before?: number; after?: number; limit: number }): Promise<{ messages: MessageRecord[]; hasMore: boolean }>;
+}
+
+export interface ConnectionStore {
+  put(connection: ConnectionRecord): Promise<void>;
+  get(connectionId: string): Promise<ConnectionRecord | undefined>;
+  /** Deletes the record and returns it (undefined when already gone). */
+  delete(connectionId: string): Promise<ConnectionRecord | undefined>;
+  /** Adds a live connection to the user's presence; answers the presence after the change. */
+  addToPresence(userId: string, connectionId: string, expiresAt: number): Promise<PresenceRecord>;
+  /** Removes a connection from the user's presence and stamps `lastSeenAt`. */
+  removeFromPresence(userId: string, connectionId: string, at: string): Promise<PresenceRecord>;
+  getPresence(userIds: readonly string[]): Promise<Map<string, PresenceRecord>>;
+}
+
+export interface Repository {
+  readonly users: UserStore;
+  readonly chats: ChatStore;
+  readonly memberships: MembershipStore;
+  readonly messages: MessageStore;
+  readonly connections: ConnectionStore;
+}
+
+/** Server → client events (SPEC §6). */
+export type ServerEvent =
+  | { type: 'message.new'; chatId: string; message: unknown }
+  | { type: 'messages.read'; chatId: string; userId: string; lastReadSeq: number; readAt: string }
+  | { type: 'typing'; chatId: string; userId: string; isTyping: boolean }
+  | { type: 'chat.created'; chat: unknown }
+  | { type: string; [key: string]: unknown };
+
+export interface Notifier {
+  /**
+   * Sends `event` to every open connection of every participant of the chat
+   * (SPEC §6), except `exceptUserId` when given (typing is not echoed).
+   * Never throws for delivery failures: the change is already stored.
+   */
+  toChat(chatId: string, event: ServerEvent, options?: { exceptUserId?: string }): Promise<void>;
+  /** Sends `event` to every open connection of the given users. */
+  toUsers(userIds: readonly string[], event: ServerEvent): Promise<void>;
+}

@@ -1,0 +1,110 @@
+/**
+ * Domain records: what the data layer stores and the domain reasons about.
+ * API views (SPEC §3 `Chat`, `Message`) are built from them in `views.ts`.
+ * Times are ISO-8601 UTC strings; `seq` numbers are per chat, from 1.
+ */
+import type { PlatformRole } from '../routes';
+
+export type { PlatformRole };
+export type ChatType = 'direct' | 'group' | 'support';
+export type ParticipantRole = 'owner' | 'admin' | 'member' | 'agent';
+
+/** The authenticated caller, from a verified token (SPEC §2). */
+export interface Principal {
+  readonly userId: string;
+  readonly name: string;
+  /** Always contains `user`; `support`/`admin` from `cognito:groups` or a `roles` claim. */
+  readonly roles: readonly PlatformRole[];
+  readonly email?: string;
+}
+
+export interface UserRecord {
+  id: string;
+  name: string;
+  roles: PlatformRole[];
+  email?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface MessagePreview {
+  id: string;
+  seq: number;
+  senderId: string;
+  type: 'text' | 'system';
+  /** First 100 characters of the content. */
+  content: string;
+  createdAt: string;
+}
+
+export interface ChatRecord {
+  id: string;
+  type: ChatType;
+  title?: string;
+  context?: { type: string; id: string };
+  status?: 'open' | 'waiting' | 'resolved' | 'closed';
+  assigneeId?: string | null;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  /** Highest stored seq (0 for an empty chat). */
+  lastSeq: number;
+  lastMessage?: MessagePreview;
+  /** `createdAt`, then the time of the latest message: the order of `GET /v1/chats`. */
+  lastActivityAt: string;
+  metadata?: Record<string, unknown>;
+}
+
+/** A participant's membership: role plus the per-user state of the chat (read marker, archive flag). */
+export interface MembershipRecord {
+  chatId: string;
+  userId: string;
+  chatType: ChatType;
+  role: ParticipantRole;
+  joinedAt: string;
+  /** Messages with seq ≤ this are read by this user (SPEC §3). */
+  lastReadSeq: number;
+  lastReadAt?: string;
+  archived: boolean;
+}
+
+/** The participant fields GSI1 projects (enough for fan-out and participant lists). */
+export interface ParticipantRecord {
+  userId: string;
+  role: ParticipantRole;
+  joinedAt: string;
+}
+
+export interface MessageRecord {
+  id: string;
+  chatId: string;
+  seq: number;
+  senderId: string;
+  type: 'text' | 'system';
+  content: string;
+  replyTo?: { id: string; seq: number; senderId: string; preview: string };
+  reactions: Record<string, string[]>;
+  clientMessageId?: string;
+  metadata?: Record<string, unknown>;
+  createdAt: string;
+  editedAt?: string;
+  deletedAt?: string;
+}
+
+/** One open WebSocket connection (API Gateway `connectionId`). */
+export interface ConnectionRecord {
+  connectionId: string;
+  userId: string;
+  name: string;
+  roles: PlatformRole[];
+  connectedAt: string;
+  /** Epoch seconds after which the record is stale (DynamoDB TTL deletes it). */
+  expiresAt: number;
+}
+
+/** A user's live connections and last-seen time. */
+export interface PresenceRecord {
+  userId: string;
+  connections: { connectionId: string; expiresAt: number }[];
+  lastSeenAt?: string;
+}

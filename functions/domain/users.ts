@@ -1,0 +1,47 @@
+/**
+ * The user directory (SPEC §2): own profile, public profiles with presence,
+ * admin provisioning.
+ */
+import { NotFoundError } from '../lib/errors';
+import type { UserT } from '../schemas';
+import type { DomainContext } from './context';
+import type { PlatformRole, Principal, PresenceRecord, UserRecord } from './types';
+import { isOnline } from './views';
+
+/** `GET /v1/me`: the caller as the token describes them. */
+export function me(principal: Principal): UserT {
+  return { id: principal.userId, name: principal.name, roles: [...principal.roles], email: principal.email };
+}
+
+/** `GET /v1/users/{id}`: public profile `{id, name, roles, online, lastSeenAt}`; 404 when unknown. */
+export async function getUser(ctx: DomainContext, userId: string): Promise<UserT> {
+  const [user, presence] = await Promise.all([ctx.repo.users.get(userId), ctx.repo.connections.getPresence([userId])]);
+  if (!user) throw new NotFoundError('User not found.');
+  return publicProfile(user, presence.get(userId), ctx.now());
+}
+
+function publicProfile(user: UserRecord, presence: PresenceRecord | undefined, now: Date): UserT {
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  const online = isOnline(presence, nowSeconds);
+  // A connection that vanished without `$disconnect` was last seen, at the latest, when its record expired.
+  const expired = (presence?.connections ?? []).map((c) => new Date(c.expiresAt * 1000).toISOString());
+  const lastSeenAt = online ? now.toISOString() : ([presence?.lastSeenAt, ...expired].filter(Boolean).sort().at(-1) ?? null);
+  return { id: user.id, name: user.name, roles: user.roles, online, lastSeenAt };
+}
+
+/**
+ * `PUT /v1/users/{id}` (admin): provision or update a directory entry before
+ * the user's first sign-in. Roles here describe the user in the directory
+ * (e.g. who can be assigned support chats); what a caller may do is always
+ * decided by the roles in their token (SPEC §2).
+ */
+export async function putUser(
+  ctx: DomainContext,
+  userId: string,
+  input: { name: string; roles?: PlatformRole[]; email?: string },
+): Promise<UserT> {
+  const now = ctx.now().toISOString();
+  const roles = [...new Set<PlatformRole>(['user', ...(input.roles ?? [])])];
+  const user = await ctx.repo.users.put({ id: userId, name: input.name, roles, email: input.email, createdAt: now, updatedAt: now });
+  return { id: user.id, name: user.name, roles: user.roles, email: user.email };
+}

@@ -1,0 +1,84 @@
+/**
+ * Domain records → API resources (SPEC §3). Pure functions.
+ */
+import type { ChatT, MessageT } from '../schemas';
+import type { ChatRecord, MembershipRecord, MessagePreview, MessageRecord, PresenceRecord } from './types';
+
+/** Length of `lastMessage.content` and reply previews. */
+export const PREVIEW_LENGTH = 100;
+
+export function preview(content: string): string {
+  const chars = [...content];
+  return chars.length <= PREVIEW_LENGTH ? content : chars.slice(0, PREVIEW_LENGTH).join('');
+}
+
+/** SPEC §3: unread = messages after the caller's read marker (the sender's own sends move it). */
+export function unreadCount(chat: ChatRecord, membership?: MembershipRecord): number {
+  return membership ? Math.max(0, chat.lastSeq - membership.lastReadSeq) : 0;
+}
+
+export function chatView(chat: ChatRecord, membership?: MembershipRecord, participants?: ChatT['participants']): ChatT {
+  return {
+    id: chat.id,
+    type: chat.type,
+    title: chat.title,
+    context: chat.context,
+    status: chat.status,
+    assigneeId: chat.type === 'support' ? (chat.assigneeId ?? null) : undefined,
+    createdBy: chat.createdBy,
+    createdAt: chat.createdAt,
+    updatedAt: chat.updatedAt,
+    lastSeq: chat.lastSeq,
+    lastMessage: chat.lastMessage,
+    participants,
+    metadata: chat.metadata,
+    unreadCount: unreadCount(chat, membership),
+    lastReadSeq: membership?.lastReadSeq ?? 0,
+    archived: membership?.archived ?? false,
+  };
+}
+
+/**
+ * `readBy` (SPEC §3): participants other than the sender whose read marker
+ * is at or past the message. Derived at read time from the markers, so
+ * reading costs no per-message write.
+ */
+export function messageView(message: MessageRecord, markers?: ReadonlyMap<string, number>): MessageT {
+  let readBy = 0;
+  for (const [userId, lastReadSeq] of markers ?? []) {
+    if (userId !== message.senderId && lastReadSeq >= message.seq) readBy++;
+  }
+  return {
+    id: message.id,
+    chatId: message.chatId,
+    seq: message.seq,
+    senderId: message.senderId,
+    type: message.type,
+    content: message.deletedAt ? '' : message.content,
+    attachments: [],
+    replyTo: message.replyTo,
+    reactions: message.reactions ?? {},
+    clientMessageId: message.clientMessageId,
+    metadata: message.metadata,
+    createdAt: message.createdAt,
+    editedAt: message.editedAt,
+    deletedAt: message.deletedAt,
+    readBy,
+  };
+}
+
+export function previewOf(message: MessageRecord): MessagePreview {
+  return {
+    id: message.id,
+    seq: message.seq,
+    senderId: message.senderId,
+    type: message.type,
+    content: preview(message.content),
+    createdAt: message.createdAt,
+  };
+}
+
+/** A user is online while any of their connections is unexpired. */
+export function isOnline(presence: PresenceRecord | undefined, nowEpochSeconds: number): boolean {
+  return presence?.connections.some((c) => c.expiresAt > nowEpochSeconds) ?? false;
+}

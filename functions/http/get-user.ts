@@ -1,0 +1,7 @@
+/** `GET /v1/users/{userId}`: public profile with presence. */
+import { getUser } from '../domain/users';
+import { httpHandler } from '../lib/http';
+import { domainContext } from '../lib/runtime';
+import { httpRoute } from '../routes';
+
+export const handler = httpHandler(httpRoute('GetUser'), async ({ params }) => ({ user: await getUser(domainContext(), params.userId) }));

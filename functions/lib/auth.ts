@@ -1,0 +1,107 @@
+/**
+ * Bearer token verification with aws-jwt-verify (SPEC §2), identical for
+ * every HTTP route and for `$connect`, on AWS and locally.
+ *
+ * - `AUTH_MODE=cognito`: `CognitoJwtVerifier` for the stack's user pool; ID
+ *   and access tokens of the app client are accepted.
+ * - `AUTH_MODE=oidc`: `JwtVerifier` for any OIDC issuer (issuer, audience,
+ *   JWKS URI). aws-jwt-verify fetches JWKS over https only; a JWKS URI on a
+ *   loopback address (the local token issuer) is fetched over plain http,
+ *   and nothing else is, so no deployed configuration can downgrade it.
+ *
+ * Signature, issuer, audience/client id and expiry are all checked by the
+ * library; every failure is a 401.
+ */
+import { CognitoJwtVerifier, JwtVerifier } from 'aws-jwt-verify';
+import { FetchError } from 'aws-jwt-verify/error';
+import { SimpleFetcher } from 'aws-jwt-verify/https';
+import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
+import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
+import * as config from '../config';
+import type { PlatformRole, Principal } from '../domain/types';
+import { UserId } from '../schemas';
+import { ServiceUnavailableError, UnauthorizedError } from './errors';
+import { logger } from './logger';
+
+type Verify = (token: string) => Promise<JwtPayload>;
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** Fetches https as usual, and http only from loopback hosts (the local issuer). */
+class LoopbackAwareFetcher extends SimpleFetcher {
+  override async fetch(uri: string, requestOptions?: Record<string, unknown>, data?: ArrayBuffer): Promise<ArrayBuffer> {
+    const url = new URL(uri);
+    if (url.protocol === 'http:' && LOOPBACK.has(url.hostname)) {
+      const response = await fetch(uri);
+      if (!response.ok) throw new Error(`JWKS fetch failed with ${response.status}`);
+      return response.arrayBuffer();
+    }
+    return super.fetch(uri, requestOptions, data);
+  }
+}
+
+let verify: Verify | undefined;
+
+function verifier(): Verify {
+  if (verify) return verify;
+  if (config.AUTH_MODE === 'cognito') {
+    const v = CognitoJwtVerifier.create({
+      userPoolId: config.COGNITO_USER_POOL_ID!,
+      clientId: config.COGNITO_CLIENT_ID!,
+      tokenUse: null,
+    });
+    verify = (token) => v.verify(token) as Promise<JwtPayload>;
+  } else {
+    const v = JwtVerifier.create(
+      { issuer: config.OIDC_ISSUER!, audience: config.OIDC_AUDIENCE!, jwksUri: config.OIDC_JWKS_URI! },
+      { jwksCache: new SimpleJwksCache({ fetcher: new LoopbackAwareFetcher() }) },
+    );
+    verify = (token) => v.verify(token) as Promise<JwtPayload>;
+  }
+  return verify;
+}
+
+/**
+ * Verifies a JWT and maps its claims to the caller (SPEC §2): id = `sub`;
+ * name = `name`, else `cognito:username`, else `email`, else the id; roles
+ * from `cognito:groups` or a `roles` claim (`support`, `admin`), plus `user`.
+ *
+ * Errors: 401 for any invalid token or a `sub` outside the id alphabet; 503
+ * when the issuer's JWKS cannot be fetched.
+ */
+export async function authenticate(token: string | undefined): Promise<Principal> {
+  if (!token) throw new UnauthorizedError();
+  let claims: JwtPayload;
+  try {
+    claims = await verifier()(token);
+  } catch (error) {
+    if (error instanceof FetchError) {
+      logger.error('JWKS unavailable', { error: error as Error });
+      throw new ServiceUnavailableError();
+    }
+    throw new UnauthorizedError('The bearer token is invalid or expired.');
+  }
+  return principalFromClaims(claims);
+}
+
+export function principalFromClaims(claims: JwtPayload): Principal {
+  const sub = UserId.safeParse(claims.sub);
+  if (!sub.success) throw new UnauthorizedError('The token subject is not a supported user id.');
+  const str = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim().slice(0, 100) : undefined);
+  const groups = [claims['cognito:groups'], claims.roles].flatMap((v) => (Array.isArray(v) ? v : typeof v === 'string' ? v.split(/[ ,]+/) : []));
+  const roles: PlatformRole[] = ['user'];
+  for (const role of ['support', 'admin'] as const) if (groups.includes(role)) roles.push(role);
+  const email = str(claims.email);
+  return {
+    userId: sub.data,
+    name: str(claims.name) ?? str(claims['cognito:username']) ?? str(claims.username) ?? email ?? sub.data,
+    roles,
+    email,
+  };
+}
+
+/** The token of an `Authorization: Bearer <token>` header value. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return match?.[1];
+}

@@ -1,0 +1,79 @@
+/**
+ * The `Notifier` on API Gateway's `@connections` management API.
+ *
+ * Fan-out for a chat: participants from GSI1 (one Query), their presence
+ * items with BatchGetItem (⌈N/100⌉ requests), then one PostToConnection per
+ * live connection with bounded concurrency. A connection that answers 410
+ * Gone is deleted (and awaited, so a Lambda freeze cannot drop the cleanup).
+ * Other delivery failures are logged and skipped: the change is already
+ * stored and clients catch up with `after=<seq>` (SPEC §6).
+ */
+import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import type { DomainContext } from '../domain/context';
+import { disconnect } from '../domain/connections';
+import type { Notifier, Repository, ServerEvent } from '../domain/ports';
+import { logger } from './logger';
+
+/** Parallel PostToConnection calls per fan-out: enough to hide latency, few enough to stay under the API's rate limits. */
+const CONCURRENCY = 32;
+
+export function createNotifier(options: {
+  repo: Repository;
+  endpoint: string;
+  region?: string;
+  /** Used to forget gone connections through the domain rule. */
+  context: () => DomainContext;
+}): Notifier {
+  let client: ApiGatewayManagementApiClient | undefined;
+  const api = () => (client ??= new ApiGatewayManagementApiClient({ endpoint: options.endpoint, region: options.region }));
+
+  async function deliver(userIds: readonly string[], event: ServerEvent): Promise<void> {
+    if (userIds.length === 0) return;
+    const presence = await options.repo.connections.getPresence(userIds);
+    const now = Math.floor(Date.now() / 1000);
+    const targets = [...presence.values()].flatMap((p) => p.connections.filter((c) => c.expiresAt > now).map((c) => c.connectionId));
+    if (targets.length === 0) return;
+    const data = new TextEncoder().encode(JSON.stringify(event));
+    await forEachLimited(targets, CONCURRENCY, async (connectionId) => {
+      try {
+        await api().send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
+      } catch (error) {
+        if ((error as Error).name === 'GoneException') {
+          await disconnect(options.context(), connectionId);
+          logger.info('removed stale connection', { connectionId });
+        } else {
+          logger.warn('delivery failed', { connectionId, eventType: event.type, error: (error as Error).name });
+        }
+      }
+    });
+  }
+
+  // The change is stored before any event is sent, so a failing lookup must not fail the request.
+  const guarded = async (eventType: string, work: () => Promise<void>) => {
+    try {
+      await work();
+    } catch (error) {
+      logger.error('fan-out failed', { eventType, error: error as Error });
+    }
+  };
+
+  return {
+    toChat: (chatId, event, opts) =>
+      guarded(event.type, async () => {
+        const participants = await options.repo.memberships.listParticipants(chatId);
+        await deliver(
+          participants.map((p) => p.userId).filter((id) => id !== opts?.exceptUserId),
+          event,
+        );
+      }),
+    toUsers: (userIds, event) => guarded(event.type, () => deliver(userIds, event)),
+  };
+}
+
+async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

@@ -1,0 +1,118 @@
+/**
+ * `httpHandler(route, fn)`: the one middy stack every HTTP route uses.
+ *
+ * In order: Powertools logger context → problem+json errors (outermost, so
+ * it catches everything) → JSON body parsing (@middy/http-json-body-parser)
+ * → authentication (`auth.ts`) and the route's `roles` → zod validation of
+ * path, query and body against the route table's schemas → `fn`.
+ *
+ * `fn` receives the validated input and the caller and returns the response
+ * body (or `{status, body}`); the route table's `response.status` is the
+ * default status. Handlers never catch errors themselves.
+ */
+import middy, { type MiddlewareObj } from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import type { Principal } from '../domain/types';
+import type { HttpRoute } from '../routes';
+import { authenticate, bearerToken } from './auth';
+import { AppError, BadRequestError, ForbiddenError } from './errors';
+import { logger } from './logger';
+import { problemResponse, toAppError } from './problem';
+import { domainContext } from './runtime';
+import { zodIssues } from './validation';
+
+type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
+
+export interface HttpRequest<R extends HttpRoute> {
+  params: Infer<R['params']>;
+  query: Infer<R['query']>;
+  body: Infer<R['body']>;
+  /** Present on every route with `auth: 'user'`. */
+  principal: R['auth'] extends 'user' ? Principal : undefined;
+  event: APIGatewayProxyEventV2;
+  context: Context;
+}
+
+/** What a handler returns: a body for the route's default status, or an explicit status. */
+export type HttpResult = { status: number; body?: unknown; headers?: Record<string, string> } | Record<string, unknown>;
+
+const reply = (status: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 => ({
+  statusCode: status,
+  headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+  body: body === undefined ? '' : JSON.stringify(body),
+});
+
+const isExplicit = (r: HttpResult): r is { status: number; body?: unknown; headers?: Record<string, string> } =>
+  typeof (r as { status?: unknown }).status === 'number' && Object.keys(r).every((k) => k === 'status' || k === 'body' || k === 'headers');
+
+/** Turns every thrown error into problem+json; 5xx bodies stay generic. */
+const problemJson = (): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> => ({
+  onError: async (request) => {
+    const error = toAppError(request.error);
+    if (error.status >= 500) logger.error('request failed', { error: request.error as Error });
+    request.response = problemResponse(error, request.event.rawPath);
+  },
+});
+
+/**
+ * Parses JSON only when there is a body, so routes whose body is optional
+ * (e.g. `POST .../read`) accept an empty request; maps the parser's errors to
+ * SPEC codes.
+ */
+const jsonBody = (): MiddlewareObj<APIGatewayProxyEventV2> => {
+  const parser = httpJsonBodyParser();
+  return {
+    before: async (request) => {
+      if (request.event.body === undefined || request.event.body === '') return;
+      try {
+        await parser.before!(request as never);
+      } catch (error) {
+        const contentType = request.event.headers?.['content-type'] ?? '';
+        if (!/^application\/(.+\+)?json($|;)/.test(contentType)) {
+          throw new AppError(415, 'bad_request', 'Send the body as application/json.');
+        }
+        throw new BadRequestError('The body is not valid JSON.');
+      }
+    },
+  };
+};
+
+function validate<T>(schema: z.ZodType | undefined, value: unknown, where: string): T {
+  if (!schema) return undefined as T;
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new BadRequestError(`Invalid ${where}.`, { errors: zodIssues(parsed.error, where) });
+  return parsed.data as T;
+}
+
+export function httpHandler<R extends HttpRoute>(route: R, fn: (request: HttpRequest<R>) => Promise<HttpResult>) {
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+    .use(injectLambdaContext(logger, { correlationIdPath: 'requestContext.requestId' }))
+    .use(httpHeaderNormalizer())
+    .use(problemJson())
+    .use(jsonBody())
+    .handler(async (event, context) => {
+      let principal: Principal | undefined;
+      if (route.auth === 'user') {
+        principal = await authenticate(bearerToken(event.headers?.authorization));
+        if (route.roles && !route.roles.some((r) => principal!.roles.includes(r))) {
+          throw new ForbiddenError(`This route requires the ${route.roles.join(' or ')} role.`);
+        }
+        await domainContext().repo.users.touch(principal, new Date().toISOString());
+      }
+      const request = {
+        params: validate(route.params, event.pathParameters ?? {}, 'path'),
+        query: validate(route.query, event.queryStringParameters ?? {}, 'query'),
+        body: validate(route.body, event.body === undefined || event.body === '' ? {} : event.body, 'body'),
+        principal,
+        event,
+        context,
+      } as HttpRequest<R>;
+      const result = await fn(request);
+      if (isExplicit(result)) return reply(result.status, result.body, result.headers);
+      return reply(route.response.status, result);
+    });
+}

@@ -1,0 +1,43 @@
+/**
+ * RFC 9457 problem details (SPEC §3): `{type, title, status, detail, code}`
+ * with content type `application/problem+json`.
+ */
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { AppError, statusTitle } from './errors';
+
+/** Problem `type`: a URN per SPEC error code (no dereferenceable docs host is assumed). */
+export const problemType = (code: string) => `urn:problem:chat:${code}`;
+
+/**
+ * Any thrown value → an `AppError`. Errors from middy middlewares (they carry
+ * `statusCode` and `expose`) keep their 4xx status; everything else becomes a
+ * 500 whose message is never shown to the client.
+ */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const e = error as { statusCode?: number; expose?: boolean; message?: string };
+  if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500 && e.expose) {
+    return new AppError(e.statusCode, e.statusCode === 413 ? 'payload_too_large' : 'bad_request', e.message ?? statusTitle(e.statusCode));
+  }
+  return new AppError(500, 'internal', 'An unexpected error occurred.');
+}
+
+export function problemBody(error: AppError, instance?: string) {
+  return {
+    type: problemType(error.code),
+    title: statusTitle(error.status),
+    status: error.status,
+    detail: error.message,
+    code: error.code,
+    ...(instance ? { instance } : {}),
+    ...error.extensions,
+  };
+}
+
+export function problemResponse(error: AppError, instance?: string): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode: error.status,
+    headers: { 'content-type': 'application/problem+json', ...error.headers },
+    body: JSON.stringify(problemBody(error, instance)),
+  };
+}

@@ -1,0 +1,22 @@
+/**
+ * The production wiring of the domain: one DynamoDB repository, one
+ * `@connections` notifier and the configured limits, built once per
+ * container on first use.
+ */
+import { ulid } from 'ulid';
+import * as config from '../config';
+import { createDb } from '../data/client';
+import { createRepository } from '../data/repository';
+import type { DomainContext } from '../domain/context';
+import { createNotifier } from './delivery';
+
+let context: DomainContext | undefined;
+
+export function domainContext(): DomainContext {
+  if (context) return context;
+  const db = createDb({ table: config.TABLE_NAME, region: config.AWS_REGION, endpoint: config.DYNAMODB_ENDPOINT });
+  const repo = createRepository(db);
+  const notifier = createNotifier({ repo, endpoint: config.WS_ENDPOINT, region: config.AWS_REGION, context: () => domainContext() });
+  context = { repo, notifier, limits: config.LIMITS, now: () => new Date(), newId: ulid };
+  return context;
+}

@@ -1,0 +1,14 @@
+/** `$disconnect`: forgets the connection. Best effort on AWS; the record's TTL covers a missed one. */
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
+import { disconnect } from '../domain/connections';
+import { logger } from '../lib/logger';
+import { domainContext } from '../lib/runtime';
+
+export const handler = middy<APIGatewayProxyWebsocketEventV2>()
+  .use(injectLambdaContext(logger, { correlationIdPath: 'requestContext.requestId' }))
+  .handler(async (event) => {
+    await disconnect(domainContext(), event.requestContext.connectionId);
+    return { statusCode: 200 };
+  });

@@ -1,0 +1,5 @@
+/** `ping {}`: answers `{type:"pong"}` so clients can keep the connection under API Gateway's 10-minute idle timeout. */
+import { wsHandler } from '../lib/ws';
+import { wsRoute } from '../routes';
+
+export const handler = wsHandler(wsRoute('ping'), async () => ({ type: 'pong' }));
