@@ -19,24 +19,21 @@ export interface SendMessageInput {
   type?: 'text' | 'system';
 }
 
-/** Bounded retries when concurrent senders race for the same seq; each retry re-reads the latest seq. */
-const MAX_SEQ_ATTEMPTS = 25;
+/** Bound on seq attempts under contention; past it the sender gets a 503 to retry. */
+const MAX_SEQ_ATTEMPTS = 50;
 
 /**
- * Stores a message and delivers `message.new` to every participant.
- *
- * Seq allocation: the next seq is the chat's `lastSeq` + 1 (read together
- * with the membership check); the message is put only if that seq is free.
- * When another sender took it, the latest stored seq is re-read and the put
- * retried. The chat item's `lastSeq` only moves after a message is stored, so
- * a crash between the two can delay it but never skip a seq: seqs are
- * unique, strictly increasing and gap-free (SPEC §3).
- *
- * Cost: 3 writes (message, chat item, sender's read marker) whatever the
- * chat's size. Errors: 404 not a participant, 400 empty/too long/bad reply,
- * 403 `system` without admin, 400 `attachment_not_uploaded` for attachments
- * (uploads arrive with presigned URLs in a later version).
+ * The seq to try after `seq` turned out to be taken. A taken seq proves its
+ * predecessors exist, so `seq + 1` is always gap-free and needs no read;
+ * every fourth attempt re-reads the latest seq to catch up quickly when the
+ * chat item lags far behind (e.g. after a crash between message and chat
+ * writes). Past a few attempts a short random pause spreads racing senders.
  */
+async function nextSeqAfterConflict(ctx: DomainContext, chatId: string, seq: number, attempt: number): Promise<number> {
+  if (attempt >= 4) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 ** attempt)));
+  return attempt % 4 === 3 ? Math.max(seq, await ctx.repo.messages.latestSeq(chatId)) + 1 : seq + 1;
+}
+
 export async function sendMessage(ctx: DomainContext, principal: Principal, chatId: string, input: SendMessageInput): Promise<{ message: MessageT }> {
   const content = input.content ?? '';
   const attachmentIds = input.attachmentIds ?? [];
@@ -72,7 +69,7 @@ export async function sendMessage(ctx: DomainContext, principal: Principal, chat
       createdAt,
     };
     if (await ctx.repo.messages.putIfSeqFree(candidate)) stored = candidate;
-    else seq = (await ctx.repo.messages.latestSeq(chatId)) + 1;
+    else seq = await nextSeqAfterConflict(ctx, chatId, seq, attempt);
   }
   if (!stored) throw new ServiceUnavailableError('This chat is too busy right now; retry the message.');
 

@@ -18,8 +18,8 @@ import { SimpleFetcher } from 'aws-jwt-verify/https';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import * as config from '../config';
-import type { PlatformRole, Principal } from '../domain/types';
-import { UserId } from '../schemas';
+import { principalFromClaims } from '../domain/identity';
+import type { Principal } from '../domain/types';
 import { ServiceUnavailableError, UnauthorizedError } from './errors';
 import { logger } from './logger';
 
@@ -62,9 +62,7 @@ function verifier(): Verify {
 }
 
 /**
- * Verifies a JWT and maps its claims to the caller (SPEC §2): id = `sub`;
- * name = `name`, else `cognito:username`, else `email`, else the id; roles
- * from `cognito:groups` or a `roles` claim (`support`, `admin`), plus `user`.
+ * Verifies a JWT and maps its claims to the caller (`principalFromClaims`).
  *
  * Errors: 401 for any invalid token or a `sub` outside the id alphabet; 503
  * when the issuer's JWKS cannot be fetched.
@@ -84,24 +82,4 @@ export async function authenticate(token: string | undefined): Promise<Principal
   return principalFromClaims(claims);
 }
 
-export function principalFromClaims(claims: JwtPayload): Principal {
-  const sub = UserId.safeParse(claims.sub);
-  if (!sub.success) throw new UnauthorizedError('The token subject is not a supported user id.');
-  const str = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim().slice(0, 100) : undefined);
-  const groups = [claims['cognito:groups'], claims.roles].flatMap((v) => (Array.isArray(v) ? v : typeof v === 'string' ? v.split(/[ ,]+/) : []));
-  const roles: PlatformRole[] = ['user'];
-  for (const role of ['support', 'admin'] as const) if (groups.includes(role)) roles.push(role);
-  const email = str(claims.email);
-  return {
-    userId: sub.data,
-    name: str(claims.name) ?? str(claims['cognito:username']) ?? str(claims.username) ?? email ?? sub.data,
-    roles,
-    email,
-  };
-}
-
-/** The token of an `Authorization: Bearer <token>` header value. */
-export function bearerToken(header: string | undefined): string | undefined {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  return match?.[1];
-}
+export { bearerToken } from './auth-header';

@@ -1,0 +1,191 @@
+/**
+ * In-memory implementations of the domain ports, with the same conditional
+ * semantics as the DynamoDB ones (seq taken once, read markers forward only,
+ * uniqueness keys), for unit tests of the domain rules without the SDK.
+ * Every method yields to the event loop first, so concurrent calls interleave
+ * the way concurrent requests do.
+ */
+import { monotonicFactory } from 'ulid';
+import type { DomainContext, Limits } from '../../functions/domain/context';
+import { DEFAULT_LIMITS } from '../../functions/domain/context';
+import type { Notifier, Repository, ServerEvent } from '../../functions/domain/ports';
+import type {
+  ChatRecord,
+  ConnectionRecord,
+  MembershipRecord,
+  MessageRecord,
+  PresenceRecord,
+  UserRecord,
+} from '../../functions/domain/types';
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+const clone = <T>(v: T): T => structuredClone(v);
+
+export class MemoryRepository implements Repository {
+  readonly userMap = new Map<string, UserRecord>();
+  readonly chatMap = new Map<string, ChatRecord>();
+  readonly uniqueMap = new Map<string, string>();
+  readonly memberMap = new Map<string, MembershipRecord>(); // `${chatId}|${userId}`
+  readonly messageMap = new Map<string, MessageRecord>(); // `${chatId}|${seq}`
+  readonly connectionMap = new Map<string, ConnectionRecord>();
+  readonly presenceMap = new Map<string, PresenceRecord>();
+
+  users: Repository['users'] = {
+    get: async (id) => (await tick(), clone(this.userMap.get(id))),
+    getMany: async (ids) => (await tick(), new Map(ids.filter((id) => this.userMap.has(id)).map((id) => [id, clone(this.userMap.get(id)!)]))),
+    put: async (user) => {
+      await tick();
+      const stored = { ...user, createdAt: this.userMap.get(user.id)?.createdAt ?? user.createdAt };
+      this.userMap.set(user.id, stored);
+      return clone(stored);
+    },
+    touch: async (p, now) => {
+      await tick();
+      const existing = this.userMap.get(p.userId);
+      this.userMap.set(p.userId, { id: p.userId, name: p.name, roles: [...p.roles], email: p.email, createdAt: existing?.createdAt ?? now, updatedAt: now });
+    },
+  };
+
+  chats: Repository['chats'] = {
+    create: async (chat, members, unique) => {
+      await tick();
+      if (unique && this.uniqueMap.has(unique)) return { created: false, chatId: this.uniqueMap.get(unique)! };
+      if (unique) this.uniqueMap.set(unique, chat.id);
+      this.chatMap.set(chat.id, clone(chat));
+      for (const m of members) this.memberMap.set(`${m.chatId}|${m.userId}`, clone(m));
+      return { created: true };
+    },
+    get: async (id) => (await tick(), clone(this.chatMap.get(id))),
+    getMany: async (ids) => (await tick(), ids.filter((id) => this.chatMap.has(id)).map((id) => clone(this.chatMap.get(id)!))),
+    getWithMembership: async (chatId, userId) => {
+      await tick();
+      return { chat: clone(this.chatMap.get(chatId)), membership: clone(this.memberMap.get(`${chatId}|${userId}`)) };
+    },
+    recordMessage: async (chatId, preview) => {
+      await tick();
+      const chat = this.chatMap.get(chatId);
+      if (chat && chat.lastSeq < preview.seq) {
+        Object.assign(chat, { lastSeq: preview.seq, lastMessage: preview, lastActivityAt: preview.createdAt, updatedAt: preview.createdAt });
+      }
+    },
+  };
+
+  memberships: Repository['memberships'] = {
+    listByUser: async (userId) => (await tick(), [...this.memberMap.values()].filter((m) => m.userId === userId).map(clone)),
+    listParticipants: async (chatId) => {
+      await tick();
+      return [...this.memberMap.values()].filter((m) => m.chatId === chatId).map((m) => ({ userId: m.userId, role: m.role, joinedAt: m.joinedAt }));
+    },
+    readMarkers: async (chatId, userIds) => {
+      await tick();
+      return new Map(userIds.filter((u) => this.memberMap.has(`${chatId}|${u}`)).map((u) => [u, this.memberMap.get(`${chatId}|${u}`)!.lastReadSeq]));
+    },
+    advanceReadMarker: async (chatId, userId, seq, at) => {
+      await tick();
+      const m = this.memberMap.get(`${chatId}|${userId}`);
+      if (!m || m.lastReadSeq >= seq) return false;
+      m.lastReadSeq = seq;
+      m.lastReadAt = at;
+      return true;
+    },
+  };
+
+  messages: Repository['messages'] = {
+    putIfSeqFree: async (message) => {
+      await tick();
+      const key = `${message.chatId}|${message.seq}`;
+      if (this.messageMap.has(key)) return false;
+      this.messageMap.set(key, clone(message));
+      return true;
+    },
+    latestSeq: async (chatId) => (await tick(), Math.max(0, ...this.chatMessages(chatId).map((m) => m.seq))),
+    get: async (chatId, seq) => (await tick(), clone(this.messageMap.get(`${chatId}|${seq}`))),
+    page: async (chatId, { before, after, limit }) => {
+      await tick();
+      const all = this.chatMessages(chatId);
+      if (after !== undefined) {
+        const above = all.filter((m) => m.seq > after);
+        return { messages: above.slice(0, limit).map(clone), hasMore: above.length > limit };
+      }
+      const below = before === undefined ? all : all.filter((m) => m.seq < before);
+      return { messages: below.slice(-limit).map(clone), hasMore: below.length > limit };
+    },
+  };
+
+  connections: Repository['connections'] = {
+    put: async (c) => void (await tick(), this.connectionMap.set(c.connectionId, clone(c))),
+    get: async (id) => (await tick(), clone(this.connectionMap.get(id))),
+    delete: async (id) => {
+      await tick();
+      const c = this.connectionMap.get(id);
+      this.connectionMap.delete(id);
+      return c;
+    },
+    addToPresence: async (userId, connectionId, expiresAt) => {
+      await tick();
+      const p = this.presenceMap.get(userId) ?? { userId, connections: [] };
+      p.connections = [...p.connections.filter((c) => c.connectionId !== connectionId), { connectionId, expiresAt }];
+      this.presenceMap.set(userId, p);
+      return clone(p);
+    },
+    removeFromPresence: async (userId, connectionId, at) => {
+      await tick();
+      const p = this.presenceMap.get(userId) ?? { userId, connections: [] };
+      p.connections = p.connections.filter((c) => c.connectionId !== connectionId);
+      p.lastSeenAt = at;
+      this.presenceMap.set(userId, p);
+      return clone(p);
+    },
+    getPresence: async (ids) => (await tick(), new Map(ids.map((id) => [id, clone(this.presenceMap.get(id) ?? { userId: id, connections: [] })]))),
+  };
+
+  private chatMessages(chatId: string): MessageRecord[] {
+    return [...this.messageMap.values()].filter((m) => m.chatId === chatId).sort((a, b) => a.seq - b.seq);
+  }
+}
+
+/** Records every event with its audience, as the chat's participants at send time. */
+export class RecordingNotifier implements Notifier {
+  readonly sent: { userIds: string[]; event: ServerEvent }[] = [];
+  constructor(private readonly repo: Repository) {}
+
+  async toChat(chatId: string, event: ServerEvent, options?: { exceptUserId?: string }) {
+    const participants = await this.repo.memberships.listParticipants(chatId);
+    this.sent.push({ userIds: participants.map((p) => p.userId).filter((u) => u !== options?.exceptUserId), event });
+  }
+
+  async toUsers(userIds: readonly string[], event: ServerEvent) {
+    this.sent.push({ userIds: [...userIds], event });
+  }
+
+  ofType(type: string) {
+    return this.sent.filter((s) => s.event.type === type);
+  }
+}
+
+/** A domain context on the in-memory fakes with a controllable clock. */
+export function memoryContext(options: { limits?: Partial<Limits>; start?: Date } = {}) {
+  const repo = new MemoryRepository();
+  const notifier = new RecordingNotifier(repo);
+  const clock = { now: options.start ?? new Date('2026-01-01T00:00:00.000Z') };
+  const newId = monotonicFactory();
+  const ctx: DomainContext = {
+    repo,
+    notifier,
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    now: () => new Date(clock.now),
+    newId: () => newId(clock.now.getTime()),
+  };
+  /** Moves the clock forward by `ms`. */
+  const advance = (ms: number) => {
+    clock.now = new Date(clock.now.getTime() + ms);
+  };
+  return { ctx, repo, notifier, advance };
+}
+
+/** A principal, registered in the directory like a caller who has used the API. */
+export async function user(repo: MemoryRepository, userId: string, roles: ('support' | 'admin')[] = []) {
+  const principal = { userId, name: userId.toUpperCase(), roles: ['user' as const, ...roles] };
+  await repo.users.touch(principal, '2026-01-01T00:00:00.000Z');
+  return principal;
+}
