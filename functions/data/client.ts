@@ -19,8 +19,13 @@ export interface Db {
  * SDK's standard retry strategy (3 attempts, exponential backoff with full
  * jitter) already covers throttling and transient 5xx.
  */
-export function createDb(options: { table: string; region?: string; endpoint?: string }): Db {
-  const base = new DynamoDBClient({ region: options.region ?? 'us-east-1', endpoint: options.endpoint });
+export function createDb(options: {
+  table: string;
+  region?: string;
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}): Db {
+  const base = new DynamoDBClient({ region: options.region ?? 'us-east-1', endpoint: options.endpoint, credentials: options.credentials });
   return {
     client: DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } }),
     table: options.table,

@@ -1,0 +1,47 @@
+/**
+ * Integration-test helpers: a fresh table on the run's DynamoDB Local (from
+ * `inject('stack')`), and a `Db` whose client counts every request, so tests
+ * can assert the data model's request budgets.
+ */
+import { inject } from 'vitest';
+import { ulid } from 'ulid';
+import { ensureTable } from '../../local/dynamo';
+import { createDb, type Db } from '../../functions/data/client';
+import { createRepository } from '../../functions/data/repository';
+import { DEFAULT_LIMITS, type DomainContext } from '../../functions/domain/context';
+import { RecordingNotifier } from './memory';
+
+export interface CountedDb extends Db {
+  /** Commands sent since the last `reset()`, by command name (e.g. `QueryCommand`). */
+  readonly calls: { command: string; input: Record<string, unknown> }[];
+  reset(): void;
+  count(command?: string): number;
+}
+
+export async function freshTable(): Promise<CountedDb> {
+  const stack = inject('stack');
+  const table = `it-${ulid().toLowerCase()}`;
+  await ensureTable(stack.dynamoEndpoint, table);
+  const db = createDb({ table, endpoint: stack.dynamoEndpoint, region: stack.region, credentials: stack.credentials });
+  const calls: CountedDb['calls'] = [];
+  db.client.middlewareStack.add(
+    (next, context) => async (args) => {
+      calls.push({ command: context.commandName ?? 'unknown', input: args.input as Record<string, unknown> });
+      return next(args);
+    },
+    { step: 'initialize', name: 'countRequests' },
+  );
+  return {
+    ...db,
+    calls,
+    reset: () => void calls.splice(0),
+    count: (command) => (command ? calls.filter((c) => c.command === command).length : calls.length),
+  };
+}
+
+/** A domain context on DynamoDB (real repository) with a recording notifier. */
+export function dynamoContext(db: Db): { ctx: DomainContext; notifier: RecordingNotifier } {
+  const repo = createRepository(db);
+  const notifier = new RecordingNotifier(repo);
+  return { ctx: { repo, notifier, limits: DEFAULT_LIMITS, now: () => new Date(), newId: ulid }, notifier };
+}
