@@ -196,6 +196,19 @@ describe('delivery', () => {
     await laptop.close();
   });
 
+  it('relays typing to the other participants only, without storing it', async () => {
+    const alice = await client(uniqueId('alice'));
+    const bob = await client(uniqueId('bob'));
+    const chatId = await directChat(alice, bob);
+    const [aliceWs, bobWs] = await Promise.all([alice.ws(), bob.ws()]);
+    expect(await aliceWs.request('typing', { chatId, isTyping: true })).toMatchObject({ type: 'ack' });
+    expect(await bobWs.next(isType('typing', chatId))).toEqual({ type: 'typing', chatId, userId: alice.id, isTyping: true });
+    expect(await aliceWs.quiet(isType('typing', chatId), 300)).toBe(true);
+    expect(await aliceWs.request('typing', { chatId, isTyping: 'yes' })).toMatchObject({ type: 'error', code: 'bad_request' });
+    expect((await bob.get(`/v1/chats/${chatId}`)).body.chat.lastSeq).toBe(0);
+    await Promise.all([aliceWs.close(), bobWs.close()]);
+  });
+
   it('shows a user online while connected and records lastSeenAt after', async () => {
     const alice = await client(uniqueId('alice'));
     const bob = await client(uniqueId('bob'));
