@@ -1,0 +1,175 @@
+import { fileURLToPath } from 'node:url';
+import * as path from 'node:path';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import type { Permission } from '../functions/routes';
+
+/** Repository root: handler entries in `functions/routes.ts` are relative to it. */
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * How long API Gateway waits for a Lambda integration: 30 s for HTTP APIs,
+ * 29 s for WebSocket APIs (API Gateway quotas). A longer function timeout
+ * would keep running after the client already got a 503/504.
+ */
+export const INTEGRATION_TIMEOUT_LIMIT = { http: Duration.seconds(30), websocket: Duration.seconds(29) } as const;
+
+/**
+ * Defines `require` for bundled CommonJS dependencies: an ES module has none,
+ * and esbuild's `__require` shim throws "Dynamic require of ... is not
+ * supported" when a CJS package requires a Node built-in.
+ */
+const ESM_REQUIRE_SHIM =
+  "import { createRequire as __chatCreateRequire } from 'node:module'; const require = __chatCreateRequire(import.meta.url);";
+
+/** The WebSocket stage whose `@connections` API a function may call. */
+export interface WebSocketTarget {
+  /** `WebSocketApi.apiId` (a token is fine). */
+  readonly apiId: string;
+  /** Stage name, e.g. `prod`. */
+  readonly stageName: string;
+}
+
+export interface ChatFunctionProps {
+  /** Entry file relative to `projectRoot` (a route's `handler`); it must export `handler`. */
+  readonly entry: string;
+  /** Which API invokes the function; bounds `timeout` by that API's integration limit. */
+  readonly api: keyof typeof INTEGRATION_TIMEOUT_LIMIT;
+  /** The route's `permissions` from `functions/routes.ts`; each becomes the narrowest grant. */
+  readonly permissions: readonly Permission[];
+  readonly table: ITableV2;
+  readonly bucket: IBucket;
+  /** Required when `permissions` includes `ws:manage`. */
+  readonly webSocket?: WebSocketTarget;
+  /** Variables from `functions/config.ts`; `NODE_OPTIONS` is added here. */
+  readonly environment: Record<string, string>;
+  /** Shown in the Lambda console, e.g. the route key. */
+  readonly description?: string;
+  /** MB; Lambda allocates CPU in proportion. Default 256. */
+  readonly memorySize?: number;
+  /** Default 10 s, under both integration limits; a slower request is a bug to surface, not to wait out. */
+  readonly timeout?: Duration;
+  /** Default: this repository. */
+  readonly projectRoot?: string;
+}
+
+/**
+ * One route's Lambda function with the project's runtime defaults: Node.js 22
+ * on arm64, an ESM bundle built by the local esbuild (no Docker), X-Ray
+ * tracing, a log group kept one month, and IAM grants derived from the route's
+ * `permissions` and nothing else.
+ *
+ * The AWS SDK v3 is bundled rather than taken from the runtime: `package.json`
+ * pins exact SDK versions, and the runtime's copy changes under us without a
+ * deploy. Bundling also lets esbuild drop the unused parts of each client.
+ */
+export class ChatFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: ChatFunctionProps) {
+    super(scope, id);
+    const projectRoot = props.projectRoot ?? PROJECT_ROOT;
+    const timeout = props.timeout ?? Duration.seconds(10);
+    const limit = INTEGRATION_TIMEOUT_LIMIT[props.api];
+    if (timeout.toSeconds() > limit.toSeconds()) {
+      throw new Error(`${id}: timeout ${timeout.toSeconds()} s exceeds the ${props.api} integration limit of ${limit.toSeconds()} s`);
+    }
+
+    // Explicit log group instead of `logRetention`, which deploys a custom-resource Lambda just to set retention.
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: logs.RetentionDays.ONE_MONTH });
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: path.join(projectRoot, props.entry),
+      handler: 'handler',
+      projectRoot,
+      depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout,
+      description: props.description,
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup: this.logGroup,
+      // AWS_NODEJS_CONNECTION_REUSE_ENABLED only exists in SDK v2; v3 reuses connections already.
+      awsSdkConnectionReuse: false,
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        banner: ESM_REQUIRE_SHIM,
+        // Prefer packages' ESM builds so esbuild can tree-shake them.
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        // Stack traces only need the mappings; embedding sources would double the asset size.
+        sourcesContent: false,
+        bundleAwsSDK: true,
+        forceDockerBundling: false,
+      },
+    });
+
+    this.grant(props);
+  }
+
+  private grant(props: ChatFunctionProps): void {
+    const fn = this.function;
+    for (const permission of new Set(props.permissions)) {
+      switch (permission) {
+        case 'table:read':
+          props.table.grantReadData(fn);
+          break;
+        case 'table:write':
+          props.table.grantWriteData(fn);
+          break;
+        case 'bucket:read':
+          props.bucket.grantRead(fn);
+          break;
+        case 'bucket:write':
+          // Spelled out rather than `grantWrite`, whose action list depends on feature flags
+          // (`s3:PutObject*` includes PutObjectAcl without `@aws-cdk/aws-s3:grantWriteWithoutAcl`).
+          // PutObject also covers presigned PUT/POST uploads, which are signed with this role.
+          fn.addToRolePolicy(
+            new iam.PolicyStatement({
+              actions: ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+              resources: [props.bucket.arnForObjects('*')],
+            }),
+          );
+          break;
+        case 'ws:manage':
+          fn.addToRolePolicy(manageConnectionsStatement(this, props.webSocket));
+          break;
+        default: {
+          const unknown: never = permission;
+          throw new Error(`Unknown permission ${String(unknown)}`);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * `execute-api:ManageConnections` on exactly the three `@connections` calls
+ * (post, get, delete) of one stage, not `*` or the whole API.
+ */
+function manageConnectionsStatement(scope: Construct, target: WebSocketTarget | undefined): iam.PolicyStatement {
+  if (!target) throw new Error(`${scope.node.path}: permission ws:manage needs the webSocket prop`);
+  const stack = Stack.of(scope);
+  return new iam.PolicyStatement({
+    actions: ['execute-api:ManageConnections'],
+    resources: ['POST', 'GET', 'DELETE'].map((method) =>
+      stack.formatArn({
+        service: 'execute-api',
+        resource: target.apiId,
+        resourceName: `${target.stageName}/${method}/@connections/*`,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      }),
+    ),
+  });
+}

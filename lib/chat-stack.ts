@@ -1,0 +1,279 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  HttpRoute,
+  HttpRouteKey,
+  PayloadFormatVersion,
+  WebSocketApi,
+  WebSocketRoute,
+  WebSocketStage,
+  type HttpStage,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { GLOBAL_SECONDARY_INDEXES, KEY, TTL_ATTRIBUTE, type GsiDefinition } from '../functions/data/table';
+import { httpRoutes, wsRoutes, type Permission } from '../functions/routes';
+import { Role } from '../functions/schemas';
+import { ChatFunction, PROJECT_ROOT } from './chat-function';
+import { readContext, type ChatStackContext } from './context';
+
+/** WebSocket stage name; part of the client URL and of the `@connections` ARNs. */
+export const WEBSOCKET_STAGE_NAME = 'prod';
+
+/** Headers browsers may send cross-origin (SPEC §2 bearer tokens, JSON bodies, idempotent retries). */
+const CORS_ALLOW_HEADERS = ['authorization', 'content-type', 'idempotency-key'];
+/** `Retry-After` comes with 429 `rate_limited` (SPEC §5); browsers hide it unless exposed. */
+const CORS_EXPOSE_HEADERS = ['retry-after'];
+
+export type ChatStackProps = StackProps;
+
+/**
+ * The deployed chat service (SPEC §1): one Lambda function per entry of the
+ * route table (`functions/routes.ts`) behind an HTTP API and a WebSocket API,
+ * one DynamoDB table (`functions/data/table.ts`), one private attachment
+ * bucket, and a Cognito user pool unless an OIDC issuer is given as context
+ * (see `lib/context.ts`). No resource has a physical name, so the stack can be
+ * deployed more than once per account and region.
+ *
+ * The handlers verify JWTs themselves (aws-jwt-verify, SPEC §2) rather than
+ * through an API Gateway authorizer: the local stack then behaves exactly like
+ * AWS, errors stay RFC 9457 problem documents, and `$connect` can read
+ * `?token=` (browsers cannot set headers on a WebSocket upgrade).
+ */
+export class ChatStack extends Stack {
+  readonly config: ChatStackContext;
+  readonly table: dynamodb.TableV2;
+  readonly bucket: s3.Bucket;
+  readonly userPool?: cognito.UserPool;
+  readonly userPoolClient?: cognito.UserPoolClient;
+  readonly httpApi: HttpApi;
+  readonly httpStage: HttpStage;
+  readonly webSocketApi: WebSocketApi;
+  readonly webSocketStage: WebSocketStage;
+  /** By route name. */
+  readonly functions: Record<string, ChatFunction> = {};
+
+  constructor(scope: Construct, id: string, props?: ChatStackProps) {
+    super(scope, id, props);
+    this.config = readContext(this.node);
+    const { corsOrigins, oidc } = this.config;
+
+    this.table = this.createTable();
+    this.bucket = this.createBucket(corsOrigins);
+
+    if (!oidc) {
+      this.userPool = this.createUserPool();
+      this.userPoolClient = this.userPool.addClient('AppClient', {
+        generateSecret: false,
+        authFlows: { userPassword: true, userSrp: true },
+        // Clients sign in with the Cognito API (SRP or password), not the hosted UI; CDK would
+        // otherwise enable the implicit and code grants with an example.com callback.
+        disableOAuth: true,
+        preventUserExistenceErrors: true,
+      });
+    }
+
+    const methods = [...new Set(httpRoutes.map((r) => r.method))];
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      description: 'Chat HTTP API',
+      // The default stage HttpApi creates takes no throttling; `addStage` below creates `$default` instead.
+      createDefaultStage: false,
+      corsPreflight: {
+        allowOrigins: corsOrigins,
+        allowHeaders: CORS_ALLOW_HEADERS,
+        allowMethods: methods.map((m) => CorsHttpMethod[m]),
+        exposeHeaders: CORS_EXPOSE_HEADERS,
+        maxAge: Duration.days(1),
+      },
+    });
+    this.httpStage = this.httpApi.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: this.config.httpThrottle,
+    });
+
+    this.webSocketApi = new WebSocketApi(this, 'WebSocketApi', {
+      description: 'Chat WebSocket API',
+      routeSelectionExpression: '$request.body.action',
+    });
+    this.webSocketStage = new WebSocketStage(this, 'WebSocketStage', {
+      webSocketApi: this.webSocketApi,
+      stageName: WEBSOCKET_STAGE_NAME,
+      autoDeploy: true,
+      throttle: this.config.wsThrottle,
+    });
+
+    const environment = this.functionEnvironment();
+
+    for (const route of httpRoutes) {
+      if (/^\/dev(\/|$)/.test(route.path)) {
+        // SPEC §1: dev shortcuts exist only in the local stack.
+        throw new Error(`Route ${route.name} (${route.path}) must not be deployed`);
+      }
+      const fn = this.addFunction(route.name, route.handler, route.permissions, 'http', `${route.method} ${route.path}`, environment);
+      new HttpRoute(this.httpApi, route.name, {
+        httpApi: this.httpApi,
+        routeKey: HttpRouteKey.with(route.path, HttpMethod[route.method]),
+        integration: new HttpLambdaIntegration(`${route.name}Integration`, fn.function, {
+          payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
+        }),
+      });
+    }
+
+    for (const route of wsRoutes) {
+      const fn = this.addFunction(route.name, route.handler, route.permissions, 'websocket', `WebSocket ${route.routeKey}`, environment);
+      // No authorizer on $connect: the handler verifies `?token=` itself (see the class comment).
+      new WebSocketRoute(this.webSocketApi, route.name, {
+        webSocketApi: this.webSocketApi,
+        routeKey: route.routeKey,
+        integration: new WebSocketLambdaIntegration(`${route.name}Integration`, fn.function),
+        returnResponse: route.returnResponse,
+      });
+    }
+
+    new CfnOutput(this, 'HttpApiUrl', { value: this.httpStage.url, description: 'HTTP API base URL' });
+    new CfnOutput(this, 'WebSocketUrl', { value: this.webSocketStage.url, description: 'Connect with ?token=<JWT>' });
+    if (this.userPool && this.userPoolClient) {
+      new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
+      new CfnOutput(this, 'UserPoolClientId', { value: this.userPoolClient.userPoolClientId });
+    }
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName });
+  }
+
+  private createTable(): dynamodb.TableV2 {
+    const attribute = (name: string): dynamodb.Attribute => ({ name, type: dynamodb.AttributeType.STRING });
+    const projection: Record<GsiDefinition['projection'], dynamodb.ProjectionType> = {
+      KEYS_ONLY: dynamodb.ProjectionType.KEYS_ONLY,
+      INCLUDE: dynamodb.ProjectionType.INCLUDE,
+      ALL: dynamodb.ProjectionType.ALL,
+    };
+    return new dynamodb.TableV2(this, 'Table', {
+      partitionKey: attribute(KEY.pk),
+      sortKey: attribute(KEY.sk),
+      globalSecondaryIndexes: GLOBAL_SECONDARY_INDEXES.map((gsi) => ({
+        indexName: gsi.indexName,
+        partitionKey: attribute(gsi.partitionKey),
+        sortKey: attribute(gsi.sortKey),
+        projectionType: projection[gsi.projection],
+        nonKeyAttributes: gsi.projection === 'INCLUDE' ? gsi.nonKeyAttributes : undefined,
+      })),
+      billing: dynamodb.Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      // The AWS managed key (aws/dynamodb) shows up in CloudTrail, unlike the default DynamoDB-owned key,
+      // and needs no KMS grants on the function roles.
+      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+      deletionProtection: this.config.deletionProtection,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+
+  private createBucket(corsOrigins: string[]): s3.Bucket {
+    return new s3.Bucket(this, 'AttachmentBucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      versioned: false,
+      // Browsers upload straight to S3 with the presigned PUT/POST from POST /v1/chats/{chatId}/attachments.
+      cors: [
+        {
+          allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.POST, s3.HttpMethods.GET, s3.HttpMethods.HEAD],
+          allowedOrigins: corsOrigins,
+          allowedHeaders: ['*'],
+          exposedHeaders: ['ETag'],
+          maxAge: Duration.days(1).toSeconds(),
+        },
+      ],
+      lifecycleRules: [
+        { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        // Uploads land under pending/ until a message attaches them; what is still there a day later was abandoned.
+        { id: 'expire-abandoned-uploads', prefix: 'pending/', expiration: Duration.days(1) },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+
+  private createUserPool(): cognito.UserPool {
+    const pool = new cognito.UserPool(this, 'UserPool', {
+      // Users are invited by an operator (or provisioned via PUT /v1/users/{userId}); nobody signs up on their own.
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      autoVerify: { email: true },
+      standardAttributes: {
+        email: { required: true, mutable: true },
+        // The `name` claim is the display name (SPEC §2).
+        fullname: { required: false, mutable: true },
+      },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // Groups arrive as `cognito:groups` and map to platform roles (SPEC §2); `user` is implicit.
+    for (const role of Role.options.filter((r) => r !== 'user')) {
+      new cognito.CfnUserPoolGroup(this, `${role[0]!.toUpperCase()}${role.slice(1)}Group`, {
+        userPoolId: pool.userPoolId,
+        groupName: role,
+        description: `Platform role ${role}`,
+      });
+    }
+    return pool;
+  }
+
+  /** The variables `functions/config.ts` reads, shared by every function. */
+  private functionEnvironment(): Record<string, string> {
+    const { oidc } = this.config;
+    // Built from tokens rather than `webSocketStage.callbackUrl` so functions depend on the API only, not the stage.
+    const wsEndpoint = `https://${this.webSocketApi.apiId}.execute-api.${this.region}.${this.urlSuffix}/${WEBSOCKET_STAGE_NAME}`;
+    const auth: Record<string, string> = oidc
+      ? { AUTH_MODE: 'oidc', OIDC_ISSUER: oidc.issuer, OIDC_AUDIENCE: oidc.audience, OIDC_JWKS_URI: oidc.jwksUri }
+      : {
+          AUTH_MODE: 'cognito',
+          COGNITO_USER_POOL_ID: this.userPool!.userPoolId,
+          COGNITO_CLIENT_ID: this.userPoolClient!.userPoolClientId,
+        };
+    return {
+      TABLE_NAME: this.table.tableName,
+      BUCKET_NAME: this.bucket.bucketName,
+      WS_ENDPOINT: wsEndpoint,
+      ...auth,
+      APP_VERSION: appVersion(),
+    };
+  }
+
+  private addFunction(
+    name: string,
+    handler: string,
+    permissions: readonly Permission[],
+    api: 'http' | 'websocket',
+    description: string,
+    environment: Record<string, string>,
+  ): ChatFunction {
+    if (this.functions[name]) throw new Error(`Duplicate route name ${name} in functions/routes.ts`);
+    const fn = new ChatFunction(this, name, {
+      entry: handler,
+      api,
+      permissions,
+      table: this.table,
+      bucket: this.bucket,
+      webSocket: { apiId: this.webSocketApi.apiId, stageName: WEBSOCKET_STAGE_NAME },
+      environment,
+      description,
+    });
+    this.functions[name] = fn;
+    return fn;
+  }
+}
+
+function appVersion(): string {
+  const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version?: string };
+  if (!pkg.version) throw new Error('package.json has no version');
+  return pkg.version;
+}

@@ -1,0 +1,618 @@
+/**
+ * Assertions on the synthesized CloudFormation of `ChatStack` (SPEC §1-2).
+ * The expectations are derived from the route table and the table definition,
+ * so adding a route or an index is checked without editing this file.
+ *
+ * The default variant bundles every function for real (local esbuild); the
+ * other variants skip bundling (`aws:cdk:bundling-stacks`) since they only
+ * check configuration.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GLOBAL_SECONDARY_INDEXES, KEY, TTL_ATTRIBUTE } from '../../functions/data/table';
+import { httpRoutes, wsRoutes, type Permission } from '../../functions/routes';
+import { PROJECT_ROOT } from '../../lib/chat-function';
+import { ChatStack, WEBSOCKET_STAGE_NAME } from '../../lib/chat-stack';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+// ---- CloudFormation helpers -------------------------------------------------
+
+/** Raw CloudFormation JSON. */
+type Json = any;
+
+interface Resource {
+  Type: string;
+  Properties?: Json;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+}
+
+/** Renders `Ref`/`Fn::GetAtt`/`Fn::Join` as a string with `${LogicalId}` placeholders. */
+function flatten(value: Json): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    if ('Ref' in value) return `\${${value.Ref}}`;
+    if ('Fn::GetAtt' in value) return `\${${value['Fn::GetAtt'].join('.')}}`;
+    if ('Fn::Join' in value) {
+      const [separator, parts] = value['Fn::Join'] as [string, Json[]];
+      return parts.map(flatten).join(separator);
+    }
+  }
+  throw new Error(`Cannot flatten ${JSON.stringify(value)}`);
+}
+
+const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: Json;
+  Condition?: Json;
+}
+
+class Synth {
+  readonly resources: Record<string, Resource>;
+  readonly outputs: Record<string, Json>;
+
+  constructor(
+    readonly template: Template,
+    readonly assemblyDir: string,
+  ) {
+    const json = template.toJSON();
+    this.resources = json.Resources;
+    this.outputs = json.Outputs ?? {};
+  }
+
+  ofType(type: string): [string, Resource][] {
+    return Object.entries(this.resources).filter(([, r]) => r.Type === type);
+  }
+
+  only(type: string, filter: (r: Resource) => boolean = () => true): [string, Resource] {
+    const found = this.ofType(type).filter(([, r]) => filter(r));
+    expect(found, `exactly one ${type}`).toHaveLength(1);
+    return found[0]!;
+  }
+
+  /** Our functions: CDK's own helpers (custom resources, log retention) use other runtimes and x86. */
+  chatFunctions(): [string, Resource][] {
+    return this.ofType('AWS::Lambda::Function').filter(
+      ([, r]) => r.Properties.Runtime === 'nodejs22.x' && (r.Properties.Architectures ?? []).includes('arm64'),
+    );
+  }
+
+  /** A route's function, found by its Description (`GET /v1/me`, `WebSocket $connect`). */
+  functionByDescription(description: string): [string, Resource] {
+    return this.only('AWS::Lambda::Function', (r) => r.Properties.Description === description);
+  }
+
+  /** Every statement of every policy attached to the function's role, plus its managed policies. */
+  roleOf(functionId: string): { statements: Statement[]; managed: string[]; inline: Json[] } {
+    const fn = this.resources[functionId]!;
+    const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
+    const role = this.resources[roleId]!;
+    const statements = this.ofType('AWS::IAM::Policy')
+      .filter(([, p]) => asArray(p.Properties.Roles).some((r: Json) => r.Ref === roleId))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
+    return {
+      statements,
+      managed: asArray(role.Properties.ManagedPolicyArns).map(flatten),
+      inline: asArray(role.Properties.Policies),
+    };
+  }
+
+  /** The bundled code of a function in the cloud assembly. */
+  assetDir(fn: Resource): string {
+    const hash = /^(\w+)\.zip$/.exec(fn.Properties.Code.S3Key)?.[1];
+    expect(hash, 'asset hash').toBeTruthy();
+    return path.join(this.assemblyDir, `asset.${hash}`);
+  }
+
+  /** The logical id of the Lambda function an API Gateway route invokes. */
+  routeTarget(routeId: string): { integration: Resource; functionId: string } {
+    const target = flatten(this.resources[routeId]!.Properties.Target);
+    const match = /^integrations\/\$\{(\w+)\}$/.exec(target);
+    expect(match, `route target ${target}`).not.toBeNull();
+    const integration = this.resources[match![1]!]!;
+    expect(integration.Type).toBe('AWS::ApiGatewayV2::Integration');
+    expect(integration.Properties.IntegrationType).toBe('AWS_PROXY');
+    const fnMatch = /\$\{(\w+)\.Arn\}/.exec(flatten(integration.Properties.IntegrationUri));
+    expect(fnMatch, 'integration URI names a function').not.toBeNull();
+    const functionId = fnMatch![1]!;
+    expect(this.resources[functionId]?.Type).toBe('AWS::Lambda::Function');
+    return { integration, functionId };
+  }
+}
+
+const actionsOf = (statements: Statement[]) => statements.flatMap((s) => asArray(s.Action));
+
+/** Cloud assemblies (the bundled one is ~40 MB) go under one temp dir, removed after the run. */
+const outRoot = mkdtempSync(path.join(tmpdir(), 'chat-cdk-test-'));
+afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
+
+function newApp(context: Record<string, unknown>, bundle: boolean): App {
+  return new App({
+    outdir: mkdtempSync(path.join(outRoot, 'cdk.out-')),
+    context: bundle ? context : { ...context, 'aws:cdk:bundling-stacks': [] },
+  });
+}
+
+function synth(context: Record<string, unknown>, bundle: boolean): Synth {
+  const app = newApp(context, bundle);
+  const template = Template.fromStack(new ChatStack(app, 'TestChat'));
+  return new Synth(template, app.synth().directory);
+}
+
+const DYNAMODB_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+const OIDC = {
+  oidcIssuer: 'https://issuer.example.com/',
+  oidcAudience: 'chat-api',
+  oidcJwksUri: 'https://issuer.example.com/.well-known/jwks.json',
+};
+const allRoutes = [
+  ...httpRoutes.map((r) => ({ name: r.name, description: `${r.method} ${r.path}`, permissions: r.permissions as readonly Permission[] })),
+  ...wsRoutes.map((r) => ({ name: r.name, description: `WebSocket ${r.routeKey}`, permissions: r.permissions as readonly Permission[] })),
+];
+const appVersion = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+// ---- default variant (Cognito, bundled) -------------------------------------
+
+describe('ChatStack (default: Cognito)', () => {
+  let s: Synth;
+  let httpApiId: string;
+  let wsApiId: string;
+
+  beforeAll(() => {
+    s = synth({}, true);
+    [httpApiId] = s.only('AWS::ApiGatewayV2::Api', (r) => r.Properties.ProtocolType === 'HTTP');
+    [wsApiId] = s.only('AWS::ApiGatewayV2::Api', (r) => r.Properties.ProtocolType === 'WEBSOCKET');
+  }, 300_000);
+
+  describe('functions', () => {
+    it('has one function per route, and no more', () => {
+      expect(s.chatFunctions()).toHaveLength(httpRoutes.length + wsRoutes.length);
+      const descriptions = s.chatFunctions().map(([, r]) => r.Properties.Description).sort();
+      expect(descriptions).toEqual(allRoutes.map((r) => r.description).sort());
+    });
+
+    it('runs Node.js 22 on arm64 with active tracing, 256 MB, within the integration timeout', () => {
+      for (const [id, fn] of s.chatFunctions()) {
+        expect(fn.Properties.Runtime, id).toBe('nodejs22.x');
+        expect(fn.Properties.Architectures, id).toEqual(['arm64']);
+        expect(fn.Properties.TracingConfig, id).toEqual({ Mode: 'Active' });
+        expect(fn.Properties.MemorySize, id).toBe(256);
+        expect(fn.Properties.Timeout, id).toBeLessThanOrEqual(29);
+        expect(fn.Properties.Handler, id).toBe('index.handler');
+      }
+    });
+
+    it('logs to its own log group kept one month', () => {
+      for (const [id, fn] of s.chatFunctions()) {
+        const logGroupId = fn.Properties.LoggingConfig?.LogGroup?.Ref as string;
+        expect(logGroupId, id).toBeTruthy();
+        expect(s.resources[logGroupId]?.Type).toBe('AWS::Logs::LogGroup');
+        expect(s.resources[logGroupId]?.Properties.RetentionInDays).toBe(30);
+      }
+      expect(s.ofType('Custom::LogRetention')).toHaveLength(0);
+    });
+
+    it('sets the environment functions/config.ts reads', () => {
+      const [tableId] = s.only('AWS::DynamoDB::GlobalTable');
+      const [bucketId] = s.only('AWS::S3::Bucket');
+      const [poolId] = s.only('AWS::Cognito::UserPool');
+      const [clientId] = s.only('AWS::Cognito::UserPoolClient');
+      for (const [id, fn] of s.chatFunctions()) {
+        const env = fn.Properties.Environment.Variables;
+        expect(env.TABLE_NAME, id).toEqual({ Ref: tableId });
+        expect(env.BUCKET_NAME, id).toEqual({ Ref: bucketId });
+        expect(flatten(env.WS_ENDPOINT), id).toBe(
+          `https://\${${wsApiId}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/${WEBSOCKET_STAGE_NAME}`,
+        );
+        expect(env.AUTH_MODE, id).toBe('cognito');
+        expect(env.COGNITO_USER_POOL_ID, id).toEqual({ Ref: poolId });
+        expect(env.COGNITO_CLIENT_ID, id).toEqual({ Ref: clientId });
+        expect(env.OIDC_ISSUER, id).toBeUndefined();
+        expect(env.APP_VERSION, id).toBe(appVersion);
+        expect(env.NODE_OPTIONS, id).toBe('--enable-source-maps');
+      }
+    });
+
+    it('bundles an ES module with the require shim and the AWS SDK inside', () => {
+      for (const [id, fn] of s.chatFunctions()) {
+        const bundle = path.join(s.assetDir(fn), 'index.mjs');
+        expect(existsSync(bundle), `${id}: ${bundle}`).toBe(true);
+        expect(existsSync(`${bundle}.map`), id).toBe(true);
+        const code = readFileSync(bundle, 'utf8');
+        expect(code.slice(0, 60), id).toMatch(/^import \{ createRequire as __chatCreateRequire \}/);
+        // `@aws-sdk/*` left external would be resolved against the runtime's copy, not the pinned one.
+        // Handlers are ES modules, so an external SDK would show up as `import` statements (the SDK's
+        // own error messages mention `[import "@aws-sdk/..."]`, hence the statement-start anchor).
+        const external = /(?:^|[;}\n])\s*import\s*(?:[\w${},*\s]+from\s*)?["']@aws-sdk\/|\bimport\(\s*["']@aws-sdk\//m.exec(code);
+        expect(external && code.slice(external.index, external.index + 120), id).toBeNull();
+      }
+    });
+
+    it('loads in Node.js and exports a handler (ESM with CommonJS dependencies)', () => {
+      // Catches "Dynamic require of ... is not supported" and other load-time failures of the bundle.
+      const env = {
+        ...process.env,
+        AWS_REGION: 'us-east-1',
+        TABLE_NAME: 'table',
+        BUCKET_NAME: 'bucket',
+        WS_ENDPOINT: 'https://abc123.execute-api.us-east-1.amazonaws.com/prod',
+        AUTH_MODE: 'oidc',
+        OIDC_ISSUER: OIDC.oidcIssuer,
+        OIDC_AUDIENCE: OIDC.oidcAudience,
+        OIDC_JWKS_URI: OIDC.oidcJwksUri,
+        NODE_OPTIONS: '--enable-source-maps',
+      };
+      for (const [id, fn] of s.chatFunctions()) {
+        const bundle = path.join(s.assetDir(fn), 'index.mjs');
+        const probe = `const m = await import(${JSON.stringify(pathToFileURL(bundle).href)}); console.log(typeof m.handler);`;
+        const result = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { env, encoding: 'utf8', timeout: 30_000 });
+        expect(result.stderr.slice(0, 2000), id).toBe('');
+        expect(result.stdout.trim(), id).toBe('function');
+      }
+    }, 120_000);
+  });
+
+  describe('HTTP API', () => {
+    it.each(httpRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))('routes %s to its own function', (routeKey, route) => {
+      const [routeId, routeRes] = s.only('AWS::ApiGatewayV2::Route', (r) => r.Properties.RouteKey === routeKey);
+      expect(routeRes.Properties.ApiId).toEqual({ Ref: httpApiId });
+      const { integration, functionId } = s.routeTarget(routeId);
+      expect(integration.Properties.PayloadFormatVersion).toBe('2.0');
+      expect(s.resources[functionId]!.Properties.Description).toBe(routeKey);
+      expect(functionId.startsWith(route.name)).toBe(true);
+    });
+
+    it('has exactly the route table, and nothing under /dev', () => {
+      const keys = s
+        .ofType('AWS::ApiGatewayV2::Route')
+        .filter(([, r]) => r.Properties.ApiId.Ref === httpApiId)
+        .map(([, r]) => r.Properties.RouteKey as string);
+      expect(keys.sort()).toEqual(httpRoutes.map((r) => `${r.method} ${r.path}`).sort());
+      expect(keys.some((k) => / \/dev(\/|$)/.test(k))).toBe(false);
+    });
+
+    it('answers CORS preflights for the methods in use, cached a day', () => {
+      const [, api] = s.only('AWS::ApiGatewayV2::Api', (r) => r.Properties.ProtocolType === 'HTTP');
+      const cors = api.Properties.CorsConfiguration;
+      expect(cors.AllowOrigins).toEqual(['*']);
+      expect(cors.AllowHeaders).toEqual(expect.arrayContaining(['authorization', 'content-type', 'idempotency-key']));
+      expect([...cors.AllowMethods].sort()).toEqual([...new Set(httpRoutes.map((r) => r.method))].sort());
+      expect(cors.MaxAge).toBe(86_400);
+    });
+
+    it('throttles the auto-deployed $default stage', () => {
+      const [, stage] = s.only('AWS::ApiGatewayV2::Stage', (r) => r.Properties.ApiId.Ref === httpApiId);
+      expect(stage.Properties).toMatchObject({
+        StageName: '$default',
+        AutoDeploy: true,
+        DefaultRouteSettings: { ThrottlingBurstLimit: 200, ThrottlingRateLimit: 100 },
+      });
+    });
+
+    it('leaves authentication to the handlers (no API Gateway authorizer)', () => {
+      expect(s.ofType('AWS::ApiGatewayV2::Authorizer')).toHaveLength(0);
+      for (const [, r] of s.ofType('AWS::ApiGatewayV2::Route')) expect(r.Properties.AuthorizationType).toBe('NONE');
+    });
+  });
+
+  describe('WebSocket API', () => {
+    it('selects routes on $request.body.action', () => {
+      const [, api] = s.only('AWS::ApiGatewayV2::Api', (r) => r.Properties.ProtocolType === 'WEBSOCKET');
+      expect(api.Properties.RouteSelectionExpression).toBe('$request.body.action');
+    });
+
+    it.each(wsRoutes.map((r) => [r.routeKey, r] as const))('routes %s to its own function', (routeKey, route) => {
+      const [routeId, routeRes] = s.only(
+        'AWS::ApiGatewayV2::Route',
+        (r) => r.Properties.RouteKey === routeKey && r.Properties.ApiId.Ref === wsApiId,
+      );
+      const { functionId } = s.routeTarget(routeId);
+      expect(s.resources[functionId]!.Properties.Description).toBe(`WebSocket ${routeKey}`);
+      expect(routeRes.Properties.AuthorizationType).toBe('NONE');
+      const responses = s.ofType('AWS::ApiGatewayV2::RouteResponse').filter(([, r]) => r.Properties.RouteId.Ref === routeId);
+      if (route.returnResponse) {
+        expect(responses).toHaveLength(1);
+        expect(responses[0]![1].Properties.RouteResponseKey).toBe('$default');
+        expect(routeRes.Properties.RouteResponseSelectionExpression).toBe('$default');
+      } else {
+        expect(responses).toHaveLength(0);
+      }
+    });
+
+    it('has exactly the route table', () => {
+      const keys = s
+        .ofType('AWS::ApiGatewayV2::Route')
+        .filter(([, r]) => r.Properties.ApiId.Ref === wsApiId)
+        .map(([, r]) => r.Properties.RouteKey as string);
+      expect(keys.sort()).toEqual(wsRoutes.map((r) => r.routeKey).sort());
+    });
+
+    it('deploys the prod stage automatically, throttled', () => {
+      const [, stage] = s.only('AWS::ApiGatewayV2::Stage', (r) => r.Properties.ApiId.Ref === wsApiId);
+      expect(stage.Properties).toMatchObject({
+        StageName: WEBSOCKET_STAGE_NAME,
+        AutoDeploy: true,
+        DefaultRouteSettings: { ThrottlingBurstLimit: 200, ThrottlingRateLimit: 100 },
+      });
+    });
+  });
+
+  describe('DynamoDB table', () => {
+    it('uses the key schema, indexes and TTL from functions/data/table.ts', () => {
+      const [, table] = s.only('AWS::DynamoDB::GlobalTable');
+      const p = table.Properties;
+      expect(p.KeySchema).toEqual([
+        { AttributeName: KEY.pk, KeyType: 'HASH' },
+        { AttributeName: KEY.sk, KeyType: 'RANGE' },
+      ]);
+      const keyAttributes = [KEY.pk, KEY.sk, ...GLOBAL_SECONDARY_INDEXES.flatMap((g) => [g.partitionKey, g.sortKey])];
+      expect(p.AttributeDefinitions).toHaveLength(keyAttributes.length);
+      expect(p.AttributeDefinitions).toEqual(
+        expect.arrayContaining(keyAttributes.map((AttributeName) => ({ AttributeName, AttributeType: 'S' }))),
+      );
+      expect(p.GlobalSecondaryIndexes).toHaveLength(GLOBAL_SECONDARY_INDEXES.length);
+      for (const gsi of GLOBAL_SECONDARY_INDEXES) {
+        const actual = p.GlobalSecondaryIndexes.find((g: Json) => g.IndexName === gsi.indexName);
+        expect(actual, gsi.indexName).toBeDefined();
+        expect(actual.KeySchema).toEqual([
+          { AttributeName: gsi.partitionKey, KeyType: 'HASH' },
+          { AttributeName: gsi.sortKey, KeyType: 'RANGE' },
+        ]);
+        expect(actual.Projection).toEqual(
+          gsi.projection === 'INCLUDE'
+            ? { ProjectionType: 'INCLUDE', NonKeyAttributes: gsi.nonKeyAttributes }
+            : { ProjectionType: gsi.projection },
+        );
+      }
+      expect(p.TimeToLiveSpecification).toEqual({ AttributeName: TTL_ATTRIBUTE, Enabled: true });
+    });
+
+    it('is on-demand, backed up, encrypted with the AWS managed key, retained and deletion-protected', () => {
+      const [, table] = s.only('AWS::DynamoDB::GlobalTable');
+      const p = table.Properties;
+      expect(p.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(p.Replicas).toHaveLength(1);
+      expect(p.Replicas[0].PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(p.Replicas[0].DeletionProtectionEnabled).toBe(true);
+      expect(p.SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS' });
+      expect(p.SSESpecification.KMSMasterKeyId).toBeUndefined();
+      expect(table.DeletionPolicy).toBe('Retain');
+      expect(table.UpdateReplacePolicy).toBe('Retain');
+    });
+  });
+
+  describe('attachment bucket', () => {
+    it('is private, S3-encrypted, unversioned and retained', () => {
+      const [, bucket] = s.only('AWS::S3::Bucket');
+      expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([
+        { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+      ]);
+      expect(bucket.Properties.VersioningConfiguration).toBeUndefined();
+      expect(bucket.DeletionPolicy).toBe('Retain');
+    });
+
+    it('denies requests without TLS', () => {
+      const [bucketId] = s.only('AWS::S3::Bucket');
+      const [, policy] = s.only('AWS::S3::BucketPolicy');
+      expect(policy.Properties.Bucket).toEqual({ Ref: bucketId });
+      const deny = (policy.Properties.PolicyDocument.Statement as Statement[]).find(
+        (st) => st.Effect === 'Deny' && st.Condition?.Bool?.['aws:SecureTransport'] === 'false',
+      );
+      expect(deny).toBeDefined();
+      expect(asArray(deny!.Action)).toEqual(['s3:*']);
+      expect(asArray(deny!.Resource).map(flatten).sort()).toEqual([`\${${bucketId}.Arn}`, `\${${bucketId}.Arn}/*`]);
+    });
+
+    it('expires abandoned uploads under pending/ and incomplete multipart uploads after a day', () => {
+      const [, bucket] = s.only('AWS::S3::Bucket');
+      const rules = bucket.Properties.LifecycleConfiguration.Rules as Json[];
+      expect(rules).toContainEqual(expect.objectContaining({ Prefix: 'pending/', ExpirationInDays: 1, Status: 'Enabled' }));
+      expect(rules).toContainEqual(
+        expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }),
+      );
+      // Only pending/ expires: attached files must live as long as their messages.
+      for (const rule of rules.filter((r) => r.ExpirationInDays !== undefined)) expect(rule.Prefix).toBe('pending/');
+    });
+
+    it('allows browser uploads from the configured origins', () => {
+      const [, bucket] = s.only('AWS::S3::Bucket');
+      expect(bucket.Properties.CorsConfiguration.CorsRules).toEqual([
+        expect.objectContaining({
+          AllowedMethods: expect.arrayContaining(['PUT', 'POST', 'GET', 'HEAD']),
+          AllowedOrigins: ['*'],
+          AllowedHeaders: ['*'],
+          ExposedHeaders: ['ETag'],
+        }),
+      ]);
+    });
+  });
+
+  describe('IAM least privilege', () => {
+    it('gives Health read-only table access and no connection management', () => {
+      const [healthId] = s.functionByDescription('GET /health');
+      const actions = actionsOf(s.roleOf(healthId).statements);
+      expect(actions).toContain('dynamodb:GetItem');
+      for (const write of DYNAMODB_WRITE_ACTIONS) expect(actions).not.toContain(write);
+      expect(actions.filter((a) => a.startsWith('execute-api:'))).toEqual([]);
+      expect(actions.filter((a) => a.startsWith('s3:'))).toEqual([]);
+    });
+
+    it.each(allRoutes.map((r) => [r.description, r] as const))('%s gets exactly its route permissions', (description, route) => {
+      const [fnId] = s.functionByDescription(description);
+      const { statements, managed, inline } = s.roleOf(fnId);
+      const actions = actionsOf(statements);
+      const has = (p: Permission) => route.permissions.includes(p);
+      expect(actions.includes('dynamodb:Query'), 'table:read').toBe(has('table:read'));
+      expect(actions.includes('dynamodb:PutItem'), 'table:write').toBe(has('table:write'));
+      expect(actions.includes('execute-api:ManageConnections'), 'ws:manage').toBe(has('ws:manage'));
+      expect(actions.includes('s3:GetObject*'), 'bucket:read').toBe(has('bucket:read'));
+      expect(actions.includes('s3:PutObject'), 'bucket:write').toBe(has('bucket:write'));
+      expect(managed).toEqual(['arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']);
+      expect(inline).toEqual([]);
+    });
+
+    it('scopes ManageConnections to the WebSocket stage @connections paths', () => {
+      const expected = ['POST', 'GET', 'DELETE'].map(
+        (m) => `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${${wsApiId}}/${WEBSOCKET_STAGE_NAME}/${m}/@connections/*`,
+      );
+      let seen = 0;
+      for (const [, policy] of s.ofType('AWS::IAM::Policy')) {
+        for (const st of policy.Properties.PolicyDocument.Statement as Statement[]) {
+          const actions = asArray(st.Action);
+          if (!actions.some((a) => a.startsWith('execute-api:'))) continue;
+          seen++;
+          expect(actions).toEqual(['execute-api:ManageConnections']);
+          expect(asArray(st.Resource).map(flatten).sort()).toEqual([...expected].sort());
+        }
+      }
+      expect(seen).toBe(allRoutes.filter((r) => r.permissions.includes('ws:manage')).length);
+    });
+
+    it('never grants Action "*" and never grants DynamoDB on Resource "*"', () => {
+      const [tableId] = s.only('AWS::DynamoDB::GlobalTable');
+      for (const [policyId, policy] of s.ofType('AWS::IAM::Policy')) {
+        for (const st of policy.Properties.PolicyDocument.Statement as Statement[]) {
+          const actions = asArray(st.Action);
+          expect(actions, policyId).not.toContain('*');
+          if (!actions.some((a) => a.startsWith('dynamodb:'))) continue;
+          expect(actions, policyId).not.toContain('dynamodb:*');
+          for (const resource of asArray(st.Resource).map(flatten)) {
+            expect(resource, policyId).not.toBe('*');
+            expect(resource.startsWith(`\${${tableId}.Arn}`), `${policyId}: ${resource}`).toBe(true);
+          }
+        }
+      }
+    });
+  });
+
+  describe('auth (Cognito)', () => {
+    it('creates an invitation-only user pool with email sign-in', () => {
+      const [, pool] = s.only('AWS::Cognito::UserPool');
+      expect(pool.Properties.AdminCreateUserConfig).toEqual({ AllowAdminCreateUserOnly: true });
+      expect(pool.Properties.UsernameAttributes).toEqual(['email']);
+    });
+
+    it('creates the support and admin groups', () => {
+      const [poolId] = s.only('AWS::Cognito::UserPool');
+      const groups = s.ofType('AWS::Cognito::UserPoolGroup').map(([, g]) => g.Properties);
+      expect(groups.map((g) => g.GroupName).sort()).toEqual(['admin', 'support']);
+      for (const g of groups) expect(g.UserPoolId).toEqual({ Ref: poolId });
+    });
+
+    it('creates a public app client for password and SRP sign-in', () => {
+      const [, client] = s.only('AWS::Cognito::UserPoolClient');
+      expect(client.Properties.GenerateSecret).toBe(false);
+      expect(client.Properties.ExplicitAuthFlows).toEqual(expect.arrayContaining(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH']));
+      expect(client.Properties.AllowedOAuthFlows).toBeUndefined();
+    });
+  });
+
+  it('outputs the endpoints, the user pool and the storage names', () => {
+    expect(Object.keys(s.outputs).sort()).toEqual(
+      ['BucketName', 'HttpApiUrl', 'TableName', 'UserPoolClientId', 'UserPoolId', 'WebSocketUrl'].sort(),
+    );
+    expect(flatten(s.outputs.WebSocketUrl.Value)).toBe(
+      `wss://\${${wsApiId}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/${WEBSOCKET_STAGE_NAME}`,
+    );
+    expect(flatten(s.outputs.HttpApiUrl.Value)).toBe(`https://\${${httpApiId}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/`);
+  });
+
+  it('gives no resource a physical name', () => {
+    const nameProperty: Record<string, string> = {
+      'AWS::Lambda::Function': 'FunctionName',
+      'AWS::DynamoDB::GlobalTable': 'TableName',
+      'AWS::S3::Bucket': 'BucketName',
+      'AWS::Logs::LogGroup': 'LogGroupName',
+      'AWS::IAM::Role': 'RoleName',
+      'AWS::Cognito::UserPool': 'UserPoolName',
+    };
+    for (const [id, r] of Object.entries(s.resources)) {
+      const prop = nameProperty[r.Type];
+      if (prop) expect(r.Properties?.[prop], `${id}.${prop}`).toBeUndefined();
+    }
+  });
+});
+
+// ---- OIDC variant -----------------------------------------------------------
+
+describe('ChatStack (external OIDC issuer)', () => {
+  let s: Synth;
+  beforeAll(() => {
+    s = synth(OIDC, false);
+  }, 120_000);
+
+  it('creates no user pool', () => {
+    expect(s.ofType('AWS::Cognito::UserPool')).toHaveLength(0);
+    expect(s.ofType('AWS::Cognito::UserPoolClient')).toHaveLength(0);
+    expect(s.ofType('AWS::Cognito::UserPoolGroup')).toHaveLength(0);
+  });
+
+  it('configures every function for the issuer', () => {
+    expect(s.chatFunctions()).toHaveLength(httpRoutes.length + wsRoutes.length);
+    for (const [id, fn] of s.chatFunctions()) {
+      const env = fn.Properties.Environment.Variables;
+      expect(env, id).toMatchObject({
+        AUTH_MODE: 'oidc',
+        OIDC_ISSUER: OIDC.oidcIssuer,
+        OIDC_AUDIENCE: OIDC.oidcAudience,
+        OIDC_JWKS_URI: OIDC.oidcJwksUri,
+      });
+      expect(env.COGNITO_USER_POOL_ID, id).toBeUndefined();
+      expect(env.COGNITO_CLIENT_ID, id).toBeUndefined();
+    }
+  });
+
+  it('outputs no user pool ids', () => {
+    expect(Object.keys(s.outputs).sort()).toEqual(['BucketName', 'HttpApiUrl', 'TableName', 'WebSocketUrl']);
+  });
+});
+
+// ---- context ----------------------------------------------------------------
+
+describe('ChatStack context', () => {
+  it('applies origins, throttling and deletion protection from context', () => {
+    const s = synth(
+      {
+        corsOrigins: 'https://app.example.com, https://admin.example.com',
+        httpRateLimit: '50',
+        httpBurstLimit: 80,
+        wsRateLimit: 20,
+        wsBurstLimit: '40',
+        deletionProtection: 'false',
+      },
+      false,
+    );
+    const origins = ['https://app.example.com', 'https://admin.example.com'];
+    const [httpApiId, api] = s.only('AWS::ApiGatewayV2::Api', (r) => r.Properties.ProtocolType === 'HTTP');
+    expect(api.Properties.CorsConfiguration.AllowOrigins).toEqual(origins);
+    expect(s.only('AWS::S3::Bucket')[1].Properties.CorsConfiguration.CorsRules[0].AllowedOrigins).toEqual(origins);
+    const stages = s.ofType('AWS::ApiGatewayV2::Stage').map(([, st]) => st.Properties);
+    expect(stages.find((st) => st.ApiId.Ref === httpApiId)!.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 80 });
+    expect(stages.find((st) => st.ApiId.Ref !== httpApiId)!.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
+    expect(s.only('AWS::DynamoDB::GlobalTable')[1].Properties.Replicas[0].DeletionProtectionEnabled).toBe(false);
+  }, 120_000);
+
+  it('rejects a partial or non-https OIDC configuration', () => {
+    const make = (context: Record<string, unknown>) => () => new ChatStack(newApp(context, false), 'Bad');
+    expect(make({ oidcIssuer: OIDC.oidcIssuer })).toThrow(/must be given together/);
+    expect(make({ oidcIssuer: OIDC.oidcIssuer, oidcAudience: 'x' })).toThrow(/must be given together/);
+    expect(make({ ...OIDC, oidcJwksUri: 'http://issuer.example.com/jwks.json' })).toThrow(/https/);
+    expect(make({ httpRateLimit: 'fast' })).toThrow(/positive number/);
+  }, 120_000);
+});
