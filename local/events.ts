@@ -1,0 +1,95 @@
+/**
+ * A stand-in for the EventBridge bus the CDK stack creates for offline
+ * notifications (SPEC §5), served by the gateway under `/dev/events`.
+ *
+ * Handlers keep using the real `@aws-sdk/client-eventbridge` client, pointed at
+ * `EVENTS_ENDPOINT=http://127.0.0.1:$PORT/dev/events` (the local stack sets
+ * it): `PutEvents` (AWS JSON 1.1, `X-Amz-Target: AWSEvents.PutEvents`) is
+ * accepted and the last {@link KEEP} events are kept. `GET /dev/notifications`
+ * lists their parsed `Detail` objects, oldest first; `DELETE` clears them.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DevRequest, DevResponse, DevRoute } from './gateway';
+
+const KEEP = 200;
+
+export interface StoredEvent {
+  id: string;
+  time: string;
+  source?: string;
+  detailType?: string;
+  eventBusName?: string;
+  /** `Detail` parsed as JSON (the raw string when it is not JSON). */
+  detail: unknown;
+}
+
+export interface LocalEventBus {
+  events(): StoredEvent[];
+  clear(): void;
+  /** `POST /dev/events[/]` (PutEvents), `GET|DELETE /dev/notifications`. */
+  routes: DevRoute[];
+}
+
+/** Creates an empty in-memory bus; register its `routes` on the gateway. */
+export function createEventBus(): LocalEventBus {
+  const stored: StoredEvent[] = [];
+  const amzJson = (status: number, body: unknown): DevResponse => ({
+    status,
+    headers: { 'content-type': 'application/x-amz-json-1.1' },
+    body: JSON.stringify(body),
+  });
+
+  function putEvents(req: DevRequest): DevResponse {
+    const target = String(req.headers['x-amz-target'] ?? '');
+    if (target !== 'AWSEvents.PutEvents') {
+      return amzJson(400, { __type: 'UnknownOperationException', message: `Only AWSEvents.PutEvents is emulated, got ${target || 'no X-Amz-Target'}` });
+    }
+    let entries: Record<string, unknown>[];
+    try {
+      entries = (req.json() as { Entries?: Record<string, unknown>[] }).Entries ?? [];
+    } catch {
+      return amzJson(400, { __type: 'ValidationException', message: 'Body is not JSON' });
+    }
+    const results = entries.map((entry) => {
+      const id = randomUUID();
+      let detail: unknown = entry.Detail;
+      try {
+        if (typeof detail === 'string') detail = JSON.parse(detail);
+      } catch {
+        // keep the raw string
+      }
+      stored.push({
+        id,
+        time: new Date().toISOString(),
+        source: entry.Source as string | undefined,
+        detailType: entry.DetailType as string | undefined,
+        eventBusName: entry.EventBusName as string | undefined,
+        detail,
+      });
+      return { EventId: id };
+    });
+    if (stored.length > KEEP) stored.splice(0, stored.length - KEEP);
+    return amzJson(200, { FailedEntryCount: 0, Entries: results });
+  }
+
+  return {
+    events: () => [...stored],
+    clear: () => {
+      stored.length = 0;
+    },
+    routes: [
+      // The SDK appends `/` to an endpoint that has a path.
+      { method: 'POST', path: '/dev/events', handler: putEvents },
+      { method: 'POST', path: '/dev/events/', handler: putEvents },
+      { method: 'GET', path: '/dev/notifications', handler: () => ({ body: { notifications: stored.map((event) => event.detail) } }) },
+      {
+        method: 'DELETE',
+        path: '/dev/notifications',
+        handler: () => {
+          stored.length = 0;
+          return { status: 204 };
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,1144 @@
+/**
+ * A local stand-in for the two API Gateway APIs the CDK stack deploys, on one
+ * port:
+ *
+ * - the HTTP API (payload format 2.0): every route of `httpRoutes`, each
+ *   served by the same handler module Lambda runs;
+ * - the WebSocket API at `/ws`: `$connect`, `$disconnect`, `$default` and the
+ *   action routes of `wsRoutes`, route selection `$request.body.action`;
+ * - the WebSocket `@connections` management API the handlers post to
+ *   (`WS_ENDPOINT=http://127.0.0.1:$PORT`);
+ * - local-only `/dev/*` routes (token issuer, …), never part of the route table.
+ *
+ * It mirrors API Gateway where a handler could tell the difference (event
+ * shapes, limits, error bodies, timeouts) so that code which works here works
+ * on AWS. Limits cited below are API Gateway's documented quotas.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { access } from 'node:fs/promises';
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { httpRoutes as defaultHttpRoutes, pathPattern, wsRoutes as defaultWsRoutes } from '../functions/routes';
+
+// ------------------------------------------------------------------ limits
+
+/** HTTP API: maximum request payload, 10 MB. (Lambda's own invoke payload limit is 6 MB.) */
+export const HTTP_MAX_BODY_BYTES = 10 * 1024 * 1024;
+/** HTTP API: maximum integration timeout, 30 s → 503 Service Unavailable. */
+export const HTTP_INTEGRATION_TIMEOUT_MS = 30_000;
+/** WebSocket API: maximum integration timeout, 29 s. */
+export const WS_INTEGRATION_TIMEOUT_MS = 29_000;
+/** WebSocket API: maximum message size 128 KB (frames: 32 KB); also the `@connections` POST limit. */
+export const WS_MAX_MESSAGE_BYTES = 128 * 1024;
+/** WebSocket API: idle connection timeout, 10 minutes. */
+export const WS_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
+/** WebSocket API: maximum connection duration, 2 hours. */
+export const WS_MAX_CONNECTION_MS = 2 * 60 * 60 * 1000;
+/**
+ * Frames above this are refused by the socket itself (close 1009). It is well
+ * above {@link WS_MAX_MESSAGE_BYTES} so that oversize messages reach the
+ * gateway and get a friendly error frame instead.
+ */
+const WS_MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+// ------------------------------------------------------------------ types
+
+/** The part of an `httpRoutes` entry the gateway needs. */
+export interface GatewayHttpRoute {
+  name: string;
+  method: string;
+  /** API Gateway path syntax, `{param}` segments. */
+  path: string;
+  /** Entry file relative to `root`, exporting `handler`. */
+  handler: string;
+}
+
+/** The part of a `wsRoutes` entry the gateway needs. */
+export interface GatewayWsRoute {
+  name: string;
+  /** `$connect`, `$disconnect`, `$default` or an `action` value. */
+  routeKey: string;
+  handler: string;
+  /** Two-way route: the handler's `body` is sent back to the caller. */
+  returnResponse: boolean;
+}
+
+/** A Lambda handler as the gateway invokes it. */
+export type LambdaHandler = (event: any, context: Context) => unknown;
+
+/** Resolves a route to its handler function; the default imports `{root}/{route.handler}` and takes its `handler` export. */
+export type HandlerLoader = (route: { name: string; handler: string }) => Promise<LambdaHandler>;
+
+export interface DevRequest {
+  method: string;
+  /** Decoded path parameters of the dev route's `{param}` segments. */
+  params: Record<string, string>;
+  path: string;
+  query: URLSearchParams;
+  /** Lower-cased names. */
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  text(): string;
+  /** Parses the body as JSON; throws on invalid JSON. */
+  json(): unknown;
+}
+
+export interface DevResponse {
+  status?: number;
+  headers?: Record<string, string>;
+  /** A string or Buffer is sent as is; anything else as JSON. */
+  body?: unknown;
+}
+
+export type DevRouteHandler = (req: DevRequest) => DevResponse | Promise<DevResponse>;
+
+export interface DevRoute {
+  method: string;
+  /** Must start with `/dev/`; `{param}` segments allowed. */
+  path: string;
+  handler: DevRouteHandler;
+}
+
+export interface CorsConfig {
+  allowOrigin: string;
+  allowHeaders: string[];
+  allowMethods: string[];
+  exposeHeaders: string[];
+  maxAgeSeconds: number;
+}
+
+export interface GatewayOptions {
+  /** 0 picks a free port (see `Gateway.port`). */
+  port: number;
+  /** Default `127.0.0.1`. */
+  host?: string;
+  /** Repository root the routes' `handler` paths are relative to. Default `process.cwd()`. */
+  root?: string;
+  /** Default: `httpRoutes` of `functions/routes.ts`. */
+  httpRoutes?: readonly GatewayHttpRoute[];
+  /** Default: `wsRoutes` of `functions/routes.ts`. */
+  wsRoutes?: readonly GatewayWsRoute[];
+  /** Default: dynamic `import()` of the entry file (cached per file). */
+  loadHandler?: HandlerLoader;
+  /** Load every handler before listening (default true), so a broken handler fails startup instead of its first request. */
+  eager?: boolean;
+  /**
+   * With `eager`, a handler whose entry file does not exist yet only logs a
+   * warning and its route answers 500 (default false: startup fails). Meant
+   * for the phase where handlers are still being written.
+   */
+  allowMissingHandlers?: boolean;
+  devRoutes?: DevRoute[];
+  /** Default {@link HTTP_INTEGRATION_TIMEOUT_MS}. */
+  httpTimeoutMs?: number;
+  /** Default {@link WS_INTEGRATION_TIMEOUT_MS}. */
+  wsTimeoutMs?: number;
+  /** Default env `WS_IDLE_TIMEOUT_MS`, else {@link WS_IDLE_TIMEOUT_MS}. */
+  wsIdleTimeoutMs?: number;
+  /** Default env `WS_MAX_CONNECTION_MS`, else {@link WS_MAX_CONNECTION_MS}. */
+  wsMaxConnectionMs?: number;
+  /** Default {@link HTTP_MAX_BODY_BYTES}. */
+  maxBodyBytes?: number;
+  /** WebSocket path, default `/ws`. */
+  wsPath?: string;
+  /** Region used in function ARNs of the Lambda context. Default env `AWS_REGION` or `us-east-1`. */
+  region?: string;
+  /** Overrides of the HTTP API CORS configuration. */
+  cors?: Partial<CorsConfig>;
+  /** Log one line per HTTP request and WebSocket event. */
+  logRequests?: boolean;
+  /** Where errors (handler failures) and warnings go. Default: stderr. */
+  log?: (line: string) => void;
+}
+
+export interface Gateway {
+  /** `http://{host}:{port}` */
+  url: string;
+  /** `ws://{host}:{port}/ws` */
+  wsUrl: string;
+  port: number;
+  /** Registers a local-only route (path must start with `/dev/`); replaces an existing one with the same method and path. */
+  addDevRoute(method: string, path: string, handler: DevRouteHandler): void;
+  /** Ids of the open WebSocket connections. */
+  connectionIds(): string[];
+  /** Closes every WebSocket (1001, `$disconnect` fired and awaited), then the server. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** `$connect`/`MESSAGE`/`$disconnect` event of the WebSocket API (Lambda proxy integration). */
+export interface WebSocketEvent {
+  requestContext: {
+    routeKey: string;
+    eventType: 'CONNECT' | 'MESSAGE' | 'DISCONNECT';
+    messageId?: string;
+    extendedRequestId: string;
+    requestTime: string;
+    messageDirection: 'IN';
+    stage: string;
+    connectedAt: number;
+    requestTimeEpoch: number;
+    identity: { sourceIp: string; userAgent: string };
+    requestId: string;
+    domainName: string;
+    connectionId: string;
+    apiId: string;
+    disconnectStatusCode?: number;
+    disconnectReason?: string;
+  };
+  headers?: Record<string, string>;
+  multiValueHeaders?: Record<string, string[]>;
+  queryStringParameters?: Record<string, string>;
+  multiValueQueryStringParameters?: Record<string, string[]>;
+  body?: string;
+  isBase64Encoded: boolean;
+}
+
+interface Connection {
+  id: string;
+  ws: WebSocket;
+  connectedAt: number;
+  lastActiveAt: number;
+  sourceIp: string;
+  userAgent: string;
+  domainName: string;
+  closed: boolean;
+  idleTimer?: NodeJS.Timeout;
+  maxTimer?: NodeJS.Timeout;
+}
+
+/** What every WebSocket event of one connection shares. */
+interface ConnectionInfo {
+  connectionId: string;
+  connectedAt: number;
+  domainName: string;
+  sourceIp: string;
+  userAgent: string;
+}
+
+function info(connection: Connection): ConnectionInfo {
+  const { id, connectedAt, domainName, sourceIp, userAgent } = connection;
+  return { connectionId: id, connectedAt, domainName, sourceIp, userAgent };
+}
+
+type Outcome = { kind: 'ok'; value: unknown } | { kind: 'error'; error: unknown } | { kind: 'timeout' };
+
+const DEFAULT_CORS: CorsConfig = {
+  allowOrigin: '*',
+  allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+  allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+  exposeHeaders: [],
+  maxAgeSeconds: 86400,
+};
+
+const ACCOUNT_ID = '000000000000';
+const API_ID = 'local';
+const CONNECTIONS_PATH = /^(?:\/[^/@]+)?\/@connections\/([^/]+)$/;
+
+// ------------------------------------------------------------------ gateway
+
+/**
+ * Starts the gateway and resolves once it listens. Rejects (nothing left
+ * listening) if a handler fails to load with `eager` (the message lists every
+ * failing handler) or the port is taken.
+ */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const host = options.host ?? '127.0.0.1';
+  const root = options.root ?? process.cwd();
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  const httpTimeoutMs = options.httpTimeoutMs ?? HTTP_INTEGRATION_TIMEOUT_MS;
+  const wsTimeoutMs = options.wsTimeoutMs ?? WS_INTEGRATION_TIMEOUT_MS;
+  const idleMs = options.wsIdleTimeoutMs ?? envMs('WS_IDLE_TIMEOUT_MS') ?? WS_IDLE_TIMEOUT_MS;
+  const maxAgeMs = options.wsMaxConnectionMs ?? envMs('WS_MAX_CONNECTION_MS') ?? WS_MAX_CONNECTION_MS;
+  const maxBodyBytes = options.maxBodyBytes ?? HTTP_MAX_BODY_BYTES;
+  const wsPath = options.wsPath ?? '/ws';
+  const cors: CorsConfig = { ...DEFAULT_CORS, ...options.cors };
+
+  // ---------------------------------------------------------------- routes and handlers
+  const httpRouteList = sortBySpecificity(options.httpRoutes ?? defaultHttpRoutes).map((route) => ({
+    route,
+    pattern: pathPattern(route.path),
+    literal: !route.path.includes('{'),
+  }));
+  const wsRouteList = options.wsRoutes ?? defaultWsRoutes;
+  let closing = false;
+  const wsByKey = new Map(wsRouteList.map((route) => [route.routeKey, route]));
+  const actionKeys = new Set(wsRouteList.map((route) => route.routeKey).filter((key) => !key.startsWith('$')));
+
+  const loadHandler = options.loadHandler ?? importLoader(root);
+  const handlers = new Map<string, Promise<LambdaHandler>>();
+  const missing = new Set<string>();
+  const handlerFor = (route: { name: string; handler: string }) => {
+    let loaded = handlers.get(route.handler);
+    if (!loaded) {
+      loaded = loadHandler(route);
+      handlers.set(route.handler, loaded);
+      // A failed import is retried on the next request (e.g. after the file is fixed).
+      loaded.catch(() => handlers.delete(route.handler));
+    }
+    return loaded;
+  };
+
+  if (options.eager ?? true) {
+    const all = [...httpRouteList.map((entry) => entry.route), ...wsRouteList];
+    const unique = [...new Map(all.map((route) => [route.handler, route])).values()];
+    const failures: string[] = [];
+    await Promise.all(
+      unique.map(async (route) => {
+        if (options.allowMissingHandlers && !options.loadHandler && !(await exists(resolve(root, route.handler)))) {
+          missing.add(route.handler);
+          return;
+        }
+        try {
+          await handlerFor(route);
+        } catch (error) {
+          failures.push(`  - ${route.name} (${route.handler}): ${firstLine(error)}`);
+        }
+      }),
+    );
+    if (missing.size) log(`gateway: warning: ${missing.size} handler file(s) missing, their routes answer 500: ${[...missing].join(', ')}`);
+    if (failures.length) throw new Error(`Could not load ${failures.length} handler(s):\n${failures.sort().join('\n')}`);
+  }
+
+  async function invoke(route: { name: string; handler: string }, event: unknown, timeoutMs: number): Promise<Outcome> {
+    let fn: LambdaHandler;
+    try {
+      fn = await handlerFor(route);
+    } catch (error) {
+      return { kind: 'error', error };
+    }
+    const context = lambdaContext(route.name, timeoutMs, region);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<Outcome>((done) => {
+      timer = setTimeout(() => done({ kind: 'timeout' }), timeoutMs);
+    });
+    const run = (async (): Promise<Outcome> => {
+      try {
+        return { kind: 'ok', value: await fn(event, context) };
+      } catch (error) {
+        return { kind: 'error', error };
+      }
+    })();
+    try {
+      return await Promise.race([run, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  function logFailure(what: string, requestId: string, outcome: Outcome) {
+    if (outcome.kind === 'timeout') log(`gateway: ${what} timed out (requestId ${requestId})`);
+    else if (outcome.kind === 'error') {
+      const error = outcome.error;
+      log(`gateway: ${what} failed (requestId ${requestId}): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    }
+  }
+
+  // ---------------------------------------------------------------- dev routes
+  const devRoutes: { method: string; path: string; pattern: RegExp; handler: DevRouteHandler }[] = [];
+  function addDevRoute(method: string, path: string, handler: DevRouteHandler) {
+    if (!path.startsWith('/dev/')) throw new Error(`Dev routes must live under /dev/: ${path}`);
+    const upper = method.toUpperCase();
+    const index = devRoutes.findIndex((r) => r.method === upper && r.path === path);
+    const entry = { method: upper, path, pattern: pathPattern(path), handler };
+    if (index >= 0) devRoutes[index] = entry;
+    else devRoutes.push(entry);
+  }
+  for (const route of options.devRoutes ?? []) addDevRoute(route.method, route.path, route.handler);
+
+  // ---------------------------------------------------------------- HTTP
+  const server = createServer((req, res) => {
+    const started = Date.now();
+    if (options.logRequests) res.once('finish', () => log(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`));
+    onRequest(req, res).catch((error) => {
+      log(`gateway: internal error: ${error instanceof Error ? error.stack : String(error)}`);
+      if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' });
+      else res.destroy();
+    });
+  });
+
+  async function onRequest(req: IncomingMessage, res: ServerResponse) {
+    const requestId = apiId();
+    res.setHeader('apigw-requestid', requestId);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const rawPath = q === -1 ? url : url.slice(0, q);
+    const rawQueryString = q === -1 ? '' : url.slice(q + 1);
+
+    const management = CONNECTIONS_PATH.exec(rawPath);
+    if (management) return manageConnection(req, res, method, safeDecode(management[1]));
+
+    const origin = req.headers.origin;
+    if (method === 'OPTIONS' && origin && req.headers['access-control-request-method']) {
+      // The HTTP API answers preflights itself when CORS is configured; no route or Lambda is involved.
+      res.writeHead(204, {
+        'access-control-allow-origin': cors.allowOrigin,
+        'access-control-allow-methods': cors.allowMethods.join(','),
+        'access-control-allow-headers': cors.allowHeaders.join(','),
+        'access-control-max-age': String(cors.maxAgeSeconds),
+        ...(cors.exposeHeaders.length ? { 'access-control-expose-headers': cors.exposeHeaders.join(',') } : {}),
+      });
+      res.end();
+      return;
+    }
+    if (origin) {
+      res.setHeader('access-control-allow-origin', cors.allowOrigin);
+      if (cors.exposeHeaders.length) res.setHeader('access-control-expose-headers', cors.exposeHeaders.join(','));
+    }
+
+    if (rawPath.startsWith('/dev/')) {
+      for (const dev of devRoutes) {
+        if (dev.method !== method) continue;
+        const match = dev.pattern.exec(rawPath);
+        if (!match) continue;
+        const body = await readBody(req, maxBodyBytes);
+        if (body === 'too_large') return sendJson(res, 413, { message: 'Request Entity Too Large' }, { connection: 'close' });
+        return serveDev(dev.handler, req, res, method, rawPath, rawQueryString, decodeGroups(match.groups), body);
+      }
+    }
+
+    let found: { route: GatewayHttpRoute; params?: Record<string, string> } | undefined;
+    for (const entry of httpRouteList) {
+      if (entry.route.method !== method && entry.route.method !== 'ANY') continue;
+      if (entry.literal) {
+        if (entry.route.path === rawPath) {
+          found = { route: entry.route };
+          break;
+        }
+        continue;
+      }
+      const match = entry.pattern.exec(rawPath);
+      if (match) {
+        found = { route: entry.route, params: decodeGroups(match.groups) };
+        break;
+      }
+    }
+    if (!found) {
+      // The HTTP API has no 405: an unmatched method is an unmatched route.
+      await drain(req);
+      return sendJson(res, 404, { message: 'Not Found' });
+    }
+
+    const body = await readBody(req, maxBodyBytes);
+    if (body === 'too_large') return sendJson(res, 413, { message: 'Request Entity Too Large' }, { connection: 'close' });
+
+    const event = httpEvent(req, found.route, rawPath, rawQueryString, found.params, body, requestId);
+    if (missing.has(found.route.handler)) {
+      log(`gateway: ${found.route.name}: handler file ${found.route.handler} does not exist (requestId ${requestId})`);
+      return sendJson(res, 500, { message: 'Internal Server Error' });
+    }
+    const outcome = await invoke(found.route, event, httpTimeoutMs);
+    if (outcome.kind === 'timeout') {
+      logFailure(found.route.name, requestId, outcome);
+      return sendJson(res, 503, { message: 'Service Unavailable' });
+    }
+    if (outcome.kind === 'error') {
+      logFailure(found.route.name, requestId, outcome);
+      return sendJson(res, 500, { message: 'Internal Server Error' });
+    }
+    writeHttpResult(res, outcome.value, Boolean(origin), (problem) => log(`gateway: ${found.route.name}: ${problem} (requestId ${requestId})`));
+  }
+
+  function httpEvent(
+    req: IncomingMessage,
+    route: GatewayHttpRoute,
+    rawPath: string,
+    rawQueryString: string,
+    pathParameters: Record<string, string> | undefined,
+    body: Buffer,
+    requestId: string,
+  ): APIGatewayProxyEventV2 {
+    const { headers, cookies } = headersV2(req.rawHeaders);
+    const sourceIp = clientIp(req);
+    const domainName = headers.host ?? `${host}:${boundPort}`;
+    // API Gateway adds these forwarding headers before invoking the integration.
+    headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${sourceIp}` : sourceIp;
+    headers['x-forwarded-port'] ??= String(boundPort);
+    headers['x-forwarded-proto'] ??= 'http';
+    headers['x-amzn-trace-id'] ??= traceId();
+    const now = Date.now();
+    const routeKey = `${route.method} ${route.path}`;
+    const event: APIGatewayProxyEventV2 = {
+      version: '2.0',
+      routeKey,
+      rawPath,
+      rawQueryString,
+      headers,
+      requestContext: {
+        accountId: ACCOUNT_ID,
+        apiId: API_ID,
+        domainName,
+        domainPrefix: domainName.split('.')[0],
+        http: {
+          method: route.method === 'ANY' ? (req.method ?? 'GET') : route.method,
+          path: rawPath,
+          protocol: `HTTP/${req.httpVersion}`,
+          sourceIp,
+          userAgent: headers['user-agent'] ?? '',
+        },
+        requestId,
+        routeKey,
+        stage: '$default',
+        time: clfTime(now),
+        timeEpoch: now,
+      },
+      isBase64Encoded: false,
+    };
+    if (cookies.length) event.cookies = cookies;
+    const query = queryV2(rawQueryString);
+    if (query) event.queryStringParameters = query;
+    if (pathParameters && Object.keys(pathParameters).length) event.pathParameters = pathParameters;
+    if (body.length) {
+      if (isTextual(headers['content-type'])) event.body = body.toString('utf8');
+      else {
+        event.body = body.toString('base64');
+        event.isBase64Encoded = true;
+      }
+    }
+    return event;
+  }
+
+  async function serveDev(
+    handler: DevRouteHandler,
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    path: string,
+    rawQueryString: string,
+    params: Record<string, string>,
+    body: Buffer,
+  ) {
+    const request: DevRequest = {
+      method,
+      params,
+      path,
+      query: new URLSearchParams(rawQueryString),
+      headers: req.headers,
+      body,
+      text: () => body.toString('utf8'),
+      json: () => JSON.parse(body.toString('utf8')) as unknown,
+    };
+    let response: DevResponse;
+    try {
+      response = await handler(request);
+    } catch (error) {
+      log(`gateway: ${method} ${path} failed: ${error instanceof Error ? error.stack : String(error)}`);
+      return sendJson(res, 500, { message: 'Internal Server Error' });
+    }
+    const status = response.status ?? 200;
+    const headers = { ...response.headers };
+    let payload: string | Buffer = '';
+    if (typeof response.body === 'string' || Buffer.isBuffer(response.body)) payload = response.body;
+    else if (response.body !== undefined) {
+      payload = JSON.stringify(response.body);
+      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+    }
+    res.writeHead(status, headers);
+    res.end(payload);
+  }
+
+  // ---------------------------------------------------------------- @connections
+  async function manageConnection(req: IncomingMessage, res: ServerResponse, method: string, connectionId: string) {
+    const errorReply = (status: number, type: string, message: string) =>
+      sendJson(res, status, { message }, { 'x-amzn-errortype': type });
+    // The real API only accepts SigV4-signed calls; checking the signature itself would add nothing locally.
+    if (!req.headers.authorization) {
+      await drain(req);
+      return errorReply(403, 'ForbiddenException', 'Missing Authentication Token');
+    }
+    const connection = connections.get(connectionId);
+    const open = connection && !connection.closed && connection.ws.readyState === WebSocket.OPEN ? connection : undefined;
+    switch (method) {
+      case 'POST': {
+        const body = await readBody(req, WS_MAX_MESSAGE_BYTES);
+        if (body === 'too_large') return errorReply(413, 'PayloadTooLargeException', `Message too long: the limit is ${WS_MAX_MESSAGE_BYTES} bytes`);
+        if (!open || !(await sendText(open, body))) return errorReply(410, 'GoneException', `Connection ${connectionId} is gone`);
+        if (options.logRequests) log(`@connections POST ${connectionId} ${body.length}B`);
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '0' });
+        res.end();
+        return;
+      }
+      case 'GET':
+        await drain(req);
+        if (!open) return errorReply(410, 'GoneException', `Connection ${connectionId} is gone`);
+        // JSON member names are those of the service model (the SDK maps them to ConnectedAt, Identity, LastActiveAt).
+        return sendJson(res, 200, {
+          connectedAt: new Date(open.connectedAt).toISOString(),
+          identity: { sourceIp: open.sourceIp, userAgent: open.userAgent },
+          lastActiveAt: new Date(open.lastActiveAt).toISOString(),
+        });
+      case 'DELETE':
+        await drain(req);
+        if (!open) return errorReply(410, 'GoneException', `Connection ${connectionId} is gone`);
+        closeSocket(open, 1000, 'Connection deleted');
+        res.writeHead(204);
+        res.end();
+        return;
+      default:
+        await drain(req);
+        return sendJson(res, 404, { message: 'Not Found' });
+    }
+  }
+
+  // ---------------------------------------------------------------- WebSocket
+  const connections = new Map<string, Connection>();
+  const pendingDisconnects = new Set<Promise<unknown>>();
+  const offeredProtocols = new WeakMap<IncomingMessage, string>();
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: WS_MAX_PAYLOAD_BYTES,
+    // API Gateway answers a subprotocol only if `$connect` returned `Sec-WebSocket-Protocol`.
+    handleProtocols: (_protocols, req) => offeredProtocols.get(req) ?? false,
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => undefined);
+    onUpgrade(req, socket, head).catch((error) => {
+      log(`gateway: upgrade failed: ${error instanceof Error ? error.stack : String(error)}`);
+      refuseUpgrade(socket, 500, JSON.stringify({ message: 'Internal server error' }));
+    });
+  });
+
+  async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    if (path !== wsPath && path !== `${wsPath}/`) return refuseUpgrade(socket, 404, JSON.stringify({ message: 'Not Found' }));
+    if (closing) return refuseUpgrade(socket, 503, JSON.stringify({ message: 'Service Unavailable' }));
+
+    const connectionId = apiId();
+    const connectedAt = Date.now();
+    const single: Record<string, string> = {};
+    const multi: Record<string, string[]> = {};
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      const name = req.rawHeaders[i];
+      const value = req.rawHeaders[i + 1];
+      single[name] = value;
+      (multi[name] ??= []).push(value);
+    }
+    const sourceIp = clientIp(req);
+    for (const [name, value] of [
+      ['X-Forwarded-For', sourceIp],
+      ['X-Forwarded-Port', String(boundPort)],
+      ['X-Forwarded-Proto', 'http'],
+      ['X-Amzn-Trace-Id', traceId()],
+    ]) {
+      single[name] ??= value;
+      multi[name] ??= [value];
+    }
+    const domainName = req.headers.host ?? `${host}:${boundPort}`;
+    const userAgent = req.headers['user-agent'] ?? '';
+    const base = { connectionId, connectedAt, domainName, sourceIp, userAgent };
+    const event: WebSocketEvent = {
+      headers: single,
+      multiValueHeaders: multi,
+      requestContext: wsRequestContext(base, '$connect', 'CONNECT'),
+      isBase64Encoded: false,
+    };
+    const query = multiQuery(q === -1 ? '' : url.slice(q + 1));
+    if (query) {
+      event.queryStringParameters = Object.fromEntries(Object.entries(query).map(([k, v]) => [k, v[v.length - 1]]));
+      event.multiValueQueryStringParameters = query;
+    }
+
+    const route = wsByKey.get('$connect');
+    if (route) {
+      const outcome = await invoke(route, event, wsTimeoutMs);
+      if (options.logRequests) log(`WS $connect ${connectionId} ${outcome.kind}`);
+      if (outcome.kind !== 'ok') {
+        logFailure(route.name, event.requestContext.requestId, outcome);
+        return refuseUpgrade(socket, 500, JSON.stringify({ message: 'Internal server error' }));
+      }
+      const result = asResult(outcome.value);
+      const status = result?.statusCode ?? 200;
+      if (status < 200 || status > 299) {
+        return refuseUpgrade(socket, status, typeof result?.body === 'string' ? result.body : '', result?.headers);
+      }
+      const protocol = headerValue(result?.headers, 'sec-websocket-protocol');
+      if (protocol) offeredProtocols.set(req, protocol);
+    }
+
+    if (socket.destroyed || closing) {
+      // The handler may have stored the connection already, so it gets its `$disconnect`.
+      fireDisconnect(base, 1006, closing ? 'Gateway shutting down' : 'Client disconnected during $connect');
+      if (!socket.destroyed) refuseUpgrade(socket, 503, JSON.stringify({ message: 'Service Unavailable' }));
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => onOpen(ws, base));
+  }
+
+  function onOpen(ws: WebSocket, base: ConnectionInfo) {
+    const connection: Connection = {
+      id: base.connectionId,
+      ws,
+      connectedAt: base.connectedAt,
+      lastActiveAt: Date.now(),
+      sourceIp: base.sourceIp,
+      userAgent: base.userAgent,
+      domainName: base.domainName,
+      closed: false,
+    };
+    connections.set(connection.id, connection);
+    armIdle(connection);
+    connection.maxTimer = setTimeout(() => closeSocket(connection, 1001, 'Going away'), maxAgeMs);
+    connection.maxTimer.unref();
+
+    ws.on('message', (data, isBinary) => {
+      onMessage(connection, data, isBinary).catch((error) => log(`gateway: message handling failed: ${error instanceof Error ? error.stack : String(error)}`));
+    });
+    ws.on('ping', () => {
+      connection.lastActiveAt = Date.now();
+    });
+    ws.on('error', () => undefined); // 'close' follows
+    ws.on('close', (code, reason) => onClose(connection, code, reason.toString()));
+  }
+
+  /** The idle timer is re-armed lazily (one timer per connection, not one per message). */
+  function armIdle(connection: Connection) {
+    const due = connection.lastActiveAt + idleMs - Date.now();
+    connection.idleTimer = setTimeout(() => {
+      if (connection.closed) return;
+      if (Date.now() - connection.lastActiveAt >= idleMs) closeSocket(connection, 1001, 'Going away');
+      else armIdle(connection);
+    }, Math.max(due, 0));
+    connection.idleTimer.unref();
+  }
+
+  async function onMessage(connection: Connection, data: RawData, isBinary: boolean) {
+    connection.lastActiveAt = Date.now();
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    if (isBinary) {
+      await sendText(connection, JSON.stringify({ type: 'error', code: 'bad_request', message: 'Binary frames are not supported; send JSON text frames.' }));
+      return;
+    }
+    if (bytes.length > WS_MAX_MESSAGE_BYTES) {
+      // API Gateway would close the connection (1009); answering an error keeps clients simple and the connection usable.
+      await sendText(
+        connection,
+        JSON.stringify({ type: 'error', code: 'payload_too_large', message: `Message is ${bytes.length} bytes; the limit is ${WS_MAX_MESSAGE_BYTES} bytes (128 KB).` }),
+      );
+      return;
+    }
+    const body = bytes.toString('utf8');
+    const route = wsByKey.get(selectRoute(body, actionKeys)) ?? wsByKey.get('$default');
+    const requestContext = wsRequestContext(info(connection), route?.routeKey ?? '$default', 'MESSAGE');
+    if (!route) {
+      // Without a $default route API Gateway answers this to unmatched messages.
+      await sendText(connection, JSON.stringify({ message: 'Forbidden', connectionId: connection.id, requestId: requestContext.requestId }));
+      return;
+    }
+    const event: WebSocketEvent = { requestContext, body, isBase64Encoded: false };
+    const outcome = await invoke(route, event, wsTimeoutMs);
+    if (options.logRequests) log(`WS ${route.routeKey} ${connection.id} ${outcome.kind}`);
+    if (outcome.kind === 'error' || outcome.kind === 'timeout') {
+      logFailure(route.name, requestContext.requestId, outcome);
+      const message = outcome.kind === 'timeout' ? 'Endpoint request timed out' : 'Internal server error';
+      await sendText(connection, JSON.stringify({ message, connectionId: connection.id, requestId: requestContext.requestId }));
+      return;
+    }
+    if (!route.returnResponse) return;
+    const result = asResult(outcome.value);
+    if (result?.body === undefined || result.body === null) return;
+    await sendText(connection, typeof result.body === 'string' ? result.body : JSON.stringify(result.body));
+  }
+
+  function onClose(connection: Connection, code: number, reason: string) {
+    if (connection.closed) return;
+    connection.closed = true;
+    clearTimeout(connection.idleTimer);
+    clearTimeout(connection.maxTimer);
+    connections.delete(connection.id);
+    fireDisconnect(info(connection), code, reason);
+  }
+
+  function fireDisconnect(connection: ConnectionInfo, code: number, reason: string) {
+    const route = wsByKey.get('$disconnect');
+    if (!route) return;
+    const requestContext = wsRequestContext(connection, '$disconnect', 'DISCONNECT');
+    requestContext.disconnectStatusCode = code;
+    requestContext.disconnectReason = reason;
+    const headers: Record<string, string> = {
+      Host: connection.domainName,
+      'X-Forwarded-For': connection.sourceIp,
+      'X-Forwarded-Port': String(boundPort),
+      'X-Forwarded-Proto': 'http',
+    };
+    const event: WebSocketEvent = {
+      headers,
+      multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+      requestContext,
+      isBase64Encoded: false,
+    };
+    const pending = invoke(route, event, wsTimeoutMs).then((outcome) => {
+      if (options.logRequests) log(`WS $disconnect ${connection.connectionId} ${outcome.kind}`);
+      if (outcome.kind !== 'ok') logFailure(route.name, requestContext.requestId, outcome);
+    });
+    pendingDisconnects.add(pending);
+    void pending.finally(() => pendingDisconnects.delete(pending));
+  }
+
+  function wsRequestContext(
+    c: ConnectionInfo,
+    routeKey: string,
+    eventType: WebSocketEvent['requestContext']['eventType'],
+  ): WebSocketEvent['requestContext'] {
+    const now = Date.now();
+    return {
+      routeKey,
+      eventType,
+      ...(eventType === 'MESSAGE' ? { messageId: apiId() } : {}),
+      extendedRequestId: apiId(),
+      requestTime: clfTime(now),
+      messageDirection: 'IN',
+      stage: 'local',
+      connectedAt: c.connectedAt,
+      requestTimeEpoch: now,
+      identity: { sourceIp: c.sourceIp, userAgent: c.userAgent },
+      requestId: apiId(),
+      domainName: c.domainName,
+      connectionId: c.connectionId,
+      apiId: API_ID,
+    };
+  }
+
+  function closeSocket(connection: Connection, code: number, reason: string) {
+    if (connection.closed) return;
+    connection.ws.close(code, reason);
+    // A client that never answers the closing handshake must not keep the connection (and its $disconnect) pending.
+    setTimeout(() => connection.ws.terminate(), 2000).unref();
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+  let closePromise: Promise<void> | undefined;
+  async function close() {
+    closing = true;
+    const stopListening = new Promise<void>((done) => server.close(() => done()));
+    for (const connection of connections.values()) closeSocket(connection, 1001, 'Going away');
+    const deadline = Date.now() + 5000;
+    while (connections.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const connection of connections.values()) connection.ws.terminate();
+    while ((connections.size || pendingDisconnects.size) && Date.now() < deadline) {
+      if (pendingDisconnects.size) await Promise.race([Promise.all(pendingDisconnects), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
+      else await new Promise((r) => setTimeout(r, 20));
+    }
+    wss.close();
+    server.closeAllConnections();
+    await stopListening;
+  }
+
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(options.port, host, () => {
+      server.off('error', fail);
+      done();
+    });
+  });
+  const boundPort = (server.address() as AddressInfo).port;
+  server.on('error', (error) => log(`gateway: server error: ${error.message}`));
+
+  return {
+    url: `http://${host}:${boundPort}`,
+    wsUrl: `ws://${host}:${boundPort}${wsPath}`,
+    port: boundPort,
+    addDevRoute,
+    connectionIds: () => [...connections.keys()],
+    close: () => (closePromise ??= close()),
+  };
+}
+
+// ------------------------------------------------------------------ helpers (exported for tests)
+
+/**
+ * Route selection on `$request.body.action`: the action route when the body
+ * is a JSON object whose `action` is one of `actionKeys`, else `$default`.
+ */
+export function selectRoute(body: string, actionKeys: ReadonlySet<string>): string {
+  // Cheap pre-check: most frames are JSON objects; anything else cannot carry an action.
+  if (!body.trimStart().startsWith('{')) return '$default';
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      const action = (parsed as { action?: unknown }).action;
+      if (typeof action === 'string' && actionKeys.has(action)) return action;
+    }
+  } catch {
+    // bad JSON → $default
+  }
+  return '$default';
+}
+
+/**
+ * Payload v2 headers: names lower-cased, repeated headers joined with `,`,
+ * `cookie` moved to `cookies` (split on `;`), as API Gateway does.
+ */
+export function headersV2(rawHeaders: readonly string[]): { headers: Record<string, string>; cookies: string[] } {
+  const headers: Record<string, string> = {};
+  const cookies: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i].toLowerCase();
+    const value = rawHeaders[i + 1];
+    if (name === 'cookie') {
+      for (const part of value.split(';')) if (part.trim()) cookies.push(part.trim());
+      continue;
+    }
+    headers[name] = name in headers ? `${headers[name]},${value}` : value;
+  }
+  return { headers, cookies };
+}
+
+/** Payload v2 query parameters: decoded, repeated keys joined with `,`; undefined when there are none. */
+export function queryV2(rawQueryString: string): Record<string, string> | undefined {
+  const multi = multiQuery(rawQueryString);
+  return multi && Object.fromEntries(Object.entries(multi).map(([k, v]) => [k, v.join(',')]));
+}
+
+function multiQuery(rawQueryString: string): Record<string, string[]> | undefined {
+  if (!rawQueryString) return undefined;
+  const out: Record<string, string[]> = {};
+  for (const [key, value] of new URLSearchParams(rawQueryString)) (out[key] ??= []).push(value);
+  return Object.keys(out).length ? out : undefined;
+}
+
+/**
+ * Whether API Gateway passes a body of this type as text; other bodies
+ * (binary types, and bodies without a content type) arrive base64-encoded
+ * with `isBase64Encoded: true`.
+ */
+export function isTextual(contentType: string | undefined): boolean {
+  if (!contentType) return false;
+  const type = contentType.split(';')[0].trim().toLowerCase();
+  return (
+    type.startsWith('text/') ||
+    type === 'application/json' ||
+    type.endsWith('+json') ||
+    type === 'application/xml' ||
+    type.endsWith('+xml') ||
+    type === 'application/javascript' ||
+    type === 'application/graphql'
+  );
+}
+
+// ------------------------------------------------------------------ internals
+
+function importLoader(root: string): HandlerLoader {
+  return async (route) => {
+    const file = resolve(root, route.handler);
+    const module = (await import(pathToFileURL(file).href)) as { handler?: unknown; default?: { handler?: unknown } };
+    const handler = module.handler ?? module.default?.handler;
+    if (typeof handler !== 'function') throw new Error(`${route.handler} does not export a function named \`handler\``);
+    return handler as LambdaHandler;
+  };
+}
+
+/** Literal segments beat `{param}` segments, position by position, as in API Gateway's route matching. */
+function sortBySpecificity<T extends { path: string }>(routes: readonly T[]): T[] {
+  const rank = (path: string) => path.split('/').map((segment) => (segment.startsWith('{') ? 1 : 0));
+  return [...routes].sort((a, b) => {
+    const ra = rank(a.path);
+    const rb = rank(b.path);
+    for (let i = 0; i < Math.min(ra.length, rb.length); i++) if (ra[i] !== rb[i]) return ra[i] - rb[i];
+    return 0;
+  });
+}
+
+function writeHttpResult(res: ServerResponse, value: unknown, stripCors: boolean, problem: (text: string) => void) {
+  const result = asResult(value);
+  if (!result || result.statusCode === undefined) {
+    // Payload v2: a result without statusCode is the JSON body of a 200.
+    const body = typeof value === 'string' ? value : JSON.stringify(value ?? null);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(body);
+    return;
+  }
+  const status = result.statusCode;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) {
+    problem(`invalid statusCode ${JSON.stringify(status)}`);
+    return sendJson(res, 500, { message: 'Internal Server Error' });
+  }
+  if (result.body !== undefined && result.body !== null && typeof result.body !== 'string') {
+    problem('the response body must be a string (JSON.stringify it)');
+    return sendJson(res, 500, { message: 'Internal Server Error' });
+  }
+  for (const [name, value] of Object.entries(result.headers ?? {})) {
+    if (value === undefined || value === null) continue;
+    // With CORS configured, API Gateway ignores CORS headers returned by the integration.
+    if (stripCors && name.toLowerCase().startsWith('access-control-')) continue;
+    if (name.toLowerCase() === 'apigw-requestid') continue;
+    res.setHeader(name, String(value));
+  }
+  if (Array.isArray(result.cookies) && result.cookies.length) res.appendHeader('set-cookie', result.cookies.map(String));
+  const text = result.body ?? '';
+  const body = result.isBase64Encoded ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
+  res.setHeader('content-length', String(body.length));
+  res.writeHead(status);
+  res.end(body);
+}
+
+interface ResultShape {
+  statusCode?: unknown;
+  headers?: Record<string, unknown>;
+  body?: unknown;
+  isBase64Encoded?: boolean;
+  cookies?: unknown[];
+}
+
+function asResult(value: unknown): (ResultShape & { statusCode?: number }) | undefined {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  return value as ResultShape & { statusCode?: number };
+}
+
+function headerValue(headers: Record<string, unknown> | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name && value != null) return String(value);
+  return undefined;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+  res.end(text);
+}
+
+function refuseUpgrade(socket: Duplex, status: number, body: string, headers?: Record<string, unknown>) {
+  if (socket.destroyed || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const contentType = headerValue(headers, 'content-type') ?? (body.trimStart().startsWith('{') ? 'application/json' : 'text/plain');
+  const head =
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
+    `Content-Type: ${contentType}\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+    `Connection: close\r\n\r\n`;
+  socket.end(head + body, () => socket.destroy());
+}
+
+/** Resolves false when the connection is no longer open (the caller answers 410). */
+function sendText(connection: Connection, data: string | Buffer): Promise<boolean> {
+  if (connection.closed || connection.ws.readyState !== WebSocket.OPEN) return Promise.resolve(false);
+  return new Promise((done) => connection.ws.send(data, { binary: false }, (error) => done(!error)));
+}
+
+/**
+ * Reads the body up to `limit` bytes. Over the limit it keeps draining (so the
+ * client gets to read the 413) and answers `too_large`; a client that keeps
+ * sending far beyond it is cut off.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_large'> {
+  return new Promise((done, fail) => {
+    const declared = Number(req.headers['content-length']);
+    let tooLarge = Number.isFinite(declared) && declared > limit;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) tooLarge = true;
+      if (tooLarge) {
+        chunks.length = 0;
+        if (size > limit * 4 + 1024 * 1024) {
+          req.destroy();
+          done('too_large');
+        }
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => done(tooLarge ? 'too_large' : Buffer.concat(chunks, size)));
+    req.on('error', fail);
+  });
+}
+
+async function drain(req: IncomingMessage) {
+  if (req.complete || req.readableEnded || req.destroyed) return;
+  req.resume();
+  await new Promise<void>((done) => {
+    req.once('end', done);
+    req.once('close', done);
+  });
+}
+
+function lambdaContext(functionName: string, timeoutMs: number, region: string): Context {
+  const deadline = Date.now() + timeoutMs;
+  const day = new Date().toISOString().slice(0, 10).replace(/-/g, '/');
+  const unsupported = () => {
+    throw new Error('The callback-style context.done/succeed/fail API is not supported; return a value or a promise.');
+  };
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${region}:${ACCOUNT_ID}:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: `${day}/[$LATEST]${randomBytes(16).toString('hex')}`,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: unsupported,
+    fail: unsupported,
+    succeed: unsupported,
+  };
+}
+
+/** API Gateway style ids (request ids, connection ids): 16 characters of base64, e.g. `Lb3xYc1KoAMCJ7Q=`. */
+function apiId(): string {
+  return randomBytes(11).toString('base64');
+}
+
+function traceId(): string {
+  return `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** `12/Mar/2020:19:03:58 +0000`, the format of `requestContext.time`/`requestTime`. */
+function clfTime(epochMs: number): string {
+  const d = new Date(epochMs);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+}
+
+function clientIp(req: IncomingMessage): string {
+  const address = req.socket.remoteAddress ?? '127.0.0.1';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+function decodeGroups(groups: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(groups ?? {})) out[key] = safeDecode(value);
+  return out;
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+function envMs(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number of milliseconds, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0];
+}

@@ -1,0 +1,168 @@
+/**
+ * `npm start`: the whole service on this machine, no AWS account, no Docker
+ * (SPEC §1). DynamoDB Local + table, a local S3 server + bucket, the token
+ * issuer and the gateway serving the real handlers.
+ *
+ * Environment (all optional):
+ * - `PORT` (3000): HTTP API `http://127.0.0.1:$PORT`, WebSocket `ws://127.0.0.1:$PORT/ws`
+ * - `DATA_DIR`: persist DynamoDB and S3 data there (unset = in memory / temp dir)
+ * - `DYNAMODB_PORT` (8000), `S3_PORT` (4569)
+ * - `TABLE_NAME` (`chat-local`), `BUCKET_NAME` (`chat-attachments-local`)
+ * - `WS_IDLE_TIMEOUT_MS`, `WS_MAX_CONNECTION_MS`: shorten API Gateway's 10 min / 2 h for tests
+ * - `LOG_REQUESTS=1`: one log line per request and WebSocket event
+ * - `ALLOW_MISSING_HANDLERS=1`: start even if some handler files do not exist yet
+ * - `EXIT_ON_STDIN_CLOSE=1`: shut down when stdin closes (the test harness sets it so a
+ *   killed test runner never leaves a stack behind)
+ *
+ * Exit codes: 0 after Ctrl-C/SIGTERM/SIGHUP, 1 when startup fails (the message says why).
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamo } from './dynamo';
+import { createEventBus } from './events';
+import { startGateway } from './gateway';
+import { createIssuer, LOCAL_AUDIENCE } from './issuer';
+import { startS3 } from './s3';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+function port(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) throw new Error(`${name} must be a port number (1-65535), got ${JSON.stringify(raw)}.`);
+  return value;
+}
+
+/** Fails fast (before the ~3-8 s DynamoDB Local start) when a port is taken. */
+function assertFree(portNumber: number, name: string): Promise<void> {
+  return new Promise((done, fail) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      fail(new Error(error.code === 'EADDRINUSE' ? `Port ${portNumber} is already in use; set ${name} to a free port (is another stack running?).` : error.message)),
+    );
+    probe.listen(portNumber, '127.0.0.1', () => probe.close(() => done()));
+  });
+}
+
+const cleanups: { name: string; run: () => Promise<void> }[] = [];
+let shuttingDown: Promise<never> | undefined;
+
+async function cleanup() {
+  // Reverse start order: the gateway's `$disconnect` handlers still need DynamoDB.
+  for (const { name, run } of cleanups.reverse()) {
+    try {
+      await run();
+    } catch (error) {
+      process.stderr.write(`stopping ${name} failed: ${(error as Error).message}\n`);
+    }
+  }
+  cleanups.length = 0;
+}
+
+function shutdown(code: number, message?: string): Promise<never> {
+  shuttingDown ??= (async () => {
+    if (message) process.stderr.write(`${message}\n`);
+    // A hung handler must not keep Ctrl-C from working.
+    setTimeout(() => process.exit(code || 1), 15_000).unref();
+    await cleanup();
+    process.exit(code);
+  })();
+  return shuttingDown;
+}
+
+async function main() {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      if (shuttingDown) process.exit(1); // second Ctrl-C: give up waiting (the exit hook still kills Java)
+      void shutdown(0);
+    });
+  }
+  if (process.env.EXIT_ON_STDIN_CLOSE === '1') {
+    process.stdin.on('end', () => void shutdown(0));
+    process.stdin.on('close', () => void shutdown(0));
+    process.stdin.resume();
+  }
+
+  const PORT = port('PORT', 3000);
+  const DYNAMODB_PORT = port('DYNAMODB_PORT', 8000);
+  const S3_PORT = port('S3_PORT', 4569);
+  const DATA_DIR = process.env.DATA_DIR ? resolve(process.env.DATA_DIR) : undefined;
+  const TABLE_NAME = process.env.TABLE_NAME || 'chat-local';
+  const BUCKET_NAME = process.env.BUCKET_NAME || 'chat-attachments-local';
+  const baseUrl = `http://127.0.0.1:${PORT}`;
+
+  await assertFree(PORT, 'PORT');
+  await assertFree(DYNAMODB_PORT, 'DYNAMODB_PORT');
+  await assertFree(S3_PORT, 'S3_PORT');
+
+  const [dynamo, s3] = await Promise.allSettled([startDynamo({ port: DYNAMODB_PORT, dataDir: DATA_DIR }), startS3({ port: S3_PORT, bucket: BUCKET_NAME, dataDir: DATA_DIR })]);
+  if (dynamo.status === 'fulfilled') cleanups.push({ name: 'DynamoDB Local', run: dynamo.value.stop });
+  if (s3.status === 'fulfilled') cleanups.push({ name: 'S3', run: s3.value.stop });
+  if (dynamo.status === 'rejected') throw dynamo.reason;
+  if (s3.status === 'rejected') throw s3.reason;
+  await ensureTable(dynamo.value.endpoint, TABLE_NAME);
+
+  const issuer = await createIssuer({ baseUrl, audience: LOCAL_AUDIENCE });
+  const eventBus = createEventBus();
+  const pkg = JSON.parse(await readFile(resolve(root, 'package.json'), 'utf8')) as { version?: string };
+
+  // Handlers read their configuration at import time, so this must precede startGateway() (which imports them).
+  Object.assign(process.env, {
+    TABLE_NAME,
+    BUCKET_NAME,
+    WS_ENDPOINT: baseUrl,
+    AUTH_MODE: 'oidc',
+    OIDC_ISSUER: issuer.issuer,
+    OIDC_AUDIENCE: issuer.audience,
+    OIDC_JWKS_URI: issuer.jwksUri,
+    DYNAMODB_ENDPOINT: dynamo.value.endpoint,
+    S3_ENDPOINT: s3.value.endpoint,
+    EVENTS_ENDPOINT: `${baseUrl}/dev/events`,
+    EVENT_BUS_NAME: process.env.EVENT_BUS_NAME || 'chat-local',
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    APP_VERSION: process.env.APP_VERSION || pkg.version || '0.0.0',
+  });
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
+
+  const gateway = await startGateway({
+    port: PORT,
+    root,
+    devRoutes: [...issuer.routes, ...eventBus.routes],
+    allowMissingHandlers: process.env.ALLOW_MISSING_HANDLERS === '1',
+    logRequests: process.env.LOG_REQUESTS === '1',
+  });
+  cleanups.push({ name: 'gateway', run: gateway.close });
+
+  const demo = await issuer.mint({ userId: 'alice', name: 'Alice' });
+  const health = await fetch(`${baseUrl}/health`).then(
+    (res) => res.status,
+    () => 0,
+  );
+  process.stdout.write(
+    [
+      '',
+      `  HTTP API   ${gateway.url}`,
+      `  WebSocket  ${gateway.wsUrl}?token=<JWT>`,
+      `  DynamoDB   ${dynamo.value.endpoint} (table ${TABLE_NAME}${DATA_DIR ? `, data in ${DATA_DIR}` : ', in memory'})`,
+      `  S3         ${s3.value.endpoint} (bucket ${BUCKET_NAME})`,
+      '',
+      '  Token:     TOKEN=$(npm run -s token -- alice --name Alice)',
+      `  Try:       curl -H "Authorization: Bearer $TOKEN" ${gateway.url}/v1/me`,
+      `  WebSocket: ${gateway.wsUrl}?token=${demo}`,
+      '',
+      health === 200 ? 'ready' : `warning: GET /health answered ${health || 'nothing'}; the stack is up but not healthy`,
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((error: unknown) => {
+  void shutdown(1, error instanceof Error ? error.message : String(error));
+});

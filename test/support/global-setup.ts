@@ -1,0 +1,41 @@
+/**
+ * Vitest globalSetup of the `stack` project: starts ONE local stack
+ * (`local/start.ts` on free ports, in memory) for the whole run and provides
+ * its description to tests:
+ *
+ * ```ts
+ * import { inject } from 'vitest';
+ * import { mintToken } from '../support/stack';
+ * const stack = inject('stack'); // StackInfo: baseUrl, wsUrl, dynamoEndpoint, tableName, …
+ * const token = await mintToken(stack.baseUrl, 'alice', { name: 'Alice' });
+ * ```
+ *
+ * Set `LOCAL_STACK_URL=http://127.0.0.1:3000` to run against an already running
+ * `npm start` instead (DynamoDB/S3 ports then default to 8000/4569).
+ */
+import type { TestProject } from 'vitest/node';
+import { startLocalStack, type StackInfo } from './stack';
+
+export default async function setup(project: TestProject) {
+  const external = process.env.LOCAL_STACK_URL;
+  if (external) {
+    const baseUrl = external.replace(/\/+$/, '');
+    const info: StackInfo = {
+      baseUrl,
+      wsUrl: `${baseUrl.replace(/^http/, 'ws')}/ws`,
+      dynamoEndpoint: process.env.DYNAMODB_ENDPOINT ?? `http://127.0.0.1:${process.env.DYNAMODB_PORT ?? 8000}`,
+      tableName: process.env.TABLE_NAME ?? 'chat-local',
+      bucketName: process.env.BUCKET_NAME ?? 'chat-attachments-local',
+      s3Endpoint: process.env.S3_ENDPOINT ?? `http://127.0.0.1:${process.env.S3_PORT ?? 4569}`,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      region: 'us-east-1',
+    };
+    project.provide('stack', info);
+    return;
+  }
+  const stack = await startLocalStack();
+  project.provide('stack', stack.info);
+  return async () => {
+    await stack.stop();
+  };
+}
