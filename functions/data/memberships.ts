@@ -8,10 +8,10 @@
  * only `userId`, `chatId`, `role`, `joinedAt` (see `table.ts`), so moving a
  * read marker never writes to the index.
  */
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { MembershipRecord, ParticipantRecord } from '../domain/types';
 import { GSI1 } from './table';
-import { batchGet, isConditionFailure, type Db } from './client';
+import { batchGet, isConditionFailure, queryAll, type Db } from './client';
 
 export const membershipKey = (chatId: string, userId: string) => ({ PK: `USER#${userId}`, SK: `CHAT#${chatId}` });
 
@@ -32,45 +32,23 @@ export function fromItem(item: Record<string, unknown>): MembershipRecord {
   };
 }
 
-/** Query of the user's partition, following `LastEvaluatedKey` (1 MB pages ≈ 4,000 memberships each). */
+/** Query of the user's partition (1 MB pages ≈ 4,000 memberships each). */
 export async function listByUser(db: Db, userId: string): Promise<MembershipRecord[]> {
-  const out: MembershipRecord[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await db.client.send(
-      new QueryCommand({
-        TableName: db.table,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': `USER#${userId}`, ':prefix': 'CHAT#' },
-        ExclusiveStartKey: start,
-      }),
-    );
-    out.push(...(page.Items ?? []).map(fromItem));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return out;
+  const items = await queryAll(db, {
+    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+    ExpressionAttributeValues: { ':pk': `USER#${userId}`, ':prefix': 'CHAT#' },
+  });
+  return items.map(fromItem);
 }
 
 /** Query of GSI1 (eventually consistent, like every GSI): one request per ~10,000 participants. */
 export async function listParticipants(db: Db, chatId: string): Promise<ParticipantRecord[]> {
-  const out: ParticipantRecord[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await db.client.send(
-      new QueryCommand({
-        TableName: db.table,
-        IndexName: GSI1.indexName,
-        KeyConditionExpression: 'GSI1PK = :pk',
-        ExpressionAttributeValues: { ':pk': `CHAT#${chatId}` },
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      out.push({ userId: item.userId as string, role: item.role as ParticipantRecord['role'], joinedAt: item.joinedAt as string });
-    }
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return out;
+  const items = await queryAll(db, {
+    IndexName: GSI1.indexName,
+    KeyConditionExpression: 'GSI1PK = :pk',
+    ExpressionAttributeValues: { ':pk': `CHAT#${chatId}` },
+  });
+  return items.map((item) => ({ userId: item.userId as string, role: item.role as ParticipantRecord['role'], joinedAt: item.joinedAt as string }));
 }
 
 export async function readMarkers(db: Db, chatId: string, userIds: readonly string[]): Promise<Map<string, number>> {

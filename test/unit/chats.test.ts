@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createChat, getChat, getStats, listChats } from '../../functions/domain/chats';
 import { sendMessage } from '../../functions/domain/messages';
-import { AppError } from '../../functions/lib/errors';
+import { codeOf } from '../support/errors';
 import { memoryContext, user } from '../support/memory';
 
-const codeOf = async (p: Promise<unknown>) => {
-  try {
-    await p;
-  } catch (e) {
-    return `${(e as AppError).status} ${(e as AppError).code}`;
-  }
-  return 'resolved';
-};
 
 describe('createChat', () => {
   it('creates a direct chat once per pair, whichever side asks', async () => {

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createChat } from '../../functions/domain/chats';
 import { listMessages, markRead, sendMessage } from '../../functions/domain/messages';
-import type { AppError } from '../../functions/lib/errors';
+import { codeOf } from '../support/errors';
 import { memoryContext, user } from '../support/memory';
 
-const codeOf = async (p: Promise<unknown>) => {
-  try {
-    await p;
-  } catch (e) {
-    return `${(e as AppError).status} ${(e as AppError).code}`;
-  }
-  return 'resolved';
-};
 
 async function pair() {
   const m = memoryContext();
