@@ -13,14 +13,13 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import type { Principal } from '../domain/types';
 import type { HttpRoute } from '../routes';
 import { authenticate, bearerToken } from './auth';
 import { AppError, BadRequestError, ForbiddenError } from './errors';
-import { logger } from './logger';
+import { logger, withLogging } from './logger';
 import { problemResponse, toAppError } from './problem';
 import { domainContext } from './runtime';
 import { zodIssues } from './validation';
@@ -90,7 +89,7 @@ function validate<T>(schema: z.ZodType | undefined, value: unknown, where: strin
 
 export function httpHandler<R extends HttpRoute>(route: R, fn: (request: HttpRequest<R>) => Promise<HttpResult>) {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
-    .use(injectLambdaContext(logger, { correlationIdPath: 'requestContext.requestId' }))
+    .use(withLogging())
     .use(httpHeaderNormalizer())
     .use(problemJson())
     .use(jsonBody())

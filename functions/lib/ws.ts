@@ -10,14 +10,13 @@
  *   never throws, so the connection always stays open.
  */
 import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import type { Principal } from '../domain/types';
 import type { WsRoute } from '../routes';
 import { authenticate } from './auth';
 import { BadRequestError, UnauthorizedError } from './errors';
-import { logger } from './logger';
+import { logger, withLogging } from './logger';
 import { problemBody, toAppError } from './problem';
 import { domainContext } from './runtime';
 import { zodIssues } from './validation';
@@ -68,7 +67,7 @@ const requestIdOf = (value: Record<string, unknown> | undefined): RequestId => {
 
 export function wsConnectHandler(fn: (principal: Principal, event: WsConnectEvent) => Promise<void>) {
   return middy<WsConnectEvent, WsResult>()
-    .use(injectLambdaContext(logger, { correlationIdPath: 'requestContext.requestId' }))
+    .use(withLogging())
     .handler(async (event) => {
       try {
         const principal = await authenticate(event.queryStringParameters?.token);
@@ -85,7 +84,7 @@ export function wsConnectHandler(fn: (principal: Principal, event: WsConnectEven
 
 export function wsHandler<R extends WsRoute>(route: R, fn: (request: WsRequest<R>) => Promise<Record<string, unknown> | void>) {
   return middy<APIGatewayProxyWebsocketEventV2, WsResult>()
-    .use(injectLambdaContext(logger, { correlationIdPath: 'requestContext.requestId' }))
+    .use(withLogging())
     .handler(async (event, context) => {
       const raw = parseFrame(event.body);
       const requestId = requestIdOf(raw);

@@ -1,13 +1,12 @@
 /** `$disconnect`: forgets the connection. Best effort on AWS; the record's TTL covers a missed one. */
 import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { disconnect } from '../domain/connections';
-import { logger } from '../lib/logger';
+import { withLogging } from '../lib/logger';
 import { domainContext } from '../lib/runtime';
 
 export const handler = middy<APIGatewayProxyWebsocketEventV2>()
-  .use(injectLambdaContext(logger, { correlationIdPath: 'requestContext.requestId' }))
+  .use(withLogging())
   .handler(async (event) => {
     await disconnect(domainContext(), event.requestContext.connectionId);
     return { statusCode: 200 };
