@@ -154,6 +154,47 @@ export const ListMessagesQuery = z
 
 export const MarkReadBody = z.object({ upToSeq: z.number().int().min(0).optional() });
 
+export const UpdateChatBody = z.object({
+  title: z.string().trim().min(1).max(100).optional(),
+  metadata: Metadata.optional(),
+  status: ChatStatus.optional(),
+});
+
+export const ArchiveBody = z.object({ archived: z.boolean() });
+
+export const ParticipantParams = z.object({ chatId: ChatId, userId: UserId });
+
+export const AddParticipantsBody = z.object({
+  userIds: z.array(UserId).min(1).max(999),
+  /** Extension: the owner may add group admins directly (SPEC has no role-change route). */
+  role: z.enum(['member', 'admin']).optional(),
+});
+
+export const AssignBody = z.object({ agentId: UserId });
+
+export const OpenSupportBody = z.object({
+  subject: z.string().trim().min(1).max(100).optional(),
+  initialMessage: z.string().max(100_000).optional(),
+});
+
+export const SendToUserBody = SendMessageBody.extend({ to: UserId });
+
+export const SupportQueueQuery = z.object({
+  status: ChatStatus.optional(),
+  assigneeId: UserId.optional(),
+  unassigned: z.enum(['true', 'false']).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(1024).optional(),
+});
+
+export const SupportStats = z.object({
+  byStatus: z.object({ open: z.number(), waiting: z.number(), resolved: z.number(), closed: z.number() }),
+  openPerAgent: z.record(z.string(), z.number()),
+  unassigned: z.number(),
+  medianFirstResponseSeconds: z.number().nullable(),
+  total: z.number(),
+});
+
 // ---------------------------------------------------------------- WebSocket frames (SPEC §6)
 
 const RequestId = z.union([z.string().max(128), z.number()]).optional();

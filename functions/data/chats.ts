@@ -1,7 +1,15 @@
 /**
  * Chats: the chat item `PK = CHAT#<chatId>`, `SK = META`, and the uniqueness
  * items that make creation idempotent, `PK = UNIQUE#<key>`, `SK = UNIQUE`
- * (`key` is `direct#<a>#<b>` with sorted ids, or `context#<type>#<id>`).
+ * (`key` is `direct#<a>#<b>` with sorted ids, `context#<type>#<id>`, or
+ * `support#<requesterId>` while that requester has a support chat that is
+ * not closed).
+ *
+ * Support chats are also in the support queue: GSI1 `SUPPORT` /
+ * `<status>#<createdAt>#<chatId>` (all support chats by status, oldest
+ * first) and GSI2 `AGENT#<assigneeId|none>` / the same sort key (by
+ * assignee). Status and assignee changes rewrite those keys; messages do not
+ * touch them.
  *
  * Access patterns: get a chat (GetItem), get many (BatchGetItem ⌈n/100⌉),
  * get a chat with the caller's membership (one consistent BatchGetItem),
@@ -9,6 +17,7 @@
  * new message (UpdateItem conditional on `lastSeq < :seq`).
  */
 import { BatchWriteCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ChatChanges } from '../domain/ports';
 import type { ChatRecord, MembershipRecord, MessagePreview } from '../domain/types';
 import { batchGet, chunk, isConditionFailure, sleep, type Db } from './client';
 import * as memberships from './memberships';
@@ -16,13 +25,22 @@ import * as memberships from './memberships';
 export const chatKey = (chatId: string) => ({ PK: `CHAT#${chatId}`, SK: 'META' });
 export const uniqueKey = (key: string) => ({ PK: `UNIQUE#${key}`, SK: 'UNIQUE' });
 
+/** The support-queue index keys of a chat (none for direct and group chats). */
+export function supportIndexKeys(chat: Pick<ChatRecord, 'id' | 'type' | 'status' | 'assigneeId' | 'createdAt'>) {
+  if (chat.type !== 'support' || !chat.status) return {};
+  const sort = `${chat.status}#${chat.createdAt}#${chat.id}`;
+  return { GSI1PK: 'SUPPORT', GSI1SK: sort, GSI2PK: `AGENT#${chat.assigneeId ?? 'none'}`, GSI2SK: sort };
+}
+
 export function toItem(chat: ChatRecord) {
-  return { ...chatKey(chat.id), entity: 'chat', ...chat };
+  return { ...chatKey(chat.id), ...supportIndexKeys(chat), entity: 'chat', ...chat };
 }
 
 export function fromItem(item: Record<string, unknown>): ChatRecord {
-  const { PK: _pk, SK: _sk, entity: _e, GSI2PK: _g2p, GSI2SK: _g2s, ...rest } = item;
-  return rest as unknown as ChatRecord;
+  const { PK: _pk, SK: _sk, entity: _e, GSI1PK: _g1p, GSI1SK: _g1s, GSI2PK: _g2p, GSI2SK: _g2s, ...rest } = item;
+  const chat = rest as unknown as ChatRecord;
+  chat.participantCount ??= 0;
+  return chat;
 }
 
 export async function getChat(db: Db, chatId: string, consistent = false): Promise<ChatRecord | undefined> {
@@ -96,6 +114,97 @@ async function batchWriteAll(db: Db, requests: Record<string, unknown>[]): Promi
       }
     }),
   );
+}
+
+
+/**
+ * Updates chat fields (and the support-queue keys derived from them) on the
+ * condition that the chat exists and that each `expect`ed field still has the
+ * given value (optimistic concurrency). With `releaseUnique`, the uniqueness
+ * item is deleted in the same transaction (a support chat being closed frees
+ * its requester to open a new one). Answers the updated chat, or undefined
+ * when a condition failed.
+ */
+export async function updateChat(
+  db: Db,
+  current: ChatRecord,
+  changes: ChatChanges,
+  options: { expect?: Partial<Pick<ChatRecord, 'status' | 'assigneeId'>>; releaseUnique?: string } = {},
+): Promise<ChatRecord | undefined> {
+  const next = { ...current, ...changes } as ChatRecord;
+  const fields: Record<string, unknown> = { ...changes, ...supportIndexKeys(next) };
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const sets: string[] = [];
+  const removes: string[] = [];
+  Object.entries(fields).forEach(([field, value], i) => {
+    names[`#f${i}`] = field;
+    if (value === undefined) removes.push(`#f${i}`);
+    else {
+      values[`:v${i}`] = value;
+      sets.push(`#f${i} = :v${i}`);
+    }
+  });
+  const conditions = ['attribute_exists(PK)'];
+  Object.entries(options.expect ?? {}).forEach(([field, value], i) => {
+    names[`#e${i}`] = field;
+    if (value === null || value === undefined) conditions.push(`(attribute_not_exists(#e${i}) OR #e${i} = :null)`);
+    else {
+      values[`:e${i}`] = value;
+      conditions.push(`#e${i} = :e${i}`);
+    }
+    if (value === null || value === undefined) values[':null'] = null;
+  });
+  const update = {
+    TableName: db.table,
+    Key: chatKey(current.id),
+    UpdateExpression: [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].join(' ').trim(),
+    ConditionExpression: conditions.join(' AND '),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: Object.keys(values).length ? values : undefined,
+  };
+  try {
+    if (options.releaseUnique) {
+      await db.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Update: update },
+            {
+              Delete: {
+                TableName: db.table,
+                Key: uniqueKey(options.releaseUnique),
+                ConditionExpression: 'attribute_not_exists(PK) OR chatId = :chat',
+                ExpressionAttributeValues: { ':chat': current.id },
+              },
+            },
+          ],
+        }),
+      );
+    } else {
+      await db.client.send(new UpdateCommand(update));
+    }
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw error;
+  }
+  return next;
+}
+
+/** Stamps the first response of a support chat once (`attribute_not_exists`); later calls change nothing. */
+export async function recordFirstResponse(db: Db, chatId: string, at: string, seconds: number): Promise<void> {
+  try {
+    await db.client.send(
+      new UpdateCommand({
+        TableName: db.table,
+        Key: chatKey(chatId),
+        UpdateExpression: 'SET firstResponseAt = :at, firstResponseSeconds = :s',
+        ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(firstResponseAt)',
+        ExpressionAttributeValues: { ':at': at, ':s': seconds },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
 }
 
 /**

@@ -8,10 +8,10 @@
  * only `userId`, `chatId`, `role`, `joinedAt` (see `table.ts`), so moving a
  * read marker never writes to the index.
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { MembershipRecord, ParticipantRecord } from '../domain/types';
 import { GSI1 } from './table';
-import { batchGet, isConditionFailure, queryAll, type Db } from './client';
+import { batchGet, chunk, isConditionFailure, queryAll, type Db } from './client';
 
 export const membershipKey = (chatId: string, userId: string) => ({ PK: `USER#${userId}`, SK: `CHAT#${chatId}` });
 
@@ -72,4 +72,101 @@ export async function advanceReadMarker(db: Db, chatId: string, userId: string, 
     if (isConditionFailure(error)) return false;
     throw error;
   }
+}
+
+/** TransactWriteItems takes ≤ 100 actions: one goes to the chat's participant count. */
+const MEMBERS_PER_TRANSACTION = 99;
+
+export type AddMembersResult = 'added' | 'full' | 'conflict' | 'missing';
+
+/**
+ * Adds memberships and raises the chat's `participantCount` in the same
+ * transaction, on the condition that the count stays ≤ `maxSize` (SPEC §5
+ * group size) and that none of the memberships exists yet. More than 99
+ * new members are added in several transactions, each checked on its own.
+ */
+export async function addMembers(db: Db, chatId: string, members: MembershipRecord[], maxSize: number): Promise<AddMembersResult> {
+  for (const part of chunk(members, MEMBERS_PER_TRANSACTION)) {
+    try {
+      await db.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: db.table,
+                Key: { PK: `CHAT#${chatId}`, SK: 'META' },
+                UpdateExpression: 'ADD participantCount :n',
+                ConditionExpression: 'attribute_exists(PK) AND participantCount <= :limit',
+                ExpressionAttributeValues: { ':n': part.length, ':limit': maxSize - part.length },
+              },
+            },
+            ...part.map((m) => ({ Put: { TableName: db.table, Item: toItem(m), ConditionExpression: 'attribute_not_exists(PK)' } })),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+      return reasons[0]?.Code === 'ConditionalCheckFailed' ? 'full' : 'conflict';
+    }
+  }
+  return 'added';
+}
+
+/** Deletes a membership and lowers `participantCount`; false when the user was not a participant. */
+export async function removeMember(db: Db, chatId: string, userId: string): Promise<boolean> {
+  try {
+    await db.client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Delete: { TableName: db.table, Key: membershipKey(chatId, userId), ConditionExpression: 'attribute_exists(PK)' } },
+          {
+            Update: {
+              TableName: db.table,
+              Key: { PK: `CHAT#${chatId}`, SK: 'META' },
+              UpdateExpression: 'ADD participantCount :minus',
+              ConditionExpression: 'attribute_exists(PK)',
+              ExpressionAttributeValues: { ':minus': -1 },
+            },
+          },
+        ],
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** Sets one field of an existing membership (`archived`, `role`); false when there is no such membership. */
+export async function updateMembership(
+  db: Db,
+  chatId: string,
+  userId: string,
+  changes: Partial<Pick<MembershipRecord, 'archived' | 'role'>>,
+): Promise<boolean> {
+  const entries = Object.entries(changes);
+  try {
+    await db.client.send(
+      new UpdateCommand({
+        TableName: db.table,
+        Key: membershipKey(chatId, userId),
+        UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
+        ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** Memberships of the given users in a chat (missing ones absent): one BatchGetItem per 100 users. */
+export async function getMemberships(db: Db, chatId: string, userIds: readonly string[]): Promise<MembershipRecord[]> {
+  const items = await batchGet(db, userIds.map((u) => membershipKey(chatId, u)));
+  return items.map(fromItem);
 }

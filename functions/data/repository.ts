@@ -8,6 +8,7 @@ import * as chats from './chats';
 import * as connections from './connections';
 import * as memberships from './memberships';
 import * as messages from './messages';
+import * as support from './support';
 import * as users from './users';
 
 export function createRepository(db: Db): Repository {
@@ -24,12 +25,18 @@ export function createRepository(db: Db): Repository {
       getMany: (ids) => chats.getChats(db, ids),
       getWithMembership: (chatId, userId) => chats.getChatWithMembership(db, chatId, userId),
       recordMessage: (chatId, preview) => chats.recordMessage(db, chatId, preview),
+      update: (current, changes, options) => chats.updateChat(db, current, changes, options),
+      recordFirstResponse: (chatId, at, seconds) => chats.recordFirstResponse(db, chatId, at, seconds),
     },
     memberships: {
       listByUser: (userId) => memberships.listByUser(db, userId),
       listParticipants: (chatId) => memberships.listParticipants(db, chatId),
       readMarkers: (chatId, userIds) => memberships.readMarkers(db, chatId, userIds),
       advanceReadMarker: (chatId, userId, seq, at) => memberships.advanceReadMarker(db, chatId, userId, seq, at),
+      getMany: (chatId, userIds) => memberships.getMemberships(db, chatId, userIds),
+      add: (chatId, members, maxSize) => memberships.addMembers(db, chatId, members, maxSize),
+      remove: (chatId, userId) => memberships.removeMember(db, chatId, userId),
+      update: (chatId, userId, changes) => memberships.updateMembership(db, chatId, userId, changes),
     },
     messages: {
       putIfSeqFree: (message) => messages.putIfSeqFree(db, message),
@@ -44,6 +51,12 @@ export function createRepository(db: Db): Repository {
       addToPresence: (userId, id, exp) => connections.addToPresence(db, userId, id, exp),
       removeFromPresence: (userId, id, at) => connections.removeFromPresence(db, userId, id, at),
       getPresence: (ids) => connections.getPresence(db, ids),
+    },
+    support: {
+      queuePage: (filter) => support.queuePage(db, filter),
+      openCountForAgent: (agentId) => support.openCountForAgent(db, agentId),
+      agents: () => support.usersWithRole(db, 'support'),
+      entries: () => support.allSupportEntries(db),
     },
   };
 }

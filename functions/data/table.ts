@@ -10,8 +10,8 @@
  * | attribute | role |
  * |---|---|
  * | `PK`, `SK` | base table key (strings) |
- * | `GSI1PK`, `GSI1SK` | GSI1 "chat → participants": membership items only (sparse) |
- * | `GSI2PK`, `GSI2SK` | GSI2 "lookups": sparse, keys-only; support queue and role directory (SPEC §4) |
+ * | `GSI1PK`, `GSI1SK` | GSI1: chat → participants (memberships), and the support queue (`SUPPORT`, support chats by status) |
+ * | `GSI2PK`, `GSI2SK` | GSI2, keys only: support chats by assignee (`AGENT#<id>` / `AGENT#none`), and the role directory (`ROLE#support`) |
  * | `ttl` | epoch seconds; DynamoDB TTL deletes connection and presence records |
  */
 
@@ -28,17 +28,17 @@ export interface GsiDefinition {
 }
 
 /**
- * GSI1 projects only what fan-out and participant lists need. The read marker
- * (`lastReadSeq`) is deliberately *not* projected: the sender's marker moves on
- * every send, and a projected attribute would cost one more index write per
- * message.
+ * GSI1 projects only what fan-out, participant lists and support statistics
+ * need. The read marker (`lastReadSeq`) and the chat's `lastSeq` are
+ * deliberately *not* projected: they move on every send, and a projected
+ * attribute would cost one more index write per message.
  */
 export const GSI1: GsiDefinition = {
   indexName: 'GSI1',
   partitionKey: 'GSI1PK',
   sortKey: 'GSI1SK',
   projection: 'INCLUDE',
-  nonKeyAttributes: ['userId', 'chatId', 'role', 'joinedAt'],
+  nonKeyAttributes: ['userId', 'chatId', 'role', 'joinedAt', 'assigneeId', 'firstResponseSeconds'],
 };
 
 /** Keys-only, so updates to the indexed items' other attributes cost no index write. */

@@ -78,6 +78,8 @@ export async function createChat(ctx: DomainContext, principal: Principal, input
     lastSeq: 0,
     lastActivityAt: now,
     metadata: input.metadata,
+    participantCount: others.length + 1,
+    participantIds: input.type === 'direct' ? [principal.userId, others[0]] : undefined,
   };
   const member = (userId: string, role: ParticipantRole): MembershipRecord => ({
     chatId: chat.id,
@@ -111,8 +113,19 @@ export async function createChat(ctx: DomainContext, principal: Principal, input
   }
 
   const view = await chatWithParticipants(ctx, chat, members[0]);
-  await ctx.notifier.toUsers(others, { type: 'chat.created', chat: { ...view, unreadCount: 0, lastReadSeq: 0, archived: false } });
+  // A new chat is unread-free and unarchived for everyone, so the per-user fields are exact here.
+  await ctx.notifier.toUsers(others, { type: 'chat.created', chat: { ...sharedView(view), unreadCount: 0, lastReadSeq: 0, archived: false } });
   return { chat: view, created: true };
+}
+
+/**
+ * A chat as every participant may see it in an event: the caller-specific
+ * fields (`unreadCount`, `lastReadSeq`, `archived`) are dropped, since one
+ * payload goes to everyone.
+ */
+export function sharedView(chat: ChatT): Omit<ChatT, 'unreadCount' | 'lastReadSeq' | 'archived'> {
+  const { unreadCount: _u, lastReadSeq: _l, archived: _a, ...shared } = chat;
+  return shared;
 }
 
 /** One chat with its participants (names from the directory, `online` from presence). */
@@ -121,7 +134,7 @@ export async function getChat(ctx: DomainContext, principal: Principal, chatId: 
   return chatWithParticipants(ctx, chat, membership);
 }
 
-async function chatWithParticipants(ctx: DomainContext, chat: ChatRecord, membership?: MembershipRecord): Promise<ChatT> {
+export async function chatWithParticipants(ctx: DomainContext, chat: ChatRecord, membership?: MembershipRecord): Promise<ChatT> {
   const participants = await ctx.repo.memberships.listParticipants(chat.id);
   // GSI1 is eventually consistent: a chat created a moment ago must still list the caller.
   if (membership && !participants.some((p) => p.userId === membership.userId)) {

@@ -9,7 +9,8 @@ import type { ConnectionRecord, Principal } from './types';
  * `$connect`: records the connection for the authenticated user. There is no
  * join step: every chat's fan-out finds the user's connections through
  * their presence item. `ttlSeconds` bounds how long a connection that never
- * sends `$disconnect` is considered open.
+ * sends `$disconnect` is considered open. The user's first open connection
+ * sends `presence {online: true}` to their contacts.
  */
 export async function connect(ctx: DomainContext, principal: Principal, connectionId: string, ttlSeconds: number): Promise<ConnectionRecord> {
   const now = ctx.now();
@@ -22,18 +23,66 @@ export async function connect(ctx: DomainContext, principal: Principal, connecti
     expiresAt: Math.floor(now.getTime() / 1000) + ttlSeconds,
   };
   await ctx.repo.connections.put(connection);
-  await ctx.repo.connections.addToPresence(principal.userId, connectionId, connection.expiresAt);
+  const presence = await ctx.repo.connections.addToPresence(principal.userId, connectionId, connection.expiresAt);
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  if (presence.connections.filter((c) => c.expiresAt > nowSeconds).length === 1) {
+    await announcePresence(ctx, principal.userId, { type: 'presence', userId: principal.userId, online: true });
+  }
   return connection;
 }
 
 /**
+ * Sends a `presence` event to the user's contacts: the other participants
+ * of their direct and support chats (SPEC §6). Those chats keep their
+ * participant ids on the chat item, so this costs one Query of the user's
+ * memberships and ⌈C/100⌉ BatchGetItem, not a query per chat. Groups are
+ * left out on purpose: a presence change in a 1,000-member group would
+ * cost 1,000 deliveries.
+ */
+async function announcePresence(ctx: DomainContext, userId: string, event: { type: 'presence'; userId: string; online: boolean; lastSeenAt?: string }) {
+  const memberships = (await ctx.repo.memberships.listByUser(userId)).filter((m) => m.chatType === 'direct' || m.chatType === 'support');
+  if (memberships.length === 0) return;
+  const chats = await ctx.repo.chats.getMany(memberships.map((m) => m.chatId));
+  const contacts = new Set(chats.flatMap((c) => c.participantIds ?? []));
+  contacts.delete(userId);
+  if (contacts.size > 0) await ctx.notifier.toUsers([...contacts], event);
+}
+
+/**
  * Forgets a connection: on `$disconnect`, and when `@connections` answers 410
- * Gone. Idempotent; answers the removed record, if there was one.
+ * Gone. When it was the user's last open connection, their contacts get
+ * `presence {online: false, lastSeenAt}`. Idempotent; answers the removed
+ * record, if there was one.
  */
 export async function disconnect(ctx: DomainContext, connectionId: string): Promise<ConnectionRecord | undefined> {
   const connection = await ctx.repo.connections.delete(connectionId);
-  if (connection) await ctx.repo.connections.removeFromPresence(connection.userId, connectionId, ctx.now().toISOString());
+  if (!connection) return undefined;
+  const now = ctx.now();
+  const presence = await ctx.repo.connections.removeFromPresence(connection.userId, connectionId, now.toISOString());
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  if (!presence.connections.some((c) => c.expiresAt > nowSeconds)) {
+    await announcePresence(ctx, connection.userId, { type: 'presence', userId: connection.userId, online: false, lastSeenAt: now.toISOString() });
+  }
   return connection;
+}
+
+/**
+ * A connection may be recorded (and found by fan-out) while its `$connect`
+ * is still running, when API Gateway already answers 410 for it. Up to the
+ * `$connect` integration timeout (29 s) a 410 therefore does not prove the
+ * connection is gone.
+ */
+export const CONNECT_GRACE_SECONDS = 30;
+
+/**
+ * After `@connections` answered 410 Gone: forgets the connection, unless it
+ * is young enough to be still connecting (see `CONNECT_GRACE_SECONDS`).
+ * Answers whether it was removed.
+ */
+export async function forgetGoneConnection(ctx: DomainContext, connectionId: string): Promise<boolean> {
+  const connection = await ctx.repo.connections.get(connectionId);
+  if (connection && ctx.now().getTime() - Date.parse(connection.connectedAt) < CONNECT_GRACE_SECONDS * 1000) return false;
+  return (await disconnect(ctx, connectionId)) !== undefined || connection === undefined;
 }
 
 /**

@@ -5,7 +5,7 @@
 import { AppError, BadRequestError, ForbiddenError, NotFoundError, ServiceUnavailableError } from '../lib/errors';
 import type { MessageT } from '../schemas';
 import { messageId, seqOfMessageId } from './ids';
-import { isAdmin, requireParticipant, requireReader } from './chats';
+import { createChat, isAdmin, requireParticipant, requireReader } from './chats';
 import type { DomainContext } from './context';
 import type { MessageRecord, Principal } from './types';
 import { messageView, preview, previewOf, unreadCount } from './views';
@@ -76,10 +76,37 @@ export async function sendMessage(ctx: DomainContext, principal: Principal, chat
   await Promise.all([
     ctx.repo.chats.recordMessage(chatId, previewOf(stored)),
     ctx.repo.memberships.advanceReadMarker(chatId, principal.userId, stored.seq, createdAt),
+    // Support desk statistics: the first answer by anyone but the requester (once per chat).
+    chat.type === 'support' && !chat.firstResponseAt && principal.userId !== chat.requesterId
+      ? ctx.repo.chats.recordFirstResponse(chatId, createdAt, Math.max(0, Math.round((Date.parse(createdAt) - Date.parse(chat.createdAt)) / 1000)))
+      : undefined,
   ]);
   const view = messageView(stored);
   await ctx.notifier.toChat(chatId, { type: 'message.new', chatId, message: view });
   return { message: view };
+}
+
+/**
+ * `POST /v1/messages {to, ...}` and `sendMessage {to}`: finds or creates the
+ * direct chat with `to` (idempotent per pair), then sends. Answers the
+ * message and the chat as the sender sees it after the send.
+ */
+export async function sendToUser(ctx: DomainContext, principal: Principal, input: SendMessageInput & { to: string }) {
+  const { to, ...message } = input;
+  const { chat } = await createChat(ctx, principal, { type: 'direct', participantIds: [to] });
+  const sent = await sendMessage(ctx, principal, chat.id, message);
+  const m = sent.message;
+  return {
+    message: m,
+    chat: {
+      ...chat,
+      lastSeq: Math.max(chat.lastSeq, m.seq),
+      lastMessage: { id: m.id, seq: m.seq, senderId: m.senderId, type: m.type, content: preview(m.content), createdAt: m.createdAt },
+      lastReadSeq: m.seq,
+      unreadCount: Math.max(0, chat.lastSeq - m.seq),
+      updatedAt: m.createdAt,
+    },
+  };
 }
 
 async function replyPreview(ctx: DomainContext, chatId: string, replyToId: string) {

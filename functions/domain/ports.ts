@@ -12,6 +12,7 @@ import type {
   ParticipantRecord,
   PresenceRecord,
   Principal,
+  SupportStatus,
   UserRecord,
 } from './types';
 
@@ -38,7 +39,21 @@ export interface ChatStore {
   getWithMembership(chatId: string, userId: string): Promise<{ chat?: ChatRecord; membership?: MembershipRecord }>;
   /** Moves `lastSeq`/`lastMessage`/`lastActivityAt` forward; a lower seq arriving late changes nothing. */
   recordMessage(chatId: string, preview: MessagePreview): Promise<void>;
+  /**
+   * Applies `changes` if the chat still has the `expect`ed values; with
+   * `releaseUnique` also frees that uniqueness key, atomically. Answers the
+   * updated chat, or undefined when the chat changed underneath.
+   */
+  update(
+    current: ChatRecord,
+    changes: ChatChanges,
+    options?: { expect?: Partial<Pick<ChatRecord, 'status' | 'assigneeId'>>; releaseUnique?: string },
+  ): Promise<ChatRecord | undefined>;
+  /** Stamps a support chat's first response once. */
+  recordFirstResponse(chatId: string, at: string, seconds: number): Promise<void>;
 }
+
+export type ChatChanges = Partial<Pick<ChatRecord, 'title' | 'metadata' | 'status' | 'assigneeId' | 'participantIds' | 'updatedAt'>>;
 
 export interface MembershipStore {
   /** Every membership of a user (all chat types, archived included). */
@@ -49,6 +64,34 @@ export interface MembershipStore {
   readMarkers(chatId: string, userIds: readonly string[]): Promise<Map<string, number>>;
   /** Moves the read marker forward only; false when it already was at or past `seq`. */
   advanceReadMarker(chatId: string, userId: string, seq: number, at: string): Promise<boolean>;
+  /** Memberships of these users in the chat (non-members absent). */
+  getMany(chatId: string, userIds: readonly string[]): Promise<MembershipRecord[]>;
+  /**
+   * Adds memberships, keeping `participantCount` ≤ `maxSize`: `full` when the
+   * limit would be passed, `conflict` when one of them joined meanwhile.
+   */
+  add(chatId: string, members: MembershipRecord[], maxSize: number): Promise<'added' | 'full' | 'conflict' | 'missing'>;
+  /** Removes a membership; false when there was none. */
+  remove(chatId: string, userId: string): Promise<boolean>;
+  /** Changes per-user state or role; false when there is no such membership. */
+  update(chatId: string, userId: string, changes: Partial<Pick<MembershipRecord, 'archived' | 'role'>>): Promise<boolean>;
+}
+
+/** The support desk's queue and directory (SPEC §4 support routes). */
+export interface SupportStore {
+  /** A page of support chat ids, by status then age; `assigneeId: null` = unassigned. */
+  queuePage(filter: {
+    status?: SupportStatus;
+    assigneeId?: string | null;
+    limit: number;
+    start?: Record<string, unknown>;
+  }): Promise<{ chatIds: string[]; next?: Record<string, unknown> }>;
+  /** Support chats assigned to the agent that are not closed. */
+  openCountForAgent(agentId: string): Promise<number>;
+  /** Users with the `support` role in the directory. */
+  agents(): Promise<string[]>;
+  /** Every support chat's status, creation time, assignee and first-response time. */
+  entries(): Promise<{ chatId: string; status: SupportStatus; createdAt: string; assigneeId?: string | null; firstResponseSeconds?: number }[]>;
 }
 
 export interface MessageStore {
@@ -83,6 +126,7 @@ export interface Repository {
   readonly memberships: MembershipStore;
   readonly messages: MessageStore;
   readonly connections: ConnectionStore;
+  readonly support: SupportStore;
 }
 
 /** Server → client events (SPEC §6). */

@@ -53,7 +53,22 @@ export interface ChatRecord {
   /** `createdAt`, then the time of the latest message: the order of `GET /v1/chats`. */
   lastActivityAt: string;
   metadata?: Record<string, unknown>;
+  /** Number of participants; the group size limit is a condition on it. */
+  participantCount: number;
+  /**
+   * Participant ids, kept only for direct and support chats (at most 3), so
+   * presence can find a user's contacts without a query per chat.
+   */
+  participantIds?: string[];
+  /** Support chats: the user who asked for help. */
+  requesterId?: string;
+  /** Support chats: when someone other than the requester first answered. */
+  firstResponseAt?: string;
+  /** Seconds from `createdAt` to `firstResponseAt` (projected on GSI1 for `GET /v1/support/stats`). */
+  firstResponseSeconds?: number;
 }
+
+export type SupportStatus = NonNullable<ChatRecord['status']>;
 
 /** A participant's membership: role plus the per-user state of the chat (read marker, archive flag). */
 export interface MembershipRecord {

@@ -4,13 +4,14 @@
  * Fan-out for a chat: participants from GSI1 (one Query), their presence
  * items with BatchGetItem (⌈N/100⌉ requests), then one PostToConnection per
  * live connection with bounded concurrency. A connection that answers 410
- * Gone is deleted (and awaited, so a Lambda freeze cannot drop the cleanup).
+ * Gone is deleted (and awaited, so a Lambda freeze cannot drop the cleanup),
+ * unless it may still be in its `$connect` (`forgetGoneConnection`).
  * Other delivery failures are logged and skipped: the change is already
  * stored and clients catch up with `after=<seq>` (SPEC §6).
  */
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { DomainContext } from '../domain/context';
-import { disconnect } from '../domain/connections';
+import { forgetGoneConnection } from '../domain/connections';
 import type { Notifier, Repository, ServerEvent } from '../domain/ports';
 import { logger } from './logger';
 
@@ -39,8 +40,7 @@ export function createNotifier(options: {
         await api().send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
       } catch (error) {
         if ((error as Error).name === 'GoneException') {
-          await disconnect(options.context(), connectionId);
-          logger.info('removed stale connection', { connectionId });
+          if (await forgetGoneConnection(options.context(), connectionId)) logger.info('removed stale connection', { connectionId });
         } else {
           logger.warn('delivery failed', { connectionId, eventType: event.type, error: (error as Error).name });
         }

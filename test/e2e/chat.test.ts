@@ -183,7 +183,8 @@ describe('delivery', () => {
     // A connection API Gateway forgot without a `$disconnect` (the record still says it is open).
     const ghost = `ghost${Date.now()}=`;
     const expiresAt = Math.floor(Date.now() / 1000) + 600;
-    await connections.putConnection(db, { connectionId: ghost, userId: bob.id, name: bob.id, roles: ['user'], connectedAt: new Date().toISOString(), expiresAt });
+    const connectedAt = new Date(Date.now() - 5 * 60_000).toISOString();
+    await connections.putConnection(db, { connectionId: ghost, userId: bob.id, name: bob.id, roles: ['user'], connectedAt, expiresAt });
     await connections.addToPresence(db, bob.id, ghost, expiresAt);
 
     const sent = await alice.post(`/v1/chats/${chatId}/messages`, { content: 'still there?' });
@@ -201,7 +202,8 @@ describe('delivery', () => {
     const bob = await client(uniqueId('bob'));
     const chatId = await directChat(alice, bob);
     const [aliceWs, bobWs] = await Promise.all([alice.ws(), bob.ws()]);
-    expect(await aliceWs.request('typing', { chatId, isTyping: true })).toMatchObject({ type: 'ack' });
+    const typingAck = await aliceWs.request('typing', { chatId, isTyping: true });
+    expect(typingAck, JSON.stringify(typingAck)).toMatchObject({ type: 'ack' });
     expect(await bobWs.next(isType('typing', chatId))).toEqual({ type: 'typing', chatId, userId: alice.id, isTyping: true });
     expect(await aliceWs.quiet(isType('typing', chatId), 300)).toBe(true);
     expect(await aliceWs.request('typing', { chatId, isTyping: 'yes' })).toMatchObject({ type: 'error', code: 'bad_request' });

@@ -68,6 +68,25 @@ export class MemoryRepository implements Repository {
         Object.assign(chat, { lastSeq: preview.seq, lastMessage: preview, lastActivityAt: preview.createdAt, updatedAt: preview.createdAt });
       }
     },
+    update: async (current, changes, options = {}) => {
+      await tick();
+      const chat = this.chatMap.get(current.id);
+      if (!chat) return undefined;
+      for (const [field, value] of Object.entries(options.expect ?? {})) {
+        if ((chat[field as keyof ChatRecord] ?? null) !== (value ?? null)) return undefined;
+      }
+      for (const [field, value] of Object.entries(changes)) {
+        if (value === undefined) delete chat[field as keyof ChatRecord];
+        else Object.assign(chat, { [field]: value });
+      }
+      if (options.releaseUnique && this.uniqueMap.get(options.releaseUnique) === current.id) this.uniqueMap.delete(options.releaseUnique);
+      return clone(chat);
+    },
+    recordFirstResponse: async (chatId, at, seconds) => {
+      await tick();
+      const chat = this.chatMap.get(chatId);
+      if (chat && !chat.firstResponseAt) Object.assign(chat, { firstResponseAt: at, firstResponseSeconds: seconds });
+    },
   };
 
   memberships: Repository['memberships'] = {
@@ -88,7 +107,64 @@ export class MemoryRepository implements Repository {
       m.lastReadAt = at;
       return true;
     },
+    getMany: async (chatId, userIds) => {
+      await tick();
+      return userIds.map((u) => this.memberMap.get(`${chatId}|${u}`)).filter((m) => m !== undefined).map(clone);
+    },
+    add: async (chatId, members, maxSize) => {
+      await tick();
+      const chat = this.chatMap.get(chatId);
+      if (!chat) return 'missing';
+      if (chat.participantCount + members.length > maxSize) return 'full';
+      if (members.some((m) => this.memberMap.has(`${chatId}|${m.userId}`))) return 'conflict';
+      for (const m of members) this.memberMap.set(`${chatId}|${m.userId}`, clone(m));
+      chat.participantCount += members.length;
+      return 'added';
+    },
+    remove: async (chatId, userId) => {
+      await tick();
+      if (!this.memberMap.delete(`${chatId}|${userId}`)) return false;
+      this.chatMap.get(chatId)!.participantCount -= 1;
+      return true;
+    },
+    update: async (chatId, userId, changes) => {
+      await tick();
+      const m = this.memberMap.get(`${chatId}|${userId}`);
+      if (!m) return false;
+      Object.assign(m, changes);
+      return true;
+    },
   };
+
+  support: Repository['support'] = {
+    queuePage: async ({ status, assigneeId, limit, start }) => {
+      await tick();
+      const rows = this.supportChats()
+        .filter((c) => (!status || c.status === status) && (assigneeId === undefined || (c.assigneeId ?? null) === assigneeId))
+        .map((c) => ({ key: `${c.status}#${c.createdAt}#${c.id}`, id: c.id }))
+        .sort((a, b) => a.key.localeCompare(b.key));
+      const from = start ? rows.findIndex((r) => r.key > (start.key as string)) : 0;
+      const page = from === -1 ? [] : rows.slice(from, from + limit);
+      const more = from !== -1 && from + limit < rows.length;
+      return { chatIds: page.map((r) => r.id), next: more ? { key: page.at(-1)!.key } : undefined };
+    },
+    openCountForAgent: async (agentId) => (await tick(), this.supportChats().filter((c) => c.assigneeId === agentId && c.status !== 'closed').length),
+    agents: async () => (await tick(), [...this.userMap.values()].filter((u) => u.roles.includes('support')).map((u) => u.id).sort()),
+    entries: async () => {
+      await tick();
+      return this.supportChats().map((c) => ({
+        chatId: c.id,
+        status: c.status!,
+        createdAt: c.createdAt,
+        assigneeId: c.assigneeId,
+        firstResponseSeconds: c.firstResponseSeconds,
+      }));
+    },
+  };
+
+  private supportChats(): ChatRecord[] {
+    return [...this.chatMap.values()].filter((c) => c.type === 'support' && c.status);
+  }
 
   messages: Repository['messages'] = {
     putIfSeqFree: async (message) => {

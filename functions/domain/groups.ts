@@ -1,0 +1,168 @@
+/**
+ * Managing a chat after it exists (SPEC §3-§4): title and metadata, support
+ * status, participants, and the per-user archive flag.
+ *
+ * Who may do what:
+ * | Change | group chat | support chat | direct chat |
+ * |---|---|---|---|
+ * | title, metadata | group owner/admin, platform admin | assignee, support agents, admins | no |
+ * | status | no | assignee, support agents, admins; `closed` is final | no |
+ * | add participants | group owner/admin, platform admin | no (use the assignee route) | no |
+ * | remove a participant | owner (anyone), group admin (members), platform admin, self (leave) | no | no |
+ * | archive | every participant, for themselves | same | same |
+ *
+ * A chat the caller cannot see answers 404, as everywhere (SPEC §3).
+ */
+import { BadRequestError, chatNotFound, ConflictError, ForbiddenError, NotFoundError } from '../lib/errors';
+import type { ChatT } from '../schemas';
+import { chatWithParticipants, isAdmin, requireParticipant, sharedView } from './chats';
+import type { DomainContext } from './context';
+import type { ChatChanges } from './ports';
+import type { ChatRecord, MembershipRecord, ParticipantRole, Principal, SupportStatus } from './types';
+
+export const isSupportAgent = (p: Principal) => p.roles.includes('support');
+
+/**
+ * The chat for a change by `principal`: participants see their chats;
+ * support agents and admins also see every support chat; admins every chat.
+ */
+export async function requireManager(ctx: DomainContext, principal: Principal, chatId: string) {
+  const { chat, membership } = await ctx.repo.chats.getWithMembership(chatId, principal.userId);
+  const visible = chat && (membership || isAdmin(principal) || (chat.type === 'support' && isSupportAgent(principal)));
+  if (!chat || !visible) throw chatNotFound();
+  return { chat, membership };
+}
+
+const canManageGroup = (principal: Principal, membership?: MembershipRecord) =>
+  isAdmin(principal) || membership?.role === 'owner' || membership?.role === 'admin';
+
+const canManageSupport = (principal: Principal, chat: ChatRecord) =>
+  isAdmin(principal) || isSupportAgent(principal) || chat.assigneeId === principal.userId;
+
+export interface UpdateChatInput {
+  title?: string;
+  metadata?: Record<string, unknown>;
+  status?: SupportStatus;
+}
+
+/**
+ * `PATCH /v1/chats/{id}`: see the table above. Emits `chat.updated` to the
+ * participants. Closing a support chat frees its requester to open a new one
+ * (`POST /v1/chats/support`). Errors: 400 nothing to change or a field that
+ * does not apply, 403 not allowed, 404 not visible, 409 changed from
+ * `closed` or changed concurrently.
+ */
+export async function updateChat(ctx: DomainContext, principal: Principal, chatId: string, input: UpdateChatInput): Promise<ChatT> {
+  if (input.title === undefined && input.metadata === undefined && input.status === undefined) {
+    throw new BadRequestError('Give at least one of title, metadata or status.');
+  }
+  const { chat, membership } = await requireManager(ctx, principal, chatId);
+  if (chat.type === 'direct') throw new BadRequestError('Direct chats have no title, metadata or status to change.');
+  if (chat.type === 'group') {
+    if (input.status !== undefined) throw new BadRequestError('Only support chats have a status.');
+    if (!canManageGroup(principal, membership)) throw new ForbiddenError('Only the group\'s owner or admins may change it.');
+  } else if (!canManageSupport(principal, chat)) {
+    throw new ForbiddenError('Only the assignee, support agents or admins may change a support chat.');
+  }
+  if (chat.status === 'closed' && input.status !== undefined && input.status !== 'closed') {
+    throw new ConflictError('A closed support chat stays closed; open a new one.');
+  }
+
+  const changes: ChatChanges = { updatedAt: ctx.now().toISOString() };
+  if (input.title !== undefined) changes.title = input.title;
+  if (input.metadata !== undefined) changes.metadata = input.metadata;
+  if (input.status !== undefined) changes.status = input.status;
+  const closing = input.status === 'closed' && chat.status !== 'closed';
+  const updated = await ctx.repo.chats.update(chat, changes, {
+    expect: chat.type === 'support' ? { status: chat.status } : undefined,
+    releaseUnique: closing && chat.requesterId ? `support#${chat.requesterId}` : undefined,
+  });
+  if (!updated) throw new ConflictError('The chat changed meanwhile; read it again and retry.');
+  return announceUpdate(ctx, updated, membership);
+}
+
+/** Emits `chat.updated` (one shared payload) and answers the caller's view. */
+export async function announceUpdate(ctx: DomainContext, chat: ChatRecord, membership?: MembershipRecord, alsoTo: string[] = []): Promise<ChatT> {
+  const view = await chatWithParticipants(ctx, chat, membership);
+  const event = { type: 'chat.updated', chat: sharedView(view) };
+  await ctx.notifier.toUsers([...new Set([...(view.participants ?? []).map((p) => p.userId), ...alsoTo])], event);
+  return view;
+}
+
+/** `PUT /v1/chats/{id}/archive`: the caller's own flag; idempotent, not a toggle. */
+export async function archiveChat(ctx: DomainContext, principal: Principal, chatId: string, archived: boolean): Promise<ChatT> {
+  const { chat, membership } = await requireParticipant(ctx, principal, chatId);
+  if (membership.archived !== archived && !(await ctx.repo.memberships.update(chatId, principal.userId, { archived }))) throw chatNotFound();
+  return chatWithParticipants(ctx, chat, { ...membership, archived });
+}
+
+/**
+ * `POST /v1/chats/{id}/participants`: adds users to a group (`member`, or
+ * `admin` when the owner or a platform admin asks). Users already in the
+ * group are skipped. Emits `participants.added {chatId, userIds}` to every
+ * participant, the new ones included. Errors: 400 not a group or over the
+ * size limit, 403 not an owner/admin, 404 chat not visible or unknown users.
+ */
+export async function addParticipants(
+  ctx: DomainContext,
+  principal: Principal,
+  chatId: string,
+  input: { userIds: string[]; role?: 'member' | 'admin' },
+): Promise<ChatT> {
+  const { chat, membership } = await requireManager(ctx, principal, chatId);
+  if (chat.type !== 'group') throw new BadRequestError('Participants can only be added to group chats.');
+  if (!canManageGroup(principal, membership)) throw new ForbiddenError('Only the group\'s owner or admins may add participants.');
+  const role: ParticipantRole = input.role ?? 'member';
+  if (role === 'admin' && membership?.role !== 'owner' && !isAdmin(principal)) throw new ForbiddenError('Only the owner may add group admins.');
+
+  const ids = [...new Set(input.userIds)];
+  const known = await ctx.repo.users.getMany(ids);
+  const unknown = ids.filter((id) => !known.has(id));
+  if (unknown.length > 0) throw new NotFoundError(`Unknown user${unknown.length > 1 ? 's' : ''}: ${unknown.slice(0, 10).join(', ')}.`);
+  const existing = new Set((await ctx.repo.memberships.getMany(chatId, ids)).map((m) => m.userId));
+  const fresh = ids.filter((id) => !existing.has(id));
+
+  if (fresh.length > 0) {
+    const joinedAt = ctx.now().toISOString();
+    const members = fresh.map((userId): MembershipRecord => ({ chatId, userId, chatType: chat.type, role, joinedAt, lastReadSeq: 0, archived: false }));
+    const result = await ctx.repo.memberships.add(chatId, members, ctx.limits.maxGroupSize);
+    if (result === 'full') throw new BadRequestError(`A group chat has at most ${ctx.limits.maxGroupSize} participants.`);
+    if (result === 'conflict') throw new ConflictError('Participants changed meanwhile; retry.');
+    if (result === 'missing') throw chatNotFound();
+    await ctx.notifier.toChat(chatId, { type: 'participants.added', chatId, userIds: fresh });
+  }
+  return chatWithParticipants(ctx, { ...chat, participantCount: chat.participantCount + fresh.length }, membership);
+}
+
+/**
+ * `DELETE /v1/chats/{id}/participants/{userId}`: removal by the owner, a
+ * group admin (members only) or a platform admin, or leaving (self). The
+ * removed user loses access at once (the membership is gone, and every
+ * route checks it). When the owner leaves, the longest-standing admin, else
+ * member, becomes owner. `participant.removed` reaches the remaining
+ * participants and the removed user.
+ */
+export async function removeParticipant(ctx: DomainContext, principal: Principal, chatId: string, userId: string): Promise<void> {
+  const { chat, membership } = await requireManager(ctx, principal, chatId);
+  if (chat.type !== 'group') throw new BadRequestError('Participants can only be removed from group chats.');
+  const self = userId === principal.userId;
+  const [target] = self && membership ? [membership] : await ctx.repo.memberships.getMany(chatId, [userId]);
+  if (!target) throw new NotFoundError('That user is not a participant of this chat.');
+  if (!self) {
+    const allowed =
+      isAdmin(principal) || membership?.role === 'owner' || (membership?.role === 'admin' && target.role === 'member');
+    if (!allowed) throw new ForbiddenError('You may not remove this participant.');
+  }
+
+  const audience = (await ctx.repo.memberships.listParticipants(chatId)).map((p) => p.userId);
+  if (!(await ctx.repo.memberships.remove(chatId, userId))) throw new NotFoundError('That user is not a participant of this chat.');
+  if (target.role === 'owner') await handOverOwnership(ctx, chatId, userId);
+  await ctx.notifier.toUsers([...new Set([...audience, userId])], { type: 'participant.removed', chatId, userId });
+}
+
+async function handOverOwnership(ctx: DomainContext, chatId: string, leaving: string): Promise<void> {
+  const rest = (await ctx.repo.memberships.listParticipants(chatId)).filter((p) => p.userId !== leaving);
+  const rank = (role: ParticipantRole) => (role === 'admin' ? 0 : 1);
+  const heir = rest.sort((a, b) => rank(a.role) - rank(b.role) || a.joinedAt.localeCompare(b.joinedAt) || a.userId.localeCompare(b.userId))[0];
+  if (heir) await ctx.repo.memberships.update(chatId, heir.userId, { role: 'owner' });
+}

@@ -1,0 +1,196 @@
+/**
+ * The support desk (SPEC §3-§4; the farmer support-desk seed): a user's one
+ * open support chat, assignment to the least-loaded agent, claiming and
+ * reassigning, the queue, and desk statistics.
+ */
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../lib/errors';
+import type { ChatT } from '../schemas';
+import { chatWithParticipants, isAdmin, requireParticipant, sharedView } from './chats';
+import type { DomainContext } from './context';
+import { announceUpdate, isSupportAgent, requireManager } from './groups';
+import { sendMessage } from './messages';
+import type { ChatRecord, MembershipRecord, Principal, SupportStatus } from './types';
+import { chatView } from './views';
+
+const requesterKey = (userId: string) => `support#${userId}`;
+
+/**
+ * The support agent with the fewest support chats that are not closed;
+ * ties go to the lowest id, so assignment is predictable. Undefined when the
+ * directory has no agent (other than `exclude`). Costs one query for the
+ * agents plus one COUNT query per agent.
+ */
+export async function leastLoadedAgent(ctx: DomainContext, exclude?: string): Promise<string | undefined> {
+  const agents = (await ctx.repo.support.agents()).filter((id) => id !== exclude).sort();
+  const loads = await Promise.all(agents.map(async (id) => ({ id, open: await ctx.repo.support.openCountForAgent(id) })));
+  return loads.sort((a, b) => a.open - b.open || a.id.localeCompare(b.id))[0]?.id;
+}
+
+/**
+ * `POST /v1/chats/support`: the caller's support chat that is not closed
+ * (`created: false`, answered 200), or a new one (201) assigned to the
+ * least-loaded agent, unassigned when there is none. The uniqueness item
+ * `support#<requester>` makes concurrent requests yield one chat; closing
+ * the chat frees it. `subject` becomes the title. `initialMessage` is sent
+ * only with a new chat, so a retried request never sends it twice.
+ * `chat.created` reaches the agent.
+ */
+export async function openSupportChat(
+  ctx: DomainContext,
+  principal: Principal,
+  input: { subject?: string; initialMessage?: string },
+): Promise<{ chat: ChatT; created: boolean }> {
+  const agentId = await leastLoadedAgent(ctx, principal.userId);
+  const now = ctx.now().toISOString();
+  const chat: ChatRecord = {
+    id: ctx.newId(),
+    type: 'support',
+    title: input.subject,
+    status: 'open',
+    assigneeId: agentId ?? null,
+    requesterId: principal.userId,
+    createdBy: principal.userId,
+    createdAt: now,
+    updatedAt: now,
+    lastSeq: 0,
+    lastActivityAt: now,
+    participantCount: agentId ? 2 : 1,
+    participantIds: agentId ? [principal.userId, agentId] : [principal.userId],
+  };
+  const member = (userId: string, role: MembershipRecord['role']): MembershipRecord => ({
+    chatId: chat.id,
+    userId,
+    chatType: 'support',
+    role,
+    joinedAt: now,
+    lastReadSeq: 0,
+    archived: false,
+  });
+  const members = [member(principal.userId, 'member'), ...(agentId ? [member(agentId, 'agent')] : [])];
+  const result = await ctx.repo.chats.create(chat, members, requesterKey(principal.userId));
+  if (!result.created) {
+    const existing = await requireParticipant(ctx, principal, result.chatId);
+    return { chat: await chatWithParticipants(ctx, existing.chat, existing.membership), created: false };
+  }
+
+  const view = await chatWithParticipants(ctx, chat, members[0]);
+  if (agentId) await ctx.notifier.toUsers([agentId], { type: 'chat.created', chat: { ...sharedView(view), unreadCount: 0, lastReadSeq: 0, archived: false } });
+  if (input.initialMessage !== undefined && input.initialMessage.trim() !== '') {
+    await sendMessage(ctx, principal, chat.id, { content: input.initialMessage });
+    const after = await requireParticipant(ctx, principal, chat.id);
+    return { chat: await chatWithParticipants(ctx, after.chat, after.membership), created: true };
+  }
+  return { chat: view, created: true };
+}
+
+/**
+ * `PUT /v1/chats/{id}/assignee {agentId}`: an admin assigns or reassigns; a
+ * support agent may claim an unassigned chat for themselves. The new
+ * assignee joins as `agent`; a previous assignee leaves the chat. Emits
+ * `chat.updated` to the participants and the previous assignee.
+ * Errors: 400 not a support chat or the target is not a support agent,
+ * 403 not allowed, 404 not visible, 409 someone else claimed it first.
+ */
+export async function assignChat(ctx: DomainContext, principal: Principal, chatId: string, agentId: string): Promise<ChatT> {
+  const { chat, membership } = await requireManager(ctx, principal, chatId);
+  if (chat.type !== 'support') throw new BadRequestError('Only support chats have an assignee.');
+  if (!isAdmin(principal)) {
+    if (!isSupportAgent(principal) || agentId !== principal.userId) throw new ForbiddenError('Only admins assign chats; agents may claim unassigned chats for themselves.');
+    if (chat.assigneeId) throw new ConflictError('This chat is already assigned.');
+  }
+  if (chat.status === 'closed') throw new ConflictError('A closed support chat cannot be reassigned.');
+  const agent = await ctx.repo.users.get(agentId);
+  if (!agent) throw new NotFoundError('Unknown user.');
+  if (!agent.roles.includes('support')) throw new BadRequestError('The assignee must be a support agent.');
+  if (agentId === chat.requesterId) throw new BadRequestError('The requester cannot be the assignee.');
+  if (chat.assigneeId === agentId) return chatWithParticipants(ctx, chat, membership);
+
+  const previous = chat.assigneeId ?? undefined;
+  const participantIds = [chat.requesterId!, agentId];
+  const updated = await ctx.repo.chats.update(
+    chat,
+    { assigneeId: agentId, participantIds, updatedAt: ctx.now().toISOString() },
+    { expect: { assigneeId: chat.assigneeId ?? null } },
+  );
+  if (!updated) throw new ConflictError('The assignee changed meanwhile; read the chat again.');
+  // The agent counts toward participantCount; support chats are far below the group limit.
+  await ctx.repo.memberships.add(
+    chatId,
+    [{ chatId, userId: agentId, chatType: 'support', role: 'agent', joinedAt: ctx.now().toISOString(), lastReadSeq: 0, archived: false }],
+    Number.MAX_SAFE_INTEGER,
+  );
+  if (previous) await ctx.repo.memberships.remove(chatId, previous);
+  const callerMembership = principal.userId === agentId ? undefined : membership;
+  return announceUpdate(ctx, updated, callerMembership, previous ? [previous] : []);
+}
+
+export interface QueueInput {
+  status?: SupportStatus;
+  assigneeId?: string;
+  unassigned?: boolean;
+  limit: number;
+  cursor?: string;
+}
+
+/**
+ * `GET /v1/support/chats` (support agents, admins): support chats by status
+ * (closed, open, resolved, waiting) and, within a status, oldest first.
+ * `assigneeId` or `unassigned=true` narrow it to one agent's or nobody's
+ * chats. One index Query per page plus one BatchGetItem for the chats.
+ */
+export async function supportQueue(ctx: DomainContext, principal: Principal, input: QueueInput) {
+  if (input.assigneeId !== undefined && input.unassigned) throw new BadRequestError('Use either assigneeId or unassigned=true.');
+  let start: Record<string, unknown> | undefined;
+  if (input.cursor) {
+    try {
+      start = JSON.parse(Buffer.from(input.cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    } catch {
+      throw new BadRequestError('Invalid cursor.');
+    }
+    if (start === null || typeof start !== 'object') throw new BadRequestError('Invalid cursor.');
+  }
+  const page = await ctx.repo.support.queuePage({
+    status: input.status,
+    assigneeId: input.unassigned ? null : input.assigneeId,
+    limit: input.limit,
+    start,
+  });
+  const chats = new Map((await ctx.repo.chats.getMany(page.chatIds)).map((c) => [c.id, c]));
+  const mine = new Map((await ctx.repo.memberships.listByUser(principal.userId)).filter((m) => chats.has(m.chatId)).map((m) => [m.chatId, m]));
+  return {
+    chats: page.chatIds.filter((id) => chats.has(id)).map((id) => chatView(chats.get(id)!, mine.get(id))),
+    nextCursor: page.next ? Buffer.from(JSON.stringify(page.next)).toString('base64url') : null,
+  };
+}
+
+/**
+ * `GET /v1/support/stats`: chats by status, chats that are not closed per
+ * agent, and the median first-response time in seconds (from a support
+ * chat's creation to the first message by someone other than the
+ * requester; null before any chat was answered). Reads the support index
+ * once: cost grows with the number of support chats (about 10,000 per 1 MB
+ * page of projected entries).
+ */
+export async function supportStats(ctx: DomainContext) {
+  const entries = await ctx.repo.support.entries();
+  const byStatus: Record<SupportStatus, number> = { open: 0, waiting: 0, resolved: 0, closed: 0 };
+  const openPerAgent: Record<string, number> = {};
+  const responses: number[] = [];
+  let unassigned = 0;
+  for (const e of entries) {
+    byStatus[e.status] = (byStatus[e.status] ?? 0) + 1;
+    if (e.status !== 'closed') {
+      if (e.assigneeId) openPerAgent[e.assigneeId] = (openPerAgent[e.assigneeId] ?? 0) + 1;
+      else unassigned++;
+    }
+    if (typeof e.firstResponseSeconds === 'number') responses.push(e.firstResponseSeconds);
+  }
+  return { byStatus, openPerAgent, unassigned, medianFirstResponseSeconds: median(responses), total: entries.length };
+}
+
+export function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
