@@ -99,6 +99,10 @@ describe('assignChat', () => {
     expect(await codeOf(assignChat(m.ctx, farmer, chat.id, 'agent-a'))).toBe('403 forbidden');
     const claims = await Promise.all([codeOf(assignChat(m.ctx, agentA, chat.id, 'agent-a')), codeOf(assignChat(m.ctx, agentB, chat.id, 'agent-b'))]);
     expect(claims.sort()).toEqual(['409 conflict', 'resolved']);
+    const owner = m.repo.chatMap.get(chat.id)!.assigneeId;
+    const other = owner === 'agent-a' ? agentB : agentA;
+    expect(await codeOf(assignChat(m.ctx, other, chat.id, other.userId))).toBe('409 conflict');
+    expect(m.repo.chatMap.get(chat.id)!.assigneeId).toBe(owner);
   });
 
   it('assigns only support agents, only to support chats', async () => {
