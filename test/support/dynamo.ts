@@ -8,7 +8,7 @@ import { ulid } from 'ulid';
 import { ensureTable } from '../../local/dynamo';
 import { createDb, type Db } from '../../functions/data/client';
 import { createRepository } from '../../functions/data/repository';
-import { DEFAULT_LIMITS, type DomainContext } from '../../functions/domain/context';
+import { DEFAULT_LIMITS, type DomainContext, type Limits } from '../../functions/domain/context';
 import { RecordingNotifier } from './memory';
 
 export interface CountedDb extends Db {
@@ -40,8 +40,8 @@ export async function freshTable(): Promise<CountedDb> {
 }
 
 /** A domain context on DynamoDB (real repository) with a recording notifier. */
-export function dynamoContext(db: Db): { ctx: DomainContext; notifier: RecordingNotifier } {
+export function dynamoContext(db: Db, limits: Partial<Limits> = {}): { ctx: DomainContext; notifier: RecordingNotifier } {
   const repo = createRepository(db);
   const notifier = new RecordingNotifier(repo);
-  return { ctx: { repo, notifier, limits: DEFAULT_LIMITS, now: () => new Date(), newId: ulid }, notifier };
+  return { ctx: { repo, notifier, limits: { ...DEFAULT_LIMITS, ...limits }, now: () => new Date(), newId: ulid }, notifier };
 }
