@@ -38,6 +38,8 @@ export interface TestUser {
   get(path: string): Promise<Answer>;
   post(path: string, body?: unknown): Promise<Answer>;
   put(path: string, body?: unknown): Promise<Answer>;
+  patch(path: string, body?: unknown): Promise<Answer>;
+  del(path: string): Promise<Answer>;
   /** Opens a WebSocket as this user. */
   ws(): Promise<WsClient>;
 }
@@ -58,6 +60,8 @@ export async function client(userId: string, options: TokenOptions = {}): Promis
     get: (path) => call(stack, 'GET', path, { token }),
     post: (path, body) => call(stack, 'POST', path, { token, body }),
     put: (path, body) => call(stack, 'PUT', path, { token, body }),
+    patch: (path, body) => call(stack, 'PATCH', path, { token, body }),
+    del: (path) => call(stack, 'DELETE', path, { token }),
     ws: () => connect(stack.wsUrl, token),
   };
 }

@@ -30,7 +30,7 @@ describe('updateChat (groups)', () => {
     expect(events).toHaveLength(3);
     expect(events[0].userIds.sort()).toEqual(['gadmin', 'member', 'other', 'owner']);
     expect(events[2].event).toMatchObject({ chat: { id: chatId, title: 'Three', metadata: { project: 'p1' } } });
-    expect(events[2].event.chat).not.toHaveProperty('unreadCount');
+    expect((events[2].event as { chat: object }).chat).not.toHaveProperty('unreadCount');
   });
 
   it('refuses members (403), outsiders (404), status on groups and empty changes (400)', async () => {
