@@ -19,7 +19,7 @@
 import { BatchWriteCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ChatChanges } from '../domain/ports';
 import type { ChatRecord, MembershipRecord, MessagePreview } from '../domain/types';
-import { batchGet, chunk, isConditionFailure, sleep, type Db } from './client';
+import { applied, batchGet, chunk, isConditionFailure, sleep, type Db } from './client';
 import * as memberships from './memberships';
 
 export const chatKey = (chatId: string) => ({ PK: `CHAT#${chatId}`, SK: 'META' });
@@ -192,8 +192,8 @@ export async function updateChat(
 
 /** Stamps the first response of a support chat once (`attribute_not_exists`); later calls change nothing. */
 export async function recordFirstResponse(db: Db, chatId: string, at: string, seconds: number): Promise<void> {
-  try {
-    await db.client.send(
+  await applied(
+    db.client.send(
       new UpdateCommand({
         TableName: db.table,
         Key: chatKey(chatId),
@@ -201,10 +201,8 @@ export async function recordFirstResponse(db: Db, chatId: string, at: string, se
         ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(firstResponseAt)',
         ExpressionAttributeValues: { ':at': at, ':s': seconds },
       }),
-    );
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-  }
+    ),
+  );
 }
 
 /**
@@ -213,8 +211,8 @@ export async function recordFirstResponse(db: Db, chatId: string, at: string, se
  * out of order; losing that race is the expected outcome, not an error.
  */
 export async function recordMessage(db: Db, chatId: string, preview: MessagePreview): Promise<void> {
-  try {
-    await db.client.send(
+  await applied(
+    db.client.send(
       new UpdateCommand({
         TableName: db.table,
         Key: chatKey(chatId),
@@ -222,8 +220,6 @@ export async function recordMessage(db: Db, chatId: string, preview: MessagePrev
         ConditionExpression: 'attribute_exists(PK) AND lastSeq < :seq',
         ExpressionAttributeValues: { ':seq': preview.seq, ':preview': preview, ':at': preview.createdAt },
       }),
-    );
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-  }
+    ),
+  );
 }

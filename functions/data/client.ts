@@ -50,6 +50,21 @@ export function isConditionFailure(error: unknown): boolean {
   return false;
 }
 
+/**
+ * Awaits a conditional write: true when it was applied, false when its
+ * condition did not hold (the expected outcome of a lost race, not an
+ * error); other errors propagate.
+ */
+export async function applied(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
 type Key = Record<string, string>;
 
 /**

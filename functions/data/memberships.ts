@@ -11,7 +11,7 @@
 import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { MembershipRecord, ParticipantRecord } from '../domain/types';
 import { GSI1 } from './table';
-import { batchGet, chunk, isConditionFailure, queryAll, type Db } from './client';
+import { applied, batchGet, chunk, isConditionFailure, queryAll, type Db } from './client';
 
 export const membershipKey = (chatId: string, userId: string) => ({ PK: `USER#${userId}`, SK: `CHAT#${chatId}` });
 
@@ -57,8 +57,8 @@ export async function readMarkers(db: Db, chatId: string, userIds: readonly stri
 }
 
 export async function advanceReadMarker(db: Db, chatId: string, userId: string, seq: number, at: string): Promise<boolean> {
-  try {
-    await db.client.send(
+  return applied(
+    db.client.send(
       new UpdateCommand({
         TableName: db.table,
         Key: membershipKey(chatId, userId),
@@ -66,12 +66,8 @@ export async function advanceReadMarker(db: Db, chatId: string, userId: string, 
         ConditionExpression: 'attribute_exists(PK) AND lastReadSeq < :seq',
         ExpressionAttributeValues: { ':seq': seq, ':at': at },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** TransactWriteItems takes ≤ 100 actions: one goes to the chat's participant count. */
@@ -115,8 +111,8 @@ export async function addMembers(db: Db, chatId: string, members: MembershipReco
 
 /** Deletes a membership and lowers `participantCount`; false when the user was not a participant. */
 export async function removeMember(db: Db, chatId: string, userId: string): Promise<boolean> {
-  try {
-    await db.client.send(
+  return applied(
+    db.client.send(
       new TransactWriteCommand({
         TransactItems: [
           { Delete: { TableName: db.table, Key: membershipKey(chatId, userId), ConditionExpression: 'attribute_exists(PK)' } },
@@ -131,12 +127,8 @@ export async function removeMember(db: Db, chatId: string, userId: string): Prom
           },
         ],
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** Sets one field of an existing membership (`archived`, `role`); false when there is no such membership. */
@@ -147,8 +139,8 @@ export async function updateMembership(
   changes: Partial<Pick<MembershipRecord, 'archived' | 'role'>>,
 ): Promise<boolean> {
   const entries = Object.entries(changes);
-  try {
-    await db.client.send(
+  return applied(
+    db.client.send(
       new UpdateCommand({
         TableName: db.table,
         Key: membershipKey(chatId, userId),
@@ -157,12 +149,8 @@ export async function updateMembership(
         ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
         ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** Memberships of the given users in a chat (missing ones absent): one BatchGetItem per 100 users. */

@@ -11,7 +11,7 @@
  */
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { MessageRecord } from '../domain/types';
-import { isConditionFailure, type Db } from './client';
+import { applied, type Db } from './client';
 
 const SEQ_DIGITS = 12;
 const pad = (seq: number) => String(seq).padStart(SEQ_DIGITS, '0');
@@ -30,13 +30,7 @@ export function fromItem(item: Record<string, unknown>): MessageRecord {
 }
 
 export async function putIfSeqFree(db: Db, message: MessageRecord): Promise<boolean> {
-  try {
-    await db.client.send(new PutCommand({ TableName: db.table, Item: toItem(message), ConditionExpression: 'attribute_not_exists(PK)' }));
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  return applied(db.client.send(new PutCommand({ TableName: db.table, Item: toItem(message), ConditionExpression: 'attribute_not_exists(PK)' })));
 }
 
 export async function latestSeq(db: Db, chatId: string): Promise<number> {
