@@ -43,6 +43,14 @@ const EnvSchema = z
     MAX_CONTENT_LENGTH: positiveInt(5000),
     /** SPEC §5: group size ≤ 1,000 participants. */
     MAX_GROUP_SIZE: positiveInt(1000),
+    /** SPEC §5: messages per user per minute, HTTP and WebSocket together. */
+    RATE_LIMIT_PER_MINUTE: positiveInt(20),
+    /** SPEC §5: the author may edit for 15 minutes after sending. */
+    EDIT_WINDOW_SECONDS: positiveInt(15 * 60),
+    /** EventBridge bus for offline notifications (SPEC §5); unset = not published. */
+    EVENT_BUS_NAME: z.string().min(1).optional(),
+    /** Only set locally: the local stack's PutEvents stand-in. */
+    EVENTS_ENDPOINT: z.string().url().optional(),
   })
   .superRefine((env, ctx) => {
     if (env.AUTH_MODE === 'cognito' && (!env.COGNITO_USER_POOL_ID || !env.COGNITO_CLIENT_ID)) {
@@ -80,7 +88,11 @@ export const S3_ENDPOINT = env.S3_ENDPOINT;
 export const AWS_REGION = env.AWS_REGION;
 export const APP_VERSION = env.APP_VERSION;
 export const CONNECTION_TTL_SECONDS = env.CONNECTION_TTL_SECONDS;
+export const EVENT_BUS_NAME = env.EVENT_BUS_NAME;
+export const EVENTS_ENDPOINT = env.EVENTS_ENDPOINT;
 export const LIMITS = {
   maxContentLength: env.MAX_CONTENT_LENGTH,
   maxGroupSize: env.MAX_GROUP_SIZE,
+  messagesPerMinute: env.RATE_LIMIT_PER_MINUTE,
+  editWindowSeconds: env.EDIT_WINDOW_SECONDS,
 } as const;

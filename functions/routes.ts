@@ -23,7 +23,7 @@ export type PlatformRole = z.infer<typeof s.Role>;
  * narrowest IAM grant (`lib/chat-function.ts`). Every authenticated route
  * writes the caller's directory entry (SPEC §2), hence `table:write`.
  */
-export type Permission = 'table:read' | 'table:write' | 'ws:manage' | 'bucket:read' | 'bucket:write';
+export type Permission = 'table:read' | 'table:write' | 'ws:manage' | 'bucket:read' | 'bucket:write' | 'events:put';
 
 export interface HttpRoute {
   /** PascalCase name: the CDK construct id of the function and route. */
@@ -67,6 +67,8 @@ const one = <K extends string, T extends z.ZodType>(key: K, item: T) => z.object
 const RW = ['table:read', 'table:write'] as const;
 /** Routes that emit events post to `@connections`. */
 const RW_WS = [...RW, 'ws:manage'] as const;
+/** Routes that send messages also publish offline notifications to EventBridge (SPEC §5). */
+const SEND = [...RW_WS, 'events:put'] as const;
 
 export const httpRoutes = [
   {
@@ -169,7 +171,7 @@ export const httpRoutes = [
   },
   {
     name: 'SendMessage',
-    permissions: RW_WS,
+    permissions: SEND,
     method: 'POST',
     path: '/v1/chats/{chatId}/messages',
     handler: 'functions/http/send-message.ts',
@@ -179,6 +181,55 @@ export const httpRoutes = [
     params: s.ChatParams,
     body: s.SendMessageBody,
     response: { status: 201, body: one('message', s.Message) },
+  },
+  {
+    name: 'EditMessage',
+    method: 'PATCH',
+    path: '/v1/chats/{chatId}/messages/{messageId}',
+    handler: 'functions/http/edit-message.ts',
+    auth: 'user',
+    access: 'author, within the edit window',
+    summary: 'Edit a message (15 min window; later 403 `edit_window_expired`); emits `message.edited`.',
+    permissions: RW_WS,
+    params: s.MessageParams,
+    body: s.EditMessageBody,
+    response: { status: 200, body: one('message', s.Message) },
+  },
+  {
+    name: 'DeleteMessage',
+    method: 'DELETE',
+    path: '/v1/chats/{chatId}/messages/{messageId}',
+    handler: 'functions/http/delete-message.ts',
+    auth: 'user',
+    access: 'author, group owner/admin, admin',
+    summary: 'Soft delete (idempotent); emits `message.deleted`.',
+    permissions: RW_WS,
+    params: s.MessageParams,
+    response: { status: 200, body: one('message', s.Message) },
+  },
+  {
+    name: 'AddReaction',
+    method: 'PUT',
+    path: '/v1/chats/{chatId}/messages/{messageId}/reactions/{reaction}',
+    handler: 'functions/http/add-reaction.ts',
+    auth: 'user',
+    access: 'participant',
+    summary: 'Add the caller\'s reaction (`like`, `dislike` or one emoji); emits `reaction.updated`.',
+    permissions: RW_WS,
+    params: s.ReactionParams,
+    response: { status: 200, body: one('message', s.Message) },
+  },
+  {
+    name: 'RemoveReaction',
+    method: 'DELETE',
+    path: '/v1/chats/{chatId}/messages/{messageId}/reactions/{reaction}',
+    handler: 'functions/http/remove-reaction.ts',
+    auth: 'user',
+    access: 'participant',
+    summary: 'Remove the caller\'s reaction; emits `reaction.updated`.',
+    permissions: RW_WS,
+    params: s.ReactionParams,
+    response: { status: 200, body: one('message', s.Message) },
   },
   {
     name: 'MarkRead',
@@ -277,7 +328,7 @@ export const httpRoutes = [
     auth: 'user',
     access: 'user',
     summary: 'The caller\'s open support chat (200) or a new one (201) assigned to the least-loaded agent.',
-    permissions: RW_WS,
+    permissions: SEND,
     body: s.OpenSupportBody,
     response: { status: 201, body: one('chat', s.Chat) },
   },
@@ -289,7 +340,7 @@ export const httpRoutes = [
     auth: 'user',
     access: 'user',
     summary: 'Find or create the direct chat with `to`, then send; answers `{message, chat}`.',
-    permissions: RW_WS,
+    permissions: SEND,
     body: s.SendToUserBody,
     response: { status: 201, body: z.object({ message: s.Message, chat: s.Chat }) },
   },
@@ -347,7 +398,7 @@ export const wsRoutes = [
   },
   {
     name: 'WsSendMessage',
-    permissions: RW_WS,
+    permissions: SEND,
     routeKey: 'sendMessage',
     handler: 'functions/ws/send-message.ts',
     summary: 'Send to `chatId` (or to a user with `to`); acks with the stored `message`.',

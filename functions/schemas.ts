@@ -154,6 +154,10 @@ export const ListMessagesQuery = z
 
 export const MarkReadBody = z.object({ upToSeq: z.number().int().min(0).optional() });
 
+export const MessageParams = z.object({ chatId: ChatId, messageId: z.string().min(1).max(64) });
+export const ReactionParams = MessageParams.extend({ reaction: z.string().min(1).max(32) });
+export const EditMessageBody = z.object({ content: z.string().max(100_000) });
+
 export const UpdateChatBody = z.object({
   title: z.string().trim().min(1).max(100).optional(),
   metadata: Metadata.optional(),

@@ -1,3 +1,4 @@
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
@@ -45,6 +46,8 @@ export interface ChatFunctionProps {
   readonly permissions: readonly Permission[];
   readonly table: ITableV2;
   readonly bucket: IBucket;
+  /** The offline-notification bus; `events:put` grants `events:PutEvents` on it only. */
+  readonly eventBus: IEventBus;
   /** Required when `permissions` includes `ws:manage`. */
   readonly webSocket?: WebSocketTarget;
   /** Variables from `functions/config.ts`; `NODE_OPTIONS` is added here. */
@@ -144,6 +147,9 @@ export class ChatFunction extends Construct {
           break;
         case 'ws:manage':
           fn.addToRolePolicy(manageConnectionsStatement(this, props.webSocket));
+          break;
+        case 'events:put':
+          props.eventBus.grantPutEventsTo(fn);
           break;
         default: {
           const unknown: never = permission;

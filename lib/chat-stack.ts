@@ -16,6 +16,7 @@ import {
 import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { GLOBAL_SECONDARY_INDEXES, KEY, TTL_ATTRIBUTE, type GsiDefinition } from '../functions/data/table';
@@ -51,6 +52,8 @@ export class ChatStack extends Stack {
   readonly config: ChatStackContext;
   readonly table: dynamodb.TableV2;
   readonly bucket: s3.Bucket;
+  /** Offline notifications (SPEC §5): rules on this bus can send push notifications. */
+  readonly eventBus: events.EventBus;
   readonly userPool?: cognito.UserPool;
   readonly userPoolClient?: cognito.UserPoolClient;
   readonly httpApi: HttpApi;
@@ -67,6 +70,7 @@ export class ChatStack extends Stack {
 
     this.table = this.createTable();
     this.bucket = this.createBucket(corsOrigins);
+    this.eventBus = new events.EventBus(this, 'NotificationBus', { description: 'chat.message.offline events for recipients without an open connection' });
 
     if (!oidc) {
       this.userPool = this.createUserPool();
@@ -146,6 +150,7 @@ export class ChatStack extends Stack {
     }
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName });
+    new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
   }
 
   private createTable(): dynamodb.TableV2 {
@@ -243,6 +248,7 @@ export class ChatStack extends Stack {
       TABLE_NAME: this.table.tableName,
       BUCKET_NAME: this.bucket.bucketName,
       WS_ENDPOINT: wsEndpoint,
+      EVENT_BUS_NAME: this.eventBus.eventBusName,
       ...auth,
       APP_VERSION: appVersion(),
     };
@@ -263,6 +269,7 @@ export class ChatStack extends Stack {
       permissions,
       table: this.table,
       bucket: this.bucket,
+      eventBus: this.eventBus,
       webSocket: { apiId: this.webSocketApi.apiId, stageName: WEBSOCKET_STAGE_NAME },
       environment,
       description,

@@ -190,6 +190,20 @@ export async function updateChat(
   return next;
 }
 
+export async function replacePreview(db: Db, chatId: string, preview: MessagePreview): Promise<void> {
+  await applied(
+    db.client.send(
+      new UpdateCommand({
+        TableName: db.table,
+        Key: chatKey(chatId),
+        UpdateExpression: 'SET lastMessage = :preview',
+        ConditionExpression: 'lastMessage.id = :id',
+        ExpressionAttributeValues: { ':preview': preview, ':id': preview.id },
+      }),
+    ),
+  );
+}
+
 /** Stamps the first response of a support chat once (`attribute_not_exists`); later calls change nothing. */
 export async function recordFirstResponse(db: Db, chatId: string, at: string, seconds: number): Promise<void> {
   await applied(

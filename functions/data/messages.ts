@@ -8,29 +8,162 @@
  *
  * Message ids carry their seq (`domain/ids.ts`), so a message is found by id
  * with GetItem and no index write per message.
+ *
+ * Reactions are top-level string sets `r_<reaction>` of user ids, so adding
+ * and removing one is a single atomic `ADD`/`DELETE` (one per user per
+ * reaction by construction; DynamoDB drops a set when it becomes empty).
+ *
+ * Idempotent sends: `SK = CMID#<senderId>#<clientMessageId>` in the chat's
+ * partition points at the message; it is written in the same transaction as
+ * the message, so two racing sends with the same `clientMessageId` store
+ * one message. It expires (TTL) after `CLIENT_ID_TTL_SECONDS`.
  */
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { MessageRecord } from '../domain/types';
-import { applied, type Db } from './client';
+import { applied, isConditionFailure, type Db } from './client';
+import { TTL_ATTRIBUTE } from './table';
 
 const SEQ_DIGITS = 12;
 const pad = (seq: number) => String(seq).padStart(SEQ_DIGITS, '0');
 
 export const messageKey = (chatId: string, seq: number) => ({ PK: `CHAT#${chatId}`, SK: `MSG#${pad(seq)}` });
 
+const REACTION_PREFIX = 'r_';
+/** How long a `clientMessageId` is remembered: retries after a week store a new message. */
+export const CLIENT_ID_TTL_SECONDS = 7 * 24 * 60 * 60;
+
+export const clientIdKey = (chatId: string, senderId: string, clientMessageId: string) => ({
+  PK: `CHAT#${chatId}`,
+  SK: `CMID#${senderId}#${clientMessageId}`,
+});
+
 export function toItem(m: MessageRecord) {
-  return { ...messageKey(m.chatId, m.seq), entity: 'message', ...m };
+  const { reactions, ...rest } = m;
+  const sets = Object.fromEntries(
+    Object.entries(reactions ?? {})
+      .filter(([, users]) => users.length > 0)
+      .map(([reaction, users]) => [REACTION_PREFIX + reaction, new Set(users)]),
+  );
+  return { ...messageKey(m.chatId, m.seq), entity: 'message', ...rest, ...sets };
 }
 
 export function fromItem(item: Record<string, unknown>): MessageRecord {
-  const { PK: _pk, SK: _sk, entity: _e, ...rest } = item;
-  const message = rest as unknown as MessageRecord;
-  message.reactions ??= {};
-  return message;
+  const reactions: Record<string, string[]> = {};
+  const rest: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(item)) {
+    if (name.startsWith(REACTION_PREFIX)) reactions[name.slice(REACTION_PREFIX.length)] = [...(value as Set<string>)].sort();
+    else if (name !== 'PK' && name !== 'SK' && name !== 'entity') rest[name] = value;
+  }
+  return { ...(rest as unknown as MessageRecord), reactions };
 }
 
 export async function putIfSeqFree(db: Db, message: MessageRecord): Promise<boolean> {
   return applied(db.client.send(new PutCommand({ TableName: db.table, Item: toItem(message), ConditionExpression: 'attribute_not_exists(PK)' })));
+}
+
+/** `retry`: the transaction collided with another one in flight (TransactionConflict); try again. */
+export type ClientIdPutResult = 'stored' | 'seq-taken' | 'duplicate' | 'retry';
+
+/**
+ * Stores a message and its `clientMessageId` pointer in one transaction:
+ * `seq-taken` when another message has that seq, `duplicate` when the
+ * sender already used that `clientMessageId` in this chat (nothing stored).
+ */
+export async function putWithClientId(db: Db, message: MessageRecord & { clientMessageId: string }): Promise<ClientIdPutResult> {
+  try {
+    await db.client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: db.table, Item: toItem(message), ConditionExpression: 'attribute_not_exists(PK)' } },
+          {
+            Put: {
+              TableName: db.table,
+              Item: {
+                ...clientIdKey(message.chatId, message.senderId, message.clientMessageId),
+                entity: 'clientMessageId',
+                messageId: message.id,
+                seq: message.seq,
+                [TTL_ATTRIBUTE]: Math.floor(Date.parse(message.createdAt) / 1000) + CLIENT_ID_TTL_SECONDS,
+              },
+              ConditionExpression: 'attribute_not_exists(PK)',
+            },
+          },
+        ],
+      }),
+    );
+    return 'stored';
+  } catch (error) {
+    const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+    if (reasons[1]?.Code === 'ConditionalCheckFailed') return 'duplicate';
+    if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'seq-taken';
+    if (reasons.some((r) => r.Code === 'TransactionConflict')) return 'retry';
+    throw error;
+  }
+}
+
+/** The message a sender stored earlier with this `clientMessageId`, if any (strongly consistent). */
+export async function findByClientId(db: Db, chatId: string, senderId: string, clientMessageId: string): Promise<MessageRecord | undefined> {
+  const pointer = await db.client.send(
+    new GetCommand({ TableName: db.table, Key: clientIdKey(chatId, senderId, clientMessageId), ConsistentRead: true }),
+  );
+  if (!pointer.Item) return undefined;
+  const out = await db.client.send(new GetCommand({ TableName: db.table, Key: messageKey(chatId, pointer.Item.seq as number), ConsistentRead: true }));
+  return out.Item ? fromItem(out.Item) : undefined;
+}
+
+/**
+ * Replaces the content if the message is still the author's, not deleted
+ * and sent at or after `editableSince` (the edit window). Undefined when a
+ * condition failed (the domain re-reads to say which).
+ */
+export async function editMessage(
+  db: Db,
+  target: { chatId: string; seq: number; id: string; senderId: string },
+  change: { content: string; editedAt: string; editableSince: string },
+): Promise<MessageRecord | undefined> {
+  return updateReturning(db, {
+    Key: messageKey(target.chatId, target.seq),
+    UpdateExpression: 'SET content = :content, editedAt = :at',
+    ConditionExpression: 'id = :id AND senderId = :sender AND attribute_not_exists(deletedAt) AND createdAt >= :since',
+    ExpressionAttributeValues: { ':content': change.content, ':at': change.editedAt, ':id': target.id, ':sender': target.senderId, ':since': change.editableSince },
+  });
+}
+
+/** Soft delete (SPEC §3): content "", attachments and reply preview dropped, `deletedAt` set. Undefined if already deleted or missing. */
+export async function softDelete(db: Db, target: { chatId: string; seq: number; id: string }, deletedAt: string): Promise<MessageRecord | undefined> {
+  return updateReturning(db, {
+    Key: messageKey(target.chatId, target.seq),
+    UpdateExpression: 'SET content = :empty, deletedAt = :at REMOVE attachments, metadata',
+    ConditionExpression: 'id = :id AND attribute_not_exists(deletedAt)',
+    ExpressionAttributeValues: { ':empty': '', ':at': deletedAt, ':id': target.id },
+  });
+}
+
+/** Adds or removes one user's reaction atomically; undefined if the message is missing or deleted. */
+export async function react(
+  db: Db,
+  target: { chatId: string; seq: number; id: string },
+  reaction: string,
+  userId: string,
+  add: boolean,
+): Promise<MessageRecord | undefined> {
+  return updateReturning(db, {
+    Key: messageKey(target.chatId, target.seq),
+    UpdateExpression: `${add ? 'ADD' : 'DELETE'} #r :user`,
+    ConditionExpression: 'id = :id AND attribute_not_exists(deletedAt)',
+    ExpressionAttributeNames: { '#r': REACTION_PREFIX + reaction },
+    ExpressionAttributeValues: { ':user': new Set([userId]), ':id': target.id },
+  });
+}
+
+async function updateReturning(db: Db, input: Omit<UpdateCommandInput, 'TableName' | 'ReturnValues'>): Promise<MessageRecord | undefined> {
+  try {
+    const out = await db.client.send(new UpdateCommand({ ...input, TableName: db.table, ReturnValues: 'ALL_NEW' }));
+    return fromItem(out.Attributes!);
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw error;
+  }
 }
 
 export async function latestSeq(db: Db, chatId: string): Promise<number> {
@@ -48,8 +181,8 @@ export async function latestSeq(db: Db, chatId: string): Promise<number> {
   return (out.Items?.[0]?.seq as number | undefined) ?? 0;
 }
 
-export async function getMessage(db: Db, chatId: string, seq: number): Promise<MessageRecord | undefined> {
-  const out = await db.client.send(new GetCommand({ TableName: db.table, Key: messageKey(chatId, seq) }));
+export async function getMessage(db: Db, chatId: string, seq: number, consistent = false): Promise<MessageRecord | undefined> {
+  const out = await db.client.send(new GetCommand({ TableName: db.table, Key: messageKey(chatId, seq), ConsistentRead: consistent }));
   return out.Item ? fromItem(out.Item) : undefined;
 }
 

@@ -8,6 +8,7 @@ import * as chats from './chats';
 import * as connections from './connections';
 import * as memberships from './memberships';
 import * as messages from './messages';
+import * as rateLimits from './rate-limits';
 import * as support from './support';
 import * as users from './users';
 
@@ -26,6 +27,7 @@ export function createRepository(db: Db): Repository {
       getWithMembership: (chatId, userId) => chats.getChatWithMembership(db, chatId, userId),
       recordMessage: (chatId, preview) => chats.recordMessage(db, chatId, preview),
       update: (current, changes, options) => chats.updateChat(db, current, changes, options),
+      replacePreview: (chatId, preview) => chats.replacePreview(db, chatId, preview),
       recordFirstResponse: (chatId, at, seconds) => chats.recordFirstResponse(db, chatId, at, seconds),
     },
     memberships: {
@@ -41,8 +43,13 @@ export function createRepository(db: Db): Repository {
     messages: {
       putIfSeqFree: (message) => messages.putIfSeqFree(db, message),
       latestSeq: (chatId) => messages.latestSeq(db, chatId),
-      get: (chatId, seq) => messages.getMessage(db, chatId, seq),
+      get: (chatId, seq, consistent) => messages.getMessage(db, chatId, seq, consistent),
       page: (chatId, range) => messages.page(db, chatId, range),
+      putWithClientId: (message) => messages.putWithClientId(db, message),
+      findByClientId: (chatId, senderId, cmid) => messages.findByClientId(db, chatId, senderId, cmid),
+      edit: (target, change) => messages.editMessage(db, target, change),
+      softDelete: (target, at) => messages.softDelete(db, target, at),
+      react: (target, reaction, userId, add) => messages.react(db, target, reaction, userId, add),
     },
     connections: {
       put: (c) => connections.putConnection(db, c),
@@ -57,6 +64,9 @@ export function createRepository(db: Db): Repository {
       openCountForAgent: (agentId) => support.openCountForAgent(db, agentId),
       agents: () => support.usersWithRole(db, 'support'),
       entries: () => support.allSupportEntries(db),
+    },
+    rateLimits: {
+      take: (userId, windowSeconds, limit, now) => rateLimits.take(db, userId, windowSeconds, limit, now),
     },
   };
 }

@@ -2,18 +2,24 @@
  * Everything a domain operation depends on, passed explicitly so the rules
  * run the same against DynamoDB (handlers) and in-memory fakes (unit tests).
  */
-import type { Notifier, Repository } from './ports';
+import type { Notifier, OfflinePublisher, Repository } from './ports';
 
 export interface Limits {
   /** SPEC §5: message content ≤ 5,000 characters (Unicode code points). */
   readonly maxContentLength: number;
   /** SPEC §5: group size ≤ 1,000 participants, the creator included. */
   readonly maxGroupSize: number;
+  /** SPEC §5: messages per user per minute, HTTP and WebSocket together (20). */
+  readonly messagesPerMinute: number;
+  /** SPEC §5: seconds after sending during which the author may edit (900). */
+  readonly editWindowSeconds: number;
 }
 
 export interface DomainContext {
   readonly repo: Repository;
   readonly notifier: Notifier;
+  /** Offline notifications (EventBridge on AWS). */
+  readonly offline: OfflinePublisher;
   readonly limits: Limits;
   /** Current time; injectable for tests. */
   readonly now: () => Date;
@@ -21,4 +27,4 @@ export interface DomainContext {
   readonly newId: () => string;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxContentLength: 5000, maxGroupSize: 1000 };
+export const DEFAULT_LIMITS: Limits = { maxContentLength: 5000, maxGroupSize: 1000, messagesPerMinute: 20, editWindowSeconds: 15 * 60 };

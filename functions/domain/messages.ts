@@ -1,13 +1,26 @@
 /**
  * Message rules (SPEC §3-§6): sending with a gap-free per-chat `seq`,
- * reading history pages, and read markers.
+ * idempotent retries, rate limits, offline notifications, history and
+ * search, read markers, edits, soft deletes and reactions.
+ *
+ * Every event is sent after the change it describes is stored.
  */
-import { AppError, BadRequestError, ForbiddenError, NotFoundError, ServiceUnavailableError } from '../lib/errors';
+import {
+  AppError,
+  BadRequestError,
+  chatNotFound,
+  ConflictError,
+  EditWindowExpiredError,
+  ForbiddenError,
+  NotFoundError,
+  RateLimitedError,
+  ServiceUnavailableError,
+} from '../lib/errors';
 import type { MessageT } from '../schemas';
-import { messageId, seqOfMessageId } from './ids';
 import { createChat, isAdmin, requireParticipant, requireReader } from './chats';
 import type { DomainContext } from './context';
-import type { MessageRecord, Principal } from './types';
+import { messageId, seqOfMessageId } from './ids';
+import type { ChatRecord, MembershipRecord, MessageRecord, Principal } from './types';
 import { messageView, preview, previewOf, unreadCount } from './views';
 
 export interface SendMessageInput {
@@ -21,6 +34,8 @@ export interface SendMessageInput {
 
 /** Bound on seq attempts under contention; past it the sender gets a 503 to retry. */
 const MAX_SEQ_ATTEMPTS = 50;
+/** SPEC §5 counts messages per user per minute. */
+const RATE_WINDOW_SECONDS = 60;
 
 /**
  * The seq to try after `seq` turned out to be taken. A taken seq proves its
@@ -30,28 +45,71 @@ const MAX_SEQ_ATTEMPTS = 50;
  * writes). Past a few attempts a short random pause spreads racing senders.
  */
 async function nextSeqAfterConflict(ctx: DomainContext, chatId: string, seq: number, attempt: number): Promise<number> {
-  if (attempt >= 4) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 ** attempt)));
+  if (attempt >= 4) await pause(attempt);
   return attempt % 4 === 3 ? Math.max(seq, await ctx.repo.messages.latestSeq(chatId)) + 1 : seq + 1;
 }
 
-export async function sendMessage(ctx: DomainContext, principal: Principal, chatId: string, input: SendMessageInput): Promise<{ message: MessageT }> {
-  const content = input.content ?? '';
-  const attachmentIds = input.attachmentIds ?? [];
-  if (content.trim() === '' && attachmentIds.length === 0) throw new BadRequestError('A message needs content or attachments.');
+const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 ** attempt)));
+
+/** SPEC §5: content limit in characters (code points, so an emoji counts once). */
+function checkContent(ctx: DomainContext, content: string): void {
   if ([...content].length > ctx.limits.maxContentLength) {
     throw new BadRequestError(`Message content is limited to ${ctx.limits.maxContentLength} characters.`);
   }
+}
+
+/**
+ * Stores a message and delivers `message.new` to every participant.
+ *
+ * - Seq allocation: the next seq is the chat's `lastSeq` + 1 (read together
+ *   with the membership check); the message is put only if that seq is free,
+ *   else the next one is tried (`nextSeqAfterConflict`). The chat item's
+ *   `lastSeq` only moves after a message is stored, so a crash between the
+ *   two can delay it but never skip a seq: seqs are unique, strictly
+ *   increasing and gap-free (SPEC §3).
+ * - `clientMessageId`: the message and a pointer item are written in one
+ *   transaction; a repeat (also a concurrent one) from the same sender in the
+ *   same chat answers the first message with `replayed: true` and stores and
+ *   sends nothing.
+ * - Rate limit (SPEC §5): a per-user counter per minute, taken in parallel
+ *   with the access check; over the limit → 429 `rate_limited`.
+ * - Sending moves the sender's read marker; when that marks others'
+ *   messages read, `messages.read` is emitted too.
+ * - Participants without an open connection get an offline notification.
+ *
+ * Writes: message, chat item, sender's read marker, rate counter (4, plus the
+ * pointer with a `clientMessageId`), whatever the chat's size.
+ * Errors: 404 not a participant, 400 empty/too long/bad reply, 403 `system`
+ * without admin, 429 rate limited, 400 `attachment_not_uploaded`.
+ */
+export async function sendMessage(
+  ctx: DomainContext,
+  principal: Principal,
+  chatId: string,
+  input: SendMessageInput,
+): Promise<{ message: MessageT; replayed: boolean }> {
+  const content = input.content ?? '';
+  const attachmentIds = input.attachmentIds ?? [];
+  if (content.trim() === '' && attachmentIds.length === 0) throw new BadRequestError('A message needs content or attachments.');
+  checkContent(ctx, content);
   const type = input.type ?? 'text';
   if (type === 'system' && !isAdmin(principal)) throw new ForbiddenError('Only admins may send system messages.');
 
-  const { chat } = await requireParticipant(ctx, principal, chatId);
+  const now = ctx.now();
+  const [access, rate] = await Promise.all([
+    // Admins post system messages into any chat (announcements); everyone else must be a participant.
+    type === 'system' ? requireReader(ctx, principal, chatId) : requireParticipant(ctx, principal, chatId),
+    ctx.repo.rateLimits.take(principal.userId, RATE_WINDOW_SECONDS, ctx.limits.messagesPerMinute, now),
+  ]);
+  if (!rate.allowed) throw new RateLimitedError(rate.retryAfterSeconds);
+  const { chat, membership } = access;
   if (attachmentIds.length > 0) {
     throw new AppError(400, 'attachment_not_uploaded', `Attachment ${attachmentIds[0]} is not an uploaded attachment of yours in this chat.`);
   }
   const replyTo = input.replyTo ? await replyPreview(ctx, chatId, input.replyTo) : undefined;
 
   const id = ctx.newId();
-  const createdAt = ctx.now().toISOString();
+  const createdAt = now.toISOString();
   let seq = chat.lastSeq + 1;
   let stored: MessageRecord | undefined;
   for (let attempt = 0; attempt < MAX_SEQ_ATTEMPTS && !stored; attempt++) {
@@ -68,22 +126,58 @@ export async function sendMessage(ctx: DomainContext, principal: Principal, chat
       metadata: input.metadata,
       createdAt,
     };
-    if (await ctx.repo.messages.putIfSeqFree(candidate)) stored = candidate;
+    const outcome = input.clientMessageId
+      ? await ctx.repo.messages.putWithClientId({ ...candidate, clientMessageId: input.clientMessageId })
+      : (await ctx.repo.messages.putIfSeqFree(candidate))
+        ? 'stored'
+        : 'seq-taken';
+    if (outcome === 'stored') stored = candidate;
+    else if (outcome === 'duplicate') return replay(ctx, principal, chatId, input.clientMessageId!);
+    else if (outcome === 'retry') await pause(attempt + 2);
     else seq = await nextSeqAfterConflict(ctx, chatId, seq, attempt);
   }
   if (!stored) throw new ServiceUnavailableError('This chat is too busy right now; retry the message.');
 
-  await Promise.all([
+  await afterStore(ctx, principal, chat, membership, stored);
+  return { message: messageView(stored), replayed: false };
+}
+
+/** The first message stored with this `clientMessageId`; nothing is sent again. */
+async function replay(ctx: DomainContext, principal: Principal, chatId: string, clientMessageId: string) {
+  const first = await ctx.repo.messages.findByClientId(chatId, principal.userId, clientMessageId);
+  if (!first) throw new ConflictError('A message with this clientMessageId is being stored; retry.');
+  return { message: messageView(first), replayed: true };
+}
+
+/** Chat item, read marker, first response, then events and offline notifications. */
+async function afterStore(ctx: DomainContext, principal: Principal, chat: ChatRecord, membership: MembershipRecord | undefined, stored: MessageRecord) {
+  const { chatId, createdAt } = stored;
+  const [, markerMoved] = await Promise.all([
     ctx.repo.chats.recordMessage(chatId, previewOf(stored)),
-    ctx.repo.memberships.advanceReadMarker(chatId, principal.userId, stored.seq, createdAt),
+    membership ? ctx.repo.memberships.advanceReadMarker(chatId, principal.userId, stored.seq, createdAt) : Promise.resolve(false),
     // Support desk statistics: the first answer by anyone but the requester (once per chat).
     chat.type === 'support' && !chat.firstResponseAt && principal.userId !== chat.requesterId
       ? ctx.repo.chats.recordFirstResponse(chatId, createdAt, Math.max(0, Math.round((Date.parse(createdAt) - Date.parse(chat.createdAt)) / 1000)))
       : undefined,
   ]);
+
   const view = messageView(stored);
-  await ctx.notifier.toChat(chatId, { type: 'message.new', chatId, message: view });
-  return { message: view };
+  const { offlineUserIds } = await ctx.notifier.toChat(chatId, { type: 'message.new', chatId, message: view });
+  const recipients = offlineUserIds.filter((u) => u !== principal.userId);
+  const tasks: Promise<unknown>[] = [];
+  if (recipients.length > 0 && stored.type === 'text') {
+    const text = preview(stored.content);
+    tasks.push(
+      ctx.offline
+        .publish(recipients.map((recipientId) => ({ recipientId, chatId, messageId: stored.id, senderId: stored.senderId, preview: text })))
+        .catch(() => undefined),
+    );
+  }
+  // The sender had unread messages from others: their marker jumped over them, which is a read receipt.
+  if (markerMoved && membership && membership.lastReadSeq < stored.seq - 1) {
+    tasks.push(ctx.notifier.toChat(chatId, { type: 'messages.read', chatId, userId: principal.userId, lastReadSeq: stored.seq, readAt: createdAt }));
+  }
+  await Promise.all(tasks);
 }
 
 /**
@@ -98,12 +192,13 @@ export async function sendToUser(ctx: DomainContext, principal: Principal, input
   const m = sent.message;
   return {
     message: m,
+    replayed: sent.replayed,
     chat: {
       ...chat,
       lastSeq: Math.max(chat.lastSeq, m.seq),
       lastMessage: { id: m.id, seq: m.seq, senderId: m.senderId, type: m.type, content: preview(m.content), createdAt: m.createdAt },
-      lastReadSeq: m.seq,
-      unreadCount: Math.max(0, chat.lastSeq - m.seq),
+      lastReadSeq: Math.max(chat.lastReadSeq, m.seq),
+      unreadCount: 0,
       updatedAt: m.createdAt,
     },
   };
@@ -116,6 +211,100 @@ async function replyPreview(ctx: DomainContext, chatId: string, replyToId: strin
   return { id: target.id, seq: target.seq, senderId: target.senderId, preview: target.deletedAt ? '' : preview(target.content) };
 }
 
+/** The message `messageId` of `chatId` (strongly consistent), or 404. */
+async function findMessage(ctx: DomainContext, chatId: string, id: string): Promise<MessageRecord> {
+  const seq = seqOfMessageId(id);
+  const message = seq === undefined ? undefined : await ctx.repo.messages.get(chatId, seq, true);
+  if (!message || message.id !== id) throw new NotFoundError('Message not found.');
+  return message;
+}
+
+/**
+ * `PATCH .../messages/{id} {content}`: the author, within the edit window
+ * (SPEC §5, 15 minutes by default; later 403 `edit_window_expired`). Sets
+ * `editedAt` and emits `message.edited`. A deleted message cannot be edited
+ * (409); the write is conditional, so an edit racing a delete never
+ * resurrects content.
+ */
+export async function editMessage(ctx: DomainContext, principal: Principal, chatId: string, id: string, content: string) {
+  if (content.trim() === '') throw new BadRequestError('Content cannot be empty; delete the message instead.');
+  checkContent(ctx, content);
+  const { chat } = await requireParticipant(ctx, principal, chatId);
+  const message = await findMessage(ctx, chatId, id);
+  if (message.senderId !== principal.userId) throw new ForbiddenError('Only the author may edit a message.');
+  if (message.deletedAt) throw new ConflictError('The message was deleted.');
+  const now = ctx.now();
+  const editableSince = new Date(now.getTime() - ctx.limits.editWindowSeconds * 1000).toISOString();
+  if (message.createdAt < editableSince) throw new EditWindowExpiredError(ctx.limits.editWindowSeconds);
+
+  const edited = await ctx.repo.messages.edit(
+    { chatId, seq: message.seq, id, senderId: principal.userId },
+    { content, editedAt: now.toISOString(), editableSince },
+  );
+  if (!edited) throw new ConflictError('The message was deleted meanwhile.');
+  if (chat.lastMessage?.id === id) await ctx.repo.chats.replacePreview(chatId, previewOf(edited));
+  const markers = await markersOf(ctx, chatId);
+  const view = messageView(edited, markers);
+  await ctx.notifier.toChat(chatId, { type: 'message.edited', chatId, message: view });
+  return { message: view };
+}
+
+/**
+ * `DELETE .../messages/{id}`: soft delete by the author, a group
+ * owner/admin or a platform admin. Keeps id and seq, clears content,
+ * attachments and metadata, sets `deletedAt`, emits `message.deleted
+ * {chatId, messageId, seq}`. Idempotent: deleting again answers the deleted
+ * message and emits nothing.
+ */
+export async function deleteMessage(ctx: DomainContext, principal: Principal, chatId: string, id: string) {
+  const { chat, membership } = await requireReader(ctx, principal, chatId);
+  const message = await findMessage(ctx, chatId, id);
+  const moderator = isAdmin(principal) || (chat.type === 'group' && (membership?.role === 'owner' || membership?.role === 'admin'));
+  if (message.senderId !== principal.userId && !moderator) {
+    // Non-participants (other than admins) never get here: requireReader answered 404.
+    throw new ForbiddenError('Only the author, a group owner/admin or an admin may delete this message.');
+  }
+  if (message.deletedAt) return { message: messageView(message) };
+  const deleted = await ctx.repo.messages.softDelete({ chatId, seq: message.seq, id }, ctx.now().toISOString());
+  if (!deleted) return { message: messageView(await findMessage(ctx, chatId, id)) };
+  if (chat.lastMessage?.id === id) await ctx.repo.chats.replacePreview(chatId, previewOf(deleted));
+  await ctx.notifier.toChat(chatId, { type: 'message.deleted', chatId, messageId: id, seq: deleted.seq });
+  return { message: messageView(deleted, await markersOf(ctx, chatId)) };
+}
+
+const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** SPEC §4: `like`, `dislike`, or exactly one emoji (one grapheme, flags and ZWJ sequences included). */
+export function isValidReaction(reaction: string): boolean {
+  if (reaction === 'like' || reaction === 'dislike') return true;
+  const graphemes = [...segmenter.segment(reaction)];
+  return graphemes.length === 1 && /\p{Extended_Pictographic}|\p{Regional_Indicator}/u.test(reaction) && reaction.length <= 32;
+}
+
+/**
+ * `PUT`/`DELETE .../reactions/{reaction}`: adds or removes the caller's
+ * reaction with one atomic set update (one per user per reaction, safe
+ * under concurrency). Emits `reaction.updated {chatId, messageId,
+ * reactions}` when something changed.
+ */
+export async function setReaction(ctx: DomainContext, principal: Principal, chatId: string, id: string, reaction: string, add: boolean) {
+  if (!isValidReaction(reaction)) throw new BadRequestError('A reaction is "like", "dislike" or a single emoji.');
+  await requireParticipant(ctx, principal, chatId);
+  const message = await findMessage(ctx, chatId, id);
+  if (message.deletedAt) throw new ConflictError('The message was deleted.');
+  const had = message.reactions[reaction]?.includes(principal.userId) ?? false;
+  const updated = await ctx.repo.messages.react({ chatId, seq: message.seq, id }, reaction, principal.userId, add);
+  if (!updated) throw new ConflictError('The message was deleted.');
+  if (had !== add) await ctx.notifier.toChat(chatId, { type: 'reaction.updated', chatId, messageId: id, reactions: updated.reactions });
+  return { message: messageView(updated, await markersOf(ctx, chatId)) };
+}
+
+/** Read markers of every participant, for `readBy` (⌈N/100⌉ BatchGetItem). */
+async function markersOf(ctx: DomainContext, chatId: string): Promise<Map<string, number>> {
+  const participants = await ctx.repo.memberships.listParticipants(chatId);
+  return participants.length > 0 ? ctx.repo.memberships.readMarkers(chatId, participants.map((p) => p.userId)) : new Map();
+}
+
 export interface ListMessagesInput {
   limit: number;
   before?: number;
@@ -123,24 +312,70 @@ export interface ListMessagesInput {
   q?: string;
 }
 
+/** Search reads history in pages of this many messages... */
+const SEARCH_PAGE = 100;
+/** ...and at most this many per request; `nextCursor` continues from where it stopped. */
+const SEARCH_BUDGET = 1000;
+
 /**
  * A page of history, ascending by seq (SPEC §4). `nextCursor` is the seq to
  * pass as `before` (or `after`, when paging forward with `after`) for the
  * next page, null when `hasMore` is false. `readBy` comes from the
  * participants' read markers (⌈N/100⌉ BatchGetItem requests).
+ *
+ * With `q`: messages whose content contains `q`, case-insensitively
+ * (Unicode case folding via `toLocaleLowerCase`), deleted messages never
+ * matching. DynamoDB has no text index, so search reads the history
+ * (newest first, or oldest first with `after`) in pages of 100 and keeps the
+ * matches; one request reads at most 1,000 messages, and `nextCursor`
+ * continues the scan from where it stopped (a page can hold fewer than
+ * `limit` matches while `hasMore` is true).
  */
 export async function listMessages(ctx: DomainContext, principal: Principal, chatId: string, input: ListMessagesInput) {
   await requireReader(ctx, principal, chatId);
-  if (input.q !== undefined) throw new BadRequestError('Search (q) is not available yet.');
-  const { messages, hasMore } = await ctx.repo.messages.page(chatId, { before: input.before, after: input.after, limit: input.limit });
-  const participants = messages.length > 0 ? await ctx.repo.memberships.listParticipants(chatId) : [];
-  const markers = participants.length > 0 ? await ctx.repo.memberships.readMarkers(chatId, participants.map((p) => p.userId)) : new Map();
-  const edge = input.after !== undefined ? messages.at(-1) : messages[0];
+  const forward = input.after !== undefined;
+  let messages: MessageRecord[];
+  let hasMore: boolean;
+  let cursor: number | undefined;
+  if (input.q === undefined) {
+    ({ messages, hasMore } = await ctx.repo.messages.page(chatId, { before: input.before, after: input.after, limit: input.limit }));
+    const edge = forward ? messages.at(-1) : messages[0];
+    cursor = edge?.seq;
+  } else {
+    ({ messages, hasMore, cursor } = await search(ctx, chatId, input.q, input));
+  }
+  const markers = messages.length > 0 ? await markersOf(ctx, chatId) : new Map<string, number>();
   return {
     messages: messages.map((m) => messageView(m, markers)),
     hasMore,
-    nextCursor: hasMore && edge ? String(edge.seq) : null,
+    nextCursor: hasMore && cursor !== undefined ? String(cursor) : null,
   };
+}
+
+async function search(ctx: DomainContext, chatId: string, q: string, input: ListMessagesInput) {
+  const needle = q.toLocaleLowerCase();
+  const forward = input.after !== undefined;
+  const found: MessageRecord[] = [];
+  let position = forward ? input.after : input.before;
+  let scanned = 0;
+  let more = true;
+  while (found.length < input.limit && scanned < SEARCH_BUDGET && more) {
+    const page = await ctx.repo.messages.page(chatId, forward ? { after: position, limit: SEARCH_PAGE } : { before: position, limit: SEARCH_PAGE });
+    const ordered = forward ? page.messages : [...page.messages].reverse();
+    more = page.hasMore;
+    for (const [i, m] of ordered.entries()) {
+      scanned++;
+      position = m.seq;
+      if (!m.deletedAt && m.content.toLocaleLowerCase().includes(needle)) found.push(m);
+      if (found.length === input.limit) {
+        more = more || i < ordered.length - 1;
+        break;
+      }
+    }
+    if (ordered.length === 0) more = false;
+  }
+  found.sort((a, b) => a.seq - b.seq);
+  return { messages: found, hasMore: more, cursor: position };
 }
 
 /**
@@ -160,7 +395,7 @@ export async function markRead(ctx: DomainContext, principal: Principal, chatId:
     } else {
       // A concurrent read (another device) moved it further; report the stored value.
       const fresh = await ctx.repo.chats.getWithMembership(chatId, principal.userId);
-      if (!fresh.membership) throw new NotFoundError('Chat not found.');
+      if (!fresh.membership) throw chatNotFound();
       lastReadSeq = fresh.membership.lastReadSeq;
     }
   }

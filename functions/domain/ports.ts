@@ -49,6 +49,8 @@ export interface ChatStore {
     changes: ChatChanges,
     options?: { expect?: Partial<Pick<ChatRecord, 'status' | 'assigneeId'>>; releaseUnique?: string },
   ): Promise<ChatRecord | undefined>;
+  /** Replaces `lastMessage` when it still is the message with this id (after an edit or delete). */
+  replacePreview(chatId: string, preview: MessagePreview): Promise<void>;
   /** Stamps a support chat's first response once. */
   recordFirstResponse(chatId: string, at: string, seconds: number): Promise<void>;
 }
@@ -99,7 +101,24 @@ export interface MessageStore {
   putIfSeqFree(message: MessageRecord): Promise<boolean>;
   /** The highest stored seq of a chat (strongly consistent), 0 when empty. */
   latestSeq(chatId: string): Promise<number>;
-  get(chatId: string, seq: number): Promise<MessageRecord | undefined>;
+  get(chatId: string, seq: number, consistent?: boolean): Promise<MessageRecord | undefined>;
+  /**
+   * Stores the message and its `clientMessageId` atomically: `seq-taken`
+   * when the seq is used, `duplicate` when this sender already used the
+   * `clientMessageId` in this chat (nothing stored).
+   */
+  putWithClientId(message: MessageRecord & { clientMessageId: string }): Promise<'stored' | 'seq-taken' | 'duplicate' | 'retry'>;
+  /** The message the sender stored with this `clientMessageId`, if remembered. */
+  findByClientId(chatId: string, senderId: string, clientMessageId: string): Promise<MessageRecord | undefined>;
+  /** New content if still the author's, not deleted and sent at or after `editableSince`; else undefined. */
+  edit(
+    target: { chatId: string; seq: number; id: string; senderId: string },
+    change: { content: string; editedAt: string; editableSince: string },
+  ): Promise<MessageRecord | undefined>;
+  /** Soft delete; undefined when already deleted (or missing). */
+  softDelete(target: { chatId: string; seq: number; id: string }, deletedAt: string): Promise<MessageRecord | undefined>;
+  /** Adds or removes one user's reaction atomically; undefined when missing or deleted. */
+  react(target: { chatId: string; seq: number; id: string }, reaction: string, userId: string, add: boolean): Promise<MessageRecord | undefined>;
   /**
    * A page in ascending seq order. `before`: the latest `limit` below it;
    * `after`: the earliest `limit` above it; neither: the latest `limit`.
@@ -120,6 +139,11 @@ export interface ConnectionStore {
   getPresence(userIds: readonly string[]): Promise<Map<string, PresenceRecord>>;
 }
 
+export interface RateLimitStore {
+  /** Counts one action in the current fixed window of `windowSeconds`; refused past `limit`. */
+  take(userId: string, windowSeconds: number, limit: number, now: Date): Promise<{ allowed: boolean; retryAfterSeconds: number }>;
+}
+
 export interface Repository {
   readonly users: UserStore;
   readonly chats: ChatStore;
@@ -127,6 +151,27 @@ export interface Repository {
   readonly messages: MessageStore;
   readonly connections: ConnectionStore;
   readonly support: SupportStore;
+  readonly rateLimits: RateLimitStore;
+}
+
+/** What a fan-out found: participants without any open connection (for offline notifications). */
+export interface Delivery {
+  offlineUserIds: string[];
+}
+
+/** An offline notification (SPEC §5), published for operators to wire push notifications. */
+export interface OfflineNotification {
+  recipientId: string;
+  chatId: string;
+  messageId: string;
+  senderId: string;
+  /** First 100 characters of the content. */
+  preview: string;
+}
+
+export interface OfflinePublisher {
+  /** Publishes the notifications; never throws (a failure must not fail the send). */
+  publish(notifications: OfflineNotification[]): Promise<void>;
 }
 
 /** Server → client events (SPEC §6). */
@@ -143,7 +188,7 @@ export interface Notifier {
    * (SPEC §6), except `exceptUserId` when given (typing is not echoed).
    * Never throws for delivery failures: the change is already stored.
    */
-  toChat(chatId: string, event: ServerEvent, options?: { exceptUserId?: string }): Promise<void>;
+  toChat(chatId: string, event: ServerEvent, options?: { exceptUserId?: string }): Promise<Delivery>;
   /** Sends `event` to every open connection of the given users. */
   toUsers(userIds: readonly string[], event: ServerEvent): Promise<void>;
 }

@@ -1,9 +1,10 @@
-/** `POST /v1/chats/{chatId}/messages`: stores the message, then emits `message.new`. */
+/** `POST /v1/chats/{chatId}/messages`: 201 with the stored message, 200 when `clientMessageId` replays one. */
 import { sendMessage } from '../domain/messages';
 import { httpHandler } from '../lib/http';
 import { domainContext } from '../lib/runtime';
 import { httpRoute } from '../routes';
 
-export const handler = httpHandler(httpRoute('SendMessage'), async ({ principal, params, body }) =>
-  sendMessage(domainContext(), principal, params.chatId, body),
-);
+export const handler = httpHandler(httpRoute('SendMessage'), async ({ principal, params, body }) => {
+  const { message, replayed } = await sendMessage(domainContext(), principal, params.chatId, body);
+  return { status: replayed ? 200 : 201, body: { message } };
+});

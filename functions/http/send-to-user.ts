@@ -1,7 +1,10 @@
-/** `POST /v1/messages {to, ...}`: find or create the direct chat, then send; `{message, chat}`. */
+/** `POST /v1/messages {to, ...}`: find or create the direct chat, then send; `{message, chat}` (201, 200 on replay). */
 import { sendToUser } from '../domain/messages';
 import { httpHandler } from '../lib/http';
 import { domainContext } from '../lib/runtime';
 import { httpRoute } from '../routes';
 
-export const handler = httpHandler(httpRoute('SendToUser'), async ({ principal, body }) => sendToUser(domainContext(), principal, body));
+export const handler = httpHandler(httpRoute('SendToUser'), async ({ principal, body }) => {
+  const { message, chat, replayed } = await sendToUser(domainContext(), principal, body);
+  return { status: replayed ? 200 : 201, body: { message, chat } };
+});

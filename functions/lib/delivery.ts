@@ -28,12 +28,19 @@ export function createNotifier(options: {
   let client: ApiGatewayManagementApiClient | undefined;
   const api = () => (client ??= new ApiGatewayManagementApiClient({ endpoint: options.endpoint, region: options.region }));
 
-  async function deliver(userIds: readonly string[], event: ServerEvent): Promise<void> {
-    if (userIds.length === 0) return;
+  /** Posts `event` to every live connection of `userIds`; answers the users who had none. */
+  async function deliver(userIds: readonly string[], event: ServerEvent): Promise<string[]> {
+    if (userIds.length === 0) return [];
     const presence = await options.repo.connections.getPresence(userIds);
     const now = Math.floor(Date.now() / 1000);
-    const targets = [...presence.values()].flatMap((p) => p.connections.filter((c) => c.expiresAt > now).map((c) => c.connectionId));
-    if (targets.length === 0) return;
+    const offline: string[] = [];
+    const targets: string[] = [];
+    for (const p of presence.values()) {
+      const live = p.connections.filter((c) => c.expiresAt > now);
+      if (live.length === 0) offline.push(p.userId);
+      for (const c of live) targets.push(c.connectionId);
+    }
+    if (targets.length === 0) return offline;
     const data = new TextEncoder().encode(JSON.stringify(event));
     await forEachLimited(targets, CONCURRENCY, async (connectionId) => {
       try {
@@ -46,27 +53,32 @@ export function createNotifier(options: {
         }
       }
     });
+    return offline;
   }
 
   // The change is stored before any event is sent, so a failing lookup must not fail the request.
-  const guarded = async (eventType: string, work: () => Promise<void>) => {
+  const guarded = async (eventType: string, work: () => Promise<string[]>): Promise<string[]> => {
     try {
-      await work();
+      return await work();
     } catch (error) {
       logger.error('fan-out failed', { eventType, error: error as Error });
+      return [];
     }
   };
 
   return {
-    toChat: (chatId, event, opts) =>
-      guarded(event.type, async () => {
+    toChat: async (chatId, event, opts) => ({
+      offlineUserIds: await guarded(event.type, async () => {
         const participants = await options.repo.memberships.listParticipants(chatId);
-        await deliver(
+        return deliver(
           participants.map((p) => p.userId).filter((id) => id !== opts?.exceptUserId),
           event,
         );
       }),
-    toUsers: (userIds, event) => guarded(event.type, () => deliver(userIds, event)),
+    }),
+    toUsers: async (userIds, event) => {
+      await guarded(event.type, () => deliver(userIds, event));
+    },
   };
 }
 

@@ -90,6 +90,20 @@ export class PayloadTooLargeError extends AppError {
   }
 }
 
+/** SPEC §5: 429 `rate_limited` with `Retry-After` (seconds until the window resets). */
+export class RateLimitedError extends AppError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(429, 'rate_limited', `Too many messages; retry in ${retryAfterSeconds} s.`, { retryAfter: retryAfterSeconds }, { 'retry-after': String(retryAfterSeconds) });
+  }
+}
+
+/** SPEC §5: 403 `edit_window_expired` once the edit window has passed. */
+export class EditWindowExpiredError extends AppError {
+  constructor(windowSeconds: number) {
+    super(403, 'edit_window_expired', `Messages can be edited for ${Math.round(windowSeconds / 60)} minutes after sending.`);
+  }
+}
+
 export class ServiceUnavailableError extends AppError {
   constructor(message = 'The service is temporarily unavailable; retry later.') {
     // SPEC §3 has no dedicated code for 503; `internal` with a Retry-After tells clients to retry.

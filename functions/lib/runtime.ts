@@ -9,6 +9,7 @@ import { createDb } from '../data/client';
 import { createRepository } from '../data/repository';
 import type { DomainContext } from '../domain/context';
 import { createNotifier } from './delivery';
+import { createOfflinePublisher } from './offline';
 
 let context: DomainContext | undefined;
 
@@ -17,6 +18,7 @@ export function domainContext(): DomainContext {
   const db = createDb({ table: config.TABLE_NAME, region: config.AWS_REGION, endpoint: config.DYNAMODB_ENDPOINT });
   const repo = createRepository(db);
   const notifier = createNotifier({ repo, endpoint: config.WS_ENDPOINT, region: config.AWS_REGION, context: () => domainContext() });
-  context = { repo, notifier, limits: config.LIMITS, now: () => new Date(), newId: ulid };
+  const offline = createOfflinePublisher({ eventBusName: config.EVENT_BUS_NAME, endpoint: config.EVENTS_ENDPOINT, region: config.AWS_REGION });
+  context = { repo, notifier, offline, limits: config.LIMITS, now: () => new Date(), newId: ulid };
   return context;
 }

@@ -211,6 +211,7 @@ describe('ChatStack (default: Cognito)', () => {
         const env = fn.Properties.Environment.Variables;
         expect(env.TABLE_NAME, id).toEqual({ Ref: tableId });
         expect(env.BUCKET_NAME, id).toEqual({ Ref: bucketId });
+        expect(env.EVENT_BUS_NAME, id).toEqual({ Ref: s.only('AWS::Events::EventBus')[0] });
         expect(flatten(env.WS_ENDPOINT), id).toBe(
           `https://\${${wsApiId}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/${WEBSOCKET_STAGE_NAME}`,
         );
@@ -463,8 +464,24 @@ describe('ChatStack (default: Cognito)', () => {
       expect(actions.includes('execute-api:ManageConnections'), 'ws:manage').toBe(has('ws:manage'));
       expect(actions.includes('s3:GetObject*'), 'bucket:read').toBe(has('bucket:read'));
       expect(actions.includes('s3:PutObject'), 'bucket:write').toBe(has('bucket:write'));
+      expect(actions.includes('events:PutEvents'), 'events:put').toBe(has('events:put'));
       expect(managed).toEqual(['arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']);
       expect(inline).toEqual([]);
+    });
+
+    it('scopes PutEvents to the notification bus, for the routes that send messages only', () => {
+      const [busId] = s.only('AWS::Events::EventBus');
+      let seen = 0;
+      for (const [, policy] of s.ofType('AWS::IAM::Policy')) {
+        for (const st of policy.Properties.PolicyDocument.Statement as Statement[]) {
+          if (!asArray(st.Action).includes('events:PutEvents')) continue;
+          seen++;
+          expect(asArray(st.Action)).toEqual(['events:PutEvents']);
+          expect(asArray(st.Resource).map(flatten)).toEqual([`\${${busId}.Arn}`]);
+        }
+      }
+      expect(seen).toBe(allRoutes.filter((r) => r.permissions.includes('events:put')).length);
+      expect(seen).toBeGreaterThan(0);
     });
 
     it('scopes ManageConnections to the WebSocket stage @connections paths', () => {
@@ -525,7 +542,7 @@ describe('ChatStack (default: Cognito)', () => {
 
   it('outputs the endpoints, the user pool and the storage names', () => {
     expect(Object.keys(s.outputs).sort()).toEqual(
-      ['BucketName', 'HttpApiUrl', 'TableName', 'UserPoolClientId', 'UserPoolId', 'WebSocketUrl'].sort(),
+      ['BucketName', 'EventBusName', 'HttpApiUrl', 'TableName', 'UserPoolClientId', 'UserPoolId', 'WebSocketUrl'].sort(),
     );
     expect(flatten(s.outputs.WebSocketUrl.Value)).toBe(
       `wss://\${${wsApiId}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/${WEBSOCKET_STAGE_NAME}`,
@@ -579,7 +596,7 @@ describe('ChatStack (external OIDC issuer)', () => {
   });
 
   it('outputs no user pool ids', () => {
-    expect(Object.keys(s.outputs).sort()).toEqual(['BucketName', 'HttpApiUrl', 'TableName', 'WebSocketUrl']);
+    expect(Object.keys(s.outputs).sort()).toEqual(['BucketName', 'EventBusName', 'HttpApiUrl', 'TableName', 'WebSocketUrl']);
   });
 });
 

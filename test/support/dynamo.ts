@@ -9,7 +9,7 @@ import { ensureTable } from '../../local/dynamo';
 import { createDb, type Db } from '../../functions/data/client';
 import { createRepository } from '../../functions/data/repository';
 import { DEFAULT_LIMITS, type DomainContext, type Limits } from '../../functions/domain/context';
-import { RecordingNotifier } from './memory';
+import { RecordingNotifier, RecordingOffline } from './memory';
 
 export interface CountedDb extends Db {
   /** Commands sent since the last `reset()`, by command name (e.g. `QueryCommand`). */
@@ -40,8 +40,10 @@ export async function freshTable(): Promise<CountedDb> {
 }
 
 /** A domain context on DynamoDB (real repository) with a recording notifier. */
-export function dynamoContext(db: Db, limits: Partial<Limits> = {}): { ctx: DomainContext; notifier: RecordingNotifier } {
+export function dynamoContext(db: Db, limits: Partial<Limits> = {}) {
   const repo = createRepository(db);
   const notifier = new RecordingNotifier(repo);
-  return { ctx: { repo, notifier, limits: { ...DEFAULT_LIMITS, ...limits }, now: () => new Date(), newId: ulid }, notifier };
+  const offline = new RecordingOffline();
+  const ctx: DomainContext = { repo, notifier, offline, limits: { ...DEFAULT_LIMITS, ...limits }, now: () => new Date(), newId: ulid };
+  return { ctx, notifier, offline };
 }

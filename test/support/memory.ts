@@ -8,7 +8,7 @@
 import { monotonicFactory } from 'ulid';
 import type { DomainContext, Limits } from '../../functions/domain/context';
 import { DEFAULT_LIMITS } from '../../functions/domain/context';
-import type { Notifier, Repository, ServerEvent } from '../../functions/domain/ports';
+import type { Notifier, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
 import type {
   ChatRecord,
   ConnectionRecord,
@@ -29,6 +29,22 @@ export class MemoryRepository implements Repository {
   readonly messageMap = new Map<string, MessageRecord>(); // `${chatId}|${seq}`
   readonly connectionMap = new Map<string, ConnectionRecord>();
   readonly presenceMap = new Map<string, PresenceRecord>();
+  readonly clientIdMap = new Map<string, number>(); // `${chatId}|${senderId}|${clientMessageId}` → seq
+  readonly rateMap = new Map<string, number>();
+
+  rateLimits: Repository['rateLimits'] = {
+    take: async (userId, windowSeconds, limit, now) => {
+      await tick();
+      const nowSeconds = Math.floor(now.getTime() / 1000);
+      const start = nowSeconds - (nowSeconds % windowSeconds);
+      const key = `${userId}|${start}`;
+      const count = this.rateMap.get(key) ?? 0;
+      const retryAfterSeconds = Math.max(1, start + windowSeconds - nowSeconds);
+      if (count >= limit) return { allowed: false, retryAfterSeconds };
+      this.rateMap.set(key, count + 1);
+      return { allowed: true, retryAfterSeconds };
+    },
+  };
 
   users: Repository['users'] = {
     get: async (id) => (await tick(), clone(this.userMap.get(id))),
@@ -81,6 +97,11 @@ export class MemoryRepository implements Repository {
       }
       if (options.releaseUnique && this.uniqueMap.get(options.releaseUnique) === current.id) this.uniqueMap.delete(options.releaseUnique);
       return clone(chat);
+    },
+    replacePreview: async (chatId, preview) => {
+      await tick();
+      const chat = this.chatMap.get(chatId);
+      if (chat?.lastMessage?.id === preview.id) chat.lastMessage = clone(preview);
     },
     recordFirstResponse: async (chatId, at, seconds) => {
       await tick();
@@ -176,6 +197,46 @@ export class MemoryRepository implements Repository {
     },
     latestSeq: async (chatId) => (await tick(), Math.max(0, ...this.chatMessages(chatId).map((m) => m.seq))),
     get: async (chatId, seq) => (await tick(), clone(this.messageMap.get(`${chatId}|${seq}`))),
+    putWithClientId: async (message) => {
+      await tick();
+      const pointer = `${message.chatId}|${message.senderId}|${message.clientMessageId}`;
+      if (this.messageMap.has(`${message.chatId}|${message.seq}`)) return 'seq-taken';
+      if (this.clientIdMap.has(pointer)) return 'duplicate';
+      this.messageMap.set(`${message.chatId}|${message.seq}`, clone(message));
+      this.clientIdMap.set(pointer, message.seq);
+      return 'stored';
+    },
+    findByClientId: async (chatId, senderId, cmid) => {
+      await tick();
+      const seq = this.clientIdMap.get(`${chatId}|${senderId}|${cmid}`);
+      return seq === undefined ? undefined : clone(this.messageMap.get(`${chatId}|${seq}`));
+    },
+    edit: async (target, change) => {
+      await tick();
+      const m = this.messageMap.get(`${target.chatId}|${target.seq}`);
+      if (!m || m.id !== target.id || m.senderId !== target.senderId || m.deletedAt || m.createdAt < change.editableSince) return undefined;
+      Object.assign(m, { content: change.content, editedAt: change.editedAt });
+      return clone(m);
+    },
+    softDelete: async (target, at) => {
+      await tick();
+      const m = this.messageMap.get(`${target.chatId}|${target.seq}`);
+      if (!m || m.id !== target.id || m.deletedAt) return undefined;
+      Object.assign(m, { content: '', deletedAt: at });
+      delete m.metadata;
+      return clone(m);
+    },
+    react: async (target, reaction, userId, add) => {
+      await tick();
+      const m = this.messageMap.get(`${target.chatId}|${target.seq}`);
+      if (!m || m.id !== target.id || m.deletedAt) return undefined;
+      const users = new Set(m.reactions[reaction] ?? []);
+      if (add) users.add(userId);
+      else users.delete(userId);
+      if (users.size) m.reactions[reaction] = [...users].sort();
+      else delete m.reactions[reaction];
+      return clone(m);
+    },
     page: async (chatId, { before, after, limit }) => {
       await tick();
       const all = this.chatMessages(chatId);
@@ -220,14 +281,22 @@ export class MemoryRepository implements Repository {
   }
 }
 
-/** Records every event with its audience, as the chat's participants at send time. */
+/**
+ * Records every event with its audience, as the chat's participants at send
+ * time; users without a live presence entry are reported offline, like the
+ * real notifier does.
+ */
 export class RecordingNotifier implements Notifier {
   readonly sent: { userIds: string[]; event: ServerEvent }[] = [];
   constructor(private readonly repo: Repository) {}
 
   async toChat(chatId: string, event: ServerEvent, options?: { exceptUserId?: string }) {
     const participants = await this.repo.memberships.listParticipants(chatId);
-    this.sent.push({ userIds: participants.map((p) => p.userId).filter((u) => u !== options?.exceptUserId), event });
+    const userIds = participants.map((p) => p.userId).filter((u) => u !== options?.exceptUserId);
+    this.sent.push({ userIds, event });
+    const presence = await this.repo.connections.getPresence(userIds);
+    const now = Math.floor(Date.now() / 1000);
+    return { offlineUserIds: userIds.filter((u) => !presence.get(u)?.connections.some((c) => c.expiresAt > now)) };
   }
 
   async toUsers(userIds: readonly string[], event: ServerEvent) {
@@ -239,15 +308,27 @@ export class RecordingNotifier implements Notifier {
   }
 }
 
+/** Keeps published offline notifications; `fail` makes every publish throw (the domain must not care). */
+export class RecordingOffline implements OfflinePublisher {
+  readonly published: OfflineNotification[] = [];
+  fail = false;
+  async publish(notifications: OfflineNotification[]) {
+    if (this.fail) throw new Error('EventBridge is down');
+    this.published.push(...notifications);
+  }
+}
+
 /** A domain context on the in-memory fakes with a controllable clock. */
 export function memoryContext(options: { limits?: Partial<Limits>; start?: Date } = {}) {
   const repo = new MemoryRepository();
   const notifier = new RecordingNotifier(repo);
+  const offline = new RecordingOffline();
   const clock = { now: options.start ?? new Date('2026-01-01T00:00:00.000Z') };
   const newId = monotonicFactory();
   const ctx: DomainContext = {
     repo,
     notifier,
+    offline,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     now: () => new Date(clock.now),
     newId: () => newId(clock.now.getTime()),
@@ -256,7 +337,7 @@ export function memoryContext(options: { limits?: Partial<Limits>; start?: Date 
   const advance = (ms: number) => {
     clock.now = new Date(clock.now.getTime() + ms);
   };
-  return { ctx, repo, notifier, advance };
+  return { ctx, repo, notifier, offline, advance };
 }
 
 /** A principal, registered in the directory like a caller who has used the API. */

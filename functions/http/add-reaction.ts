@@ -1,0 +1,9 @@
+/** `PUT /v1/chats/{chatId}/messages/{messageId}/reactions/{reaction}`: add the caller's reaction. */
+import { setReaction } from '../domain/messages';
+import { httpHandler } from '../lib/http';
+import { domainContext } from '../lib/runtime';
+import { httpRoute } from '../routes';
+
+export const handler = httpHandler(httpRoute('AddReaction'), async ({ principal, params }) =>
+  setReaction(domainContext(), principal, params.chatId, params.messageId, params.reaction, true),
+);
