@@ -288,14 +288,17 @@ export class MemoryRepository implements Repository {
  */
 export class RecordingNotifier implements Notifier {
   readonly sent: { userIds: string[]; event: ServerEvent }[] = [];
-  constructor(private readonly repo: Repository) {}
+  constructor(
+    private readonly repo: Repository,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   async toChat(chatId: string, event: ServerEvent, options?: { exceptUserId?: string }) {
     const participants = await this.repo.memberships.listParticipants(chatId);
     const userIds = participants.map((p) => p.userId).filter((u) => u !== options?.exceptUserId);
     this.sent.push({ userIds, event });
     const presence = await this.repo.connections.getPresence(userIds);
-    const now = Math.floor(Date.now() / 1000);
+    const now = Math.floor(this.now().getTime() / 1000);
     return { offlineUserIds: userIds.filter((u) => !presence.get(u)?.connections.some((c) => c.expiresAt > now)) };
   }
 
@@ -321,9 +324,9 @@ export class RecordingOffline implements OfflinePublisher {
 /** A domain context on the in-memory fakes with a controllable clock. */
 export function memoryContext(options: { limits?: Partial<Limits>; start?: Date } = {}) {
   const repo = new MemoryRepository();
-  const notifier = new RecordingNotifier(repo);
-  const offline = new RecordingOffline();
   const clock = { now: options.start ?? new Date('2026-01-01T00:00:00.000Z') };
+  const notifier = new RecordingNotifier(repo, () => clock.now);
+  const offline = new RecordingOffline();
   const newId = monotonicFactory();
   const ctx: DomainContext = {
     repo,
