@@ -47,6 +47,12 @@ const EnvSchema = z
     RATE_LIMIT_PER_MINUTE: positiveInt(20),
     /** SPEC §5: the author may edit for 15 minutes after sending. */
     EDIT_WINDOW_SECONDS: positiveInt(15 * 60),
+    /** SPEC §5: attachment size ≤ 10 MB (bytes). */
+    MAX_ATTACHMENT_BYTES: positiveInt(10 * 1024 * 1024),
+    /** How long a presigned upload URL is valid. */
+    UPLOAD_URL_TTL_SECONDS: positiveInt(15 * 60),
+    /** How long the presigned download URLs in message reads are valid (`urlExpiresAt`). */
+    DOWNLOAD_URL_TTL_SECONDS: positiveInt(15 * 60),
     /** EventBridge bus for offline notifications (SPEC §5); unset = not published. */
     EVENT_BUS_NAME: z.string().min(1).optional(),
     /** Only set locally: the local stack's PutEvents stand-in. */
@@ -95,4 +101,7 @@ export const LIMITS = {
   maxGroupSize: env.MAX_GROUP_SIZE,
   messagesPerMinute: env.RATE_LIMIT_PER_MINUTE,
   editWindowSeconds: env.EDIT_WINDOW_SECONDS,
+  maxAttachmentBytes: env.MAX_ATTACHMENT_BYTES,
+  uploadUrlSeconds: env.UPLOAD_URL_TTL_SECONDS,
+  downloadUrlSeconds: env.DOWNLOAD_URL_TTL_SECONDS,
 } as const;

@@ -67,8 +67,14 @@ const one = <K extends string, T extends z.ZodType>(key: K, item: T) => z.object
 const RW = ['table:read', 'table:write'] as const;
 /** Routes that emit events post to `@connections`. */
 const RW_WS = [...RW, 'ws:manage'] as const;
-/** Routes that send messages also publish offline notifications to EventBridge (SPEC §5). */
-const SEND = [...RW_WS, 'events:put'] as const;
+/**
+ * Routes that send messages also publish offline notifications to
+ * EventBridge (SPEC §5) and use attachments: HeadObject and the copy from
+ * `pending/` read the bucket; the copy and the pending cleanup write it.
+ */
+const SEND = [...RW_WS, 'events:put', 'bucket:read', 'bucket:write'] as const;
+/** Routes that answer messages sign attachment download URLs, which needs read access to the bucket. */
+const READ_MESSAGES = [...RW, 'bucket:read'] as const;
 
 export const httpRoutes = [
   {
@@ -158,7 +164,7 @@ export const httpRoutes = [
   },
   {
     name: 'ListMessages',
-    permissions: RW,
+    permissions: READ_MESSAGES,
     method: 'GET',
     path: '/v1/chats/{chatId}/messages',
     handler: 'functions/http/list-messages.ts',
@@ -190,7 +196,7 @@ export const httpRoutes = [
     auth: 'user',
     access: 'author, within the edit window',
     summary: 'Edit a message (15 min window; later 403 `edit_window_expired`); emits `message.edited`.',
-    permissions: RW_WS,
+    permissions: [...RW_WS, 'bucket:read'],
     params: s.MessageParams,
     body: s.EditMessageBody,
     response: { status: 200, body: one('message', s.Message) },
@@ -203,7 +209,7 @@ export const httpRoutes = [
     auth: 'user',
     access: 'author, group owner/admin, admin',
     summary: 'Soft delete (idempotent); emits `message.deleted`.',
-    permissions: RW_WS,
+    permissions: [...RW_WS, 'bucket:write'],
     params: s.MessageParams,
     response: { status: 200, body: one('message', s.Message) },
   },
@@ -215,7 +221,7 @@ export const httpRoutes = [
     auth: 'user',
     access: 'participant',
     summary: 'Add the caller\'s reaction (`like`, `dislike` or one emoji); emits `reaction.updated`.',
-    permissions: RW_WS,
+    permissions: [...RW_WS, 'bucket:read'],
     params: s.ReactionParams,
     response: { status: 200, body: one('message', s.Message) },
   },
@@ -227,7 +233,7 @@ export const httpRoutes = [
     auth: 'user',
     access: 'participant',
     summary: 'Remove the caller\'s reaction; emits `reaction.updated`.',
-    permissions: RW_WS,
+    permissions: [...RW_WS, 'bucket:read'],
     params: s.ReactionParams,
     response: { status: 200, body: one('message', s.Message) },
   },
@@ -243,6 +249,19 @@ export const httpRoutes = [
     params: s.ChatParams,
     body: s.MarkReadBody,
     response: { status: 200, body: z.object({ lastReadSeq: z.number().int(), unreadCount: z.number().int() }) },
+  },
+  {
+    name: 'CreateAttachment',
+    method: 'POST',
+    path: '/v1/chats/{chatId}/attachments',
+    handler: 'functions/http/create-attachment.ts',
+    auth: 'user',
+    access: 'participant',
+    summary: 'Reserve an attachment and get a presigned S3 upload bound to its key, type and size.',
+    permissions: [...RW, 'bucket:write'],
+    params: s.ChatParams,
+    body: s.CreateAttachmentBody,
+    response: { status: 201, body: s.AttachmentUpload },
   },
   {
     name: 'GetStats',
@@ -328,7 +347,7 @@ export const httpRoutes = [
     auth: 'user',
     access: 'user',
     summary: 'The caller\'s open support chat (200) or a new one (201) assigned to the least-loaded agent.',
-    permissions: SEND,
+    permissions: [...RW_WS, 'events:put'],
     body: s.OpenSupportBody,
     response: { status: 201, body: one('chat', s.Chat) },
   },

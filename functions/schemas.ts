@@ -158,6 +158,19 @@ export const MessageParams = z.object({ chatId: ChatId, messageId: z.string().mi
 export const ReactionParams = MessageParams.extend({ reaction: z.string().min(1).max(32) });
 export const EditMessageBody = z.object({ content: z.string().max(100_000) });
 
+export const CreateAttachmentBody = z.object({
+  filename: z.string().min(1).max(1024),
+  contentType: z.string().min(3).max(255),
+  /** Bytes; the upload must be exactly this long. */
+  size: z.number().int().min(1),
+});
+
+export const AttachmentUpload = z.object({
+  attachment: z.object({ id: z.string(), filename: z.string(), contentType: z.string(), size: z.number(), kind: z.string(), status: z.literal('pending') }),
+  upload: z.object({ method: z.literal('PUT'), url: z.string(), headers: z.record(z.string(), z.string()) }),
+  expiresAt: IsoTime,
+});
+
 export const UpdateChatBody = z.object({
   title: z.string().trim().min(1).max(100).optional(),
   metadata: Metadata.optional(),

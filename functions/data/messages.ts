@@ -21,6 +21,7 @@
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { MessageRecord } from '../domain/types';
 import { applied, isConditionFailure, type Db } from './client';
+import { attachmentKey } from './attachments';
 import { TTL_ATTRIBUTE } from './table';
 
 const SEQ_DIGITS = 12;
@@ -62,19 +63,33 @@ export async function putIfSeqFree(db: Db, message: MessageRecord): Promise<bool
 }
 
 /** `retry`: the transaction collided with another one in flight (TransactionConflict); try again. */
-export type ClientIdPutResult = 'stored' | 'seq-taken' | 'duplicate' | 'retry';
+export type PutResult = 'stored' | 'seq-taken' | 'duplicate' | 'retry' | 'attachment-used';
 
 /**
- * Stores a message and its `clientMessageId` pointer in one transaction:
- * `seq-taken` when another message has that seq, `duplicate` when the
- * sender already used that `clientMessageId` in this chat (nothing stored).
+ * Stores a message at its seq (`attribute_not_exists`). With attachments or
+ * a `clientMessageId`, in one transaction with: each attachment slot moved
+ * from `pending` to `attached` (condition: still pending, owned by the
+ * sender) and the `clientMessageId` pointer (condition: new). Without
+ * either, a single conditional PutItem (half the write cost of a
+ * transaction).
  */
-export async function putWithClientId(db: Db, message: MessageRecord & { clientMessageId: string }): Promise<ClientIdPutResult> {
-  try {
-    await db.client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Put: { TableName: db.table, Item: toItem(message), ConditionExpression: 'attribute_not_exists(PK)' } },
+export async function putAtomically(db: Db, message: MessageRecord): Promise<PutResult> {
+  const attachments = message.attachments ?? [];
+  if (attachments.length === 0 && !message.clientMessageId) return (await putIfSeqFree(db, message)) ? 'stored' : 'seq-taken';
+  const items = [
+    { Put: { TableName: db.table, Item: toItem(message), ConditionExpression: 'attribute_not_exists(PK)' } },
+    ...attachments.map((a) => ({
+      Update: {
+        TableName: db.table,
+        Key: attachmentKey(message.chatId, a.id),
+        UpdateExpression: 'SET #status = :attached, messageId = :message REMOVE #ttl, expiresAt',
+        ConditionExpression: '#status = :pending AND ownerId = :sender',
+        ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL_ATTRIBUTE },
+        ExpressionAttributeValues: { ':attached': 'attached', ':pending': 'pending', ':message': message.id, ':sender': message.senderId },
+      },
+    })),
+    ...(message.clientMessageId
+      ? [
           {
             Put: {
               TableName: db.table,
@@ -88,14 +103,18 @@ export async function putWithClientId(db: Db, message: MessageRecord & { clientM
               ConditionExpression: 'attribute_not_exists(PK)',
             },
           },
-        ],
-      }),
-    );
+        ]
+      : []),
+  ];
+  try {
+    await db.client.send(new TransactWriteCommand({ TransactItems: items }));
     return 'stored';
   } catch (error) {
     const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-    if (reasons[1]?.Code === 'ConditionalCheckFailed') return 'duplicate';
-    if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'seq-taken';
+    const failed = (i: number) => reasons[i]?.Code === 'ConditionalCheckFailed';
+    if (message.clientMessageId && failed(items.length - 1)) return 'duplicate';
+    if (failed(0)) return 'seq-taken';
+    if (attachments.some((_, i) => failed(i + 1))) return 'attachment-used';
     if (reasons.some((r) => r.Code === 'TransactionConflict')) return 'retry';
     throw error;
   }

@@ -4,6 +4,7 @@
  */
 import type { Repository } from '../domain/ports';
 import type { Db } from './client';
+import * as attachments from './attachments';
 import * as chats from './chats';
 import * as connections from './connections';
 import * as memberships from './memberships';
@@ -45,7 +46,7 @@ export function createRepository(db: Db): Repository {
       latestSeq: (chatId) => messages.latestSeq(db, chatId),
       get: (chatId, seq, consistent) => messages.getMessage(db, chatId, seq, consistent),
       page: (chatId, range) => messages.page(db, chatId, range),
-      putWithClientId: (message) => messages.putWithClientId(db, message),
+      putAtomically: (message) => messages.putAtomically(db, message),
       findByClientId: (chatId, senderId, cmid) => messages.findByClientId(db, chatId, senderId, cmid),
       edit: (target, change) => messages.editMessage(db, target, change),
       softDelete: (target, at) => messages.softDelete(db, target, at),
@@ -64,6 +65,10 @@ export function createRepository(db: Db): Repository {
       openCountForAgent: (agentId) => support.openCountForAgent(db, agentId),
       agents: () => support.usersWithRole(db, 'support'),
       entries: () => support.allSupportEntries(db),
+    },
+    attachments: {
+      create: (a) => attachments.createAttachment(db, a),
+      getMany: (chatId, ids) => attachments.getAttachments(db, chatId, ids),
     },
     rateLimits: {
       take: (userId, windowSeconds, limit, now) => rateLimits.take(db, userId, windowSeconds, limit, now),

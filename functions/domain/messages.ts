@@ -17,6 +17,7 @@ import {
   ServiceUnavailableError,
 } from '../lib/errors';
 import type { MessageT } from '../schemas';
+import { pendingKey, prepareAttachments, presentMessage, presentMessages } from './attachments';
 import { createChat, isAdmin, requireParticipant, requireReader } from './chats';
 import type { DomainContext } from './context';
 import { messageId, seqOfMessageId } from './ids';
@@ -103,10 +104,10 @@ export async function sendMessage(
   ]);
   if (!rate.allowed) throw new RateLimitedError(rate.retryAfterSeconds);
   const { chat, membership } = access;
-  if (attachmentIds.length > 0) {
-    throw new AppError(400, 'attachment_not_uploaded', `Attachment ${attachmentIds[0]} is not an uploaded attachment of yours in this chat.`);
-  }
-  const replyTo = input.replyTo ? await replyPreview(ctx, chatId, input.replyTo) : undefined;
+  const [attachments, replyTo] = await Promise.all([
+    prepareAttachments(ctx, principal, chatId, attachmentIds),
+    input.replyTo ? replyPreview(ctx, chatId, input.replyTo) : undefined,
+  ]);
 
   const id = ctx.newId();
   const createdAt = now.toISOString();
@@ -121,36 +122,47 @@ export async function sendMessage(
       type,
       content,
       replyTo,
+      attachments: attachments.length > 0 ? attachments : undefined,
       reactions: {},
       clientMessageId: input.clientMessageId,
       metadata: input.metadata,
       createdAt,
     };
-    const outcome = input.clientMessageId
-      ? await ctx.repo.messages.putWithClientId({ ...candidate, clientMessageId: input.clientMessageId })
-      : (await ctx.repo.messages.putIfSeqFree(candidate))
-        ? 'stored'
-        : 'seq-taken';
+    const outcome = await ctx.repo.messages.putAtomically(candidate);
     if (outcome === 'stored') stored = candidate;
     else if (outcome === 'duplicate') return replay(ctx, principal, chatId, input.clientMessageId!);
-    else if (outcome === 'retry') await pause(attempt + 2);
+    else if (outcome === 'attachment-used') {
+      throw new AppError(400, 'attachment_not_uploaded', 'An attachment of this message was used by another message meanwhile.');
+    } else if (outcome === 'retry') await pause(attempt + 2);
     else seq = await nextSeqAfterConflict(ctx, chatId, seq, attempt);
   }
   if (!stored) throw new ServiceUnavailableError('This chat is too busy right now; retry the message.');
 
-  await afterStore(ctx, principal, chat, membership, stored);
-  return { message: messageView(stored), replayed: false };
+  // The objects now live under their final keys; the pending copies would expire in a day anyway.
+  const view = await presentMessage(ctx, stored);
+  await Promise.all([
+    ctx.storage.remove(attachments.map((a) => pendingKey(chatId, a.id))),
+    afterStore(ctx, principal, chat, membership, stored, view),
+  ]);
+  return { message: view, replayed: false };
 }
 
 /** The first message stored with this `clientMessageId`; nothing is sent again. */
 async function replay(ctx: DomainContext, principal: Principal, chatId: string, clientMessageId: string) {
   const first = await ctx.repo.messages.findByClientId(chatId, principal.userId, clientMessageId);
   if (!first) throw new ConflictError('A message with this clientMessageId is being stored; retry.');
-  return { message: messageView(first), replayed: true };
+  return { message: await presentMessage(ctx, first), replayed: true };
 }
 
 /** Chat item, read marker, first response, then events and offline notifications. */
-async function afterStore(ctx: DomainContext, principal: Principal, chat: ChatRecord, membership: MembershipRecord | undefined, stored: MessageRecord) {
+async function afterStore(
+  ctx: DomainContext,
+  principal: Principal,
+  chat: ChatRecord,
+  membership: MembershipRecord | undefined,
+  stored: MessageRecord,
+  view: MessageT,
+) {
   const { chatId, createdAt } = stored;
   const [, markerMoved] = await Promise.all([
     ctx.repo.chats.recordMessage(chatId, previewOf(stored)),
@@ -161,12 +173,11 @@ async function afterStore(ctx: DomainContext, principal: Principal, chat: ChatRe
       : undefined,
   ]);
 
-  const view = messageView(stored);
   const { offlineUserIds } = await ctx.notifier.toChat(chatId, { type: 'message.new', chatId, message: view });
   const recipients = offlineUserIds.filter((u) => u !== principal.userId);
   const tasks: Promise<unknown>[] = [];
   if (recipients.length > 0 && stored.type === 'text') {
-    const text = preview(stored.content);
+    const text = stored.content.trim() !== '' ? preview(stored.content) : `[${stored.attachments?.[0]?.kind ?? 'attachment'}] ${stored.attachments?.[0]?.filename ?? ''}`.trim();
     tasks.push(
       ctx.offline
         .publish(recipients.map((recipientId) => ({ recipientId, chatId, messageId: stored.id, senderId: stored.senderId, preview: text })))
@@ -243,8 +254,7 @@ export async function editMessage(ctx: DomainContext, principal: Principal, chat
   );
   if (!edited) throw new ConflictError('The message was deleted meanwhile.');
   if (chat.lastMessage?.id === id) await ctx.repo.chats.replacePreview(chatId, previewOf(edited));
-  const markers = await markersOf(ctx, chatId);
-  const view = messageView(edited, markers);
+  const view = await presentMessage(ctx, edited, await markersOf(ctx, chatId));
   await ctx.notifier.toChat(chatId, { type: 'message.edited', chatId, message: view });
   return { message: view };
 }
@@ -267,7 +277,11 @@ export async function deleteMessage(ctx: DomainContext, principal: Principal, ch
   if (message.deletedAt) return { message: messageView(message) };
   const deleted = await ctx.repo.messages.softDelete({ chatId, seq: message.seq, id }, ctx.now().toISOString());
   if (!deleted) return { message: messageView(await findMessage(ctx, chatId, id)) };
-  if (chat.lastMessage?.id === id) await ctx.repo.chats.replacePreview(chatId, previewOf(deleted));
+  await Promise.all([
+    // Deleting the objects also ends download URLs handed out before the delete.
+    ctx.storage.remove((message.attachments ?? []).map((a) => a.key)),
+    chat.lastMessage?.id === id ? ctx.repo.chats.replacePreview(chatId, previewOf(deleted)) : undefined,
+  ]);
   await ctx.notifier.toChat(chatId, { type: 'message.deleted', chatId, messageId: id, seq: deleted.seq });
   return { message: messageView(deleted, await markersOf(ctx, chatId)) };
 }
@@ -296,7 +310,7 @@ export async function setReaction(ctx: DomainContext, principal: Principal, chat
   const updated = await ctx.repo.messages.react({ chatId, seq: message.seq, id }, reaction, principal.userId, add);
   if (!updated) throw new ConflictError('The message was deleted.');
   if (had !== add) await ctx.notifier.toChat(chatId, { type: 'reaction.updated', chatId, messageId: id, reactions: updated.reactions });
-  return { message: messageView(updated, await markersOf(ctx, chatId)) };
+  return { message: await presentMessage(ctx, updated, await markersOf(ctx, chatId)) };
 }
 
 /** Read markers of every participant, for `readBy` (⌈N/100⌉ BatchGetItem). */
@@ -346,7 +360,7 @@ export async function listMessages(ctx: DomainContext, principal: Principal, cha
   }
   const markers = messages.length > 0 ? await markersOf(ctx, chatId) : new Map<string, number>();
   return {
-    messages: messages.map((m) => messageView(m, markers)),
+    messages: await presentMessages(ctx, messages, markers),
     hasMore,
     nextCursor: hasMore && cursor !== undefined ? String(cursor) : null,
   };

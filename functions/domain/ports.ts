@@ -4,6 +4,7 @@
  * `Notifier` on the `@connections` API; the unit tests use in-memory fakes.
  */
 import type {
+  AttachmentRecord,
   ChatRecord,
   ConnectionRecord,
   MembershipRecord,
@@ -99,15 +100,16 @@ export interface SupportStore {
 export interface MessageStore {
   /** Stores the message at its `seq` if that seq is free; false when another message took it. */
   putIfSeqFree(message: MessageRecord): Promise<boolean>;
+  /**
+   * Stores the message at its seq and, in the same transaction, marks each
+   * of its attachments used (each must still be `pending` and owned by the
+   * sender) and records its `clientMessageId` when it has one.
+   * `attachment-used`: one of the attachments was consumed meanwhile.
+   */
+  putAtomically(message: MessageRecord): Promise<'stored' | 'seq-taken' | 'duplicate' | 'retry' | 'attachment-used'>;
   /** The highest stored seq of a chat (strongly consistent), 0 when empty. */
   latestSeq(chatId: string): Promise<number>;
   get(chatId: string, seq: number, consistent?: boolean): Promise<MessageRecord | undefined>;
-  /**
-   * Stores the message and its `clientMessageId` atomically: `seq-taken`
-   * when the seq is used, `duplicate` when this sender already used the
-   * `clientMessageId` in this chat (nothing stored).
-   */
-  putWithClientId(message: MessageRecord & { clientMessageId: string }): Promise<'stored' | 'seq-taken' | 'duplicate' | 'retry'>;
   /** The message the sender stored with this `clientMessageId`, if remembered. */
   findByClientId(chatId: string, senderId: string, clientMessageId: string): Promise<MessageRecord | undefined>;
   /** New content if still the author's, not deleted and sent at or after `editableSince`; else undefined. */
@@ -139,6 +141,27 @@ export interface ConnectionStore {
   getPresence(userIds: readonly string[]): Promise<Map<string, PresenceRecord>>;
 }
 
+export interface AttachmentStore {
+  /** Records a new pending upload slot. */
+  create(attachment: AttachmentRecord): Promise<void>;
+  /** The chat's attachment records with these ids (strongly consistent; others' chats are never found). */
+  getMany(chatId: string, ids: readonly string[]): Promise<AttachmentRecord[]>;
+}
+
+/** Attachment objects (S3 on AWS, the local S3 server locally). */
+export interface AttachmentStorage {
+  /** A presigned upload bound to the key, the content type and the exact length. */
+  presignUpload(key: string, contentType: string, size: number, expiresInSeconds: number): Promise<{ method: 'PUT'; url: string; headers: Record<string, string> }>;
+  /** Content type and size of an object, undefined when there is none. */
+  head(key: string): Promise<{ contentType?: string; size?: number } | undefined>;
+  /** Server-side copy (no bytes through Lambda). */
+  copy(fromKey: string, toKey: string): Promise<void>;
+  /** Best-effort deletion; never throws. */
+  remove(keys: readonly string[]): Promise<void>;
+  /** A presigned download URL that names the file. */
+  presignDownload(key: string, file: { filename: string; contentType: string }, expiresInSeconds: number): Promise<string>;
+}
+
 export interface RateLimitStore {
   /** Counts one action in the current fixed window of `windowSeconds`; refused past `limit`. */
   take(userId: string, windowSeconds: number, limit: number, now: Date): Promise<{ allowed: boolean; retryAfterSeconds: number }>;
@@ -152,6 +175,7 @@ export interface Repository {
   readonly connections: ConnectionStore;
   readonly support: SupportStore;
   readonly rateLimits: RateLimitStore;
+  readonly attachments: AttachmentStore;
 }
 
 /** What a fan-out found: participants without any open connection (for offline notifications). */

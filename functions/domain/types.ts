@@ -90,6 +90,36 @@ export interface ParticipantRecord {
   joinedAt: string;
 }
 
+export type AttachmentKind = 'image' | 'audio' | 'video' | 'file';
+
+/** An attachment as stored on its message. */
+export interface StoredAttachment {
+  id: string;
+  filename: string;
+  contentType: string;
+  /** Bytes. */
+  size: number;
+  kind: AttachmentKind;
+  /** S3 object key (`chats/<chatId>/<attachmentId>`). */
+  key: string;
+}
+
+/** An upload slot: created by `POST .../attachments`, consumed by the message that uses it. */
+export interface AttachmentRecord {
+  id: string;
+  chatId: string;
+  ownerId: string;
+  filename: string;
+  contentType: string;
+  /** Declared size in bytes; the uploaded object must match it. */
+  size: number;
+  status: 'pending' | 'attached';
+  messageId?: string;
+  createdAt: string;
+  /** Epoch seconds when a pending record expires (DynamoDB TTL); removed once attached. */
+  expiresAt?: number;
+}
+
 export interface MessageRecord {
   id: string;
   chatId: string;
@@ -98,6 +128,7 @@ export interface MessageRecord {
   type: 'text' | 'system';
   content: string;
   replyTo?: { id: string; seq: number; senderId: string; preview: string };
+  attachments?: StoredAttachment[];
   reactions: Record<string, string[]>;
   clientMessageId?: string;
   metadata?: Record<string, unknown>;

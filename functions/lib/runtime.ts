@@ -10,6 +10,7 @@ import { createRepository } from '../data/repository';
 import type { DomainContext } from '../domain/context';
 import { createNotifier } from './delivery';
 import { createOfflinePublisher } from './offline';
+import { createStorage } from './storage';
 
 let context: DomainContext | undefined;
 
@@ -19,6 +20,7 @@ export function domainContext(): DomainContext {
   const repo = createRepository(db);
   const notifier = createNotifier({ repo, endpoint: config.WS_ENDPOINT, region: config.AWS_REGION, context: () => domainContext() });
   const offline = createOfflinePublisher({ eventBusName: config.EVENT_BUS_NAME, endpoint: config.EVENTS_ENDPOINT, region: config.AWS_REGION });
-  context = { repo, notifier, offline, limits: config.LIMITS, now: () => new Date(), newId: ulid };
+  const storage = createStorage({ bucket: config.BUCKET_NAME, endpoint: config.S3_ENDPOINT, region: config.AWS_REGION });
+  context = { repo, notifier, offline, storage, limits: config.LIMITS, now: () => new Date(), newId: ulid };
   return context;
 }

@@ -9,6 +9,7 @@ import { ensureTable } from '../../local/dynamo';
 import { createDb, type Db } from '../../functions/data/client';
 import { createRepository } from '../../functions/data/repository';
 import { DEFAULT_LIMITS, type DomainContext, type Limits } from '../../functions/domain/context';
+import { createStorage } from '../../functions/lib/storage';
 import { RecordingNotifier, RecordingOffline } from './memory';
 
 export interface CountedDb extends Db {
@@ -44,6 +45,8 @@ export function dynamoContext(db: Db, limits: Partial<Limits> = {}) {
   const repo = createRepository(db);
   const notifier = new RecordingNotifier(repo);
   const offline = new RecordingOffline();
-  const ctx: DomainContext = { repo, notifier, offline, limits: { ...DEFAULT_LIMITS, ...limits }, now: () => new Date(), newId: ulid };
+  const stack = inject('stack');
+  const storage = createStorage({ bucket: stack.bucketName, endpoint: stack.s3Endpoint, region: stack.region, credentials: stack.credentials });
+  const ctx: DomainContext = { repo, notifier, offline, storage, limits: { ...DEFAULT_LIMITS, ...limits }, now: () => new Date(), newId: ulid };
   return { ctx, notifier, offline };
 }

@@ -8,8 +8,9 @@
 import { monotonicFactory } from 'ulid';
 import type { DomainContext, Limits } from '../../functions/domain/context';
 import { DEFAULT_LIMITS } from '../../functions/domain/context';
-import type { Notifier, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
+import type { AttachmentStorage, Notifier, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
 import type {
+  AttachmentRecord,
   ChatRecord,
   ConnectionRecord,
   MembershipRecord,
@@ -31,6 +32,15 @@ export class MemoryRepository implements Repository {
   readonly presenceMap = new Map<string, PresenceRecord>();
   readonly clientIdMap = new Map<string, number>(); // `${chatId}|${senderId}|${clientMessageId}` → seq
   readonly rateMap = new Map<string, number>();
+  readonly attachmentMap = new Map<string, AttachmentRecord>(); // `${chatId}|${id}`
+
+  attachments: Repository['attachments'] = {
+    create: async (a) => void (await tick(), this.attachmentMap.set(`${a.chatId}|${a.id}`, clone(a))),
+    getMany: async (chatId, ids) => {
+      await tick();
+      return ids.map((id) => this.attachmentMap.get(`${chatId}|${id}`)).filter((a) => a !== undefined).map(clone);
+    },
+  };
 
   rateLimits: Repository['rateLimits'] = {
     take: async (userId, windowSeconds, limit, now) => {
@@ -197,13 +207,16 @@ export class MemoryRepository implements Repository {
     },
     latestSeq: async (chatId) => (await tick(), Math.max(0, ...this.chatMessages(chatId).map((m) => m.seq))),
     get: async (chatId, seq) => (await tick(), clone(this.messageMap.get(`${chatId}|${seq}`))),
-    putWithClientId: async (message) => {
+    putAtomically: async (message) => {
       await tick();
-      const pointer = `${message.chatId}|${message.senderId}|${message.clientMessageId}`;
+      const pointer = message.clientMessageId && `${message.chatId}|${message.senderId}|${message.clientMessageId}`;
+      if (pointer && this.clientIdMap.has(pointer)) return 'duplicate';
       if (this.messageMap.has(`${message.chatId}|${message.seq}`)) return 'seq-taken';
-      if (this.clientIdMap.has(pointer)) return 'duplicate';
+      const slots = (message.attachments ?? []).map((a) => this.attachmentMap.get(`${message.chatId}|${a.id}`));
+      if (slots.some((s) => !s || s.status !== 'pending' || s.ownerId !== message.senderId)) return 'attachment-used';
       this.messageMap.set(`${message.chatId}|${message.seq}`, clone(message));
-      this.clientIdMap.set(pointer, message.seq);
+      for (const s of slots) Object.assign(s!, { status: 'attached', messageId: message.id, expiresAt: undefined });
+      if (pointer) this.clientIdMap.set(pointer, message.seq);
       return 'stored';
     },
     findByClientId: async (chatId, senderId, cmid) => {
@@ -311,6 +324,34 @@ export class RecordingNotifier implements Notifier {
   }
 }
 
+/**
+ * Objects in a map. Presigned URLs are fake but carry the key, so tests can
+ * tell which object a URL names; `upload` stands in for the client's PUT.
+ */
+export class MemoryStorage implements AttachmentStorage {
+  readonly objects = new Map<string, { contentType: string; size: number }>();
+  upload(key: string, contentType: string, size: number) {
+    this.objects.set(key, { contentType, size });
+  }
+  async presignUpload(key: string, contentType: string, size: number) {
+    return { method: 'PUT' as const, url: `memory://upload/${key}?type=${encodeURIComponent(contentType)}&size=${size}`, headers: { 'content-type': contentType } };
+  }
+  async head(key: string) {
+    return this.objects.get(key);
+  }
+  async copy(from: string, to: string) {
+    const object = this.objects.get(from);
+    if (!object) throw new Error(`NoSuchKey ${from}`);
+    this.objects.set(to, { ...object });
+  }
+  async remove(keys: readonly string[]) {
+    for (const key of keys) this.objects.delete(key);
+  }
+  async presignDownload(key: string) {
+    return `memory://download/${key}`;
+  }
+}
+
 /** Keeps published offline notifications; `fail` makes every publish throw (the domain must not care). */
 export class RecordingOffline implements OfflinePublisher {
   readonly published: OfflineNotification[] = [];
@@ -327,11 +368,13 @@ export function memoryContext(options: { limits?: Partial<Limits>; start?: Date 
   const clock = { now: options.start ?? new Date('2026-01-01T00:00:00.000Z') };
   const notifier = new RecordingNotifier(repo, () => clock.now);
   const offline = new RecordingOffline();
+  const storage = new MemoryStorage();
   const newId = monotonicFactory();
   const ctx: DomainContext = {
     repo,
     notifier,
     offline,
+    storage,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     now: () => new Date(clock.now),
     newId: () => newId(clock.now.getTime()),
@@ -340,7 +383,7 @@ export function memoryContext(options: { limits?: Partial<Limits>; start?: Date 
   const advance = (ms: number) => {
     clock.now = new Date(clock.now.getTime() + ms);
   };
-  return { ctx, repo, notifier, offline, advance };
+  return { ctx, repo, notifier, offline, storage, advance };
 }
 
 /** A principal, registered in the directory like a caller who has used the API. */

@@ -1,0 +1,165 @@
+/**
+ * Attachments (SPEC §4-§5): presigned uploads straight to S3, checked and
+ * consumed when a message uses them, presigned downloads in message reads.
+ * File bytes never pass through Lambda.
+ *
+ * Object keys never come from the filename: `pending/<chatId>/<id>` while
+ * uploading (the bucket's lifecycle rule deletes these after a day, so
+ * abandoned uploads clean themselves up), then `chats/<chatId>/<id>` once a
+ * message uses it (a server-side copy).
+ */
+import { AppError, BadRequestError, PayloadTooLargeError } from '../lib/errors';
+import type { MessageT } from '../schemas';
+import { requireParticipant } from './chats';
+import type { DomainContext } from './context';
+import type { AttachmentKind, AttachmentRecord, MessageRecord, Principal, StoredAttachment } from './types';
+import { messageView } from './views';
+
+/** SPEC §5: the accepted content types. */
+export const ALLOWED_CONTENT_TYPES = [
+  'image/jpeg',
+  'image/png',
+  'image/gif',
+  'image/webp',
+  'audio/mpeg',
+  'audio/mp4',
+  'audio/aac',
+  'audio/ogg',
+  'audio/webm',
+  'video/mp4',
+  'video/quicktime',
+  'video/webm',
+  'application/pdf',
+] as const;
+
+/** SPEC §5: at most 5 attachments per message. */
+export const MAX_ATTACHMENTS_PER_MESSAGE = 5;
+/** Pending slots (and their objects, by the bucket lifecycle rule) live one day. */
+export const PENDING_TTL_SECONDS = 24 * 60 * 60;
+
+export const pendingKey = (chatId: string, id: string) => `pending/${chatId}/${id}`;
+export const objectKey = (chatId: string, id: string) => `chats/${chatId}/${id}`;
+
+/** `image/png; charset=x` → `image/png`, lower case. */
+export const normalizeContentType = (contentType: string) => contentType.split(';')[0].trim().toLowerCase();
+
+export function kindOf(contentType: string): AttachmentKind {
+  const major = contentType.split('/')[0];
+  return major === 'image' || major === 'audio' || major === 'video' ? major : 'file';
+}
+
+/** The last path segment, without control characters, at most 255 characters. */
+export function cleanFilename(filename: string): string {
+  const base = filename.split(/[\\/]/).pop() ?? '';
+  // eslint-disable-next-line no-control-regex
+  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  return [...clean].slice(0, 255).join('') || 'file';
+}
+
+/**
+ * `POST /v1/chats/{id}/attachments {filename, contentType, size}`: by a
+ * participant. Checks type (allow-list, 400) and size (≤ limit, 413) up
+ * front, records a pending slot owned by the caller in this chat, and
+ * answers a presigned PUT whose signature binds the key, the content type
+ * and the exact length (S3 refuses any other with 403).
+ */
+export async function createAttachment(
+  ctx: DomainContext,
+  principal: Principal,
+  chatId: string,
+  input: { filename: string; contentType: string; size: number },
+) {
+  const contentType = normalizeContentType(input.contentType);
+  if (!(ALLOWED_CONTENT_TYPES as readonly string[]).includes(contentType)) {
+    throw new BadRequestError(`Content type ${contentType} is not accepted; use one of ${ALLOWED_CONTENT_TYPES.join(', ')}.`);
+  }
+  if (input.size > ctx.limits.maxAttachmentBytes) {
+    throw new PayloadTooLargeError(`Attachments are limited to ${ctx.limits.maxAttachmentBytes} bytes.`);
+  }
+  await requireParticipant(ctx, principal, chatId);
+  const now = ctx.now();
+  const record: AttachmentRecord = {
+    id: ctx.newId(),
+    chatId,
+    ownerId: principal.userId,
+    filename: cleanFilename(input.filename),
+    contentType,
+    size: input.size,
+    status: 'pending',
+    createdAt: now.toISOString(),
+    expiresAt: Math.floor(now.getTime() / 1000) + PENDING_TTL_SECONDS,
+  };
+  await ctx.repo.attachments.create(record);
+  const upload = await ctx.storage.presignUpload(pendingKey(chatId, record.id), contentType, input.size, ctx.limits.uploadUrlSeconds);
+  return {
+    attachment: { id: record.id, filename: record.filename, contentType, size: record.size, kind: kindOf(contentType), status: record.status },
+    upload,
+    expiresAt: new Date(now.getTime() + ctx.limits.uploadUrlSeconds * 1000).toISOString(),
+  };
+}
+
+const notUploaded = (id: string) => new AppError(400, 'attachment_not_uploaded', `Attachment ${id} is not an uploaded, unused attachment of yours in this chat.`);
+
+/**
+ * Checks the attachments a message wants to use and moves their objects to
+ * their final keys. Each id must be the caller's, in this chat, unused, and
+ * its object must exist with the declared type and size (HeadObject: local
+ * S3 servers do not enforce the upload's signed headers the way S3 does, and
+ * this also catches uploads that never happened). Anything else is 400
+ * `attachment_not_uploaded`. The ids are consumed later, atomically with the
+ * message write (`MessageStore.putAtomically`).
+ */
+export async function prepareAttachments(ctx: DomainContext, principal: Principal, chatId: string, ids: string[]): Promise<StoredAttachment[]> {
+  if (ids.length === 0) return [];
+  if (new Set(ids).size !== ids.length) throw new BadRequestError('attachmentIds contains duplicates.');
+  if (ids.length > MAX_ATTACHMENTS_PER_MESSAGE) throw new BadRequestError(`A message has at most ${MAX_ATTACHMENTS_PER_MESSAGE} attachments.`);
+  const records = new Map((await ctx.repo.attachments.getMany(chatId, ids)).map((a) => [a.id, a]));
+  const stored: StoredAttachment[] = [];
+  for (const id of ids) {
+    const record = records.get(id);
+    if (!record || record.ownerId !== principal.userId || record.status !== 'pending') throw notUploaded(id);
+    stored.push({ id, filename: record.filename, contentType: record.contentType, size: record.size, kind: kindOf(record.contentType), key: objectKey(chatId, id) });
+  }
+  const heads = await Promise.all(ids.map((id) => ctx.storage.head(pendingKey(chatId, id))));
+  heads.forEach((head, i) => {
+    const record = records.get(ids[i])!;
+    const sizeOk = head?.size === record.size && record.size <= ctx.limits.maxAttachmentBytes;
+    if (!head || !sizeOk || normalizeContentType(head.contentType ?? '') !== record.contentType) throw notUploaded(ids[i]);
+  });
+  // Idempotent: the final key depends only on the id, so a retried or racing send copies the same object.
+  await Promise.all(ids.map((id) => ctx.storage.copy(pendingKey(chatId, id), objectKey(chatId, id))));
+  return stored;
+}
+
+/**
+ * API views of messages with presigned, short-lived download URLs for their
+ * attachments (`urlExpiresAt`). Deleted messages have none. Signing is a
+ * local computation: no request to S3.
+ */
+export async function presentMessages(ctx: DomainContext, messages: MessageRecord[], markers?: ReadonlyMap<string, number>): Promise<MessageT[]> {
+  const seconds = ctx.limits.downloadUrlSeconds;
+  const urlExpiresAt = new Date(ctx.now().getTime() + seconds * 1000).toISOString();
+  return Promise.all(
+    messages.map(async (m) => {
+      const view = messageView(m, markers);
+      if (!m.deletedAt && m.attachments?.length) {
+        view.attachments = await Promise.all(
+          m.attachments.map(async (a) => ({
+            id: a.id,
+            filename: a.filename,
+            contentType: a.contentType,
+            size: a.size,
+            kind: a.kind,
+            url: await ctx.storage.presignDownload(a.key, a, seconds),
+            urlExpiresAt,
+          })),
+        );
+      }
+      return view;
+    }),
+  );
+}
+
+export async function presentMessage(ctx: DomainContext, message: MessageRecord, markers?: ReadonlyMap<string, number>): Promise<MessageT> {
+  return (await presentMessages(ctx, [message], markers))[0];
+}
