@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { cleanFilename, createAttachment, kindOf, objectKey, pendingKey } from '../../functions/domain/attachments';
+import { createChat } from '../../functions/domain/chats';
+import { deleteMessage, listMessages, sendMessage } from '../../functions/domain/messages';
+import { codeOf } from '../support/errors';
+import { memoryContext, user } from '../support/memory';
+
+async function setup() {
+  const m = memoryContext();
+  const alice = await user(m.repo, 'alice');
+  const bob = await user(m.repo, 'bob');
+  const mallory = await user(m.repo, 'mallory');
+  const { chat } = await createChat(m.ctx, alice, { type: 'direct', participantIds: ['bob'] });
+  const other = (await createChat(m.ctx, alice, { type: 'direct', participantIds: ['mallory'] })).chat.id;
+  /** Reserves and "uploads" (the declared object unless `actual` says otherwise). */
+  const upload = async (who = alice, chatId = chat.id, file = { filename: 'cow.jpg', contentType: 'image/jpeg', size: 1000 }, actual?: { contentType: string; size: number }) => {
+    const { attachment } = await createAttachment(m.ctx, who, chatId, file);
+    m.storage.upload(pendingKey(chatId, attachment.id), actual?.contentType ?? file.contentType, actual?.size ?? file.size);
+    return attachment.id;
+  };
+  return { ...m, alice, bob, mallory, chatId: chat.id, other, upload };
+}
+
+describe('createAttachment', () => {
+  it('answers a presigned PUT for a pending attachment under a key namespaced by chat', async () => {
+    const { ctx, repo, alice, chatId } = await setup();
+    const res = await createAttachment(ctx, alice, chatId, { filename: '../../etc/passwd photo.PNG', contentType: 'Image/PNG; charset=binary', size: 2048 });
+    expect(res.attachment).toMatchObject({ filename: 'passwd photo.PNG', contentType: 'image/png', size: 2048, kind: 'image', status: 'pending' });
+    expect(res.upload).toMatchObject({ method: 'PUT', headers: { 'content-type': 'image/png' } });
+    expect(res.upload.url).toContain(`pending/${chatId}/${res.attachment.id}`);
+    expect(res.upload.url).not.toContain('passwd');
+    expect(Date.parse(res.expiresAt)).toBe(Date.parse('2026-01-01T00:15:00.000Z'));
+    expect(repo.attachmentMap.get(`${chatId}|${res.attachment.id}`)).toMatchObject({ ownerId: 'alice', status: 'pending', expiresAt: expect.any(Number) });
+  });
+
+  it('refuses other types (400), oversize files (413) and non-participants (404)', async () => {
+    const { ctx, alice, mallory, chatId } = await setup();
+    expect(await codeOf(createAttachment(ctx, alice, chatId, { filename: 'x.exe', contentType: 'application/x-msdownload', size: 10 }))).toBe('400 bad_request');
+    expect(await codeOf(createAttachment(ctx, alice, chatId, { filename: 'x.svg', contentType: 'image/svg+xml', size: 10 }))).toBe('400 bad_request');
+    expect(await codeOf(createAttachment(ctx, alice, chatId, { filename: 'big.mp4', contentType: 'video/mp4', size: 10 * 1024 * 1024 + 1 }))).toBe('413 payload_too_large');
+    expect(await codeOf(createAttachment(ctx, alice, chatId, { filename: 'ok.mp4', contentType: 'video/mp4', size: 10 * 1024 * 1024 }))).toBe('resolved');
+    expect(await codeOf(createAttachment(ctx, mallory, chatId, { filename: 'x.png', contentType: 'image/png', size: 10 }))).toBe('404 not_found');
+  });
+
+  it('maps content types to kinds and cleans filenames', () => {
+    expect(['image/png', 'audio/ogg', 'video/webm', 'application/pdf'].map(kindOf)).toEqual(['image', 'audio', 'video', 'file']);
+    expect(cleanFilename('C:\\Users\\a\\report.pdf')).toBe('report.pdf');
+    expect(cleanFilename('bad\u0000name\n.pdf')).toBe('badname.pdf');
+    expect(cleanFilename('///')).toBe('file');
+  });
+});
+
+describe('sending with attachments', () => {
+  it('attaches uploaded files once, moves them to their final key and signs download URLs', async () => {
+    const { ctx, storage, alice, bob, chatId, upload } = await setup();
+    const a = await upload();
+    const b = await upload(alice, chatId, { filename: 'voice.ogg', contentType: 'audio/ogg', size: 5 });
+    const { message } = await sendMessage(ctx, alice, chatId, { attachmentIds: [a, b] });
+    expect(message.content).toBe('');
+    expect(message.attachments).toEqual([
+      { id: a, filename: 'cow.jpg', contentType: 'image/jpeg', size: 1000, kind: 'image', url: `memory://download/${objectKey(chatId, a)}`, urlExpiresAt: '2026-01-01T00:15:00.000Z' },
+      { id: b, filename: 'voice.ogg', contentType: 'audio/ogg', size: 5, kind: 'audio', url: `memory://download/${objectKey(chatId, b)}`, urlExpiresAt: '2026-01-01T00:15:00.000Z' },
+    ]);
+    expect(storage.objects.has(objectKey(chatId, a))).toBe(true);
+    expect(storage.objects.has(pendingKey(chatId, a))).toBe(false);
+    const { messages } = await listMessages(ctx, bob, chatId, { limit: 10 });
+    expect(messages[0].attachments.map((x) => x.id)).toEqual([a, b]);
+    expect(await codeOf(sendMessage(ctx, alice, chatId, { content: 'again', attachmentIds: [a] }))).toBe('400 attachment_not_uploaded');
+  });
+
+  it('refuses ids that are not uploaded, someone else\'s, from another chat, mismatched, duplicated or too many', async () => {
+    const { ctx, repo, alice, bob, chatId, other, upload } = await setup();
+    const { attachment: neverUploaded } = await createAttachment(ctx, alice, chatId, { filename: 'a.png', contentType: 'image/png', size: 10 });
+    const bobs = await upload(bob);
+    const elsewhere = await upload(alice, other);
+    const wrongType = await upload(alice, chatId, { filename: 'a.png', contentType: 'image/png', size: 10 }, { contentType: 'text/html', size: 10 });
+    const wrongSize = await upload(alice, chatId, { filename: 'a.png', contentType: 'image/png', size: 10 }, { contentType: 'image/png', size: 11 });
+    for (const ids of [[neverUploaded.id], [bobs], [elsewhere], [wrongType], [wrongSize], ['nope']]) {
+      expect(await codeOf(sendMessage(ctx, alice, chatId, { content: 'x', attachmentIds: ids })), ids[0]).toBe('400 attachment_not_uploaded');
+    }
+    const ok = await upload();
+    expect(await codeOf(sendMessage(ctx, alice, chatId, { attachmentIds: [ok, ok] }))).toBe('400 bad_request');
+    const six = await Promise.all([1, 2, 3, 4, 5, 6].map(() => upload()));
+    expect(await codeOf(sendMessage(ctx, alice, chatId, { attachmentIds: six }))).toBe('400 bad_request');
+    expect(repo.messageMap.size).toBe(0);
+  });
+
+  it('consumes an attachment once when two messages race for it', async () => {
+    const { ctx, repo, alice, chatId, upload } = await setup();
+    const a = await upload();
+    const results = await Promise.all([codeOf(sendMessage(ctx, alice, chatId, { attachmentIds: [a] })), codeOf(sendMessage(ctx, alice, chatId, { attachmentIds: [a] }))]);
+    expect(results.sort()).toEqual(['400 attachment_not_uploaded', 'resolved']);
+    expect(repo.messageMap.size).toBe(1);
+  });
+
+  it('drops attachments and their objects when the message is deleted', async () => {
+    const { ctx, storage, alice, bob, chatId, upload } = await setup();
+    const a = await upload();
+    const { message } = await sendMessage(ctx, alice, chatId, { content: 'see photo', attachmentIds: [a] });
+    await deleteMessage(ctx, alice, chatId, message.id);
+    expect(storage.objects.has(objectKey(chatId, a))).toBe(false);
+    const { messages } = await listMessages(ctx, bob, chatId, { limit: 10 });
+    expect(messages[0].attachments).toEqual([]);
+  });
+});
