@@ -20,7 +20,7 @@ async function reserve(user: TestUser, chatId: string, bytes: Buffer, contentTyp
 }
 
 const put = (upload: { url: string; headers: Record<string, string> }, bytes: Buffer, headers = upload.headers) =>
-  fetch(upload.url, { method: 'PUT', headers, body: bytes });
+  fetch(upload.url, { method: 'PUT', headers, body: new Uint8Array(bytes) });
 
 describe('attachments', () => {
   it('uploads with a presigned PUT, sends, and downloads the same bytes', async () => {
