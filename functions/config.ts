@@ -6,7 +6,7 @@
  * On AWS the CDK stack (`lib/chat-function.ts`) sets these variables; the local
  * stack (`local/start.ts`) sets them before it loads any handler.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 

@@ -12,7 +12,7 @@
  * `handler`. Finer rules (participant, group owner) are enforced by the domain
  * and described in `access`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import * as s from './schemas';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

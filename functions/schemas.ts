@@ -8,7 +8,7 @@
  * domain with values from `config.ts`. Unknown body fields are stripped, so a
  * client can never set server-owned fields such as `id`, `seq` or `senderId`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * User ids come from the token's `sub` or from paths. `#` is the key

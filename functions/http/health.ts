@@ -3,16 +3,15 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 
 import { httpHandler } from '../lib/http';
 import { logger } from '../lib/logger';
-import { createDb } from '../data/client';
 import * as config from '../config';
+import { database } from '../lib/runtime';
 import { httpRoute } from '../routes';
-
-const db = createDb({ table: config.TABLE_NAME, region: config.AWS_REGION, endpoint: config.DYNAMODB_ENDPOINT });
 
 export const handler = httpHandler(httpRoute('Health'), async ({ query }) => {
   const body = { status: 'ok', timestamp: new Date().toISOString(), version: config.APP_VERSION };
   if (query.deep !== '1' && query.deep !== 'true') return body;
   try {
+    const db = database();
     await db.client.send(new GetCommand({ TableName: db.table, Key: { PK: 'HEALTH', SK: 'HEALTH' } }));
     return { ...body, checks: { dynamodb: 'ok' } };
   } catch (error) {

@@ -9,7 +9,7 @@
  * Other delivery failures are logged and skipped: the change is already
  * stored and clients catch up with `after=<seq>` (SPEC §6).
  */
-import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { DomainContext } from '../domain/context';
 import { forgetGoneConnection } from '../domain/connections';
 import type { Notifier, Repository, ServerEvent } from '../domain/ports';
@@ -25,8 +25,15 @@ export function createNotifier(options: {
   /** Used to forget gone connections through the domain rule. */
   context: () => DomainContext;
 }): Notifier {
-  let client: ApiGatewayManagementApiClient | undefined;
-  const api = () => (client ??= new ApiGatewayManagementApiClient({ endpoint: options.endpoint, region: options.region }));
+  // Loaded on first delivery: requests whose audience is offline never load it.
+  let loaded:
+    | Promise<{ client: ApiGatewayManagementApiClient; PostToConnectionCommand: typeof import('@aws-sdk/client-apigatewaymanagementapi').PostToConnectionCommand }>
+    | undefined;
+  const api = () =>
+    (loaded ??= import('@aws-sdk/client-apigatewaymanagementapi').then((sdk) => ({
+      client: new sdk.ApiGatewayManagementApiClient({ endpoint: options.endpoint, region: options.region }),
+      PostToConnectionCommand: sdk.PostToConnectionCommand,
+    })));
 
   /** Posts `event` to every live connection of `userIds`; answers the users who had none. */
   async function deliver(userIds: readonly string[], event: ServerEvent): Promise<string[]> {
@@ -44,7 +51,8 @@ export function createNotifier(options: {
     const data = new TextEncoder().encode(JSON.stringify(event));
     await forEachLimited(targets, CONCURRENCY, async (connectionId) => {
       try {
-        await api().send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
+        const { client, PostToConnectionCommand } = await api();
+        await client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
       } catch (error) {
         if ((error as Error).name === 'GoneException') {
           if (await forgetGoneConnection(options.context(), connectionId)) logger.info('removed stale connection', { connectionId });

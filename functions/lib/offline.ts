@@ -9,7 +9,7 @@
  * Failures (whole calls or single entries) are logged, never thrown: the
  * message is already stored and delivered to everyone online.
  */
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { OfflineNotification, OfflinePublisher } from '../domain/ports';
 import { logger } from './logger';
 
@@ -19,8 +19,13 @@ const ENTRIES_PER_CALL = 10;
 
 export function createOfflinePublisher(options: { eventBusName?: string; endpoint?: string; region?: string }): OfflinePublisher {
   if (!options.eventBusName) return { publish: async () => undefined };
-  let client: EventBridgeClient | undefined;
-  const events = () => (client ??= new EventBridgeClient({ region: options.region, endpoint: options.endpoint }));
+  // Loaded on first use: most requests have no offline recipient.
+  let loaded: Promise<{ client: EventBridgeClient; PutEventsCommand: typeof import('@aws-sdk/client-eventbridge').PutEventsCommand }> | undefined;
+  const events = () =>
+    (loaded ??= import('@aws-sdk/client-eventbridge').then((sdk) => ({
+      client: new sdk.EventBridgeClient({ region: options.region, endpoint: options.endpoint }),
+      PutEventsCommand: sdk.PutEventsCommand,
+    })));
   return {
     async publish(notifications) {
       const calls: Promise<void>[] = [];
@@ -33,7 +38,7 @@ export function createOfflinePublisher(options: { eventBusName?: string; endpoin
         }));
         calls.push(
           events()
-            .send(new PutEventsCommand({ Entries: entries }))
+            .then(({ client, PutEventsCommand }) => client.send(new PutEventsCommand({ Entries: entries })))
             .then((out) => {
               if (out.FailedEntryCount) logger.warn('offline notifications partly failed', { failed: out.FailedEntryCount });
             })

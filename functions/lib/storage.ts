@@ -7,8 +7,7 @@
  * checksum of an empty body and streamed uploads would be stored corrupted
  * on S3-compatible servers (TOOLCHAIN.md).
  */
-import { CopyObjectCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { AttachmentStorage } from '../domain/ports';
 import { logger } from './logger';
 
@@ -18,23 +17,29 @@ export function createStorage(options: {
   region?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }): AttachmentStorage {
-  let client: S3Client | undefined;
+  // Loaded on first use, so functions that never touch attachments never load the S3 SDK.
+  let loaded: Promise<{ client: S3Client; sdk: typeof import('@aws-sdk/client-s3'); getSignedUrl: typeof import('@aws-sdk/s3-request-presigner').getSignedUrl }> | undefined;
   const s3 = () =>
-    (client ??= new S3Client({
-      region: options.region,
-      endpoint: options.endpoint,
-      credentials: options.credentials,
-      forcePathStyle: options.endpoint !== undefined,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    }));
+    (loaded ??= Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/s3-request-presigner')]).then(([sdk, presigner]) => ({
+      sdk,
+      getSignedUrl: presigner.getSignedUrl,
+      client: new sdk.S3Client({
+        region: options.region,
+        endpoint: options.endpoint,
+        credentials: options.credentials,
+        forcePathStyle: options.endpoint !== undefined,
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+      }),
+    })));
   const Bucket = options.bucket;
 
   return {
     async presignUpload(key, contentType, size, expiresIn) {
       // Signing content-type and content-length binds the upload to the declared type and exact size:
       // S3 answers 403 to a PUT with any other type or length.
-      const url = await getSignedUrl(s3(), new PutObjectCommand({ Bucket, Key: key, ContentType: contentType, ContentLength: size }), {
+      const { client, sdk, getSignedUrl } = await s3();
+      const url = await getSignedUrl(client, new sdk.PutObjectCommand({ Bucket, Key: key, ContentType: contentType, ContentLength: size }), {
         expiresIn,
         signableHeaders: new Set(['content-type', 'content-length']),
       });
@@ -43,7 +48,8 @@ export function createStorage(options: {
 
     async head(key) {
       try {
-        const out = await s3().send(new HeadObjectCommand({ Bucket, Key: key }));
+        const { client, sdk } = await s3();
+        const out = await client.send(new sdk.HeadObjectCommand({ Bucket, Key: key }));
         return { contentType: out.ContentType, size: out.ContentLength };
       } catch (error) {
         const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -53,25 +59,28 @@ export function createStorage(options: {
     },
 
     async copy(fromKey, toKey) {
-      await s3().send(new CopyObjectCommand({ Bucket, Key: toKey, CopySource: `${Bucket}/${fromKey}` }));
+      const { client, sdk } = await s3();
+      await client.send(new sdk.CopyObjectCommand({ Bucket, Key: toKey, CopySource: `${Bucket}/${fromKey}` }));
     },
 
     async remove(keys) {
       if (keys.length === 0) return;
+      const { client, sdk } = await s3();
       try {
-        await s3().send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
+        await client.send(new sdk.DeleteObjectsCommand({ Bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
       } catch {
         // Some S3-compatible servers lack DeleteObjects; fall back to one call per key.
-        const results = await Promise.allSettled(keys.map((Key) => s3().send(new DeleteObjectCommand({ Bucket, Key }))));
+        const results = await Promise.allSettled(keys.map((Key) => client.send(new sdk.DeleteObjectCommand({ Bucket, Key }))));
         const failed = results.filter((r) => r.status === 'rejected').length;
         if (failed > 0) logger.warn('attachment objects not deleted', { failed });
       }
     },
 
     async presignDownload(key, file, expiresIn) {
+      const { client, sdk, getSignedUrl } = await s3();
       return getSignedUrl(
-        s3(),
-        new GetObjectCommand({
+        client,
+        new sdk.GetObjectCommand({
           Bucket,
           Key: key,
           ResponseContentType: file.contentType,

@@ -11,7 +11,7 @@
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Principal } from '../domain/types';
 import type { WsRoute } from '../routes';
 import { authenticate } from './auth';
