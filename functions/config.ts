@@ -57,6 +57,12 @@ const EnvSchema = z
     EVENT_BUS_NAME: z.string().min(1).optional(),
     /** Only set locally: the local stack's PutEvents stand-in. */
     EVENTS_ENDPOINT: z.string().url().optional(),
+    /** SQS FIFO queue for the fan-out of large chats; unset = every chat is delivered inline. */
+    FANOUT_QUEUE_URL: z.string().url().optional(),
+    /** Chats with more participants than this are delivered by the fan-out worker. */
+    FANOUT_INLINE_MAX: positiveInt(50),
+    /** Only set locally: the local stack's SQS stand-in. */
+    SQS_ENDPOINT: z.string().url().optional(),
   })
   .superRefine((env, ctx) => {
     if (env.AUTH_MODE === 'cognito' && (!env.COGNITO_USER_POOL_ID || !env.COGNITO_CLIENT_ID)) {
@@ -96,6 +102,9 @@ export const APP_VERSION = env.APP_VERSION;
 export const CONNECTION_TTL_SECONDS = env.CONNECTION_TTL_SECONDS;
 export const EVENT_BUS_NAME = env.EVENT_BUS_NAME;
 export const EVENTS_ENDPOINT = env.EVENTS_ENDPOINT;
+export const FANOUT_QUEUE_URL = env.FANOUT_QUEUE_URL;
+export const FANOUT_INLINE_MAX = env.FANOUT_INLINE_MAX;
+export const SQS_ENDPOINT = env.SQS_ENDPOINT;
 export const LIMITS = {
   maxContentLength: env.MAX_CONTENT_LENGTH,
   maxGroupSize: env.MAX_GROUP_SIZE,

@@ -23,7 +23,7 @@ export type PlatformRole = z.infer<typeof s.Role>;
  * narrowest IAM grant (`lib/chat-function.ts`). Every authenticated route
  * writes the caller's directory entry (SPEC §2), hence `table:write`.
  */
-export type Permission = 'table:read' | 'table:write' | 'ws:manage' | 'bucket:read' | 'bucket:write' | 'events:put';
+export type Permission = 'table:read' | 'table:write' | 'ws:manage' | 'bucket:read' | 'bucket:write' | 'events:put' | 'queue:send';
 
 export interface HttpRoute {
   /** PascalCase name: the CDK construct id of the function and route. */
@@ -65,8 +65,8 @@ const page = <K extends string, T extends z.ZodType>(key: K, item: T) =>
 const one = <K extends string, T extends z.ZodType>(key: K, item: T) => z.object({ [key]: item } as { [P in K]: T });
 
 const RW = ['table:read', 'table:write'] as const;
-/** Routes that emit events post to `@connections`. */
-const RW_WS = [...RW, 'ws:manage'] as const;
+/** Routes that emit events post to `@connections`, or hand large chats' events to the fan-out queue. */
+const RW_WS = [...RW, 'ws:manage', 'queue:send'] as const;
 /**
  * Routes that send messages also publish offline notifications to
  * EventBridge (SPEC §5) and use attachments: HeadObject and the copy from
@@ -452,6 +452,28 @@ export const wsRoutes = [
     returnResponse: true,
   },
 ] as const satisfies readonly WsRoute[];
+
+/**
+ * Queue consumers: functions driven by an SQS queue rather than an API
+ * route. The CDK stack creates the queue, its dead-letter queue and the
+ * event source; the local stack runs the same handler from a local queue.
+ */
+export interface QueueRoute {
+  readonly name: string;
+  readonly handler: string;
+  readonly summary: string;
+  readonly permissions: readonly Permission[];
+}
+
+export const queueRoutes = [
+  {
+    name: 'FanOut',
+    handler: 'functions/queue/fan-out.ts',
+    summary: 'Delivers events of chats above FANOUT_INLINE_MAX participants, in order per chat (SQS FIFO group = chat).',
+    // Delivers (ws:manage), forgets gone connections (table:write) and publishes offline notifications (events:put).
+    permissions: [...RW, 'ws:manage', 'events:put'],
+  },
+] as const satisfies readonly QueueRoute[];
 
 export type HttpRouteName = (typeof httpRoutes)[number]['name'];
 export type WsRouteKey = (typeof wsRoutes)[number]['routeKey'];

@@ -1,3 +1,4 @@
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
@@ -19,7 +20,7 @@ export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
  * 29 s for WebSocket APIs (API Gateway quotas). A longer function timeout
  * would keep running after the client already got a 503/504.
  */
-export const INTEGRATION_TIMEOUT_LIMIT = { http: Duration.seconds(30), websocket: Duration.seconds(29) } as const;
+export const INTEGRATION_TIMEOUT_LIMIT = { http: Duration.seconds(30), websocket: Duration.seconds(29), queue: Duration.minutes(15) } as const;
 
 /**
  * Defines `require` for bundled CommonJS dependencies: an ES module has none,
@@ -48,6 +49,8 @@ export interface ChatFunctionProps {
   readonly bucket: IBucket;
   /** The offline-notification bus; `events:put` grants `events:PutEvents` on it only. */
   readonly eventBus: IEventBus;
+  /** The fan-out queue; `queue:send` grants `sqs:SendMessage` (and the KMS use it needs) on it only. */
+  readonly fanOutQueue: IQueue;
   /** Required when `permissions` includes `ws:manage`. */
   readonly webSocket?: WebSocketTarget;
   /** Variables from `functions/config.ts`; `NODE_OPTIONS` is added here. */
@@ -155,6 +158,9 @@ export class ChatFunction extends Construct {
           break;
         case 'events:put':
           props.eventBus.grantPutEventsTo(fn);
+          break;
+        case 'queue:send':
+          props.fanOutQueue.grantSendMessages(fn);
           break;
         default: {
           const unknown: never = permission;

@@ -17,13 +17,18 @@ import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/a
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { GLOBAL_SECONDARY_INDEXES, KEY, TTL_ATTRIBUTE, type GsiDefinition } from '../functions/data/table';
-import { httpRoutes, wsRoutes, type Permission } from '../functions/routes';
+import { httpRoutes, queueRoutes, wsRoutes, type Permission } from '../functions/routes';
 import { Role } from '../functions/schemas';
 import { ChatFunction, PROJECT_ROOT } from './chat-function';
 import { readContext, type ChatStackContext } from './context';
+
+/** The fan-out worker's timeout: delivering one batch to 10 chats of 1,000 participants with bounded concurrency. */
+const FANOUT_TIMEOUT = Duration.seconds(60);
 
 /** WebSocket stage name; part of the client URL and of the `@connections` ARNs. */
 export const WEBSOCKET_STAGE_NAME = 'prod';
@@ -54,6 +59,10 @@ export class ChatStack extends Stack {
   readonly bucket: s3.Bucket;
   /** Offline notifications (SPEC §5): rules on this bus can send push notifications. */
   readonly eventBus: events.EventBus;
+  /** Events of large chats, one FIFO group per chat, consumed by the fan-out worker. */
+  readonly fanOutQueue: sqs.Queue;
+  /** Jobs the fan-out worker failed 5 times. */
+  readonly fanOutDeadLetterQueue: sqs.Queue;
   readonly userPool?: cognito.UserPool;
   readonly userPoolClient?: cognito.UserPoolClient;
   readonly httpApi: HttpApi;
@@ -71,6 +80,24 @@ export class ChatStack extends Stack {
     this.table = this.createTable();
     this.bucket = this.createBucket(corsOrigins);
     this.eventBus = new events.EventBus(this, 'NotificationBus', { description: 'chat.message.offline events for recipients without an open connection' });
+    this.fanOutDeadLetterQueue = new sqs.Queue(this, 'FanOutDeadLetterQueue', {
+      fifo: true,
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    this.fanOutQueue = new sqs.Queue(this, 'FanOutQueue', {
+      fifo: true,
+      // High-throughput FIFO: ordering (and throughput limits) per chat, not per queue.
+      fifoThroughputLimit: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+      deduplicationScope: sqs.DeduplicationScope.MESSAGE_GROUP,
+      // AWS's guidance for Lambda event sources: at least 6 × the function timeout.
+      visibilityTimeout: Duration.seconds(FANOUT_TIMEOUT.toSeconds() * 6),
+      retentionPeriod: Duration.days(1),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      deadLetterQueue: { queue: this.fanOutDeadLetterQueue, maxReceiveCount: 5 },
+    });
 
     if (!oidc) {
       this.userPool = this.createUserPool();
@@ -140,6 +167,11 @@ export class ChatStack extends Stack {
         integration: new WebSocketLambdaIntegration(`${route.name}Integration`, fn.function),
         returnResponse: route.returnResponse,
       });
+    }
+
+    for (const route of queueRoutes) {
+      const fn = this.addFunction(route.name, route.handler, route.permissions, 'queue', `SQS ${route.name}`, environment, FANOUT_TIMEOUT);
+      fn.function.addEventSource(new SqsEventSource(this.fanOutQueue, { batchSize: 10, reportBatchItemFailures: true }));
     }
 
     new CfnOutput(this, 'HttpApiUrl', { value: this.httpStage.url, description: 'HTTP API base URL' });
@@ -249,6 +281,7 @@ export class ChatStack extends Stack {
       BUCKET_NAME: this.bucket.bucketName,
       WS_ENDPOINT: wsEndpoint,
       EVENT_BUS_NAME: this.eventBus.eventBusName,
+      FANOUT_QUEUE_URL: this.fanOutQueue.queueUrl,
       ...auth,
       APP_VERSION: appVersion(),
     };
@@ -258,9 +291,10 @@ export class ChatStack extends Stack {
     name: string,
     handler: string,
     permissions: readonly Permission[],
-    api: 'http' | 'websocket',
+    api: 'http' | 'websocket' | 'queue',
     description: string,
     environment: Record<string, string>,
+    timeout?: Duration,
   ): ChatFunction {
     if (this.functions[name]) throw new Error(`Duplicate route name ${name} in functions/routes.ts`);
     const fn = new ChatFunction(this, name, {
@@ -270,6 +304,8 @@ export class ChatStack extends Stack {
       table: this.table,
       bucket: this.bucket,
       eventBus: this.eventBus,
+      fanOutQueue: this.fanOutQueue,
+      timeout,
       webSocket: { apiId: this.webSocketApi.apiId, stageName: WEBSOCKET_STAGE_NAME },
       environment,
       description,

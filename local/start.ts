@@ -19,11 +19,13 @@
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { queueRoutes } from '../functions/routes';
 import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamo } from './dynamo';
 import { createEventBus } from './events';
-import { startGateway } from './gateway';
+import { startGateway, type LambdaHandler } from './gateway';
 import { createIssuer, LOCAL_AUDIENCE } from './issuer';
+import { createLocalQueue } from './queue';
 import { startS3 } from './s3';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -108,6 +110,15 @@ async function main() {
 
   const issuer = await createIssuer({ baseUrl, audience: LOCAL_AUDIENCE });
   const eventBus = createEventBus();
+  // The same asynchronous fan-out path as AWS: handlers send to this queue, which runs the FanOut worker.
+  const [fanOutRoute] = queueRoutes;
+  let worker: Promise<LambdaHandler> | undefined;
+  const fanOutQueue = createLocalQueue({
+    queueName: 'chat-fanout.fifo',
+    region: LOCAL_REGION,
+    worker: () => (worker ??= import(pathToFileURL(resolve(root, fanOutRoute.handler)).href).then((m: { handler: LambdaHandler }) => m.handler)),
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
   const pkg = JSON.parse(await readFile(resolve(root, 'package.json'), 'utf8')) as { version?: string };
 
   // Handlers read their configuration at import time, so this must precede startGateway() (which imports them).
@@ -122,6 +133,9 @@ async function main() {
     DYNAMODB_ENDPOINT: dynamo.value.endpoint,
     S3_ENDPOINT: s3.value.endpoint,
     EVENTS_ENDPOINT: `${baseUrl}/dev/events`,
+    SQS_ENDPOINT: `${baseUrl}/dev/sqs`,
+    FANOUT_QUEUE_URL: `${baseUrl}/dev/sqs/chat-fanout.fifo`,
+    FANOUT_INLINE_MAX: process.env.FANOUT_INLINE_MAX || '50',
     EVENT_BUS_NAME: process.env.EVENT_BUS_NAME || 'chat-local',
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -134,7 +148,7 @@ async function main() {
   const gateway = await startGateway({
     port: PORT,
     root,
-    devRoutes: [...issuer.routes, ...eventBus.routes],
+    devRoutes: [...issuer.routes, ...eventBus.routes, ...fanOutQueue.routes],
     allowMissingHandlers: process.env.ALLOW_MISSING_HANDLERS === '1',
     logRequests: process.env.LOG_REQUESTS === '1',
   });

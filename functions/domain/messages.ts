@@ -173,22 +173,20 @@ async function afterStore(
       : undefined,
   ]);
 
-  const { offlineUserIds } = await ctx.notifier.toChat(chatId, { type: 'message.new', chatId, message: view });
-  const recipients = offlineUserIds.filter((u) => u !== principal.userId);
-  const tasks: Promise<unknown>[] = [];
-  if (recipients.length > 0 && stored.type === 'text') {
-    const text = stored.content.trim() !== '' ? preview(stored.content) : `[${stored.attachments?.[0]?.kind ?? 'attachment'}] ${stored.attachments?.[0]?.filename ?? ''}`.trim();
-    tasks.push(
-      ctx.offline
-        .publish(recipients.map((recipientId) => ({ recipientId, chatId, messageId: stored.id, senderId: stored.senderId, preview: text })))
-        .catch(() => undefined),
-    );
-  }
+  // System messages are announcements: no offline notifications for them.
+  const offline =
+    stored.type === 'text'
+      ? {
+          messageId: stored.id,
+          senderId: stored.senderId,
+          preview: stored.content.trim() !== '' ? preview(stored.content) : `[${stored.attachments?.[0]?.kind ?? 'attachment'}] ${stored.attachments?.[0]?.filename ?? ''}`.trim(),
+        }
+      : undefined;
+  await ctx.notifier.toChat(chatId, { type: 'message.new', chatId, message: view }, { offline });
   // The sender had unread messages from others: their marker jumped over them, which is a read receipt.
   if (markerMoved && membership && membership.lastReadSeq < stored.seq - 1) {
-    tasks.push(ctx.notifier.toChat(chatId, { type: 'messages.read', chatId, userId: principal.userId, lastReadSeq: stored.seq, readAt: createdAt }));
+    await ctx.notifier.toChat(chatId, { type: 'messages.read', chatId, userId: principal.userId, lastReadSeq: stored.seq, readAt: createdAt });
   }
-  await Promise.all(tasks);
 }
 
 /**

@@ -178,9 +178,21 @@ export interface Repository {
   readonly attachments: AttachmentStore;
 }
 
-/** What a fan-out found: participants without any open connection (for offline notifications). */
-export interface Delivery {
-  offlineUserIds: string[];
+/** The message an event is about, for offline notifications to participants without an open connection. */
+export interface OfflineNotice {
+  messageId: string;
+  /** Never notified about their own message. */
+  senderId: string;
+  /** First 100 characters. */
+  preview: string;
+}
+
+/** One chat event to deliver: inline, or as a fan-out job (serializable). */
+export interface ChatDelivery {
+  chatId: string;
+  event: ServerEvent;
+  exceptUserId?: string;
+  offline?: OfflineNotice;
 }
 
 /** An offline notification (SPEC §5), published for operators to wire push notifications. */
@@ -209,10 +221,12 @@ export type ServerEvent =
 export interface Notifier {
   /**
    * Sends `event` to every open connection of every participant of the chat
-   * (SPEC §6), except `exceptUserId` when given (typing is not echoed).
-   * Never throws for delivery failures: the change is already stored.
+   * (SPEC §6), except `exceptUserId` when given (typing is not echoed). With
+   * `offline`, participants without an open connection get an offline
+   * notification. Large chats are delivered asynchronously, in order.
+   * Never throws: the change is already stored.
    */
-  toChat(chatId: string, event: ServerEvent, options?: { exceptUserId?: string }): Promise<Delivery>;
+  toChat(chatId: string, event: ServerEvent, options?: { exceptUserId?: string; offline?: OfflineNotice }): Promise<void>;
   /** Sends `event` to every open connection of the given users. */
   toUsers(userIds: readonly string[], event: ServerEvent): Promise<void>;
 }

@@ -5,26 +5,45 @@
  * items with BatchGetItem (⌈N/100⌉ requests), then one PostToConnection per
  * live connection with bounded concurrency. A connection that answers 410
  * Gone is deleted (and awaited, so a Lambda freeze cannot drop the cleanup),
- * unless it may still be in its `$connect` (`forgetGoneConnection`).
- * Other delivery failures are logged and skipped: the change is already
- * stored and clients catch up with `after=<seq>` (SPEC §6).
+ * unless it may still be in its `$connect` (`forgetGoneConnection`). Other
+ * delivery failures are logged and skipped: the change is already stored and
+ * clients catch up with `after=<seq>` (SPEC §6). Participants with no live
+ * connection get an offline notification when the event carries one.
+ *
+ * Chats with more than `inlineMax` participants are not delivered in the
+ * request: the job goes to the fan-out queue (SQS FIFO, one message group
+ * per chat, so events of a chat keep their order) and the fan-out worker
+ * (`functions/queue/fan-out.ts`) runs the same delivery. The sender waits
+ * for one SendMessage instead of hundreds of posts.
  */
 import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { DomainContext } from '../domain/context';
 import { forgetGoneConnection } from '../domain/connections';
-import type { Notifier, Repository, ServerEvent } from '../domain/ports';
+import type { ChatDelivery, Notifier, OfflineNotice, OfflinePublisher, Repository, ServerEvent } from '../domain/ports';
 import { logger } from './logger';
 
 /** Parallel PostToConnection calls per fan-out: enough to hide latency, few enough to stay under the API's rate limits. */
 const CONCURRENCY = 32;
 
-export function createNotifier(options: {
+/** Where large chats' deliveries go (SQS FIFO on AWS, a local stand-in in the local stack). */
+export interface FanOutQueue {
+  send(job: ChatDelivery): Promise<void>;
+}
+
+export interface NotifierOptions {
   repo: Repository;
   endpoint: string;
   region?: string;
+  offline: OfflinePublisher;
+  /** Absent: every chat is delivered inline. */
+  queue?: FanOutQueue;
+  /** Chats with more participants than this go through `queue`. */
+  inlineMax: number;
   /** Used to forget gone connections through the domain rule. */
   context: () => DomainContext;
-}): Notifier {
+}
+
+export function createNotifier(options: NotifierOptions): Notifier & { deliver(job: ChatDelivery): Promise<void> } {
   // Loaded on first delivery: requests whose audience is offline never load it.
   let loaded:
     | Promise<{ client: ApiGatewayManagementApiClient; PostToConnectionCommand: typeof import('@aws-sdk/client-apigatewaymanagementapi').PostToConnectionCommand }>
@@ -36,7 +55,7 @@ export function createNotifier(options: {
     })));
 
   /** Posts `event` to every live connection of `userIds`; answers the users who had none. */
-  async function deliver(userIds: readonly string[], event: ServerEvent): Promise<string[]> {
+  async function post(userIds: readonly string[], event: ServerEvent): Promise<string[]> {
     if (userIds.length === 0) return [];
     const presence = await options.repo.connections.getPresence(userIds);
     const now = Math.floor(Date.now() / 1000);
@@ -49,9 +68,9 @@ export function createNotifier(options: {
     }
     if (targets.length === 0) return offline;
     const data = new TextEncoder().encode(JSON.stringify(event));
+    const { client, PostToConnectionCommand } = await api();
     await forEachLimited(targets, CONCURRENCY, async (connectionId) => {
       try {
-        const { client, PostToConnectionCommand } = await api();
         await client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
       } catch (error) {
         if ((error as Error).name === 'GoneException') {
@@ -64,29 +83,54 @@ export function createNotifier(options: {
     return offline;
   }
 
-  // The change is stored before any event is sent, so a failing lookup must not fail the request.
-  const guarded = async (eventType: string, work: () => Promise<string[]>): Promise<string[]> => {
+  async function publishOffline(chatId: string, offlineUserIds: string[], notice: OfflineNotice | undefined): Promise<void> {
+    if (!notice) return;
+    const recipients = offlineUserIds.filter((u) => u !== notice.senderId);
+    if (recipients.length === 0) return;
+    await options.offline
+      .publish(recipients.map((recipientId) => ({ recipientId, chatId, messageId: notice.messageId, senderId: notice.senderId, preview: notice.preview })))
+      .catch((error: Error) => logger.error('offline notifications failed', { error }));
+  }
+
+  /** One chat event to its participants, inline. Used by requests for small chats and by the fan-out worker. */
+  async function deliver(job: ChatDelivery, participants?: string[]): Promise<void> {
+    const audience = (participants ?? (await options.repo.memberships.listParticipants(job.chatId)).map((p) => p.userId)).filter(
+      (id) => id !== job.exceptUserId,
+    );
+    const offline = await post(audience, job.event);
+    await publishOffline(job.chatId, offline, job.offline);
+  }
+
+  // The change is stored before any event is sent, so a failing delivery must not fail the request.
+  const guarded = async (eventType: string, work: () => Promise<void>): Promise<void> => {
     try {
-      return await work();
+      await work();
     } catch (error) {
       logger.error('fan-out failed', { eventType, error: error as Error });
-      return [];
     }
   };
 
   return {
-    toChat: async (chatId, event, opts) => ({
-      offlineUserIds: await guarded(event.type, async () => {
-        const participants = await options.repo.memberships.listParticipants(chatId);
-        return deliver(
-          participants.map((p) => p.userId).filter((id) => id !== opts?.exceptUserId),
-          event,
-        );
+    deliver,
+    toChat: (chatId, event, opts) =>
+      guarded(event.type, async () => {
+        const job: ChatDelivery = { chatId, event, exceptUserId: opts?.exceptUserId, offline: opts?.offline };
+        const participants = (await options.repo.memberships.listParticipants(chatId)).map((p) => p.userId);
+        if (options.queue && participants.length > options.inlineMax) {
+          try {
+            await options.queue.send(job);
+            return;
+          } catch (error) {
+            // Better late and slow than never: deliver inline when the queue is unavailable.
+            logger.error('fan-out queue unavailable, delivering inline', { error: error as Error });
+          }
+        }
+        await deliver(job, participants);
       }),
-    }),
-    toUsers: async (userIds, event) => {
-      await guarded(event.type, () => deliver(userIds, event));
-    },
+    toUsers: (userIds, event) =>
+      guarded(event.type, async () => {
+        await post(userIds, event);
+      }),
   };
 }
 

@@ -1,14 +1,17 @@
 /**
- * The production wiring of the domain: one DynamoDB repository, one
- * `@connections` notifier and the configured limits, built once per
- * container on first use.
+ * The production wiring of the domain: one DynamoDB repository, the
+ * `@connections` notifier (with the fan-out queue for large chats), offline
+ * notifications, attachment storage and the configured limits, built once
+ * per container on first use. SDK clients other than DynamoDB load lazily.
  */
 import { ulid } from 'ulid';
 import * as config from '../config';
 import { createDb, type Db } from '../data/client';
 import { createRepository } from '../data/repository';
 import type { DomainContext } from '../domain/context';
+import type { ChatDelivery } from '../domain/ports';
 import { createNotifier } from './delivery';
+import { createFanOutQueue } from './fanout-queue';
 import { createOfflinePublisher } from './offline';
 import { createStorage } from './storage';
 
@@ -21,12 +24,28 @@ export function database(): Db {
   return db;
 }
 
+let notifier: ReturnType<typeof createNotifier> | undefined;
+
 export function domainContext(): DomainContext {
   if (context) return context;
   const repo = createRepository(database());
-  const notifier = createNotifier({ repo, endpoint: config.WS_ENDPOINT, region: config.AWS_REGION, context: () => domainContext() });
   const offline = createOfflinePublisher({ eventBusName: config.EVENT_BUS_NAME, endpoint: config.EVENTS_ENDPOINT, region: config.AWS_REGION });
+  notifier = createNotifier({
+    repo,
+    endpoint: config.WS_ENDPOINT,
+    region: config.AWS_REGION,
+    offline,
+    queue: config.FANOUT_QUEUE_URL ? createFanOutQueue({ queueUrl: config.FANOUT_QUEUE_URL, endpoint: config.SQS_ENDPOINT, region: config.AWS_REGION }) : undefined,
+    inlineMax: config.FANOUT_INLINE_MAX,
+    context: () => domainContext(),
+  });
   const storage = createStorage({ bucket: config.BUCKET_NAME, endpoint: config.S3_ENDPOINT, region: config.AWS_REGION });
   context = { repo, notifier, offline, storage, limits: config.LIMITS, now: () => new Date(), newId: ulid };
   return context;
+}
+
+/** Inline delivery of one chat event (the fan-out worker's job). */
+export function deliverChatEvent(job: ChatDelivery): Promise<void> {
+  domainContext();
+  return notifier!.deliver(job);
 }

@@ -16,7 +16,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GLOBAL_SECONDARY_INDEXES, KEY, TTL_ATTRIBUTE } from '../../functions/data/table';
-import { httpRoutes, wsRoutes, type Permission } from '../../functions/routes';
+import { httpRoutes, queueRoutes, wsRoutes, type Permission } from '../../functions/routes';
 import { PROJECT_ROOT } from '../../lib/chat-function';
 import { ChatStack, WEBSOCKET_STAGE_NAME } from '../../lib/chat-stack';
 
@@ -160,6 +160,7 @@ const OIDC = {
 const allRoutes = [
   ...httpRoutes.map((r) => ({ name: r.name, description: `${r.method} ${r.path}`, permissions: r.permissions as readonly Permission[] })),
   ...wsRoutes.map((r) => ({ name: r.name, description: `WebSocket ${r.routeKey}`, permissions: r.permissions as readonly Permission[] })),
+  ...queueRoutes.map((r) => ({ name: r.name, description: `SQS ${r.name}`, permissions: r.permissions as readonly Permission[] })),
 ];
 const appVersion = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -178,18 +179,19 @@ describe('ChatStack (default: Cognito)', () => {
 
   describe('functions', () => {
     it('has one function per route, and no more', () => {
-      expect(s.chatFunctions()).toHaveLength(httpRoutes.length + wsRoutes.length);
+      expect(s.chatFunctions()).toHaveLength(httpRoutes.length + wsRoutes.length + queueRoutes.length);
       const descriptions = s.chatFunctions().map(([, r]) => r.Properties.Description).sort();
       expect(descriptions).toEqual(allRoutes.map((r) => r.description).sort());
     });
 
-    it('runs Node.js 22 on arm64 with active tracing, 256 MB, within the integration timeout', () => {
+    it('runs Node.js 22 on arm64 with active tracing, 256 MB, within the integration timeout (API functions)', () => {
       for (const [id, fn] of s.chatFunctions()) {
         expect(fn.Properties.Runtime, id).toBe('nodejs22.x');
         expect(fn.Properties.Architectures, id).toEqual(['arm64']);
         expect(fn.Properties.TracingConfig, id).toEqual({ Mode: 'Active' });
         expect(fn.Properties.MemorySize, id).toBe(256);
-        expect(fn.Properties.Timeout, id).toBeLessThanOrEqual(29);
+        // API Gateway's integration timeout bounds API functions; the queue worker has its own (60 s).
+        expect(fn.Properties.Timeout, id).toBeLessThanOrEqual(fn.Properties.Description.startsWith('SQS ') ? 60 : 29);
         expect(fn.Properties.Handler, id).toBe('index.handler');
       }
     });
@@ -467,8 +469,22 @@ describe('ChatStack (default: Cognito)', () => {
       expect(actions.includes('s3:GetObject*'), 'bucket:read').toBe(has('bucket:read'));
       expect(actions.includes('s3:PutObject'), 'bucket:write').toBe(has('bucket:write'));
       expect(actions.includes('events:PutEvents'), 'events:put').toBe(has('events:put'));
+      expect(actions.includes('sqs:SendMessage'), 'queue:send').toBe(has('queue:send'));
       expect(managed).toEqual(['arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']);
       expect(inline).toEqual([]);
+    });
+
+    it('feeds the fan-out worker from a FIFO queue with a dead-letter queue and partial batch responses', () => {
+      const queues = s.ofType('AWS::SQS::Queue');
+      const [queueId, queue] = queues.find(([, q]) => q.Properties.RedrivePolicy)!;
+      const [dlqId] = queues.find(([id]) => id !== queueId)!;
+      expect(queue.Properties).toMatchObject({ FifoQueue: true, FifoThroughputLimit: 'perMessageGroupId', DeduplicationScope: 'messageGroup', SqsManagedSseEnabled: true });
+      expect(queue.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 5 });
+      const [, mapping] = s.only('AWS::Lambda::EventSourceMapping');
+      expect(mapping.Properties).toMatchObject({ BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'], EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
+      const worker = s.chatFunctions().find(([, fn]) => fn.Properties.Description === 'SQS FanOut')!;
+      expect(mapping.Properties.FunctionName).toEqual({ Ref: worker[0] });
+      expect(queue.Properties.VisibilityTimeout).toBe(6 * worker[1].Properties.Timeout);
     });
 
     it('scopes PutEvents to the notification bus, for the routes that send messages only', () => {
@@ -583,7 +599,7 @@ describe('ChatStack (external OIDC issuer)', () => {
   });
 
   it('configures every function for the issuer', () => {
-    expect(s.chatFunctions()).toHaveLength(httpRoutes.length + wsRoutes.length);
+    expect(s.chatFunctions()).toHaveLength(httpRoutes.length + wsRoutes.length + queueRoutes.length);
     for (const [id, fn] of s.chatFunctions()) {
       const env = fn.Properties.Environment.Variables;
       expect(env, id).toMatchObject({

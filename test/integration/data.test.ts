@@ -175,7 +175,7 @@ describe('connections and presence', () => {
     const [owner] = await users(ids);
     const { ctx } = dynamoContext(db);
     const { chat } = await createChat(ctx, owner, { type: 'group', participantIds: ids.slice(1) });
-    const notifier = createNotifier({ repo: createRepository(db), endpoint: 'http://127.0.0.1:9', context: () => ctx });
+    const notifier = createNotifier({ repo: createRepository(db), endpoint: 'http://127.0.0.1:9', context: () => ctx, offline: ctx.offline, inlineMax: 1000 });
     db.reset();
     await notifier.toChat(chat.id, { type: 'test' });
     expect(db.count('QueryCommand')).toBe(1);

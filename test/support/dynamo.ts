@@ -43,8 +43,8 @@ export async function freshTable(): Promise<CountedDb> {
 /** A domain context on DynamoDB (real repository) with a recording notifier. */
 export function dynamoContext(db: Db, limits: Partial<Limits> = {}) {
   const repo = createRepository(db);
-  const notifier = new RecordingNotifier(repo);
   const offline = new RecordingOffline();
+  const notifier = new RecordingNotifier(repo, offline);
   const stack = inject('stack');
   const storage = createStorage({ bucket: stack.bucketName, endpoint: stack.s3Endpoint, region: stack.region, credentials: stack.credentials });
   const ctx: DomainContext = { repo, notifier, offline, storage, limits: { ...DEFAULT_LIMITS, ...limits }, now: () => new Date(), newId: ulid };

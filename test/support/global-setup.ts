@@ -33,7 +33,9 @@ export default async function setup(project: TestProject) {
     project.provide('stack', info);
     return;
   }
-  const stack = await startLocalStack();
+  // A low fan-out threshold sends every group of more than 3 participants through the asynchronous
+  // fan-out path (local SQS stand-in + FanOut worker), so the end-to-end tests cover both paths.
+  const stack = await startLocalStack({ env: { FANOUT_INLINE_MAX: '3' } });
   project.provide('stack', stack.info);
   return async () => {
     await stack.stop();

@@ -8,7 +8,7 @@
 import { monotonicFactory } from 'ulid';
 import type { DomainContext, Limits } from '../../functions/domain/context';
 import { DEFAULT_LIMITS } from '../../functions/domain/context';
-import type { AttachmentStorage, Notifier, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
+import type { AttachmentStorage, Notifier, OfflineNotice, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
 import type {
   AttachmentRecord,
   ChatRecord,
@@ -296,23 +296,29 @@ export class MemoryRepository implements Repository {
 
 /**
  * Records every event with its audience, as the chat's participants at send
- * time; users without a live presence entry are reported offline, like the
- * real notifier does.
+ * time; like the real notifier, participants without a live presence entry
+ * (other than the sender) get the offline notification an event carries.
  */
 export class RecordingNotifier implements Notifier {
   readonly sent: { userIds: string[]; event: ServerEvent }[] = [];
   constructor(
     private readonly repo: Repository,
+    private readonly offline: OfflinePublisher,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async toChat(chatId: string, event: ServerEvent, options?: { exceptUserId?: string }) {
+  async toChat(chatId: string, event: ServerEvent, options?: { exceptUserId?: string; offline?: OfflineNotice }) {
     const participants = await this.repo.memberships.listParticipants(chatId);
     const userIds = participants.map((p) => p.userId).filter((u) => u !== options?.exceptUserId);
     this.sent.push({ userIds, event });
+    const notice = options?.offline;
+    if (!notice) return;
     const presence = await this.repo.connections.getPresence(userIds);
     const now = Math.floor(this.now().getTime() / 1000);
-    return { offlineUserIds: userIds.filter((u) => !presence.get(u)?.connections.some((c) => c.expiresAt > now)) };
+    const offline = userIds.filter((u) => u !== notice.senderId && !presence.get(u)?.connections.some((c) => c.expiresAt > now));
+    if (offline.length > 0) {
+      await this.offline.publish(offline.map((recipientId) => ({ recipientId, chatId, messageId: notice.messageId, senderId: notice.senderId, preview: notice.preview }))).catch(() => undefined);
+    }
   }
 
   async toUsers(userIds: readonly string[], event: ServerEvent) {
@@ -366,8 +372,8 @@ export class RecordingOffline implements OfflinePublisher {
 export function memoryContext(options: { limits?: Partial<Limits>; start?: Date } = {}) {
   const repo = new MemoryRepository();
   const clock = { now: options.start ?? new Date('2026-01-01T00:00:00.000Z') };
-  const notifier = new RecordingNotifier(repo, () => clock.now);
   const offline = new RecordingOffline();
+  const notifier = new RecordingNotifier(repo, offline, () => clock.now);
   const storage = new MemoryStorage();
   const newId = monotonicFactory();
   const ctx: DomainContext = {
