@@ -97,17 +97,26 @@ export async function sendMessage(
   if (type === 'system' && !isAdmin(principal)) throw new ForbiddenError('Only admins may send system messages.');
 
   const now = ctx.now();
-  const [access, rate] = await Promise.all([
+  // One round trip: access, rate limit, attachments and reply target are independent reads/writes.
+  // (Attachment and reply lookups are keyed by this chat, so a non-participant learns nothing from them.)
+  const [access, rate, attachments, replyTo] = await Promise.allSettled([
     // Admins post system messages into any chat (announcements); everyone else must be a participant.
     type === 'system' ? requireReader(ctx, principal, chatId) : requireParticipant(ctx, principal, chatId),
     ctx.repo.rateLimits.take(principal.userId, RATE_WINDOW_SECONDS, ctx.limits.messagesPerMinute, now),
-  ]);
+    prepareAttachments(ctx, principal, chatId, attachmentIds),
+    input.replyTo ? replyPreview(ctx, chatId, input.replyTo) : Promise.resolve(undefined),
+  ]).then((results) => {
+    // The access decision comes first: a non-participant gets 404 whatever else failed.
+    for (const r of results) if (r.status === 'rejected') throw r.reason;
+    return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+      Awaited<ReturnType<typeof requireParticipant>>,
+      { allowed: boolean; retryAfterSeconds: number },
+      Awaited<ReturnType<typeof prepareAttachments>>,
+      Awaited<ReturnType<typeof replyPreview>> | undefined,
+    ];
+  });
   if (!rate.allowed) throw new RateLimitedError(rate.retryAfterSeconds);
   const { chat, membership } = access;
-  const [attachments, replyTo] = await Promise.all([
-    prepareAttachments(ctx, principal, chatId, attachmentIds),
-    input.replyTo ? replyPreview(ctx, chatId, input.replyTo) : undefined,
-  ]);
 
   const id = ctx.newId();
   const createdAt = now.toISOString();
@@ -164,7 +173,8 @@ async function afterStore(
   view: MessageT,
 ) {
   const { chatId, createdAt } = stored;
-  const [, markerMoved] = await Promise.all([
+  // The chat item and read marker follow the stored message; delivery need not wait for them.
+  const updates = Promise.all([
     ctx.repo.chats.recordMessage(chatId, previewOf(stored)),
     membership ? ctx.repo.memberships.advanceReadMarker(chatId, principal.userId, stored.seq, createdAt) : Promise.resolve(false),
     // Support desk statistics: the first answer by anyone but the requester (once per chat).
@@ -182,7 +192,7 @@ async function afterStore(
           preview: stored.content.trim() !== '' ? preview(stored.content) : `[${stored.attachments?.[0]?.kind ?? 'attachment'}] ${stored.attachments?.[0]?.filename ?? ''}`.trim(),
         }
       : undefined;
-  await ctx.notifier.toChat(chatId, { type: 'message.new', chatId, message: view }, { offline });
+  const [[, markerMoved]] = await Promise.all([updates, ctx.notifier.toChat(chatId, { type: 'message.new', chatId, message: view }, { offline })]);
   // The sender had unread messages from others: their marker jumped over them, which is a read receipt.
   if (markerMoved && membership && membership.lastReadSeq < stored.seq - 1) {
     await ctx.notifier.toChat(chatId, { type: 'messages.read', chatId, userId: principal.userId, lastReadSeq: stored.seq, readAt: createdAt });
