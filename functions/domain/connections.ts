@@ -91,6 +91,6 @@ export async function forgetGoneConnection(ctx: DomainContext, connectionId: str
  * treat `isTyping: true` as expiring after a few seconds without a repeat.
  */
 export async function typing(ctx: DomainContext, principal: Principal, chatId: string, isTyping: boolean): Promise<void> {
-  await requireParticipant(ctx, principal, chatId);
-  await ctx.notifier.toChat(chatId, { type: 'typing', chatId, userId: principal.userId, isTyping }, { exceptUserId: principal.userId });
+  const { chat } = await requireParticipant(ctx, principal, chatId);
+  await ctx.notifier.toChat(chat, { type: 'typing', chatId, userId: principal.userId, isTyping }, { exceptUserId: principal.userId });
 }

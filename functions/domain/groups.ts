@@ -129,7 +129,7 @@ export async function addParticipants(
     if (result === 'full') throw new BadRequestError(`A group chat has at most ${ctx.limits.maxGroupSize} participants.`);
     if (result === 'conflict') throw new ConflictError('Participants changed meanwhile; retry.');
     if (result === 'missing') throw chatNotFound();
-    await ctx.notifier.toChat(chatId, { type: 'participants.added', chatId, userIds: fresh });
+    await ctx.notifier.toChat({ id: chatId, participantCount: chat.participantCount + fresh.length }, { type: 'participants.added', chatId, userIds: fresh });
   }
   return chatWithParticipants(ctx, { ...chat, participantCount: chat.participantCount + fresh.length }, membership);
 }

@@ -192,10 +192,10 @@ async function afterStore(
           preview: stored.content.trim() !== '' ? preview(stored.content) : `[${stored.attachments?.[0]?.kind ?? 'attachment'}] ${stored.attachments?.[0]?.filename ?? ''}`.trim(),
         }
       : undefined;
-  const [[, markerMoved]] = await Promise.all([updates, ctx.notifier.toChat(chatId, { type: 'message.new', chatId, message: view }, { offline })]);
+  const [[, markerMoved]] = await Promise.all([updates, ctx.notifier.toChat(chat, { type: 'message.new', chatId, message: view }, { offline })]);
   // The sender had unread messages from others: their marker jumped over them, which is a read receipt.
   if (markerMoved && membership && membership.lastReadSeq < stored.seq - 1) {
-    await ctx.notifier.toChat(chatId, { type: 'messages.read', chatId, userId: principal.userId, lastReadSeq: stored.seq, readAt: createdAt });
+    await ctx.notifier.toChat(chat, { type: 'messages.read', chatId, userId: principal.userId, lastReadSeq: stored.seq, readAt: createdAt });
   }
 }
 
@@ -263,7 +263,7 @@ export async function editMessage(ctx: DomainContext, principal: Principal, chat
   if (!edited) throw new ConflictError('The message was deleted meanwhile.');
   if (chat.lastMessage?.id === id) await ctx.repo.chats.replacePreview(chatId, previewOf(edited));
   const view = await presentMessage(ctx, edited, await markersOf(ctx, chatId));
-  await ctx.notifier.toChat(chatId, { type: 'message.edited', chatId, message: view });
+  await ctx.notifier.toChat(chat, { type: 'message.edited', chatId, message: view });
   return { message: view };
 }
 
@@ -290,7 +290,7 @@ export async function deleteMessage(ctx: DomainContext, principal: Principal, ch
     ctx.storage.remove((message.attachments ?? []).map((a) => a.key)),
     chat.lastMessage?.id === id ? ctx.repo.chats.replacePreview(chatId, previewOf(deleted)) : undefined,
   ]);
-  await ctx.notifier.toChat(chatId, { type: 'message.deleted', chatId, messageId: id, seq: deleted.seq });
+  await ctx.notifier.toChat(chat, { type: 'message.deleted', chatId, messageId: id, seq: deleted.seq });
   return { message: messageView(deleted, await markersOf(ctx, chatId)) };
 }
 
@@ -311,13 +311,13 @@ export function isValidReaction(reaction: string): boolean {
  */
 export async function setReaction(ctx: DomainContext, principal: Principal, chatId: string, id: string, reaction: string, add: boolean) {
   if (!isValidReaction(reaction)) throw new BadRequestError('A reaction is "like", "dislike" or a single emoji.');
-  await requireParticipant(ctx, principal, chatId);
+  const { chat } = await requireParticipant(ctx, principal, chatId);
   const message = await findMessage(ctx, chatId, id);
   if (message.deletedAt) throw new ConflictError('The message was deleted.');
   const had = message.reactions[reaction]?.includes(principal.userId) ?? false;
   const updated = await ctx.repo.messages.react({ chatId, seq: message.seq, id }, reaction, principal.userId, add);
   if (!updated) throw new ConflictError('The message was deleted.');
-  if (had !== add) await ctx.notifier.toChat(chatId, { type: 'reaction.updated', chatId, messageId: id, reactions: updated.reactions });
+  if (had !== add) await ctx.notifier.toChat(chat, { type: 'reaction.updated', chatId, messageId: id, reactions: updated.reactions });
   return { message: await presentMessage(ctx, updated, await markersOf(ctx, chatId)) };
 }
 
@@ -413,7 +413,7 @@ export async function markRead(ctx: DomainContext, principal: Principal, chatId:
     const readAt = ctx.now().toISOString();
     if (await ctx.repo.memberships.advanceReadMarker(chatId, principal.userId, target, readAt)) {
       lastReadSeq = target;
-      await ctx.notifier.toChat(chatId, { type: 'messages.read', chatId, userId: principal.userId, lastReadSeq, readAt });
+      await ctx.notifier.toChat(chat, { type: 'messages.read', chatId, userId: principal.userId, lastReadSeq, readAt });
     } else {
       // A concurrent read (another device) moved it further; report the stored value.
       const fresh = await ctx.repo.chats.getWithMembership(chatId, principal.userId);

@@ -187,6 +187,12 @@ export interface OfflineNotice {
   preview: string;
 }
 
+/**
+ * The chat an event goes to. `participantCount` (from the chat item the
+ * caller already read) decides inline or queued delivery without a query.
+ */
+export type ChatAudience = Pick<ChatRecord, 'id' | 'participantCount'>;
+
 /** One chat event to deliver: inline, or as a fan-out job (serializable). */
 export interface ChatDelivery {
   chatId: string;
@@ -226,7 +232,7 @@ export interface Notifier {
    * notification. Large chats are delivered asynchronously, in order.
    * Never throws: the change is already stored.
    */
-  toChat(chatId: string, event: ServerEvent, options?: { exceptUserId?: string; offline?: OfflineNotice }): Promise<void>;
+  toChat(chat: ChatAudience, event: ServerEvent, options?: { exceptUserId?: string; offline?: OfflineNotice }): Promise<void>;
   /** Sends `event` to every open connection of the given users. */
   toUsers(userIds: readonly string[], event: ServerEvent): Promise<void>;
 }

@@ -93,10 +93,8 @@ export function createNotifier(options: NotifierOptions): Notifier & { deliver(j
   }
 
   /** One chat event to its participants, inline. Used by requests for small chats and by the fan-out worker. */
-  async function deliver(job: ChatDelivery, participants?: string[]): Promise<void> {
-    const audience = (participants ?? (await options.repo.memberships.listParticipants(job.chatId)).map((p) => p.userId)).filter(
-      (id) => id !== job.exceptUserId,
-    );
+  async function deliver(job: ChatDelivery): Promise<void> {
+    const audience = (await options.repo.memberships.listParticipants(job.chatId)).map((p) => p.userId).filter((id) => id !== job.exceptUserId);
     const offline = await post(audience, job.event);
     await publishOffline(job.chatId, offline, job.offline);
   }
@@ -112,11 +110,11 @@ export function createNotifier(options: NotifierOptions): Notifier & { deliver(j
 
   return {
     deliver,
-    toChat: (chatId, event, opts) =>
+    toChat: (chat, event, opts) =>
       guarded(event.type, async () => {
-        const job: ChatDelivery = { chatId, event, exceptUserId: opts?.exceptUserId, offline: opts?.offline };
-        const participants = (await options.repo.memberships.listParticipants(chatId)).map((p) => p.userId);
-        if (options.queue && participants.length > options.inlineMax) {
+        const job: ChatDelivery = { chatId: chat.id, event, exceptUserId: opts?.exceptUserId, offline: opts?.offline };
+        // The chat item's count decides, so the participants are queried once: here, or by the worker.
+        if (options.queue && chat.participantCount > options.inlineMax) {
           try {
             await options.queue.send(job);
             return;
@@ -125,7 +123,7 @@ export function createNotifier(options: NotifierOptions): Notifier & { deliver(j
             logger.error('fan-out queue unavailable, delivering inline', { error: error as Error });
           }
         }
-        await deliver(job, participants);
+        await deliver(job);
       }),
     toUsers: (userIds, event) =>
       guarded(event.type, async () => {

@@ -175,11 +175,22 @@ describe('connections and presence', () => {
     const [owner] = await users(ids);
     const { ctx } = dynamoContext(db);
     const { chat } = await createChat(ctx, owner, { type: 'group', participantIds: ids.slice(1) });
-    const notifier = createNotifier({ repo: createRepository(db), endpoint: 'http://127.0.0.1:9', context: () => ctx, offline: ctx.offline, inlineMax: 1000 });
+    const queued: unknown[] = [];
+    const options = { repo: createRepository(db), endpoint: 'http://127.0.0.1:9', context: () => ctx, offline: ctx.offline };
+    const inline = createNotifier({ ...options, inlineMax: 1000 });
     db.reset();
-    await notifier.toChat(chat.id, { type: 'test' });
+    await inline.toChat({ id: chat.id, participantCount: 250 }, { type: 'test' });
     expect(db.count('QueryCommand')).toBe(1);
     expect(db.count('BatchGetItemCommand')).toBe(3);
+    expect(db.count()).toBe(4);
+
+    // Above the threshold the request only enqueues (no read); the worker then does the same 1 + 3 requests.
+    const queuedNotifier = createNotifier({ ...options, inlineMax: 50, queue: { send: async (job) => void queued.push(job) } });
+    db.reset();
+    await queuedNotifier.toChat({ id: chat.id, participantCount: 250 }, { type: 'test' });
+    expect(db.count()).toBe(0);
+    expect(queued).toEqual([{ chatId: chat.id, event: { type: 'test' } }]);
+    await queuedNotifier.deliver(queued[0] as never);
     expect(db.count()).toBe(4);
   });
 });
