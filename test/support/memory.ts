@@ -8,7 +8,7 @@
 import { monotonicFactory } from 'ulid';
 import type { DomainContext, Limits } from '../../functions/domain/context';
 import { DEFAULT_LIMITS } from '../../functions/domain/context';
-import type { AttachmentStorage, Notifier, OfflineNotice, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
+import type { AttachmentStorage, ChatAudience, Notifier, OfflineNotice, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
 import type {
   AttachmentRecord,
   ChatRecord,
@@ -307,7 +307,8 @@ export class RecordingNotifier implements Notifier {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async toChat(chatId: string, event: ServerEvent, options?: { exceptUserId?: string; offline?: OfflineNotice }) {
+  async toChat(chat: ChatAudience, event: ServerEvent, options?: { exceptUserId?: string; offline?: OfflineNotice }) {
+    const chatId = chat.id;
     const participants = await this.repo.memberships.listParticipants(chatId);
     const userIds = participants.map((p) => p.userId).filter((u) => u !== options?.exceptUserId);
     this.sent.push({ userIds, event });
