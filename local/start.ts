@@ -136,6 +136,8 @@ async function main() {
     SQS_ENDPOINT: `${baseUrl}/dev/sqs`,
     FANOUT_QUEUE_URL: `${baseUrl}/dev/sqs/chat-fanout.fifo`,
     FANOUT_INLINE_MAX: process.env.FANOUT_INLINE_MAX || '50',
+    // CloudWatch embedded metrics would only flood the terminal locally; LOG_METRICS=1 shows them.
+    POWERTOOLS_METRICS_DISABLED: process.env.LOG_METRICS === '1' ? 'false' : 'true',
     EVENT_BUS_NAME: process.env.EVENT_BUS_NAME || 'chat-local',
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,

@@ -25,7 +25,13 @@ export function createDb(options: {
   endpoint?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }): Db {
-  const base = new DynamoDBClient({ region: options.region ?? 'us-east-1', endpoint: options.endpoint, credentials: options.credentials });
+  const base = new DynamoDBClient({
+    region: options.region ?? 'us-east-1',
+    endpoint: options.endpoint,
+    credentials: options.credentials,
+    // A stuck connection fails fast and is retried (3 attempts) well within the 10 s Lambda timeout.
+    requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
+  });
   return {
     client: DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } }),
     table: options.table,

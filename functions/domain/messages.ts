@@ -173,7 +173,10 @@ async function afterStore(
   view: MessageT,
 ) {
   const { chatId, createdAt } = stored;
-  // The chat item and read marker follow the stored message; delivery need not wait for them.
+  // The chat item and read marker follow the stored message; delivery need not wait for them. Once the
+  // message is stored the send has succeeded: a failure here is not reported to the sender (who would
+  // retry and duplicate it). A lagging chat item heals with the next message (the seq walk in
+  // `nextSeqAfterConflict`), a lagging marker with the next read.
   const updates = Promise.all([
     ctx.repo.chats.recordMessage(chatId, previewOf(stored)),
     membership ? ctx.repo.memberships.advanceReadMarker(chatId, principal.userId, stored.seq, createdAt) : Promise.resolve(false),
@@ -181,7 +184,7 @@ async function afterStore(
     chat.type === 'support' && !chat.firstResponseAt && principal.userId !== chat.requesterId
       ? ctx.repo.chats.recordFirstResponse(chatId, createdAt, Math.max(0, Math.round((Date.parse(createdAt) - Date.parse(chat.createdAt)) / 1000)))
       : undefined,
-  ]);
+  ]).catch(() => [undefined, false] as const);
 
   // System messages are announcements: no offline notifications for them.
   const offline =

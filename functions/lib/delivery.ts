@@ -21,6 +21,7 @@ import type { DomainContext } from '../domain/context';
 import { forgetGoneConnection } from '../domain/connections';
 import type { ChatDelivery, Notifier, OfflineNotice, OfflinePublisher, Repository, ServerEvent } from '../domain/ports';
 import { logger } from './logger';
+import { count, fanOutDuration } from './metrics';
 
 /** Parallel PostToConnection calls per fan-out: enough to hide latency, few enough to stay under the API's rate limits. */
 const CONCURRENCY = 32;
@@ -41,6 +42,8 @@ export interface NotifierOptions {
   inlineMax: number;
   /** Used to forget gone connections through the domain rule. */
   context: () => DomainContext;
+  /** Replaces the `@connections` call (fault-injection tests). */
+  postToConnection?: (connectionId: string, data: Uint8Array) => Promise<void>;
 }
 
 export function createNotifier(options: NotifierOptions): Notifier & { deliver(job: ChatDelivery): Promise<void> } {
@@ -53,6 +56,13 @@ export function createNotifier(options: NotifierOptions): Notifier & { deliver(j
       client: new sdk.ApiGatewayManagementApiClient({ endpoint: options.endpoint, region: options.region }),
       PostToConnectionCommand: sdk.PostToConnectionCommand,
     })));
+
+  const postToConnection =
+    options.postToConnection ??
+    (async (connectionId: string, data: Uint8Array) => {
+      const { client, PostToConnectionCommand } = await api();
+      await client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
+    });
 
   /** Posts `event` to every live connection of `userIds`; answers the users who had none. */
   async function post(userIds: readonly string[], event: ServerEvent): Promise<string[]> {
@@ -68,18 +78,27 @@ export function createNotifier(options: NotifierOptions): Notifier & { deliver(j
     }
     if (targets.length === 0) return offline;
     const data = new TextEncoder().encode(JSON.stringify(event));
-    const { client, PostToConnectionCommand } = await api();
+    let delivered = 0;
+    let removed = 0;
     await forEachLimited(targets, CONCURRENCY, async (connectionId) => {
       try {
-        await client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
+        await postToConnection(connectionId, data);
+        delivered++;
       } catch (error) {
         if ((error as Error).name === 'GoneException') {
-          if (await forgetGoneConnection(options.context(), connectionId)) logger.info('removed stale connection', { connectionId });
+          if (await forgetGoneConnection(options.context(), connectionId)) {
+            removed++;
+            logger.info('removed stale connection', { connectionId });
+          }
         } else {
+          // Throttled (429), timed out or failed otherwise: the event is lost for this connection only;
+          // the message is stored and the client catches up with `after=<seq>`.
           logger.warn('delivery failed', { connectionId, eventType: event.type, error: (error as Error).name });
         }
       }
     });
+    count('Deliveries', delivered);
+    count('StaleConnectionsRemoved', removed);
     return offline;
   }
 
@@ -94,9 +113,11 @@ export function createNotifier(options: NotifierOptions): Notifier & { deliver(j
 
   /** One chat event to its participants, inline. Used by requests for small chats and by the fan-out worker. */
   async function deliver(job: ChatDelivery): Promise<void> {
+    const started = Date.now();
     const audience = (await options.repo.memberships.listParticipants(job.chatId)).map((p) => p.userId).filter((id) => id !== job.exceptUserId);
     const offline = await post(audience, job.event);
     await publishOffline(job.chatId, offline, job.offline);
+    fanOutDuration(Date.now() - started);
   }
 
   // The change is stored before any event is sent, so a failing delivery must not fail the request.

@@ -20,6 +20,7 @@ import type { HttpRoute } from '../routes';
 import { authenticate, bearerToken } from './auth';
 import { AppError, BadRequestError, ForbiddenError } from './errors';
 import { logger, withLogging } from './logger';
+import { count, withMetrics } from './metrics';
 import { problemResponse, toAppError } from './problem';
 import { domainContext } from './runtime';
 import { zodIssues } from './validation';
@@ -53,6 +54,7 @@ const problemJson = (): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStr
   onError: async (request) => {
     const error = toAppError(request.error);
     if (error.status >= 500) logger.error('request failed', { error: request.error as Error });
+    if (error.code === 'rate_limited') count('RateLimited');
     request.response = problemResponse(error, request.event.rawPath);
   },
 });
@@ -90,6 +92,7 @@ function validate<T>(schema: z.ZodType | undefined, value: unknown, where: strin
 export function httpHandler<R extends HttpRoute>(route: R, fn: (request: HttpRequest<R>) => Promise<HttpResult>) {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
     .use(withLogging())
+    .use(withMetrics())
     .use(httpHeaderNormalizer())
     .use(problemJson())
     .use(jsonBody())

@@ -17,6 +17,7 @@ import type { WsRoute } from '../routes';
 import { authenticate } from './auth';
 import { BadRequestError, UnauthorizedError } from './errors';
 import { logger, withLogging } from './logger';
+import { count, withMetrics } from './metrics';
 import { problemBody, toAppError } from './problem';
 import { domainContext } from './runtime';
 import { zodIssues } from './validation';
@@ -47,6 +48,7 @@ const frame = (body: Record<string, unknown>): WsResult => ({ statusCode: 200, b
 export function errorFrame(requestId: RequestId, error: unknown): WsResult {
   const e = toAppError(error);
   if (e.status >= 500) logger.error('websocket action failed', { error: error as Error });
+  if (e.code === 'rate_limited') count('RateLimited');
   return frame({ type: 'error', requestId, code: e.code, message: e.message, ...(e.extensions ?? {}) });
 }
 
@@ -68,6 +70,7 @@ const requestIdOf = (value: Record<string, unknown> | undefined): RequestId => {
 export function wsConnectHandler(fn: (principal: Principal, event: WsConnectEvent) => Promise<void>) {
   return middy<WsConnectEvent, WsResult>()
     .use(withLogging())
+    .use(withMetrics())
     .handler(async (event) => {
       try {
         const principal = await authenticate(event.queryStringParameters?.token);
@@ -85,6 +88,7 @@ export function wsConnectHandler(fn: (principal: Principal, event: WsConnectEven
 export function wsHandler<R extends WsRoute>(route: R, fn: (request: WsRequest<R>) => Promise<Record<string, unknown> | void>) {
   return middy<APIGatewayProxyWebsocketEventV2, WsResult>()
     .use(withLogging())
+    .use(withMetrics())
     .handler(async (event, context) => {
       const raw = parseFrame(event.body);
       const requestId = requestIdOf(raw);

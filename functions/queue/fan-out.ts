@@ -10,10 +10,12 @@ import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { ChatDelivery } from '../domain/ports';
 import { logger, withLogging } from '../lib/logger';
+import { withMetrics } from '../lib/metrics';
 import { deliverChatEvent } from '../lib/runtime';
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(withLogging())
+  .use(withMetrics())
   .handler(async (event) => {
     const failures: SQSBatchResponse['batchItemFailures'] = [];
     const failedChats = new Set<string>();
