@@ -3,11 +3,18 @@
  * stack performs no context lookups, so no AWS credentials are needed until
  * `cdk deploy`. Without CDK_DEFAULT_ACCOUNT/REGION the stack is
  * environment-agnostic and deploys to whatever the CLI profile targets.
+ *
+ * cdk-nag's AwsSolutions checks run on every synth (cdk-nag 3: a CDK policy
+ * validation plugin, not an aspect): an unacknowledged error fails `cdk synth`
+ * and the findings land in `cdk.out/policy-validation-report.json`.
+ * Acknowledgments sit next to the resources they concern, each with its reason.
  */
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { ChatStack } from '../lib/chat-stack';
 
 const app = new App();
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 
 new ChatStack(app, 'ServerlessChat', {
   description: 'Serverless chat: API Gateway HTTP + WebSocket APIs, Lambda, DynamoDB, S3, Cognito or OIDC',

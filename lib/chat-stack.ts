@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { AccessLogFormat, CfnAccount } from 'aws-cdk-lib/aws-apigateway';
 import {
   CorsHttpMethod,
   HttpApi,
   HttpMethod,
   HttpRoute,
   HttpRouteKey,
+  LogGroupLogDestination,
   PayloadFormatVersion,
   WebSocketApi,
   WebSocketRoute,
@@ -17,6 +19,8 @@ import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/a
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -26,6 +30,7 @@ import { httpRoutes, queueRoutes, wsRoutes, type Permission } from '../functions
 import { Role } from '../functions/schemas';
 import { ChatFunction, PROJECT_ROOT } from './chat-function';
 import { readContext, type ChatStackContext } from './context';
+import { ChatOperations } from './operations';
 
 /** The fan-out worker's timeout: delivering one batch to 10 chats of 1,000 participants with bounded concurrency. */
 const FANOUT_TIMEOUT = Duration.seconds(60);
@@ -37,6 +42,47 @@ export const WEBSOCKET_STAGE_NAME = 'prod';
 const CORS_ALLOW_HEADERS = ['authorization', 'content-type', 'idempotency-key'];
 /** `Retry-After` comes with 429 `rate_limited` (SPEC §5); browsers hide it unless exposed. */
 const CORS_EXPOSE_HEADERS = ['retry-after'];
+
+/**
+ * HTTP API access log line (JSON). No query string and no headers: `?token=`
+ * and `Authorization` carry bearer tokens.
+ */
+const HTTP_ACCESS_LOG_FORMAT = {
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTime',
+  ip: '$context.identity.sourceIp',
+  userAgent: '$context.identity.userAgent',
+  routeKey: '$context.routeKey',
+  path: '$context.path',
+  status: '$context.status',
+  protocol: '$context.protocol',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationLatency: '$context.integrationLatency',
+  integrationStatus: '$context.integrationStatus',
+  integrationError: '$context.integrationErrorMessage',
+  error: '$context.error.message',
+};
+
+/** WebSocket API access log line (JSON): one per connect, message and disconnect; never the `?token=` query. */
+const WEBSOCKET_ACCESS_LOG_FORMAT = {
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTime',
+  ip: '$context.identity.sourceIp',
+  userAgent: '$context.identity.userAgent',
+  connectionId: '$context.connectionId',
+  eventType: '$context.eventType',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  integrationLatency: '$context.integrationLatency',
+  integrationStatus: '$context.integration.status',
+  integrationError: '$context.integration.error',
+  error: '$context.error.message',
+  disconnectStatusCode: '$context.disconnectStatusCode',
+};
+
+/** How long access logs and S3 server access logs are kept. */
+const ACCESS_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
 
 export type ChatStackProps = StackProps;
 
@@ -69,16 +115,26 @@ export class ChatStack extends Stack {
   readonly httpStage: HttpStage;
   readonly webSocketApi: WebSocketApi;
   readonly webSocketStage: WebSocketStage;
+  /** S3 server access logs of the attachment bucket. */
+  readonly accessLogBucket: s3.Bucket;
+  readonly httpAccessLogs: logs.LogGroup;
+  readonly webSocketAccessLogs: logs.LogGroup;
+  /** Alarms, the alarm topic and the dashboard. */
+  readonly operations: ChatOperations;
   /** By route name. */
   readonly functions: Record<string, ChatFunction> = {};
 
   constructor(scope: Construct, id: string, props?: ChatStackProps) {
     super(scope, id, props);
+    // S3 server access logs are granted by a bucket policy on the log bucket rather than the legacy
+    // LogDeliveryWrite ACL, so both buckets keep ACLs disabled (BucketOwnerEnforced).
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     this.config = readContext(this.node);
     const { corsOrigins, oidc } = this.config;
 
     this.table = this.createTable();
-    this.bucket = this.createBucket(corsOrigins);
+    this.accessLogBucket = this.createAccessLogBucket();
+    this.bucket = this.createBucket(corsOrigins, this.accessLogBucket);
     this.eventBus = new events.EventBus(this, 'NotificationBus', { description: 'chat.message.offline events for recipients without an open connection' });
     this.fanOutDeadLetterQueue = new sqs.Queue(this, 'FanOutDeadLetterQueue', {
       fifo: true,
@@ -111,6 +167,9 @@ export class ChatStack extends Stack {
       });
     }
 
+    this.httpAccessLogs = new logs.LogGroup(this, 'HttpApiAccessLogs', { retention: ACCESS_LOG_RETENTION, removalPolicy: RemovalPolicy.RETAIN });
+    this.webSocketAccessLogs = new logs.LogGroup(this, 'WebSocketApiAccessLogs', { retention: ACCESS_LOG_RETENTION, removalPolicy: RemovalPolicy.RETAIN });
+
     const methods = [...new Set(httpRoutes.map((r) => r.method))];
     this.httpApi = new HttpApi(this, 'HttpApi', {
       description: 'Chat HTTP API',
@@ -128,6 +187,10 @@ export class ChatStack extends Stack {
       stageName: '$default',
       autoDeploy: true,
       throttle: this.config.httpThrottle,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.httpAccessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(HTTP_ACCESS_LOG_FORMAT)),
+      },
     });
 
     this.webSocketApi = new WebSocketApi(this, 'WebSocketApi', {
@@ -139,7 +202,12 @@ export class ChatStack extends Stack {
       stageName: WEBSOCKET_STAGE_NAME,
       autoDeploy: true,
       throttle: this.config.wsThrottle,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.webSocketAccessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(WEBSOCKET_ACCESS_LOG_FORMAT)),
+      },
     });
+    if (this.config.apiGatewayCloudWatchRole) this.createApiGatewayAccountRole();
 
     const environment = this.functionEnvironment();
 
@@ -149,23 +217,37 @@ export class ChatStack extends Stack {
         throw new Error(`Route ${route.name} (${route.path}) must not be deployed`);
       }
       const fn = this.addFunction(route.name, route.handler, route.permissions, 'http', `${route.method} ${route.path}`, environment);
-      new HttpRoute(this.httpApi, route.name, {
+      const httpRoute = new HttpRoute(this.httpApi, route.name, {
         httpApi: this.httpApi,
         routeKey: HttpRouteKey.with(route.path, HttpMethod[route.method]),
         integration: new HttpLambdaIntegration(`${route.name}Integration`, fn.function, {
           payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
         }),
       });
+      Validations.of(httpRoute).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          route.auth === 'none'
+            ? `${route.method} ${route.path} is public on purpose (SPEC: liveness check, no data).`
+            : 'The handler verifies the bearer JWT itself with aws-jwt-verify (Cognito or the configured OIDC issuer) before any work, so the local stack runs the same code and 401s stay problem+json (README, "Architecture").',
+      });
     }
 
     for (const route of wsRoutes) {
       const fn = this.addFunction(route.name, route.handler, route.permissions, 'websocket', `WebSocket ${route.routeKey}`, environment);
       // No authorizer on $connect: the handler verifies `?token=` itself (see the class comment).
-      new WebSocketRoute(this.webSocketApi, route.name, {
+      const wsRoute = new WebSocketRoute(this.webSocketApi, route.name, {
         webSocketApi: this.webSocketApi,
         routeKey: route.routeKey,
         integration: new WebSocketLambdaIntegration(`${route.name}Integration`, fn.function),
         returnResponse: route.returnResponse,
+      });
+      Validations.of(wsRoute).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          route.routeKey === '$connect'
+            ? '$connect verifies the ?token= JWT itself with aws-jwt-verify (browsers cannot set headers on a WebSocket upgrade) and refuses the upgrade with 401.'
+            : 'Only a connection accepted by the authenticating $connect handler can send frames; every handler acts as the user recorded for that connection.',
       });
     }
 
@@ -183,6 +265,57 @@ export class ChatStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
+
+    this.operations = new ChatOperations(this, 'Operations', {
+      httpApi: this.httpApi,
+      webSocketApi: this.webSocketApi,
+      webSocketStage: this.webSocketStage,
+      table: this.table,
+      indexNames: GLOBAL_SECONDARY_INDEXES.map((gsi) => gsi.indexName),
+      fanOutQueue: this.fanOutQueue,
+      fanOutDeadLetterQueue: this.fanOutDeadLetterQueue,
+      functions: this.functions,
+      alarmEmail: this.config.alarmEmail,
+    });
+  }
+
+  /**
+   * API Gateway writes WebSocket (and REST) access logs with the region-wide
+   * CloudWatch Logs role of the account (`AWS::ApiGateway::Account`); HTTP APIs
+   * need none. Kept when the stack is deleted, like CDK's RestApi does, since
+   * the account setting outlives the stack. Skip with context
+   * `apiGatewayCloudWatchRole=false` when the account already has one.
+   */
+  private createApiGatewayAccountRole(): void {
+    const role = new iam.Role(this, 'ApiGatewayCloudWatchRole', {
+      assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonAPIGatewayPushToCloudWatchLogs')],
+    });
+    role.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason: 'The AWS-maintained policy API Gateway documents for its account-level logging role; it only allows writing CloudWatch Logs.',
+    });
+    const account = new CfnAccount(this, 'ApiGatewayAccount', { cloudWatchRoleArn: role.roleArn });
+    account.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    this.webSocketStage.node.addDependency(account);
+  }
+
+  private createAccessLogBucket(): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'AccessLogBucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      // S3 server access logging delivers with the logging service principal, which needs SSE-S3 (not KMS) and no ACLs.
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(90) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the server access log destination of the attachment bucket; logging it into itself would loop and another log bucket would only move the finding.',
+    });
+    return bucket;
   }
 
   private createTable(): dynamodb.TableV2 {
@@ -213,8 +346,10 @@ export class ChatStack extends Stack {
     });
   }
 
-  private createBucket(corsOrigins: string[]): s3.Bucket {
+  private createBucket(corsOrigins: string[], accessLogBucket: s3.Bucket): s3.Bucket {
     return new s3.Bucket(this, 'AttachmentBucket', {
+      serverAccessLogsBucket: accessLogBucket,
+      serverAccessLogsPrefix: 'attachments/',
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,
@@ -251,7 +386,26 @@ export class ChatStack extends Stack {
         fullname: { required: false, mutable: true },
       },
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      // Users may add an authenticator app; requiring it is the embedding product's decision (see the acknowledgment).
+      mfa: cognito.Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
       removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(pool).acknowledge({
+      id: 'AwsSolutions-COG2',
+      reason: 'MFA is optional (TOTP): the chat is embedded in other apps whose users are invited by an operator; forcing MFA is left to the deployer (or to an external OIDC issuer).',
+    });
+    Validations.of(pool).acknowledge({
+      id: 'AwsSolutions-COG8',
+      reason: 'The Plus feature plan (threat protection) is billed per monthly active user; the pool is invitation-only and deployers who need it can switch the plan, or use their own OIDC issuer.',
     });
     // Groups arrive as `cognito:groups` and map to platform roles (SPEC §2); `user` is implicit.
     for (const role of Role.options.filter((r) => r !== 'user')) {

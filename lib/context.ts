@@ -11,6 +11,8 @@
  * | `deletionProtection` | `true` | DynamoDB deletion protection |
  * | `httpRateLimit`, `httpBurstLimit` | 100, 200 | HTTP API `$default` stage throttling (requests/s, burst) |
  * | `wsRateLimit`, `wsBurstLimit` | 100, 200 | WebSocket stage throttling (messages/s, burst) |
+ * | `alarmEmail` | unset | e-mail address subscribed to the alarm topic (confirm the subscription mail) |
+ * | `apiGatewayCloudWatchRole` | `true` | create the region-wide API Gateway CloudWatch Logs role WebSocket access logs need; `false` when the account already has one |
  */
 import type { Node } from 'constructs';
 
@@ -37,6 +39,8 @@ export interface ChatStackContext {
   readonly deletionProtection: boolean;
   readonly httpThrottle: Throttle;
   readonly wsThrottle: Throttle;
+  readonly alarmEmail?: string;
+  readonly apiGatewayCloudWatchRole: boolean;
 }
 
 export function readContext(node: Node): ChatStackContext {
@@ -64,6 +68,8 @@ export function readContext(node: Node): ChatStackContext {
       rateLimit: positiveNumber(get('wsRateLimit'), 'wsRateLimit') ?? 100,
       burstLimit: positiveNumber(get('wsBurstLimit'), 'wsBurstLimit') ?? 200,
     },
+    alarmEmail: email(get('alarmEmail'), 'alarmEmail'),
+    apiGatewayCloudWatchRole: bool(get('apiGatewayCloudWatchRole'), 'apiGatewayCloudWatchRole') ?? true,
   };
 }
 
@@ -71,6 +77,13 @@ function optionalString(value: unknown, key: string): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string') throw new Error(`Context ${key} must be a string`);
   return value;
+}
+
+function email(value: unknown, key: string): string | undefined {
+  const s = optionalString(value, key)?.trim();
+  if (s === undefined) return undefined;
+  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s)) throw new Error(`Context ${key} must be an e-mail address, got ${JSON.stringify(s)}`);
+  return s;
 }
 
 function httpsUrl(value: string, key: string): string {

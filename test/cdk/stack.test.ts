@@ -80,6 +80,11 @@ class Synth {
     return found[0]!;
   }
 
+  /** The attachment bucket (the other bucket holds its server access logs). */
+  attachmentBucket(): [string, Resource] {
+    return this.only('AWS::S3::Bucket', (r) => r.Properties?.CorsConfiguration !== undefined);
+  }
+
   /** Our functions: CDK's own helpers (custom resources, log retention) use other runtimes and x86. */
   chatFunctions(): [string, Resource][] {
     return this.ofType('AWS::Lambda::Function').filter(
@@ -208,7 +213,7 @@ describe('ChatStack (default: Cognito)', () => {
 
     it('sets the environment functions/config.ts reads', () => {
       const [tableId] = s.only('AWS::DynamoDB::GlobalTable');
-      const [bucketId] = s.only('AWS::S3::Bucket');
+      const [bucketId] = s.attachmentBucket();
       const [poolId] = s.only('AWS::Cognito::UserPool');
       const [clientId] = s.only('AWS::Cognito::UserPoolClient');
       for (const [id, fn] of s.chatFunctions()) {
@@ -398,7 +403,7 @@ describe('ChatStack (default: Cognito)', () => {
 
   describe('attachment bucket', () => {
     it('is private, S3-encrypted, unversioned and retained', () => {
-      const [, bucket] = s.only('AWS::S3::Bucket');
+      const [, bucket] = s.attachmentBucket();
       expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
         BlockPublicAcls: true,
         BlockPublicPolicy: true,
@@ -413,8 +418,8 @@ describe('ChatStack (default: Cognito)', () => {
     });
 
     it('denies requests without TLS', () => {
-      const [bucketId] = s.only('AWS::S3::Bucket');
-      const [, policy] = s.only('AWS::S3::BucketPolicy');
+      const [bucketId] = s.attachmentBucket();
+      const [, policy] = s.only('AWS::S3::BucketPolicy', (p) => p.Properties.Bucket.Ref === bucketId);
       expect(policy.Properties.Bucket).toEqual({ Ref: bucketId });
       const deny = (policy.Properties.PolicyDocument.Statement as Statement[]).find(
         (st) => st.Effect === 'Deny' && st.Condition?.Bool?.['aws:SecureTransport'] === 'false',
@@ -425,7 +430,7 @@ describe('ChatStack (default: Cognito)', () => {
     });
 
     it('expires abandoned uploads under pending/ and incomplete multipart uploads after a day', () => {
-      const [, bucket] = s.only('AWS::S3::Bucket');
+      const [, bucket] = s.attachmentBucket();
       const rules = bucket.Properties.LifecycleConfiguration.Rules as Json[];
       expect(rules).toContainEqual(expect.objectContaining({ Prefix: 'pending/', ExpirationInDays: 1, Status: 'Enabled' }));
       expect(rules).toContainEqual(
@@ -436,7 +441,7 @@ describe('ChatStack (default: Cognito)', () => {
     });
 
     it('allows browser uploads from the configured origins', () => {
-      const [, bucket] = s.only('AWS::S3::Bucket');
+      const [, bucket] = s.attachmentBucket();
       expect(bucket.Properties.CorsConfiguration.CorsRules).toEqual([
         expect.objectContaining({
           AllowedMethods: expect.arrayContaining(['PUT', 'POST', 'GET', 'HEAD']),
@@ -560,7 +565,7 @@ describe('ChatStack (default: Cognito)', () => {
 
   it('outputs the endpoints, the user pool and the storage names', () => {
     expect(Object.keys(s.outputs).sort()).toEqual(
-      ['BucketName', 'EventBusName', 'HttpApiUrl', 'TableName', 'UserPoolClientId', 'UserPoolId', 'WebSocketUrl'].sort(),
+      ['AlarmTopicArn', 'BucketName', 'EventBusName', 'HttpApiUrl', 'TableName', 'UserPoolClientId', 'UserPoolId', 'WebSocketUrl'].sort(),
     );
     expect(flatten(s.outputs.WebSocketUrl.Value)).toBe(
       `wss://\${${wsApiId}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/${WEBSOCKET_STAGE_NAME}`,
@@ -576,6 +581,10 @@ describe('ChatStack (default: Cognito)', () => {
       'AWS::Logs::LogGroup': 'LogGroupName',
       'AWS::IAM::Role': 'RoleName',
       'AWS::Cognito::UserPool': 'UserPoolName',
+      'AWS::SNS::Topic': 'TopicName',
+      'AWS::CloudWatch::Alarm': 'AlarmName',
+      'AWS::CloudWatch::Dashboard': 'DashboardName',
+      'AWS::SQS::Queue': 'QueueName',
     };
     for (const [id, r] of Object.entries(s.resources)) {
       const prop = nameProperty[r.Type];
@@ -614,7 +623,7 @@ describe('ChatStack (external OIDC issuer)', () => {
   });
 
   it('outputs no user pool ids', () => {
-    expect(Object.keys(s.outputs).sort()).toEqual(['BucketName', 'EventBusName', 'HttpApiUrl', 'TableName', 'WebSocketUrl']);
+    expect(Object.keys(s.outputs).sort()).toEqual(['AlarmTopicArn', 'BucketName', 'EventBusName', 'HttpApiUrl', 'TableName', 'WebSocketUrl']);
   });
 });
 
@@ -636,7 +645,7 @@ describe('ChatStack context', () => {
     const origins = ['https://app.example.com', 'https://admin.example.com'];
     const [httpApiId, api] = s.only('AWS::ApiGatewayV2::Api', (r) => r.Properties.ProtocolType === 'HTTP');
     expect(api.Properties.CorsConfiguration.AllowOrigins).toEqual(origins);
-    expect(s.only('AWS::S3::Bucket')[1].Properties.CorsConfiguration.CorsRules[0].AllowedOrigins).toEqual(origins);
+    expect(s.attachmentBucket()[1].Properties.CorsConfiguration.CorsRules[0].AllowedOrigins).toEqual(origins);
     const stages = s.ofType('AWS::ApiGatewayV2::Stage').map(([, st]) => st.Properties);
     expect(stages.find((st) => st.ApiId.Ref === httpApiId)!.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 80 });
     expect(stages.find((st) => st.ApiId.Ref !== httpApiId)!.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
