@@ -21,7 +21,50 @@ export const Role = z.enum(['user', 'support', 'admin']);
 export const ParticipantRole = z.enum(['owner', 'admin', 'member', 'agent']);
 export const ChatType = z.enum(['direct', 'group', 'support']);
 export const ChatStatus = z.enum(['open', 'waiting', 'resolved', 'closed']);
-export const Metadata = z.record(z.string(), z.unknown());
+/** Client metadata limits: small, shallow, and storable by DynamoDB as is. */
+export const METADATA_MAX_BYTES = 8 * 1024;
+const METADATA_MAX_DEPTH = 10;
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor']);
+
+/**
+ * Why a value cannot be stored as metadata, or undefined when it can.
+ * DynamoDB numbers hold 38 digits between 1e-130 and 1e126 and maps cannot
+ * have empty keys; JavaScript cannot represent integers above 2^53 exactly.
+ * Prototype-related keys are refused outright.
+ */
+export function metadataProblem(value: unknown, depth = 0): string | undefined {
+  if (value !== null && typeof value === 'object' && depth >= METADATA_MAX_DEPTH) return `more than ${METADATA_MAX_DEPTH} levels of nesting`;
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return 'a number that is not finite';
+    if (Number.isInteger(value) ? !Number.isSafeInteger(value) : Math.abs(value) < 1e-130 || Math.abs(value) > 1e125) {
+      return 'a number outside the range DynamoDB and JavaScript both hold exactly';
+    }
+    return undefined;
+  }
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const problem = metadataProblem(item, depth + 1);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+  if (typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if (key === '' || FORBIDDEN_KEYS.has(key)) return `the key "${key}"`;
+      const problem = metadataProblem(item, depth + 1);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+  return `a value of type ${typeof value}`;
+}
+
+export const Metadata = z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
+  const problem = metadataProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: `metadata cannot contain ${problem}` });
+  else if (Buffer.byteLength(JSON.stringify(value)) > METADATA_MAX_BYTES) ctx.addIssue({ code: 'custom', message: `metadata is limited to ${METADATA_MAX_BYTES} bytes of JSON` });
+});
 export const IsoTime = z.string().describe('ISO-8601 UTC timestamp');
 /** SPEC §3: `seq` starts at 1. Query strings arrive as text, hence `coerce`. */
 const SeqQuery = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
