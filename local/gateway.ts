@@ -14,7 +14,7 @@
  * shapes, limits, error bodies, timeouts) so that code which works here works
  * on AWS. Limits cited below are API Gateway's documented quotas.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomFillSync, randomUUID } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -313,22 +313,26 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return { kind: 'error', error };
     }
     const context = lambdaContext(route.name, timeoutMs, region);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<Outcome>((done) => {
-      timer = setTimeout(() => done({ kind: 'timeout' }), timeoutMs);
-    });
-    const run = (async (): Promise<Outcome> => {
+    // One promise and one timer per invocation (this runs for every request and frame): the first of
+    // the handler's outcome and the integration timeout wins.
+    return new Promise<Outcome>((done) => {
+      const timer = setTimeout(() => done({ kind: 'timeout' }), timeoutMs);
+      const settle = (outcome: Outcome) => {
+        clearTimeout(timer);
+        done(outcome);
+      };
+      let result: unknown;
       try {
-        return { kind: 'ok', value: await fn(event, context) };
+        result = fn(event, context);
       } catch (error) {
-        return { kind: 'error', error };
+        settle({ kind: 'error', error });
+        return;
       }
-    })();
-    try {
-      return await Promise.race([run, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+      Promise.resolve(result).then(
+        (value) => settle({ kind: 'ok', value }),
+        (error: unknown) => settle({ kind: 'error', error }),
+      );
+    });
   }
 
   function logFailure(what: string, requestId: string, outcome: Outcome) {
@@ -353,8 +357,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   // ---------------------------------------------------------------- HTTP
   const server = createServer((req, res) => {
-    const started = Date.now();
-    if (options.logRequests) res.once('finish', () => log(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`));
+    if (options.logRequests) {
+      const started = Date.now();
+      res.once('finish', () => log(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`));
+    }
     onRequest(req, res).catch((error) => {
       log(`gateway: internal error: ${error instanceof Error ? error.stack : String(error)}`);
       if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' });
@@ -545,28 +551,27 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   // ---------------------------------------------------------------- @connections
   async function manageConnection(req: IncomingMessage, res: ServerResponse, method: string, connectionId: string) {
-    const errorReply = (status: number, type: string, message: string) =>
-      sendJson(res, status, { message }, { 'x-amzn-errortype': type });
     // The real API only accepts SigV4-signed calls; checking the signature itself would add nothing locally.
     if (!req.headers.authorization) {
       await drain(req);
-      return errorReply(403, 'ForbiddenException', 'Missing Authentication Token');
+      return errorReply(res, 403, 'ForbiddenException', 'Missing Authentication Token');
     }
     const connection = connections.get(connectionId);
     const open = connection && !connection.closed && connection.ws.readyState === WebSocket.OPEN ? connection : undefined;
     switch (method) {
       case 'POST': {
+        // The hot path of every fan-out: one per event and connection.
         const body = await readBody(req, WS_MAX_MESSAGE_BYTES);
-        if (body === 'too_large') return errorReply(413, 'PayloadTooLargeException', `Message too long: the limit is ${WS_MAX_MESSAGE_BYTES} bytes`);
-        if (!open || !(await sendText(open, body))) return errorReply(410, 'GoneException', `Connection ${connectionId} is gone`);
+        if (body === 'too_large') return errorReply(res, 413, 'PayloadTooLargeException', `Message too long: the limit is ${WS_MAX_MESSAGE_BYTES} bytes`);
+        if (!open || !(await sendText(open, body))) return errorReply(res, 410, 'GoneException', `Connection ${connectionId} is gone`);
         if (options.logRequests) log(`@connections POST ${connectionId} ${body.length}B`);
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '0' });
+        res.writeHead(200, POSTED_HEADERS);
         res.end();
         return;
       }
       case 'GET':
         await drain(req);
-        if (!open) return errorReply(410, 'GoneException', `Connection ${connectionId} is gone`);
+        if (!open) return errorReply(res, 410, 'GoneException', `Connection ${connectionId} is gone`);
         // JSON member names are those of the service model (the SDK maps them to ConnectedAt, Identity, LastActiveAt).
         return sendJson(res, 200, {
           connectedAt: new Date(open.connectedAt).toISOString(),
@@ -575,7 +580,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         });
       case 'DELETE':
         await drain(req);
-        if (!open) return errorReply(410, 'GoneException', `Connection ${connectionId} is gone`);
+        if (!open) return errorReply(res, 410, 'GoneException', `Connection ${connectionId} is gone`);
         closeSocket(open, 1000, 'Connection deleted');
         res.writeHead(204);
         res.end();
@@ -789,10 +794,28 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     eventType: WebSocketEvent['requestContext']['eventType'],
   ): WebSocketEvent['requestContext'] {
     const now = Date.now();
+    // Two literals rather than a spread, so both shapes stay fast; the key order is the same either way.
+    if (eventType === 'MESSAGE') {
+      return {
+        routeKey,
+        eventType,
+        messageId: apiId(),
+        extendedRequestId: apiId(),
+        requestTime: clfTime(now),
+        messageDirection: 'IN',
+        stage: 'local',
+        connectedAt: c.connectedAt,
+        requestTimeEpoch: now,
+        identity: { sourceIp: c.sourceIp, userAgent: c.userAgent },
+        requestId: apiId(),
+        domainName: c.domainName,
+        connectionId: c.connectionId,
+        apiId: API_ID,
+      };
+    }
     return {
       routeKey,
       eventType,
-      ...(eventType === 'MESSAGE' ? { messageId: apiId() } : {}),
       extendedRequestId: apiId(),
       requestTime: clfTime(now),
       messageDirection: 'IN',
@@ -878,7 +901,8 @@ export function selectRoute(body: string, actionKeys: ReadonlySet<string>): stri
  * `cookie` moved to `cookies` (split on `;`), as API Gateway does.
  */
 export function headersV2(rawHeaders: readonly string[]): { headers: Record<string, string>; cookies: string[] } {
-  const headers: Record<string, string> = {};
+  // A Map, because header names are client input: `__proto__` or `constructor` must stay plain keys.
+  const headers = new Map<string, string>();
   const cookies: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i].toLowerCase();
@@ -887,9 +911,10 @@ export function headersV2(rawHeaders: readonly string[]): { headers: Record<stri
       for (const part of value.split(';')) if (part.trim()) cookies.push(part.trim());
       continue;
     }
-    headers[name] = name in headers ? `${headers[name]},${value}` : value;
+    const previous = headers.get(name);
+    headers.set(name, previous === undefined ? value : `${previous},${value}`);
   }
-  return { headers, cookies };
+  return { headers: Object.fromEntries(headers), cookies };
 }
 
 /** Payload v2 query parameters: decoded, repeated keys joined with `,`; undefined when there are none. */
@@ -900,9 +925,15 @@ export function queryV2(rawQueryString: string): Record<string, string> | undefi
 
 function multiQuery(rawQueryString: string): Record<string, string[]> | undefined {
   if (!rawQueryString) return undefined;
-  const out: Record<string, string[]> = {};
-  for (const [key, value] of new URLSearchParams(rawQueryString)) (out[key] ??= []).push(value);
-  return Object.keys(out).length ? out : undefined;
+  // A Map, because keys are client input: `?__proto__=1` or `?constructor=1` must stay plain keys.
+  const out = new Map<string, string[]>();
+  for (const [key, value] of new URLSearchParams(rawQueryString)) {
+    const values = out.get(key);
+    if (values) values.push(value);
+    else out.set(key, [value]);
+  }
+  // Object.fromEntries defines own properties, so even "__proto__" becomes an ordinary key.
+  return out.size ? Object.fromEntries(out) : undefined;
 }
 
 /**
@@ -999,6 +1030,14 @@ function headerValue(headers: Record<string, unknown> | undefined, name: string)
   return undefined;
 }
 
+/** Answer of an accepted `@connections` POST (a flat header list: no per-request object). */
+const POSTED_HEADERS = ['content-type', 'application/json', 'content-length', '0'];
+
+/** `@connections` errors: `{message}` with the exception name in `x-amzn-errortype`, as the SDK expects. */
+function errorReply(res: ServerResponse, status: number, type: string, message: string) {
+  sendJson(res, status, { message }, { 'x-amzn-errortype': type });
+}
+
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   const text = JSON.stringify(body);
   res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
@@ -1049,7 +1088,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_la
       }
       chunks.push(chunk);
     });
-    req.on('end', () => done(tooLarge ? 'too_large' : Buffer.concat(chunks, size)));
+    // Most bodies arrive in one chunk: no copy then.
+    req.on('end', () => done(tooLarge ? 'too_large' : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
     req.on('error', fail);
   });
 }
@@ -1063,12 +1103,22 @@ async function drain(req: IncomingMessage) {
   });
 }
 
+function unsupported(): never {
+  throw new Error('The callback-style context.done/succeed/fail API is not supported; return a value or a promise.');
+}
+
+let dayCache = { epochDay: -1, text: '' };
+/** `2026/11/21` (UTC) for log stream names; recomputed once a day, not per invocation. */
+function logStreamDay(epochMs: number): string {
+  const epochDay = Math.floor(epochMs / 86_400_000);
+  if (epochDay !== dayCache.epochDay) dayCache = { epochDay, text: new Date(epochMs).toISOString().slice(0, 10).replace(/-/g, '/') };
+  return dayCache.text;
+}
+
 function lambdaContext(functionName: string, timeoutMs: number, region: string): Context {
-  const deadline = Date.now() + timeoutMs;
-  const day = new Date().toISOString().slice(0, 10).replace(/-/g, '/');
-  const unsupported = () => {
-    throw new Error('The callback-style context.done/succeed/fail API is not supported; return a value or a promise.');
-  };
+  const now = Date.now();
+  const deadline = now + timeoutMs;
+  const day = logStreamDay(now);
   return {
     callbackWaitsForEmptyEventLoop: true,
     functionName,
@@ -1077,7 +1127,7 @@ function lambdaContext(functionName: string, timeoutMs: number, region: string):
     memoryLimitInMB: '1024',
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: `${day}/[$LATEST]${randomBytes(16).toString('hex')}`,
+    logStreamName: `${day}/[$LATEST]${randomHex(16)}`,
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     done: unsupported,
     fail: unsupported,
@@ -1085,21 +1135,48 @@ function lambdaContext(functionName: string, timeoutMs: number, region: string):
   };
 }
 
+/**
+ * Random bytes for ids, drawn from a pool refilled 4 KB at a time: a
+ * `randomBytes` call per id (several per request and frame) cost more CPU
+ * than the rest of the event building. Same CSPRNG, same id formats.
+ */
+const RANDOM_POOL_BYTES = 4096;
+const randomPool = Buffer.allocUnsafe(RANDOM_POOL_BYTES);
+let randomOffset = RANDOM_POOL_BYTES;
+function randomSlice(size: number): Buffer {
+  if (randomOffset + size > RANDOM_POOL_BYTES) {
+    randomFillSync(randomPool);
+    randomOffset = 0;
+  }
+  const slice = randomPool.subarray(randomOffset, randomOffset + size);
+  randomOffset += size;
+  return slice;
+}
+
+function randomHex(size: number): string {
+  return randomSlice(size).toString('hex');
+}
+
 /** API Gateway style ids (request ids, connection ids): 16 characters of base64, e.g. `Lb3xYc1KoAMCJ7Q=`. */
 function apiId(): string {
-  return randomBytes(11).toString('base64');
+  return randomSlice(11).toString('base64');
 }
 
 function traceId(): string {
-  return `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
+  return `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomHex(12)}`;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-/** `12/Mar/2020:19:03:58 +0000`, the format of `requestContext.time`/`requestTime`. */
+const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
+let clfCache = { second: NaN, text: '' };
+/** `12/Mar/2020:19:03:58 +0000`, the format of `requestContext.time`/`requestTime` (formatted once per second). */
 function clfTime(epochMs: number): string {
+  const second = Math.floor(epochMs / 1000);
+  if (second === clfCache.second) return clfCache.text;
   const d = new Date(epochMs);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+  const text = `${pad2(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())} +0000`;
+  clfCache = { second, text };
+  return text;
 }
 
 function clientIp(req: IncomingMessage): string {

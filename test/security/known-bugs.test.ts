@@ -1,6 +1,6 @@
 /**
  * Deterministic reproductions of the bugs the fuzzing (`fuzz.test.ts`) found.
- * They are `it.fails`: each asserts the CORRECT behaviour and currently
+ * Both are fixed; the tests now guard against regressions. (They were `it.fails`: each asserts the CORRECT behaviour and then
  * fails, so the suite stays green while the bug exists and turns red when it
  * is fixed: then drop `.fails` here, and drop the matching tolerance in
  * `fuzz.test.ts` (`unstorableMetadata` / `known: true` bombs, `prototypeKey`).
@@ -17,7 +17,7 @@
  *    /v1/chats/{chatId}/messages, POST /v1/messages, WebSocket sendMessage
  *    (`{type:"error", code:"internal"}`). `Metadata` in functions/schemas.ts
  *    is `z.record(z.string(), z.unknown())` with no bound.
- * 2. Local gateway only (local/gateway.ts `multiQuery`): a query key that is
+ * 2. FIXED (Map-based `multiQuery`/`headersV2`). Local gateway only (local/gateway.ts `multiQuery`): a query key that is
  *    an `Object.prototype` property (`__proto__`, `constructor`, `toString`,
  *    …) makes the gateway itself throw (`out[key].push is not a function`):
  *    500 `{"message":"Internal Server Error"}` on every route, `/health` included.
@@ -111,7 +111,7 @@ describe('bug 1: unstorable metadata answers 500 instead of 4xx', () => {
 
 describe('bug 2 (local gateway): query keys named like Object.prototype properties answer 500', () => {
   for (const key of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
-    it.fails(`GET /v1/chats?${key}=1 and GET /health?${key}=1 → 200 (unknown query keys are ignored; currently 500 from the gateway)`, async () => {
+    it(`GET /v1/chats?${key}=1 and GET /health?${key}=1 → 200 (unknown query keys are ignored)`, async () => {
       const list = await call(stack, 'GET', `/v1/chats?${key}=1`, { token: f.owner.token });
       expect(list.status, JSON.stringify(list.body)).toBe(200);
       const health = await call(stack, 'GET', `/health?${key}=1`);
