@@ -21,6 +21,7 @@ import { pendingKey, prepareAttachments, presentMessage, presentMessages } from 
 import { createChat, isAdmin, requireParticipant, requireReader } from './chats';
 import type { DomainContext } from './context';
 import { messageId, seqOfMessageId } from './ids';
+import type { ServerEvent } from './ports';
 import type { ChatRecord, MembershipRecord, MessageRecord, Principal } from './types';
 import { messageView, preview, previewOf, unreadCount } from './views';
 
@@ -195,11 +196,13 @@ async function afterStore(
           preview: stored.content.trim() !== '' ? preview(stored.content) : `[${stored.attachments?.[0]?.kind ?? 'attachment'}] ${stored.attachments?.[0]?.filename ?? ''}`.trim(),
         }
       : undefined;
-  const [[, markerMoved]] = await Promise.all([updates, ctx.notifier.toChat(chat, { type: 'message.new', chatId, message: view }, { offline })]);
-  // The sender had unread messages from others: their marker jumped over them, which is a read receipt.
-  if (markerMoved && membership && membership.lastReadSeq < stored.seq - 1) {
-    await ctx.notifier.toChat(chat, { type: 'messages.read', chatId, userId: principal.userId, lastReadSeq: stored.seq, readAt: createdAt });
+  const events: ServerEvent[] = [{ type: 'message.new', chatId, message: view }];
+  // The sender had unread messages from others: their marker jumps over them, which is a read receipt.
+  // It rides on the same fan-out (one participant and presence lookup for both events).
+  if (membership && membership.lastReadSeq < stored.seq - 1) {
+    events.push({ type: 'messages.read', chatId, userId: principal.userId, lastReadSeq: stored.seq, readAt: createdAt });
   }
+  await Promise.all([updates, ctx.notifier.toChat(chat, events, { offline })]);
 }
 
 /**

@@ -196,7 +196,8 @@ export type ChatAudience = Pick<ChatRecord, 'id' | 'participantCount'>;
 /** One chat event to deliver: inline, or as a fan-out job (serializable). */
 export interface ChatDelivery {
   chatId: string;
-  event: ServerEvent;
+  /** Several events share one participant and presence lookup; each connection gets them in this order. */
+  event: ServerEvent | ServerEvent[];
   exceptUserId?: string;
   offline?: OfflineNotice;
 }
@@ -232,7 +233,7 @@ export interface Notifier {
    * notification. Large chats are delivered asynchronously, in order.
    * Never throws: the change is already stored.
    */
-  toChat(chat: ChatAudience, event: ServerEvent, options?: { exceptUserId?: string; offline?: OfflineNotice }): Promise<void>;
+  toChat(chat: ChatAudience, event: ServerEvent | ServerEvent[], options?: { exceptUserId?: string; offline?: OfflineNotice }): Promise<void>;
   /** Sends `event` to every open connection of the given users. */
   toUsers(userIds: readonly string[], event: ServerEvent): Promise<void>;
 }

@@ -64,8 +64,9 @@ export function createNotifier(options: NotifierOptions): Notifier & { deliver(j
       await client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
     });
 
-  /** Posts `event` to every live connection of `userIds`; answers the users who had none. */
-  async function post(userIds: readonly string[], event: ServerEvent): Promise<string[]> {
+  /** Posts the events, in order, to every live connection of `userIds`; answers the users who had none. */
+  async function post(userIds: readonly string[], event: ServerEvent | ServerEvent[]): Promise<string[]> {
+    const events = Array.isArray(event) ? event : [event];
     if (userIds.length === 0) return [];
     const presence = await options.repo.connections.getPresence(userIds);
     const now = Math.floor(Date.now() / 1000);
@@ -77,13 +78,15 @@ export function createNotifier(options: NotifierOptions): Notifier & { deliver(j
       for (const c of live) targets.push(c.connectionId);
     }
     if (targets.length === 0) return offline;
-    const data = new TextEncoder().encode(JSON.stringify(event));
+    const frames = events.map((e) => new TextEncoder().encode(JSON.stringify(e)));
     let delivered = 0;
     let removed = 0;
     await forEachLimited(targets, CONCURRENCY, async (connectionId) => {
       try {
-        await postToConnection(connectionId, data);
-        delivered++;
+        for (const data of frames) {
+          await postToConnection(connectionId, data);
+          delivered++;
+        }
       } catch (error) {
         if ((error as Error).name === 'GoneException') {
           if (await forgetGoneConnection(options.context(), connectionId)) {
@@ -93,7 +96,7 @@ export function createNotifier(options: NotifierOptions): Notifier & { deliver(j
         } else {
           // Throttled (429), timed out or failed otherwise: the event is lost for this connection only;
           // the message is stored and the client catches up with `after=<seq>`.
-          logger.warn('delivery failed', { connectionId, eventType: event.type, error: (error as Error).name });
+          logger.warn('delivery failed', { connectionId, eventType: events[0].type, error: (error as Error).name });
         }
       }
     });
@@ -132,7 +135,7 @@ export function createNotifier(options: NotifierOptions): Notifier & { deliver(j
   return {
     deliver,
     toChat: (chat, event, opts) =>
-      guarded(event.type, async () => {
+      guarded((Array.isArray(event) ? event[0] : event).type, async () => {
         const job: ChatDelivery = { chatId: chat.id, event, exceptUserId: opts?.exceptUserId, offline: opts?.offline };
         // The chat item's count decides, so the participants are queried once: here, or by the worker.
         if (options.queue && chat.participantCount > options.inlineMax) {

@@ -85,6 +85,30 @@ export function wsConnectHandler(fn: (principal: Principal, event: WsConnectEven
     });
 }
 
+/**
+ * Callers of this container's recent connections. A connection's user never
+ * changes and API Gateway forwards frames only from open connections, so the
+ * record is read once per connection and container instead of per frame.
+ */
+const callers = new Map<string, Principal>();
+const MAX_CACHED_CALLERS = 5000;
+
+async function callerOf(connectionId: string): Promise<Principal> {
+  const cached = callers.get(connectionId);
+  if (cached) return cached;
+  const connection = await domainContext().repo.connections.get(connectionId);
+  if (!connection) throw new UnauthorizedError('This connection is not registered; reconnect.');
+  const principal: Principal = { userId: connection.userId, name: connection.name, roles: connection.roles };
+  if (callers.size >= MAX_CACHED_CALLERS) callers.delete(callers.keys().next().value!);
+  callers.set(connectionId, principal);
+  return principal;
+}
+
+/** Forgets a cached caller (on `$disconnect`). */
+export function forgetCaller(connectionId: string): void {
+  callers.delete(connectionId);
+}
+
 export function wsHandler<R extends WsRoute>(route: R, fn: (request: WsRequest<R>) => Promise<Record<string, unknown> | void>) {
   return middy<APIGatewayProxyWebsocketEventV2, WsResult>()
     .use(withLogging())
@@ -95,9 +119,7 @@ export function wsHandler<R extends WsRoute>(route: R, fn: (request: WsRequest<R
       try {
         if (!raw) throw new BadRequestError('Frames must be JSON objects with an "action".');
         const connectionId = event.requestContext.connectionId;
-        const connection = await domainContext().repo.connections.get(connectionId);
-        if (!connection) throw new UnauthorizedError('This connection is not registered; reconnect.');
-        const principal: Principal = { userId: connection.userId, name: connection.name, roles: connection.roles };
+        const principal = await callerOf(connectionId);
         let parsed: unknown = raw;
         if (route.frame) {
           const result = route.frame.safeParse(raw);

@@ -4,10 +4,12 @@ import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { disconnect } from '../domain/connections';
 import { withLogging } from '../lib/logger';
 import { domainContext } from '../lib/runtime';
+import { forgetCaller } from '../lib/ws';
 
 export const handler = middy<APIGatewayProxyWebsocketEventV2>()
   .use(withLogging())
   .handler(async (event) => {
+    forgetCaller(event.requestContext.connectionId);
     await disconnect(domainContext(), event.requestContext.connectionId);
     return { statusCode: 200 };
   });

@@ -307,11 +307,11 @@ export class RecordingNotifier implements Notifier {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async toChat(chat: ChatAudience, event: ServerEvent, options?: { exceptUserId?: string; offline?: OfflineNotice }) {
+  async toChat(chat: ChatAudience, event: ServerEvent | ServerEvent[], options?: { exceptUserId?: string; offline?: OfflineNotice }) {
     const chatId = chat.id;
     const participants = await this.repo.memberships.listParticipants(chatId);
     const userIds = participants.map((p) => p.userId).filter((u) => u !== options?.exceptUserId);
-    this.sent.push({ userIds, event });
+    for (const e of Array.isArray(event) ? event : [event]) this.sent.push({ userIds, event: e });
     const notice = options?.offline;
     if (!notice) return;
     const presence = await this.repo.connections.getPresence(userIds);
