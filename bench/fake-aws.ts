@@ -33,6 +33,8 @@ export interface FakeAwsCounters {
   putEventsTimes: number[];
   /** SQS SendMessage calls (fan-out jobs). */
   queueSends: number;
+  /** Arrival times of SQS SendMessage calls: for a queued chat, the fan-out starts there. */
+  queueSendTimes: number[];
   /** Anything else (should stay 0). */
   unexpected: string[];
 }
@@ -74,6 +76,7 @@ const emptyCounters = (): FakeAwsCounters => ({
   putEventsEntries: 0,
   putEventsTimes: [],
   queueSends: 0,
+  queueSendTimes: [],
   unexpected: [],
 });
 
@@ -143,6 +146,7 @@ export async function startFakeAws(): Promise<FakeAws> {
           sentAt: Date.now(),
         };
         jobs.push(job);
+        counters.queueSendTimes.push(job.sentAt);
         counters.queueSends++;
         return send(
           res,

@@ -27,7 +27,7 @@ export interface RunFigures {
   indexRcu: number;
   indexWcu: number;
   roundTrips: {
-    /** Completed before the first participants Query on GSI1 or the first PostToConnection started; null when the operation delivers nothing. */
+    /** Completed before the fan-out began: the first participants Query on GSI1, PostToConnection or SQS SendMessage; null when the operation delivers nothing. */
     beforeFanOut: number | null;
     total: number;
     /**
@@ -107,7 +107,8 @@ export function figures(requests: readonly RequestRecord[], fake: FakeAws['count
   if (fake.gone) errors.push(`${fake.gone} PostToConnection answered 410 Gone`);
   const firstParticipants = Math.min(...requests.filter((r) => r.participantsQuery).map((r) => r.start), Infinity);
   const firstPost = Math.min(...fake.posts, Infinity);
-  const fanOutStart = Math.min(firstParticipants, firstPost);
+  // Inline chats start delivering with the participants Query or a post; queued chats with the SQS SendMessage.
+  const fanOutStart = Math.min(firstParticipants, firstPost, ...fake.queueSendTimes);
   // Requests completed before the fan-out began (writes that run alongside the fan-out are not "before" it).
   const before = requests.filter((r) => r.end <= fanOutStart);
 
