@@ -794,28 +794,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     eventType: WebSocketEvent['requestContext']['eventType'],
   ): WebSocketEvent['requestContext'] {
     const now = Date.now();
-    // Two literals rather than a spread, so both shapes stay fast; the key order is the same either way.
-    if (eventType === 'MESSAGE') {
-      return {
-        routeKey,
-        eventType,
-        messageId: apiId(),
-        extendedRequestId: apiId(),
-        requestTime: clfTime(now),
-        messageDirection: 'IN',
-        stage: 'local',
-        connectedAt: c.connectedAt,
-        requestTimeEpoch: now,
-        identity: { sourceIp: c.sourceIp, userAgent: c.userAgent },
-        requestId: apiId(),
-        domainName: c.domainName,
-        connectionId: c.connectionId,
-        apiId: API_ID,
-      };
-    }
     return {
       routeKey,
       eventType,
+      // API Gateway sets messageId on MESSAGE events only.
+      ...(eventType === 'MESSAGE' ? { messageId: apiId() } : {}),
       extendedRequestId: apiId(),
       requestTime: clfTime(now),
       messageDirection: 'IN',

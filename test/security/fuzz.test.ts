@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpRoutes, type HttpRoute } from '../../functions/routes';
 import { call, type Answer } from '../support/api';
 import { connect, type WsClient } from '../support/ws-client';
-import { authRoutes, createFixtures, paramNames, requestFor, routeFixtures, stack, type Fixtures, type Route } from './support';
+import { authRoutes, createFixtures, nestedText, paramNames, requestFor, routeFixtures, stack, type Fixtures, type Route } from './support';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 50);
 const TIME_LIMIT_MS = 15_000;
@@ -99,16 +99,6 @@ const { json: anyJson } = fc.letrec((tie) => ({
   json: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, fc.array(tie('json'), { maxLength: 4 }), fc.dictionary(anyKey, tie('json'), { maxKeys: 4 })),
 }));
 
-/** `{"a":[{"a":…1…}]}` of `depth` levels, built as text (JSON.stringify overflows the stack on very deep values). */
-const nestedText = (depth: number) => {
-  let open = '';
-  let close = '';
-  for (let i = depth - 1; i >= 0; i--) {
-    open += i % 2 ? '[' : '{"a":';
-    close = (i % 2 ? ']' : '}') + close;
-  }
-  return `${open}1${close}`;
-};
 
 /**
  * Metadata aimed at the store (JSON text, and whether it is a KNOWN BUG, see

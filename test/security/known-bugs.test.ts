@@ -25,22 +25,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../support/api';
 import { connect } from '../support/ws-client';
-import { createFixtures, expectProblem, stack, type Fixtures } from './support';
+import { createFixtures, expectProblem, nestedText, stack, type Fixtures } from './support';
 
 let f: Fixtures;
 beforeAll(async () => {
   f = await createFixtures('sec-bugs');
 });
 
-const nestedText = (depth: number) => {
-  let open = '';
-  let close = '';
-  for (let i = depth - 1; i >= 0; i--) {
-    open += i % 2 ? '[' : '{"a":';
-    close = (i % 2 ? ']' : '}') + close;
-  }
-  return `${open}1${close}`;
-};
 
 /** Metadata (JSON text) DynamoDB cannot store. */
 const UNSTORABLE: [string, string][] = [

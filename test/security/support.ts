@@ -220,3 +220,14 @@ export async function badTokens(userId: string): Promise<Record<BadTokenKind, st
     algNone: unsigned,
   };
 }
+
+/** `{"a":[{"a":…1…}]}` of `depth` levels, built as text (JSON.stringify overflows the stack on very deep values). */
+export const nestedText = (depth: number) => {
+  let open = '';
+  let close = '';
+  for (let i = depth - 1; i >= 0; i--) {
+    open += i % 2 ? '[' : '{"a":';
+    close = (i % 2 ? ']' : '}') + close;
+  }
+  return `${open}1${close}`;
+};
