@@ -269,8 +269,6 @@ export const WsSendMessage = SendMessageBody.extend({
 export const WsTyping = z.object({ action: z.literal('typing'), requestId: RequestId, chatId: ChatId, isTyping: z.boolean() });
 export const WsMarkRead = MarkReadBody.extend({ action: z.literal('markRead'), requestId: RequestId, chatId: ChatId });
 export const WsPing = z.object({ action: z.literal('ping'), requestId: RequestId });
-/** Query of the `$connect` request: the token travels as `?token=` because browsers cannot set headers on WebSocket upgrades. */
-export const WsConnectQuery = z.object({ token: z.string().min(1).max(8192) });
 
 export type ChatT = z.infer<typeof Chat>;
 export type MessageT = z.infer<typeof Message>;
