@@ -90,6 +90,17 @@ export const httpRoutes = [
     response: { status: 200, body: z.object({ status: z.enum(['ok', 'degraded']), timestamp: s.IsoTime, version: z.string(), checks: z.record(z.string(), z.string()).optional() }) },
   },
   {
+    name: 'OpenApi',
+    method: 'GET',
+    path: '/openapi.json',
+    handler: 'functions/http/openapi.ts',
+    auth: 'none',
+    access: 'anyone',
+    summary: 'This API\'s OpenAPI 3.1 document, generated from the route table.',
+    permissions: [],
+    response: { status: 200 },
+  },
+  {
     name: 'GetMe',
     permissions: RW,
     method: 'GET',

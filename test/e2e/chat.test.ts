@@ -31,6 +31,13 @@ describe('health and identity', () => {
     expect(deep.body.checks).toEqual({ dynamodb: 'ok' });
   });
 
+  it('publishes the OpenAPI document of every route without a token', async () => {
+    const res = await call(stack, 'GET', '/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.body.openapi).toBe('3.1.0');
+    expect(Object.keys(res.body.paths)).toContain('/v1/chats/{chatId}/messages');
+  });
+
   it('refuses missing, malformed and expired tokens with a 401 problem', async () => {
     const expired = await mintToken(stack.baseUrl, 'late', { expiresIn: -60 });
     for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: `Bearer ${expired}` }, { authorization: 'Basic abc' }] as Record<string, string>[]) {
