@@ -101,6 +101,17 @@ export const httpRoutes = [
     response: { status: 200 },
   },
   {
+    name: 'AsyncApi',
+    method: 'GET',
+    path: '/asyncapi.json',
+    handler: 'functions/http/asyncapi.ts',
+    auth: 'none',
+    access: 'anyone',
+    summary: 'The WebSocket API\'s AsyncAPI 3.0 document: every client action and server event with its payload schema.',
+    permissions: [],
+    response: { status: 200 },
+  },
+  {
     name: 'GetMe',
     permissions: RW,
     method: 'GET',

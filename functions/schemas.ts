@@ -270,6 +270,31 @@ export const WsTyping = z.object({ action: z.literal('typing'), requestId: Reque
 export const WsMarkRead = MarkReadBody.extend({ action: z.literal('markRead'), requestId: RequestId, chatId: ChatId });
 export const WsPing = z.object({ action: z.literal('ping'), requestId: RequestId });
 
+// ---------------------------------------------------------------- WebSocket server events (SPEC §6)
+
+const Ack = z.object({ type: z.literal('ack'), requestId: RequestId }).catchall(z.unknown()).describe('answer to a client action; carries its result (e.g. `message`)');
+const ErrorFrame = z.object({ type: z.literal('error'), requestId: RequestId, code: z.string(), message: z.string() }).describe('answer to a failed or unknown action');
+const Pong = z.object({ type: z.literal('pong'), requestId: RequestId });
+const ChatShared = Chat.omit({ unreadCount: true, lastReadSeq: true, archived: true });
+
+/** Every frame the server sends, by `type` (SPEC §6). */
+export const ServerEvents = {
+  ack: Ack,
+  error: ErrorFrame,
+  pong: Pong,
+  'message.new': z.object({ type: z.literal('message.new'), chatId: ChatId, message: Message }),
+  'message.edited': z.object({ type: z.literal('message.edited'), chatId: ChatId, message: Message }),
+  'message.deleted': z.object({ type: z.literal('message.deleted'), chatId: ChatId, messageId: z.string(), seq: z.number().int() }),
+  'reaction.updated': z.object({ type: z.literal('reaction.updated'), chatId: ChatId, messageId: z.string(), reactions: z.record(z.string(), z.array(z.string())) }),
+  'messages.read': z.object({ type: z.literal('messages.read'), chatId: ChatId, userId: UserId, lastReadSeq: z.number().int(), readAt: IsoTime }),
+  typing: z.object({ type: z.literal('typing'), chatId: ChatId, userId: UserId, isTyping: z.boolean() }),
+  presence: z.object({ type: z.literal('presence'), userId: UserId, online: z.boolean(), lastSeenAt: IsoTime.optional() }),
+  'chat.created': z.object({ type: z.literal('chat.created'), chat: Chat }),
+  'chat.updated': z.object({ type: z.literal('chat.updated'), chat: ChatShared }),
+  'participants.added': z.object({ type: z.literal('participants.added'), chatId: ChatId, userIds: z.array(UserId) }),
+  'participant.removed': z.object({ type: z.literal('participant.removed'), chatId: ChatId, userId: UserId }),
+} as const;
+
 export type ChatT = z.infer<typeof Chat>;
 export type MessageT = z.infer<typeof Message>;
 export type UserT = z.infer<typeof User>;

@@ -6,6 +6,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { createDb } from '../../functions/data/client';
 import * as connections from '../../functions/data/connections';
+import { ServerEvents } from '../../functions/schemas';
 import { call, client, uniqueId } from '../support/api';
 import { mintToken } from '../support/stack';
 import { connect, connectExpectRefusal } from '../support/ws-client';
@@ -36,6 +37,10 @@ describe('health and identity', () => {
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe('3.1.0');
     expect(Object.keys(res.body.paths)).toContain('/v1/chats/{chatId}/messages');
+    const ws = await call(stack, 'GET', '/asyncapi.json');
+    expect(ws.status).toBe(200);
+    expect(ws.body.asyncapi).toBe('3.0.0');
+    expect(Object.keys(ws.body.operations)).toContain('sendMessage');
   });
 
   it('refuses missing, malformed and expired tokens with a 401 problem', async () => {
@@ -97,6 +102,14 @@ describe('chatting', () => {
     expect(await aliceWs.next((f) => isType('messages.read', chatId)(f) && f.userId === bob.id)).toMatchObject({ lastReadSeq: 2 });
     const receipt = await bobWs.next((f) => isType('messages.read', chatId)(f) && f.userId === alice.id);
     expect(receipt).toMatchObject({ chatId, userId: alice.id, lastReadSeq: 2, readAt: expect.any(String) });
+
+    // Every frame received matches its documented schema (the AsyncAPI document is generated from these).
+    for (const frame of [...aliceWs.received, ...bobWs.received]) {
+      const schema = ServerEvents[frame.type as keyof typeof ServerEvents];
+      expect(schema, `undocumented event ${frame.type}`).toBeDefined();
+      const parsed = schema.safeParse(frame);
+      expect(parsed.success, `${frame.type}: ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
+    }
 
     const history = await bob.get(`/v1/chats/${chatId}/messages`);
     expect(history.body.messages.map((m: any) => [m.seq, m.content, m.readBy])).toEqual([
