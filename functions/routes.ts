@@ -112,6 +112,17 @@ export const httpRoutes = [
     response: { status: 200 },
   },
   {
+    name: 'Docs',
+    method: 'GET',
+    path: '/docs',
+    handler: 'functions/http/docs.ts',
+    auth: 'none',
+    access: 'anyone',
+    summary: 'API reference rendered from `/openapi.json` (Scalar API Reference).',
+    permissions: [],
+    response: { status: 200 },
+  },
+  {
     name: 'GetMe',
     permissions: RW,
     method: 'GET',

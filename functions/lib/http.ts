@@ -40,11 +40,12 @@ export interface HttpRequest<R extends HttpRoute> {
 /** What a handler returns: a body for the route's default status, or an explicit status. */
 export type HttpResult = { status: number; body?: unknown; headers?: Record<string, string> } | Record<string, unknown>;
 
-const reply = (status: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 => ({
-  statusCode: status,
-  headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-  body: body === undefined ? '' : JSON.stringify(body),
-});
+/** JSON by default; a string body with an explicit non-JSON content type (e.g. the `/docs` page) is sent as is. */
+const reply = (status: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 => {
+  if (body === undefined) return { statusCode: status, headers, body: '' };
+  const raw = typeof body === 'string' && headers['content-type'] !== undefined && !headers['content-type'].includes('json');
+  return { statusCode: status, headers: { 'content-type': 'application/json', ...headers }, body: raw ? body : JSON.stringify(body) };
+};
 
 const isExplicit = (r: HttpResult): r is { status: number; body?: unknown; headers?: Record<string, string> } =>
   typeof (r as { status?: unknown }).status === 'number' && Object.keys(r).every((k) => k === 'status' || k === 'body' || k === 'headers');

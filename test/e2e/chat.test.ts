@@ -41,6 +41,10 @@ describe('health and identity', () => {
     expect(ws.status).toBe(200);
     expect(ws.body.asyncapi).toBe('3.0.0');
     expect(Object.keys(ws.body.operations)).toContain('sendMessage');
+    const docs = await call(stack, 'GET', '/docs');
+    expect(docs.status).toBe(200);
+    expect(docs.headers.get('content-type')).toContain('text/html');
+    expect(docs.body).toContain('data-url="openapi.json"');
   });
 
   it('refuses missing, malformed and expired tokens with a 401 problem', async () => {
