@@ -7,8 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { App, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
@@ -18,31 +17,9 @@ import { httpRoutes, queueRoutes, wsRoutes } from '../../functions/routes';
 import { PROJECT_ROOT } from '../../lib/chat-function';
 import { ChatStack, WEBSOCKET_STAGE_NAME } from '../../lib/chat-stack';
 import { APP_METRICS, APP_METRICS_NAMESPACE, APP_METRICS_SERVICE, HTTP_MIN_REQUESTS } from '../../lib/operations';
+import { asArray, flatten, Synth, type Json, type Resource } from './template';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-type Json = any;
-interface Resource {
-  Type: string;
-  Properties?: Json;
-}
-
-const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-
-/** Renders `Ref`/`Fn::GetAtt`/`Fn::Join` as a string with `${LogicalId}` placeholders. */
-function flatten(value: Json): string {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number') return String(value);
-  if (value && typeof value === 'object') {
-    if ('Ref' in value) return `\${${value.Ref}}`;
-    if ('Fn::GetAtt' in value) return `\${${value['Fn::GetAtt'].join('.')}}`;
-    if ('Fn::Join' in value) {
-      const [separator, parts] = value['Fn::Join'] as [string, Json[]];
-      return parts.map(flatten).join(separator);
-    }
-  }
-  throw new Error(`Cannot flatten ${JSON.stringify(value)}`);
-}
 
 const outRoot = mkdtempSync(path.join(tmpdir(), 'chat-cdk-ops-'));
 afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
@@ -61,29 +38,6 @@ function build(context: Record<string, unknown> = {}): { app: App; stack: ChatSt
   return { app, stack: new ChatStack(app, 'OpsChat') };
 }
 
-class Synth {
-  readonly resources: Record<string, Resource>;
-  readonly outputs: Record<string, Json>;
-  constructor(stack: Stack) {
-    const json = Template.fromStack(stack).toJSON();
-    this.resources = json.Resources;
-    this.outputs = json.Outputs ?? {};
-  }
-  ofType(type: string): [string, Resource][] {
-    return Object.entries(this.resources).filter(([, r]) => r.Type === type);
-  }
-  only(type: string, filter: (r: Resource) => boolean = () => true): [string, Resource] {
-    const found = this.ofType(type).filter(([, r]) => filter(r));
-    expect(found, `exactly one ${type}`).toHaveLength(1);
-    return found[0]!;
-  }
-  chatFunctions(): [string, Resource][] {
-    return this.ofType('AWS::Lambda::Function').filter(([, r]) => r.Properties.Runtime === 'nodejs22.x');
-  }
-  alarms(): [string, Resource][] {
-    return this.ofType('AWS::CloudWatch::Alarm');
-  }
-}
 
 /** Every metric an alarm reads: its own, or those of its metric math. */
 function alarmMetrics(alarm: Resource): { MetricName: string; Namespace: string; Dimensions?: Json[]; Stat?: string }[] {
@@ -165,7 +119,7 @@ describe('operations (default: Cognito)', () => {
   let wsApiId: string;
 
   beforeAll(() => {
-    s = new Synth(build().stack);
+    s = Synth.of(build().stack);
     [topicId] = s.only('AWS::SNS::Topic');
     [httpApiId] = s.only('AWS::ApiGatewayV2::Api', (r) => r.Properties.ProtocolType === 'HTTP');
     [wsApiId] = s.only('AWS::ApiGatewayV2::Api', (r) => r.Properties.ProtocolType === 'WEBSOCKET');
@@ -267,7 +221,7 @@ describe('operations (default: Cognito)', () => {
   });
 
   it('subscribes the alarmEmail context to the topic, and rejects a malformed address', () => {
-    const withEmail = new Synth(build({ alarmEmail: 'ops@example.com' }).stack);
+    const withEmail = Synth.of(build({ alarmEmail: 'ops@example.com' }).stack);
     const [, sub] = withEmail.only('AWS::SNS::Subscription');
     expect(sub.Properties).toMatchObject({ Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: withEmail.only('AWS::SNS::Topic')[0] } });
     expect(() => build({ alarmEmail: 'not-an-address' })).toThrow(/e-mail/);
@@ -329,7 +283,7 @@ describe('operations (default: Cognito)', () => {
     expect(asArray(role.Properties.ManagedPolicyArns).map(flatten)).toEqual([
       'arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
     ]);
-    const without = new Synth(build({ apiGatewayCloudWatchRole: 'false' }).stack);
+    const without = Synth.of(build({ apiGatewayCloudWatchRole: 'false' }).stack);
     expect(without.ofType('AWS::ApiGateway::Account')).toHaveLength(0);
   }, 120_000);
 
