@@ -5,7 +5,7 @@
  * (steady-state) run and says whether the warm runs agreed.
  */
 import type { FakeAws, QueuedJob } from './fake-aws';
-import { longestChain, roundTrips, type Recorder, type RequestRecord } from './recorder';
+import { longestChain, roundTrips, roundTripSteps, type Recorder, type RequestRecord } from './recorder';
 
 export interface RequestDetail {
   command: string;
@@ -113,17 +113,7 @@ export function figures(requests: readonly RequestRecord[], fake: FakeAws['count
   const before = requests.filter((r) => r.end <= fanOutStart);
 
   // Step numbers for the detail table.
-  const sorted = [...requests].sort((a, b) => a.start - b.start);
-  const step = new Map<RequestRecord, number>();
-  let n = 0;
-  let end = -Infinity;
-  for (const r of sorted) {
-    if (r.start >= end) {
-      n++;
-      end = r.end;
-    } else end = Math.max(end, r.end);
-    step.set(r, n);
-  }
+  const step = roundTripSteps(requests);
   return {
     requests: requests.length,
     byCommand: Object.fromEntries(Object.entries(byCommand).sort(([a], [b]) => a.localeCompare(b))),
@@ -146,7 +136,7 @@ export function figures(requests: readonly RequestRecord[], fake: FakeAws['count
     queueSends: fake.queueSends,
     capacityMissing,
     errors,
-    detail: sorted.map((r) => ({
+    detail: [...requests].sort((a, b) => a.start - b.start).map((r) => ({
       command: r.command,
       what: r.what,
       rcu: round(r.rcu),

@@ -220,18 +220,24 @@ export function attachRecorder(client: DynamoDBDocumentClient): Recorder {
   };
 }
 
-/** Number of groups of overlapping intervals: the sequential round trips. */
-export function roundTrips(intervals: readonly { start: number; end: number }[]): number {
-  const sorted = [...intervals].sort((a, b) => a.start - b.start);
+/** Each interval's group of overlapping intervals, numbered from 1 in time order: its sequential round trip. */
+export function roundTripSteps<T extends { start: number; end: number }>(intervals: readonly T[]): Map<T, number> {
+  const steps = new Map<T, number>();
   let count = 0;
   let end = -Infinity;
-  for (const i of sorted) {
+  for (const i of [...intervals].sort((a, b) => a.start - b.start)) {
     if (i.start >= end) {
       count++;
       end = i.end;
     } else end = Math.max(end, i.end);
+    steps.set(i, count);
   }
-  return count;
+  return steps;
+}
+
+/** Number of groups of overlapping intervals: the sequential round trips. */
+export function roundTrips(intervals: readonly { start: number; end: number }[]): number {
+  return Math.max(0, ...roundTripSteps(intervals).values());
 }
 
 /**
