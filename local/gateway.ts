@@ -33,8 +33,21 @@ export const HTTP_MAX_BODY_BYTES = 10 * 1024 * 1024;
 export const HTTP_INTEGRATION_TIMEOUT_MS = 30_000;
 /** WebSocket API: maximum integration timeout, 29 s. */
 export const WS_INTEGRATION_TIMEOUT_MS = 29_000;
-/** WebSocket API: maximum message size 128 KB (frames: 32 KB); also the `@connections` POST limit. */
+/**
+ * WebSocket API: maximum message payload, 128 KB (131,072 bytes), whether it
+ * arrives in one frame or as a fragmented message (the sum of its frames);
+ * also the `@connections` POST limit. Source: "Message payload size" in
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html
+ */
 export const WS_MAX_MESSAGE_BYTES = 128 * 1024;
+/**
+ * WebSocket API: maximum frame payload, 32 KB (32,768 bytes). A client must
+ * send a message above 32 KB as a fragmented message whose frames are each at
+ * most this size; on AWS a larger frame closes the connection with 1009.
+ * Source: "WebSocket frame size" and its footnote in
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html
+ */
+export const WS_MAX_FRAME_BYTES = 32 * 1024;
 /** WebSocket API: idle connection timeout, 10 minutes. */
 export const WS_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
 /** WebSocket API: maximum connection duration, 2 hours. */
@@ -675,10 +688,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (!socket.destroyed) refuseUpgrade(socket, 503, JSON.stringify({ message: 'Service Unavailable' }));
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => onOpen(ws, base));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      // `ws` has just attached its own 'data' listener and may emit 'message' synchronously from it
+      // (allowSynchronousEvents), so the frame reader goes first: each message's frame sizes are
+      // queued before `ws` can emit that message.
+      const frames = frameSizes();
+      socket.prependListener('data', (chunk: Buffer) => frames.push(chunk));
+      onOpen(ws, base, frames);
+    });
   }
 
-  function onOpen(ws: WebSocket, base: ConnectionInfo) {
+  function onOpen(ws: WebSocket, base: ConnectionInfo, frames: FrameSizes) {
     const connection: Connection = {
       id: base.connectionId,
       ws,
@@ -695,7 +715,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     connection.maxTimer.unref();
 
     ws.on('message', (data, isBinary) => {
-      onMessage(connection, data, isBinary).catch((error) => log(`gateway: message handling failed: ${error instanceof Error ? error.stack : String(error)}`));
+      // Taken here, synchronously, so frame sizes and messages stay paired in order.
+      const largestFrame = frames.next();
+      onMessage(connection, data, isBinary, largestFrame).catch((error) => log(`gateway: message handling failed: ${error instanceof Error ? error.stack : String(error)}`));
     });
     ws.on('ping', () => {
       connection.lastActiveAt = Date.now();
@@ -715,7 +737,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     connection.idleTimer.unref();
   }
 
-  async function onMessage(connection: Connection, data: RawData, isBinary: boolean) {
+  /** `largestFrame`: the largest frame payload (bytes) the message arrived in, from {@link frameSizes}. */
+  async function onMessage(connection: Connection, data: RawData, isBinary: boolean, largestFrame: number) {
     connection.lastActiveAt = Date.now();
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     if (isBinary) {
@@ -727,6 +750,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await sendText(
         connection,
         JSON.stringify({ type: 'error', code: 'payload_too_large', message: `Message is ${bytes.length} bytes; the limit is ${WS_MAX_MESSAGE_BYTES} bytes (128 KB).` }),
+      );
+      return;
+    }
+    if (largestFrame > WS_MAX_FRAME_BYTES) {
+      // Same choice as above: API Gateway closes with 1009; the error frame tells the client how to fix it.
+      await sendText(
+        connection,
+        JSON.stringify({
+          type: 'error',
+          code: 'payload_too_large',
+          message: `A frame of ${largestFrame} bytes exceeds the ${WS_MAX_FRAME_BYTES}-byte (32 KB) frame limit; send messages above 32 KB as fragments of at most 32 KB each.`,
+        }),
       );
       return;
     }
@@ -936,6 +971,73 @@ export function isTextual(contentType: string | undefined): boolean {
     type === 'application/javascript' ||
     type === 'application/graphql'
   );
+}
+
+/**
+ * Largest frame payload (bytes) of each complete message a WebSocket client
+ * sent, read from the frame headers of the raw socket bytes (RFC 6455 §5.2).
+ * `ws` reassembles fragments and never exposes frame sizes, so the gateway
+ * taps the same bytes ahead of it to enforce {@link WS_MAX_FRAME_BYTES}.
+ */
+export interface FrameSizes {
+  /** Feeds socket bytes in arrival order; chunks may split frame headers anywhere. */
+  push(chunk: Buffer): void;
+  /**
+   * Takes the largest frame payload of the oldest complete message not yet
+   * taken; 0 when none is queued. Data frames only: control frames (ping,
+   * pong, close; ≤ 125 bytes) may sit between fragments and are not counted.
+   */
+  next(): number;
+}
+
+/**
+ * Creates a {@link FrameSizes} reader. It parses headers only (FIN, opcode,
+ * 7/16/64-bit payload length, mask bit) and skips payloads without copying,
+ * so it costs a few operations per frame. A 64-bit length above 2^53 loses
+ * precision but still reads as far above any limit; `ws` closes such a
+ * connection (1009) anyway.
+ */
+export function frameSizes(): FrameSizes {
+  const header = Buffer.alloc(14); // 2 + 8 (64-bit length) + 4 (masking key): the longest header
+  let headerBytes = 0;
+  let skip = 0; // payload bytes of the current frame still to pass over
+  let largest = 0; // largest data frame so far in the message being received
+  const messages: number[] = [];
+
+  /** Header length once its first two bytes are known. */
+  const headerLength = () => {
+    const length7 = header[1] & 0x7f;
+    return 2 + (length7 === 126 ? 2 : length7 === 127 ? 8 : 0) + (header[1] & 0x80 ? 4 : 0);
+  };
+
+  return {
+    push(chunk) {
+      let i = 0;
+      while (i < chunk.length) {
+        if (skip > 0) {
+          const step = Math.min(skip, chunk.length - i);
+          skip -= step;
+          i += step;
+          continue;
+        }
+        header[headerBytes++] = chunk[i++];
+        if (headerBytes < 2 || headerBytes < headerLength()) continue;
+        headerBytes = 0;
+        const fin = (header[0] & 0x80) !== 0;
+        const opcode = header[0] & 0x0f;
+        const length7 = header[1] & 0x7f;
+        const length = length7 === 126 ? header.readUInt16BE(2) : length7 === 127 ? Number(header.readBigUInt64BE(2)) : length7;
+        skip = length;
+        if (opcode >= 0x8) continue; // control frame
+        if (length > largest) largest = length;
+        if (fin) {
+          messages.push(largest);
+          largest = 0;
+        }
+      }
+    },
+    next: () => messages.shift() ?? 0,
+  };
 }
 
 // ------------------------------------------------------------------ internals

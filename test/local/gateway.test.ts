@@ -16,10 +16,19 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type Gateway, type GatewayHttpRoute, type GatewayWsRoute, type LambdaHandler } from '../../local/gateway';
+import {
+  frameSizes,
+  startGateway,
+  WS_MAX_FRAME_BYTES,
+  WS_MAX_MESSAGE_BYTES,
+  type Gateway,
+  type GatewayHttpRoute,
+  type GatewayWsRoute,
+  type LambdaHandler,
+} from '../../local/gateway';
 import { createEventBus } from '../../local/events';
 import { createIssuer } from '../../local/issuer';
-import { connect, connectExpectRefusal, RefusedError } from '../support/ws-client';
+import { connect, connectExpectRefusal, RefusedError, type WsClient } from '../support/ws-client';
 
 const httpRoutes: GatewayHttpRoute[] = [
   { name: 'GetItem', method: 'GET', path: '/items/{id}', handler: 'echo' },
@@ -41,6 +50,7 @@ const wsRoutes: GatewayWsRoute[] = [
   { name: 'WsSilent', routeKey: 'silent', handler: 'wsSilent', returnResponse: false },
   { name: 'WsCrash', routeKey: 'crash', handler: 'boom', returnResponse: true },
   { name: 'WsBurst', routeKey: 'burst', handler: 'wsBurst', returnResponse: true },
+  { name: 'WsPing', routeKey: 'ping', handler: 'wsPing', returnResponse: true },
 ];
 
 const connectEvents: any[] = [];
@@ -52,6 +62,21 @@ let management: ApiGatewayManagementApiClient;
 
 const json = (statusCode: number, body: unknown) => ({ statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `frame` as JSON padded with a `pad` field to exactly `bytes` bytes (ASCII, so characters = bytes). */
+function padded(frame: object, bytes: number): string {
+  const empty = JSON.stringify({ ...frame, pad: '' });
+  return empty.replace('"pad":""', `"pad":"${'y'.repeat(bytes - empty.length)}"`);
+}
+
+/** Sends `text` as one fragmented text message of `parts` frames (ws: `fin: false` on all but the last); `between` runs after each non-final frame. */
+function sendFragments(client: WsClient, text: string, parts: number, between?: () => void) {
+  const size = Math.ceil(text.length / parts);
+  for (let i = 0; i < parts; i++) {
+    client.ws.send(text.slice(i * size, (i + 1) * size), { fin: i === parts - 1 });
+    if (i < parts - 1) between?.();
+  }
+}
 
 const fakeHandlers: Record<string, LambdaHandler> = {
   echo: async (event, context) =>
@@ -94,6 +119,7 @@ const fakeHandlers: Record<string, LambdaHandler> = {
     messageEvents.push(event);
     return { statusCode: 200, body: JSON.stringify({ type: 'ack', route: 'silent' }) };
   },
+  wsPing: async (event) => ({ statusCode: 200, body: JSON.stringify({ type: 'pong', requestId: JSON.parse(event.body).requestId }) }),
   wsBurst: async (event) => {
     const frame = JSON.parse(event.body);
     for (let i = 0; i < frame.count; i++) {
@@ -382,11 +408,110 @@ describe('WebSocket API', () => {
     client.send(Buffer.from([1, 2, 3]));
     expect(await client.next((f) => f.type === 'error')).toMatchObject({ type: 'error', code: 'bad_request' });
     expect(messageEvents.length).toBe(before);
-    // Exactly at the limit is still fine.
-    const atLimit = JSON.stringify({ action: 'echo', requestId: 'lim', pad: '' });
-    client.send(atLimit.replace('"pad":""', `"pad":"${'y'.repeat(128 * 1024 - atLimit.length)}"`));
+    // Exactly at the limit is still fine (as fragments: a single frame may carry only 32 KB).
+    sendFragments(client, padded({ action: 'echo', requestId: 'lim' }, 128 * 1024), 4);
     expect(await client.next((f) => f.requestId === 'lim')).toMatchObject({ type: 'ack' });
     await client.close();
+  });
+
+  describe('32 KB frame limit', () => {
+    it('answers a 40 KB single frame with an error frame without invoking a handler, and keeps the connection', async () => {
+      const client = await connect(gateway.wsUrl, 'good');
+      const before = messageEvents.length;
+      client.send(padded({ action: 'echo', requestId: 'big' }, 40 * 1024));
+      const error = await client.next((f) => f.type === 'error');
+      expect(error).toMatchObject({ type: 'error', code: 'payload_too_large' });
+      expect(error.message).toContain(`${40 * 1024} bytes`);
+      expect(messageEvents.length).toBe(before);
+      expect(client.received.some((f) => f.requestId === 'big')).toBe(false);
+      expect(await client.request('ping')).toMatchObject({ type: 'pong' });
+      await client.close();
+    });
+
+    it('passes a single frame of exactly 32 KB', async () => {
+      const client = await connect(gateway.wsUrl, 'good');
+      client.send(padded({ action: 'echo', requestId: 'frame-limit' }, WS_MAX_FRAME_BYTES));
+      expect(await client.next((f) => f.requestId === 'frame-limit')).toMatchObject({ type: 'ack', route: 'echo' });
+      await client.close();
+    });
+
+    it('routes a 100 KB message sent as four fragments, reassembled, with pings between the fragments', async () => {
+      const client = await connect(gateway.wsUrl, 'good');
+      const text = padded({ action: 'echo', requestId: 'frag' }, 100 * 1024);
+      sendFragments(client, text, 4, () => client.ws.ping());
+      expect(await client.next((f) => f.requestId === 'frag')).toMatchObject({ type: 'ack', route: 'echo' });
+      expect(messageEvents.at(-1).body).toBe(text);
+      await client.close();
+    });
+
+    it('answers a 129 KB message in fragments of at most 32 KB with an error frame (the 128 KB message limit)', async () => {
+      const client = await connect(gateway.wsUrl, 'good');
+      const before = messageEvents.length;
+      sendFragments(client, padded({ action: 'echo', requestId: 'frag-big' }, 129 * 1024), 5);
+      const error = await client.next((f) => f.type === 'error');
+      expect(error).toMatchObject({ type: 'error', code: 'payload_too_large' });
+      expect(error.message).toContain(`limit is ${WS_MAX_MESSAGE_BYTES} bytes`);
+      expect(messageEvents.length).toBe(before);
+      expect(await client.request('ping')).toMatchObject({ type: 'pong' });
+      await client.close();
+    });
+
+    it('answers a fragmented message with one fragment over 32 KB with an error frame', async () => {
+      const client = await connect(gateway.wsUrl, 'good');
+      const text = padded({ action: 'echo', requestId: 'frag-fat' }, 60 * 1024);
+      client.ws.send(text.slice(0, 10 * 1024), { fin: false });
+      client.ws.send(text.slice(10 * 1024), { fin: true }); // 50 KB
+      expect(await client.next((f) => f.type === 'error')).toMatchObject({ type: 'error', code: 'payload_too_large' });
+      // The next message is judged on its own frames.
+      expect(await client.request('ping')).toMatchObject({ type: 'pong' });
+      await client.close();
+    });
+  });
+});
+
+describe('frameSizes (frame header reader)', () => {
+  /** One client frame (RFC 6455 §5.2): 7-, 16- or 64-bit payload length, masked unless `masked: false`. */
+  function frame(opcode: number, fin: boolean, length: number, masked = true): Buffer {
+    const extended = length > 0xffff ? 8 : length > 125 ? 2 : 0;
+    const head = Buffer.alloc(2 + extended + (masked ? 4 : 0));
+    head[0] = (fin ? 0x80 : 0) | opcode;
+    head[1] = (masked ? 0x80 : 0) | (extended === 8 ? 127 : extended === 2 ? 126 : length);
+    if (extended === 2) head.writeUInt16BE(length, 2);
+    if (extended === 8) head.writeBigUInt64BE(BigInt(length), 2);
+    if (masked) head.set([1, 2, 3, 4], 2 + extended);
+    return Buffer.concat([head, Buffer.alloc(length, 0x81)]); // payload bytes that look like frame headers
+  }
+
+  const stream = Buffer.concat([
+    frame(0x1, true, 5), // small text message
+    frame(0x1, false, 300), // fragmented: 16-bit length
+    frame(0x9, true, 4), // ping between fragments: not counted
+    frame(0x0, false, 70_000), // 64-bit length
+    frame(0x0, true, 0),
+    frame(0x2, true, 126, false), // unmasked, the 16-bit boundary
+    frame(0x1, true, 0),
+  ]);
+  const expected = [5, 70_000, 126, 0];
+
+  it('reads each message\'s largest data frame from one chunk', () => {
+    const sizes = frameSizes();
+    sizes.push(stream);
+    expect(expected.map(() => sizes.next())).toEqual(expected);
+    expect(sizes.next()).toBe(0);
+  });
+
+  it('reads the same when every header is split across chunks', () => {
+    const sizes = frameSizes();
+    for (let i = 0; i < stream.length; i++) sizes.push(stream.subarray(i, i + 1));
+    expect(expected.map(() => sizes.next())).toEqual(expected);
+  });
+
+  it('queues a message only when its final frame has arrived', () => {
+    const sizes = frameSizes();
+    sizes.push(frame(0x1, false, 40_000));
+    expect(sizes.next()).toBe(0);
+    sizes.push(frame(0x0, true, 10));
+    expect(sizes.next()).toBe(40_000);
   });
 });
 
