@@ -117,6 +117,17 @@ export interface DevRoute {
   handler: DevRouteHandler;
 }
 
+/**
+ * A local-only static file (the web client, `local/web.ts`), answered to
+ * `GET`/`HEAD` on exactly `path` when no route of the route table matches.
+ */
+export interface StaticAsset {
+  /** Exact request path, e.g. `/` or `/app.js`. */
+  path: string;
+  contentType: string;
+  body: string | Buffer;
+}
+
 export interface CorsConfig {
   allowOrigin: string;
   allowHeaders: string[];
@@ -147,6 +158,8 @@ export interface GatewayOptions {
    */
   allowMissingHandlers?: boolean;
   devRoutes?: DevRoute[];
+  /** Local-only static files (the web client); route-table routes win over them. */
+  assets?: readonly StaticAsset[];
   /** Default {@link HTTP_INTEGRATION_TIMEOUT_MS}. */
   httpTimeoutMs?: number;
   /** Default {@link WS_INTEGRATION_TIMEOUT_MS}. */
@@ -367,6 +380,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     else devRoutes.push(entry);
   }
   for (const route of options.devRoutes ?? []) addDevRoute(route.method, route.path, route.handler);
+  const assets = new Map((options.assets ?? []).map((asset) => [asset.path, asset]));
 
   // ---------------------------------------------------------------- HTTP
   const server = createServer((req, res) => {
@@ -441,6 +455,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (!found) {
       // The HTTP API has no 405: an unmatched method is an unmatched route.
       await drain(req);
+      const asset = method === 'GET' || method === 'HEAD' ? assets.get(rawPath) : undefined;
+      if (asset) return serveAsset(res, method, asset);
       return sendJson(res, 404, { message: 'Not Found' });
     }
 
@@ -1113,6 +1129,18 @@ function headerValue(headers: Record<string, unknown> | undefined, name: string)
   if (!headers) return undefined;
   for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name && value != null) return String(value);
   return undefined;
+}
+
+/** `no-cache`: the bundle is rebuilt on every stack start, so browsers must revalidate rather than reuse a stale copy. */
+function serveAsset(res: ServerResponse, method: string, asset: StaticAsset) {
+  const body = typeof asset.body === 'string' ? Buffer.from(asset.body, 'utf8') : asset.body;
+  res.writeHead(200, {
+    'content-type': asset.contentType,
+    'content-length': String(body.length),
+    'cache-control': 'no-cache',
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(method === 'HEAD' ? undefined : body);
 }
 
 /** Answer of an accepted `@connections` POST (a flat header list: no per-request object). */
