@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole service on this machine, no AWS account, no Docker
  * (SPEC §1). DynamoDB Local + table, a local S3 server + bucket, the token
- * issuer and the gateway serving the real handlers.
+ * issuer and the gateway serving the real handlers, plus the web client at
+ * `GET /` (`local/web.ts`, local stack only).
  *
  * Environment (all optional):
  * - `PORT` (3000): HTTP API `http://127.0.0.1:$PORT`, WebSocket `ws://127.0.0.1:$PORT/ws`
@@ -27,6 +28,7 @@ import { startGateway, type LambdaHandler } from './gateway';
 import { createIssuer, LOCAL_AUDIENCE } from './issuer';
 import { createLocalQueue } from './queue';
 import { startS3 } from './s3';
+import { buildWebClient } from './web';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -147,10 +149,13 @@ async function main() {
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
 
+  // The web client (GET /) is served by the local stack only; see local/web.ts for why.
+  const web = await buildWebClient({ root });
   const gateway = await startGateway({
     port: PORT,
     root,
     devRoutes: [...issuer.routes, ...eventBus.routes, ...fanOutQueue.routes],
+    assets: web.assets,
     allowMissingHandlers: process.env.ALLOW_MISSING_HANDLERS === '1',
     logRequests: process.env.LOG_REQUESTS === '1',
   });
@@ -165,6 +170,7 @@ async function main() {
     [
       '',
       `  HTTP API   ${gateway.url}`,
+      `  Web client ${gateway.url}/${web.buildError ? ' (the bundle failed to build, see above)' : ''}`,
       `  WebSocket  ${gateway.wsUrl}?token=<JWT>`,
       `  DynamoDB   ${dynamo.value.endpoint} (table ${TABLE_NAME}${DATA_DIR ? `, data in ${DATA_DIR}` : ', in memory'})`,
       `  S3         ${s3.value.endpoint} (bucket ${BUCKET_NAME})`,

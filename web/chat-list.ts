@@ -1,0 +1,215 @@
+/**
+ * The sidebar's chat list (latest activity first, unread badges, presence
+ * dots) and, for support agents, the support queue with "Claim".
+ *
+ * The list is the page's record of the caller's chats: the conversation view
+ * reads titles, participant names and presence from it.
+ */
+import type { Chat, Message } from '../sdk/src/index';
+import { byTestId, h, shortTime } from './dom';
+import { describeError, showError, type Services } from './services';
+import { chatTitle, peerOf, previewText, sortChats, withMessage, type ChatEntry } from './state';
+
+/** Chats loaded at start (the API's maximum page). Older chats appear as soon as they have activity. */
+const LIST_LIMIT = 100;
+
+export class ChatList {
+  private readonly chats = new Map<string, ChatEntry>();
+  /** Presence by user id: participants' `online` when fetched, then `presence` events. */
+  private readonly online = new Map<string, boolean>();
+  private readonly element = byTestId<HTMLUListElement>('chat-list');
+  private readonly error = byTestId('sidebar-error');
+  /** The chat shown in the conversation pane. */
+  activeId: string | undefined;
+
+  constructor(
+    private readonly s: Services,
+    private readonly onSelect: (chatId: string) => void,
+  ) {}
+
+  /**
+   * Loads the first page of chats and the participants of direct and
+   * support chats (titles and presence dots need them; lists omit them), and
+   * tells the socket to catch these chats up after a reconnect.
+   */
+  async load(): Promise<void> {
+    const { chats } = await this.s.api.listChats({ limit: LIST_LIMIT });
+    for (const chat of chats) this.chats.set(chat.id, chat);
+    await Promise.all(chats.filter((c) => c.type !== 'group').map((c) => this.refresh(c.id).catch((e: unknown) => showError(this.error, e))));
+    for (const chat of chats) this.s.socket.track(chat.id, chat.lastSeq);
+    this.render();
+  }
+
+  get(chatId: string): ChatEntry | undefined {
+    return this.chats.get(chatId);
+  }
+
+  /** Re-reads one chat (with participants) and keeps it; resolves with it. Throws the API error (404 once the caller left it). */
+  async refresh(chatId: string): Promise<ChatEntry> {
+    const { chat } = await this.s.api.getChat(chatId);
+    this.put(chat);
+    return chat;
+  }
+
+  /**
+   * Adds or updates a chat. Chats from `chat.updated` events lack the
+   * caller's fields (unread count, read marker, archived flag) and
+   * participants: those keep their known values.
+   */
+  put(chat: Partial<Chat> & Pick<Chat, 'id'>): void {
+    const known = this.chats.get(chat.id);
+    const merged = { ...known, ...chat, participants: chat.participants ?? known?.participants } as ChatEntry;
+    merged.unreadCount ??= 0;
+    merged.lastReadSeq ??= 0;
+    merged.archived ??= false;
+    for (const p of chat.participants ?? []) this.online.set(p.userId, p.online);
+    this.chats.set(chat.id, merged);
+    if (!known) this.s.socket.track(chat.id, merged.lastSeq);
+    this.render();
+  }
+
+  /** Adds a chat we only know the id of (a message or an event for a chat not in the list yet). */
+  async add(chatId: string): Promise<void> {
+    if (this.chats.has(chatId)) return;
+    await this.refresh(chatId).catch((error: unknown) => showError(this.error, error));
+  }
+
+  remove(chatId: string): void {
+    this.chats.delete(chatId);
+    this.s.socket.untrack(chatId);
+    this.render();
+  }
+
+  /** A message arrived (live, caught up, or our own ack). `viewing`: its chat is open and visible. */
+  onMessage(chatId: string, message: Message, viewing: boolean): void {
+    const chat = this.chats.get(chatId);
+    if (!chat) {
+      void this.add(chatId);
+      return;
+    }
+    const next = withMessage(chat, message, this.s.me.id, viewing);
+    if (next !== chat) {
+      this.chats.set(chatId, next);
+      this.render();
+    }
+  }
+
+  /** The caller's read marker moved (here or on another device). */
+  onRead(chatId: string, lastReadSeq: number, unreadCount?: number): void {
+    const chat = this.chats.get(chatId);
+    if (!chat || lastReadSeq < chat.lastReadSeq) return;
+    // Unread counts only others' messages; without the server's count, reading up to lastSeq is the one case known to be 0.
+    const unread = unreadCount ?? (lastReadSeq >= chat.lastSeq ? 0 : chat.unreadCount);
+    this.chats.set(chatId, { ...chat, lastReadSeq, unreadCount: unread });
+    this.render();
+  }
+
+  setOnline(userId: string, online: boolean): void {
+    this.online.set(userId, online);
+    this.render();
+  }
+
+  isOnline(userId: string): boolean {
+    return this.online.get(userId) ?? false;
+  }
+
+  /** Display name of a participant of `chatId`; the id when unknown (e.g. someone who left). */
+  nameOf(chatId: string, userId: string): string {
+    if (userId === this.s.me.id) return 'You';
+    return this.chats.get(chatId)?.participants?.find((p) => p.userId === userId)?.name ?? userId;
+  }
+
+  render(): void {
+    const meId = this.s.me.id;
+    const items = sortChats(this.chats.values())
+      .filter((chat) => !chat.archived)
+      .map((chat) => {
+        const peer = peerOf(chat, meId);
+        const preview = chat.lastMessage ? `${this.nameOf(chat.id, chat.lastMessage.senderId)}: ${previewText({ content: chat.lastMessage.content, attachments: [] }) || '📎'}` : 'No messages yet';
+        return h(
+          'li',
+          { 'data-testid': 'chat-item', 'data-chat-id': chat.id, 'data-type': chat.type, 'aria-current': chat.id === this.activeId ? 'true' : 'false', tabindex: 0 },
+          [
+            peer ? h('span', { class: 'dot', 'data-testid': 'presence-dot', 'data-online': String(this.isOnline(peer.userId)), title: this.isOnline(peer.userId) ? 'online' : 'offline' }) : null,
+            h('div', { class: 'body' }, [
+              h('div', { class: 'title', 'data-testid': 'chat-title' }, [chatTitle(chat, meId)]),
+              h('div', { class: 'preview muted' }, [preview]),
+            ]),
+            h('span', { class: 'muted' }, [shortTime(chat.lastMessage?.createdAt ?? chat.updatedAt)]),
+            chat.unreadCount > 0 ? h('span', { class: 'badge', 'data-testid': 'unread-badge', 'aria-label': `${chat.unreadCount} unread` }, [String(chat.unreadCount)]) : null,
+          ],
+          {
+            click: () => this.onSelect(chat.id),
+            keydown: (event) => {
+              if (event.key === 'Enter') this.onSelect(chat.id);
+            },
+          },
+        );
+      });
+    this.element.replaceChildren(...items);
+  }
+}
+
+/**
+ * The support queue for agents: open chats nobody has claimed, and the
+ * agent's own. "Claim" assigns a chat to the caller (SPEC: a support agent
+ * may claim an unassigned chat), which adds it to their chat list.
+ */
+export class SupportQueue {
+  private readonly element = byTestId<HTMLUListElement>('queue-list');
+  private readonly error = byTestId('sidebar-error');
+  private loading: Promise<void> | undefined;
+
+  constructor(
+    private readonly s: Services,
+    private readonly list: ChatList,
+    private readonly onSelect: (chatId: string) => void,
+  ) {
+    byTestId('support-queue').hidden = false;
+    byTestId('queue-refresh').addEventListener('click', () => void this.load());
+  }
+
+  /** Reloads both views of the queue; concurrent calls share one load. */
+  load(): Promise<void> {
+    this.loading ??= this.fetch()
+      .catch((error: unknown) => showError(this.error, error))
+      .finally(() => (this.loading = undefined));
+    return this.loading;
+  }
+
+  private async fetch(): Promise<void> {
+    const [unassigned, mine] = await Promise.all([
+      this.s.api.supportQueue({ unassigned: 'true', limit: 50 }),
+      this.s.api.supportQueue({ assigneeId: this.s.me.id, limit: 50 }),
+    ]);
+    const chats = [...unassigned.chats, ...mine.chats].filter((chat) => chat.status !== 'closed');
+    this.element.replaceChildren(...(chats.length ? chats.map((chat) => this.item(chat)) : [h('li', { class: 'muted' }, ['Nothing waiting.'])]));
+  }
+
+  private item(chat: Chat): HTMLLIElement {
+    const mine = chat.assigneeId === this.s.me.id;
+    const action = mine
+      ? h('button', { type: 'button', class: 'link', 'data-testid': 'queue-open' }, ['Open'], { click: () => this.onSelect(chat.id) })
+      : h('button', { type: 'button', 'data-testid': 'queue-claim' }, ['Claim'], { click: (event) => void this.claim(chat.id, event.currentTarget as HTMLButtonElement) });
+    return h('li', { 'data-testid': 'queue-item', 'data-chat-id': chat.id, 'data-assigned': mine ? 'me' : 'nobody' }, [
+      h('div', { class: 'body' }, [
+        h('div', {}, [chat.title ?? 'Support']),
+        h('div', { class: 'muted' }, [`${chat.createdBy} · ${chat.status ?? 'open'} · ${shortTime(chat.createdAt)}`]),
+      ]),
+      action,
+    ]);
+  }
+
+  private async claim(chatId: string, button: HTMLButtonElement): Promise<void> {
+    button.disabled = true;
+    try {
+      const { chat } = await this.s.api.assignChat(chatId, { agentId: this.s.me.id });
+      this.list.put(chat);
+      this.onSelect(chat.id);
+    } catch (error) {
+      // Someone else claimed it first (403) or it was closed: the fresh queue shows why it is gone.
+      this.error.textContent = `Could not claim: ${describeError(error)}`;
+    }
+    await this.load();
+  }
+}

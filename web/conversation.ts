@@ -1,0 +1,492 @@
+/**
+ * The conversation pane: history with "load older", the composer (send with
+ * Enter, reply, edit, image attachments), reactions, read receipts, the
+ * typing indicator, and marking the chat read while it is on screen.
+ *
+ * Messages are kept ordered by seq and re-rendered as a whole on change:
+ * simple, and fast enough for the few hundred messages a page holds.
+ */
+import type { Message, PendingAttachment } from '../sdk/src/index';
+import { byTestId, h, shortTime } from './dom';
+import type { ChatList } from './chat-list';
+import { describeError, showError, type Services } from './services';
+import { chatTitle, peerOf, REACTIONS, reactionChips, receipt, TypingTracker, typingText, upsertMessage } from './state';
+
+/** Messages per history page. */
+const PAGE = 30;
+
+interface Upload {
+  file: File;
+  done: Promise<PendingAttachment>;
+  state: 'uploading' | 'ready' | 'failed';
+}
+
+export class Conversation {
+  private chatId: string | undefined;
+  private messages: Message[] = [];
+  private hasMore = false;
+  private olderCursor: string | null = null;
+  /** Newest `lastReadSeq` of each other participant seen in `messages.read` events. */
+  private markers = new Map<string, number>();
+  private replyTo: Message | undefined;
+  private editing: Message | undefined;
+  private uploads: Upload[] = [];
+  private readonly typing = new TypingTracker();
+  private typingTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Serialises read marks: one request in flight, the latest wish queued behind it. */
+  private marking: Promise<void> | undefined;
+  private markAgain = false;
+  /** Bumped on every open(): answers for a chat the user already left are dropped. */
+  private generation = 0;
+
+  private readonly root = byTestId('conversation');
+  private readonly list = byTestId<HTMLOListElement>('messages');
+  private readonly scroller = byTestId('message-scroller');
+  private readonly input = byTestId<HTMLTextAreaElement>('composer-input');
+  private readonly fileInput = byTestId<HTMLInputElement>('file-input');
+  private readonly older = byTestId<HTMLButtonElement>('load-older');
+  private readonly error = byTestId('composer-error');
+
+  constructor(
+    private readonly s: Services,
+    private readonly chats: ChatList,
+  ) {
+    byTestId('composer').addEventListener('submit', (event) => {
+      event.preventDefault();
+      void this.submit();
+    });
+    this.input.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        void this.submit();
+      } else if (event.key === 'Escape') this.clearContext();
+    });
+    this.input.addEventListener('input', () => {
+      if (!this.chatId || this.editing) return;
+      if (this.input.value.trim()) this.s.socket.typing(this.chatId);
+      else this.s.socket.stopTyping(this.chatId);
+    });
+    this.fileInput.addEventListener('change', () => {
+      for (const file of Array.from(this.fileInput.files ?? [])) this.upload(file);
+      this.fileInput.value = '';
+    });
+    byTestId('composer-cancel').addEventListener('click', () => this.clearContext());
+    this.older.addEventListener('click', () => void this.loadOlder());
+    document.addEventListener('visibilitychange', () => this.markReadIfViewing());
+  }
+
+  get activeChatId(): string | undefined {
+    return this.chatId;
+  }
+
+  /** Whether the user can see `chatId` right now (open and the tab visible): its new messages count as read. */
+  isViewing(chatId: string): boolean {
+    return this.chatId === chatId && document.visibilityState === 'visible';
+  }
+
+  /** Shows a chat: its latest page of history, participants, presence; then marks it read. */
+  async open(chatId: string): Promise<void> {
+    if (this.chatId && this.chatId !== chatId) this.s.socket.stopTyping(this.chatId);
+    const generation = ++this.generation;
+    this.chatId = chatId;
+    this.messages = [];
+    this.markers = new Map();
+    this.uploads = [];
+    this.hasMore = false;
+    this.clearContext();
+    this.root.dataset.empty = 'false';
+    this.root.dataset.chatId = chatId;
+    this.renderAll();
+
+    try {
+      const [page] = await Promise.all([this.s.api.listMessages(chatId, { limit: PAGE }), this.chats.refresh(chatId)]);
+      if (generation !== this.generation) return;
+      for (const message of page.messages) this.messages = upsertMessage(this.messages, message);
+      this.hasMore = page.hasMore;
+      this.olderCursor = page.nextCursor;
+      const last = this.messages.at(-1);
+      if (last) this.s.socket.track(chatId, last.seq);
+      this.renderAll();
+      this.scrollToBottom();
+      this.markReadIfViewing();
+      this.input.focus();
+      await this.refreshPeer(chatId);
+    } catch (error) {
+      if (generation === this.generation) showError(this.error, error);
+    }
+  }
+
+  /** Called when the caller left or lost the chat. */
+  close(): void {
+    this.chatId = undefined;
+    this.root.dataset.empty = 'true';
+    delete this.root.dataset.chatId;
+  }
+
+  // ---------------------------------------------------------------- events
+
+  onMessage(chatId: string, message: Message): void {
+    if (chatId !== this.chatId) return;
+    this.typing.clear(chatId, message.senderId);
+    const atBottom = this.isAtBottom();
+    this.messages = upsertMessage(this.messages, message);
+    this.renderMessages();
+    this.renderTyping();
+    if (atBottom || message.senderId === this.s.me.id) this.scrollToBottom();
+    if (message.senderId !== this.s.me.id) this.markReadIfViewing();
+  }
+
+  /** `message.deleted`: the event carries no message, so apply the soft delete here (SPEC §3: content "", no attachments). */
+  onDeleted(chatId: string, messageId: string): void {
+    const message = this.messages.find((m) => m.id === messageId);
+    if (chatId !== this.chatId || !message || message.deletedAt) return;
+    this.onMessage(chatId, { ...message, content: '', attachments: [], deletedAt: new Date().toISOString() });
+  }
+
+  onReactions(chatId: string, messageId: string, reactions: Message['reactions']): void {
+    const message = this.messages.find((m) => m.id === messageId);
+    if (chatId === this.chatId && message) this.onMessage(chatId, { ...message, reactions });
+  }
+
+  /** Someone's read marker moved: receipts of our messages up to it turn into ✓✓. */
+  onRead(chatId: string, userId: string, lastReadSeq: number): void {
+    if (chatId !== this.chatId || userId === this.s.me.id) return;
+    if (lastReadSeq <= (this.markers.get(userId) ?? 0)) return;
+    this.markers.set(userId, lastReadSeq);
+    this.renderMessages();
+  }
+
+  onTyping(chatId: string, userId: string, isTyping: boolean): void {
+    this.typing.set(chatId, userId, isTyping, Date.now());
+    if (chatId === this.chatId) this.renderTyping();
+  }
+
+  /** Presence or participants changed: redraw the header. */
+  onChatChanged(chatId: string): void {
+    if (chatId === this.chatId) this.renderHeader();
+  }
+
+  // ---------------------------------------------------------------- actions
+
+  private async submit(): Promise<void> {
+    const chatId = this.chatId;
+    if (!chatId) return;
+    const content = this.input.value.trim();
+    try {
+      if (this.editing) {
+        if (!content) return;
+        const { message } = await this.s.api.editMessage(chatId, this.editing.id, { content });
+        this.clearContext();
+        this.input.value = '';
+        this.onMessage(chatId, message);
+        return;
+      }
+      if (!content && this.uploads.length === 0) return;
+      const send = byTestId<HTMLButtonElement>('send');
+      send.disabled = true;
+      try {
+        const attachments = await Promise.all(this.uploads.map((u) => u.done));
+        const payload = {
+          content: content || undefined,
+          replyTo: this.replyTo?.id,
+          attachmentIds: attachments.length ? attachments.map((a) => a.id) : undefined,
+        };
+        // The socket while it is open (lowest latency); HTTP while it reconnects, so sending never waits for the connection.
+        const message =
+          this.s.socket.state === 'open' ? await this.s.socket.sendMessage({ chatId, ...payload }) : (await this.s.api.sendMessage(chatId, payload)).message;
+        this.input.value = '';
+        this.uploads = [];
+        this.clearContext();
+        this.chats.onMessage(chatId, message, true);
+        this.onMessage(chatId, message);
+      } finally {
+        send.disabled = false;
+      }
+    } catch (error) {
+      showError(this.error, error);
+    }
+  }
+
+  /** Starts uploading right away, so the send only waits for what is still in flight. */
+  private upload(file: File): void {
+    const chatId = this.chatId;
+    if (!chatId) return;
+    const entry: Upload = {
+      file,
+      state: 'uploading',
+      done: this.s.api.uploadAttachment(chatId, file, { filename: file.name, contentType: file.type || 'application/octet-stream' }),
+    };
+    entry.done.then(
+      () => {
+        entry.state = 'ready';
+        this.renderPending();
+      },
+      (error: unknown) => {
+        entry.state = 'failed';
+        this.uploads = this.uploads.filter((u) => u !== entry);
+        this.renderPending();
+        this.error.textContent = `${file.name}: ${describeError(error)}`;
+      },
+    );
+    this.uploads.push(entry);
+    this.renderPending();
+  }
+
+  private async loadOlder(): Promise<void> {
+    const chatId = this.chatId;
+    const first = this.messages[0];
+    if (!chatId || !this.hasMore) return;
+    const before = Number(this.olderCursor ?? first?.seq);
+    this.older.disabled = true;
+    try {
+      const page = await this.s.api.listMessages(chatId, { before, limit: PAGE });
+      if (chatId !== this.chatId) return;
+      // Keep the message the user was looking at in place while older ones are added above it.
+      const fromBottom = this.scroller.scrollHeight - this.scroller.scrollTop;
+      for (const message of page.messages) this.messages = upsertMessage(this.messages, message);
+      this.hasMore = page.hasMore;
+      this.olderCursor = page.nextCursor;
+      this.renderMessages();
+      this.scroller.scrollTop = this.scroller.scrollHeight - fromBottom;
+    } catch (error) {
+      showError(this.error, error);
+    } finally {
+      this.older.disabled = false;
+    }
+  }
+
+  private async toggleReaction(message: Message, key: string): Promise<void> {
+    const chatId = this.chatId;
+    if (!chatId) return;
+    try {
+      const mine = (message.reactions[key] ?? []).includes(this.s.me.id);
+      const { message: updated } = mine
+        ? await this.s.api.removeReaction(chatId, message.id, key)
+        : await this.s.api.addReaction(chatId, message.id, key);
+      this.onMessage(chatId, updated);
+    } catch (error) {
+      showError(this.error, error);
+    }
+  }
+
+  private async remove(message: Message): Promise<void> {
+    const chatId = this.chatId;
+    if (!chatId) return;
+    try {
+      const { message: deleted } = await this.s.api.deleteMessage(chatId, message.id);
+      this.onMessage(chatId, deleted);
+    } catch (error) {
+      showError(this.error, error);
+    }
+  }
+
+  private startReply(message: Message): void {
+    this.editing = undefined;
+    this.replyTo = message;
+    this.renderContext();
+    this.input.focus();
+  }
+
+  private startEdit(message: Message): void {
+    this.replyTo = undefined;
+    this.editing = message;
+    this.input.value = message.content;
+    this.renderContext();
+    this.input.focus();
+  }
+
+  private clearContext(): void {
+    if (this.editing) this.input.value = '';
+    this.replyTo = undefined;
+    this.editing = undefined;
+    this.renderContext();
+  }
+
+  /**
+   * Marks everything shown as read when the user can see it. Uses HTTP,
+   * which answers the exact unread count and works while the socket
+   * reconnects; requests are serialised so markers only move forward.
+   */
+  private markReadIfViewing(): void {
+    const chatId = this.chatId;
+    const chat = chatId ? this.chats.get(chatId) : undefined;
+    const last = this.messages.at(-1);
+    if (!chatId || !chat || !last || !this.isViewing(chatId) || chat.lastReadSeq >= last.seq) return;
+    if (this.marking) {
+      this.markAgain = true;
+      return;
+    }
+    this.marking = this.s.api
+      .markRead(chatId, { upToSeq: last.seq })
+      .then(({ lastReadSeq, unreadCount }) => this.chats.onRead(chatId, lastReadSeq, unreadCount))
+      .catch((error: unknown) => showError(this.error, error))
+      .finally(() => {
+        this.marking = undefined;
+        if (this.markAgain) {
+          this.markAgain = false;
+          this.markReadIfViewing();
+        }
+      });
+  }
+
+  /** `GET /v1/users/{id}` of a direct or support chat's peer: presence and last seen for the header. */
+  private async refreshPeer(chatId: string): Promise<void> {
+    const chat = this.chats.get(chatId);
+    const peer = chat && peerOf(chat, this.s.me.id);
+    if (!peer) return;
+    const { user } = await this.s.api.getUser(peer.userId);
+    this.lastSeen.set(user.id, user.lastSeenAt ?? undefined);
+    this.chats.setOnline(user.id, user.online ?? false);
+    this.renderHeader();
+  }
+
+  private readonly lastSeen = new Map<string, string | undefined>();
+
+  // ---------------------------------------------------------------- rendering
+
+  private renderAll(): void {
+    this.renderHeader();
+    this.renderMessages();
+    this.renderTyping();
+    this.renderContext();
+    this.renderPending();
+  }
+
+  private renderHeader(): void {
+    const chat = this.chatId ? this.chats.get(this.chatId) : undefined;
+    const dot = byTestId('conversation-presence');
+    const subtitle = byTestId('conversation-subtitle');
+    byTestId('conversation-title').textContent = chat ? chatTitle(chat, this.s.me.id) : '';
+    const peer = chat && peerOf(chat, this.s.me.id);
+    dot.hidden = !peer;
+    if (!chat) {
+      subtitle.textContent = '';
+    } else if (peer) {
+      const online = this.chats.isOnline(peer.userId);
+      const seen = this.lastSeen.get(peer.userId);
+      dot.dataset.online = String(online);
+      subtitle.textContent = online ? 'online' : seen ? `last seen ${shortTime(seen)}` : 'offline';
+      if (chat.type === 'support') subtitle.textContent += ` · ${chat.status ?? 'open'}`;
+    } else if (chat.type === 'support') {
+      subtitle.textContent = `${chat.status ?? 'open'} · waiting for an agent`;
+    } else {
+      subtitle.textContent = `${chat.participants?.length ?? '…'} participants`;
+    }
+  }
+
+  private renderMessages(): void {
+    this.older.hidden = !this.hasMore;
+    this.list.replaceChildren(...this.messages.map((m) => this.renderMessage(m)));
+  }
+
+  private renderMessage(message: Message): HTMLLIElement {
+    const chatId = message.chatId;
+    const meId = this.s.me.id;
+    const mine = message.senderId === meId;
+    const deleted = Boolean(message.deletedAt);
+    const state = receipt(message, meId, this.markers);
+    const content = deleted ? 'Message deleted' : message.content;
+    const quote = message.replyTo
+      ? h('div', { class: 'quote', 'data-testid': 'reply-quote' }, [`${this.chats.nameOf(chatId, message.replyTo.senderId)}: ${message.replyTo.preview || '…'}`])
+      : null;
+    const images = message.attachments.map((a) =>
+      a.kind === 'image'
+        ? h('a', { class: 'attachment', href: a.url, target: '_blank', rel: 'noopener' }, [h('img', { src: a.url, alt: a.filename, 'data-testid': 'attachment-image' }, [], { load: () => this.keepBottom() })])
+        : h('a', { class: 'attachment', href: a.url, target: '_blank', rel: 'noopener', 'data-testid': 'attachment-file' }, [`📎 ${a.filename}`]),
+    );
+    const chips = reactionChips(message, meId).map((chip) =>
+      h('button', { type: 'button', 'data-testid': 'reaction', 'data-reaction': chip.key, 'aria-pressed': String(chip.mine), title: chip.key }, [`${chip.label} ${chip.count}`], {
+        click: () => void this.toggleReaction(message, chip.key),
+      }),
+    );
+    const button = (testId: string, label: string, onClick: () => void, title?: string) =>
+      h('button', { type: 'button', class: 'link', 'data-testid': testId, title }, [label], { click: onClick });
+    const actions =
+      deleted || message.type === 'system'
+        ? null
+        : h('div', { class: 'actions' }, [
+            button('reply', 'Reply', () => this.startReply(message)),
+            mine ? button('edit', 'Edit', () => this.startEdit(message)) : null,
+            mine ? button('delete', 'Delete', () => void this.remove(message)) : null,
+            ...REACTIONS.map((r) => {
+              const react = button('react', r.label, () => void this.toggleReaction(message, r.key), `React ${r.key}`);
+              react.dataset.reaction = r.key;
+              return react;
+            }),
+          ]);
+    return h(
+      'li',
+      {
+        'data-testid': 'message',
+        'data-id': message.id,
+        'data-seq': message.seq,
+        'data-mine': String(mine),
+        'data-type': message.type,
+        'data-deleted': String(deleted),
+      },
+      [
+        message.type === 'system'
+          ? null
+          : h('div', { class: 'meta' }, [
+              h('span', { class: 'sender', 'data-testid': 'message-sender' }, [this.chats.nameOf(chatId, message.senderId)]),
+              h('span', {}, [shortTime(message.createdAt)]),
+              message.editedAt && !deleted ? h('span', { 'data-testid': 'edited' }, ['(edited)']) : null,
+              state ? h('span', { class: 'receipt', 'data-testid': 'receipt', 'data-state': state, title: state === 'read' ? 'Read' : 'Sent' }, [state === 'read' ? '✓✓' : '✓']) : null,
+            ]),
+        quote,
+        h('div', { class: 'content', 'data-testid': 'message-content' }, [content]),
+        ...images,
+        chips.length ? h('div', { class: 'reactions', 'data-testid': 'reactions' }, chips) : null,
+        actions,
+      ],
+    );
+  }
+
+  private renderTyping(): void {
+    clearTimeout(this.typingTimer);
+    const chatId = this.chatId;
+    const ids = chatId ? this.typing.typing(chatId, Date.now()) : [];
+    byTestId('typing-indicator').textContent = typingText(ids.map((id) => this.chats.nameOf(chatId!, id)));
+    // Expire the indicator even if no further event comes.
+    if (ids.length) this.typingTimer = setTimeout(() => this.renderTyping(), 1_000);
+  }
+
+  private renderContext(): void {
+    const box = byTestId('composer-context');
+    const text = byTestId('composer-context-text');
+    const target = this.editing ?? this.replyTo;
+    box.hidden = !target;
+    box.dataset.mode = this.editing ? 'edit' : 'reply';
+    if (this.editing) text.textContent = 'Editing message (Enter to save, Esc to cancel)';
+    else if (this.replyTo) text.textContent = `Replying to ${this.chats.nameOf(this.replyTo.chatId, this.replyTo.senderId)}: ${this.replyTo.content.slice(0, 80)}`;
+  }
+
+  private renderPending(): void {
+    byTestId('pending-attachments').replaceChildren(
+      ...this.uploads.map((upload) =>
+        h('li', { 'data-testid': 'pending-attachment', 'data-state': upload.state }, [
+          `📎 ${upload.file.name}${upload.state === 'uploading' ? ' (uploading…)' : ''}`,
+          h('button', { type: 'button', class: 'link', 'aria-label': 'Remove' }, ['✕'], {
+            click: () => {
+              this.uploads = this.uploads.filter((u) => u !== upload);
+              this.renderPending();
+            },
+          }),
+        ]),
+      ),
+    );
+  }
+
+  private isAtBottom(): boolean {
+    return this.scroller.scrollHeight - this.scroller.scrollTop - this.scroller.clientHeight < 40;
+  }
+
+  private scrollToBottom(): void {
+    this.scroller.scrollTop = this.scroller.scrollHeight;
+  }
+
+  /** An image finished loading and grew the list: stay at the bottom if we were there. */
+  private keepBottom(): void {
+    if (this.scroller.scrollHeight - this.scroller.scrollTop - this.scroller.clientHeight < 400) this.scrollToBottom();
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * The client's rules as pure functions over API resources: ordering, titles,
+ * read receipts, unread counts, typing. No DOM and no network, so they are
+ * unit-tested (`test/unit/web-state.test.ts`) apart from the page.
+ */
+import type { Chat, Message } from '../sdk/src/index';
+
+/** A chat of the list: the API resource; `participants` once `GET /v1/chats/{id}` filled them in. */
+export type ChatEntry = Chat;
+
+/** SPEC §6 asks clients to drop a typing indicator after ~6 s without a repeat. */
+export const TYPING_EXPIRY_MS = 6_000;
+
+/** Reactions offered on every message: the API's `like` plus a few single emoji. */
+export const REACTIONS: readonly { key: string; label: string }[] = [
+  { key: 'like', label: '👍' },
+  { key: '❤️', label: '❤️' },
+  { key: '😂', label: '😂' },
+  { key: '🎉', label: '🎉' },
+];
+
+/** What the list is ordered by: the last message's time, else the chat's last change (ISO strings compare in time order). */
+export function activityAt(chat: ChatEntry): string {
+  return chat.lastMessage?.createdAt ?? chat.updatedAt;
+}
+
+/** Latest activity first; ties by id so the order is stable. */
+export function sortChats(chats: Iterable<ChatEntry>): ChatEntry[] {
+  return [...chats].sort((a, b) => activityAt(b).localeCompare(activityAt(a)) || a.id.localeCompare(b.id));
+}
+
+/** The other participant of a direct or support chat (for its title and presence dot); undefined for groups or before participants are known. */
+export function peerOf(chat: ChatEntry, meId: string): { userId: string; name: string } | undefined {
+  if (chat.type === 'group') return undefined;
+  return chat.participants?.find((p) => p.userId !== meId);
+}
+
+/**
+ * Display title: a group's title; a direct chat's other participant; a
+ * support chat's subject, prefixed for the agent with who asked.
+ */
+export function chatTitle(chat: ChatEntry, meId: string): string {
+  if (chat.type === 'group') return chat.title ?? 'Group';
+  const peer = peerOf(chat, meId);
+  if (chat.type === 'direct') return peer?.name ?? 'Direct chat';
+  const requester = chat.participants?.find((p) => p.role === 'member');
+  const subject = chat.title ?? 'Support';
+  return requester && requester.userId !== meId ? `${subject} · ${requester.name}` : subject;
+}
+
+/**
+ * The list entry after a `message.new` (live or caught up). Idempotent: a
+ * message at or below the known `lastSeq` changes nothing, so a repeated
+ * event never counts twice. `viewing`: the user has this chat open, so the
+ * message counts as read right away (the caller also marks it read).
+ */
+export function withMessage(chat: ChatEntry, message: Message, meId: string, viewing: boolean): ChatEntry {
+  if (message.seq <= chat.lastSeq) return chat;
+  const preview = { id: message.id, seq: message.seq, senderId: message.senderId, type: message.type, content: previewText(message), createdAt: message.createdAt };
+  const mine = message.senderId === meId;
+  // The sender's own send moves their read marker (SPEC §3).
+  const readToHere = mine || viewing;
+  return {
+    ...chat,
+    lastSeq: message.seq,
+    lastMessage: preview,
+    lastReadSeq: readToHere ? message.seq : chat.lastReadSeq,
+    unreadCount: readToHere ? 0 : chat.unreadCount + 1,
+  };
+}
+
+/** The list's one-line preview of a message. */
+export function previewText(message: Pick<Message, 'content' | 'attachments' | 'deletedAt'>): string {
+  if (message.deletedAt) return 'Message deleted';
+  if (message.content) return message.content.slice(0, 100);
+  return message.attachments.length ? `📎 ${message.attachments.map((a) => a.filename).join(', ')}` : '';
+}
+
+/**
+ * Inserts or replaces `message` in a list ordered by seq (SPEC: seq is the
+ * order of record; events may arrive out of order). Returns a new array.
+ */
+export function upsertMessage(messages: readonly Message[], message: Message): Message[] {
+  const next = messages.filter((m) => m.id !== message.id);
+  let index = next.length;
+  while (index > 0 && next[index - 1].seq > message.seq) index--;
+  next.splice(index, 0, message);
+  return next;
+}
+
+/**
+ * Read receipt of a message: `undefined` for others' messages, `read` (✓✓)
+ * once at least one other participant read it, else `sent` (✓).
+ * `markers`: the newest `lastReadSeq` seen per other user from
+ * `messages.read` events; `readBy` from the last fetch covers the rest.
+ */
+export function receipt(message: Message, meId: string, markers: ReadonlyMap<string, number>): 'sent' | 'read' | undefined {
+  if (message.senderId !== meId || message.type === 'system') return undefined;
+  if (message.readBy > 0) return 'read';
+  for (const [userId, seq] of markers) if (userId !== meId && seq >= message.seq) return 'read';
+  return 'sent';
+}
+
+/** Reactions as chips: known ones first in {@link REACTIONS} order, then any others; only those with at least one user. */
+export function reactionChips(message: Message, meId: string): { key: string; label: string; count: number; mine: boolean }[] {
+  const known = new Map(REACTIONS.map((r) => [r.key, r.label]));
+  const keys = Object.keys(message.reactions).sort((a, b) => order(a) - order(b));
+  return keys
+    .map((key) => {
+      const users = message.reactions[key] ?? [];
+      return { key, label: known.get(key) ?? (key === 'dislike' ? '👎' : key), count: users.length, mine: users.includes(meId) };
+    })
+    .filter((chip) => chip.count > 0);
+
+  function order(key: string) {
+    const index = REACTIONS.findIndex((r) => r.key === key);
+    return index === -1 ? REACTIONS.length : index;
+  }
+}
+
+/**
+ * Who is typing where. `typing {isTyping:true}` events arrive every ~3 s
+ * while someone types; an entry expires {@link TYPING_EXPIRY_MS} after the
+ * last one, so a lost `isTyping:false` never leaves the indicator stuck.
+ */
+export class TypingTracker {
+  private readonly until = new Map<string, Map<string, number>>();
+
+  /** Records an event; `now` in epoch ms. */
+  set(chatId: string, userId: string, isTyping: boolean, now: number): void {
+    let users = this.until.get(chatId);
+    if (!users) this.until.set(chatId, (users = new Map()));
+    if (isTyping) users.set(userId, now + TYPING_EXPIRY_MS);
+    else users.delete(userId);
+  }
+
+  /** A message from someone ends their typing (their client may stop before its `isTyping:false` arrives). */
+  clear(chatId: string, userId: string): void {
+    this.until.get(chatId)?.delete(userId);
+  }
+
+  /** Ids typing in the chat at `now`, in the order they started. */
+  typing(chatId: string, now: number): string[] {
+    const users = this.until.get(chatId);
+    if (!users) return [];
+    return [...users].filter(([, until]) => until > now).map(([userId]) => userId);
+  }
+}
+
+/** `Bob is typing…`, `Bob and Carol are typing…`, `3 people are typing…`; empty when nobody is. */
+export function typingText(names: readonly string[]): string {
+  if (names.length === 0) return '';
+  if (names.length === 1) return `${names[0]} is typing…`;
+  if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
+  return `${names.length} people are typing…`;
+}
+
+/** Parses `bob, carol  dave` into ids: separated by commas or whitespace, empty parts and repeats dropped. */
+export function parseUserIds(text: string): string[] {
+  return [...new Set(text.split(/[\s,]+/).filter(Boolean))];
+}
