@@ -21,7 +21,7 @@ const DEDUP_WINDOW_MS = 5 * 60 * 1000;
 const MAX_RECEIVES = 5;
 
 export interface LocalQueue {
-  /** `POST /dev/sqs[/{queue}]`. */
+  /** `POST /dev/sqs[/][{queue}]` (SendMessage) and `GET /dev/sqs/stats`. */
   routes: DevRoute[];
   /** Resolves when every message sent so far has been processed (or dead-lettered). */
   drained(): Promise<void>;
@@ -33,6 +33,8 @@ export function createLocalQueue(options: { queueName: string; region: string; w
   const groups = new Map<string, Promise<void>>();
   const seen = new Map<string, number>();
   const dead: { body: string; group: string }[] = [];
+  /** Jobs accepted (after de-duplication) and jobs the worker finished, for tests and operators. */
+  const stats = { sent: 0, processed: 0 };
   let sequence = 0;
   const arn = `arn:aws:sqs:${options.region}:000000000000:${options.queueName}`;
 
@@ -64,7 +66,10 @@ export function createLocalQueue(options: { queueName: string; region: string; w
       };
       try {
         const result = (await worker(event, lambdaContext())) as SQSBatchResponse | undefined;
-        if (!result?.batchItemFailures?.length) return;
+        if (!result?.batchItemFailures?.length) {
+          stats.processed++;
+          return;
+        }
       } catch (error) {
         options.log?.(`fan-out worker threw: ${(error as Error).message}`);
       }
@@ -82,6 +87,7 @@ export function createLocalQueue(options: { queueName: string; region: string; w
     const messageId = randomUUID();
     if (!seen.has(dedupId)) {
       seen.set(dedupId, now);
+      stats.sent++;
       const group = input.MessageGroupId;
       const body = input.MessageBody;
       // One chain per group: FIFO order, one message of a group in flight at a time.
@@ -112,8 +118,11 @@ export function createLocalQueue(options: { queueName: string; region: string; w
 
   return {
     routes: [
+      // The SQS SDK posts to the endpoint's path with a trailing slash (`/dev/sqs/`).
       { method: 'POST', path: '/dev/sqs', handler },
+      { method: 'POST', path: '/dev/sqs/', handler },
       { method: 'POST', path: '/dev/sqs/{queue}', handler },
+      { method: 'GET', path: '/dev/sqs/stats', handler: () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...stats, deadLettered: dead.length, inFlightGroups: groups.size }) }) },
     ],
     drained: async () => {
       while (groups.size > 0) await Promise.allSettled([...groups.values()]);

@@ -16,6 +16,7 @@ describe('asynchronous fan-out', () => {
     const group = await owner.post('/v1/chats', { type: 'group', participantIds: [...rest.map((m) => m.id), offline.id], title: 'Co-op' });
     const chatId = group.body.chat.id as string;
     const sockets = await Promise.all(members.map((m) => m.ws()));
+    const before = (await call(stack, 'GET', '/dev/sqs/stats')).body;
 
     // One after another (each send answered before the next): the queue keeps their order for everyone.
     const sequential = [];
@@ -37,6 +38,12 @@ describe('asynchronous fan-out', () => {
       expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
       expect(await ws.quiet((f: any) => f?.type === 'message.new' && f.chatId === chatId, 300)).toBe(true);
     }
+
+    // Every send went through the queue and its worker, none fell back to inline delivery.
+    const after = (await call(stack, 'GET', '/dev/sqs/stats')).body;
+    expect(after.sent - before.sent).toBeGreaterThanOrEqual(12);
+    expect(after.processed - before.processed).toBeGreaterThanOrEqual(12);
+    expect(after.deadLettered).toBe(before.deadLettered);
 
     // Offline notifications come from the worker too.
     const { notifications } = (await call(stack, 'GET', '/dev/notifications')).body;
