@@ -1,9 +1,14 @@
 /**
- * A minimal HTTP client for end-to-end tests against the local gateway:
- * `const alice = await client(stack, 'alice')` then `alice.post('/v1/chats', body)`.
- * Answers `{status, body, headers}` without throwing on 4xx/5xx.
+ * Test users for end-to-end tests against the local gateway:
+ * `const alice = await client('alice')`, then
+ * - `alice.api` / `alice.socket()`: the client SDK (`sdk/`), as applications use it;
+ * - `alice.post('/v1/chats', body)` / `alice.ws()`: raw requests and frames, for
+ *   input the SDK's types would never let through (bad bodies, attacks).
+ *   They answer `{status, body, headers}` without throwing on 4xx/5xx.
  */
 import { inject } from 'vitest';
+import WebSocket from 'ws';
+import { ChatClient, ChatSocket, type ChatSocketOptions } from '../../sdk/src/index';
 import { mintToken, type StackInfo, type TokenOptions } from './stack';
 import { connect, type WsClient } from './ws-client';
 
@@ -35,12 +40,16 @@ export async function call(stack: StackInfo, method: string, path: string, optio
 export interface TestUser {
   id: string;
   token: string;
+  /** The client SDK's HTTP client for this user: typed methods, throws ChatApiError. */
+  api: ChatClient;
+  /** Opens the client SDK's WebSocket (reconnect, catch-up) as this user; close it at the end of the test. */
+  socket(options?: Partial<ChatSocketOptions>): Promise<ChatSocket>;
   get(path: string): Promise<Answer>;
   post(path: string, body?: unknown): Promise<Answer>;
   put(path: string, body?: unknown): Promise<Answer>;
   patch(path: string, body?: unknown): Promise<Answer>;
   del(path: string): Promise<Answer>;
-  /** Opens a WebSocket as this user. */
+  /** Opens a raw WebSocket as this user (for frames the SDK would never send). */
   ws(): Promise<WsClient>;
 }
 
@@ -54,9 +63,16 @@ export async function client(userId: string, options: TokenOptions = {}): Promis
   const token = await mintToken(stack.baseUrl, userId, { name: userId, ...options });
   const me = await call(stack, 'GET', '/v1/me', { token });
   if (me.status !== 200) throw new Error(`GET /v1/me for ${userId} answered ${me.status}`);
+  const api = new ChatClient({ baseUrl: stack.baseUrl, token, retries: 0 });
   return {
     id: userId,
     token,
+    api,
+    async socket(options = {}) {
+      const socket = new ChatSocket({ url: stack.wsUrl, token, api, WebSocket: WebSocket as never, ...options });
+      await socket.connect();
+      return socket;
+    },
     get: (path) => call(stack, 'GET', path, { token }),
     post: (path, body) => call(stack, 'POST', path, { token, body }),
     put: (path, body) => call(stack, 'PUT', path, { token, body }),

@@ -1,0 +1,69 @@
+/**
+ * Records every event a ChatSocket emits, so a test can wait for one that
+ * may already have arrived: `const events = record(socket)` then
+ * `await events.next('message.new', (e) => e.chatId === id)`.
+ */
+import type { ChatSocket, SocketEventMap } from '../../sdk/src/index';
+
+type Entry = { [K in keyof SocketEventMap]: { type: K; event: SocketEventMap[K] } }[keyof SocketEventMap];
+
+const TYPES: (keyof SocketEventMap)[] = [
+  'message.new',
+  'message.edited',
+  'message.deleted',
+  'reaction.updated',
+  'messages.read',
+  'typing',
+  'presence',
+  'chat.created',
+  'chat.updated',
+  'participants.added',
+  'participant.removed',
+  'error',
+  'status',
+  'caughtUp',
+];
+
+export interface Recorder {
+  /** Every event so far, in order. */
+  all: Entry[];
+  /** Events of one type so far. */
+  of<K extends keyof SocketEventMap>(type: K): SocketEventMap[K][];
+  /** The first event of `type` matching `predicate` not taken yet; waits up to `timeoutMs` (default 5 s). */
+  next<K extends keyof SocketEventMap>(type: K, predicate?: (event: SocketEventMap[K]) => boolean, timeoutMs?: number): Promise<SocketEventMap[K]>;
+}
+
+export function record(socket: ChatSocket): Recorder {
+  const all: Entry[] = [];
+  const taken = new Set<Entry>();
+  const waiters = new Set<() => void>();
+  for (const type of TYPES) {
+    socket.on(type, (event) => {
+      all.push({ type, event } as Entry);
+      for (const wake of [...waiters]) wake();
+    });
+  }
+  const find = (type: string, predicate: (event: any) => boolean) => all.find((e) => e.type === type && !taken.has(e) && predicate(e.event));
+  return {
+    all,
+    of: (type) => all.filter((e) => e.type === type).map((e) => e.event) as never,
+    next(type, predicate = () => true, timeoutMs = 5000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const hit = find(type, predicate as (event: any) => boolean);
+          if (!hit) return false;
+          taken.add(hit);
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(hit.event as never);
+          return true;
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no ${String(type)} event within ${timeoutMs} ms; last events: ${JSON.stringify(all.slice(-5)).slice(0, 1500)}`));
+        }, timeoutMs);
+        if (!check()) waiters.add(check);
+      });
+    },
+  };
+}
