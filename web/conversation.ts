@@ -168,41 +168,54 @@ export class Conversation {
 
   // ---------------------------------------------------------------- actions
 
+  /**
+   * Enter / Send: saves an edit, or sends the text with the reply target and
+   * the uploaded images. The composer clears at once (the message shows when
+   * the server has stored it); on failure the text, images and reply target
+   * come back so nothing typed is lost.
+   */
   private async submit(): Promise<void> {
     const chatId = this.chatId;
     if (!chatId) return;
     const content = this.input.value.trim();
-    try {
-      if (this.editing) {
-        if (!content) return;
+    if (this.editing) {
+      if (!content) return;
+      try {
         const { message } = await this.s.api.editMessage(chatId, this.editing.id, { content });
         this.clearContext();
-        this.input.value = '';
         this.onMessage(chatId, message);
-        return;
+      } catch (error) {
+        showError(this.error, error);
       }
-      if (!content && this.uploads.length === 0) return;
-      const send = byTestId<HTMLButtonElement>('send');
-      send.disabled = true;
-      try {
-        const attachments = await Promise.all(this.uploads.map((u) => u.done));
-        const payload = {
-          content: content || undefined,
-          replyTo: this.replyTo?.id,
-          attachmentIds: attachments.length ? attachments.map((a) => a.id) : undefined,
-        };
-        // The socket while it is open (lowest latency); HTTP while it reconnects, so sending never waits for the connection.
-        const message =
-          this.s.socket.state === 'open' ? await this.s.socket.sendMessage({ chatId, ...payload }) : (await this.s.api.sendMessage(chatId, payload)).message;
-        this.input.value = '';
-        this.uploads = [];
-        this.clearContext();
-        this.chats.onMessage(chatId, message, true);
-        this.onMessage(chatId, message);
-      } finally {
-        send.disabled = false;
-      }
+      return;
+    }
+    if (!content && this.uploads.length === 0) return;
+    const { uploads, replyTo } = this;
+    this.input.value = '';
+    this.uploads = [];
+    this.replyTo = undefined;
+    this.renderPending();
+    this.renderContext();
+    try {
+      const attachments = await Promise.all(uploads.map((u) => u.done));
+      const payload = {
+        content: content || undefined,
+        replyTo: replyTo?.id,
+        attachmentIds: attachments.length ? attachments.map((a) => a.id) : undefined,
+      };
+      // The socket while it is open (lowest latency); HTTP while it reconnects, so sending never waits for the connection.
+      const message =
+        this.s.socket.state === 'open' ? await this.s.socket.sendMessage({ chatId, ...payload }) : (await this.s.api.sendMessage(chatId, payload)).message;
+      this.chats.onMessage(chatId, message, true);
+      this.onMessage(chatId, message);
     } catch (error) {
+      if (chatId === this.chatId && !this.input.value) {
+        this.input.value = content;
+        this.uploads = uploads.filter((u) => u.state !== 'failed');
+        this.replyTo = replyTo;
+        this.renderPending();
+        this.renderContext();
+      }
       showError(this.error, error);
     }
   }

@@ -51,21 +51,24 @@ export function chatTitle(chat: ChatEntry, meId: string): string {
 /**
  * The list entry after a `message.new` (live or caught up). Idempotent: a
  * message at or below the known `lastSeq` changes nothing, so a repeated
- * event never counts twice. `viewing`: the user has this chat open, so the
- * message counts as read right away (the caller also marks it read).
+ * event never counts twice.
+ *
+ * - Our own message: the server moved our read marker to it (SPEC §3).
+ * - `viewing` (the chat is open and visible): no badge, but the read marker
+ *   stays where the server has it, so the conversation still sees the
+ *   message as unread and marks it read (whose answer moves the marker).
+ * - Otherwise: one more unread.
  */
 export function withMessage(chat: ChatEntry, message: Message, meId: string, viewing: boolean): ChatEntry {
   if (message.seq <= chat.lastSeq) return chat;
   const preview = { id: message.id, seq: message.seq, senderId: message.senderId, type: message.type, content: previewText(message), createdAt: message.createdAt };
   const mine = message.senderId === meId;
-  // The sender's own send moves their read marker (SPEC §3).
-  const readToHere = mine || viewing;
   return {
     ...chat,
     lastSeq: message.seq,
     lastMessage: preview,
-    lastReadSeq: readToHere ? message.seq : chat.lastReadSeq,
-    unreadCount: readToHere ? 0 : chat.unreadCount + 1,
+    lastReadSeq: mine ? message.seq : chat.lastReadSeq,
+    unreadCount: mine || viewing ? 0 : chat.unreadCount + 1,
   };
 }
 
