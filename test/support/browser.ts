@@ -1,0 +1,119 @@
+/**
+ * Browser-test helpers: Debian's Chromium driven by playwright-core (no
+ * browser downloads), one browser per test file, one context per user.
+ *
+ * ```ts
+ * const browser = await launchBrowser();
+ * const alice = await signIn(browser, uniqueId('alice'), 'Alice');
+ * await alice.page.getByTestId('composer-input').fill('hi');
+ * await screenshot(alice, 'chat');
+ * ```
+ */
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { inject } from 'vitest';
+import { createDb } from '../../functions/data/client';
+import { presenceFromItem, presenceKey } from '../../functions/data/connections';
+
+/** Debian's package (`apt-get install -y chromium`; `.ci/run` installs it when missing). */
+export const CHROMIUM = '/usr/bin/chromium';
+/** Where screenshots go (gitignored `test-results/`; CI keeps them as artifacts). */
+export const SCREENSHOT_DIR = resolve('test-results/browser');
+/** Playwright's per-action and per-wait limit: well under the test timeout, so a failure names the step that hung. */
+const ACTION_TIMEOUT_MS = 10_000;
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+export interface BrowserUser {
+  id: string;
+  name: string;
+  context: BrowserContext;
+  page: Page;
+  /** Browser console errors and uncaught page errors, for failure messages. */
+  errors: string[];
+}
+
+/**
+ * Opens the web client in a fresh context (its own sessionStorage), signs in
+ * through the form and waits until the socket is open.
+ */
+export async function signIn(browser: Browser, id: string, name: string, options: { agent?: boolean } = {}): Promise<BrowserUser> {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
+  context.setDefaultTimeout(ACTION_TIMEOUT_MS);
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
+  });
+  await page.goto(`${inject('stack').baseUrl}/`);
+  await page.getByTestId('signin-user-id').fill(id);
+  await page.getByTestId('signin-name').fill(name);
+  if (options.agent) await page.getByTestId('signin-agent').check();
+  await page.getByTestId('signin-submit').click();
+  await connectionState(page, 'open');
+  return { id, name, context, page, errors };
+}
+
+/** Waits until the status pill shows `state` (`open`, `reconnecting`, …). */
+export async function connectionState(page: Page, state: string): Promise<void> {
+  await page.locator(`[data-testid="connection-status"][data-state="${state}"]`).waitFor();
+}
+
+/** Full-page screenshot `test-results/browser/{name}.png`. */
+export async function screenshot(user: BrowserUser, name: string): Promise<void> {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  await user.page.screenshot({ path: resolve(SCREENSHOT_DIR, `${name}.png`) });
+}
+
+/** The message list item whose content is exactly `text`. */
+export function message(page: Page, text: string) {
+  return page.getByTestId('message').filter({ has: page.getByTestId('message-content').getByText(text, { exact: true }) });
+}
+
+/**
+ * The user's open WebSocket connection ids, read from their presence item
+ * (`USER#<id>/PRESENCE`, one `c_<connectionId>` per connection) in the
+ * stack's DynamoDB: the browser never learns its API Gateway connection id,
+ * and this is where the service itself looks connections up.
+ */
+export async function connectionIdsOf(userId: string): Promise<string[]> {
+  const stack = inject('stack');
+  const db = createDb({ table: stack.tableName, endpoint: stack.dynamoEndpoint, region: stack.region, credentials: stack.credentials });
+  const { Item } = await db.client.send(new GetCommand({ TableName: db.table, Key: presenceKey(userId), ConsistentRead: true }));
+  const now = Math.floor(Date.now() / 1000);
+  return presenceFromItem(userId, Item)
+    .connections.filter((c) => c.expiresAt > now)
+    .map((c) => c.connectionId);
+}
+
+/**
+ * Closes a connection from the server side, as the service would: `DELETE
+ * /@connections/{id}` on the gateway's management API (it wants an
+ * Authorization header, not a valid signature). Resolves with the status
+ * (204 closed, 410 already gone).
+ */
+export async function deleteConnection(connectionId: string): Promise<number> {
+  const res = await fetch(`${inject('stack').baseUrl}/@connections/${encodeURIComponent(connectionId)}`, {
+    method: 'DELETE',
+    headers: { authorization: 'local-test' },
+  });
+  await res.body?.cancel();
+  return res.status;
+}
