@@ -1,63 +1,68 @@
 /**
- * Attachments end to end (SPEC §4-§5, issue 5): presigned upload to the
- * local S3 server with plain `fetch`, send, download, and every way an
- * attachment id can be refused.
+ * Attachments end to end (SPEC §4-§5, issue 5): reservation through the
+ * client SDK, presigned upload to the local S3 server with plain `fetch`
+ * (the storage, not the API), send, download, and every way an attachment
+ * id can be refused.
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import type { CreateAttachmentResponse } from '../../sdk/src/index';
 import { client, uniqueId, type TestUser } from '../support/api';
+import { record } from '../support/sdk-events';
 
 async function pair(): Promise<[TestUser, TestUser, string]> {
   const [ada, bob] = await Promise.all(['ada', 'bob'].map((n) => client(uniqueId(n))));
-  const res = await ada.post('/v1/chats', { type: 'direct', participantIds: [bob.id] });
-  return [ada, bob, res.body.chat.id];
+  const { chat } = await ada.api.createChat({ type: 'direct', participantIds: [bob.id] });
+  return [ada, bob, chat.id];
 }
 
-async function reserve(user: TestUser, chatId: string, bytes: Buffer, contentType = 'image/png', filename = 'field.png') {
-  const res = await user.post(`/v1/chats/${chatId}/attachments`, { filename, contentType, size: bytes.length });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body as { attachment: { id: string }; upload: { method: string; url: string; headers: Record<string, string> }; expiresAt: string };
-}
+const reserve = (user: TestUser, chatId: string, bytes: Buffer) => user.api.createAttachment(chatId, { filename: 'field.png', contentType: 'image/png', size: bytes.length });
 
-const put = (upload: { url: string; headers: Record<string, string> }, bytes: Buffer, headers = upload.headers) =>
+const put = (upload: CreateAttachmentResponse['upload'], bytes: Buffer, headers = upload.headers) =>
   fetch(upload.url, { method: 'PUT', headers, body: new Uint8Array(bytes) });
+
+/** Reserves and uploads through the SDK: the attachment is ready to send. */
+const uploaded = (user: TestUser, chatId: string, bytes: Buffer) => user.api.uploadAttachment(chatId, new Uint8Array(bytes), { filename: 'field.png', contentType: 'image/png' });
 
 describe('attachments', () => {
   it('uploads with a presigned PUT, sends, and downloads the same bytes', async () => {
     const [ada, bob, chatId] = await pair();
-    const bobWs = await bob.ws();
-    const bytes = randomBytes(64 * 1024);
-    const { attachment, upload, expiresAt } = await reserve(ada, chatId, bytes);
-    expect(upload.method).toBe('PUT');
-    expect(Date.parse(expiresAt)).toBeGreaterThan(Date.now());
-    expect((await put(upload, bytes)).status).toBe(200);
+    const bobSocket = await bob.socket();
+    const bobEvents = record(bobSocket);
+    try {
+      const bytes = randomBytes(64 * 1024);
+      const { attachment, upload, expiresAt } = await reserve(ada, chatId, bytes);
+      expect(upload.method).toBe('PUT');
+      expect(Date.parse(expiresAt)).toBeGreaterThan(Date.now());
+      expect((await put(upload, bytes)).status).toBe(200);
 
-    const sent = await ada.post(`/v1/chats/${chatId}/messages`, { content: 'Look at this field', attachmentIds: [attachment.id] });
-    expect(sent.status).toBe(201);
-    const [file] = sent.body.message.attachments;
-    expect(file).toMatchObject({ id: attachment.id, filename: 'field.png', contentType: 'image/png', size: bytes.length, kind: 'image', url: expect.any(String) });
-    expect(Date.parse(file.urlExpiresAt)).toBeGreaterThan(Date.now());
+      const sent = (await ada.api.sendMessage(chatId, { content: 'Look at this field', attachmentIds: [attachment.id] })).message;
+      const [file] = sent.attachments;
+      expect(file).toMatchObject({ id: attachment.id, filename: 'field.png', contentType: 'image/png', size: bytes.length, kind: 'image', url: expect.any(String) });
+      expect(Date.parse(file!.urlExpiresAt)).toBeGreaterThan(Date.now());
 
-    const event = await bobWs.next((f: any) => f?.type === 'message.new' && f.chatId === chatId);
-    const download = await fetch(event.message.attachments[0].url);
-    expect(download.status).toBe(200);
-    expect(download.headers.get('content-type')).toBe('image/png');
-    expect(Buffer.from(await download.arrayBuffer()).equals(bytes)).toBe(true);
+      const event = await bobEvents.next('message.new', (e) => e.chatId === chatId);
+      const download = await fetch(event.message.attachments[0]!.url);
+      expect(download.status).toBe(200);
+      expect(download.headers.get('content-type')).toBe('image/png');
+      expect(Buffer.from(await download.arrayBuffer()).equals(bytes)).toBe(true);
 
-    const history = await bob.get(`/v1/chats/${chatId}/messages`);
-    const again = await fetch(history.body.messages[0].attachments[0].url);
-    expect(Buffer.from(await again.arrayBuffer()).equals(bytes)).toBe(true);
+      const history = await bob.api.listMessages(chatId);
+      const again = await fetch(history.messages[0]!.attachments[0]!.url);
+      expect(Buffer.from(await again.arrayBuffer()).equals(bytes)).toBe(true);
 
-    // A tampered URL fails as it would on AWS.
-    const tampered = new URL(file.url);
-    tampered.searchParams.set('X-Amz-Expires', '3600');
-    expect((await fetch(tampered)).status).toBe(403);
+      // A tampered URL fails as it would on AWS.
+      const tampered = new URL(file!.url);
+      tampered.searchParams.set('X-Amz-Expires', '3600');
+      expect((await fetch(tampered)).status).toBe(403);
 
-    // Deleting the message removes access to its attachments.
-    await ada.del(`/v1/chats/${chatId}/messages/${sent.body.message.id}`);
-    expect((await fetch(file.url)).status).toBeGreaterThanOrEqual(400);
-    expect((await bob.get(`/v1/chats/${chatId}/messages`)).body.messages[0].attachments).toEqual([]);
-    await bobWs.close();
+      // Deleting the message removes access to its attachments.
+      await ada.api.deleteMessage(chatId, sent.id);
+      expect((await fetch(file!.url)).status).toBeGreaterThanOrEqual(400);
+      expect((await bob.api.listMessages(chatId)).messages[0]!.attachments).toEqual([]);
+    } finally {
+      bobSocket.close();
+    }
   });
 
   it('binds the upload to its type and length', async () => {
@@ -72,29 +77,22 @@ describe('attachments', () => {
   it('refuses bad types, oversize files, and ids that are not usable', async () => {
     const [ada, bob, chatId] = await pair();
     const carol = await client(uniqueId('carol'));
-    const otherChat = (await ada.post('/v1/chats', { type: 'direct', participantIds: [carol.id] })).body.chat.id;
+    const otherChat = (await ada.api.createChat({ type: 'direct', participantIds: [carol.id] })).chat.id;
 
-    expect((await ada.post(`/v1/chats/${chatId}/attachments`, { filename: 'a.html', contentType: 'text/html', size: 10 })).status).toBe(400);
-    expect((await ada.post(`/v1/chats/${chatId}/attachments`, { filename: 'a.mp4', contentType: 'video/mp4', size: 10 * 1024 * 1024 + 1 })).status).toBe(413);
-    expect((await carol.post(`/v1/chats/${chatId}/attachments`, { filename: 'a.png', contentType: 'image/png', size: 10 })).status).toBe(404);
+    await expect(ada.api.createAttachment(chatId, { filename: 'a.html', contentType: 'text/html', size: 10 })).rejects.toMatchObject({ status: 400, code: 'bad_request' });
+    await expect(ada.api.createAttachment(chatId, { filename: 'a.mp4', contentType: 'video/mp4', size: 10 * 1024 * 1024 + 1 })).rejects.toMatchObject({ status: 413, code: 'payload_too_large' });
+    await expect(carol.api.createAttachment(chatId, { filename: 'a.png', contentType: 'image/png', size: 10 })).rejects.toMatchObject({ status: 404, code: 'not_found' });
 
     const bytes = randomBytes(100);
     const neverUploaded = (await reserve(ada, chatId, bytes)).attachment.id;
-    const bobs = await reserve(bob, chatId, bytes);
-    await put(bobs.upload, bytes);
-    const elsewhere = await reserve(ada, otherChat, bytes);
-    await put(elsewhere.upload, bytes);
-    const used = await reserve(ada, chatId, bytes);
-    await put(used.upload, bytes);
-    expect((await ada.post(`/v1/chats/${chatId}/messages`, { attachmentIds: [used.attachment.id] })).status).toBe(201);
+    const bobs = await uploaded(bob, chatId, bytes);
+    const elsewhere = await uploaded(ada, otherChat, bytes);
+    const used = await uploaded(ada, chatId, bytes);
+    await ada.api.sendMessage(chatId, { attachmentIds: [used.id] });
 
-    for (const id of [neverUploaded, bobs.attachment.id, elsewhere.attachment.id, used.attachment.id, 'made-up']) {
-      const res = await ada.post(`/v1/chats/${chatId}/messages`, { content: 'x', attachmentIds: [id] });
-      expect(res.status, id).toBe(400);
-      expect(res.body.code, id).toBe('attachment_not_uploaded');
+    for (const id of [neverUploaded, bobs.id, elsewhere.id, used.id, 'made-up']) {
+      await expect(ada.api.sendMessage(chatId, { content: 'x', attachmentIds: [id] }), id).rejects.toMatchObject({ status: 400, code: 'attachment_not_uploaded' });
     }
-    const six = await ada.post(`/v1/chats/${chatId}/messages`, { content: 'x', attachmentIds: ['1', '2', '3', '4', '5', '6'] });
-    expect(six.status).toBe(400);
-    expect(six.body.code).toBe('bad_request');
+    await expect(ada.api.sendMessage(chatId, { content: 'x', attachmentIds: ['1', '2', '3', '4', '5', '6'] })).rejects.toMatchObject({ status: 400, code: 'bad_request' });
   });
 });

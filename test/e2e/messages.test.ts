@@ -1,95 +1,101 @@
 /**
  * Message operations end to end (SPEC §4-§6, issue 4): edit, delete,
  * reactions, search, idempotent send, rate limits and offline
- * notifications, through the local gateway with real WebSocket clients.
+ * notifications, through the local gateway with the client SDK.
  */
 import { describe, expect, inject, it } from 'vitest';
 import { call, client, uniqueId, type TestUser } from '../support/api';
+import { record, withStatus } from '../support/sdk-events';
 
 const stack = inject('stack');
-const isType = (type: string, chatId: string) => (f: any) => f?.type === type && f.chatId === chatId;
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 async function pair(): Promise<[TestUser, TestUser, string]> {
   const [ada, bob] = await Promise.all(['ada', 'bob'].map((n) => client(uniqueId(n))));
-  const res = await ada.post('/v1/chats', { type: 'direct', participantIds: [bob.id] });
-  return [ada, bob, res.body.chat.id];
+  const { chat } = await ada.api.createChat({ type: 'direct', participantIds: [bob.id] });
+  return [ada, bob, chat.id];
 }
 
 describe('message operations', () => {
   it('edits, reacts and deletes with events to every participant', async () => {
     const [ada, bob, chatId] = await pair();
-    const bobWs = await bob.ws();
-    const sent = (await ada.post(`/v1/chats/${chatId}/messages`, { content: 'helo' })).body.message;
-    const base = `/v1/chats/${chatId}/messages/${sent.id}`;
+    const bobSocket = await bob.socket();
+    const bobEvents = record(bobSocket);
+    try {
+      const sent = (await ada.api.sendMessage(chatId, { content: 'helo' })).message;
 
-    const edited = await ada.patch(base, { content: 'hello' });
-    expect(edited.status).toBe(200);
-    expect(edited.body.message).toMatchObject({ content: 'hello', editedAt: expect.any(String) });
-    expect((await bobWs.next(isType('message.edited', chatId))).message.content).toBe('hello');
-    expect((await bob.patch(base, { content: 'not mine' })).status).toBe(403);
+      const edited = await ada.api.editMessage(chatId, sent.id, { content: 'hello' });
+      expect(edited.message).toMatchObject({ content: 'hello', editedAt: expect.any(String) });
+      expect((await bobEvents.next('message.edited', (e) => e.chatId === chatId)).message.content).toBe('hello');
+      await expect(bob.api.editMessage(chatId, sent.id, { content: 'not mine' })).rejects.toMatchObject({ status: 403, code: 'forbidden' });
 
-    const like = await call(stack, 'PUT', `${base}/reactions/${encodeURIComponent('👍')}`, { token: bob.token });
-    expect(like.status).toBe(200);
-    expect(like.body.message.reactions).toEqual({ '👍': [bob.id] });
-    expect(await bobWs.next(isType('reaction.updated', chatId))).toEqual({ type: 'reaction.updated', chatId, messageId: sent.id, reactions: { '👍': [bob.id] } });
-    expect((await call(stack, 'PUT', `${base}/reactions/love`, { token: bob.token })).status).toBe(400);
-    expect((await call(stack, 'DELETE', `${base}/reactions/${encodeURIComponent('👍')}`, { token: bob.token })).body.message.reactions).toEqual({});
+      const like = await bob.api.addReaction(chatId, sent.id, '👍');
+      expect(like.message.reactions).toEqual({ '👍': [bob.id] });
+      expect(await bobEvents.next('reaction.updated', (e) => e.chatId === chatId)).toEqual({ type: 'reaction.updated', chatId, messageId: sent.id, reactions: { '👍': [bob.id] } });
+      await expect(bob.api.addReaction(chatId, sent.id, 'love')).rejects.toMatchObject({ status: 400, code: 'bad_request' });
+      expect((await bob.api.removeReaction(chatId, sent.id, '👍')).message.reactions).toEqual({});
 
-    expect((await bob.del(base)).status).toBe(403);
-    const deleted = await ada.del(base);
-    expect(deleted.status).toBe(200);
-    expect(deleted.body.message).toMatchObject({ id: sent.id, seq: sent.seq, content: '', deletedAt: expect.any(String) });
-    expect(await bobWs.next(isType('message.deleted', chatId))).toEqual({ type: 'message.deleted', chatId, messageId: sent.id, seq: sent.seq });
-    expect((await ada.del(base)).status).toBe(200);
-    expect(await bobWs.quiet(isType('message.deleted', chatId), 300)).toBe(true);
-    expect((await bob.get(`/v1/chats/${chatId}/messages`)).body.messages[0]).toMatchObject({ content: '', deletedAt: expect.any(String) });
-    await bobWs.close();
+      await expect(bob.api.deleteMessage(chatId, sent.id)).rejects.toMatchObject({ status: 403, code: 'forbidden' });
+      const deleted = await ada.api.deleteMessage(chatId, sent.id);
+      expect(deleted.message).toMatchObject({ id: sent.id, seq: sent.seq, content: '', deletedAt: expect.any(String) });
+      expect(await bobEvents.next('message.deleted', (e) => e.chatId === chatId)).toEqual({ type: 'message.deleted', chatId, messageId: sent.id, seq: sent.seq });
+      // Deleting again answers the deleted message and emits nothing.
+      expect((await ada.api.deleteMessage(chatId, sent.id)).message).toMatchObject({ id: sent.id, deletedAt: deleted.message.deletedAt });
+      await sleep(300);
+      expect(bobEvents.of('message.deleted')).toHaveLength(1);
+      expect((await bob.api.listMessages(chatId)).messages[0]).toMatchObject({ content: '', deletedAt: expect.any(String) });
+    } finally {
+      bobSocket.close();
+    }
   });
 
   it('replies and searches', async () => {
     const [ada, bob, chatId] = await pair();
-    const question = (await ada.post(`/v1/chats/${chatId}/messages`, { content: 'Where is the TRACTOR?' })).body.message;
-    const reply = await bob.post(`/v1/chats/${chatId}/messages`, { content: 'The tractor is in the barn', replyTo: question.id });
-    expect(reply.body.message.replyTo).toEqual({ id: question.id, seq: 1, senderId: ada.id, preview: 'Where is the TRACTOR?' });
-    await ada.post(`/v1/chats/${chatId}/messages`, { content: 'thanks' });
-    const found = await ada.get(`/v1/chats/${chatId}/messages?q=tractor`);
-    expect(found.body.messages.map((m: any) => m.seq)).toEqual([1, 2]);
-    expect(found.body.hasMore).toBe(false);
-    const paged = await ada.get(`/v1/chats/${chatId}/messages?q=Tractor&limit=1`);
-    expect(paged.body).toMatchObject({ hasMore: true, messages: [{ seq: 2 }] });
-    const rest = await ada.get(`/v1/chats/${chatId}/messages?q=Tractor&limit=1&before=${paged.body.nextCursor}`);
-    expect(rest.body.messages.map((m: any) => m.seq)).toEqual([1]);
+    const question = (await ada.api.sendMessage(chatId, { content: 'Where is the TRACTOR?' })).message;
+    const reply = await bob.api.sendMessage(chatId, { content: 'The tractor is in the barn', replyTo: question.id });
+    expect(reply.message.replyTo).toEqual({ id: question.id, seq: 1, senderId: ada.id, preview: 'Where is the TRACTOR?' });
+    await ada.api.sendMessage(chatId, { content: 'thanks' });
+    const found = await ada.api.listMessages(chatId, { q: 'tractor' });
+    expect(found.messages.map((m) => m.seq)).toEqual([1, 2]);
+    expect(found.hasMore).toBe(false);
+    const paged = await ada.api.listMessages(chatId, { q: 'Tractor', limit: 1 });
+    expect(paged).toMatchObject({ hasMore: true, messages: [{ seq: 2 }] });
+    const rest = await ada.api.listMessages(chatId, { q: 'Tractor', limit: 1, before: Number(paged.nextCursor) });
+    expect(rest.messages.map((m) => m.seq)).toEqual([1]);
   });
 
   it('answers a repeated clientMessageId with the first message (200), also when the repeats race', async () => {
     const [ada, , chatId] = await pair();
     const body = { content: 'pay invoice #12', clientMessageId: uniqueId('cm') };
-    const first = await ada.post(`/v1/chats/${chatId}/messages`, body);
-    const again = await ada.post(`/v1/chats/${chatId}/messages`, body);
+    const first = await withStatus(ada, (api) => api.sendMessage(chatId, body));
+    const again = await withStatus(ada, (api) => api.sendMessage(chatId, body));
     expect([first.status, again.status]).toEqual([201, 200]);
     expect(again.body.message.id).toBe(first.body.message.id);
 
-    const racing = await Promise.all([1, 2, 3].map(() => ada.post(`/v1/chats/${chatId}/messages`, { content: 'race', clientMessageId: 'same-id' })));
+    const racing = await Promise.all([1, 2, 3].map(() => withStatus(ada, (api) => api.sendMessage(chatId, { content: 'race', clientMessageId: 'same-id' }))));
     expect(racing.map((r) => r.status).sort()).toEqual([200, 200, 201]);
     expect(new Set(racing.map((r) => r.body.message.id)).size).toBe(1);
-    expect((await ada.get(`/v1/chats/${chatId}/messages`)).body.messages).toHaveLength(2);
+    expect((await ada.api.listMessages(chatId)).messages).toHaveLength(2);
   });
 });
 
 describe('rate limit', () => {
   it('counts HTTP and WebSocket together: 429 with Retry-After on HTTP, an error frame on WebSocket', async () => {
     const [ada, , chatId] = await pair();
-    const sends = await Promise.all(Array.from({ length: 20 }, (_, i) => ada.post(`/v1/chats/${chatId}/messages`, { content: `m${i}` })));
-    expect(sends.every((r) => r.status === 201)).toBe(true);
-    const ws = await ada.ws();
-    const frame = await ws.request('sendMessage', { chatId, content: 'over the limit' });
-    expect(frame).toMatchObject({ type: 'error', code: 'rate_limited', retryAfter: expect.any(Number) });
-    const http = await ada.post(`/v1/chats/${chatId}/messages`, { content: 'over the limit' });
-    expect(http.status).toBe(429);
-    expect(http.body).toMatchObject({ code: 'rate_limited', status: 429 });
-    expect(Number(http.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(await ws.request('ping')).toMatchObject({ type: 'pong' });
-    await ws.close();
+    await Promise.all(Array.from({ length: 20 }, (_, i) => ada.api.sendMessage(chatId, { content: `m${i}` })));
+    const socket = await ada.socket();
+    const events = record(socket);
+    try {
+      await expect(socket.sendMessage({ chatId, content: 'over the limit' })).rejects.toMatchObject({ code: 'rate_limited', retryAfterSeconds: expect.any(Number) });
+      const http = await ada.api.sendMessage(chatId, { content: 'over the limit' }).catch((error: unknown) => error);
+      expect(http).toMatchObject({ status: 429, code: 'rate_limited', problem: { code: 'rate_limited', status: 429 } });
+      expect((http as { retryAfterSeconds?: number }).retryAfterSeconds).toBeGreaterThan(0);
+      // The connection stays open after the error frame: the ping goes out on it, without a reconnect.
+      await socket.ping();
+      expect(events.of('status')).toEqual([]);
+    } finally {
+      socket.close();
+    }
   });
 });
 
@@ -97,15 +103,19 @@ describe('offline notifications', () => {
   it('publishes one notification per participant without an open connection', async () => {
     const [ada, bob] = await pair();
     const carol = await client(uniqueId('carol'));
-    const group = (await ada.post('/v1/chats', { type: 'group', participantIds: [bob.id, carol.id] })).body.chat.id;
-    const carolWs = await carol.ws();
-    const sent = (await ada.post(`/v1/chats/${group}/messages`, { content: 'Are you there, Bob?' })).body.message;
-    await expect
-      .poll(async () => {
-        const { notifications } = (await call(stack, 'GET', '/dev/notifications')).body;
-        return notifications.filter((n: any) => n.messageId === sent.id);
-      })
-      .toEqual([{ recipientId: bob.id, chatId: group, messageId: sent.id, senderId: ada.id, preview: 'Are you there, Bob?' }]);
-    await carolWs.close();
+    const group = (await ada.api.createChat({ type: 'group', participantIds: [bob.id, carol.id] })).chat.id;
+    const carolSocket = await carol.socket();
+    try {
+      const sent = (await ada.api.sendMessage(group, { content: 'Are you there, Bob?' })).message;
+      await expect
+        .poll(async () => {
+          // Raw: a local-only route, not part of the API.
+          const { notifications } = (await call(stack, 'GET', '/dev/notifications')).body;
+          return notifications.filter((n: any) => n.messageId === sent.id);
+        })
+        .toEqual([{ recipientId: bob.id, chatId: group, messageId: sent.id, senderId: ada.id, preview: 'Are you there, Bob?' }]);
+    } finally {
+      carolSocket.close();
+    }
   });
 });

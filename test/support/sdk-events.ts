@@ -3,7 +3,7 @@
  * may already have arrived: `const events = record(socket)` then
  * `await events.next('message.new', (e) => e.chatId === id)`.
  */
-import type { ChatSocket, SocketEventMap } from '../../sdk/src/index';
+import { ChatClient, type ChatSocket, type SocketEventMap } from '../../sdk/src/index';
 
 type Entry = { [K in keyof SocketEventMap]: { type: K; event: SocketEventMap[K] } }[keyof SocketEventMap];
 
@@ -66,4 +66,22 @@ export function record(socket: ChatSocket): Recorder {
       });
     },
   };
+}
+
+/**
+ * Calls the SDK as `user` and answers `{status, body}`, for the few assertions
+ * on an HTTP status the SDK's return values do not carry: 201 "created" versus
+ * 200 "already there" (idempotent chat creation, support chats, repeated
+ * `clientMessageId`). Each call gets its own client, so racing calls keep their
+ * statuses apart: `const first = await withStatus(alice, (api) => api.createChat(body))`.
+ */
+export async function withStatus<T>(user: { api: ChatClient; token: string }, call: (api: ChatClient) => Promise<T>): Promise<{ status: number; body: T }> {
+  let status = 0;
+  const observing: typeof fetch = async (input, init) => {
+    const response = await fetch(input, init);
+    status = response.status;
+    return response;
+  };
+  const body = await call(new ChatClient({ baseUrl: user.api.baseUrl, token: user.token, retries: 0, fetch: observing }));
+  return { status, body };
 }
