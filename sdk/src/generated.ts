@@ -653,6 +653,12 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Extra headers, e.g. a correlation id. */
   headers?: Record<string, string>;
+  /**
+   * Called with the success response's status and headers before the body is
+   * returned: tells a create (201) from a find (200), a send from a
+   * `clientMessageId` replay (200), and carries the request id.
+   */
+  onResponse?: (response: { status: number; headers: Headers }) => void;
 }
 
 /** What an operation sends besides its path parameters. */

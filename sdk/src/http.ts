@@ -35,6 +35,8 @@ export interface ChatClientOptions {
   retries?: number;
   /** First retry delay upper bound in ms (default 200); doubles per attempt, capped at 5 s, full jitter. */
   retryBaseMs?: number;
+  /** Called for every success response (see `RequestOptions.onResponse` for one call). */
+  onResponse?: (response: { status: number; headers: Headers }) => void;
 }
 
 /** Attachment bytes: anything `fetch` can send as a body. */
@@ -81,6 +83,7 @@ export class ChatClient extends Operations {
   private readonly fetchImpl: typeof fetch;
   private readonly retries: number;
   private readonly retryBaseMs: number;
+  private readonly onResponse?: ChatClientOptions['onResponse'];
 
   constructor(options: ChatClientOptions) {
     super();
@@ -89,6 +92,7 @@ export class ChatClient extends Operations {
     this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.retries = options.retries ?? 2;
     this.retryBaseMs = options.retryBaseMs ?? 200;
+    this.onResponse = options.onResponse;
   }
 
   /**
@@ -140,6 +144,9 @@ export class ChatClient extends Operations {
       }
 
       if (response.ok) {
+        const info = { status: response.status, headers: response.headers };
+        this.onResponse?.(info);
+        options?.onResponse?.(info);
         if (response.status === 204) return undefined;
         const type = response.headers.get('content-type') ?? '';
         return type.includes('json') ? response.json() : response.text();

@@ -77,11 +77,7 @@ export function record(socket: ChatSocket): Recorder {
  */
 export async function withStatus<T>(user: { api: ChatClient; token: string }, call: (api: ChatClient) => Promise<T>): Promise<{ status: number; body: T }> {
   let status = 0;
-  const observing: typeof fetch = async (input, init) => {
-    const response = await fetch(input, init);
-    status = response.status;
-    return response;
-  };
-  const body = await call(new ChatClient({ baseUrl: user.api.baseUrl, token: user.token, retries: 0, fetch: observing }));
+  const api = new ChatClient({ baseUrl: user.api.baseUrl, token: user.token, retries: 0, onResponse: (response) => (status = response.status) });
+  const body = await call(api);
   return { status, body };
 }

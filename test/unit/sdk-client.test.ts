@@ -143,3 +143,16 @@ describe('ChatClient requests', () => {
     await expect(api.uploadAttachment('c1', new Blob(['abc']), { filename: 'a', contentType: 'image/png' })).rejects.toMatchObject({ status: 403, code: 'upload_failed' });
   });
 });
+
+describe('ChatClient success responses', () => {
+  it('reports the status and headers of each success to the per-call and the client-wide hook', async () => {
+    const { fetch } = scriptedFetch([json(200, { chat: { id: 'c1' } }, { 'x-request-id': 'r1' })]);
+    const seen: number[] = [];
+    const api = new ChatClient({ baseUrl: 'http://chat.test', token: 't', fetch, onResponse: (r) => seen.push(r.status) });
+    let requestId: string | null = null;
+    const found = await api.createChat({ type: 'direct', participantIds: ['b'] }, { onResponse: (r) => (requestId = r.headers.get('x-request-id')) });
+    expect(found).toEqual({ chat: { id: 'c1' } });
+    expect(seen).toEqual([200]);
+    expect(requestId).toBe('r1');
+  });
+});
