@@ -25,6 +25,8 @@ export default defineConfig({
     fileParallelism: true,
     env: {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      // No X-Ray daemon or Lambda segment here (Powertools also turns tracing off without AWS_EXECUTION_ENV).
+      POWERTOOLS_TRACE_ENABLED: 'false',
     },
     projects: [
       {

@@ -1,5 +1,6 @@
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
 import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
@@ -9,6 +10,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { Permission } from '../functions/routes';
 
@@ -29,6 +31,57 @@ export const INTEGRATION_TIMEOUT_LIMIT = { http: Duration.seconds(30), websocket
  */
 const ESM_REQUIRE_SHIM =
   "import { createRequire as __chatCreateRequire } from 'node:module'; const require = __chatCreateRequire(import.meta.url);";
+
+/**
+ * The one version of every `@aws-lambda-powertools/*` package in
+ * `package.json` (pinned exactly, e.g. `2.36.0`). The deployed functions load
+ * these packages from the Powertools layer of this version, so the packages
+ * the tests run and the layer must not drift: a missing, ranged or mixed pin
+ * fails the synth.
+ */
+export function powertoolsVersion(projectRoot: string = PROJECT_ROOT): string {
+  const pkg = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  const pins = Object.entries(pkg.dependencies ?? {}).filter(([name]) => name.startsWith('@aws-lambda-powertools/'));
+  const versions = new Set(pins.map(([, version]) => version));
+  const [version] = versions;
+  if (versions.size !== 1 || !/^\d+\.\d+\.\d+$/.test(version)) {
+    throw new Error(`@aws-lambda-powertools/* must all be pinned to one exact version in package.json (the layer matches it), got ${JSON.stringify(Object.fromEntries(pins))}`);
+  }
+  return version;
+}
+
+/**
+ * SSM parameter, public in every commercial region, holding the ARN of the
+ * official Powertools for AWS Lambda (TypeScript) layer of one release
+ * (account 094274105915; not published in GovCloud or China). Source:
+ * https://docs.aws.amazon.com/powertools/typescript/latest/getting-started/lambda-layers/
+ * ("Lookup Layer ARN via AWS SSM Parameter Store").
+ */
+export const powertoolsLayerParameter = (version: string) => `/aws/service/powertools/typescript/generic/all/${version}`;
+
+/**
+ * The Powertools layer, one per stack. Its ARN is resolved by CloudFormation
+ * at deploy time (`valueForStringParameter` is an `AWS::SSM::Parameter::Value`
+ * template parameter), so the synth stays offline and needs no account.
+ */
+export function powertoolsLayer(scope: Construct, projectRoot: string = PROJECT_ROOT): lambda.ILayerVersion {
+  const stack = Stack.of(scope);
+  const id = 'PowertoolsLayer';
+  const existing = stack.node.tryFindChild(id) as lambda.ILayerVersion | undefined;
+  if (existing) return existing;
+  const arn = ssm.StringParameter.valueForStringParameter(stack, powertoolsLayerParameter(powertoolsVersion(projectRoot)));
+  return lambda.LayerVersion.fromLayerVersionArn(stack, id, arn);
+}
+
+/**
+ * Left out of every bundle: the AWS SDK v3 (the Node.js runtime ships it) and
+ * Powertools with the X-Ray SDK it pulls in (the layer ships them). Bundled,
+ * the tracer alone adds ~125 KB per handler (aws-xray-sdk-core, semver,
+ * cls-hooked): measured with esbuild, 34 of the 36 handlers went over the
+ * 300 KB budget of issue 6 (largest 334.6 KB); with these externals the
+ * largest is 179.5 KB (212.7 KB before the tracer, Powertools bundled).
+ */
+export const EXTERNAL_MODULES = ['@aws-sdk/*', '@aws-lambda-powertools/*', 'aws-xray-sdk-core'];
 
 /** The WebSocket stage whose `@connections` API a function may call. */
 export interface WebSocketTarget {
@@ -68,8 +121,8 @@ export interface ChatFunctionProps {
 /**
  * One route's Lambda function with the project's runtime defaults: Node.js 22
  * on arm64, an ESM bundle built by the local esbuild (no Docker), X-Ray
- * tracing, a log group kept one month, and IAM grants derived from the route's
- * `permissions` and nothing else.
+ * active tracing, the Powertools layer, a log group kept one month, and IAM
+ * grants derived from the route's `permissions` and nothing else.
  *
  * The AWS SDK v3 is left out of the bundle and taken from the Node.js 22
  * runtime, which ships it: bundled, the SDK alone is ~500 KB per function
@@ -78,7 +131,10 @@ export interface ChatFunctionProps {
  * uses them (`functions/lib/storage.ts` etc. import their clients lazily).
  * The price is that the runtime's SDK version, not `package.json`'s, runs
  * in Lambda; the code uses only long-stable SDK APIs, and tests run against
- * the pinned version.
+ * the pinned version. Powertools (logger, metrics, tracer) is left out the
+ * same way and comes from the official layer of exactly the version
+ * `package.json` pins ({@link powertoolsLayer}); Lambda resolves ES module
+ * imports from layers' `nodejs/node_modules` on Node.js 18 and later.
  */
 export class ChatFunction extends Construct {
   readonly function: NodejsFunction;
@@ -107,6 +163,7 @@ export class ChatFunction extends Construct {
       timeout,
       description: props.description,
       tracing: lambda.Tracing.ACTIVE,
+      layers: [powertoolsLayer(this, projectRoot)],
       logGroup: this.logGroup,
       // AWS_NODEJS_CONNECTION_REUSE_ENABLED only exists in SDK v2; v3 reuses connections already.
       awsSdkConnectionReuse: false,
@@ -122,6 +179,7 @@ export class ChatFunction extends Construct {
         // Stack traces only need the mappings; embedding sources would double the asset size.
         sourcesContent: false,
         bundleAwsSDK: false,
+        externalModules: EXTERNAL_MODULES,
         forceDockerBundling: false,
       },
     });

@@ -140,6 +140,8 @@ async function main() {
     FANOUT_INLINE_MAX: process.env.FANOUT_INLINE_MAX || '50',
     // CloudWatch embedded metrics would only flood the terminal locally; LOG_METRICS=1 shows them.
     POWERTOOLS_METRICS_DISABLED: process.env.LOG_METRICS === '1' ? 'false' : 'true',
+    // No X-Ray daemon locally; the handlers' tracer calls are no-ops.
+    POWERTOOLS_TRACE_ENABLED: 'false',
     EVENT_BUS_NAME: process.env.EVENT_BUS_NAME || 'chat-local',
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,

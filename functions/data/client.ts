@@ -8,6 +8,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { traced } from '../lib/tracer';
 
 export interface Db {
   readonly client: DynamoDBDocumentClient;
@@ -17,7 +18,10 @@ export interface Db {
 /**
  * `removeUndefinedValues` lets codecs build items from optional fields. The
  * SDK's standard retry strategy (3 attempts, exponential backoff with full
- * jitter) already covers throttling and transient 5xx.
+ * jitter) already covers throttling and transient 5xx. The base client is
+ * captured by the tracer (one X-Ray subsegment per DynamoDB call, with the
+ * operation and table, never items); the document client shares its
+ * middleware stack, so its calls are traced too.
  */
 export function createDb(options: {
   table: string;
@@ -25,13 +29,15 @@ export function createDb(options: {
   endpoint?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }): Db {
-  const base = new DynamoDBClient({
-    region: options.region ?? 'us-east-1',
-    endpoint: options.endpoint,
-    credentials: options.credentials,
-    // A stuck connection fails fast and is retried (3 attempts) well within the 10 s Lambda timeout.
-    requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
-  });
+  const base = traced(
+    new DynamoDBClient({
+      region: options.region ?? 'us-east-1',
+      endpoint: options.endpoint,
+      credentials: options.credentials,
+      // A stuck connection fails fast and is retried (3 attempts) well within the 10 s Lambda timeout.
+      requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
+    }),
+  );
   return {
     client: DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } }),
     table: options.table,

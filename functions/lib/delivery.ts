@@ -22,6 +22,7 @@ import { forgetGoneConnection } from '../domain/connections';
 import type { ChatDelivery, Notifier, OfflineNotice, OfflinePublisher, Repository, ServerEvent } from '../domain/ports';
 import { logger } from './logger';
 import { count, fanOutDuration } from './metrics';
+import { traced } from './tracer';
 
 /** Parallel PostToConnection calls per fan-out: enough to hide latency, few enough to stay under the API's rate limits. */
 const CONCURRENCY = 32;
@@ -53,7 +54,7 @@ export function createNotifier(options: NotifierOptions): Notifier & { deliver(j
     | undefined;
   const api = () =>
     (loaded ??= import('@aws-sdk/client-apigatewaymanagementapi').then((sdk) => ({
-      client: new sdk.ApiGatewayManagementApiClient({ endpoint: options.endpoint, region: options.region }),
+      client: traced(new sdk.ApiGatewayManagementApiClient({ endpoint: options.endpoint, region: options.region })),
       PostToConnectionCommand: sdk.PostToConnectionCommand,
     })));
 

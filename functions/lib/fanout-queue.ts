@@ -8,12 +8,13 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { ulid } from 'ulid';
 import type { ChatDelivery } from '../domain/ports';
 import type { FanOutQueue } from './delivery';
+import { traced } from './tracer';
 
 export function createFanOutQueue(options: { queueUrl: string; endpoint?: string; region?: string }): FanOutQueue {
   let loaded: Promise<{ client: SQSClient; SendMessageCommand: typeof import('@aws-sdk/client-sqs').SendMessageCommand }> | undefined;
   const sqs = () =>
     (loaded ??= import('@aws-sdk/client-sqs').then((sdk) => ({
-      client: new sdk.SQSClient({ region: options.region, endpoint: options.endpoint }),
+      client: traced(new sdk.SQSClient({ region: options.region, endpoint: options.endpoint })),
       SendMessageCommand: sdk.SendMessageCommand,
     })));
   return {

@@ -1,8 +1,9 @@
 /**
  * `httpHandler(route, fn)`: the one middy stack every HTTP route uses.
  *
- * In order: Powertools logger context → problem+json errors (outermost, so
- * it catches everything) → JSON body parsing (@middy/http-json-body-parser)
+ * In order: Powertools tracer (X-Ray subsegment around everything below) →
+ * logger context → metrics → problem+json errors (so it catches everything
+ * after it) → JSON body parsing (@middy/http-json-body-parser)
  * → authentication (`auth.ts`) and the route's `roles` → zod validation of
  * path, query and body against the route table's schemas → `fn`.
  *
@@ -23,6 +24,7 @@ import { logger, withLogging } from './logger';
 import { count, withMetrics } from './metrics';
 import { problemResponse, toAppError } from './problem';
 import { domainContext } from './runtime';
+import { annotate, withTracing } from './tracer';
 import { zodIssues } from './validation';
 
 type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
@@ -92,12 +94,14 @@ function validate<T>(schema: z.ZodType | undefined, value: unknown, where: strin
 
 export function httpHandler<R extends HttpRoute>(route: R, fn: (request: HttpRequest<R>) => Promise<HttpResult>) {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+    .use(withTracing((error) => toAppError(error).status >= 500))
     .use(withLogging())
     .use(withMetrics())
     .use(httpHeaderNormalizer())
     .use(problemJson())
     .use(jsonBody())
     .handler(async (event, context) => {
+      annotate({ route: route.name, routeKey: event.routeKey });
       let principal: Principal | undefined;
       if (route.auth === 'user') {
         principal = await authenticate(bearerToken(event.headers?.authorization));
@@ -114,6 +118,8 @@ export function httpHandler<R extends HttpRoute>(route: R, fn: (request: HttpReq
         event,
         context,
       } as HttpRequest<R>;
+      // A validated path id only: query strings and bodies may carry user text.
+      annotate({ chatId: (request.params as { chatId?: string } | undefined)?.chatId });
       const result = await fn(request);
       if (isExplicit(result)) return reply(result.status, result.body, result.headers);
       return reply(route.response.status, result);

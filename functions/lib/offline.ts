@@ -12,6 +12,7 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { OfflineNotification, OfflinePublisher } from '../domain/ports';
 import { logger } from './logger';
+import { traced } from './tracer';
 
 export const OFFLINE_SOURCE = 'chat';
 export const OFFLINE_DETAIL_TYPE = 'chat.message.offline';
@@ -23,7 +24,7 @@ export function createOfflinePublisher(options: { eventBusName?: string; endpoin
   let loaded: Promise<{ client: EventBridgeClient; PutEventsCommand: typeof import('@aws-sdk/client-eventbridge').PutEventsCommand }> | undefined;
   const events = () =>
     (loaded ??= import('@aws-sdk/client-eventbridge').then((sdk) => ({
-      client: new sdk.EventBridgeClient({ region: options.region, endpoint: options.endpoint }),
+      client: traced(new sdk.EventBridgeClient({ region: options.region, endpoint: options.endpoint })),
       PutEventsCommand: sdk.PutEventsCommand,
     })));
   return {

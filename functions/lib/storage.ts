@@ -10,6 +10,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { AttachmentStorage } from '../domain/ports';
 import { logger } from './logger';
+import { traced } from './tracer';
 
 export function createStorage(options: {
   bucket: string;
@@ -23,14 +24,18 @@ export function createStorage(options: {
     (loaded ??= Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/s3-request-presigner')]).then(([sdk, presigner]) => ({
       sdk,
       getSignedUrl: presigner.getSignedUrl,
-      client: new sdk.S3Client({
-        region: options.region,
-        endpoint: options.endpoint,
-        credentials: options.credentials,
-        forcePathStyle: options.endpoint !== undefined,
-        requestChecksumCalculation: 'WHEN_REQUIRED',
-        responseChecksumValidation: 'WHEN_REQUIRED',
-      }),
+      // Traced: each call is a subsegment. A presign is one too (status 200, no request sent); the trace header it adds
+      // is never signed (SigV4 always leaves x-amzn-trace-id out), so presigned URLs are unchanged.
+      client: traced(
+        new sdk.S3Client({
+          region: options.region,
+          endpoint: options.endpoint,
+          credentials: options.credentials,
+          forcePathStyle: options.endpoint !== undefined,
+          requestChecksumCalculation: 'WHEN_REQUIRED',
+          responseChecksumValidation: 'WHEN_REQUIRED',
+        }),
+      ),
     })));
   const Bucket = options.bucket;
 

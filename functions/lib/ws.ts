@@ -20,6 +20,7 @@ import { logger, withLogging } from './logger';
 import { count, withMetrics } from './metrics';
 import { problemBody, toAppError } from './problem';
 import { domainContext } from './runtime';
+import { annotate, withTracing } from './tracer';
 import { zodIssues } from './validation';
 
 /** `$connect` events carry the upgrade request's query string and headers. */
@@ -69,9 +70,11 @@ const requestIdOf = (value: Record<string, unknown> | undefined): RequestId => {
 
 export function wsConnectHandler(fn: (principal: Principal, event: WsConnectEvent) => Promise<void>) {
   return middy<WsConnectEvent, WsResult>()
+    .use(withTracing())
     .use(withLogging())
     .use(withMetrics())
     .handler(async (event) => {
+      annotate({ routeKey: event.requestContext.routeKey });
       try {
         const principal = await authenticate(event.queryStringParameters?.token);
         await domainContext().repo.users.touch(principal, new Date().toISOString());
@@ -111,9 +114,11 @@ export function forgetCaller(connectionId: string): void {
 
 export function wsHandler<R extends WsRoute>(route: R, fn: (request: WsRequest<R>) => Promise<Record<string, unknown> | void>) {
   return middy<APIGatewayProxyWebsocketEventV2, WsResult>()
+    .use(withTracing())
     .use(withLogging())
     .use(withMetrics())
     .handler(async (event, context) => {
+      annotate({ route: route.name, routeKey: event.requestContext.routeKey });
       const raw = parseFrame(event.body);
       const requestId = requestIdOf(raw);
       try {
@@ -126,6 +131,9 @@ export function wsHandler<R extends WsRoute>(route: R, fn: (request: WsRequest<R
           if (!result.success) throw new BadRequestError(`Invalid ${route.routeKey} frame.`, { errors: zodIssues(result.error, 'frame') });
           parsed = result.data;
         }
+        // Only a chat id the route's schema validated; `to` (a user id) and content are never annotated.
+        const chatId = route.frame ? (parsed as { chatId?: unknown }).chatId : undefined;
+        annotate({ chatId: typeof chatId === 'string' ? chatId : undefined });
         const result = await fn({ frame: parsed as WsRequest<R>['frame'], principal, connectionId, event, context });
         return frame({ type: 'ack', requestId, ...(result ?? {}) });
       } catch (error) {

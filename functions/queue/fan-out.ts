@@ -12,8 +12,10 @@ import type { ChatDelivery } from '../domain/ports';
 import { logger, withLogging } from '../lib/logger';
 import { withMetrics } from '../lib/metrics';
 import { deliverChatEvent } from '../lib/runtime';
+import { withTracing } from '../lib/tracer';
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()
+  .use(withTracing())
   .use(withLogging())
   .use(withMetrics())
   .handler(async (event) => {

@@ -4,9 +4,11 @@ import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { disconnect } from '../domain/connections';
 import { withLogging } from '../lib/logger';
 import { domainContext } from '../lib/runtime';
+import { withTracing } from '../lib/tracer';
 import { forgetCaller } from '../lib/ws';
 
 export const handler = middy<APIGatewayProxyWebsocketEventV2>()
+  .use(withTracing())
   .use(withLogging())
   .handler(async (event) => {
     forgetCaller(event.requestContext.connectionId);

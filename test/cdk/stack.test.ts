@@ -17,7 +17,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GLOBAL_SECONDARY_INDEXES, KEY, TTL_ATTRIBUTE } from '../../functions/data/table';
 import { httpRoutes, queueRoutes, wsRoutes, type Permission } from '../../functions/routes';
-import { PROJECT_ROOT } from '../../lib/chat-function';
+import { PROJECT_ROOT, powertoolsVersion } from '../../lib/chat-function';
 import { ChatStack, WEBSOCKET_STAGE_NAME } from '../../lib/chat-stack';
 import { asArray, flatten, Synth, type Json, type Resource, type Statement } from './template';
 
@@ -89,6 +89,23 @@ describe('ChatStack (default: Cognito)', () => {
       }
     });
 
+    it('attaches the Powertools layer of the installed Powertools version to every function, resolved from its public SSM parameter', () => {
+      // The bundles import Powertools from the layer, so its version must be the one the tests ran against.
+      const installed = ['commons', 'logger', 'metrics', 'tracer'].map(
+        (name) => (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'node_modules/@aws-lambda-powertools', name, 'package.json'), 'utf8')) as { version: string }).version,
+      );
+      expect(new Set(installed).size, `installed Powertools versions ${installed.join(', ')}`).toBe(1);
+      expect(powertoolsVersion()).toBe(installed[0]);
+
+      const parameters: Record<string, Json> = s.template.toJSON().Parameters;
+      const layerParams = Object.entries(parameters).filter(([, p]) => String(p.Default).startsWith('/aws/service/powertools/'));
+      expect(layerParams).toHaveLength(1);
+      const [paramId, param] = layerParams[0]!;
+      // A CloudFormation parameter resolved at deploy time: the synth needs no AWS account or network.
+      expect(param).toEqual({ Type: 'AWS::SSM::Parameter::Value<String>', Default: `/aws/service/powertools/typescript/generic/all/${installed[0]}` });
+      for (const [id, fn] of s.chatFunctions()) expect(fn.Properties.Layers, id).toEqual([{ Ref: paramId }]);
+    });
+
     it('logs to its own log group kept one month', () => {
       for (const [id, fn] of s.chatFunctions()) {
         const logGroupId = fn.Properties.LoggingConfig?.LogGroup?.Ref as string;
@@ -131,6 +148,12 @@ describe('ChatStack (default: Cognito)', () => {
         // The SDK comes from the Lambda runtime: it shows up as `import` statements, not as bundled code.
         expect(code, id).toMatch(/(?:^|[;}\n])\s*import\s*(?:[\w${},*\s]+from\s*)?["']@aws-sdk\/client-dynamodb["']/m);
         expect(code, id).not.toContain('DynamoDBServiceException=');
+        // Powertools and the X-Ray SDK come from the layer: imported, not bundled.
+        for (const name of ['@aws-lambda-powertools/logger', '@aws-lambda-powertools/tracer']) {
+          expect(code, `${id} imports ${name}`).toMatch(new RegExp(`(?:^|[;}\\n])\\s*import\\s*(?:[\\w\${},*\\s]+from\\s*)?["']${name}["']`, 'm'));
+        }
+        expect(code, id).not.toContain('XRaySDKInstrumentation');
+        expect(code, id).not.toContain('POWERTOOLS_LOGGER_LOG_EVENT');
         // Issue 6: each handler bundle stays within 300 KB.
         expect(statSync(bundle).size, id).toBeLessThanOrEqual(300 * 1024);
       }
