@@ -26,10 +26,10 @@ export interface BundleOptions {
 }
 
 /**
- * The bundling options of `ChatFunction`. The banner is read from the file;
- * the other options are mirrored and checked against the file's text, so a
- * change there shows up as `drift` in the report instead of silently
- * measuring something else.
+ * The bundling options of `ChatFunction`. The banner and the external
+ * modules are read from the file; the other options are mirrored and checked
+ * against the file's text, so a change there shows up as `drift` in the
+ * report instead of silently measuring something else.
  */
 export async function chatFunctionBundleOptions(root: string): Promise<BundleOptions> {
   const source = await readFile(join(root, 'lib/chat-function.ts'), 'utf8');
@@ -50,6 +50,12 @@ export async function chatFunctionBundleOptions(root: string): Promise<BundleOpt
   expect('sourcesContent: false', /sourcesContent:\s*false/);
   expect("mainFields: ['module', 'main']", /mainFields:\s*\[\s*'module'\s*,\s*'main'\s*\]/);
   expect('bundleAwsSDK: false (@aws-sdk/* external)', /bundleAwsSDK:\s*false/);
+  expect('externalModules: EXTERNAL_MODULES', /externalModules:\s*EXTERNAL_MODULES/);
+  // Left to the Lambda runtime (the SDK) and the Powertools layer: imported from node_modules here, as from /var/runtime and /opt there.
+  let external = ['@aws-sdk/*', '@aws-lambda-powertools/*', 'aws-xray-sdk-core'];
+  const list = /export const EXTERNAL_MODULES\s*=\s*(\[[^\]]*\])/.exec(source);
+  if (list) external = JSON.parse(list[1].replace(/'/g, '"')) as string[];
+  else drift.push('EXTERNAL_MODULES not found (using the last known list)');
   return {
     banner,
     format: 'esm',
@@ -58,7 +64,7 @@ export async function chatFunctionBundleOptions(root: string): Promise<BundleOpt
     sourcemap: true,
     sourcesContent: false,
     mainFields: ['module', 'main'],
-    external: ['@aws-sdk/*'],
+    external,
     drift,
   };
 }
@@ -72,9 +78,12 @@ export interface ColdStartResult {
   /** Every measured init time, ms. */
   initMs: number[];
   initMedianMs: number;
-  /** SDK packages the bundle imports statically (loaded at init; others load on first use). */
+  /**
+   * Packages from outside the bundle that it imports statically (loaded at init; others load on first use):
+   * `@aws-sdk/*` (Lambda runtime) and `@aws-lambda-powertools/*` (Powertools layer).
+   */
   sdkImports: string[];
-  /** Median init of a process importing only those SDK packages: the SDK's share of `initMedianMs`. */
+  /** Median init of a process importing only those packages: their share of `initMedianMs`. */
   sdkInitMedianMs: number;
 }
 
@@ -99,10 +108,10 @@ for (const name of JSON.parse(process.env.BENCH_SDK_IMPORTS)) await import(name)
 process.stdout.write(JSON.stringify({ ms: performance.now() - t0 }));
 `;
 
-/** Static `import … from "@aws-sdk/…"` of a minified bundle (dynamic `import("…")` is lazy and not counted). */
+/** Static `import … from "@aws-sdk/…"` or `"@aws-lambda-powertools/…"` of a minified bundle (dynamic `import("…")` is lazy and not counted). */
 function staticSdkImports(code: string): string[] {
   const names = new Set<string>();
-  for (const m of code.matchAll(/(?:\bfrom\s*|\bimport\s*)["'](@aws-sdk\/[^"']+)["']/g)) names.add(m[1]);
+  for (const m of code.matchAll(/(?:\bfrom\s*|\bimport\s*)["']((?:@aws-sdk|@aws-lambda-powertools)\/[^"']+)["']/g)) names.add(m[1]);
   return [...names].sort();
 }
 
@@ -139,7 +148,8 @@ export async function measureColdStarts(options: {
   const bundle = await chatFunctionBundleOptions(options.root);
   const dir = await mkdtemp(join(tmpdir(), 'chat-bench-'));
   try {
-    // Bare `@aws-sdk/*` imports of the bundles resolve through this link (on Lambda: the runtime's SDK).
+    // Bare `@aws-sdk/*` and `@aws-lambda-powertools/*` imports of the bundles resolve through this link
+    // (on Lambda: the runtime's SDK and the Powertools layer).
     await symlink(join(options.root, 'node_modules'), join(dir, 'node_modules'), 'dir');
     const built = await Promise.all(
       options.routes.map(async (route) => {
@@ -193,7 +203,7 @@ export async function measureColdStarts(options: {
       const runs = sdkRuns.get(JSON.stringify(r.sdkImports));
       r.sdkInitMedianMs = runs?.length ? Math.round(median(runs) * 10) / 10 : 0;
     }
-    for (const [set, runs] of sdkRuns) options.log(`  SDK packages alone (${(JSON.parse(set) as string[]).join(', ')}): ${median(runs).toFixed(1)} ms, median of ${runs.length}`);
+    for (const [set, runs] of sdkRuns) options.log(`  SDK and layer packages alone (${(JSON.parse(set) as string[]).join(', ')}): ${median(runs).toFixed(1)} ms, median of ${runs.length}`);
     return { results, bundle };
   } finally {
     await rm(dir, { recursive: true, force: true });

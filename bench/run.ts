@@ -120,6 +120,8 @@ async function main() {
       FANOUT_QUEUE_URL: `${fake.sqsEndpoint}/000000000000/bench-fanout.fifo`,
       SQS_ENDPOINT: fake.sqsEndpoint,
       POWERTOOLS_LOG_LEVEL: 'WARN',
+      // In process there is no X-Ray segment to record into (the cold-start children turn it on below).
+      POWERTOOLS_TRACE_ENABLED: 'false',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
 
@@ -134,7 +136,15 @@ async function main() {
       root: ROOT,
       routes,
       // As on Lambda (lib/chat-function.ts sets NODE_OPTIONS=--enable-source-maps); the DynamoDB endpoint is never contacted at import.
-      env: { PATH: process.env.PATH ?? '', ...env, DYNAMODB_ENDPOINT: 'http://127.0.0.1:9', NODE_OPTIONS: '--enable-source-maps' },
+      // AWS_EXECUTION_ENV turns the tracer on as on Lambda, so its init work (patching http, https and fetch) is measured.
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...env,
+        DYNAMODB_ENDPOINT: 'http://127.0.0.1:9',
+        NODE_OPTIONS: '--enable-source-maps',
+        AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+        POWERTOOLS_TRACE_ENABLED: 'true',
+      },
       runs: COLD_START_RUNS,
       log,
     });
