@@ -127,7 +127,7 @@ describe('tracer', () => {
     expect(failed.segment.format()).not.toContain(SECRET);
   });
 
-  it('WebSocket: annotates the action route and the frame\'s chat id, not the frame', async () => {
+  it('WebSocket: annotates the action route and the frame\'s chat id, not the frame; a 5xx error frame is a fault', async () => {
     const wsRoute = { name: 'WsSendMessage', routeKey: 'sendMessage', handler: 'x', summary: 's', frame: z.object({ action: z.literal('sendMessage'), chatId: z.string(), content: z.string() }), permissions: [], returnResponse: true } as const;
     const handler = wsHandler(wsRoute as never, async () => ({ ok: true }));
     const event = {
@@ -138,6 +138,16 @@ describe('tracer', () => {
     expect(JSON.parse((result as { body: string }).body)).toMatchObject({ type: 'ack', requestId: 'q1' });
     expect(handlerSubsegment(segment).annotations).toMatchObject({ route: 'WsSendMessage', routeKey: 'sendMessage', chatId: CHAT_ID });
     expect(segment.format()).not.toContain(SECRET);
+
+    // A failure answered with an `error` frame (the connection stays open) is still a fault in the trace.
+    const failing = wsHandler(wsRoute as never, async () => {
+      throw new Error('connection table on fire');
+    });
+    const failed = await inSegment(() => failing(event, context));
+    expect(JSON.parse((failed.result as { body: string }).body)).toMatchObject({ type: 'error', code: 'internal' });
+    const sub = handlerSubsegment(failed.segment);
+    expect(sub.fault).toBe(true);
+    expect(JSON.stringify(sub.cause)).toContain('connection table on fire');
   });
 
   describe('SDK clients', () => {
