@@ -162,7 +162,10 @@ async function start(session: Session): Promise<void> {
   });
   socket.on('participant.removed', ({ chatId, userId }) => {
     if (userId !== me.id) {
-      void chats.refresh(chatId).then(() => conversation.onChatChanged(chatId));
+      void chats.refresh(chatId).then(
+        () => conversation.onChatChanged(chatId),
+        (error: unknown) => showError(sidebarError, error),
+      );
       return;
     }
     chats.remove(chatId);
@@ -171,9 +174,10 @@ async function start(session: Session): Promise<void> {
 
   wireSidebar(s, chats, select, sidebarError);
 
-  await Promise.all([chats.load(), queue?.load()]);
-  // The first connect failing (stack down) leaves the pill at "offline"; the page still works over HTTP.
+  // Connect before loading, so nothing sent meanwhile is missed: an event for a chat not loaded yet
+  // makes the list fetch that chat. A failed first connect leaves the pill at "offline"; HTTP still works.
   void socket.connect().catch((error: unknown) => showError(sidebarError, error));
+  await Promise.all([chats.load(), queue?.load()]);
   const fromHash = decodeURIComponent(location.hash.slice(1));
   if (fromHash && chats.get(fromHash)) select(fromHash);
 }

@@ -34,7 +34,8 @@ export class ChatList {
    */
   async load(): Promise<void> {
     const { chats } = await this.s.api.listChats({ limit: LIST_LIMIT });
-    for (const chat of chats) this.chats.set(chat.id, chat);
+    // A chat already here came from an event during the request, which is newer than this page.
+    for (const chat of chats) if (!this.chats.has(chat.id)) this.chats.set(chat.id, chat);
     await Promise.all(chats.filter((c) => c.type !== 'group').map((c) => this.refresh(c.id).catch((e: unknown) => showError(this.error, e))));
     for (const chat of chats) this.s.socket.track(chat.id, chat.lastSeq);
     this.render();

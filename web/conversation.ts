@@ -190,6 +190,7 @@ export class Conversation {
       return;
     }
     if (!content && this.uploads.length === 0) return;
+    this.s.socket.stopTyping(chatId);
     const { uploads, replyTo } = this;
     this.input.value = '';
     this.uploads = [];
