@@ -8,7 +8,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, uniqueId } from '../support/api';
-import { connectionIdsOf, connectionState, deleteConnection, launchBrowser, message, screenshot, signIn } from '../support/browser';
+import { blockNewWebSockets, connectionIdsOf, connectionState, deleteConnection, launchBrowser, message, screenshot, signIn } from '../support/browser';
 
 let browser: Browser;
 
@@ -24,7 +24,7 @@ const contents = (page: import('playwright-core').Page) => page.getByTestId('mes
 
 describe('web client resilience', () => {
   it('catches up after the server drops the socket: messages sent meanwhile appear once, in order', async () => {
-    const [alice, bob] = await Promise.all([signIn(browser, uniqueId('alice'), 'Alice'), signIn(browser, uniqueId('bob'), 'Bob')]);
+    const [alice, bob] = await Promise.all([signIn(browser, uniqueId('alice'), 'Alice'), signIn(browser, uniqueId('bob'), 'Bob', { webSocketGate: true })]);
     // The same user as the page, from another device (`client` would rename her to her id without `name`).
     const aliceApi = await client(alice.id, { name: alice.name });
     const { body } = await aliceApi.post('/v1/chats', { type: 'direct', participantIds: [bob.id] });
@@ -34,8 +34,8 @@ describe('web client resilience', () => {
     await Promise.all([alice, bob].map((u) => u.page.locator(`[data-testid="chat-item"][data-chat-id="${chatId}"]`).click()));
     await message(bob.page, 'before').waitFor();
 
-    // Bob's network goes away (new connections fail) and the server closes his socket.
-    await bob.context.setOffline(true);
+    // New connections from Bob's page fail from now on, and the server closes his open one.
+    await blockNewWebSockets(bob, true);
     const ids = await connectionIdsOf(bob.id);
     expect(ids.length).toBeGreaterThan(0);
     expect(await Promise.all(ids.map(deleteConnection))).toContain(204);
@@ -44,12 +44,13 @@ describe('web client resilience', () => {
     for (const content of ['missed 1', 'missed 2', 'missed 3']) {
       expect((await aliceApi.post(`/v1/chats/${chatId}/messages`, { content })).status).toBe(201);
     }
-    // Still disconnected: nothing arrived live.
+    // Still disconnected (the SDK keeps retrying and failing): nothing arrived live.
     expect(await contents(bob.page)).toEqual(['before']);
+    expect(await bob.page.getByTestId('connection-status').getAttribute('data-state')).toBe('reconnecting');
     await screenshot(bob, 'resilience-reconnecting');
 
-    // The network returns; the SDK reconnects by itself and fetches `after=<last seq>`.
-    await bob.context.setOffline(false);
+    // Connections work again; the SDK reconnects by itself and fetches `after=<last seq>`.
+    await blockNewWebSockets(bob, false);
     await connectionState(bob.page, 'open');
     await message(bob.page, 'missed 3').waitFor({ timeout: 20_000 });
     await send(alice.page, chatId, 'after');

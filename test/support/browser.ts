@@ -49,13 +49,21 @@ export interface BrowserUser {
   errors: string[];
 }
 
+export interface SignInOptions {
+  /** Sign in as a support agent. */
+  agent?: boolean;
+  /** Install the WebSocket gate of {@link blockNewWebSockets} (before the app loads, since the SDK keeps the constructor it finds). */
+  webSocketGate?: boolean;
+}
+
 /**
  * Opens the web client in a fresh context (its own sessionStorage), signs in
  * through the form and waits until the socket is open.
  */
-export async function signIn(browser: Browser, id: string, name: string, options: { agent?: boolean } = {}): Promise<BrowserUser> {
+export async function signIn(browser: Browser, id: string, name: string, options: SignInOptions = {}): Promise<BrowserUser> {
   const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
   context.setDefaultTimeout(ACTION_TIMEOUT_MS);
+  if (options.webSocketGate) await context.addInitScript(installWebSocketGate);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
@@ -69,6 +77,31 @@ export async function signIn(browser: Browser, id: string, name: string, options
   await page.getByTestId('signin-submit').click();
   await connectionState(page, 'open');
   return { id, name, context, page, errors };
+}
+
+/**
+ * Runs in the page before its scripts: while `window.__blockWebSockets` is
+ * true, new WebSockets dial a path the gateway refuses (404), so they fail
+ * before opening, as with a lost network; open connections are untouched.
+ * (Chromium's offline emulation cannot stand in: it also holds back the
+ * close frame of the connection the server drops, so the page never notices.)
+ */
+function installWebSocketGate() {
+  const gate = window as unknown as { __blockWebSockets: boolean; WebSocket: typeof WebSocket };
+  const Native = gate.WebSocket;
+  gate.__blockWebSockets = false;
+  gate.WebSocket = class extends Native {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(gate.__blockWebSockets ? String(url).replace(/\/ws(?=\?|$)/, '/ws-blocked') : url, protocols);
+    }
+  };
+}
+
+/** Closes or opens the gate of a user signed in with `webSocketGate`. */
+export async function blockNewWebSockets(user: BrowserUser, blocked: boolean): Promise<void> {
+  await user.page.evaluate((value) => {
+    (window as unknown as { __blockWebSockets: boolean }).__blockWebSockets = value;
+  }, blocked);
 }
 
 /** Waits until the status pill shows `state` (`open`, `reconnecting`, …). */
