@@ -114,7 +114,8 @@ export async function createChat(ctx: DomainContext, principal: Principal, input
 
   const view = await chatWithParticipants(ctx, chat, members[0]);
   // A new chat is unread-free and unarchived for everyone, so the per-user fields are exact here.
-  await ctx.notifier.toUsers(others, { type: 'chat.created', chat: { ...sharedView(view), unreadCount: 0, lastReadSeq: 0, archived: false } });
+  // The creator gets it too, so their other devices list the chat (SPEC §6: the actor included).
+  await ctx.notifier.toUsers([principal.userId, ...others], { type: 'chat.created', chat: { ...sharedView(view), unreadCount: 0, lastReadSeq: 0, archived: false } });
   return { chat: view, created: true };
 }
 

@@ -33,7 +33,7 @@ export async function leastLoadedAgent(ctx: DomainContext, exclude?: string): Pr
  * `support#<requester>` makes concurrent requests yield one chat; closing
  * the chat frees it. `subject` becomes the title. `initialMessage` is sent
  * only with a new chat, so a retried request never sends it twice.
- * `chat.created` reaches the agent.
+ * `chat.created` reaches the agent and the requester's connections.
  */
 export async function openSupportChat(
   ctx: DomainContext,
@@ -74,7 +74,8 @@ export async function openSupportChat(
   }
 
   const view = await chatWithParticipants(ctx, chat, members[0]);
-  if (agentId) await ctx.notifier.toUsers([agentId], { type: 'chat.created', chat: { ...sharedView(view), unreadCount: 0, lastReadSeq: 0, archived: false } });
+  // The requester's other devices and the assigned agent (SPEC §6: the actor included).
+  await ctx.notifier.toUsers(agentId ? [principal.userId, agentId] : [principal.userId], { type: 'chat.created', chat: { ...sharedView(view), unreadCount: 0, lastReadSeq: 0, archived: false } });
   if (input.initialMessage !== undefined && input.initialMessage.trim() !== '') {
     await sendMessage(ctx, principal, chat.id, { content: input.initialMessage });
     const after = await requireParticipant(ctx, principal, chat.id);

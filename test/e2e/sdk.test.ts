@@ -115,6 +115,8 @@ describe('client SDK end to end', () => {
     try {
       const { chat } = await alice.api.createChat({ type: 'direct', participantIds: [bob.id] });
       await bobEvents.next('chat.created', (e) => e.chat.id === chat.id);
+      // The creator's own connections hear of it too (their other devices), SPEC §6.
+      await aliceEvents.next('chat.created', (e) => e.chat.id === chat.id);
 
       const sent = await aliceSocket.sendMessage({ chatId: chat.id, content: 'hi Bob' });
       expect(sent).toMatchObject({ seq: 1, senderId: alice.id, content: 'hi Bob' });

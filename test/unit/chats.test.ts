@@ -70,14 +70,14 @@ describe('createChat', () => {
     expect(group.chat.participants!.find((p) => p.userId === 'bob')!.role).toBe('member');
   });
 
-  it('tells the other participants with chat.created', async () => {
+  it('tells every participant, the creator\'s other devices included, with chat.created', async () => {
     const { ctx, repo, notifier } = memoryContext();
     const alice = await user(repo, 'alice');
     await user(repo, 'bob');
     await user(repo, 'carol');
     const { chat } = await createChat(ctx, alice, { type: 'group', participantIds: ['bob', 'carol'] });
     const [created] = notifier.ofType('chat.created');
-    expect(created.userIds.sort()).toEqual(['bob', 'carol']);
+    expect(created.userIds.sort()).toEqual(['alice', 'bob', 'carol']);
     expect(created.event).toMatchObject({ chat: { id: chat.id } });
   });
 });

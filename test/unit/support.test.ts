@@ -27,7 +27,7 @@ describe('openSupportChat', () => {
       ['agent-a', 'agent'],
       ['farmer', 'member'],
     ]);
-    expect(notifier.ofType('chat.created')[0].userIds).toEqual(['agent-a']);
+    expect(notifier.ofType('chat.created')[0].userIds).toEqual(['farmer', 'agent-a']);
     expect(notifier.ofType('message.new')[0].event).toMatchObject({ message: { content: 'Help!', senderId: 'farmer' } });
 
     expect((await openSupportChat(ctx, farmer2, {})).chat.assigneeId).toBe('agent-b');
