@@ -82,6 +82,10 @@ describe('message operations', () => {
 describe('rate limit', () => {
   it('counts HTTP and WebSocket together: 429 with Retry-After on HTTP, an error frame on WebSocket', async () => {
     const [ada, , chatId] = await pair();
+    // The limit is a fixed one-minute window (epoch-aligned): start early in a window so the
+    // 22 sends below cannot straddle a boundary, where a fresh window would let them through.
+    const intoWindow = Date.now() % 60_000;
+    if (intoWindow > 30_000) await new Promise((resolve) => setTimeout(resolve, 60_000 - intoWindow + 100));
     await Promise.all(Array.from({ length: 20 }, (_, i) => ada.api.sendMessage(chatId, { content: `m${i}` })));
     const socket = await ada.socket();
     const events = record(socket);
@@ -96,7 +100,7 @@ describe('rate limit', () => {
     } finally {
       socket.close();
     }
-  });
+  }, 60_000);
 });
 
 describe('offline notifications', () => {
