@@ -496,6 +496,13 @@ export class ChatSocket {
             }
             if (!page.hasMore || page.messages.length === 0) break;
           }
+          // The server listed every message above the cursor: a seq still missing below `after` does not
+          // exist (the API keeps seqs gap-free, but a client must not stall on a hole if one ever appears).
+          const current = this.cursors.get(chatId);
+          if (current && after > current.contiguous) {
+            current.contiguous = after;
+            this.advance(current);
+          }
         } catch (error) {
           const status = (error as { status?: number }).status;
           if (status === 404 || status === 403) {

@@ -332,6 +332,26 @@ describe('ChatSocket catch-up and de-duplication', () => {
     expect(socket.lastSeq('gone')).toBeUndefined();
   });
 
+  it('does not stall on a seq the server never had: catch-up moves the cursor to the last seq listed', async () => {
+    const api = historyApi({ c1: [1, 2, 4, 5].map((n) => message('c1', n)) });
+    const socket = await openSocket({ api, backoff: { initialMs: 10 } });
+    const caughtUp: unknown[] = [];
+    socket.on('caughtUp', (e) => caughtUp.push(e));
+    for (const n of [1, 2, 4]) latest().push({ type: 'message.new', chatId: 'c1', message: message('c1', n) });
+    expect(socket.lastSeq('c1')).toBe(2);
+    latest().drop();
+    await vi.advanceTimersByTimeAsync(10);
+    latest().accept();
+    await vi.waitFor(() => expect(caughtUp).toHaveLength(1));
+    expect(socket.lastSeq('c1')).toBe(5);
+    // The next catch-up starts after 5, not after 2 again.
+    latest().drop();
+    await vi.advanceTimersByTimeAsync(20);
+    latest().accept();
+    await vi.waitFor(() => expect(caughtUp).toHaveLength(2));
+    expect(api.calls.map((c) => c.after)).toEqual([2, 5]);
+  });
+
   it('track() never moves a cursor backwards', async () => {
     const socket = await openSocket();
     socket.track('c1', 7);
