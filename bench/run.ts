@@ -410,6 +410,15 @@ async function main() {
       });
     await send('send-2', 'Send, chat of 2 (recipient online)', 's-on', d2on);
     await send('send-2-offline', 'Send, chat of 2 (recipient offline)', 's-off', d2off);
+    let clientMessageIds = 0;
+    await run({
+      id: 'send-2-cmid',
+      area: 'Sending',
+      label: 'Send with a `clientMessageId` (as the client SDK sends), chat of 2 (recipient online)',
+      route: 'POST /v1/chats/{chatId}/messages',
+      delivers: true,
+      invoke: async () => void (await http('SendMessage', 's-on', { params: { chatId: d2on }, body: { content, clientMessageId: `bench-${++clientMessageIds}` } }, [201])),
+    });
     await send('send-100', 'Send, chat of 100 (10 online)', 'g100-s', g100);
     await send('send-1000', 'Send, chat of 1,000 (100 online)', 'g1000-s', g1000);
     await run({

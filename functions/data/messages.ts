@@ -14,11 +14,19 @@
  * reaction by construction; DynamoDB drops a set when it becomes empty).
  *
  * Idempotent sends: `SK = CMID#<senderId>#<clientMessageId>` in the chat's
- * partition points at the message; it is written in the same transaction as
- * the message, so two racing sends with the same `clientMessageId` store
- * one message. It expires (TTL) after `CLIENT_ID_TTL_SECONDS`.
+ * partition, expiring (TTL) after `CLIENT_ID_TTL_SECONDS`. Two ways to write it:
+ * - a claim (`claimClientId`), put before the message with
+ *   `attribute_not_exists`: it records the id the message will carry (its
+ *   ULID part) and a lease. One plain write (1 WCU) instead of a
+ *   transaction, which would double the message's write units. A repeat
+ *   finds the message by that id (`findClaimedMessage`); a claim whose
+ *   message never came (the sender crashed) can be taken over once its
+ *   lease has run out (`takeOverClientId`).
+ * - with attachments, in the message's transaction (`putAtomically`), since
+ *   attachment slots must be consumed atomically anyway.
  */
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { ClientIdPointer } from '../domain/ports';
 import type { MessageRecord } from '../domain/types';
 import { applied, isConditionFailure, type Db } from './client';
 import { attachmentKey } from './attachments';
@@ -66,16 +74,17 @@ export async function putIfSeqFree(db: Db, message: MessageRecord): Promise<bool
 export type PutResult = 'stored' | 'seq-taken' | 'duplicate' | 'retry' | 'attachment-used';
 
 /**
- * Stores a message at its seq (`attribute_not_exists`). With attachments or
- * a `clientMessageId`, in one transaction with: each attachment slot moved
- * from `pending` to `attached` (condition: still pending, owned by the
- * sender) and the `clientMessageId` pointer (condition: new). Without
- * either, a single conditional PutItem (half the write cost of a
- * transaction).
+ * Stores a message at its seq (`attribute_not_exists`). With attachments, in
+ * one transaction with: each attachment slot moved from `pending` to
+ * `attached` (condition: still pending, owned by the sender) and, when it
+ * has one, the `clientMessageId` pointer (condition: new). Without
+ * attachments, a single conditional PutItem (half the write cost of a
+ * transaction); the caller claims a `clientMessageId` beforehand
+ * (`claimClientId`).
  */
 export async function putAtomically(db: Db, message: MessageRecord): Promise<PutResult> {
   const attachments = message.attachments ?? [];
-  if (attachments.length === 0 && !message.clientMessageId) return (await putIfSeqFree(db, message)) ? 'stored' : 'seq-taken';
+  if (attachments.length === 0) return (await putIfSeqFree(db, message)) ? 'stored' : 'seq-taken';
   const items = [
     { Put: { TableName: db.table, Item: toItem(message), ConditionExpression: 'attribute_not_exists(PK)' } },
     ...attachments.map((a) => ({
@@ -120,14 +129,122 @@ export async function putAtomically(db: Db, message: MessageRecord): Promise<Put
   }
 }
 
+
+/**
+ * Claims `clientMessageId` for a message whose id will start with
+ * `messageUlid`. Answers undefined when the claim is ours, else the existing
+ * pointer (strongly consistent read).
+ */
+export async function claimClientId(
+  db: Db,
+  key: { chatId: string; senderId: string; clientMessageId: string },
+  messageUlid: string,
+  now: Date,
+  leaseSeconds: number,
+): Promise<ClientIdPointer | undefined> {
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  const Key = clientIdKey(key.chatId, key.senderId, key.clientMessageId);
+  const claimed = await applied(
+    db.client.send(
+      new PutCommand({
+        TableName: db.table,
+        Item: { ...Key, entity: 'clientMessageId', messageUlid, leaseUntil: nowSeconds + leaseSeconds, [TTL_ATTRIBUTE]: nowSeconds + CLIENT_ID_TTL_SECONDS },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      }),
+    ),
+  );
+  if (claimed) return undefined;
+  const existing = await db.client.send(new GetCommand({ TableName: db.table, Key, ConsistentRead: true }));
+  // Deleted between the two calls (a released claim): report an expired claim so the caller takes it over.
+  return existing.Item ? pointerFromItem(existing.Item) : { messageUlid: '', leaseUntil: 0 };
+}
+
+function pointerFromItem(item: Record<string, unknown>): ClientIdPointer {
+  return {
+    messageUlid: (item.messageUlid as string | undefined) ?? (typeof item.messageId === 'string' ? item.messageId.split('-')[0] : undefined),
+    leaseUntil: item.leaseUntil as number | undefined,
+    seq: item.seq as number | undefined,
+  };
+}
+
+/** Takes over a claim whose lease ran out (or a released one); false when someone else did first. */
+export async function takeOverClientId(
+  db: Db,
+  key: { chatId: string; senderId: string; clientMessageId: string },
+  previous: ClientIdPointer,
+  messageUlid: string,
+  now: Date,
+  leaseSeconds: number,
+): Promise<boolean> {
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  return applied(
+    db.client.send(
+      new PutCommand({
+        TableName: db.table,
+        Item: { ...clientIdKey(key.chatId, key.senderId, key.clientMessageId), entity: 'clientMessageId', messageUlid, leaseUntil: nowSeconds + leaseSeconds, [TTL_ATTRIBUTE]: nowSeconds + CLIENT_ID_TTL_SECONDS },
+        ConditionExpression: previous.messageUlid ? 'messageUlid = :previous AND leaseUntil < :now' : 'attribute_not_exists(PK)',
+        ExpressionAttributeValues: previous.messageUlid ? { ':previous': previous.messageUlid, ':now': nowSeconds } : undefined,
+      }),
+    ),
+  );
+}
+
+/** Gives a claim up (the send failed before storing anything), so a retry need not wait for the lease. */
+export async function releaseClientId(db: Db, key: { chatId: string; senderId: string; clientMessageId: string }, messageUlid: string): Promise<void> {
+  await applied(
+    db.client.send(
+      new DeleteCommand({
+        TableName: db.table,
+        Key: clientIdKey(key.chatId, key.senderId, key.clientMessageId),
+        ConditionExpression: 'messageUlid = :mine',
+        ExpressionAttributeValues: { ':mine': messageUlid },
+      }),
+    ),
+  );
+}
+
+/** How many of a chat's latest messages a repeat looks through for its claimed message. */
+export const CLAIM_SEARCH_LIMIT = 1_000;
+
+/**
+ * The message a pointer designates: by key when it has a `seq`; else among
+ * the chat's latest `CLAIM_SEARCH_LIMIT` messages, newest first, by its id
+ * prefix (a claimed message is at most as old as the claim, so it is near
+ * the top). Strongly consistent. Costs ⌈items read × size / 4 KB⌉ RCU, only
+ * on repeats.
+ */
+export async function findClaimedMessage(db: Db, chatId: string, pointer: ClientIdPointer): Promise<MessageRecord | undefined> {
+  if (pointer.seq !== undefined) return getMessage(db, chatId, pointer.seq, true);
+  if (!pointer.messageUlid) return undefined;
+  let read = 0;
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const out = await db.client.send(
+      new QueryCommand({
+        TableName: db.table,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :msg)',
+        FilterExpression: 'begins_with(id, :prefix)',
+        ExpressionAttributeValues: { ':pk': `CHAT#${chatId}`, ':msg': 'MSG#', ':prefix': `${pointer.messageUlid}-` },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+        Limit: 100,
+        ExclusiveStartKey,
+      }),
+    );
+    if (out.Items?.[0]) return fromItem(out.Items[0]);
+    read += out.ScannedCount ?? 0;
+    ExclusiveStartKey = out.LastEvaluatedKey;
+  } while (ExclusiveStartKey && read < CLAIM_SEARCH_LIMIT);
+  return undefined;
+}
+
 /** The message a sender stored earlier with this `clientMessageId`, if any (strongly consistent). */
 export async function findByClientId(db: Db, chatId: string, senderId: string, clientMessageId: string): Promise<MessageRecord | undefined> {
   const pointer = await db.client.send(
     new GetCommand({ TableName: db.table, Key: clientIdKey(chatId, senderId, clientMessageId), ConsistentRead: true }),
   );
   if (!pointer.Item) return undefined;
-  const out = await db.client.send(new GetCommand({ TableName: db.table, Key: messageKey(chatId, pointer.Item.seq as number), ConsistentRead: true }));
-  return out.Item ? fromItem(out.Item) : undefined;
+  return findClaimedMessage(db, chatId, pointerFromItem(pointer.Item));
 }
 
 /**

@@ -21,7 +21,7 @@ import { pendingKey, prepareAttachments, presentMessage, presentMessages } from 
 import { createChat, isAdmin, requireParticipant, requireReader } from './chats';
 import type { DomainContext } from './context';
 import { messageId, seqOfMessageId } from './ids';
-import type { ServerEvent } from './ports';
+import type { ClientIdKey, ClientIdPointer, ServerEvent } from './ports';
 import type { ChatRecord, MembershipRecord, MessageRecord, Principal } from './types';
 import { messageView, preview, previewOf, unreadCount } from './views';
 
@@ -69,10 +69,13 @@ function checkContent(ctx: DomainContext, content: string): void {
  *   `lastSeq` only moves after a message is stored, so a crash between the
  *   two can delay it but never skip a seq: seqs are unique, strictly
  *   increasing and gap-free (SPEC §3).
- * - `clientMessageId`: the message and a pointer item are written in one
- *   transaction; a repeat (also a concurrent one) from the same sender in the
- *   same chat answers the first message with `replayed: true` and stores and
- *   sends nothing.
+ * - `clientMessageId`: claimed with one conditional write in the first round
+ *   trip (with attachments: written in the message's transaction instead);
+ *   a repeat (also a concurrent one) from the same sender in the same chat
+ *   answers the first message with `replayed: true` and stores and sends
+ *   nothing, or 409 with `Retry-After` while the first is still being
+ *   stored. A claim left by a crashed send is taken over after
+ *   `CLIENT_ID_LEASE_SECONDS`.
  * - Rate limit (SPEC §5): a per-user counter per minute, taken in parallel
  *   with the access check; over the limit → 429 `rate_limited`.
  * - Sending moves the sender's read marker; when that marks others'
@@ -98,28 +101,48 @@ export async function sendMessage(
   if (type === 'system' && !isAdmin(principal)) throw new ForbiddenError('Only admins may send system messages.');
 
   const now = ctx.now();
-  // One round trip: access, rate limit, attachments and reply target are independent reads/writes.
+  const id = ctx.newId();
+  // A clientMessageId is claimed up front with one plain write; with attachments it goes into the
+  // message's transaction instead (see data/messages.ts).
+  const claimKey = input.clientMessageId && attachmentIds.length === 0 ? { chatId, senderId: principal.userId, clientMessageId: input.clientMessageId } : undefined;
+  // One round trip: access, rate limit, attachments, reply target and the claim are independent reads/writes.
   // (Attachment and reply lookups are keyed by this chat, so a non-participant learns nothing from them.)
-  const [access, rate, attachments, replyTo] = await Promise.allSettled([
+  const results = await Promise.allSettled([
     // Admins post system messages into any chat (announcements); everyone else must be a participant.
     type === 'system' ? requireReader(ctx, principal, chatId) : requireParticipant(ctx, principal, chatId),
     ctx.repo.rateLimits.take(principal.userId, RATE_WINDOW_SECONDS, ctx.limits.messagesPerMinute, now),
     prepareAttachments(ctx, principal, chatId, attachmentIds),
     input.replyTo ? replyPreview(ctx, chatId, input.replyTo) : Promise.resolve(undefined),
-  ]).then((results) => {
-    // The access decision comes first: a non-participant gets 404 whatever else failed.
-    for (const r of results) if (r.status === 'rejected') throw r.reason;
-    return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
-      Awaited<ReturnType<typeof requireParticipant>>,
-      { allowed: boolean; retryAfterSeconds: number },
-      Awaited<ReturnType<typeof prepareAttachments>>,
-      Awaited<ReturnType<typeof replyPreview>> | undefined,
-    ];
-  });
-  if (!rate.allowed) throw new RateLimitedError(rate.retryAfterSeconds);
+    claimKey ? ctx.repo.messages.claimClientId(claimKey, id, now, CLIENT_ID_LEASE_SECONDS) : Promise.resolve(undefined),
+  ] as const);
+  const claim = results[4];
+  const claimed = claimKey !== undefined && claim.status === 'fulfilled' && claim.value === undefined;
+  // Nothing gets stored after all: give the claim back, so a corrected retry need not wait for the lease.
+  const release = async () => {
+    if (claimed) await ctx.repo.messages.releaseClientId(claimKey, id).catch(() => undefined);
+  };
+  // The access decision comes first: a non-participant gets 404 whatever else failed.
+  const failure = results.find((r) => r.status === 'rejected');
+  if (failure) {
+    await release();
+    throw failure.reason;
+  }
+  const [access, rate, attachments, replyTo] = results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+    Awaited<ReturnType<typeof requireParticipant>>,
+    { allowed: boolean; retryAfterSeconds: number },
+    Awaited<ReturnType<typeof prepareAttachments>>,
+    Awaited<ReturnType<typeof replyPreview>> | undefined,
+  ];
+  if (!rate.allowed) {
+    await release();
+    throw new RateLimitedError(rate.retryAfterSeconds);
+  }
   const { chat, membership } = access;
+  if (claimKey && !claimed) {
+    const repeat = await repeatOfClaim(ctx, claimKey, (claim as PromiseFulfilledResult<ClientIdPointer>).value, id, now);
+    if (repeat) return repeat;
+  }
 
-  const id = ctx.newId();
   const createdAt = now.toISOString();
   let seq = chat.lastSeq + 1;
   let stored: MessageRecord | undefined;
@@ -146,7 +169,10 @@ export async function sendMessage(
     } else if (outcome === 'retry') await pause(attempt + 2);
     else seq = await nextSeqAfterConflict(ctx, chatId, seq, attempt);
   }
-  if (!stored) throw new ServiceUnavailableError('This chat is too busy right now; retry the message.');
+  if (!stored) {
+    await release();
+    throw new ServiceUnavailableError('This chat is too busy right now; retry the message.');
+  }
 
   // The objects now live under their final keys; the pending copies would expire in a day anyway.
   const view = await presentMessage(ctx, stored);
@@ -155,6 +181,46 @@ export async function sendMessage(
     afterStore(ctx, principal, chat, membership, stored, view),
   ]);
   return { message: view, replayed: false };
+}
+
+/**
+ * How long a `clientMessageId` claim holds before a repeat may take it over:
+ * longer than any function may run (≤ 30 s, API Gateway's integration
+ * timeout; `lib/chat-function.ts` enforces it), so a claimant whose lease
+ * has run out is no longer storing anything.
+ */
+export const CLIENT_ID_LEASE_SECONDS = 60;
+/** A repeat waits for a concurrent first send at most 50 + 100 + … + 800 ms (five re-reads) before answering 409. */
+const REPEAT_WAIT_MAX_MS = 800;
+
+/**
+ * A send whose `clientMessageId` was claimed before: the first message
+ * (`replayed`), or undefined once this send has taken over a claim whose
+ * message never came (the claimant crashed). While the first send may still
+ * be running: 409 `conflict` with `Retry-After`.
+ */
+async function repeatOfClaim(
+  ctx: DomainContext,
+  key: ClientIdKey,
+  pointer: ClientIdPointer,
+  id: string,
+  now: Date,
+): Promise<{ message: MessageT; replayed: true } | undefined> {
+  // A concurrent repeat (a client resending on a new connection) usually finds the first send a few
+  // milliseconds from done: wait for it briefly rather than answer 409.
+  let first = await ctx.repo.messages.findClaimedMessage(key.chatId, pointer);
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  const leaseHeld = pointer.seq !== undefined || (pointer.leaseUntil ?? 0) >= nowSeconds;
+  for (let wait = 50; !first && leaseHeld && wait <= REPEAT_WAIT_MAX_MS; wait *= 2) {
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    first = await ctx.repo.messages.findClaimedMessage(key.chatId, pointer);
+  }
+  if (first) return { message: await presentMessage(ctx, first), replayed: true };
+  const busy = (seconds: number) =>
+    new AppError(409, 'conflict', 'A message with this clientMessageId is being stored; retry.', undefined, { 'retry-after': String(Math.max(1, seconds)) });
+  if (leaseHeld) throw busy((pointer.leaseUntil ?? nowSeconds) - nowSeconds + 1);
+  if (await ctx.repo.messages.takeOverClientId(key, pointer, id, now, CLIENT_ID_LEASE_SECONDS)) return undefined;
+  throw busy(CLIENT_ID_LEASE_SECONDS);
 }
 
 /** The first message stored with this `clientMessageId`; nothing is sent again. */

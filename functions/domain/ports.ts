@@ -97,16 +97,44 @@ export interface SupportStore {
   entries(): Promise<{ chatId: string; status: SupportStatus; createdAt: string; assigneeId?: string | null; firstResponseSeconds?: number }[]>;
 }
 
+/** Which `clientMessageId` a claim is about: one sender's, in one chat. */
+export interface ClientIdKey {
+  chatId: string;
+  senderId: string;
+  clientMessageId: string;
+}
+
+/** A `clientMessageId` pointer: a claim (`messageUlid` + `leaseUntil`, epoch seconds) or a stored message's `seq`. */
+export interface ClientIdPointer {
+  messageUlid?: string;
+  leaseUntil?: number;
+  seq?: number;
+}
+
 export interface MessageStore {
   /** Stores the message at its `seq` if that seq is free; false when another message took it. */
   putIfSeqFree(message: MessageRecord): Promise<boolean>;
   /**
-   * Stores the message at its seq and, in the same transaction, marks each
-   * of its attachments used (each must still be `pending` and owned by the
-   * sender) and records its `clientMessageId` when it has one.
+   * Stores the message at its seq. With attachments, in one transaction that
+   * also marks each attachment used (each must still be `pending` and owned
+   * by the sender) and records its `clientMessageId` when it has one.
+   * Without attachments a plain conditional put: claim the
+   * `clientMessageId` first with `claimClientId`.
    * `attachment-used`: one of the attachments was consumed meanwhile.
    */
   putAtomically(message: MessageRecord): Promise<'stored' | 'seq-taken' | 'duplicate' | 'retry' | 'attachment-used'>;
+  /**
+   * Claims a `clientMessageId` for the message whose id starts with
+   * `messageUlid`, with a lease of `leaseSeconds`. Undefined when claimed;
+   * else the existing pointer.
+   */
+  claimClientId(key: ClientIdKey, messageUlid: string, now: Date, leaseSeconds: number): Promise<ClientIdPointer | undefined>;
+  /** Takes over `previous` (its lease ran out, or it was released); false when another repeat won. */
+  takeOverClientId(key: ClientIdKey, previous: ClientIdPointer, messageUlid: string, now: Date, leaseSeconds: number): Promise<boolean>;
+  /** Gives up our claim (nothing was stored). */
+  releaseClientId(key: ClientIdKey, messageUlid: string): Promise<void>;
+  /** The message a pointer designates, if stored (strongly consistent). */
+  findClaimedMessage(chatId: string, pointer: ClientIdPointer): Promise<MessageRecord | undefined>;
   /** The highest stored seq of a chat (strongly consistent), 0 when empty. */
   latestSeq(chatId: string): Promise<number>;
   get(chatId: string, seq: number, consistent?: boolean): Promise<MessageRecord | undefined>;

@@ -43,6 +43,23 @@ describe('on DynamoDB', () => {
     expect(notifier.ofType('message.new')).toHaveLength(1);
   });
 
+  it('claims a clientMessageId with plain conditional writes (no transaction) and takes over a crashed claim', async () => {
+    const { ctx, a, chatId } = await pair();
+    db.reset();
+    const first = await sendMessage(ctx, a, chatId, { content: 'cheap', clientMessageId: 'cm-plain' });
+    expect(db.count('TransactWriteItemsCommand')).toBe(0);
+    expect(db.count('PutItemCommand')).toBe(2); // the claim and the message
+    expect(await sendMessage(ctx, a, chatId, { content: 'cheap', clientMessageId: 'cm-plain' })).toEqual({ message: first.message, replayed: true });
+
+    // A send that crashed after claiming: its lease ran out a minute ago, so a repeat takes over.
+    const key = { chatId, senderId: a.userId, clientMessageId: 'cm-crash' };
+    expect(await messages.claimClientId(db, key, '01CRASHEDSENDXXXXXXXXXXXXX', new Date(Date.now() - 120_000), 60)).toBeUndefined();
+    const taken = await sendMessage(ctx, a, chatId, { content: 'after a crash', clientMessageId: 'cm-crash' });
+    expect(taken.replayed).toBe(false);
+    expect(await sendMessage(ctx, a, chatId, { content: 'after a crash', clientMessageId: 'cm-crash' })).toEqual({ message: taken.message, replayed: true });
+    expect((await messages.page(db, chatId, { limit: 10 })).messages.map((m) => m.content)).toEqual(['cheap', 'after a crash']);
+  });
+
   it('keeps both reactions when two users react at once, and one per user', async () => {
     const { ctx, a, b, chatId } = await pair();
     const { message } = await sendMessage(ctx, a, chatId, { content: 'react to me' });

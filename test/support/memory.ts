@@ -8,7 +8,7 @@
 import { monotonicFactory } from 'ulid';
 import type { DomainContext, Limits } from '../../functions/domain/context';
 import { DEFAULT_LIMITS } from '../../functions/domain/context';
-import type { AttachmentStorage, ChatAudience, Notifier, OfflineNotice, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
+import type { AttachmentStorage, ChatAudience, ClientIdPointer, Notifier, OfflineNotice, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
 import type {
   AttachmentRecord,
   ChatRecord,
@@ -30,7 +30,7 @@ export class MemoryRepository implements Repository {
   readonly messageMap = new Map<string, MessageRecord>(); // `${chatId}|${seq}`
   readonly connectionMap = new Map<string, ConnectionRecord>();
   readonly presenceMap = new Map<string, PresenceRecord>();
-  readonly clientIdMap = new Map<string, number>(); // `${chatId}|${senderId}|${clientMessageId}` → seq
+  readonly clientIdMap = new Map<string, ClientIdPointer>(); // `${chatId}|${senderId}|${clientMessageId}` → claim or seq
   readonly rateMap = new Map<string, number>();
   readonly attachmentMap = new Map<string, AttachmentRecord>(); // `${chatId}|${id}`
 
@@ -209,20 +209,51 @@ export class MemoryRepository implements Repository {
     get: async (chatId, seq) => (await tick(), clone(this.messageMap.get(`${chatId}|${seq}`))),
     putAtomically: async (message) => {
       await tick();
-      const pointer = message.clientMessageId && `${message.chatId}|${message.senderId}|${message.clientMessageId}`;
+      // As in DynamoDB: only a message with attachments is written in a transaction with its pointer.
+      const withAttachments = (message.attachments ?? []).length > 0;
+      const pointer = withAttachments && message.clientMessageId && `${message.chatId}|${message.senderId}|${message.clientMessageId}`;
       if (pointer && this.clientIdMap.has(pointer)) return 'duplicate';
       if (this.messageMap.has(`${message.chatId}|${message.seq}`)) return 'seq-taken';
       const slots = (message.attachments ?? []).map((a) => this.attachmentMap.get(`${message.chatId}|${a.id}`));
       if (slots.some((s) => !s || s.status !== 'pending' || s.ownerId !== message.senderId)) return 'attachment-used';
       this.messageMap.set(`${message.chatId}|${message.seq}`, clone(message));
       for (const s of slots) Object.assign(s!, { status: 'attached', messageId: message.id, expiresAt: undefined });
-      if (pointer) this.clientIdMap.set(pointer, message.seq);
+      if (pointer) this.clientIdMap.set(pointer, { seq: message.seq });
       return 'stored';
     },
     findByClientId: async (chatId, senderId, cmid) => {
       await tick();
-      const seq = this.clientIdMap.get(`${chatId}|${senderId}|${cmid}`);
-      return seq === undefined ? undefined : clone(this.messageMap.get(`${chatId}|${seq}`));
+      const pointer = this.clientIdMap.get(`${chatId}|${senderId}|${cmid}`);
+      return pointer && this.messages.findClaimedMessage(chatId, pointer);
+    },
+    claimClientId: async (key, messageUlid, now, leaseSeconds) => {
+      await tick();
+      const id = `${key.chatId}|${key.senderId}|${key.clientMessageId}`;
+      const existing = this.clientIdMap.get(id);
+      if (existing) return { ...existing };
+      this.clientIdMap.set(id, { messageUlid, leaseUntil: Math.floor(now.getTime() / 1000) + leaseSeconds });
+      return undefined;
+    },
+    takeOverClientId: async (key, previous, messageUlid, now, leaseSeconds) => {
+      await tick();
+      const id = `${key.chatId}|${key.senderId}|${key.clientMessageId}`;
+      const existing = this.clientIdMap.get(id);
+      const nowSeconds = Math.floor(now.getTime() / 1000);
+      const free = previous.messageUlid ? existing?.messageUlid === previous.messageUlid && (existing.leaseUntil ?? Infinity) < nowSeconds : !existing;
+      if (!free) return false;
+      this.clientIdMap.set(id, { messageUlid, leaseUntil: nowSeconds + leaseSeconds });
+      return true;
+    },
+    releaseClientId: async (key, messageUlid) => {
+      await tick();
+      const id = `${key.chatId}|${key.senderId}|${key.clientMessageId}`;
+      if (this.clientIdMap.get(id)?.messageUlid === messageUlid) this.clientIdMap.delete(id);
+    },
+    findClaimedMessage: async (chatId, pointer) => {
+      await tick();
+      if (pointer.seq !== undefined) return clone(this.messageMap.get(`${chatId}|${pointer.seq}`));
+      if (!pointer.messageUlid) return undefined;
+      return clone(this.chatMessages(chatId).find((m) => m.id.startsWith(`${pointer.messageUlid}-`)));
     },
     edit: async (target, change) => {
       await tick();

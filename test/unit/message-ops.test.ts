@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createChat } from '../../functions/domain/chats';
 import { connect } from '../../functions/domain/connections';
 import { addParticipants } from '../../functions/domain/groups';
-import { deleteMessage, editMessage, isValidReaction, listMessages, sendMessage, setReaction } from '../../functions/domain/messages';
+import { CLIENT_ID_LEASE_SECONDS, deleteMessage, editMessage, isValidReaction, listMessages, sendMessage, setReaction } from '../../functions/domain/messages';
 import { codeOf } from '../support/errors';
 import { memoryContext, user } from '../support/memory';
 
@@ -182,6 +182,39 @@ describe('idempotent send (clientMessageId)', () => {
     expect(notifier.ofType('message.new')).toHaveLength(1);
     // Scoped to the sender and the chat.
     expect((await sendMessage(ctx, bob, chatId, { content: 'mine', clientMessageId: 'c-1' })).replayed).toBe(false);
+  });
+
+  it('takes over the claim of a send that crashed before storing, once its lease has run out', async () => {
+    const { ctx, repo, notifier, alice, chatId, advance } = await pair();
+    // What a crashed send leaves: the claim, and no message.
+    await repo.messages.claimClientId({ chatId, senderId: alice.userId, clientMessageId: 'c-crash' }, '01CRASHEDSENDXXXXXXXXXXXXX', ctx.now(), CLIENT_ID_LEASE_SECONDS);
+    const early = await sendMessage(ctx, alice, chatId, { content: 'again', clientMessageId: 'c-crash' }).catch((e: unknown) => e);
+    expect(early).toMatchObject({ status: 409, code: 'conflict', headers: { 'retry-after': String(CLIENT_ID_LEASE_SECONDS + 1) } });
+    expect(repo.messageMap.size).toBe(0);
+
+    advance((CLIENT_ID_LEASE_SECONDS + 1) * 1000);
+    const late = await sendMessage(ctx, alice, chatId, { content: 'again', clientMessageId: 'c-crash' });
+    expect(late.replayed).toBe(false);
+    expect(repo.messageMap.size).toBe(1);
+    expect(notifier.ofType('message.new')).toHaveLength(1);
+    expect(await sendMessage(ctx, alice, chatId, { content: 'again', clientMessageId: 'c-crash' })).toEqual({ message: late.message, replayed: true });
+  });
+
+  it('gives the claim back when the send fails before storing, so a corrected retry goes through at once', async () => {
+    const { ctx, repo, alice, mallory, chatId, advance } = await pair();
+    advance(30_000);
+    // Not a participant: 404, and no claim left behind.
+    expect(await codeOf(sendMessage(ctx, mallory, chatId, { content: 'hi', clientMessageId: 'm-1' }))).toBe('404 not_found');
+    // A reply to a message that does not exist: 400.
+    expect(await codeOf(sendMessage(ctx, alice, chatId, { content: 'hi', replyTo: 'nope', clientMessageId: 'a-1' }))).toBe('400 bad_request');
+    // Rate limited: 429 (the refused reply above counted too: 1 + 19 = the limit of 20).
+    for (let i = 0; i < 19; i++) await sendMessage(ctx, alice, chatId, { content: `m${i}` });
+    expect(await codeOf(sendMessage(ctx, alice, chatId, { content: 'over', clientMessageId: 'a-2' }))).toBe('429 rate_limited');
+    expect([...repo.clientIdMap.keys()]).toEqual([]);
+
+    advance(60_000); // the next window
+    expect((await sendMessage(ctx, alice, chatId, { content: 'hi', replyTo: undefined, clientMessageId: 'a-1' })).replayed).toBe(false);
+    expect((await sendMessage(ctx, alice, chatId, { content: 'over', clientMessageId: 'a-2' })).replayed).toBe(false);
   });
 
   it('stores one message when the same clientMessageId races', async () => {
