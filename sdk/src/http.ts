@@ -12,8 +12,10 @@
  * failures are retried with exponential backoff and full jitter, honouring
  * `Retry-After`, for idempotent requests only: GET/PUT/DELETE, and sends,
  * which the client makes idempotent by filling in `clientMessageId` (SPEC §4:
- * a repeated `clientMessageId` returns the first message and stores nothing).
- * 429 (`rate_limited`) is never retried automatically: the caller decides.
+ * a repeated `clientMessageId` returns the first message and stores nothing;
+ * a 409 to a send means the first one is still being stored, so it is
+ * retried too). 429 (`rate_limited`) is never retried automatically: the
+ * caller decides.
  */
 import { ChatApiError } from './errors.js';
 import { Operations, type OperationInput, type RequestOptions, type RouteInfo, type CreateAttachmentResponse } from './generated.js';
@@ -152,7 +154,9 @@ export class ChatClient extends Operations {
         return type.includes('json') ? response.json() : response.text();
       }
       const error = await ChatApiError.fromResponse(response);
-      if (response.status !== 503 || !retryable || attempt >= this.retries) throw error;
+      // 409 on a send: a first send with this clientMessageId is still being stored; its repeat answers it.
+      const busy = response.status === 503 || (isSend && response.status === 409);
+      if (!busy || !retryable || attempt >= this.retries) throw error;
       await sleep(Math.max(this.backoff(attempt), Math.min((error.retryAfterSeconds ?? 0) * 1000, MAX_RETRY_DELAY_MS)));
     }
   }

@@ -109,6 +109,18 @@ describe('ChatClient requests', () => {
     expect(calls[2]!.body.clientMessageId).toBe('keep');
   });
 
+  it('retries a send answered 409 (its first attempt still being stored) and gets the first message', async () => {
+    const { calls, fetch } = scriptedFetch([problem(409, 'conflict', { 'retry-after': '0' }), json(200, { message: { id: 'm1' } })]);
+    const api = new ChatClient({ baseUrl: 'http://chat.test', token: 't', fetch, retryBaseMs: 1 });
+    await expect(api.sendMessage('c1', { content: 'hi' })).resolves.toEqual({ message: { id: 'm1' } });
+    expect(calls[1]!.body.clientMessageId).toBe(calls[0]!.body.clientMessageId);
+    // Other 409s are answers, not retried.
+    const other = scriptedFetch([problem(409, 'conflict')]);
+    const api2 = new ChatClient({ baseUrl: 'http://chat.test', token: 't', fetch: other.fetch, retryBaseMs: 1 });
+    await expect(api2.createChat({ type: 'direct', participantIds: ['b'], context: { type: 'order', id: '1' } })).rejects.toMatchObject({ status: 409 });
+    expect(other.calls).toHaveLength(1);
+  });
+
   it('never retries non-idempotent requests or a 429', async () => {
     const busy = scriptedFetch([problem(503, 'internal', { 'retry-after': '0' })]);
     const api = new ChatClient({ baseUrl: 'http://chat.test', token: 't', fetch: busy.fetch, retryBaseMs: 1 });
