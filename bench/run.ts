@@ -49,9 +49,11 @@ const SQS_BATCH = 10;
 /** The measured code's version: HEAD and the uncommitted changes to the code the handlers run. */
 async function codeVersion(): Promise<{ commit: string; uncommitted: string[] }> {
   const git = (args: string[]) =>
-    new Promise<string>((done) => execFile('git', args, { cwd: ROOT, timeout: 10_000 }, (error, stdout) => done(error ? '' : stdout.trim())));
+    new Promise<string>((done) => execFile('git', args, { cwd: ROOT, timeout: 10_000 }, (error, stdout) => done(error ? '' : stdout)));
   const [commit, status] = await Promise.all([git(['rev-parse', '--short', 'HEAD']), git(['status', '--porcelain', '--', 'functions', 'lib', 'package.json'])]);
-  return { commit: commit || 'unknown', uncommitted: status ? status.split('\n').map((l) => l.slice(3)) : [] };
+  // Porcelain lines are `XY path`: the status letters may start with a space, so never trim before slicing.
+  const changed = status.split('\n').filter((line) => line.length > 3).map((line) => line.slice(3));
+  return { commit: commit.trim() || 'unknown', uncommitted: changed };
 }
 
 async function freePort(): Promise<number> {
