@@ -275,7 +275,8 @@ export const WsPing = z.object({ action: z.literal('ping'), requestId: RequestId
 const Ack = z.object({ type: z.literal('ack'), requestId: RequestId }).catchall(z.unknown()).describe('answer to a client action; carries its result (e.g. `message`)');
 const ErrorFrame = z.object({ type: z.literal('error'), requestId: RequestId, code: z.string(), message: z.string() }).describe('answer to a failed or unknown action');
 const Pong = z.object({ type: z.literal('pong'), requestId: RequestId });
-const ChatShared = Chat.omit({ unreadCount: true, lastReadSeq: true, archived: true });
+/** A chat as one event payload shows it to every participant: without the caller-specific fields. */
+export const ChatShared = Chat.omit({ unreadCount: true, lastReadSeq: true, archived: true });
 
 /** Every frame the server sends, by `type` (SPEC §6). */
 export const ServerEvents = {

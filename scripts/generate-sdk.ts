@@ -6,7 +6,7 @@
  *
  * Output:
  * - TypeScript types (via JSON Schema and json-schema-to-typescript) for the
- *   shared models (`User`, `Chat`, `Message`, `Problem`), every route's
+ *   shared models (`User`, `Chat`, `SharedChat`, `Message`, `Problem`), every route's
  *   params/query/body/response, every WebSocket action frame and server event;
  * - `routes`: method, path, auth and success status per operation;
  * - `Operations`: an abstract class with one typed method per HTTP route
@@ -110,11 +110,17 @@ export async function generateSdkSource(): Promise<string> {
   const shared: [string, z.ZodType][] = [
     ['User', s.User],
     ['Chat', s.Chat],
+    ['SharedChat', s.ChatShared],
     ['Message', s.Message],
     ['Problem', s.Problem],
   ];
   const inputTypes = await typesFor('input', inputs);
-  const outputTypes = await typesFor('output', outputs, shared);
+  // `SharedChat` is `Chat` without the caller's own fields: say so, rather than repeat every field.
+  const callerFields = Object.keys(s.Chat.shape).filter((key) => !(key in s.ChatShared.shape));
+  const outputTypes = (await typesFor('output', outputs, shared)).replace(
+    /export interface SharedChat \{[\s\S]*?\n\}\n/,
+    `/** A chat as an event shows it to every participant. */\nexport type SharedChat = Omit<Chat, ${callerFields.map((key) => `'${key}'`).join(' | ')}>;\n`,
+  );
 
   const routeTable = routes.map(
     (r) => `  ${camel(r.name)}: { method: '${r.method}', path: '${r.path}', auth: '${r.auth}', status: ${r.response.status} },`,

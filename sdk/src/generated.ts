@@ -66,6 +66,8 @@ export interface Chat {
   lastReadSeq: number;
   archived: boolean;
 }
+/** A chat as an event shows it to every participant. */
+export type SharedChat = Omit<Chat, 'unreadCount' | 'lastReadSeq' | 'archived'>;
 export interface Message {
   id: string;
   chatId: string;
@@ -312,57 +314,7 @@ export interface ChatCreatedEvent {
 }
 export interface ChatUpdatedEvent {
   type: 'chat.updated';
-  chat: {
-    id: string;
-    type: 'direct' | 'group' | 'support';
-    title?: string;
-    context?: {
-      type: string;
-      id: string;
-    };
-    status?: 'open' | 'waiting' | 'resolved' | 'closed';
-    assigneeId?: string | null;
-    createdBy: string;
-    /**
-     * ISO-8601 UTC timestamp
-     */
-    createdAt: string;
-    /**
-     * ISO-8601 UTC timestamp
-     */
-    updatedAt: string;
-    lastSeq: number;
-    lastMessage?: {
-      id: string;
-      seq: number;
-      senderId: string;
-      type: 'text' | 'system';
-      /**
-       * first 100 characters
-       */
-      content: string;
-      /**
-       * ISO-8601 UTC timestamp
-       */
-      createdAt: string;
-    };
-    /**
-     * present on single-chat reads, omitted in lists
-     */
-    participants?: {
-      userId: string;
-      name: string;
-      role: 'owner' | 'admin' | 'member' | 'agent';
-      /**
-       * ISO-8601 UTC timestamp
-       */
-      joinedAt: string;
-      online: boolean;
-    }[];
-    metadata?: {
-      [k: string]: unknown;
-    };
-  };
+  chat: SharedChat;
 }
 export interface ParticipantsAddedEvent {
   type: 'participants.added';
