@@ -26,7 +26,7 @@
  *   attachment slots must be consumed atomically anyway.
  */
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { ClientIdPointer } from '../domain/ports';
+import type { ClientIdKey, ClientIdPointer } from '../domain/ports';
 import type { MessageRecord } from '../domain/types';
 import { applied, isConditionFailure, type Db } from './client';
 import { attachmentKey } from './attachments';
@@ -129,32 +129,27 @@ export async function putAtomically(db: Db, message: MessageRecord): Promise<Put
   }
 }
 
+/** A claim: the id the message will carry (its ULID part) and the lease, with the pointer's TTL. */
+function claimItem(key: ClientIdKey, messageUlid: string, nowSeconds: number, leaseSeconds: number) {
+  return {
+    ...clientIdKey(key.chatId, key.senderId, key.clientMessageId),
+    entity: 'clientMessageId',
+    messageUlid,
+    leaseUntil: nowSeconds + leaseSeconds,
+    [TTL_ATTRIBUTE]: nowSeconds + CLIENT_ID_TTL_SECONDS,
+  };
+}
 
 /**
  * Claims `clientMessageId` for a message whose id will start with
  * `messageUlid`. Answers undefined when the claim is ours, else the existing
  * pointer (strongly consistent read).
  */
-export async function claimClientId(
-  db: Db,
-  key: { chatId: string; senderId: string; clientMessageId: string },
-  messageUlid: string,
-  now: Date,
-  leaseSeconds: number,
-): Promise<ClientIdPointer | undefined> {
-  const nowSeconds = Math.floor(now.getTime() / 1000);
-  const Key = clientIdKey(key.chatId, key.senderId, key.clientMessageId);
-  const claimed = await applied(
-    db.client.send(
-      new PutCommand({
-        TableName: db.table,
-        Item: { ...Key, entity: 'clientMessageId', messageUlid, leaseUntil: nowSeconds + leaseSeconds, [TTL_ATTRIBUTE]: nowSeconds + CLIENT_ID_TTL_SECONDS },
-        ConditionExpression: 'attribute_not_exists(PK)',
-      }),
-    ),
-  );
+export async function claimClientId(db: Db, key: ClientIdKey, messageUlid: string, now: Date, leaseSeconds: number): Promise<ClientIdPointer | undefined> {
+  const item = claimItem(key, messageUlid, Math.floor(now.getTime() / 1000), leaseSeconds);
+  const claimed = await applied(db.client.send(new PutCommand({ TableName: db.table, Item: item, ConditionExpression: 'attribute_not_exists(PK)' })));
   if (claimed) return undefined;
-  const existing = await db.client.send(new GetCommand({ TableName: db.table, Key, ConsistentRead: true }));
+  const existing = await db.client.send(new GetCommand({ TableName: db.table, Key: { PK: item.PK, SK: item.SK }, ConsistentRead: true }));
   // Deleted between the two calls (a released claim): report an expired claim so the caller takes it over.
   return existing.Item ? pointerFromItem(existing.Item) : { messageUlid: '', leaseUntil: 0 };
 }
@@ -168,20 +163,13 @@ function pointerFromItem(item: Record<string, unknown>): ClientIdPointer {
 }
 
 /** Takes over a claim whose lease ran out (or a released one); false when someone else did first. */
-export async function takeOverClientId(
-  db: Db,
-  key: { chatId: string; senderId: string; clientMessageId: string },
-  previous: ClientIdPointer,
-  messageUlid: string,
-  now: Date,
-  leaseSeconds: number,
-): Promise<boolean> {
+export async function takeOverClientId(db: Db, key: ClientIdKey, previous: ClientIdPointer, messageUlid: string, now: Date, leaseSeconds: number): Promise<boolean> {
   const nowSeconds = Math.floor(now.getTime() / 1000);
   return applied(
     db.client.send(
       new PutCommand({
         TableName: db.table,
-        Item: { ...clientIdKey(key.chatId, key.senderId, key.clientMessageId), entity: 'clientMessageId', messageUlid, leaseUntil: nowSeconds + leaseSeconds, [TTL_ATTRIBUTE]: nowSeconds + CLIENT_ID_TTL_SECONDS },
+        Item: claimItem(key, messageUlid, nowSeconds, leaseSeconds),
         ConditionExpression: previous.messageUlid ? 'messageUlid = :previous AND leaseUntil < :now' : 'attribute_not_exists(PK)',
         ExpressionAttributeValues: previous.messageUlid ? { ':previous': previous.messageUlid, ':now': nowSeconds } : undefined,
       }),
@@ -190,7 +178,7 @@ export async function takeOverClientId(
 }
 
 /** Gives a claim up (the send failed before storing anything), so a retry need not wait for the lease. */
-export async function releaseClientId(db: Db, key: { chatId: string; senderId: string; clientMessageId: string }, messageUlid: string): Promise<void> {
+export async function releaseClientId(db: Db, key: ClientIdKey, messageUlid: string): Promise<void> {
   await applied(
     db.client.send(
       new DeleteCommand({
