@@ -8,7 +8,8 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, uniqueId } from '../support/api';
-import { blockNewWebSockets, connectionIdsOf, connectionState, deleteConnection, launchBrowser, message, screenshot, signIn } from '../support/browser';
+import { blockNewWebSockets, connectionState, launchBrowser, message, screenshot, signIn } from '../support/browser';
+import { connectionIdsOf, deleteConnection } from '../support/connections';
 
 let browser: Browser;
 

@@ -5,23 +5,17 @@
  * conversation, after which the socket reconnects and catches up with every
  * missed message exactly once.
  */
-import { ApiGatewayManagementApiClient, DeleteConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
-import { describe, expect, inject, it } from 'vitest';
-import { createDb } from '../../functions/data/client';
-import * as connections from '../../functions/data/connections';
+import { describe, expect, it } from 'vitest';
 import { ChatApiError, routes, type ChatClient, type OperationName } from '../../sdk/src/index';
 import { client, uniqueId } from '../support/api';
+import { connectionIdsOf, deleteConnection } from '../support/connections';
 import { record } from '../support/sdk-events';
 
-const stack = inject('stack');
-const db = createDb({ table: stack.tableName, endpoint: stack.dynamoEndpoint, region: stack.region, credentials: stack.credentials });
-const management = new ApiGatewayManagementApiClient({ endpoint: stack.baseUrl, region: stack.region, credentials: stack.credentials });
-
-/** Cuts every open connection of `userId` the way API Gateway would (`DELETE @connections/{id}`). */
+/** Cuts every open connection of `userId` the way API Gateway would (`DELETE @connections/{id}`); answers how many. */
 async function cutConnections(userId: string): Promise<number> {
-  const presence = (await connections.getPresence(db, [userId])).get(userId)!;
-  for (const { connectionId } of presence.connections) await management.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
-  return presence.connections.length;
+  const ids = await connectionIdsOf(userId);
+  for (const id of ids) expect(await deleteConnection(id)).toBe(204);
+  return ids.length;
 }
 
 /** Wraps a ChatClient so the test can assert which operations it called. */

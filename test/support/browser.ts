@@ -11,11 +11,8 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { inject } from 'vitest';
-import { createDb } from '../../functions/data/client';
-import { presenceFromItem, presenceKey } from '../../functions/data/connections';
 
 /** Debian's package (`apt-get install -y chromium`; `.ci/run` installs it when missing). */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -118,35 +115,4 @@ export async function screenshot(user: BrowserUser, name: string): Promise<void>
 /** The message list item whose content is exactly `text`. */
 export function message(page: Page, text: string) {
   return page.getByTestId('message').filter({ has: page.getByTestId('message-content').getByText(text, { exact: true }) });
-}
-
-/**
- * The user's open WebSocket connection ids, read from their presence item
- * (`USER#<id>/PRESENCE`, one `c_<connectionId>` per connection) in the
- * stack's DynamoDB: the browser never learns its API Gateway connection id,
- * and this is where the service itself looks connections up.
- */
-export async function connectionIdsOf(userId: string): Promise<string[]> {
-  const stack = inject('stack');
-  const db = createDb({ table: stack.tableName, endpoint: stack.dynamoEndpoint, region: stack.region, credentials: stack.credentials });
-  const { Item } = await db.client.send(new GetCommand({ TableName: db.table, Key: presenceKey(userId), ConsistentRead: true }));
-  const now = Math.floor(Date.now() / 1000);
-  return presenceFromItem(userId, Item)
-    .connections.filter((c) => c.expiresAt > now)
-    .map((c) => c.connectionId);
-}
-
-/**
- * Closes a connection from the server side, as the service would: `DELETE
- * /@connections/{id}` on the gateway's management API (it wants an
- * Authorization header, not a valid signature). Resolves with the status
- * (204 closed, 410 already gone).
- */
-export async function deleteConnection(connectionId: string): Promise<number> {
-  const res = await fetch(`${inject('stack').baseUrl}/@connections/${encodeURIComponent(connectionId)}`, {
-    method: 'DELETE',
-    headers: { authorization: 'local-test' },
-  });
-  await res.body?.cancel();
-  return res.status;
 }
