@@ -1,15 +1,30 @@
 /**
- * API Gateway events as the deployed functions receive them (HTTP API payload
- * v2 and WebSocket API proxy events, same shapes as `local/gateway.ts`
- * builds), and a Lambda context.
+ * API Gateway events as the deployed functions receive them, built by the
+ * same code as the local gateway's (`local/apigateway-events.ts`), and a
+ * Lambda context. Only the bench's stand-ins for a real request live here:
+ * its domain, account, user agent and client address.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import {
+  apiId,
+  httpEvent as apiGatewayHttpEvent,
+  wsConnectEvent,
+  wsDisconnectEvent,
+  wsMessageEvent,
+  type Forwarded,
+  type WebSocketEvent,
+  type WsApi,
+  type WsConnection,
+} from '../local/apigateway-events';
 
 const ACCOUNT_ID = '000000000000';
 const DOMAIN = 'bench.execute-api.us-east-1.amazonaws.com';
-
-const apiId = () => randomBytes(11).toString('base64');
+const USER_AGENT = 'chat-bench';
+const SOURCE_IP = '127.0.0.1';
+/** What a deployed API reports: HTTPS on 443. */
+const FORWARDED: Forwarded = { port: 443, proto: 'https' };
+const WS_API: WsApi = { apiId: 'bench', stage: 'prod' };
 
 export function lambdaContext(functionName: string): Context {
   const deadline = Date.now() + 30_000;
@@ -39,97 +54,69 @@ export interface HttpCall {
   token?: string;
   params?: Record<string, string>;
   query?: Record<string, string>;
+  /** Sent as JSON. */
   body?: unknown;
 }
 
+/** The HTTP API event of `call`, as a client with a JSON body and a bearer token would cause it. */
 export function httpEvent(call: HttpCall): APIGatewayProxyEventV2 {
   const rawPath = call.path.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(call.params?.[name] ?? ''));
-  const query = call.query && Object.keys(call.query).length ? call.query : undefined;
-  const rawQueryString = query ? new URLSearchParams(query).toString() : '';
-  const headers: Record<string, string> = {
-    accept: 'application/json',
-    host: DOMAIN,
-    'user-agent': 'chat-bench',
-    'x-forwarded-for': '127.0.0.1',
-    'x-forwarded-port': '443',
-    'x-forwarded-proto': 'https',
-    'x-amzn-trace-id': `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`,
-  };
-  if (call.token) headers.authorization = `Bearer ${call.token}`;
+  const rawHeaders = ['accept', 'application/json', 'host', DOMAIN, 'user-agent', USER_AGENT];
+  if (call.token) rawHeaders.push('authorization', `Bearer ${call.token}`);
   const body = call.body === undefined ? undefined : JSON.stringify(call.body);
-  if (body !== undefined) {
-    headers['content-type'] = 'application/json';
-    headers['content-length'] = String(Buffer.byteLength(body));
-  }
-  const routeKey = `${call.method} ${call.path}`;
-  const now = Date.now();
-  const event: APIGatewayProxyEventV2 = {
-    version: '2.0',
-    routeKey,
+  if (body !== undefined) rawHeaders.push('content-type', 'application/json', 'content-length', String(Buffer.byteLength(body)));
+  return apiGatewayHttpEvent({
+    accountId: ACCOUNT_ID,
+    apiId: 'bench',
+    route: { method: call.method, path: call.path },
+    method: call.method,
     rawPath,
-    rawQueryString,
-    headers,
-    requestContext: {
-      accountId: ACCOUNT_ID,
-      apiId: 'bench',
-      domainName: DOMAIN,
-      domainPrefix: 'bench',
-      http: { method: call.method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'chat-bench' },
-      requestId: apiId(),
-      routeKey,
-      stage: '$default',
-      time: new Date(now).toUTCString(),
-      timeEpoch: now,
-    },
-    isBase64Encoded: false,
-  };
-  if (query) event.queryStringParameters = query;
-  if (call.params && Object.keys(call.params).length) event.pathParameters = call.params;
-  if (body !== undefined) event.body = body;
-  return event;
+    rawQueryString: call.query ? new URLSearchParams(call.query).toString() : '',
+    pathParameters: call.params,
+    rawHeaders,
+    body,
+    sourceIp: SOURCE_IP,
+    defaultDomainName: DOMAIN,
+    forwarded: FORWARDED,
+  });
 }
 
 export interface WsEventInput {
   routeKey: string;
   connectionId: string;
   eventType: 'CONNECT' | 'MESSAGE' | 'DISCONNECT';
+  /** MESSAGE only: the frame, a string as is, anything else as JSON. */
   body?: unknown;
+  /** CONNECT only, as on AWS: the query string of the upgrade request. */
   query?: Record<string, string>;
 }
 
-export function wsEvent(input: WsEventInput) {
+/** The WebSocket API event of `input`; a DISCONNECT is a client's normal close (1000). */
+export function wsEvent(input: WsEventInput): WebSocketEvent {
   const now = Date.now();
-  const event: Record<string, unknown> = {
-    requestContext: {
-      routeKey: input.routeKey,
-      eventType: input.eventType,
-      ...(input.eventType === 'MESSAGE' ? { messageId: apiId() } : {}),
-      extendedRequestId: apiId(),
-      requestTime: new Date(now).toUTCString(),
-      messageDirection: 'IN',
-      stage: 'prod',
-      connectedAt: now,
-      requestTimeEpoch: now,
-      identity: { sourceIp: '127.0.0.1', userAgent: 'chat-bench' },
-      requestId: apiId(),
-      domainName: DOMAIN,
-      connectionId: input.connectionId,
-      apiId: 'bench',
-      ...(input.eventType === 'DISCONNECT' ? { disconnectStatusCode: 1000, disconnectReason: 'Client closed' } : {}),
-    },
-    isBase64Encoded: false,
-  };
-  if (input.eventType === 'CONNECT') {
-    event.headers = { Host: DOMAIN, 'Sec-WebSocket-Version': '13', 'User-Agent': 'chat-bench' };
-    event.multiValueHeaders = { Host: [DOMAIN], 'Sec-WebSocket-Version': ['13'], 'User-Agent': ['chat-bench'] };
+  const connection: WsConnection = { connectionId: input.connectionId, connectedAt: now, domainName: DOMAIN, sourceIp: SOURCE_IP, userAgent: USER_AGENT };
+  switch (input.eventType) {
+    case 'CONNECT':
+      return wsConnectEvent({
+        api: WS_API,
+        connection,
+        rawHeaders: ['Host', DOMAIN, 'Sec-WebSocket-Version', '13', 'User-Agent', USER_AGENT],
+        rawQueryString: input.query ? new URLSearchParams(input.query).toString() : '',
+        forwarded: FORWARDED,
+        now,
+      });
+    case 'MESSAGE':
+      return wsMessageEvent({
+        api: WS_API,
+        connection,
+        routeKey: input.routeKey,
+        body: typeof input.body === 'string' ? input.body : input.body === undefined ? '' : JSON.stringify(input.body),
+        now,
+      });
+    case 'DISCONNECT':
+      return wsDisconnectEvent({ api: WS_API, connection, statusCode: 1000, reason: 'Client closed', forwarded: FORWARDED, now });
   }
-  if (input.query) {
-    event.queryStringParameters = input.query;
-    event.multiValueQueryStringParameters = Object.fromEntries(Object.entries(input.query).map(([k, v]) => [k, [v]]));
-  }
-  if (input.body !== undefined) event.body = typeof input.body === 'string' ? input.body : JSON.stringify(input.body);
-  return event;
 }
 
 /** API Gateway style connection id. */
-export const newConnectionId = () => randomBytes(11).toString('base64').replace(/[+/]/g, 'x');
+export const newConnectionId = () => apiId().replace(/[+/]/g, 'x');

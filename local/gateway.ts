@@ -12,18 +12,30 @@
  *
  * It mirrors API Gateway where a handler could tell the difference (event
  * shapes, limits, error bodies, timeouts) so that code which works here works
- * on AWS. Limits cited below are API Gateway's documented quotas.
+ * on AWS. Limits cited below are API Gateway's documented quotas. The events
+ * themselves come from `local/apigateway-events.ts`, which the bench uses too.
  */
-import { randomFillSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { httpRoutes as defaultHttpRoutes, pathPattern, wsRoutes as defaultWsRoutes } from '../functions/routes';
+import {
+  apiId,
+  httpEvent,
+  randomHex,
+  wsConnectEvent,
+  wsDisconnectEvent,
+  wsMessageEvent,
+  type Forwarded,
+  type WsApi,
+  type WsConnection,
+} from './apigateway-events';
 
 // ------------------------------------------------------------------ limits
 
@@ -196,34 +208,6 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** `$connect`/`MESSAGE`/`$disconnect` event of the WebSocket API (Lambda proxy integration). */
-export interface WebSocketEvent {
-  requestContext: {
-    routeKey: string;
-    eventType: 'CONNECT' | 'MESSAGE' | 'DISCONNECT';
-    messageId?: string;
-    extendedRequestId: string;
-    requestTime: string;
-    messageDirection: 'IN';
-    stage: string;
-    connectedAt: number;
-    requestTimeEpoch: number;
-    identity: { sourceIp: string; userAgent: string };
-    requestId: string;
-    domainName: string;
-    connectionId: string;
-    apiId: string;
-    disconnectStatusCode?: number;
-    disconnectReason?: string;
-  };
-  headers?: Record<string, string>;
-  multiValueHeaders?: Record<string, string[]>;
-  queryStringParameters?: Record<string, string>;
-  multiValueQueryStringParameters?: Record<string, string[]>;
-  body?: string;
-  isBase64Encoded: boolean;
-}
-
 interface Connection {
   id: string;
   ws: WebSocket;
@@ -237,16 +221,7 @@ interface Connection {
   maxTimer?: NodeJS.Timeout;
 }
 
-/** What every WebSocket event of one connection shares. */
-interface ConnectionInfo {
-  connectionId: string;
-  connectedAt: number;
-  domainName: string;
-  sourceIp: string;
-  userAgent: string;
-}
-
-function info(connection: Connection): ConnectionInfo {
+function info(connection: Connection): WsConnection {
   const { id, connectedAt, domainName, sourceIp, userAgent } = connection;
   return { connectionId: id, connectedAt, domainName, sourceIp, userAgent };
 }
@@ -263,6 +238,7 @@ const DEFAULT_CORS: CorsConfig = {
 
 const ACCOUNT_ID = '000000000000';
 const API_ID = 'local';
+const WS_API: WsApi = { apiId: API_ID, stage: 'local' };
 const CONNECTIONS_PATH = /^(?:\/[^/@]+)?\/@connections\/([^/]+)$/;
 
 // ------------------------------------------------------------------ gateway
@@ -463,7 +439,22 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const body = await readBody(req, maxBodyBytes);
     if (body === 'too_large') return sendJson(res, 413, { message: 'Request Entity Too Large' }, { connection: 'close' });
 
-    const event = httpEvent(req, found.route, rawPath, rawQueryString, found.params, body, requestId);
+    const event = httpEvent({
+      accountId: ACCOUNT_ID,
+      apiId: API_ID,
+      route: found.route,
+      method: req.method ?? 'GET',
+      rawPath,
+      rawQueryString,
+      pathParameters: found.params,
+      rawHeaders: req.rawHeaders,
+      body,
+      sourceIp: clientIp(req),
+      defaultDomainName: `${host}:${boundPort}`,
+      forwarded,
+      protocol: `HTTP/${req.httpVersion}`,
+      requestId,
+    });
     if (missing.has(found.route.handler)) {
       log(`gateway: ${found.route.name}: handler file ${found.route.handler} does not exist (requestId ${requestId})`);
       return sendJson(res, 500, { message: 'Internal Server Error' });
@@ -478,65 +469,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return sendJson(res, 500, { message: 'Internal Server Error' });
     }
     writeHttpResult(res, outcome.value, Boolean(origin), (problem) => log(`gateway: ${found.route.name}: ${problem} (requestId ${requestId})`));
-  }
-
-  function httpEvent(
-    req: IncomingMessage,
-    route: GatewayHttpRoute,
-    rawPath: string,
-    rawQueryString: string,
-    pathParameters: Record<string, string> | undefined,
-    body: Buffer,
-    requestId: string,
-  ): APIGatewayProxyEventV2 {
-    const { headers, cookies } = headersV2(req.rawHeaders);
-    const sourceIp = clientIp(req);
-    const domainName = headers.host ?? `${host}:${boundPort}`;
-    // API Gateway adds these forwarding headers before invoking the integration.
-    headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${sourceIp}` : sourceIp;
-    headers['x-forwarded-port'] ??= String(boundPort);
-    headers['x-forwarded-proto'] ??= 'http';
-    headers['x-amzn-trace-id'] ??= traceId();
-    const now = Date.now();
-    const routeKey = `${route.method} ${route.path}`;
-    const event: APIGatewayProxyEventV2 = {
-      version: '2.0',
-      routeKey,
-      rawPath,
-      rawQueryString,
-      headers,
-      requestContext: {
-        accountId: ACCOUNT_ID,
-        apiId: API_ID,
-        domainName,
-        domainPrefix: domainName.split('.')[0],
-        http: {
-          method: route.method === 'ANY' ? (req.method ?? 'GET') : route.method,
-          path: rawPath,
-          protocol: `HTTP/${req.httpVersion}`,
-          sourceIp,
-          userAgent: headers['user-agent'] ?? '',
-        },
-        requestId,
-        routeKey,
-        stage: '$default',
-        time: clfTime(now),
-        timeEpoch: now,
-      },
-      isBase64Encoded: false,
-    };
-    if (cookies.length) event.cookies = cookies;
-    const query = queryV2(rawQueryString);
-    if (query) event.queryStringParameters = query;
-    if (pathParameters && Object.keys(pathParameters).length) event.pathParameters = pathParameters;
-    if (body.length) {
-      if (isTextual(headers['content-type'])) event.body = body.toString('utf8');
-      else {
-        event.body = body.toString('base64');
-        event.isBase64Encoded = true;
-      }
-    }
-    return event;
   }
 
   async function serveDev(
@@ -646,45 +578,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (path !== wsPath && path !== `${wsPath}/`) return refuseUpgrade(socket, 404, JSON.stringify({ message: 'Not Found' }));
     if (closing) return refuseUpgrade(socket, 503, JSON.stringify({ message: 'Service Unavailable' }));
 
-    const connectionId = apiId();
-    const connectedAt = Date.now();
-    const single: Record<string, string> = {};
-    const multi: Record<string, string[]> = {};
-    for (let i = 0; i < req.rawHeaders.length; i += 2) {
-      const name = req.rawHeaders[i];
-      const value = req.rawHeaders[i + 1];
-      single[name] = value;
-      (multi[name] ??= []).push(value);
-    }
-    const sourceIp = clientIp(req);
-    for (const [name, value] of [
-      ['X-Forwarded-For', sourceIp],
-      ['X-Forwarded-Port', String(boundPort)],
-      ['X-Forwarded-Proto', 'http'],
-      ['X-Amzn-Trace-Id', traceId()],
-    ]) {
-      single[name] ??= value;
-      multi[name] ??= [value];
-    }
-    const domainName = req.headers.host ?? `${host}:${boundPort}`;
-    const userAgent = req.headers['user-agent'] ?? '';
-    const base = { connectionId, connectedAt, domainName, sourceIp, userAgent };
-    const event: WebSocketEvent = {
-      headers: single,
-      multiValueHeaders: multi,
-      requestContext: wsRequestContext(base, '$connect', 'CONNECT'),
-      isBase64Encoded: false,
+    const base: WsConnection = {
+      connectionId: apiId(),
+      connectedAt: Date.now(),
+      domainName: req.headers.host ?? `${host}:${boundPort}`,
+      sourceIp: clientIp(req),
+      userAgent: req.headers['user-agent'] ?? '',
     };
-    const query = multiQuery(q === -1 ? '' : url.slice(q + 1));
-    if (query) {
-      event.queryStringParameters = Object.fromEntries(Object.entries(query).map(([k, v]) => [k, v[v.length - 1]]));
-      event.multiValueQueryStringParameters = query;
-    }
+    const event = wsConnectEvent({ api: WS_API, connection: base, rawHeaders: req.rawHeaders, rawQueryString: q === -1 ? '' : url.slice(q + 1), forwarded });
 
     const route = wsByKey.get('$connect');
     if (route) {
       const outcome = await invoke(route, event, wsTimeoutMs);
-      if (options.logRequests) log(`WS $connect ${connectionId} ${outcome.kind}`);
+      if (options.logRequests) log(`WS $connect ${base.connectionId} ${outcome.kind}`);
       if (outcome.kind !== 'ok') {
         logFailure(route.name, event.requestContext.requestId, outcome);
         return refuseUpgrade(socket, 500, JSON.stringify({ message: 'Internal server error' }));
@@ -714,7 +620,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
   }
 
-  function onOpen(ws: WebSocket, base: ConnectionInfo, frames: FrameSizes) {
+  function onOpen(ws: WebSocket, base: WsConnection, frames: FrameSizes) {
     const connection: Connection = {
       id: base.connectionId,
       ws,
@@ -783,13 +689,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     const body = bytes.toString('utf8');
     const route = wsByKey.get(selectRoute(body, actionKeys)) ?? wsByKey.get('$default');
-    const requestContext = wsRequestContext(info(connection), route?.routeKey ?? '$default', 'MESSAGE');
+    const event = wsMessageEvent({ api: WS_API, connection: info(connection), routeKey: route?.routeKey ?? '$default', body });
+    const { requestContext } = event;
     if (!route) {
       // Without a $default route API Gateway answers this to unmatched messages.
       await sendText(connection, JSON.stringify({ message: 'Forbidden', connectionId: connection.id, requestId: requestContext.requestId }));
       return;
     }
-    const event: WebSocketEvent = { requestContext, body, isBase64Encoded: false };
     const outcome = await invoke(route, event, wsTimeoutMs);
     if (options.logRequests) log(`WS ${route.routeKey} ${connection.id} ${outcome.kind}`);
     if (outcome.kind === 'error' || outcome.kind === 'timeout') {
@@ -813,55 +719,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     fireDisconnect(info(connection), code, reason);
   }
 
-  function fireDisconnect(connection: ConnectionInfo, code: number, reason: string) {
+  function fireDisconnect(connection: WsConnection, code: number, reason: string) {
     const route = wsByKey.get('$disconnect');
     if (!route) return;
-    const requestContext = wsRequestContext(connection, '$disconnect', 'DISCONNECT');
-    requestContext.disconnectStatusCode = code;
-    requestContext.disconnectReason = reason;
-    const headers: Record<string, string> = {
-      Host: connection.domainName,
-      'X-Forwarded-For': connection.sourceIp,
-      'X-Forwarded-Port': String(boundPort),
-      'X-Forwarded-Proto': 'http',
-    };
-    const event: WebSocketEvent = {
-      headers,
-      multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
-      requestContext,
-      isBase64Encoded: false,
-    };
+    const event = wsDisconnectEvent({ api: WS_API, connection, statusCode: code, reason, forwarded });
+    const { requestContext } = event;
     const pending = invoke(route, event, wsTimeoutMs).then((outcome) => {
       if (options.logRequests) log(`WS $disconnect ${connection.connectionId} ${outcome.kind}`);
       if (outcome.kind !== 'ok') logFailure(route.name, requestContext.requestId, outcome);
     });
     pendingDisconnects.add(pending);
     void pending.finally(() => pendingDisconnects.delete(pending));
-  }
-
-  function wsRequestContext(
-    c: ConnectionInfo,
-    routeKey: string,
-    eventType: WebSocketEvent['requestContext']['eventType'],
-  ): WebSocketEvent['requestContext'] {
-    const now = Date.now();
-    return {
-      routeKey,
-      eventType,
-      // API Gateway sets messageId on MESSAGE events only.
-      ...(eventType === 'MESSAGE' ? { messageId: apiId() } : {}),
-      extendedRequestId: apiId(),
-      requestTime: clfTime(now),
-      messageDirection: 'IN',
-      stage: 'local',
-      connectedAt: c.connectedAt,
-      requestTimeEpoch: now,
-      identity: { sourceIp: c.sourceIp, userAgent: c.userAgent },
-      requestId: apiId(),
-      domainName: c.domainName,
-      connectionId: c.connectionId,
-      apiId: API_ID,
-    };
   }
 
   function closeSocket(connection: Connection, code: number, reason: string) {
@@ -897,6 +765,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
   });
   const boundPort = (server.address() as AddressInfo).port;
+  // API Gateway listens on 443; locally the forwarded port is the one the gateway bound.
+  const forwarded: Forwarded = { port: boundPort, proto: 'http' };
   server.on('error', (error) => log(`gateway: server error: ${error.message}`));
 
   return {
@@ -928,65 +798,6 @@ export function selectRoute(body: string, actionKeys: ReadonlySet<string>): stri
     // bad JSON → $default
   }
   return '$default';
-}
-
-/**
- * Payload v2 headers: names lower-cased, repeated headers joined with `,`,
- * `cookie` moved to `cookies` (split on `;`), as API Gateway does.
- */
-export function headersV2(rawHeaders: readonly string[]): { headers: Record<string, string>; cookies: string[] } {
-  // A Map, because header names are client input: `__proto__` or `constructor` must stay plain keys.
-  const headers = new Map<string, string>();
-  const cookies: string[] = [];
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i].toLowerCase();
-    const value = rawHeaders[i + 1];
-    if (name === 'cookie') {
-      for (const part of value.split(';')) if (part.trim()) cookies.push(part.trim());
-      continue;
-    }
-    const previous = headers.get(name);
-    headers.set(name, previous === undefined ? value : `${previous},${value}`);
-  }
-  return { headers: Object.fromEntries(headers), cookies };
-}
-
-/** Payload v2 query parameters: decoded, repeated keys joined with `,`; undefined when there are none. */
-export function queryV2(rawQueryString: string): Record<string, string> | undefined {
-  const multi = multiQuery(rawQueryString);
-  return multi && Object.fromEntries(Object.entries(multi).map(([k, v]) => [k, v.join(',')]));
-}
-
-function multiQuery(rawQueryString: string): Record<string, string[]> | undefined {
-  if (!rawQueryString) return undefined;
-  // A Map, because keys are client input: `?__proto__=1` or `?constructor=1` must stay plain keys.
-  const out = new Map<string, string[]>();
-  for (const [key, value] of new URLSearchParams(rawQueryString)) {
-    const values = out.get(key);
-    if (values) values.push(value);
-    else out.set(key, [value]);
-  }
-  // Object.fromEntries defines own properties, so even "__proto__" becomes an ordinary key.
-  return out.size ? Object.fromEntries(out) : undefined;
-}
-
-/**
- * Whether API Gateway passes a body of this type as text; other bodies
- * (binary types, and bodies without a content type) arrive base64-encoded
- * with `isBase64Encoded: true`.
- */
-export function isTextual(contentType: string | undefined): boolean {
-  if (!contentType) return false;
-  const type = contentType.split(';')[0].trim().toLowerCase();
-  return (
-    type.startsWith('text/') ||
-    type === 'application/json' ||
-    type.endsWith('+json') ||
-    type === 'application/xml' ||
-    type.endsWith('+xml') ||
-    type === 'application/javascript' ||
-    type === 'application/graphql'
-  );
 }
 
 /**
@@ -1246,50 +1057,6 @@ function lambdaContext(functionName: string, timeoutMs: number, region: string):
     fail: unsupported,
     succeed: unsupported,
   };
-}
-
-/**
- * Random bytes for ids, drawn from a pool refilled 4 KB at a time: a
- * `randomBytes` call per id (several per request and frame) cost more CPU
- * than the rest of the event building. Same CSPRNG, same id formats.
- */
-const RANDOM_POOL_BYTES = 4096;
-const randomPool = Buffer.allocUnsafe(RANDOM_POOL_BYTES);
-let randomOffset = RANDOM_POOL_BYTES;
-function randomSlice(size: number): Buffer {
-  if (randomOffset + size > RANDOM_POOL_BYTES) {
-    randomFillSync(randomPool);
-    randomOffset = 0;
-  }
-  const slice = randomPool.subarray(randomOffset, randomOffset + size);
-  randomOffset += size;
-  return slice;
-}
-
-function randomHex(size: number): string {
-  return randomSlice(size).toString('hex');
-}
-
-/** API Gateway style ids (request ids, connection ids): 16 characters of base64, e.g. `Lb3xYc1KoAMCJ7Q=`. */
-function apiId(): string {
-  return randomSlice(11).toString('base64');
-}
-
-function traceId(): string {
-  return `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomHex(12)}`;
-}
-
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
-let clfCache = { second: NaN, text: '' };
-/** `12/Mar/2020:19:03:58 +0000`, the format of `requestContext.time`/`requestTime` (formatted once per second). */
-function clfTime(epochMs: number): string {
-  const second = Math.floor(epochMs / 1000);
-  if (second === clfCache.second) return clfCache.text;
-  const d = new Date(epochMs);
-  const text = `${pad2(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())} +0000`;
-  clfCache = { second, text };
-  return text;
 }
 
 function clientIp(req: IncomingMessage): string {
