@@ -122,7 +122,7 @@ export async function writeReport(input: ReportInput): Promise<void> {
   {
     const worst = Math.max(...sends.map(([id]) => total(byId(id)!).wcu));
     targets.push({
-      target: `≤ 3 WCU to send a 1 KB message (${input.setup.messageBytes} characters)`,
+      target: `≤ 3 WCU to send a 1 KB message (${input.setup.messageBytes} characters of English prose, stored compressed)`,
       pass: worst <= 3,
       measured: sends.map(([id, n]) => `${fmt(n)}: ${fmt(total(byId(id)!).wcu)} WCU`).join('; '),
     });

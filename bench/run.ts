@@ -29,6 +29,7 @@ import { startFakeAws, type FakeAws, type QueuedJob } from './fake-aws';
 import { createMeasurer, type OperationResult, type OperationSpec } from './measure';
 import { attachRecorder, type Recorder } from './recorder';
 import { writeReport } from './report';
+import { prose } from '../test/support/prose';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TABLE = 'chat-bench';
@@ -80,14 +81,6 @@ async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T, inde
     }),
   );
   return out;
-}
-
-const WORDS = 'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua'.split(' ');
-/** Deterministic text of exactly `length` characters (ASCII, so bytes = characters). */
-function text(length: number, seed: number, extra = ''): string {
-  let out = extra ? `${extra} ` : '';
-  for (let i = seed; out.length < length; i++) out += `${WORDS[(i * 7) % WORDS.length]} `;
-  return out.slice(0, length);
 }
 
 const pad = (i: number) => String(i).padStart(4, '0');
@@ -327,10 +320,10 @@ async function main() {
       });
       await ctx.repo.chats.recordMessage(chatId, previewOf(records[records.length - 1]));
     }
-    await seedMessages(d2on, ['s-on', 'r-on'], 60, (seq) => text(MESSAGE_BYTES, seq));
-    await seedMessages(g100, ['g100-s', ...poolIds.slice(0, 9)], 60, (seq) => text(MESSAGE_BYTES, seq));
-    // 1,000 messages of ~1 KB; "needle" in every 100th (a rare term), "lorem" in all (a frequent one).
-    await seedMessages(search, ['srch-a', 'srch-b'], 1000, (seq) => text(MESSAGE_BYTES, seq, seq % 100 === 0 ? 'needle' : ''));
+    await seedMessages(d2on, ['s-on', 'r-on'], 60, (seq) => prose(MESSAGE_BYTES, seq));
+    await seedMessages(g100, ['g100-s', ...poolIds.slice(0, 9)], 60, (seq) => prose(MESSAGE_BYTES, seq));
+    // 1,000 messages of ~1 KB; "needle" in every 100th (a rare term), "the" in all (a frequent one).
+    await seedMessages(search, ['srch-a', 'srch-b'], 1000, (seq) => prose(MESSAGE_BYTES, seq, seq % 100 === 0 ? 'needle' : ''));
     log(`  messages: 60 in the 2- and 100-person chats, 1,000 in the search chat (${((performance.now() - seedStart) / 1000).toFixed(1)} s)`);
 
     // ------------------------------------------------------------ measurements
@@ -339,7 +332,7 @@ async function main() {
     const measure = createMeasurer(recorder, fake, log, runWorker);
     const results: OperationResult[] = [];
     const run = async (spec: OperationSpec) => results.push(await measure(spec));
-    const content = text(MESSAGE_BYTES, 3);
+    const content = prose(MESSAGE_BYTES, 3);
 
     log('Connections');
     let ccConnection: string | undefined;
@@ -463,7 +456,7 @@ async function main() {
     await readPage('read-page-2', 'Messages page (limit 50), chat of 2', 's-on', d2on, { limit: '50' }, 50);
     await readPage('read-page-100', 'Messages page (limit 50), chat of 100', 'g100-s', g100, { limit: '50' }, 50);
     await readPage('search-rare', 'Search `q` (default limit 50), 1,000 messages, 10 matches: reads the whole 1,000-message budget', 'srch-a', search, { q: 'needle' }, 10);
-    await readPage('search-frequent', 'Search `q` (default limit 50), 1,000 messages, every message matches', 'srch-a', search, { q: 'lorem' }, 50);
+    await readPage('search-frequent', 'Search `q` (default limit 50), 1,000 messages, every message matches', 'srch-a', search, { q: 'the' }, 50);
     await run({
       id: 'mark-read-100',
       area: 'Reading',

@@ -3,6 +3,8 @@
  * transactions behave as the domain relies on, and the access patterns stay
  * within the request budgets the README promises.
  */
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ulid } from 'ulid';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as chats from '../../functions/data/chats';
 import * as connections from '../../functions/data/connections';
@@ -11,9 +13,10 @@ import * as messages from '../../functions/data/messages';
 import { createRepository } from '../../functions/data/repository';
 import { createNotifier } from '../../functions/lib/delivery';
 import { createChat, listChats } from '../../functions/domain/chats';
-import { sendMessage } from '../../functions/domain/messages';
-import type { Principal } from '../../functions/domain/types';
+import { deleteMessage, editMessage, listMessages, sendMessage } from '../../functions/domain/messages';
+import type { MessageRecord, Principal } from '../../functions/domain/types';
 import { dynamoContext, freshTable, type CountedDb } from '../support/dynamo';
+import { prose } from '../support/prose';
 
 let db: CountedDb;
 beforeAll(async () => {
@@ -144,6 +147,66 @@ describe('messages', () => {
     expect(writes()).toBe(smallWrites);
     // Message, chat item, sender's read marker, per-user rate counter.
     expect(smallWrites).toBe(4);
+  });
+});
+
+describe('long content', () => {
+  const record = (chatId: string, content: string): MessageRecord => ({
+    id: `${ulid()}-1`,
+    chatId,
+    seq: 1,
+    senderId: 'long-a',
+    type: 'text',
+    content,
+    reactions: {},
+    createdAt: new Date().toISOString(),
+  });
+  const writeUnits = async (item: Record<string, unknown>) => {
+    const out = await db.client.send(new PutCommand({ TableName: db.table, Item: item, ReturnConsumedCapacity: 'TOTAL' }));
+    return out.ConsumedCapacity?.CapacityUnits;
+  };
+  const rawItem = async (chatId: string, seq: number) =>
+    (await db.client.send(new GetCommand({ TableName: db.table, Key: messages.messageKey(chatId, seq), ConsistentRead: true }))).Item!;
+
+  it('stores a 1,000-character message in one write unit instead of two', async () => {
+    const content = prose(1000);
+    const item = messages.toItem(record(`long-${ulid()}`, content));
+    expect(item).not.toHaveProperty('content');
+    expect(await writeUnits(item)).toBe(1);
+    const { contentZ, ...plain } = item as typeof item & { contentZ: Uint8Array };
+    expect(contentZ.length).toBeLessThan(700);
+    expect(await writeUnits({ ...plain, PK: `CHAT#long-${ulid()}`, content })).toBe(2);
+  });
+
+  it('sends, pages, searches, edits and deletes compressed messages like plain ones', async () => {
+    const [a, b] = await users(['long-a', 'long-b']);
+    const { ctx } = dynamoContext(db);
+    const { chat } = await createChat(ctx, a, { type: 'direct', participantIds: [b.userId] });
+    const long = `${prose(700, 3)} — déjà vu 日本語 👋`;
+    const sent = await sendMessage(ctx, a, chat.id, { content: long });
+    expect(sent.message.content).toBe(long);
+    expect(await rawItem(chat.id, 1)).toMatchObject({ contentZ: expect.any(Uint8Array) });
+    expect((await messages.page(db, chat.id, { limit: 10 })).messages[0].content).toBe(long);
+    expect((await listMessages(ctx, b, chat.id, { q: 'PHARMACY', limit: 50 })).messages.map((m) => m.seq)).toEqual([1]);
+
+    // An edit crossing the threshold changes the stored form both ways; exactly one form is ever present.
+    await editMessage(ctx, a, chat.id, sent.message.id, 'short now');
+    expect(await rawItem(chat.id, 1)).toMatchObject({ content: 'short now' });
+    expect(await rawItem(chat.id, 1)).not.toHaveProperty('contentZ');
+    const edited = await editMessage(ctx, a, chat.id, sent.message.id, long);
+    expect(edited.message.content).toBe(long);
+    expect(await rawItem(chat.id, 1)).not.toHaveProperty('content');
+
+    await deleteMessage(ctx, a, chat.id, sent.message.id);
+    const deleted = await rawItem(chat.id, 1);
+    expect(deleted).not.toHaveProperty('contentZ');
+    expect(deleted.content).toBe('');
+  });
+
+  it('keeps content under the threshold as plain text', () => {
+    expect(messages.encodeContent('hello')).toEqual({ content: 'hello' });
+    expect(messages.encodeContent(prose(messages.COMPRESS_FROM_BYTES - 1))).toHaveProperty('content');
+    expect(messages.encodeContent(prose(messages.COMPRESS_FROM_BYTES))).toHaveProperty('contentZ');
   });
 });
 
