@@ -32,8 +32,10 @@
  * deliveries/s = delivered ÷ (last delivery − first send).
  *
  * Options (flag, or env `LOAD_<NAME>` with `-` as `_`): see `DEFAULTS`.
- * `--cpu-prof DIR` writes a V8 CPU profile of the stack process to DIR
- * (read it with Chrome DevTools or `--cpu-prof-summary`). `--only stack|baseline`.
+ * `--cpu-prof DIR` writes a V8 CPU profile of the stack process to DIR (open
+ * it in Chrome DevTools) and adds where the stack's main thread spent its
+ * time during each run to the output and the report (`scripts/cpu-profile.ts`).
+ * `--only stack|baseline`.
  * Everything listens on and talks to 127.0.0.1 only; every loop and wait is
  * bounded, and the stack it started is stopped on exit (also on Ctrl-C).
  *
@@ -43,16 +45,17 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket, { WebSocketServer } from 'ws';
 import { freePorts, mintToken, startLocalStack, type LocalStack } from '../test/support/stack';
+import { CATEGORIES, CATEGORY_CONTENTS, summariseCpuProfile, type CpuProfile, type CpuProfileSummary, type ProfileWindow } from './cpu-profile';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -242,6 +245,8 @@ interface Target {
   chatIds: string[];
   /** Processes whose CPU time to report, by label (Linux only). */
   processes?: () => Record<string, number[]>;
+  /** A process whose main thread's CPU time to measure too (the stack's event loop; Linux only). */
+  mainThread?: number;
 }
 
 interface RunResult {
@@ -285,6 +290,12 @@ interface RunResult {
   processCpu: Record<string, number>;
   /** Seconds of the send + drain phase. */
   wallSeconds: number;
+  /** The send + drain phase in µs of CLOCK_MONOTONIC (`process.hrtime`), the clock of V8 CPU profiles. */
+  windowUs: ProfileWindow;
+  /** `--cpu-prof`: the stack's main thread over `windowUs`. */
+  cpuProfile?: CpuProfileSummary;
+  /** CPU seconds of the target's main thread over the send + drain phase (NaN: not measured). */
+  mainThreadCpuSeconds: number;
   otherEvents: Record<string, number>;
   closedEarly: number;
 }
@@ -317,6 +328,17 @@ function processSeconds(pids: readonly number[]): number {
     }
   }
   return ticks / 100; // USER_HZ is 100 on Linux
+}
+
+/** utime+stime of one thread, in seconds (Linux; NaN elsewhere or when gone). */
+function threadSeconds(pid: number, tid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 /** A process and all its descendants (Linux; [] elsewhere). */
@@ -366,9 +388,7 @@ function findStackPid(port: number): number | undefined {
 }
 
 /** The stack's node process and DynamoDB Local (its descendants), for CPU figures. */
-function stackProcesses(port: number): (() => Record<string, number[]>) | undefined {
-  const pid = findStackPid(port);
-  if (pid === undefined) return undefined;
+function stackProcesses(pid: number): () => Record<string, number[]> {
   return () => ({ 'stack (node)': [pid], 'DynamoDB Local (java)': processTree(pid).filter((p) => p !== pid) });
 }
 
@@ -386,6 +406,8 @@ function cpuTimes(): { busy: number; total: number } {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 /** Runs `fn` over `items` with at most `limit` in flight; rejects on the first failure. */
 async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
@@ -575,6 +597,8 @@ async function runTraffic(target: Target, plan: Plan, phase: Phase, o: Options):
   const groupCpu0 = Object.fromEntries(Object.entries(groups).map(([k, pids]) => [k, processSeconds(pids)]));
   const cpu0 = cpuTimes();
   const own0 = process.cpuUsage();
+  const mainThread0 = target.mainThread === undefined ? NaN : threadSeconds(target.mainThread, target.mainThread);
+  const startUs = monotonicUs();
   started = performance.now();
   const capMs = o.duration * 1000;
   const intervalMs = phase.rate > 0 ? 1000 / phase.rate : 0;
@@ -643,6 +667,8 @@ async function runTraffic(target: Target, plan: Plan, phase: Phase, o: Options):
   const cpu1 = cpuTimes();
   const own1 = process.cpuUsage(own0);
   const wallSeconds = (performance.now() - started) / 1000;
+  const endUs = monotonicUs();
+  const mainThreadCpuSeconds = target.mainThread === undefined ? NaN : threadSeconds(target.mainThread, target.mainThread) - mainThread0;
   const processCpu = Object.fromEntries(Object.entries(groups).map(([k, pids]) => [k, (processSeconds(pids) - groupCpu0[k]) / wallSeconds]));
 
   // ---------------------------------------------------------------- close (bounded)
@@ -704,6 +730,8 @@ async function runTraffic(target: Target, plan: Plan, phase: Phase, o: Options):
     clientCpu: (own1.user + own1.system) / 1e6 / wallSeconds,
     processCpu,
     wallSeconds,
+    windowUs: { startUs, endUs },
+    mainThreadCpuSeconds,
     otherEvents,
     closedEarly,
   };
@@ -738,11 +766,13 @@ async function prepareStack(baseUrl: string, wsBase: string, plan: Plan, o: Opti
         : { type: 'direct', participantIds: [plan.users[others[0]]] };
     chatIds[c] = (await call(tokens[creator], 'POST', '/v1/chats', body)).chat.id;
   });
+  const pid = findStackPid(Number(new URL(baseUrl).port));
   return {
     name: 'local stack',
     chatIds,
     wsUrl: (user) => `${wsBase}?token=${encodeURIComponent(tokens[user])}`,
-    processes: stackProcesses(Number(new URL(baseUrl).port)),
+    processes: pid === undefined ? undefined : stackProcesses(pid),
+    mainThread: pid,
   };
 }
 
@@ -811,7 +841,10 @@ async function startBaseline(plan: Plan): Promise<{ target: Target; close(): Pro
  * `--cpu-prof`: like `startLocalStack`, but `node --cpu-prof` (which
  * NODE_OPTIONS refuses), so V8 writes a `.cpuprofile` when the stack exits.
  */
-async function startProfiledStack(extraEnv: Record<string, string>, dir: string): Promise<Pick<LocalStack, 'baseUrl' | 'wsUrl' | 'token' | 'stop' | 'output'>> {
+async function startProfiledStack(
+  extraEnv: Record<string, string>,
+  dir: string,
+): Promise<Pick<LocalStack, 'baseUrl' | 'wsUrl' | 'token' | 'stop' | 'output'> & { pid: number }> {
   const [port, dynamoPort, s3Port] = await freePorts(3);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -850,6 +883,7 @@ async function startProfiledStack(extraEnv: Record<string, string>, dir: string)
   }
   let stopping: Promise<void> | undefined;
   return {
+    pid: child.pid!,
     baseUrl,
     wsUrl: `ws://127.0.0.1:${port}/ws`,
     token: (userId) => mintToken(baseUrl, userId),
@@ -865,6 +899,46 @@ async function startProfiledStack(extraEnv: Record<string, string>, dir: string)
         child.stdin?.destroy();
       })()),
   };
+}
+
+/**
+ * `--cpu-prof`: attaches to each local-stack run where the stack's main thread
+ * spent that run's send + drain phase. V8 names a profile
+ * `CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile`, thread 0 being the main
+ * one; the other (tsx's loader thread) is left out: it compiles modules, which
+ * happens almost only at startup.
+ */
+async function summariseStackProfile(dir: string, pid: number, runs: RunResult[]): Promise<void> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile') && f.split('.')[3] === String(pid));
+  process.stdout.write(`load: CPU profile(s) of the stack in ${dir}: ${files.join(', ') || 'none'}\n`);
+  const main = files
+    .filter((f) => f.split('.')[4] === '0')
+    .sort()
+    .at(-1);
+  let profile: CpuProfile;
+  try {
+    if (!main) throw new Error('no main-thread profile (did the stack exit cleanly?)');
+    profile = JSON.parse(await readFile(join(dir, main), 'utf8')) as CpuProfile;
+  } catch (error) {
+    process.stdout.write(`load: could not read the stack's CPU profile, so no breakdown: ${(error as Error).message}\n`);
+    return;
+  }
+  for (const run of runs) {
+    if (run.name !== 'local stack') continue;
+    const summary = summariseCpuProfile(profile, { window: run.windowUs, root });
+    run.cpuProfile = summary;
+    const categories = [...summary.categories]
+      .sort((a, b) => b.ms - a.ms)
+      .filter((c) => c.share >= 0.05)
+      .map((c) => `${c.name} ${pct(c.share)}`);
+    const top = summary.top.slice(0, 3).map((f) => `${f.fn} ${pct(f.share)}`);
+    const perMessage = (ms: number) => fmt(ms / Math.max(1, run.sent), 1);
+    const cpu = run.mainThreadCpuSeconds > 0 ? `${perMessage(run.mainThreadCpuSeconds * 1000)} ms CPU and ` : '';
+    process.stdout.write(
+      `load: stack main thread, ${run.phase}: ${cpu}${perMessage(summary.busyMs)} ms busy (sampled) per message sent: ${categories.join(', ')}; ` +
+        `most self time: ${top.join(', ')}\n`,
+    );
+  }
 }
 
 // ------------------------------------------------------------------ report
@@ -952,6 +1026,94 @@ function ratioLine(r: Ratios, o: Options): string {
   );
 }
 
+const table = (header: string[], body: string[][]) =>
+  [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+
+/** `text` shown as is in a markdown table cell (function names include RegExp sources). */
+const cellText = (text: string) => text.replace(/[\\`*_|<>[\]]/g, '\\$&');
+
+/**
+ * `--cpu-prof`: the report's "Where the stack's CPU time goes" section ([] without profiles).
+ * The samples give shares; the milliseconds are those shares of the main thread's CPU time from
+ * /proc, because sampled time is wall time, which on a busy machine includes waiting for a core.
+ */
+function profileSection(runs: RunResult[]): string[] {
+  const profiled = runs.filter((r): r is RunResult & { cpuProfile: CpuProfileSummary } => r.cpuProfile !== undefined);
+  if (!profiled.length) return [];
+  const measured = profiled.every((r) => r.mainThreadCpuSeconds > 0);
+  /** What 100% is, in ms per message sent. */
+  const whole = (r: (typeof profiled)[number]) =>
+    measured ? (r.mainThreadCpuSeconds * 1000) / Math.max(1, r.sent) : r.cpuProfile.busyMs / Math.max(1, r.sent);
+  const pct1 = (n: number) => (Number.isFinite(n) ? `${fmt(n * 100, 1)}%` : 'n/a');
+  const cells = (r: (typeof profiled)[number], share: number) => [fmt(share * whole(r), 1), pct1(share)];
+  // Biggest first, by the runs' shares together, so one order suits every column.
+  const shareOf = (r: (typeof profiled)[number], name: string) => r.cpuProfile.categories.find((c) => c.name === name)!.share;
+  const categories = [...CATEGORIES].sort((a, b) => profiled.reduce((n, r) => n + shareOf(r, b) - shareOf(r, a), 0));
+  const processes = [...new Set(profiled.flatMap((r) => Object.keys(r.processCpu)))];
+  const out = [
+    "## Where the stack's CPU time goes",
+    '',
+    "From the V8 CPU profile of the stack's main thread (`--cpu-prof DIR`: the `CPU.….0.001.cpuprofile` there; open it in",
+    "Chrome DevTools for call trees), over each run's send + drain phase. Every sample (about 1 ms) is charged to the",
+    'function on top of the stack (self time); a native function without source (`writev`, `JSON.parse`, a RegExp) to the',
+    "category of its JavaScript caller. tsx's loader thread is left out: it compiles modules, almost only at startup.",
+    '',
+    '**Profiling adds overhead** (the main thread is interrupted for every sample, and the samples are kept in memory',
+    "until exit), so this run's figures are a little slower than an unprofiled run's.",
+    '',
+    table(
+      ['', ...profiled.flatMap((r) => [`${r.phase}: ms per message sent`, 'share'])],
+      [
+        ...processes.map((k) => [
+          `CPU of ${k}, all threads (from /proc)`,
+          ...profiled.flatMap((r) => [k in r.processCpu ? fmt((r.processCpu[k] * r.wallSeconds * 1000) / Math.max(1, r.sent), 1) : '–', '']),
+        ]),
+        [
+          measured ? "**CPU of the stack's main thread (from /proc)**" : "**stack's main thread busy (sampled wall time)**",
+          ...profiled.flatMap((r) => [`**${fmt(whole(r), 1)}**`, '**100%**']),
+        ],
+        ...categories.map((name) => [name, ...profiled.flatMap((r) => cells(r, shareOf(r, name)))]),
+        [
+          'with an AWS SDK frame anywhere on the stack (a lower bound)',
+          ...profiled.flatMap((r) => cells(r, r.cpuProfile.busyMs > 0 ? r.cpuProfile.awsSdkInclusiveMs / r.cpuProfile.busyMs : NaN)),
+        ],
+        ...(measured
+          ? [['main thread not idle, sampled (wall time)', ...profiled.flatMap((r) => [fmt(r.cpuProfile.busyMs / Math.max(1, r.sent), 1), ''])]]
+          : []),
+      ],
+    ),
+    '',
+    measured
+      ? [
+          "Each category's milliseconds are its share of the busy samples times the main thread's CPU time. The samples",
+          "measure wall time outside the event loop's wait (last row), which on a busy machine includes waiting for a core;",
+          "the gap between the first row (all threads) and the main thread's is the CPU of the other threads (GC helpers,",
+          "JIT compiler, libuv pool, tsx's loader).",
+        ].join('\n')
+      : [
+          "No per-thread CPU time here (not Linux?), so the milliseconds are sampled wall time outside the event loop's",
+          'wait, which on a busy machine includes waiting for a core.',
+        ].join('\n'),
+    'The AWS SDK row counts samples with an `@aws-sdk`/`@smithy` frame anywhere on the stack: stacks stop at `await`,',
+    'so the socket writes and promise work an SDK call causes after one are not in it.',
+    '',
+    ...categories.map((name) => `- ${name}: ${CATEGORY_CONTENTS[name]}`),
+    '',
+  ];
+  for (const r of profiled) {
+    out.push(
+      `### Most self time, ${r.phase} run`,
+      '',
+      table(
+        ['function', 'where', 'category', 'ms per message sent', 'share'],
+        r.cpuProfile.top.map((f) => [cellText(f.fn.slice(0, 60)), cellText(f.where), f.category, ...cells(r, f.share)]),
+      ),
+      '',
+    );
+  }
+  return out;
+}
+
 function markdown(o: Options, plan: Plan, runs: RunResult[], ratios: Ratios[], stackNote: string): string {
   const participants = plan.messages.reduce((n, m) => n + plan.chats[m.chat].members.length, 0) / plan.messages.length;
   const params = [
@@ -964,8 +1126,6 @@ function markdown(o: Options, plan: Plan, runs: RunResult[], ratios: Ratios[], s
     ['seed', String(o.seed)],
     ['machine', `${cpus().length} × ${cpus()[0]?.model?.trim() ?? 'CPU'}, Node ${process.version}, load average ${loadavg()[0].toFixed(1)} at the end`],
   ];
-  const table = (header: string[], body: string[][]) =>
-    [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
   const out = [
     '# Load test: local stack vs bare WebSocket broadcast',
     '',
@@ -1025,6 +1185,7 @@ function markdown(o: Options, plan: Plan, runs: RunResult[], ratios: Ratios[], s
       'sent concurrently into one chat are allowed (README, "Order"); between sequential ones they would be a bug.',
     ].join('\n'),
     '',
+    ...profileSection(runs),
   );
   return out.join('\n');
 }
@@ -1071,6 +1232,8 @@ async function main() {
   };
 
   let stackNote = '';
+  /** `--cpu-prof`: the stack's pid, which names its profiles. */
+  let profiledPid: number | undefined;
   try {
     if (o.only !== 'baseline') {
       const external = process.env.LOCAL_STACK_URL;
@@ -1093,7 +1256,9 @@ async function main() {
         if (o['cpu-prof']) {
           const dir = resolve(o['cpu-prof']);
           await mkdir(dir, { recursive: true });
-          stack = await startProfiledStack(env, dir);
+          const profiled = await startProfiledStack(env, dir);
+          profiledPid = profiled.pid;
+          stack = profiled;
         } else stack = await startLocalStack({ env, timeoutMs: 90_000, forwardStderr: false });
         baseUrl = stack.baseUrl;
         wsBase = stack.wsUrl;
@@ -1118,11 +1283,7 @@ async function main() {
           process.stdout.write(`  the stack logged ${problems.length}+ warnings/errors; the last ones:\n${problems.slice(-3).map((l) => `    ${l.slice(0, 300)}`).join('\n')}\n`);
         }
         await stack.stop();
-        if (o['cpu-prof']) {
-          const dir = resolve(o['cpu-prof']);
-          const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
-          process.stdout.write(`load: CPU profile(s) of the stack in ${dir}: ${files.join(', ')}\n`);
-        }
+        if (o['cpu-prof'] && profiledPid !== undefined) await summariseStackProfile(resolve(o['cpu-prof']), profiledPid, runs);
         stack = undefined;
       }
     }
