@@ -108,10 +108,18 @@ for (const name of JSON.parse(process.env.BENCH_SDK_IMPORTS)) await import(name)
 process.stdout.write(JSON.stringify({ ms: performance.now() - t0 }));
 `;
 
-/** Static `import … from "@aws-sdk/…"` or `"@aws-lambda-powertools/…"` of a minified bundle (dynamic `import("…")` is lazy and not counted). */
+/**
+ * The SDK and layer modules a minified bundle loads during init: static
+ * `import … from "@aws-sdk/…"` or `"@aws-lambda-powertools/…"`, plus the
+ * tracer's `import("@aws-lambda-powertools/tracer…")`, which
+ * `functions/lib/tracer.ts` awaits at module scope when tracing is on (as
+ * here). Other dynamic imports (SDK clients loaded on first use) are lazy
+ * and not counted.
+ */
 function staticSdkImports(code: string): string[] {
   const names = new Set<string>();
   for (const m of code.matchAll(/(?:\bfrom\s*|\bimport\s*)["']((?:@aws-sdk|@aws-lambda-powertools)\/[^"']+)["']/g)) names.add(m[1]);
+  for (const m of code.matchAll(/\bimport\(\s*["'](@aws-lambda-powertools\/tracer[^"']*)["']\s*\)/g)) names.add(m[1]);
   return [...names].sort();
 }
 

@@ -1,7 +1,9 @@
 /**
  * Runtime configuration, read from the environment once at cold start and
  * validated. Every other module imports the named constants below; nothing
- * else reads `process.env`.
+ * else reads `process.env`, except Powertools, which reads its own
+ * `POWERTOOLS_*` variables (and `lib/tracer.ts`, which mirrors two of them to
+ * decide whether to load the tracer at all).
  *
  * On AWS the CDK stack (`lib/chat-function.ts`) sets these variables; the local
  * stack (`local/start.ts`) sets them before it loads any handler.

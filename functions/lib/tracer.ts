@@ -7,10 +7,15 @@
  * (operation, resource name, status, retries; never the request or response
  * payload).
  *
- * Off outside Lambda: Powertools disables tracing when `AWS_EXECUTION_ENV`
- * is unset, and the local stack, the tests and the bench also set
- * `POWERTOOLS_TRACE_ENABLED=false`. Disabled, every call below is a no-op
- * and `captureAWSv3Client` returns the client unchanged.
+ * Off outside Lambda (`AWS_EXECUTION_ENV` unset) or with
+ * `POWERTOOLS_TRACE_ENABLED=false` (the local stack, the tests and the
+ * bench's request measurements): then the Powertools tracer is not even
+ * loaded and every function below is a no-op. Loading it is not free: the
+ * X-Ray SDK it imports enables an `async_hooks` hook (cls-hooked) with a
+ * destroy callback, which makes Node track every promise; in the local
+ * stack under load that was 13-16 % of the main thread's CPU (`npm run load
+ * -- --cpu-prof`), and it adds ~60 ms to a cold start. On Lambda with
+ * tracing on, that is the price of the traces.
  *
  * On Lambda the package (and `aws-xray-sdk-core`, ~125 KB minified) comes
  * from the Powertools layer, not the bundle (`lib/chat-function.ts`).
@@ -18,11 +23,22 @@
  * Never annotate or attach tokens, message content or other user text:
  * annotations are indexed and visible to anyone who can read the traces.
  */
-import { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { MiddlewareObj } from '@middy/core';
 
-export const tracer = new Tracer({ serviceName: 'chat' });
+/**
+ * Powertools' own switches (it reads them itself; mirrored here only to skip
+ * the import): its false values are 0, n, no, f, false and off.
+ */
+const wanted = Boolean(process.env.AWS_EXECUTION_ENV) && !/^(0|n|no|f|false|off)$/i.test(process.env.POWERTOOLS_TRACE_ENABLED ?? '');
+
+const powertools = wanted
+  ? await Promise.all([import('@aws-lambda-powertools/tracer'), import('@aws-lambda-powertools/tracer/middleware')])
+  : undefined;
+
+/** The Powertools tracer, or undefined when tracing is off (not loaded). Powertools may still turn itself off (e.g. under SAM local). */
+export const tracer: Tracer | undefined = powertools ? new powertools[0].Tracer({ serviceName: 'chat' }) : undefined;
+const active = tracer?.isTracingEnabled() ? tracer : undefined;
 
 /**
  * Middy middleware opening and closing the handler subsegment. Use it first
@@ -35,7 +51,8 @@ export const tracer = new Tracer({ serviceName: 'chat' });
  * and must not show up in the service map's fault rate.
  */
 export function withTracing(isFault: (error: unknown) => boolean = () => true): MiddlewareObj {
-  const inner = captureLambdaHandler(tracer, { captureResponse: false }) as Required<MiddlewareObj>;
+  if (!active || !powertools) return { before: () => undefined };
+  const inner = powertools[1].captureLambdaHandler(active, { captureResponse: false }) as Required<MiddlewareObj>;
   return {
     before: inner.before,
     after: inner.after,
@@ -49,7 +66,12 @@ export function withTracing(isFault: (error: unknown) => boolean = () => true): 
  * the same client (a no-op when tracing is off).
  */
 export function traced<T>(client: T): T {
-  return tracer.captureAWSv3Client(client);
+  return active ? active.captureAWSv3Client(client) : client;
+}
+
+/** Records an error on the current subsegment: for failures a handler answers itself, which never reach the middleware's onError. */
+export function addErrorAsMetadata(error: Error): void {
+  active?.addErrorAsMetadata(error);
 }
 
 /** X-Ray annotation keys allow letters, digits and `_` only; values are indexed for filter expressions. */
@@ -64,8 +86,8 @@ export interface TraceAnnotations {
 
 /** Annotates the current handler subsegment (no-op when tracing is off). */
 export function annotate(annotations: TraceAnnotations): void {
-  if (!tracer.isTracingEnabled()) return;
+  if (!active) return;
   for (const [key, value] of Object.entries(annotations)) {
-    if (typeof value === 'string' && value !== '') tracer.putAnnotation(key, value);
+    if (typeof value === 'string' && value !== '') active.putAnnotation(key, value);
   }
 }

@@ -20,7 +20,7 @@ import { logger, withLogging } from './logger';
 import { count, withMetrics } from './metrics';
 import { problemBody, toAppError } from './problem';
 import { domainContext } from './runtime';
-import { annotate, tracer, withTracing } from './tracer';
+import { addErrorAsMetadata, annotate, withTracing } from './tracer';
 import { zodIssues } from './validation';
 
 /** `$connect` events carry the upgrade request's query string and headers. */
@@ -51,7 +51,7 @@ export function errorFrame(requestId: RequestId, error: unknown): WsResult {
   if (e.status >= 500) {
     logger.error('websocket action failed', { error: error as Error });
     // Answered as a frame, so it never reaches the tracer middleware's onError: record the fault here.
-    tracer.addErrorAsMetadata(error as Error);
+    addErrorAsMetadata(error as Error);
   }
   if (e.code === 'rate_limited') count('RateLimited');
   return frame({ type: 'error', requestId, code: e.code, message: e.message, ...(e.extensions ?? {}) });
@@ -88,7 +88,7 @@ export function wsConnectHandler(fn: (principal: Principal, event: WsConnectEven
         const e = toAppError(error);
         if (e.status >= 500) {
           logger.error('connect failed', { error: error as Error });
-          tracer.addErrorAsMetadata(error as Error);
+          addErrorAsMetadata(error as Error);
         }
         return { statusCode: e.status, body: JSON.stringify(problemBody(e)) };
       }

@@ -12,7 +12,7 @@ import type { ChatDelivery } from '../domain/ports';
 import { logger, withLogging } from '../lib/logger';
 import { withMetrics } from '../lib/metrics';
 import { deliverChatEvent } from '../lib/runtime';
-import { tracer, withTracing } from '../lib/tracer';
+import { addErrorAsMetadata, withTracing } from '../lib/tracer';
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(withTracing())
@@ -32,7 +32,7 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
       } catch (error) {
         logger.error('fan-out job failed', { messageId: record.messageId, error: error as Error });
         // Reported as a batch item failure, not thrown: record the fault on the trace here.
-        tracer.addErrorAsMetadata(error as Error);
+        addErrorAsMetadata(error as Error);
         failedChats.add(group);
         failures.push({ itemIdentifier: record.messageId });
       }

@@ -88,7 +88,7 @@ function httpEvent(body: unknown): APIGatewayProxyEventV2 {
 
 describe('tracer', () => {
   it('is on (as on Lambda) for these tests', () => {
-    expect(tracer.isTracingEnabled()).toBe(true);
+    expect(tracer?.isTracingEnabled()).toBe(true);
   });
 
   it('HTTP: one handler subsegment annotated with the route and chat id, never the token, content or response', async () => {
