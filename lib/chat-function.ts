@@ -116,6 +116,12 @@ export interface ChatFunctionProps {
   readonly timeout?: Duration;
   /** Default: this repository. */
   readonly projectRoot?: string;
+  /**
+   * X-Ray active tracing and the Powertools tracer (default true). Off, the
+   * functions never load the tracer (`functions/lib/tracer.ts`) and get no
+   * X-Ray permissions.
+   */
+  readonly tracing?: boolean;
 }
 
 /**
@@ -144,6 +150,7 @@ export class ChatFunction extends Construct {
     super(scope, id);
     const projectRoot = props.projectRoot ?? PROJECT_ROOT;
     const timeout = props.timeout ?? Duration.seconds(10);
+    const tracing = props.tracing ?? true;
     const limit = INTEGRATION_TIMEOUT_LIMIT[props.api];
     if (timeout.toSeconds() > limit.toSeconds()) {
       throw new Error(`${id}: timeout ${timeout.toSeconds()} s exceeds the ${props.api} integration limit of ${limit.toSeconds()} s`);
@@ -162,12 +169,12 @@ export class ChatFunction extends Construct {
       memorySize: props.memorySize ?? 256,
       timeout,
       description: props.description,
-      tracing: lambda.Tracing.ACTIVE,
+      tracing: tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       layers: [powertoolsLayer(this, projectRoot)],
       logGroup: this.logGroup,
       // AWS_NODEJS_CONNECTION_REUSE_ENABLED only exists in SDK v2; v3 reuses connections already.
       awsSdkConnectionReuse: false,
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps', ...(tracing ? {} : { POWERTOOLS_TRACE_ENABLED: 'false' }) },
       bundling: {
         format: OutputFormat.ESM,
         target: 'node22',
@@ -208,7 +215,9 @@ export class ChatFunction extends Construct {
       'AWSLambdaBasicExecutionRole only allows writing CloudWatch Logs; the function logs to its own log group (retention set by the stack).',
     );
     // Active tracing (`tracing: ACTIVE`) adds xray:PutTraceSegments/PutTelemetryRecords, which support no resource-level permissions.
-    ack(role, 'IAM5[Resource::*]', 'X-Ray PutTraceSegments and PutTelemetryRecords only accept Resource "*" (tests assert no other action gets "*").');
+    if (props.tracing ?? true) {
+      ack(role, 'IAM5[Resource::*]', 'X-Ray PutTraceSegments and PutTelemetryRecords only accept Resource "*" (tests assert no other action gets "*").');
+    }
     const permissions = new Set(props.permissions);
     if (permissions.has('table:read') || permissions.has('table:write')) {
       ack(

@@ -463,6 +463,7 @@ export class ChatStack extends Stack {
       webSocket: { apiId: this.webSocketApi.apiId, stageName: WEBSOCKET_STAGE_NAME },
       environment,
       description,
+      tracing: this.config.tracing,
     });
     this.functions[name] = fn;
     return fn;

@@ -13,6 +13,7 @@
  * | `wsRateLimit`, `wsBurstLimit` | 100, 200 | WebSocket stage throttling (messages/s, burst) |
  * | `alarmEmail` | unset | e-mail address subscribed to the alarm topic (confirm the subscription mail) |
  * | `apiGatewayCloudWatchRole` | `true` | create the region-wide API Gateway CloudWatch Logs role WebSocket access logs need; `false` when the account already has one |
+ * | `tracing` | `true` | X-Ray active tracing with the Powertools tracer; `false` turns both off, and then the functions do not load the tracer or the X-Ray SDK (~60 ms less per cold start) |
  */
 import type { Node } from 'constructs';
 
@@ -41,6 +42,7 @@ export interface ChatStackContext {
   readonly wsThrottle: Throttle;
   readonly alarmEmail?: string;
   readonly apiGatewayCloudWatchRole: boolean;
+  readonly tracing: boolean;
 }
 
 export function readContext(node: Node): ChatStackContext {
@@ -70,6 +72,7 @@ export function readContext(node: Node): ChatStackContext {
     },
     alarmEmail: email(get('alarmEmail'), 'alarmEmail'),
     apiGatewayCloudWatchRole: bool(get('apiGatewayCloudWatchRole'), 'apiGatewayCloudWatchRole') ?? true,
+    tracing: bool(get('tracing'), 'tracing') ?? true,
   };
 }
 

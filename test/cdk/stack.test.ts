@@ -563,6 +563,18 @@ describe('ChatStack context', () => {
     expect(s.only('AWS::DynamoDB::GlobalTable')[1].Properties.Replicas[0].DeletionProtectionEnabled).toBe(false);
   }, 120_000);
 
+  it('turns tracing off: no active tracing, no X-Ray grants, and the functions told not to load the tracer', () => {
+    const s = synth({ tracing: 'false' }, false);
+    expect(s.chatFunctions()).toHaveLength(httpRoutes.length + wsRoutes.length + queueRoutes.length);
+    for (const [id, fn] of s.chatFunctions()) {
+      expect(fn.Properties.TracingConfig, id).toBeUndefined();
+      expect(fn.Properties.Environment.Variables.POWERTOOLS_TRACE_ENABLED, id).toBe('false');
+    }
+    const actions = s.ofType('AWS::IAM::Policy').flatMap(([, p]) => actionsOf(p.Properties.PolicyDocument.Statement));
+    expect(actions.filter((a) => String(a).startsWith('xray:'))).toEqual([]);
+    expect(() => synth({ tracing: 'sometimes' }, false)).toThrow(/tracing must be true or false/);
+  }, 120_000);
+
   it('rejects a partial or non-https OIDC configuration', () => {
     const make = (context: Record<string, unknown>) => () => new ChatStack(newApp(context, false), 'Bad');
     expect(make({ oidcIssuer: OIDC.oidcIssuer })).toThrow(/must be given together/);
