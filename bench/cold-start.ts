@@ -85,6 +85,8 @@ export interface ColdStartResult {
   sdkImports: string[];
   /** Median init of a process importing only those packages: their share of `initMedianMs`. */
   sdkInitMedianMs: number;
+  /** Median init with `POWERTOOLS_TRACE_ENABLED=false` (CDK context `tracing=false`): the tracer and X-Ray SDK are not loaded. */
+  initTracingOffMedianMs: number;
 }
 
 function median(values: number[]): number {
@@ -188,13 +190,19 @@ export async function measureColdStarts(options: {
     const sdkRuns = new Map<string, number[]>();
     for (const b of built) {
       const initMs: number[] = [];
+      const offMs: number[] = [];
+      const tracingOff = { ...options.env, POWERTOOLS_TRACE_ENABLED: 'false' };
       // One discarded run warms the OS file cache, as a Lambda host has the runtime's files cached.
       await initOnce(b.outfile, options.env);
-      for (let i = 0; i < options.runs; i++) initMs.push(await initOnce(b.outfile, options.env));
+      // Alternating, so both variants see the same machine load.
+      for (let i = 0; i < options.runs; i++) {
+        initMs.push(await initOnce(b.outfile, options.env));
+        offMs.push(await initOnce(b.outfile, tracingOff));
+      }
       const set = JSON.stringify(b.sdkImports);
       if (b.sdkImports.length) sdkRuns.set(set, [...(sdkRuns.get(set) ?? []), await initOnce('', options.env, b.sdkImports, dir)]);
       const initMedianMs = median(initMs);
-      options.log(`  ${b.route.name.padEnd(18)} ${(b.bundleBytes / 1024).toFixed(1).padStart(7)} KB  init ${initMedianMs.toFixed(1)} ms`);
+      options.log(`  ${b.route.name.padEnd(18)} ${(b.bundleBytes / 1024).toFixed(1).padStart(7)} KB  init ${initMedianMs.toFixed(1)} ms, tracing off ${median(offMs).toFixed(1)} ms`);
       results.push({
         name: b.route.name,
         kind: b.route.kind,
@@ -205,6 +213,7 @@ export async function measureColdStarts(options: {
         initMedianMs: Math.round(initMedianMs * 10) / 10,
         sdkImports: b.sdkImports,
         sdkInitMedianMs: 0,
+        initTracingOffMedianMs: Math.round(median(offMs) * 10) / 10,
       });
     }
     for (const r of results) {
