@@ -292,7 +292,7 @@ export async function writeReport(input: ReportInput): Promise<void> {
   if (missing.length) {
     md.push('Failed requests, requests without reported capacity (a failed condition answers no ConsumedCapacity, although DynamoDB charges it) and unexpected calls:', '');
     for (const o of missing) {
-      for (const f of [o.steady, o.worker]) if (f && (f.errors.length || f.capacityMissing)) md.push(`- ${o.id}${f === o.worker ? ' (worker)' : ''}: ${f.errors.join('; ') || `${f.capacityMissing} request(s) without capacity`}`);
+      for (const f of [o.steady, o.worker]) if (f && (f.errors.length || f.capacityMissing)) md.push(`- ${o.id}${f === o.worker ? ' (worker)' : ''}: ${tally(f.errors) || `${f.capacityMissing} request(s) without capacity`}`);
     }
     md.push('');
   }
@@ -391,4 +391,11 @@ export async function writeReport(input: ReportInput): Promise<void> {
     '',
   );
   await writeFile(join(input.root, 'bench/RESULTS.md'), md.join('\n'));
+}
+
+/** `a; b; a` → `2 × a; b`: a burst of identical failures (lost seq races) reads as one count. */
+function tally(items: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(item, (counts.get(item) ?? 0) + 1);
+  return [...counts].map(([item, n]) => (n > 1 ? `${n} × ${item}` : item)).join('; ');
 }
