@@ -24,6 +24,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { invocationScope } from './invocations';
 import { httpRoutes as defaultHttpRoutes, pathPattern, wsRoutes as defaultWsRoutes } from '../functions/routes';
 import {
   apiId,
@@ -260,6 +261,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const maxBodyBytes = options.maxBodyBytes ?? HTTP_MAX_BODY_BYTES;
   const wsPath = options.wsPath ?? '/ws';
   const cors: CorsConfig = { ...DEFAULT_CORS, ...options.cors };
+  const inInvocation = await invocationScope();
 
   // ---------------------------------------------------------------- routes and handlers
   const httpRouteList = sortBySpecificity(options.httpRoutes ?? defaultHttpRoutes).map((route) => ({
@@ -325,7 +327,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       };
       let result: unknown;
       try {
-        result = fn(event, context);
+        result = inInvocation(context, () => fn(event, context));
       } catch (error) {
         settle({ kind: 'error', error });
         return;

@@ -14,6 +14,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { DevResponse, DevRoute, LambdaHandler } from './gateway';
+import { invocationScope } from './invocations';
 
 /** SQS FIFO's deduplication interval. */
 const DEDUP_WINDOW_MS = 5 * 60 * 1000;
@@ -39,7 +40,7 @@ export function createLocalQueue(options: { queueName: string; region: string; w
   const arn = `arn:aws:sqs:${options.region}:000000000000:${options.queueName}`;
 
   async function process(body: string, group: string, dedupId: string, messageId: string, sentAt: number): Promise<void> {
-    const worker = await options.worker();
+    const [worker, inInvocation] = await Promise.all([options.worker(), invocationScope()]);
     for (let receive = 1; receive <= MAX_RECEIVES; receive++) {
       const event: SQSEvent = {
         Records: [
@@ -65,7 +66,8 @@ export function createLocalQueue(options: { queueName: string; region: string; w
         ],
       };
       try {
-        const result = (await worker(event, lambdaContext())) as SQSBatchResponse | undefined;
+        const context = lambdaContext();
+        const result = (await inInvocation(context, () => worker(event, context))) as SQSBatchResponse | undefined;
         if (!result?.batchItemFailures?.length) {
           stats.processed++;
           return;
