@@ -33,11 +33,14 @@ import type { MiddlewareObj } from '@middy/core';
 const wanted = Boolean(process.env.AWS_EXECUTION_ENV) && !/^(0|n|no|f|false|off)$/i.test(process.env.POWERTOOLS_TRACE_ENABLED ?? '');
 
 const powertools = wanted
-  ? await Promise.all([import('@aws-lambda-powertools/tracer'), import('@aws-lambda-powertools/tracer/middleware')])
+  ? await Promise.all([import('@aws-lambda-powertools/tracer'), import('@aws-lambda-powertools/tracer/middleware')]).then(([core, middleware]) => ({
+      Tracer: core.Tracer,
+      captureLambdaHandler: middleware.captureLambdaHandler,
+    }))
   : undefined;
 
 /** The Powertools tracer, or undefined when tracing is off (not loaded). Powertools may still turn itself off (e.g. under SAM local). */
-export const tracer: Tracer | undefined = powertools ? new powertools[0].Tracer({ serviceName: 'chat' }) : undefined;
+export const tracer: Tracer | undefined = powertools ? new powertools.Tracer({ serviceName: 'chat' }) : undefined;
 const active = tracer?.isTracingEnabled() ? tracer : undefined;
 
 /**
@@ -52,7 +55,7 @@ const active = tracer?.isTracingEnabled() ? tracer : undefined;
  */
 export function withTracing(isFault: (error: unknown) => boolean = () => true): MiddlewareObj {
   if (!active || !powertools) return { before: () => undefined };
-  const inner = powertools[1].captureLambdaHandler(active, { captureResponse: false }) as Required<MiddlewareObj>;
+  const inner = powertools.captureLambdaHandler(active, { captureResponse: false }) as Required<MiddlewareObj>;
   return {
     before: inner.before,
     after: inner.after,
