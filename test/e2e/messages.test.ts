@@ -5,6 +5,7 @@
  */
 import { describe, expect, inject, it } from 'vitest';
 import { call, client, uniqueId, type TestUser } from '../support/api';
+import { prose } from '../support/prose';
 import { record, withStatus } from '../support/sdk-events';
 
 const stack = inject('stack');
@@ -62,6 +63,25 @@ describe('message operations', () => {
     expect(paged).toMatchObject({ hasMore: true, messages: [{ seq: 2 }] });
     const rest = await ada.api.listMessages(chatId, { q: 'Tractor', limit: 1, before: Number(paged.nextCursor) });
     expect(rest.messages.map((m) => m.seq)).toEqual([1]);
+  });
+
+  it('delivers, lists, searches and edits a long message exactly as sent (stored compressed)', async () => {
+    const [ada, bob, chatId] = await pair();
+    const bobSocket = await bob.socket();
+    const bobEvents = record(bobSocket);
+    try {
+      const long = `${prose(1200, 5)} — ça marche, 日本語, 👋🏽`;
+      const sent = (await ada.api.sendMessage(chatId, { content: long })).message;
+      expect(sent.content).toBe(long);
+      expect((await bobEvents.next('message.new', (e) => e.chatId === chatId)).message.content).toBe(long);
+      expect((await bob.api.listMessages(chatId)).messages[0].content).toBe(long);
+      expect((await bob.api.listMessages(chatId, { q: 'ÇA MARCHE' })).messages.map((m) => m.id)).toEqual([sent.id]);
+      const longer = `${long} (edited)`;
+      expect((await ada.api.editMessage(chatId, sent.id, { content: longer })).message.content).toBe(longer);
+      expect((await bob.api.getChat(chatId)).chat.lastMessage?.content).toBe(longer.slice(0, 100));
+    } finally {
+      bobSocket.close();
+    }
   });
 
   it('answers a repeated clientMessageId with the first message (200), also when the repeats race', async () => {
