@@ -42,7 +42,6 @@
  * Exit code 1 when the local stack lost, duplicated, misrouted or
  * sequentially reordered a delivery (or the run could not be set up).
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -54,7 +53,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket, { WebSocketServer } from 'ws';
-import { freePorts, mintToken, startLocalStack, type LocalStack } from '../test/support/stack';
+import { mintToken, startLocalStack, type LocalStack } from '../test/support/stack';
 import { CATEGORIES, CATEGORY_CONTENTS, summariseCpuProfile, type CpuProfile, type CpuProfileSummary, type ProfileWindow } from './cpu-profile';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -838,70 +837,6 @@ async function startBaseline(plan: Plan): Promise<{ target: Target; close(): Pro
 }
 
 /**
- * `--cpu-prof`: like `startLocalStack`, but `node --cpu-prof` (which
- * NODE_OPTIONS refuses), so V8 writes a `.cpuprofile` when the stack exits.
- */
-async function startProfiledStack(
-  extraEnv: Record<string, string>,
-  dir: string,
-): Promise<Pick<LocalStack, 'baseUrl' | 'wsUrl' | 'token' | 'stop' | 'output'> & { pid: number }> {
-  const [port, dynamoPort, s3Port] = await freePorts(3);
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(port),
-    DYNAMODB_PORT: String(dynamoPort),
-    S3_PORT: String(s3Port),
-    EXIT_ON_STDIN_CLOSE: '1',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    ...extraEnv,
-  };
-  delete env.DATA_DIR;
-  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--import', 'tsx', 'local/start.ts'], {
-    cwd: root,
-    env,
-    stdio: ['pipe', 'ignore', 'pipe'],
-  });
-  let output = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-20_000);
-  });
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the profiled stack exited during startup (${child.exitCode ?? child.signalCode})`);
-    const status = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(2000) }).then(
-      (res) => (res.body?.cancel(), res.status),
-      () => 0,
-    );
-    if (status === 200) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error('the profiled stack did not become healthy within 90 s');
-    }
-    await sleep(200);
-  }
-  let stopping: Promise<void> | undefined;
-  return {
-    pid: child.pid!,
-    baseUrl,
-    wsUrl: `ws://127.0.0.1:${port}/ws`,
-    token: (userId) => mintToken(baseUrl, userId),
-    output: () => output,
-    stop: () =>
-      (stopping ??= (async () => {
-        if (child.exitCode === null && child.signalCode === null) {
-          child.kill('SIGTERM');
-          const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-          await exited;
-          clearTimeout(timer);
-        }
-        child.stdin?.destroy();
-      })()),
-  };
-}
-
-/**
  * `--cpu-prof`: attaches to each local-stack run where the stack's main thread
  * spent that run's send + drain phase. V8 names a profile
  * `CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile`, thread 0 being the main
@@ -1220,7 +1155,7 @@ async function main() {
   );
 
   const runs: RunResult[] = [];
-  let stack: Pick<LocalStack, 'baseUrl' | 'wsUrl' | 'token' | 'stop' | 'output'> | undefined;
+  let stack: LocalStack | undefined;
   let baseline: Awaited<ReturnType<typeof startBaseline>> | undefined;
   let stopping = false;
   const stopAll = async () => {
@@ -1270,9 +1205,9 @@ async function main() {
         if (o['cpu-prof']) {
           const dir = resolve(o['cpu-prof']);
           await mkdir(dir, { recursive: true });
-          const profiled = await startProfiledStack(env, dir);
-          profiledPid = profiled.pid;
-          stack = profiled;
+          // V8 writes the .cpuprofile when the stack exits.
+          stack = await startLocalStack({ env, timeoutMs: 90_000, forwardStderr: false, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+          profiledPid = stack.pid;
         } else stack = await startLocalStack({ env, timeoutMs: 90_000, forwardStderr: false });
         baseUrl = stack.baseUrl;
         wsBase = stack.wsUrl;

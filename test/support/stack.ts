@@ -45,6 +45,8 @@ export interface LocalStack extends StackInfo {
   output(): string;
   /** SIGTERM, then resolves when the child (and with it DynamoDB Local) has exited; SIGKILL after 20 s. */
   stop(): Promise<void>;
+  /** Process id of the stack's Node process. */
+  pid: number;
 }
 
 export interface StartOptions {
@@ -56,6 +58,8 @@ export interface StartOptions {
   timeoutMs?: number;
   /** Echo the stack's stderr (handler errors) to this process' stderr, prefixed `[stack]`. Default true. */
   forwardStderr?: boolean;
+  /** Node options that NODE_OPTIONS refuses, e.g. `--cpu-prof` (before `--import tsx`). */
+  nodeArgs?: string[];
 }
 
 /** Distinct free TCP ports on 127.0.0.1 (all held open until every one is known, so they differ). */
@@ -118,7 +122,7 @@ export async function startLocalStack(options: StartOptions = {}): Promise<Local
   delete env.VITEST_POOL_ID;
   delete env.NODE_ENV;
 
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'local/start.ts'], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   let ready = false;
   const forward = options.forwardStderr ?? true;
@@ -174,6 +178,7 @@ export async function startLocalStack(options: StartOptions = {}): Promise<Local
     token: (userId, tokenOptions) => mintToken(baseUrl, userId, tokenOptions),
     output: () => output,
     stop: () => (stopping ??= stopChild(child, exited)),
+    pid: child.pid!,
   };
 }
 
