@@ -881,6 +881,11 @@ async function summariseStackProfile(dir: string, pid: number, runs: RunResult[]
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 const pct = (n: number) => (Number.isFinite(n) ? `${Math.round(n * 100)}%` : 'n/a');
 
+/** CPU milliseconds a process group (`processCpu` key) spent per message sent in the run; undefined when not measured. */
+function processCpuMsPerMessage(r: RunResult, key: string): number | undefined {
+  return key in r.processCpu ? (r.processCpu[key] * r.wallSeconds * 1000) / Math.max(1, r.sent) : undefined;
+}
+
 function rows(r: RunResult): [string, string][] {
   const codes = Object.entries(r.ackErrorCodes)
     .map(([k, v]) => `${k}×${v}`)
@@ -915,7 +920,7 @@ function rows(r: RunResult): [string, string][] {
           [
             'CPU ms per message sent',
             Object.entries(r.processCpu)
-              .map(([k, v]) => `${k} ${fmt((v * r.wallSeconds * 1000) / Math.max(1, r.sent), 1)}`)
+              .map(([k]) => `${k} ${fmt(processCpuMsPerMessage(r, k)!, 1)}`)
               .join(', '),
           ] as [string, string],
         ]
@@ -1001,7 +1006,7 @@ function profileSection(runs: RunResult[]): string[] {
       [
         ...processes.map((k) => [
           `CPU of ${k}, all threads (from /proc)`,
-          ...profiled.flatMap((r) => [k in r.processCpu ? fmt((r.processCpu[k] * r.wallSeconds * 1000) / Math.max(1, r.sent), 1) : '–', '']),
+          ...profiled.flatMap((r) => [k in r.processCpu ? fmt(processCpuMsPerMessage(r, k)!, 1) : '–', '']),
         ]),
         [
           measured ? "**CPU of the stack's main thread (from /proc)**" : "**stack's main thread busy (sampled wall time)**",
@@ -1109,8 +1114,7 @@ function markdown(o: Options, plan: Plan, runs: RunResult[], ratios: Ratios[], s
         '',
       );
       const run = runs.find((r) => r.name === 'local stack' && r.phase === capacity.phase);
-      const msPerMessage = (k: string) => (run && k in run.processCpu ? (run.processCpu[k] * run.wallSeconds * 1000) / Math.max(1, run.sent) : undefined);
-      const [node, java] = [msPerMessage('stack (node)'), msPerMessage('DynamoDB Local (java)')];
+      const [node, java] = run ? [processCpuMsPerMessage(run, 'stack (node)'), processCpuMsPerMessage(run, 'DynamoDB Local (java)')] : [];
       if (node !== undefined && java !== undefined) {
         // The baseline stores nothing; the stack cannot get faster than the CPU its processes need per message allows.
         const cores = cpus().length;
