@@ -27,10 +27,11 @@ import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { MiddlewareObj } from '@middy/core';
 
 /**
- * Powertools' own switches (it reads them itself; mirrored here only to skip
- * the import): its false values are 0, n, no, f, false and off.
+ * Powertools' own switches (the tracer reads them itself; mirrored here only
+ * to skip the import): off outside Lambda, and when `POWERTOOLS_TRACE_ENABLED`
+ * is `false` in any case (the only value the tracer treats as off).
  */
-const wanted = Boolean(process.env.AWS_EXECUTION_ENV) && !/^(0|n|no|f|false|off)$/i.test(process.env.POWERTOOLS_TRACE_ENABLED ?? '');
+const wanted = Boolean(process.env.AWS_EXECUTION_ENV) && process.env.POWERTOOLS_TRACE_ENABLED?.toLowerCase() !== 'false';
 
 const powertools = wanted
   ? await Promise.all([import('@aws-lambda-powertools/tracer'), import('@aws-lambda-powertools/tracer/middleware')]).then(([core, middleware]) => ({
