@@ -38,9 +38,10 @@ export function createLocalQueue(options: { queueName: string; region: string; w
   const stats = { sent: 0, processed: 0 };
   let sequence = 0;
   const arn = `arn:aws:sqs:${options.region}:000000000000:${options.queueName}`;
+  const scope = invocationScope();
 
   async function process(body: string, group: string, dedupId: string, messageId: string, sentAt: number): Promise<void> {
-    const [worker, inInvocation] = await Promise.all([options.worker(), invocationScope()]);
+    const [worker, inInvocation] = await Promise.all([options.worker(), scope]);
     for (let receive = 1; receive <= MAX_RECEIVES; receive++) {
       const event: SQSEvent = {
         Records: [
