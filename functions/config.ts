@@ -47,6 +47,18 @@ const EnvSchema = z
     MAX_GROUP_SIZE: positiveInt(1000),
     /** SPEC §5: messages per user per minute, HTTP and WebSocket together. */
     RATE_LIMIT_PER_MINUTE: positiveInt(20),
+    /** SPEC §5: other writes (edits, deletes, reactions, pins, chat changes, …) per user per minute. */
+    WRITE_RATE_LIMIT_PER_MINUTE: positiveInt(60),
+    /** SPEC §5: chat creations per user per minute. */
+    CHAT_RATE_LIMIT_PER_MINUTE: positiveInt(10),
+    /** SPEC §5: participants added per user per minute (counted per person). */
+    PARTICIPANT_RATE_LIMIT_PER_MINUTE: positiveInt(100),
+    /** SPEC §5: one relayed `typing` per user per chat per this many seconds. */
+    TYPING_INTERVAL_SECONDS: positiveInt(2),
+    /** SPEC §4: distinct reactions per message. */
+    MAX_REACTIONS_PER_MESSAGE: positiveInt(50),
+    /** How long a directory `support` role counts for assignment after the user was last seen with it. */
+    DIRECTORY_ROLE_TTL_SECONDS: positiveInt(24 * 60 * 60),
     /** SPEC §5: the author may edit for 15 minutes after sending. */
     EDIT_WINDOW_SECONDS: positiveInt(15 * 60),
     /** SPEC §5: attachment size ≤ 10 MB (bytes). */
@@ -111,6 +123,12 @@ export const LIMITS = {
   maxContentLength: env.MAX_CONTENT_LENGTH,
   maxGroupSize: env.MAX_GROUP_SIZE,
   messagesPerMinute: env.RATE_LIMIT_PER_MINUTE,
+  writesPerMinute: env.WRITE_RATE_LIMIT_PER_MINUTE,
+  chatCreationsPerMinute: env.CHAT_RATE_LIMIT_PER_MINUTE,
+  participantAddsPerMinute: env.PARTICIPANT_RATE_LIMIT_PER_MINUTE,
+  typingIntervalSeconds: env.TYPING_INTERVAL_SECONDS,
+  maxReactionsPerMessage: env.MAX_REACTIONS_PER_MESSAGE,
+  directoryRoleSeconds: env.DIRECTORY_ROLE_TTL_SECONDS,
   editWindowSeconds: env.EDIT_WINDOW_SECONDS,
   maxAttachmentBytes: env.MAX_ATTACHMENT_BYTES,
   uploadUrlSeconds: env.UPLOAD_URL_TTL_SECONDS,

@@ -442,7 +442,8 @@ export const wsRoutes = [
   },
   {
     name: 'WsDefault',
-    permissions: [],
+    // Reads the connection (is its token still valid?) and closes an expired one (SPEC §6).
+    permissions: [...RW, 'ws:manage'],
     routeKey: '$default',
     handler: 'functions/ws/default.ts',
     summary: 'Unknown actions and unparseable frames: answers an `error` frame and keeps the connection.',
@@ -477,7 +478,8 @@ export const wsRoutes = [
   },
   {
     name: 'WsPing',
-    permissions: RW,
+    // Closes a connection whose token has expired (SPEC §6).
+    permissions: [...RW, 'ws:manage'],
     routeKey: 'ping',
     handler: 'functions/ws/ping.ts',
     summary: 'Keepalive under the 10-minute idle timeout; answers `{type:"pong"}`.',

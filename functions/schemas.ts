@@ -129,7 +129,16 @@ export const Message = z.object({
   type: z.enum(['text', 'system']),
   content: z.string(),
   attachments: z.array(z.object({ id: z.string(), filename: z.string(), contentType: z.string(), size: z.number(), kind: z.string(), url: z.string(), urlExpiresAt: IsoTime })),
-  replyTo: z.object({ id: z.string(), seq: z.number(), senderId: z.string(), preview: z.string() }).optional(),
+  replyTo: z
+    .object({
+      id: z.string(),
+      seq: z.number(),
+      senderId: z.string(),
+      preview: z.string().describe('the original\'s current text, first 100 characters; "" when it is deleted'),
+      deleted: z.literal(true).optional().describe('the original was deleted'),
+    })
+    .optional()
+    .describe('the message this one replies to, as it is now (edited: its new text; deleted: `preview` "" and `deleted: true`)'),
   reactions: z.record(z.string(), z.array(z.string())),
   clientMessageId: z.string().optional(),
   metadata: Metadata.optional(),

@@ -1,7 +1,8 @@
 /**
  * Chats: the chat item `PK = CHAT#<chatId>`, `SK = META`, and the uniqueness
  * items that make creation idempotent, `PK = UNIQUE#<key>`, `SK = UNIQUE`
- * (`key` is `direct#<a>#<b>` with sorted ids, `context#<type>#<id>`, or
+ * (`key` is `direct#<a>#<b>` with sorted ids, `context#<chat type>#<context
+ * type>#<context id>#<hash of the people>` (`domain/chats.ts creationKey`), or
  * `support#<requesterId>` while that requester has a support chat that is
  * not closed).
  *
@@ -41,6 +42,12 @@ export function fromItem(item: Record<string, unknown>): ChatRecord {
   const chat = rest as unknown as ChatRecord;
   chat.participantCount ??= 0;
   return chat;
+}
+
+/** The chat id behind a uniqueness key (GetItem, eventually consistent: a miss is settled by `createChat`'s condition). */
+export async function findUnique(db: Db, key: string): Promise<string | undefined> {
+  const out = await db.client.send(new GetCommand({ TableName: db.table, Key: uniqueKey(key) }));
+  return out.Item?.chatId as string | undefined;
 }
 
 export async function getChat(db: Db, chatId: string, consistent = false): Promise<ChatRecord | undefined> {

@@ -76,37 +76,76 @@ const MEMBERS_PER_TRANSACTION = 99;
 export type AddMembersResult = 'added' | 'full' | 'conflict' | 'missing';
 
 /**
- * Adds memberships and raises the chat's `participantCount` in the same
- * transaction, on the condition that the count stays ≤ `maxSize` (SPEC §5
- * group size) and that none of the memberships exists yet. More than 99
- * new members are added in several transactions, each checked on its own.
+ * Adds memberships, all or none (SPEC §6: a request that fails changes
+ * nothing). The first transaction raises the chat's `participantCount` by
+ * the whole number of new members, on the condition that it stays ≤
+ * `maxSize` (SPEC §5 group size), together with the first 99 memberships;
+ * so an add over the limit writes nothing, and the reserved count keeps
+ * concurrent adds from overtaking it. Further memberships follow in
+ * transactions of 99, each conditional on the membership being new. Should
+ * one of those fail (a user joined meanwhile: `conflict`), or DynamoDB fail
+ * for good, the memberships already written are deleted and the count given
+ * back before answering.
  */
 export async function addMembers(db: Db, chatId: string, members: MembershipRecord[], maxSize: number): Promise<AddMembersResult> {
-  for (const part of chunk(members, MEMBERS_PER_TRANSACTION)) {
-    try {
-      await db.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: db.table,
-                Key: { PK: `CHAT#${chatId}`, SK: 'META' },
-                UpdateExpression: 'ADD participantCount :n',
-                ConditionExpression: 'attribute_exists(PK) AND participantCount <= :limit',
-                ExpressionAttributeValues: { ':n': part.length, ':limit': maxSize - part.length },
-              },
+  if (members.length === 0) return 'added';
+  const total = members.length;
+  const parts = chunk(members, MEMBERS_PER_TRANSACTION);
+  const put = (m: MembershipRecord) => ({ Put: { TableName: db.table, Item: toItem(m), ConditionExpression: 'attribute_not_exists(PK)' } });
+  try {
+    await db.client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: db.table,
+              Key: { PK: `CHAT#${chatId}`, SK: 'META' },
+              UpdateExpression: 'ADD participantCount :n',
+              ConditionExpression: 'attribute_exists(PK) AND participantCount <= :limit',
+              ExpressionAttributeValues: { ':n': total, ':limit': maxSize - total },
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
             },
-            ...part.map((m) => ({ Put: { TableName: db.table, Item: toItem(m), ConditionExpression: 'attribute_not_exists(PK)' } })),
-          ],
-        }),
-      );
+          },
+          ...parts[0].map(put),
+        ],
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const reasons = (error as { CancellationReasons?: { Code?: string; Item?: Record<string, unknown> }[] }).CancellationReasons ?? [];
+    if (reasons[0]?.Code !== 'ConditionalCheckFailed') return 'conflict';
+    return reasons[0].Item ? 'full' : 'missing';
+  }
+  const written: MembershipRecord[] = [...parts[0]];
+  for (const part of parts.slice(1)) {
+    try {
+      await db.client.send(new TransactWriteCommand({ TransactItems: part.map(put) }));
+      written.push(...part);
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-      return reasons[0]?.Code === 'ConditionalCheckFailed' ? 'full' : 'conflict';
+      await undoAdd(db, chatId, written, total);
+      if (isConditionFailure(error)) return 'conflict';
+      throw error;
     }
   }
   return 'added';
+}
+
+/** Takes back a partial add: deletes the memberships written and gives back the reserved count. */
+async function undoAdd(db: Db, chatId: string, written: MembershipRecord[], reserved: number): Promise<void> {
+  await Promise.all(
+    chunk(written, 100).map((part) =>
+      db.client.send(new TransactWriteCommand({ TransactItems: part.map((m) => ({ Delete: { TableName: db.table, Key: membershipKey(chatId, m.userId) } })) })),
+    ),
+  );
+  await db.client.send(
+    new UpdateCommand({
+      TableName: db.table,
+      Key: { PK: `CHAT#${chatId}`, SK: 'META' },
+      UpdateExpression: 'ADD participantCount :minus',
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeValues: { ':minus': -reserved },
+    }),
+  );
 }
 
 /** Deletes a membership and lowers `participantCount`; false when the user was not a participant. */

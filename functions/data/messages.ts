@@ -11,7 +11,9 @@
  *
  * Reactions are top-level string sets `r_<reaction>` of user ids, so adding
  * and removing one is a single atomic `ADD`/`DELETE` (one per user per
- * reaction by construction; DynamoDB drops a set when it becomes empty).
+ * reaction by construction; DynamoDB drops a set when it becomes empty);
+ * `reactionKinds` counts the distinct reactions, so the per-message limit is
+ * a condition of the same update (`react`).
  *
  * Long content is stored compressed (`encodeContent`): `contentZ` (Binary,
  * Brotli) instead of `content` when the text is at least
@@ -38,7 +40,7 @@ import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants } 
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { ClientIdKey, ClientIdPointer } from '../domain/ports';
 import type { MessageRecord } from '../domain/types';
-import { applied, isConditionFailure, type Db } from './client';
+import { applied, batchGet, isConditionFailure, type Db } from './client';
 import { attachmentKey } from './attachments';
 import { TTL_ATTRIBUTE } from './table';
 
@@ -48,6 +50,8 @@ const pad = (seq: number) => String(seq).padStart(SEQ_DIGITS, '0');
 export const messageKey = (chatId: string, seq: number) => ({ PK: `CHAT#${chatId}`, SK: `MSG#${pad(seq)}` });
 
 const REACTION_PREFIX = 'r_';
+/** How many distinct reactions a message has (kept exact by `react`; absent on messages from before it). */
+const KINDS_ATTRIBUTE = 'reactionKinds';
 /** How long a `clientMessageId` is remembered: retries after a week store a new message. */
 export const CLIENT_ID_TTL_SECONDS = 7 * 24 * 60 * 60;
 
@@ -102,7 +106,7 @@ export function fromItem(item: Record<string, unknown>): MessageRecord {
   const rest: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(item)) {
     if (name.startsWith(REACTION_PREFIX)) reactions[name.slice(REACTION_PREFIX.length)] = [...(value as Set<string>)].sort();
-    else if (name !== 'PK' && name !== 'SK' && name !== 'entity' && name !== 'contentZ') rest[name] = value;
+    else if (name !== 'PK' && name !== 'SK' && name !== 'entity' && name !== 'contentZ' && name !== KINDS_ATTRIBUTE) rest[name] = value;
   }
   return { ...(rest as unknown as MessageRecord), content: decodeContent(item) ?? '', reactions };
 }
@@ -303,31 +307,108 @@ export async function editMessage(
   });
 }
 
-/** Soft delete (SPEC §3): content "", attachments and reply preview dropped, `deletedAt` set. Undefined if already deleted or missing. */
-export async function softDelete(db: Db, target: { chatId: string; seq: number; id: string }, deletedAt: string): Promise<MessageRecord | undefined> {
-  return updateReturning(db, {
-    Key: messageKey(target.chatId, target.seq),
-    UpdateExpression: 'SET content = :empty, deletedAt = :at REMOVE contentZ, attachments, metadata',
-    ConditionExpression: 'id = :id AND attribute_not_exists(deletedAt)',
-    ExpressionAttributeValues: { ':empty': '', ':at': deletedAt, ':id': target.id },
-  });
-}
+/** REMOVE clauses per UpdateItem when clearing reactions: DynamoDB caps an update expression at 4 KB. */
+const REMOVES_PER_UPDATE = 100;
 
-/** Adds or removes one user's reaction atomically; undefined if the message is missing or deleted. */
-export async function react(
+/**
+ * Soft delete (SPEC §3, §4): content "", attachments, metadata and every
+ * reaction dropped, `deletedAt` set. Undefined if already deleted (or
+ * missing). `reactions` are the reactions the caller read; one added after
+ * that read and before the delete (none can be added after it: every
+ * reaction update is conditional on `deletedAt` being absent) shows up in
+ * the answer and is removed by a follow-up update, as are reactions beyond
+ * the first 100 (the expression size limit).
+ */
+export async function softDelete(
   db: Db,
   target: { chatId: string; seq: number; id: string },
-  reaction: string,
-  userId: string,
-  add: boolean,
+  deletedAt: string,
+  reactions: readonly string[] = [],
 ): Promise<MessageRecord | undefined> {
-  return updateReturning(db, {
+  const first = reactions.slice(0, REMOVES_PER_UPDATE).map((r) => REACTION_PREFIX + r);
+  const names = Object.fromEntries(first.map((name, i) => [`#r${i}`, name]));
+  let deleted = await updateReturning(db, {
     Key: messageKey(target.chatId, target.seq),
-    UpdateExpression: `${add ? 'ADD' : 'DELETE'} #r :user`,
+    UpdateExpression: `SET content = :empty, deletedAt = :at REMOVE contentZ, attachments, metadata, ${KINDS_ATTRIBUTE}${first.map((_, i) => `, #r${i}`).join('')}`,
     ConditionExpression: 'id = :id AND attribute_not_exists(deletedAt)',
-    ExpressionAttributeNames: { '#r': REACTION_PREFIX + reaction },
-    ExpressionAttributeValues: { ':user': new Set([userId]), ':id': target.id },
+    ExpressionAttributeNames: first.length > 0 ? names : undefined,
+    ExpressionAttributeValues: { ':empty': '', ':at': deletedAt, ':id': target.id },
   });
+  while (deleted && Object.keys(deleted.reactions).length > 0) {
+    const rest = Object.keys(deleted.reactions).slice(0, REMOVES_PER_UPDATE).map((r) => REACTION_PREFIX + r);
+    const out = await db.client.send(
+      new UpdateCommand({
+        TableName: db.table,
+        Key: messageKey(target.chatId, target.seq),
+        UpdateExpression: `REMOVE ${rest.map((_, i) => `#r${i}`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(rest.map((name, i) => [`#r${i}`, name])),
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    deleted = fromItem(out.Attributes!);
+  }
+  return deleted;
+}
+
+/** A reaction change as the caller read the message: how many users have it, how many distinct reactions there are. */
+export interface ReactionChange {
+  reaction: string;
+  userId: string;
+  add: boolean;
+  current: { users: number; kinds: number };
+  maxKinds: number;
+}
+
+/**
+ * Adds or removes one user's reaction with one conditional UpdateItem that
+ * also keeps `reactionKinds` (distinct reactions) exact: a reaction nobody
+ * had is added only while `reactionKinds < maxKinds` (SPEC §4: 50), and the
+ * last user removing one lowers it. The condition includes what the caller
+ * read (the reaction exists or not, the caller is its only user or not), so
+ * `stale` (nothing written) means the message changed or was deleted
+ * meanwhile: read it again. Messages from before `reactionKinds` start
+ * from the count the caller read.
+ */
+export async function react(db: Db, target: { chatId: string; seq: number; id: string }, change: ReactionChange): Promise<MessageRecord | 'stale'> {
+  const base = 'id = :id AND attribute_not_exists(deletedAt)';
+  const names = { '#r': REACTION_PREFIX + change.reaction };
+  let input: Omit<UpdateCommandInput, 'TableName' | 'ReturnValues' | 'Key'>;
+  if (change.add && change.current.users > 0) {
+    input = {
+      UpdateExpression: 'ADD #r :user',
+      ConditionExpression: `${base} AND attribute_exists(#r)`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: { ':user': new Set([change.userId]), ':id': target.id },
+    };
+  } else if (change.add) {
+    input = {
+      UpdateExpression: 'ADD #r :user SET #k = if_not_exists(#k, :kinds) + :one',
+      ConditionExpression: `${base} AND attribute_not_exists(#r) AND (attribute_not_exists(#k) OR #k < :max)`,
+      ExpressionAttributeNames: { ...names, '#k': KINDS_ATTRIBUTE },
+      ExpressionAttributeValues: { ':user': new Set([change.userId]), ':id': target.id, ':kinds': change.current.kinds, ':one': 1, ':max': change.maxKinds },
+    };
+  } else if (change.current.users > 1) {
+    input = {
+      UpdateExpression: 'DELETE #r :user',
+      ConditionExpression: `${base} AND contains(#r, :uid) AND size(#r) > :one`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: { ':user': new Set([change.userId]), ':uid': change.userId, ':id': target.id, ':one': 1 },
+    };
+  } else {
+    input = {
+      UpdateExpression: 'REMOVE #r SET #k = if_not_exists(#k, :kinds) - :one',
+      ConditionExpression: `${base} AND contains(#r, :uid) AND size(#r) = :one`,
+      ExpressionAttributeNames: { ...names, '#k': KINDS_ATTRIBUTE },
+      ExpressionAttributeValues: { ':uid': change.userId, ':id': target.id, ':kinds': change.current.kinds, ':one': 1 },
+    };
+  }
+  return (await updateReturning(db, { ...input, Key: messageKey(target.chatId, target.seq) })) ?? 'stale';
+}
+
+/** Messages of one chat by seq (BatchGetItem, ⌈n/100⌉ requests, eventually consistent); missing ones absent. */
+export async function getMessages(db: Db, chatId: string, seqs: readonly number[]): Promise<MessageRecord[]> {
+  const items = await batchGet(db, [...new Set(seqs)].map((seq) => messageKey(chatId, seq)));
+  return items.map(fromItem);
 }
 
 async function updateReturning(db: Db, input: Omit<UpdateCommandInput, 'TableName' | 'ReturnValues'>): Promise<MessageRecord | undefined> {

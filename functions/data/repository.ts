@@ -19,10 +19,11 @@ export function createRepository(db: Db): Repository {
       get: (id) => users.getUser(db, id),
       getMany: (ids) => users.getUsers(db, ids),
       put: (user) => users.putUser(db, user),
-      touch: (principal, now) => users.touchUser(db, principal, now),
+      touch: (principal, now, supportUntil) => users.touchUser(db, principal, now, supportUntil),
     },
     chats: {
       create: (chat, members, unique) => chats.createChat(db, chat, members, unique),
+      findUnique: (key) => chats.findUnique(db, key),
       get: (id) => chats.getChat(db, id),
       getMany: (ids) => chats.getChats(db, ids),
       getWithMembership: (chatId, userId) => chats.getChatWithMembership(db, chatId, userId),
@@ -53,8 +54,9 @@ export function createRepository(db: Db): Repository {
       releaseClientId: (key, ulid) => messages.releaseClientId(db, key, ulid),
       findClaimedMessage: (chatId, pointer) => messages.findClaimedMessage(db, chatId, pointer),
       edit: (target, change) => messages.editMessage(db, target, change),
-      softDelete: (target, at) => messages.softDelete(db, target, at),
-      react: (target, reaction, userId, add) => messages.react(db, target, reaction, userId, add),
+      softDelete: (target, at, reactions) => messages.softDelete(db, target, at, reactions),
+      react: (target, change) => messages.react(db, target, change),
+      getMany: (chatId, seqs) => messages.getMessages(db, chatId, seqs),
     },
     connections: {
       put: (c) => connections.putConnection(db, c),
@@ -67,7 +69,7 @@ export function createRepository(db: Db): Repository {
     support: {
       queuePage: (filter) => support.queuePage(db, filter),
       openCountForAgent: (agentId) => support.openCountForAgent(db, agentId),
-      agents: () => support.usersWithRole(db, 'support'),
+      agents: (now) => support.usersWithRole(db, 'support', now),
       entries: () => support.allSupportEntries(db),
     },
     attachments: {
@@ -75,7 +77,8 @@ export function createRepository(db: Db): Repository {
       getMany: (chatId, ids) => attachments.getAttachments(db, chatId, ids),
     },
     rateLimits: {
-      take: (userId, windowSeconds, limit, now) => rateLimits.take(db, userId, windowSeconds, limit, now),
+      take: (userId, windowSeconds, limit, now, options) => rateLimits.take(db, userId, windowSeconds, limit, now, options),
+      throttle: (userId, key, intervalSeconds, now) => rateLimits.throttle(db, userId, key, intervalSeconds, now),
     },
   };
 }

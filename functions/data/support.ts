@@ -7,13 +7,14 @@
  * | queue, all or by status | `GSI1PK = SUPPORT` [`AND begins_with(GSI1SK, <status>#)`] | GSI1 |
  * | queue by assignee / unassigned | `GSI2PK = AGENT#<id>` or `AGENT#none` [`AND begins_with(GSI2SK, <status>#)`] | GSI2 |
  * | an agent's chats that are not closed (load) | `GSI2PK = AGENT#<id> AND GSI2SK > "closed#\uffff"`, `Select: COUNT` | GSI2 |
- * | support agents | `GSI2PK = ROLE#support` | GSI2 |
+ * | support agents whose role has not lapsed | `GSI2PK = ROLE#support AND GSI2SK BETWEEN <now, 10 digits> AND 9999999999#\uffff` | GSI2 |
  * | statistics | `GSI1PK = SUPPORT`, projected `assigneeId`, `firstResponseSeconds` | GSI1 |
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SupportStatus } from '../domain/types';
 import { GSI1, GSI2 } from './table';
 import { queryAll, type Db } from './client';
+import { roleSortKey } from './users';
 
 /** Statuses sort as closed < open < resolved < waiting, so everything above `closed#…` is not closed. */
 const AFTER_CLOSED = 'closed#\uffff';
@@ -73,14 +74,19 @@ export async function openCountForAgent(db: Db, agentId: string): Promise<number
   return count;
 }
 
-/** Ids of users whose directory entry has the role (GSI2 `ROLE#<role>`). */
-export async function usersWithRole(db: Db, role: 'support'): Promise<string[]> {
+/**
+ * Ids of users whose directory entry has the role and whose role has not
+ * lapsed at `now` (GSI2 `ROLE#<role>`, sort keys `<supportUntil>#<id>`
+ * from `now` on; entries of an older key format sort above the bound and
+ * are left out until their user is seen again).
+ */
+export async function usersWithRole(db: Db, role: 'support', now: Date): Promise<string[]> {
   const items = await queryAll(db, {
     IndexName: GSI2.indexName,
-    KeyConditionExpression: 'GSI2PK = :pk',
-    ExpressionAttributeValues: { ':pk': `ROLE#${role}` },
+    KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK BETWEEN :from AND :to',
+    ExpressionAttributeValues: { ':pk': `ROLE#${role}`, ':from': roleSortKey('', now.getTime() / 1000), ':to': '9999999999#\uffff' },
   });
-  return items.map((item) => (item.GSI2SK as string).slice('USER#'.length));
+  return items.map((item) => (item.GSI2SK as string).slice((item.GSI2SK as string).indexOf('#') + 1));
 }
 
 export interface SupportIndexEntry {

@@ -12,8 +12,9 @@ import { AppError, BadRequestError, PayloadTooLargeError } from '../lib/errors';
 import type { MessageT } from '../schemas';
 import { requireParticipant } from './chats';
 import type { DomainContext } from './context';
+import { withSlot } from './limits';
 import type { AttachmentKind, AttachmentRecord, MessageRecord, Principal, StoredAttachment } from './types';
-import { messageView } from './views';
+import { messageView, replyView } from './views';
 
 /** SPEC §5: the accepted content types. */
 export const ALLOWED_CONTENT_TYPES = [
@@ -76,7 +77,8 @@ export async function createAttachment(
   if (input.size > ctx.limits.maxAttachmentBytes) {
     throw new PayloadTooLargeError(`Attachments are limited to ${ctx.limits.maxAttachmentBytes} bytes.`);
   }
-  await requireParticipant(ctx, principal, chatId);
+  // An upload slot is a write (SPEC §5 `writes`): a pending record and a presigned URL each.
+  await withSlot(ctx, principal.userId, 'writes', requireParticipant(ctx, principal, chatId));
   const now = ctx.now();
   const record: AttachmentRecord = {
     id: ctx.newId(),
@@ -135,13 +137,27 @@ export async function prepareAttachments(ctx: DomainContext, principal: Principa
  * API views of messages with presigned, short-lived download URLs for their
  * attachments (`urlExpiresAt`). Deleted messages have none. Signing is a
  * local computation: no request to S3.
+ *
+ * Replies get their `replyTo` preview from the original as it is now (SPEC
+ * §6: edited, the new text; deleted, "" with `deleted: true`): originals
+ * found among `messages` or `known` cost nothing, the others are read by
+ * key in one BatchGetItem per chat (⌈n/100⌉ requests for n originals).
+ * Resolving at read time costs nothing on edits and deletes and stores no
+ * copy of anyone's text in other messages.
  */
-export async function presentMessages(ctx: DomainContext, messages: MessageRecord[], markers?: ReadonlyMap<string, number>): Promise<MessageT[]> {
+export async function presentMessages(
+  ctx: DomainContext,
+  messages: MessageRecord[],
+  markers?: ReadonlyMap<string, number>,
+  known: readonly MessageRecord[] = [],
+): Promise<MessageT[]> {
   const seconds = ctx.limits.downloadUrlSeconds;
   const urlExpiresAt = new Date(ctx.now().getTime() + seconds * 1000).toISOString();
+  const originals = await replyOriginals(ctx, messages, known);
   return Promise.all(
     messages.map(async (m) => {
       const view = messageView(m, markers);
+      if (m.replyTo) view.replyTo = replyView(m.replyTo, originals.get(`${m.chatId}|${m.replyTo.seq}`));
       if (!m.deletedAt && m.attachments?.length) {
         view.attachments = await Promise.all(
           m.attachments.map(async (a) => ({
@@ -160,6 +176,28 @@ export async function presentMessages(ctx: DomainContext, messages: MessageRecor
   );
 }
 
-export async function presentMessage(ctx: DomainContext, message: MessageRecord, markers?: ReadonlyMap<string, number>): Promise<MessageT> {
-  return (await presentMessages(ctx, [message], markers))[0];
+export async function presentMessage(
+  ctx: DomainContext,
+  message: MessageRecord,
+  markers?: ReadonlyMap<string, number>,
+  known: readonly MessageRecord[] = [],
+): Promise<MessageT> {
+  return (await presentMessages(ctx, [message], markers, known))[0];
+}
+
+/** The originals the replies among `messages` quote, by `<chatId>|<seq>`. */
+async function replyOriginals(ctx: DomainContext, messages: readonly MessageRecord[], known: readonly MessageRecord[]): Promise<Map<string, MessageRecord>> {
+  const byKey = new Map<string, MessageRecord>();
+  for (const m of [...known, ...messages]) byKey.set(`${m.chatId}|${m.seq}`, m);
+  const missing = new Map<string, Set<number>>();
+  for (const m of messages) {
+    if (m.replyTo && !byKey.has(`${m.chatId}|${m.replyTo.seq}`)) {
+      const seqs = missing.get(m.chatId) ?? new Set<number>();
+      seqs.add(m.replyTo.seq);
+      missing.set(m.chatId, seqs);
+    }
+  }
+  const fetched = await Promise.all([...missing].map(([chatId, seqs]) => ctx.repo.messages.getMany(chatId, [...seqs])));
+  for (const m of fetched.flat()) byKey.set(`${m.chatId}|${m.seq}`, m);
+  return byKey;
 }

@@ -2,13 +2,37 @@
  * Chat rules (SPEC §3, §4): creating direct and group chats, listing the
  * caller's chats by latest activity, reading one chat, and who may see what.
  */
+import { createHash } from 'node:crypto';
 import { BadRequestError, chatNotFound, ConflictError, NotFoundError } from '../lib/errors';
 import type { ChatT } from '../schemas';
 import type { DomainContext } from './context';
+import { takeSlot } from './limits';
 import type { ChatRecord, ChatType, MembershipRecord, ParticipantRole, Principal } from './types';
-import { chatView, isOnline, unreadCount } from './views';
+import { chatView, isOnline, unreadCount, withoutContent } from './views';
 
 export const isAdmin = (p: Principal) => p.roles.includes('admin');
+
+/**
+ * A membership as it counts for access. An `agent` membership (a support
+ * chat's assignee) counts only while the caller's token has the `support`
+ * role (SPEC §2: roles are the token's): an agent demoted in the identity
+ * provider loses the chats assigned to them at once, on every route and
+ * over WebSocket, even before anyone reassigns them.
+ */
+export function effectiveMembership<M extends MembershipRecord | undefined>(principal: Principal, membership: M): M | undefined {
+  if (membership?.role === 'agent' && !principal.roles.includes('support')) return undefined;
+  return membership;
+}
+
+/**
+ * A chat view fit for this caller: without `lastMessage` (message content)
+ * unless the caller is a participant (with an effective membership) or a
+ * platform admin. Support agents manage every support chat (queue, status)
+ * but read only those they are assigned to (SPEC §4).
+ */
+export function contentFor<C extends { lastMessage?: unknown }>(principal: Principal, view: C, membership: MembershipRecord | undefined): C {
+  return isAdmin(principal) || effectiveMembership(principal, membership) ? view : withoutContent(view);
+}
 
 /**
  * The chat and the caller's membership, for operations only participants may
@@ -17,15 +41,17 @@ export const isAdmin = (p: Principal) => p.roles.includes('admin');
  */
 export async function requireParticipant(ctx: DomainContext, principal: Principal, chatId: string) {
   const { chat, membership } = await ctx.repo.chats.getWithMembership(chatId, principal.userId);
-  if (!chat || !membership) throw chatNotFound();
-  return { chat, membership };
+  const effective = effectiveMembership(principal, membership);
+  if (!chat || !effective) throw chatNotFound();
+  return { chat, membership: effective };
 }
 
 /** Like `requireParticipant`, but platform admins may read any chat (SPEC §4 "participant, admin"). */
 export async function requireReader(ctx: DomainContext, principal: Principal, chatId: string) {
   const { chat, membership } = await ctx.repo.chats.getWithMembership(chatId, principal.userId);
-  if (!chat || (!membership && !isAdmin(principal))) throw chatNotFound();
-  return { chat, membership };
+  const effective = effectiveMembership(principal, membership);
+  if (!chat || (!effective && !isAdmin(principal))) throw chatNotFound();
+  return { chat, membership: effective };
 }
 
 export interface CreateChatInput {
@@ -37,18 +63,45 @@ export interface CreateChatInput {
 }
 
 /**
+ * The uniqueness key that makes a creation idempotent (SPEC §4), or
+ * undefined for a plain group.
+ *
+ * - direct: `direct#<a>#<b>` (sorted ids);
+ * - with a `context`: `context#<chat type>#<context.type>#<context.id>#<people>`,
+ *   where `<people>` is the SHA-256 (base64url) of the sorted ids of the
+ *   caller and the participants. The same context with other people is
+ *   another chat, so guessing a context id (an order or appointment number)
+ *   never leads into someone else's conversation. The chat type is part of
+ *   the key too: a direct and a group chat never answer for each other.
+ */
+export function creationKey(type: 'direct' | 'group', people: readonly string[], context?: { type: string; id: string }): string | undefined {
+  const sorted = [...new Set(people)].sort();
+  if (context) {
+    // User ids never contain ',' (schemas.UserId), so the joined list is unambiguous.
+    const digest = createHash('sha256').update(sorted.join(',')).digest('base64url');
+    return `context#${type}#${context.type}#${context.id}#${digest}`;
+  }
+  return type === 'direct' ? `direct#${sorted.join('#')}` : undefined;
+}
+
+/**
  * Creates a chat; the caller is added (owner of a group).
  *
  * - direct: exactly one other user; idempotent per pair (`created: false`
  *   with the existing chat, which the HTTP layer answers with 200).
- * - `context`: idempotent per (context.type, context.id), separate from the
- *   plain direct chat of the same pair.
+ * - `context`: idempotent per (context.type, context.id, the set of people:
+ *   the caller and `participantIds`), separate from the plain direct chat of
+ *   the same pair (`creationKey`).
  * - group: up to `limits.maxGroupSize` participants including the caller.
  *
- * Uniqueness is enforced by a conditional transaction, not check-then-write,
- * so concurrent creates of the same pair or context yield one chat.
+ * An idempotent create first reads the uniqueness item (in the same round
+ * trip as the participants' directory entries), so answering an existing
+ * chat costs no write and no rate-limit slot. A creation takes a `chats`
+ * slot first (SPEC §5: 10 a minute; 429 past it), then writes with a
+ * conditional transaction, so concurrent creates of the same pair or
+ * context still yield one chat.
  * Errors: 400 for a bad participant list, 404 for unknown user ids, 409 when
- * the context already has a chat the caller is not in.
+ * the caller has left the existing context chat, 429 past the creation limit.
  */
 export async function createChat(ctx: DomainContext, principal: Principal, input: CreateChatInput): Promise<{ chat: ChatT; created: boolean }> {
   const others = [...new Set(input.participantIds)].filter((id) => id !== principal.userId);
@@ -62,9 +115,15 @@ export async function createChat(ctx: DomainContext, principal: Principal, input
     }
   }
 
-  const known = await ctx.repo.users.getMany(others);
+  const uniqueKey = creationKey(input.type, [principal.userId, ...others], input.context);
+  const [known, existingId] = await Promise.all([
+    ctx.repo.users.getMany(others),
+    uniqueKey ? ctx.repo.chats.findUnique(uniqueKey) : Promise.resolve(undefined),
+  ]);
   const unknown = others.filter((id) => !known.has(id));
   if (unknown.length > 0) throw new NotFoundError(`Unknown user${unknown.length > 1 ? 's' : ''}: ${unknown.slice(0, 10).join(', ')}.`);
+  if (existingId) return { chat: await existingChat(ctx, principal, existingId), created: false };
+  await takeSlot(ctx, principal.userId, 'chats');
 
   const now = ctx.now().toISOString();
   const chat: ChatRecord = {
@@ -95,28 +154,26 @@ export async function createChat(ctx: DomainContext, principal: Principal, input
     ...others.map((id) => member(id, 'member')),
   ];
 
-  const uniqueKey = input.context
-    ? `context#${input.context.type}#${input.context.id}`
-    : input.type === 'direct'
-      ? `direct#${[principal.userId, others[0]].sort().join('#')}`
-      : undefined;
-
   const result = await ctx.repo.chats.create(chat, members, uniqueKey);
-  if (!result.created) {
-    // Someone (maybe this caller, retrying) created it first: answer that chat
-    // if the caller is in it; a context owned by other people stays invisible.
-    const existing = await ctx.repo.chats.getWithMembership(result.chatId, principal.userId);
-    if (!existing.chat || !existing.membership) {
-      throw new ConflictError('This context already has a chat, and you are not one of its participants.');
-    }
-    return { chat: await chatWithParticipants(ctx, existing.chat, existing.membership), created: false };
-  }
+  // Someone (maybe this caller, retrying) created it a moment ago.
+  if (!result.created) return { chat: await existingChat(ctx, principal, result.chatId), created: false };
 
   const view = await chatWithParticipants(ctx, chat, members[0]);
   // A new chat is unread-free and unarchived for everyone, so the per-user fields are exact here.
   // The creator gets it too, so their other devices list the chat (SPEC §6: the actor included).
   await ctx.notifier.toUsers([principal.userId, ...others], { type: 'chat.created', chat: { ...sharedView(view), unreadCount: 0, lastReadSeq: 0, archived: false } });
   return { chat: view, created: true };
+}
+
+/**
+ * The chat an idempotent create found, as the caller sees it. The caller was
+ * among its people when it was created (the key says so), but may have left
+ * a group since: then 409, and leaving stays final.
+ */
+async function existingChat(ctx: DomainContext, principal: Principal, chatId: string): Promise<ChatT> {
+  const existing = await ctx.repo.chats.getWithMembership(chatId, principal.userId);
+  if (!existing.chat || !existing.membership) throw new ConflictError('This chat already exists, and you are no longer one of its participants.');
+  return chatWithParticipants(ctx, existing.chat, existing.membership);
 }
 
 /**
@@ -199,7 +256,7 @@ const byActivity = (x: ChatRecord, y: ChatRecord) => y.lastActivityAt.localeComp
  * last chat returned, so pages stay stable while chats move.
  */
 export async function listChats(ctx: DomainContext, principal: Principal, input: ListChatsInput) {
-  const rows = await loadChats(ctx, principal.userId, { archived: input.archived ?? false, type: input.type, status: input.status });
+  const rows = await loadChats(ctx, principal, { archived: input.archived ?? false, type: input.type, status: input.status });
   let start = 0;
   if (input.cursor) {
     const cursor = decodeCursor(input.cursor);
@@ -218,7 +275,7 @@ export async function listChats(ctx: DomainContext, principal: Principal, input:
 
 /** `GET /v1/stats`: over the caller's non-archived chats. */
 export async function getStats(ctx: DomainContext, principal: Principal) {
-  const rows = await loadChats(ctx, principal.userId, { archived: false });
+  const rows = await loadChats(ctx, principal, { archived: false });
   let unreadChats = 0;
   let unreadMessages = 0;
   for (const { chat, membership } of rows) {
@@ -229,13 +286,14 @@ export async function getStats(ctx: DomainContext, principal: Principal) {
   return { chats: rows.length, unreadChats, unreadMessages };
 }
 
+/** The caller's chats with their memberships; agent memberships only while the token has the `support` role. */
 async function loadChats(
   ctx: DomainContext,
-  userId: string,
+  principal: Principal,
   filter: { archived: boolean; type?: ChatType; status?: ChatRecord['status'] },
 ) {
-  const memberships = (await ctx.repo.memberships.listByUser(userId)).filter(
-    (m) => m.archived === filter.archived && (!filter.type || m.chatType === filter.type),
+  const memberships = (await ctx.repo.memberships.listByUser(principal.userId)).filter(
+    (m) => m.archived === filter.archived && (!filter.type || m.chatType === filter.type) && effectiveMembership(principal, m),
   );
   if (memberships.length === 0) return [];
   const byChat = new Map(memberships.map((m) => [m.chatId, m]));

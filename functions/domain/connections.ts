@@ -1,8 +1,10 @@
 /**
  * WebSocket connection lifecycle and ephemeral signals (SPEC §6).
  */
+import { UnauthorizedError } from '../lib/errors';
 import { requireParticipant } from './chats';
 import type { DomainContext } from './context';
+import { typingRelayed } from './limits';
 import type { ConnectionRecord, Principal } from './types';
 
 /**
@@ -10,7 +12,9 @@ import type { ConnectionRecord, Principal } from './types';
  * join step: every chat's fan-out finds the user's connections through
  * their presence item. `ttlSeconds` bounds how long a connection that never
  * sends `$disconnect` is considered open. The user's first open connection
- * sends `presence {online: true}` to their contacts.
+ * sends `presence {online: true}` to their contacts. The connection expires
+ * with the token it was opened with (`Principal.tokenExpiresAt`), or after
+ * `ttlSeconds`, whichever comes first (SPEC §6).
  */
 export async function connect(ctx: DomainContext, principal: Principal, connectionId: string, ttlSeconds: number): Promise<ConnectionRecord> {
   const now = ctx.now();
@@ -18,9 +22,11 @@ export async function connect(ctx: DomainContext, principal: Principal, connecti
     connectionId,
     userId: principal.userId,
     name: principal.name,
+    // SPEC §6: the roles of the token the connection was opened with, for as long as it lives.
     roles: [...principal.roles],
     connectedAt: now.toISOString(),
-    expiresAt: Math.floor(now.getTime() / 1000) + ttlSeconds,
+    // SPEC §6: no longer than its token. Fan-out skips the presence entry from then on, frames are refused.
+    expiresAt: Math.min(Math.floor(now.getTime() / 1000) + ttlSeconds, principal.tokenExpiresAt ?? Number.MAX_SAFE_INTEGER),
   };
   await ctx.repo.connections.put(connection);
   const presence = await ctx.repo.connections.addToPresence(principal.userId, connectionId, connection.expiresAt);
@@ -67,6 +73,32 @@ export async function disconnect(ctx: DomainContext, connectionId: string): Prom
 }
 
 /**
+ * The caller of a frame (SPEC §6): the user, name and roles recorded at
+ * `$connect`, from the token. A connection whose token has expired (or
+ * whose record is gone) is closed (`@connections` DELETE) and forgotten, and
+ * the frame answers 401 `unauthorized`: the client reconnects with a fresh
+ * token.
+ */
+export async function frameCaller(ctx: DomainContext, connection: ConnectionRecord | undefined, connectionId: string): Promise<Principal> {
+  if (connection && connection.expiresAt > Math.floor(ctx.now().getTime() / 1000)) {
+    return { userId: connection.userId, name: connection.name, roles: connection.roles, tokenExpiresAt: connection.expiresAt };
+  }
+  await expireConnection(ctx, connectionId);
+  throw new UnauthorizedError(connection ? 'The token this connection was opened with has expired; reconnect with a fresh token.' : 'This connection is not registered; reconnect.');
+}
+
+/**
+ * Ends a connection that outlived its token (or its record): closes it
+ * through `@connections` (API Gateway then sends `$disconnect`, which finds
+ * nothing left to do) and forgets it now, so contacts see the user offline
+ * when it was their last connection.
+ */
+export async function expireConnection(ctx: DomainContext, connectionId: string): Promise<void> {
+  await ctx.notifier.close(connectionId);
+  await disconnect(ctx, connectionId);
+}
+
+/**
  * A connection may be recorded (and found by fan-out) while its `$connect`
  * is still running, when API Gateway already answers 410 for it. Up to the
  * `$connect` integration timeout (29 s) a 410 therefore does not prove the
@@ -89,8 +121,19 @@ export async function forgetGoneConnection(ctx: DomainContext, connectionId: str
  * `typing {chatId, isTyping}`: relayed to the other participants'
  * connections, never stored and never echoed to the typist. Clients should
  * treat `isTyping: true` as expiring after a few seconds without a repeat.
+ *
+ * SPEC §5: at most one `typing` per user per chat is relayed every
+ * `typingIntervalSeconds` (2 s); extra frames are acked and dropped, so a
+ * typing flood costs its sender one conditional write per frame and its
+ * chat nothing. The throttle and the access check run in the same round
+ * trip; a non-participant gets the 404 of a missing chat either way.
+ * Answers whether the event was relayed.
  */
-export async function typing(ctx: DomainContext, principal: Principal, chatId: string, isTyping: boolean): Promise<void> {
-  const { chat } = await requireParticipant(ctx, principal, chatId);
-  await ctx.notifier.toChat(chat, { type: 'typing', chatId, userId: principal.userId, isTyping }, { exceptUserId: principal.userId });
+export async function typing(ctx: DomainContext, principal: Principal, chatId: string, isTyping: boolean): Promise<{ relayed: boolean }> {
+  const [access, relayed] = await Promise.allSettled([requireParticipant(ctx, principal, chatId), typingRelayed(ctx, principal.userId, chatId)]);
+  if (access.status === 'rejected') throw access.reason;
+  if (relayed.status === 'rejected') throw relayed.reason;
+  if (!relayed.value) return { relayed: false };
+  await ctx.notifier.toChat(access.value.chat, { type: 'typing', chatId, userId: principal.userId, isTyping }, { exceptUserId: principal.userId });
+  return { relayed: true };
 }

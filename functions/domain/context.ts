@@ -11,6 +11,27 @@ export interface Limits {
   readonly maxGroupSize: number;
   /** SPEC §5: messages per user per minute, HTTP and WebSocket together (20). */
   readonly messagesPerMinute: number;
+  /**
+   * SPEC §5: other writes per user per minute (60): edits, deletes, reactions,
+   * pins, chat changes, participant removals, assignments, archive flags and
+   * attachment slots; read markers are not counted (see `domain/limits.ts`).
+   */
+  readonly writesPerMinute: number;
+  /** SPEC §5: chats a user may create per minute (10); answering an existing chat does not count. */
+  readonly chatCreationsPerMinute: number;
+  /** SPEC §5: participants a user may add to groups per minute (100), counted per person added. */
+  readonly participantAddsPerMinute: number;
+  /** SPEC §5: at most one `typing` per user per chat is relayed in this many seconds (2); extras are acked and dropped. */
+  readonly typingIntervalSeconds: number;
+  /** SPEC §4: distinct reactions per message (50); a new one past that answers 409. */
+  readonly maxReactionsPerMessage: number;
+  /**
+   * How long a `support` role in the user directory counts for assignment
+   * after the user was last seen with it in a token (or provisioned with it):
+   * an agent demoted in the identity provider stops getting new chats at the
+   * latest this long after their last request (86,400 s).
+   */
+  readonly directoryRoleSeconds: number;
   /** SPEC §5: seconds after sending during which the author may edit (900). */
   readonly editWindowSeconds: number;
   /** SPEC §5: attachment size limit in bytes (10 MB). */
@@ -39,6 +60,12 @@ export const DEFAULT_LIMITS: Limits = {
   maxContentLength: 5000,
   maxGroupSize: 1000,
   messagesPerMinute: 20,
+  writesPerMinute: 60,
+  chatCreationsPerMinute: 10,
+  participantAddsPerMinute: 100,
+  typingIntervalSeconds: 2,
+  maxReactionsPerMessage: 50,
+  directoryRoleSeconds: 24 * 60 * 60,
   editWindowSeconds: 15 * 60,
   maxAttachmentBytes: 10 * 1024 * 1024,
   uploadUrlSeconds: 15 * 60,

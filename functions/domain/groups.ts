@@ -15,10 +15,12 @@
  */
 import { BadRequestError, chatNotFound, ConflictError, ForbiddenError, NotFoundError } from '../lib/errors';
 import type { ChatT } from '../schemas';
-import { chatWithParticipants, isAdmin, requireParticipant, sharedView } from './chats';
+import { chatWithParticipants, contentFor, effectiveMembership, isAdmin, requireParticipant, sharedView } from './chats';
 import type { DomainContext } from './context';
+import { takeSlot, withSlot } from './limits';
 import type { ChatChanges } from './ports';
 import type { ChatRecord, MembershipRecord, ParticipantRole, Principal, SupportStatus } from './types';
+import { withoutContent } from './views';
 
 export const isSupportAgent = (p: Principal) => p.roles.includes('support');
 
@@ -27,7 +29,9 @@ export const isSupportAgent = (p: Principal) => p.roles.includes('support');
  * support agents and admins also see every support chat; admins every chat.
  */
 export async function requireManager(ctx: DomainContext, principal: Principal, chatId: string) {
-  const { chat, membership } = await ctx.repo.chats.getWithMembership(chatId, principal.userId);
+  const found = await ctx.repo.chats.getWithMembership(chatId, principal.userId);
+  const { chat } = found;
+  const membership = effectiveMembership(principal, found.membership);
   const visible = chat && (membership || isAdmin(principal) || (chat.type === 'support' && isSupportAgent(principal)));
   if (!chat || !visible) throw chatNotFound();
   return { chat, membership };
@@ -56,7 +60,7 @@ export async function updateChat(ctx: DomainContext, principal: Principal, chatI
   if (input.title === undefined && input.metadata === undefined && input.status === undefined) {
     throw new BadRequestError('Give at least one of title, metadata or status.');
   }
-  const { chat, membership } = await requireManager(ctx, principal, chatId);
+  const { chat, membership } = await withSlot(ctx, principal.userId, 'writes', requireManager(ctx, principal, chatId));
   if (chat.type === 'direct') throw new BadRequestError('Direct chats have no title, metadata or status to change.');
   if (chat.type === 'group') {
     if (input.status !== undefined) throw new BadRequestError('Only support chats have a status.');
@@ -78,20 +82,37 @@ export async function updateChat(ctx: DomainContext, principal: Principal, chatI
     releaseUnique: closing && chat.requesterId ? `support#${chat.requesterId}` : undefined,
   });
   if (!updated) throw new ConflictError('The chat changed meanwhile; read it again and retry.');
-  return announceUpdate(ctx, updated, membership);
+  return announceUpdate(ctx, updated, membership, principal);
 }
 
-/** Emits `chat.updated` (one shared payload) and answers the caller's view. */
-export async function announceUpdate(ctx: DomainContext, chat: ChatRecord, membership?: MembershipRecord, alsoTo: string[] = []): Promise<ChatT> {
+/**
+ * Emits `chat.updated` (one shared payload) to the participants and answers
+ * the caller's view. `alsoTo` (a previous assignee: no longer a participant)
+ * gets the event without `lastMessage`, and so does the caller's answer
+ * unless they are a participant or an admin (`contentFor`): a support agent
+ * changing a chat they are not assigned to never sees its content.
+ */
+export async function announceUpdate(
+  ctx: DomainContext,
+  chat: ChatRecord,
+  membership: MembershipRecord | undefined,
+  principal: Principal,
+  alsoTo: string[] = [],
+): Promise<ChatT> {
   const view = await chatWithParticipants(ctx, chat, membership);
-  const event = { type: 'chat.updated', chat: sharedView(view) };
-  await ctx.notifier.toUsers([...new Set([...(view.participants ?? []).map((p) => p.userId), ...alsoTo])], event);
-  return view;
+  const shared = sharedView(view);
+  const participants = new Set((view.participants ?? []).map((p) => p.userId));
+  const outsiders = [...new Set(alsoTo)].filter((u) => !participants.has(u));
+  await Promise.all([
+    ctx.notifier.toUsers([...participants], { type: 'chat.updated', chat: shared }),
+    outsiders.length > 0 ? ctx.notifier.toUsers(outsiders, { type: 'chat.updated', chat: withoutContent(shared) }) : undefined,
+  ]);
+  return contentFor(principal, view, membership);
 }
 
 /** `PUT /v1/chats/{id}/archive`: the caller's own flag; idempotent, not a toggle. */
 export async function archiveChat(ctx: DomainContext, principal: Principal, chatId: string, archived: boolean): Promise<ChatT> {
-  const { chat, membership } = await requireParticipant(ctx, principal, chatId);
+  const { chat, membership } = await withSlot(ctx, principal.userId, 'writes', requireParticipant(ctx, principal, chatId));
   if (membership.archived !== archived && !(await ctx.repo.memberships.update(chatId, principal.userId, { archived }))) throw chatNotFound();
   return chatWithParticipants(ctx, chat, { ...membership, archived });
 }
@@ -99,9 +120,13 @@ export async function archiveChat(ctx: DomainContext, principal: Principal, chat
 /**
  * `POST /v1/chats/{id}/participants`: adds users to a group (`member`, or
  * `admin` when the owner or a platform admin asks). Users already in the
- * group are skipped. Emits `participants.added {chatId, userIds}` to every
- * participant, the new ones included. Errors: 400 not a group or over the
- * size limit, 403 not an owner/admin, 404 chat not visible or unknown users.
+ * group are skipped. All or nothing (SPEC §6): an add that would pass the
+ * group size adds nobody, checked before anything is written and again,
+ * atomically, by the write (`MembershipStore.add`). Each person added takes
+ * one `participants` rate-limit slot (SPEC §5: 100 a minute). Emits
+ * `participants.added {chatId, userIds}` to every participant, the new ones
+ * included. Errors: 400 not a group or over the size limit, 403 not an
+ * owner/admin, 404 chat not visible or unknown users, 429 past the limit.
  */
 export async function addParticipants(
   ctx: DomainContext,
@@ -116,17 +141,20 @@ export async function addParticipants(
   if (role === 'admin' && membership?.role !== 'owner' && !isAdmin(principal)) throw new ForbiddenError('Only the owner may add group admins.');
 
   const ids = [...new Set(input.userIds)];
-  const known = await ctx.repo.users.getMany(ids);
+  const [known, current] = await Promise.all([ctx.repo.users.getMany(ids), ctx.repo.memberships.getMany(chatId, ids)]);
   const unknown = ids.filter((id) => !known.has(id));
   if (unknown.length > 0) throw new NotFoundError(`Unknown user${unknown.length > 1 ? 's' : ''}: ${unknown.slice(0, 10).join(', ')}.`);
-  const existing = new Set((await ctx.repo.memberships.getMany(chatId, ids)).map((m) => m.userId));
+  const existing = new Set(current.map((m) => m.userId));
   const fresh = ids.filter((id) => !existing.has(id));
 
   if (fresh.length > 0) {
+    const full = () => new BadRequestError(`A group chat has at most ${ctx.limits.maxGroupSize} participants; this would make ${chat.participantCount + fresh.length}.`);
+    if (chat.participantCount + fresh.length > ctx.limits.maxGroupSize) throw full();
+    await takeSlot(ctx, principal.userId, 'participants', fresh.length);
     const joinedAt = ctx.now().toISOString();
     const members = fresh.map((userId): MembershipRecord => ({ chatId, userId, chatType: chat.type, role, joinedAt, lastReadSeq: 0, archived: false }));
     const result = await ctx.repo.memberships.add(chatId, members, ctx.limits.maxGroupSize);
-    if (result === 'full') throw new BadRequestError(`A group chat has at most ${ctx.limits.maxGroupSize} participants.`);
+    if (result === 'full') throw full();
     if (result === 'conflict') throw new ConflictError('Participants changed meanwhile; retry.');
     if (result === 'missing') throw chatNotFound();
     await ctx.notifier.toChat({ id: chatId, participantCount: chat.participantCount + fresh.length }, { type: 'participants.added', chatId, userIds: fresh });
@@ -143,7 +171,7 @@ export async function addParticipants(
  * participants and the removed user.
  */
 export async function removeParticipant(ctx: DomainContext, principal: Principal, chatId: string, userId: string): Promise<void> {
-  const { chat, membership } = await requireManager(ctx, principal, chatId);
+  const { chat, membership } = await withSlot(ctx, principal.userId, 'writes', requireManager(ctx, principal, chatId));
   if (chat.type !== 'group') throw new BadRequestError('Participants can only be removed from group chats.');
   const self = userId === principal.userId;
   const [target] = self && membership ? [membership] : await ctx.repo.memberships.getMany(chatId, [userId]);

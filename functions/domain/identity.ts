@@ -27,6 +27,8 @@ export function principalFromClaims(claims: Claims): Principal {
     name: str(claims.name) ?? str(claims['cognito:username']) ?? str(claims.username) ?? email ?? sub.data,
     roles,
     email,
+    // A WebSocket connection lives no longer than its token (SPEC §6); HTTP checks `exp` on every request.
+    tokenExpiresAt: typeof claims.exp === 'number' && Number.isFinite(claims.exp) ? claims.exp : undefined,
   };
 }
 

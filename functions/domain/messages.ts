@@ -13,7 +13,6 @@ import {
   EditWindowExpiredError,
   ForbiddenError,
   NotFoundError,
-  RateLimitedError,
   ServiceUnavailableError,
 } from '../lib/errors';
 import type { MessageT } from '../schemas';
@@ -21,9 +20,10 @@ import { pendingKey, prepareAttachments, presentMessage, presentMessages } from 
 import { createChat, isAdmin, requireParticipant, requireReader } from './chats';
 import type { DomainContext } from './context';
 import { messageId, seqOfMessageId } from './ids';
+import { takeSlot, withSlot } from './limits';
 import type { ClientIdKey, ClientIdPointer, ServerEvent } from './ports';
 import type { ChatRecord, MembershipRecord, MessageRecord, Principal } from './types';
-import { messageView, preview, previewOf, unreadCount } from './views';
+import { preview, previewOf, unreadCount } from './views';
 
 export interface SendMessageInput {
   content?: string;
@@ -36,8 +36,6 @@ export interface SendMessageInput {
 
 /** Bound on seq attempts under contention; past it the sender gets a 503 to retry. */
 const MAX_SEQ_ATTEMPTS = 50;
-/** SPEC §5 counts messages per user per minute. */
-const RATE_WINDOW_SECONDS = 60;
 
 /**
  * The seq to try after `seq` turned out to be taken. A taken seq proves its
@@ -53,8 +51,8 @@ async function nextSeqAfterConflict(ctx: DomainContext, chatId: string, seq: num
 
 const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 ** attempt)));
 
-/** SPEC §5: content limit in characters (code points, so an emoji counts once). */
-function checkContent(ctx: DomainContext, content: string): void {
+/** SPEC §5: content limit in characters (code points, so an emoji counts once); 400 past it. */
+export function checkContent(ctx: DomainContext, content: string): void {
   if ([...content].length > ctx.limits.maxContentLength) {
     throw new BadRequestError(`Message content is limited to ${ctx.limits.maxContentLength} characters.`);
   }
@@ -92,6 +90,7 @@ export async function sendMessage(
   principal: Principal,
   chatId: string,
   input: SendMessageInput,
+  options: { slotTaken?: boolean } = {},
 ): Promise<{ message: MessageT; replayed: boolean }> {
   const content = input.content ?? '';
   const attachmentIds = input.attachmentIds ?? [];
@@ -110,9 +109,10 @@ export async function sendMessage(
   const results = await Promise.allSettled([
     // Admins post system messages into any chat (announcements); everyone else must be a participant.
     type === 'system' ? requireReader(ctx, principal, chatId) : requireParticipant(ctx, principal, chatId),
-    ctx.repo.rateLimits.take(principal.userId, RATE_WINDOW_SECONDS, ctx.limits.messagesPerMinute, now),
+    // A support chat's initialMessage took its slot before the chat was created (`openSupportChat`).
+    options.slotTaken ? Promise.resolve(undefined) : takeSlot(ctx, principal.userId, 'messages'),
     prepareAttachments(ctx, principal, chatId, attachmentIds),
-    input.replyTo ? replyPreview(ctx, chatId, input.replyTo) : Promise.resolve(undefined),
+    input.replyTo ? replyTarget(ctx, chatId, input.replyTo) : Promise.resolve(undefined),
     claimKey ? ctx.repo.messages.claimClientId(claimKey, id, now, CLIENT_ID_LEASE_SECONDS) : Promise.resolve(undefined),
   ] as const);
   const claim = results[4];
@@ -127,16 +127,12 @@ export async function sendMessage(
     await release();
     throw failure.reason;
   }
-  const [access, rate, attachments, replyTo] = results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+  const [access, , attachments, reply] = results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
     Awaited<ReturnType<typeof requireParticipant>>,
-    { allowed: boolean; retryAfterSeconds: number },
+    undefined,
     Awaited<ReturnType<typeof prepareAttachments>>,
-    Awaited<ReturnType<typeof replyPreview>> | undefined,
+    MessageRecord | undefined,
   ];
-  if (!rate.allowed) {
-    await release();
-    throw new RateLimitedError(rate.retryAfterSeconds);
-  }
   const { chat, membership } = access;
   if (claimKey && !claimed) {
     const repeat = await repeatOfClaim(ctx, claimKey, (claim as PromiseFulfilledResult<ClientIdPointer>).value, id, now);
@@ -154,7 +150,8 @@ export async function sendMessage(
       senderId: principal.userId,
       type,
       content,
-      replyTo,
+      // Only the reference is stored: the preview is the original's current text, resolved when read (`presentMessages`).
+      replyTo: reply ? { id: reply.id, seq: reply.seq, senderId: reply.senderId } : undefined,
       attachments: attachments.length > 0 ? attachments : undefined,
       reactions: {},
       clientMessageId: input.clientMessageId,
@@ -175,7 +172,7 @@ export async function sendMessage(
   }
 
   // The objects now live under their final keys; the pending copies would expire in a day anyway.
-  const view = await presentMessage(ctx, stored);
+  const view = await presentMessage(ctx, stored, undefined, reply ? [reply] : []);
   await Promise.all([
     ctx.storage.remove(attachments.map((a) => pendingKey(chatId, a.id))),
     afterStore(ctx, principal, chat, membership, stored, view),
@@ -295,15 +292,16 @@ export async function sendToUser(ctx: DomainContext, principal: Principal, input
   };
 }
 
-async function replyPreview(ctx: DomainContext, chatId: string, replyToId: string) {
+/** The message a reply quotes: one of this chat (400 otherwise; a deleted one may be quoted, its preview is then ""). */
+async function replyTarget(ctx: DomainContext, chatId: string, replyToId: string): Promise<MessageRecord> {
   const seq = seqOfMessageId(replyToId);
   const target = seq === undefined ? undefined : await ctx.repo.messages.get(chatId, seq);
   if (!target || target.id !== replyToId) throw new BadRequestError('replyTo must be the id of a message in this chat.');
-  return { id: target.id, seq: target.seq, senderId: target.senderId, preview: target.deletedAt ? '' : preview(target.content) };
+  return target;
 }
 
 /** The message `messageId` of `chatId` (strongly consistent), or 404. */
-async function findMessage(ctx: DomainContext, chatId: string, id: string): Promise<MessageRecord> {
+export async function findMessage(ctx: DomainContext, chatId: string, id: string): Promise<MessageRecord> {
   const seq = seqOfMessageId(id);
   const message = seq === undefined ? undefined : await ctx.repo.messages.get(chatId, seq, true);
   if (!message || message.id !== id) throw new NotFoundError('Message not found.');
@@ -320,7 +318,7 @@ async function findMessage(ctx: DomainContext, chatId: string, id: string): Prom
 export async function editMessage(ctx: DomainContext, principal: Principal, chatId: string, id: string, content: string) {
   if (content.trim() === '') throw new BadRequestError('Content cannot be empty; delete the message instead.');
   checkContent(ctx, content);
-  const { chat } = await requireParticipant(ctx, principal, chatId);
+  const { chat } = await withSlot(ctx, principal.userId, 'writes', requireParticipant(ctx, principal, chatId));
   const message = await findMessage(ctx, chatId, id);
   if (message.senderId !== principal.userId) throw new ForbiddenError('Only the author may edit a message.');
   if (message.deletedAt) throw new ConflictError('The message was deleted.');
@@ -347,54 +345,28 @@ export async function editMessage(ctx: DomainContext, principal: Principal, chat
  * message and emits nothing.
  */
 export async function deleteMessage(ctx: DomainContext, principal: Principal, chatId: string, id: string) {
-  const { chat, membership } = await requireReader(ctx, principal, chatId);
+  const { chat, membership } = await withSlot(ctx, principal.userId, 'writes', requireReader(ctx, principal, chatId));
   const message = await findMessage(ctx, chatId, id);
   const moderator = isAdmin(principal) || (chat.type === 'group' && (membership?.role === 'owner' || membership?.role === 'admin'));
   if (message.senderId !== principal.userId && !moderator) {
     // Non-participants (other than admins) never get here: requireReader answered 404.
     throw new ForbiddenError('Only the author, a group owner/admin or an admin may delete this message.');
   }
-  if (message.deletedAt) return { message: messageView(message) };
-  const deleted = await ctx.repo.messages.softDelete({ chatId, seq: message.seq, id }, ctx.now().toISOString());
-  if (!deleted) return { message: messageView(await findMessage(ctx, chatId, id)) };
+  if (message.deletedAt) return { message: await presentMessage(ctx, message) };
+  // Reactions go with the content (SPEC §4): nothing of a deleted message but its place in the chat stays.
+  const deleted = await ctx.repo.messages.softDelete({ chatId, seq: message.seq, id }, ctx.now().toISOString(), Object.keys(message.reactions));
+  if (!deleted) return { message: await presentMessage(ctx, await findMessage(ctx, chatId, id)) };
   await Promise.all([
     // Deleting the objects also ends download URLs handed out before the delete.
     ctx.storage.remove((message.attachments ?? []).map((a) => a.key)),
     chat.lastMessage?.id === id ? ctx.repo.chats.replacePreview(chatId, previewOf(deleted)) : undefined,
   ]);
   await ctx.notifier.toChat(chat, { type: 'message.deleted', chatId, messageId: id, seq: deleted.seq });
-  return { message: messageView(deleted, await markersOf(ctx, chatId)) };
-}
-
-const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-
-/** SPEC §4: `like`, `dislike`, or exactly one emoji (one grapheme, flags and ZWJ sequences included). */
-export function isValidReaction(reaction: string): boolean {
-  if (reaction === 'like' || reaction === 'dislike') return true;
-  const graphemes = [...segmenter.segment(reaction)];
-  return graphemes.length === 1 && /\p{Extended_Pictographic}|\p{Regional_Indicator}/u.test(reaction) && reaction.length <= 32;
-}
-
-/**
- * `PUT`/`DELETE .../reactions/{reaction}`: adds or removes the caller's
- * reaction with one atomic set update (one per user per reaction, safe
- * under concurrency). Emits `reaction.updated {chatId, messageId,
- * reactions}` when something changed.
- */
-export async function setReaction(ctx: DomainContext, principal: Principal, chatId: string, id: string, reaction: string, add: boolean) {
-  if (!isValidReaction(reaction)) throw new BadRequestError('A reaction is "like", "dislike" or a single emoji.');
-  const { chat } = await requireParticipant(ctx, principal, chatId);
-  const message = await findMessage(ctx, chatId, id);
-  if (message.deletedAt) throw new ConflictError('The message was deleted.');
-  const had = message.reactions[reaction]?.includes(principal.userId) ?? false;
-  const updated = await ctx.repo.messages.react({ chatId, seq: message.seq, id }, reaction, principal.userId, add);
-  if (!updated) throw new ConflictError('The message was deleted.');
-  if (had !== add) await ctx.notifier.toChat(chat, { type: 'reaction.updated', chatId, messageId: id, reactions: updated.reactions });
-  return { message: await presentMessage(ctx, updated, await markersOf(ctx, chatId)) };
+  return { message: await presentMessage(ctx, deleted, await markersOf(ctx, chatId)) };
 }
 
 /** Read markers of every participant, for `readBy` (⌈N/100⌉ BatchGetItem). */
-async function markersOf(ctx: DomainContext, chatId: string): Promise<Map<string, number>> {
+export async function markersOf(ctx: DomainContext, chatId: string): Promise<Map<string, number>> {
   const participants = await ctx.repo.memberships.listParticipants(chatId);
   return participants.length > 0 ? ctx.repo.memberships.readMarkers(chatId, participants.map((p) => p.userId)) : new Map();
 }

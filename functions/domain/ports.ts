@@ -23,8 +23,12 @@ export interface UserStore {
   getMany(userIds: readonly string[]): Promise<Map<string, UserRecord>>;
   /** Creates or replaces a directory entry (admin provisioning), keeping `createdAt`. */
   put(user: UserRecord): Promise<UserRecord>;
-  /** Records a caller seen with a token: name and roles from the token, `createdAt` kept. */
-  touch(principal: Principal, now: string): Promise<void>;
+  /**
+   * Records a caller seen with a token: name and roles from the token,
+   * `createdAt` kept. A `support` role counts for assignment until
+   * `supportUntil` (epoch seconds; default: a day after `now`).
+   */
+  touch(principal: Principal, now: string, supportUntil?: number): Promise<void>;
 }
 
 export interface ChatStore {
@@ -34,6 +38,8 @@ export interface ChatStore {
    * taken, nothing is written and the existing chat id is returned.
    */
   create(chat: ChatRecord, members: MembershipRecord[], uniqueKey?: string): Promise<{ created: true } | { created: false; chatId: string }>;
+  /** The chat id a uniqueness key (a direct pair, a context, a requester) points to, if any (eventually consistent). */
+  findUnique(uniqueKey: string): Promise<string | undefined>;
   get(chatId: string): Promise<ChatRecord | undefined>;
   getMany(chatIds: readonly string[]): Promise<ChatRecord[]>;
   /** The chat and the caller's membership, read strongly consistently in one request. */
@@ -91,8 +97,8 @@ export interface SupportStore {
   }): Promise<{ chatIds: string[]; next?: Record<string, unknown> }>;
   /** Support chats assigned to the agent that are not closed. */
   openCountForAgent(agentId: string): Promise<number>;
-  /** Users with the `support` role in the directory. */
-  agents(): Promise<string[]>;
+  /** Users with the `support` role in the directory whose role has not lapsed at `now` (`UserRecord.supportUntil`). */
+  agents(now: Date): Promise<string[]>;
   /** Every support chat's status, creation time, assignee and first-response time. */
   entries(): Promise<{ chatId: string; status: SupportStatus; createdAt: string; assigneeId?: string | null; firstResponseSeconds?: number }[]>;
 }
@@ -145,10 +151,25 @@ export interface MessageStore {
     target: { chatId: string; seq: number; id: string; senderId: string },
     change: { content: string; editedAt: string; editableSince: string },
   ): Promise<MessageRecord | undefined>;
-  /** Soft delete; undefined when already deleted (or missing). */
-  softDelete(target: { chatId: string; seq: number; id: string }, deletedAt: string): Promise<MessageRecord | undefined>;
-  /** Adds or removes one user's reaction atomically; undefined when missing or deleted. */
-  react(target: { chatId: string; seq: number; id: string }, reaction: string, userId: string, add: boolean): Promise<MessageRecord | undefined>;
+  /**
+   * Soft delete, clearing every reaction (`reactions`: those the caller
+   * read; any added meanwhile go too); undefined when already deleted (or
+   * missing).
+   */
+  softDelete(target: { chatId: string; seq: number; id: string }, deletedAt: string, reactions?: readonly string[]): Promise<MessageRecord | undefined>;
+  /**
+   * Adds or removes one user's reaction atomically, keeping the count of
+   * distinct reactions ≤ `change.maxKinds`. `current` is what the caller
+   * read (users of this reaction, distinct reactions); `stale` (nothing
+   * written) when the message changed, was deleted or reached the limit
+   * meanwhile: read it again.
+   */
+  react(
+    target: { chatId: string; seq: number; id: string },
+    change: { reaction: string; userId: string; add: boolean; current: { users: number; kinds: number }; maxKinds: number },
+  ): Promise<MessageRecord | 'stale'>;
+  /** Messages of a chat by seq (eventually consistent); missing ones are absent. */
+  getMany(chatId: string, seqs: readonly number[]): Promise<MessageRecord[]>;
   /**
    * A page in ascending seq order. `before`: the latest `limit` below it;
    * `after`: the earliest `limit` above it; neither: the latest `limit`.
@@ -191,8 +212,20 @@ export interface AttachmentStorage {
 }
 
 export interface RateLimitStore {
-  /** Counts one action in the current fixed window of `windowSeconds`; refused past `limit`. */
-  take(userId: string, windowSeconds: number, limit: number, now: Date): Promise<{ allowed: boolean; retryAfterSeconds: number }>;
+  /**
+   * Counts `amount` actions (default 1) of `bucket` (default: messages) in the
+   * current fixed window of `windowSeconds`; refused, counting nothing, when
+   * they would pass `limit`.
+   */
+  take(
+    userId: string,
+    windowSeconds: number,
+    limit: number,
+    now: Date,
+    options?: { bucket?: string; amount?: number },
+  ): Promise<{ allowed: boolean; retryAfterSeconds: number }>;
+  /** True when the last action of this user and `key` let through is at least `intervalSeconds` old (then this one is recorded). */
+  throttle(userId: string, key: string, intervalSeconds: number, now: Date): Promise<boolean>;
 }
 
 export interface Repository {
@@ -264,4 +297,6 @@ export interface Notifier {
   toChat(chat: ChatAudience, event: ServerEvent | ServerEvent[], options?: { exceptUserId?: string; offline?: OfflineNotice }): Promise<void>;
   /** Sends `event` to every open connection of the given users. */
   toUsers(userIds: readonly string[], event: ServerEvent): Promise<void>;
+  /** Closes a connection (`@connections` DELETE); one already gone is fine. Never throws. */
+  close(connectionId: string): Promise<void>;
 }

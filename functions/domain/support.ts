@@ -5,10 +5,12 @@
  */
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../lib/errors';
 import type { ChatT } from '../schemas';
-import { chatWithParticipants, isAdmin, requireParticipant, sharedView } from './chats';
+import { chatWithParticipants, contentFor, effectiveMembership, isAdmin, requireParticipant, sharedView } from './chats';
 import type { DomainContext } from './context';
 import { announceUpdate, isSupportAgent, requireManager } from './groups';
-import { sendMessage } from './messages';
+import { takeSlot, withSlot } from './limits';
+import { checkContent, sendMessage } from './messages';
+import { isDirectoryAgent } from './users';
 import type { ChatRecord, MembershipRecord, Principal, SupportStatus } from './types';
 import { chatView } from './views';
 
@@ -21,7 +23,7 @@ const requesterKey = (userId: string) => `support#${userId}`;
  * agents plus one COUNT query per agent.
  */
 export async function leastLoadedAgent(ctx: DomainContext, exclude?: string): Promise<string | undefined> {
-  const agents = (await ctx.repo.support.agents()).filter((id) => id !== exclude).sort();
+  const agents = (await ctx.repo.support.agents(ctx.now())).filter((id) => id !== exclude).sort();
   const loads = await Promise.all(agents.map(async (id) => ({ id, open: await ctx.repo.support.openCountForAgent(id) })));
   return loads.sort((a, b) => a.open - b.open || a.id.localeCompare(b.id))[0]?.id;
 }
@@ -34,12 +36,30 @@ export async function leastLoadedAgent(ctx: DomainContext, exclude?: string): Pr
  * the chat frees it. `subject` becomes the title. `initialMessage` is sent
  * only with a new chat, so a retried request never sends it twice.
  * `chat.created` reaches the agent and the requester's connections.
+ *
+ * A request that fails creates nothing (SPEC §6): `initialMessage` is
+ * checked (length) and its `messages` rate-limit slot taken, with the
+ * `chats` slot of the creation, before the chat is written; over a limit
+ * the answer is 429 and no chat exists. An existing open chat is answered
+ * without taking any slot.
  */
 export async function openSupportChat(
   ctx: DomainContext,
   principal: Principal,
   input: { subject?: string; initialMessage?: string },
 ): Promise<{ chat: ChatT; created: boolean }> {
+  const initialMessage = input.initialMessage !== undefined && input.initialMessage.trim() !== '' ? input.initialMessage : undefined;
+  if (initialMessage !== undefined) checkContent(ctx, initialMessage);
+  const key = requesterKey(principal.userId);
+  const open = await ctx.repo.chats.findUnique(key);
+  if (open) return { chat: await currentChat(ctx, principal, open), created: false };
+  const slots = await Promise.allSettled([
+    takeSlot(ctx, principal.userId, 'chats'),
+    initialMessage !== undefined ? takeSlot(ctx, principal.userId, 'messages') : Promise.resolve(),
+  ]);
+  const refused = slots.find((r) => r.status === 'rejected');
+  if (refused) throw refused.reason;
+
   const agentId = await leastLoadedAgent(ctx, principal.userId);
   const now = ctx.now().toISOString();
   const chat: ChatRecord = {
@@ -67,21 +87,23 @@ export async function openSupportChat(
     archived: false,
   });
   const members = [member(principal.userId, 'member'), ...(agentId ? [member(agentId, 'agent')] : [])];
-  const result = await ctx.repo.chats.create(chat, members, requesterKey(principal.userId));
-  if (!result.created) {
-    const existing = await requireParticipant(ctx, principal, result.chatId);
-    return { chat: await chatWithParticipants(ctx, existing.chat, existing.membership), created: false };
-  }
+  const result = await ctx.repo.chats.create(chat, members, key);
+  if (!result.created) return { chat: await currentChat(ctx, principal, result.chatId), created: false };
 
   const view = await chatWithParticipants(ctx, chat, members[0]);
   // The requester's other devices and the assigned agent (SPEC §6: the actor included).
   await ctx.notifier.toUsers(agentId ? [principal.userId, agentId] : [principal.userId], { type: 'chat.created', chat: { ...sharedView(view), unreadCount: 0, lastReadSeq: 0, archived: false } });
-  if (input.initialMessage !== undefined && input.initialMessage.trim() !== '') {
-    await sendMessage(ctx, principal, chat.id, { content: input.initialMessage });
-    const after = await requireParticipant(ctx, principal, chat.id);
-    return { chat: await chatWithParticipants(ctx, after.chat, after.membership), created: true };
+  if (initialMessage !== undefined) {
+    // Its rate-limit slot is already taken (above), so this send cannot be refused for it.
+    await sendMessage(ctx, principal, chat.id, { content: initialMessage }, { slotTaken: true });
+    return { chat: await currentChat(ctx, principal, chat.id), created: true };
   }
   return { chat: view, created: true };
+}
+
+async function currentChat(ctx: DomainContext, principal: Principal, chatId: string): Promise<ChatT> {
+  const { chat, membership } = await requireParticipant(ctx, principal, chatId);
+  return chatWithParticipants(ctx, chat, membership);
 }
 
 /**
@@ -93,7 +115,7 @@ export async function openSupportChat(
  * 403 not allowed, 404 not visible, 409 someone else claimed it first.
  */
 export async function assignChat(ctx: DomainContext, principal: Principal, chatId: string, agentId: string): Promise<ChatT> {
-  const { chat, membership } = await requireManager(ctx, principal, chatId);
+  const { chat, membership } = await withSlot(ctx, principal.userId, 'writes', requireManager(ctx, principal, chatId));
   if (chat.type !== 'support') throw new BadRequestError('Only support chats have an assignee.');
   if (!isAdmin(principal)) {
     if (!isSupportAgent(principal) || agentId !== principal.userId) throw new ForbiddenError('Only admins assign chats; agents may claim unassigned chats for themselves.');
@@ -102,7 +124,8 @@ export async function assignChat(ctx: DomainContext, principal: Principal, chatI
   if (chat.status === 'closed') throw new ConflictError('A closed support chat cannot be reassigned.');
   const agent = await ctx.repo.users.get(agentId);
   if (!agent) throw new NotFoundError('Unknown user.');
-  if (!agent.roles.includes('support')) throw new BadRequestError('The assignee must be a support agent.');
+  // The directory's role, unless it lapsed (the agent was not seen with it for `directoryRoleSeconds`).
+  if (!isDirectoryAgent(agent, ctx.now())) throw new BadRequestError('The assignee must be a support agent.');
   if (agentId === chat.requesterId) throw new BadRequestError('The requester cannot be the assignee.');
   if (chat.assigneeId === agentId) return chatWithParticipants(ctx, chat, membership);
 
@@ -115,14 +138,12 @@ export async function assignChat(ctx: DomainContext, principal: Principal, chatI
   );
   if (!updated) throw new ConflictError('The assignee changed meanwhile; read the chat again.');
   // The agent counts toward participantCount; support chats are far below the group limit.
-  await ctx.repo.memberships.add(
-    chatId,
-    [{ chatId, userId: agentId, chatType: 'support', role: 'agent', joinedAt: ctx.now().toISOString(), lastReadSeq: 0, archived: false }],
-    Number.MAX_SAFE_INTEGER,
-  );
+  const joined: MembershipRecord = { chatId, userId: agentId, chatType: 'support', role: 'agent', joinedAt: ctx.now().toISOString(), lastReadSeq: 0, archived: false };
+  await ctx.repo.memberships.add(chatId, [joined], Number.MAX_SAFE_INTEGER);
   if (previous) await ctx.repo.memberships.remove(chatId, previous);
-  const callerMembership = principal.userId === agentId ? undefined : membership;
-  return announceUpdate(ctx, updated, callerMembership, previous ? [previous] : []);
+  // An agent claiming the chat is its participant from now on; an admin assigning someone else keeps their own view.
+  const callerMembership = principal.userId === agentId ? joined : previous === principal.userId ? undefined : membership;
+  return announceUpdate(ctx, updated, callerMembership, principal, previous ? [previous] : []);
 }
 
 export interface QueueInput {
@@ -138,6 +159,8 @@ export interface QueueInput {
  * (closed, open, resolved, waiting) and, within a status, oldest first.
  * `assigneeId` or `unassigned=true` narrow it to one agent's or nobody's
  * chats. One index Query per page plus one BatchGetItem for the chats.
+ * A support agent sees `lastMessage` only of the chats they are a
+ * participant of (assigned to); admins see it everywhere (SPEC §4).
  */
 export async function supportQueue(ctx: DomainContext, principal: Principal, input: QueueInput) {
   if (input.assigneeId !== undefined && input.unassigned) throw new BadRequestError('Use either assigneeId or unassigned=true.');
@@ -157,9 +180,15 @@ export async function supportQueue(ctx: DomainContext, principal: Principal, inp
     start,
   });
   const chats = new Map((await ctx.repo.chats.getMany(page.chatIds)).map((c) => [c.id, c]));
-  const mine = new Map((await ctx.repo.memberships.listByUser(principal.userId)).filter((m) => chats.has(m.chatId)).map((m) => [m.chatId, m]));
+  const mine = new Map(
+    (await ctx.repo.memberships.listByUser(principal.userId))
+      .map((m) => effectiveMembership(principal, m))
+      .filter((m) => m !== undefined && chats.has(m.chatId))
+      .map((m) => [m!.chatId, m!]),
+  );
   return {
-    chats: page.chatIds.filter((id) => chats.has(id)).map((id) => chatView(chats.get(id)!, mine.get(id))),
+    // An agent reads the content (`lastMessage`) only of the chats they are in (their assignments, their own requests).
+    chats: page.chatIds.filter((id) => chats.has(id)).map((id) => contentFor(principal, chatView(chats.get(id)!, mine.get(id)), mine.get(id))),
     nextCursor: page.next ? Buffer.from(JSON.stringify(page.next)).toString('base64url') : null,
   };
 }

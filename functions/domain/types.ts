@@ -16,6 +16,8 @@ export interface Principal {
   /** Always contains `user`; `support`/`admin` from `cognito:groups` or a `roles` claim. */
   readonly roles: readonly PlatformRole[];
   readonly email?: string;
+  /** The token's `exp` (epoch seconds), when it has one: a WebSocket connection lives no longer (SPEC §6). */
+  readonly tokenExpiresAt?: number;
 }
 
 export interface UserRecord {
@@ -25,6 +27,12 @@ export interface UserRecord {
   email?: string;
   createdAt: string;
   updatedAt: string;
+  /**
+   * Epoch seconds until which a `support` role counts for assignment (the
+   * user was last seen with it, or provisioned, `directoryRoleSeconds`
+   * before). Past it the directory no longer offers the user as an agent.
+   */
+  supportUntil?: number;
 }
 
 export interface MessagePreview {
@@ -127,7 +135,12 @@ export interface MessageRecord {
   senderId: string;
   type: 'text' | 'system';
   content: string;
-  replyTo?: { id: string; seq: number; senderId: string; preview: string };
+  /**
+   * The message this one replies to. Only the reference is stored; the
+   * preview is resolved when read (SPEC §6: it follows the original).
+   * Replies stored before that carry a `preview`, which is never shown.
+   */
+  replyTo?: { id: string; seq: number; senderId: string; preview?: string };
   attachments?: StoredAttachment[];
   reactions: Record<string, string[]>;
   clientMessageId?: string;

@@ -8,6 +8,23 @@ import type { DomainContext } from './context';
 import type { PlatformRole, Principal, PresenceRecord, UserRecord } from './types';
 import { isOnline } from './views';
 
+/**
+ * Records the caller in the directory (SPEC §2: a user is known once they
+ * have called any route or connected), name and roles from their token. A
+ * `support` role counts for assignment for `limits.directoryRoleSeconds`
+ * from now, so an agent demoted in the identity provider who never signs in
+ * again drops out of the pool (see `UserRecord.supportUntil`).
+ */
+export function recordCaller(ctx: DomainContext, principal: Principal): Promise<void> {
+  const now = ctx.now();
+  return ctx.repo.users.touch(principal, now.toISOString(), Math.floor(now.getTime() / 1000) + ctx.limits.directoryRoleSeconds);
+}
+
+/** Whether the directory offers this user as a support agent at `now` (role present and not lapsed). */
+export function isDirectoryAgent(user: UserRecord, now: Date): boolean {
+  return user.roles.includes('support') && (user.supportUntil ?? 0) >= now.getTime() / 1000;
+}
+
 /** `GET /v1/me`: the caller as the token describes them. */
 export function me(principal: Principal): UserT {
   return { id: principal.userId, name: principal.name, roles: [...principal.roles], email: principal.email };
@@ -32,16 +49,20 @@ function publicProfile(user: UserRecord, presence: PresenceRecord | undefined, n
 /**
  * `PUT /v1/users/{id}` (admin): provision or update a directory entry before
  * the user's first sign-in. Roles here describe the user in the directory
- * (e.g. who can be assigned support chats); what a caller may do is always
- * decided by the roles in their token (SPEC §2).
+ * (e.g. who can be assigned support chats, for `directoryRoleSeconds` unless
+ * the user signs in with the role); what a caller may do is always decided
+ * by the roles in their token (SPEC §2).
  */
 export async function putUser(
   ctx: DomainContext,
   userId: string,
   input: { name: string; roles?: PlatformRole[]; email?: string },
 ): Promise<UserT> {
-  const now = ctx.now().toISOString();
+  const at = ctx.now();
+  const now = at.toISOString();
   const roles = [...new Set<PlatformRole>(['user', ...(input.roles ?? [])])];
-  const user = await ctx.repo.users.put({ id: userId, name: input.name, roles, email: input.email, createdAt: now, updatedAt: now });
+  // A provisioned support role lapses like one seen in a token, unless the user signs in with it.
+  const supportUntil = roles.includes('support') ? Math.floor(at.getTime() / 1000) + ctx.limits.directoryRoleSeconds : undefined;
+  const user = await ctx.repo.users.put({ id: userId, name: input.name, roles, email: input.email, createdAt: now, updatedAt: now, supportUntil });
   return { id: user.id, name: user.name, roles: user.roles, email: user.email };
 }

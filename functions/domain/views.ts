@@ -43,6 +43,21 @@ export function chatView(chat: ChatRecord, membership?: MembershipRecord, partic
  * is at or past the message. Derived at read time from the markers, so
  * reading costs no per-message write.
  */
+/**
+ * A reply's `replyTo` as clients see it (SPEC §6): the original's current
+ * text, first 100 characters; "" with `deleted: true` when the original is
+ * deleted or gone. `original` undefined: not found.
+ */
+export function replyView(replyTo: NonNullable<MessageRecord['replyTo']>, original: MessageRecord | undefined): NonNullable<MessageT['replyTo']> {
+  const { id, seq, senderId } = replyTo;
+  if (!original || original.id !== id || original.deletedAt) return { id, seq, senderId, preview: '', deleted: true };
+  return { id, seq, senderId, preview: preview(original.content) };
+}
+
+/**
+ * `replyTo` is left out here: it needs the original (see `replyView` and
+ * `attachments.ts presentMessages`, which every answer and event goes through).
+ */
 export function messageView(message: MessageRecord, markers?: ReadonlyMap<string, number>): MessageT {
   let readBy = 0;
   for (const [userId, lastReadSeq] of markers ?? []) {
@@ -56,7 +71,6 @@ export function messageView(message: MessageRecord, markers?: ReadonlyMap<string
     type: message.type,
     content: message.deletedAt ? '' : message.content,
     attachments: [],
-    replyTo: message.replyTo,
     reactions: message.reactions ?? {},
     clientMessageId: message.clientMessageId,
     metadata: message.metadata,
@@ -65,6 +79,12 @@ export function messageView(message: MessageRecord, markers?: ReadonlyMap<string
     deletedAt: message.deletedAt,
     readBy,
   };
+}
+
+/** A chat (view or event payload) without message content: `lastMessage` dropped. */
+export function withoutContent<C extends { lastMessage?: unknown }>(chat: C): C {
+  const { lastMessage: _content, ...rest } = chat;
+  return rest as C;
 }
 
 export function previewOf(message: MessageRecord): MessagePreview {

@@ -1,5 +1,5 @@
 /** `PUT /v1/chats/{chatId}/messages/{messageId}/reactions/{reaction}`: add the caller's reaction. */
-import { setReaction } from '../domain/messages';
+import { setReaction } from '../domain/reactions';
 import { httpHandler } from '../lib/http';
 import { domainContext } from '../lib/runtime';
 import { httpRoute } from '../routes';

@@ -18,7 +18,7 @@
  */
 import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { DomainContext } from '../domain/context';
-import { forgetGoneConnection } from '../domain/connections';
+import { expireConnection, forgetGoneConnection } from '../domain/connections';
 import type { ChatDelivery, Notifier, OfflineNotice, OfflinePublisher, Repository, ServerEvent } from '../domain/ports';
 import { logger } from './logger';
 import { count, fanOutDuration } from './metrics';
@@ -45,17 +45,21 @@ export interface NotifierOptions {
   context: () => DomainContext;
   /** Replaces the `@connections` call (fault-injection tests). */
   postToConnection?: (connectionId: string, data: Uint8Array) => Promise<void>;
+  /** Replaces the `@connections` DELETE (tests). */
+  deleteConnection?: (connectionId: string) => Promise<void>;
 }
 
 export function createNotifier(options: NotifierOptions): Notifier & { deliver(job: ChatDelivery): Promise<void> } {
   // Loaded on first delivery: requests whose audience is offline never load it.
+  type Sdk = typeof import('@aws-sdk/client-apigatewaymanagementapi');
   let loaded:
-    | Promise<{ client: ApiGatewayManagementApiClient; PostToConnectionCommand: typeof import('@aws-sdk/client-apigatewaymanagementapi').PostToConnectionCommand }>
+    | Promise<{ client: ApiGatewayManagementApiClient; PostToConnectionCommand: Sdk['PostToConnectionCommand']; DeleteConnectionCommand: Sdk['DeleteConnectionCommand'] }>
     | undefined;
   const api = () =>
     (loaded ??= import('@aws-sdk/client-apigatewaymanagementapi').then((sdk) => ({
       client: traced(new sdk.ApiGatewayManagementApiClient({ endpoint: options.endpoint, region: options.region })),
       PostToConnectionCommand: sdk.PostToConnectionCommand,
+      DeleteConnectionCommand: sdk.DeleteConnectionCommand,
     })));
 
   const postToConnection =
@@ -65,7 +69,28 @@ export function createNotifier(options: NotifierOptions): Notifier & { deliver(j
       await client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
     });
 
-  /** Posts the events, in order, to every live connection of `userIds`; answers the users who had none. */
+  const deleteConnection =
+    options.deleteConnection ??
+    (async (connectionId: string) => {
+      const { client, DeleteConnectionCommand } = await api();
+      await client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+    });
+
+  /** `@connections` DELETE; a connection already gone (410) is what we wanted. */
+  async function close(connectionId: string): Promise<void> {
+    try {
+      await deleteConnection(connectionId);
+    } catch (error) {
+      if ((error as Error).name !== 'GoneException') logger.warn('closing a connection failed', { connectionId, error: (error as Error).name });
+    }
+  }
+
+  /**
+   * Posts the events, in order, to every live connection of `userIds`;
+   * answers the users who had none. Connections past their expiry (their
+   * token's `exp`, SPEC §6, or the 2 h record TTL) get nothing; they are
+   * closed and forgotten on the way (`expireConnection`).
+   */
   async function post(userIds: readonly string[], event: ServerEvent | ServerEvent[]): Promise<string[]> {
     const events = Array.isArray(event) ? event : [event];
     if (userIds.length === 0) return [];
@@ -73,10 +98,17 @@ export function createNotifier(options: NotifierOptions): Notifier & { deliver(j
     const now = Math.floor(Date.now() / 1000);
     const offline: string[] = [];
     const targets: string[] = [];
+    const expired: string[] = [];
     for (const p of presence.values()) {
       const live = p.connections.filter((c) => c.expiresAt > now);
       if (live.length === 0) offline.push(p.userId);
       for (const c of live) targets.push(c.connectionId);
+      for (const c of p.connections) if (c.expiresAt <= now) expired.push(c.connectionId);
+    }
+    if (expired.length > 0) {
+      await forEachLimited(expired, CONCURRENCY, (connectionId) =>
+        expireConnection(options.context(), connectionId).catch((error: Error) => logger.warn('expiring a connection failed', { connectionId, error: error.name })),
+      );
     }
     if (targets.length === 0) return offline;
     const frames = events.map((e) => new TextEncoder().encode(JSON.stringify(e)));
@@ -154,6 +186,7 @@ export function createNotifier(options: NotifierOptions): Notifier & { deliver(j
       guarded(event.type, async () => {
         await post(userIds, event);
       }),
+    close,
   };
 }
 

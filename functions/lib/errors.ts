@@ -92,8 +92,11 @@ export class PayloadTooLargeError extends AppError {
 
 /** SPEC §5: 429 `rate_limited` with `Retry-After` (seconds until the window resets). */
 export class RateLimitedError extends AppError {
-  constructor(readonly retryAfterSeconds: number) {
-    super(429, 'rate_limited', `Too many messages; retry in ${retryAfterSeconds} s.`, { retryAfter: retryAfterSeconds }, { 'retry-after': String(retryAfterSeconds) });
+  constructor(
+    readonly retryAfterSeconds: number,
+    what = 'messages',
+  ) {
+    super(429, 'rate_limited', `Too many ${what}; retry in ${retryAfterSeconds} s.`, { retryAfter: retryAfterSeconds }, { 'retry-after': String(retryAfterSeconds) });
   }
 }
 

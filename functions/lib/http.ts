@@ -17,6 +17,7 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod';
 import type { Principal } from '../domain/types';
+import { recordCaller } from '../domain/users';
 import type { HttpRoute } from '../routes';
 import { authenticate, bearerToken } from './auth';
 import { AppError, BadRequestError, ForbiddenError } from './errors';
@@ -108,7 +109,7 @@ export function httpHandler<R extends HttpRoute>(route: R, fn: (request: HttpReq
         if (route.roles && !route.roles.some((r) => principal!.roles.includes(r))) {
           throw new ForbiddenError(`This route requires the ${route.roles.join(' or ')} role.`);
         }
-        await domainContext().repo.users.touch(principal, new Date().toISOString());
+        await recordCaller(domainContext(), principal);
       }
       const request = {
         params: validate(route.params, event.pathParameters ?? {}, 'path'),

@@ -12,7 +12,9 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import type * as z from 'zod';
+import { frameCaller } from '../domain/connections';
 import type { Principal } from '../domain/types';
+import { recordCaller } from '../domain/users';
 import type { WsRoute } from '../routes';
 import { authenticate } from './auth';
 import { BadRequestError, UnauthorizedError } from './errors';
@@ -81,7 +83,7 @@ export function wsConnectHandler(fn: (principal: Principal, event: WsConnectEven
       annotate({ routeKey: event.requestContext.routeKey });
       try {
         const principal = await authenticate(event.queryStringParameters?.token);
-        await domainContext().repo.users.touch(principal, new Date().toISOString());
+        await recordCaller(domainContext(), principal);
         await fn(principal, event);
         return { statusCode: 200 };
       } catch (error) {
@@ -99,16 +101,18 @@ export function wsConnectHandler(fn: (principal: Principal, event: WsConnectEven
  * Callers of this container's recent connections. A connection's user never
  * changes and API Gateway forwards frames only from open connections, so the
  * record is read once per connection and container instead of per frame.
+ * The cached caller keeps the connection's expiry (its token's `exp`), so a
+ * frame after it is refused and the connection closed (SPEC §6) without a read.
  */
 const callers = new Map<string, Principal>();
 const MAX_CACHED_CALLERS = 5000;
 
-async function callerOf(connectionId: string): Promise<Principal> {
+export async function callerOf(connectionId: string): Promise<Principal> {
   const cached = callers.get(connectionId);
-  if (cached) return cached;
-  const connection = await domainContext().repo.connections.get(connectionId);
-  if (!connection) throw new UnauthorizedError('This connection is not registered; reconnect.');
-  const principal: Principal = { userId: connection.userId, name: connection.name, roles: connection.roles };
+  if (cached && (cached.tokenExpiresAt ?? 0) > Date.now() / 1000) return cached;
+  callers.delete(connectionId);
+  const ctx = domainContext();
+  const principal = await frameCaller(ctx, await ctx.repo.connections.get(connectionId), connectionId);
   if (callers.size >= MAX_CACHED_CALLERS) callers.delete(callers.keys().next().value!);
   callers.set(connectionId, principal);
   return principal;

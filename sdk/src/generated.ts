@@ -87,11 +87,21 @@ export interface Message {
      */
     urlExpiresAt: string;
   }[];
+  /**
+   * the message this one replies to, as it is now (edited: its new text; deleted: `preview` "" and `deleted: true`)
+   */
   replyTo?: {
     id: string;
     seq: number;
     senderId: string;
+    /**
+     * the original's current text, first 100 characters; "" when it is deleted
+     */
     preview: string;
+    /**
+     * the original was deleted
+     */
+    deleted?: true;
   };
   reactions: {
     [k: string]: string[];

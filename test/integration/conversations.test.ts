@@ -52,7 +52,7 @@ describe('support desk', () => {
     const [root] = await users(['sd-root'], ['admin']);
     const [f1, f2, f3] = await users(['sd-f1', 'sd-f2', 'sd-f3']);
     const { ctx } = dynamoContext(db);
-    expect((await support.usersWithRole(db, 'support')).sort()).toEqual(['sd-agent-a', 'sd-agent-b']);
+    expect((await support.usersWithRole(db, 'support', new Date())).sort()).toEqual(['sd-agent-a', 'sd-agent-b']);
 
     const racing = await Promise.all([openSupportChat(ctx, f1, { subject: 'one' }), openSupportChat(ctx, f1, { subject: 'one' })]);
     expect(racing[0].chat.id).toBe(racing[1].chat.id);

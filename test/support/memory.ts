@@ -32,6 +32,7 @@ export class MemoryRepository implements Repository {
   readonly presenceMap = new Map<string, PresenceRecord>();
   readonly clientIdMap = new Map<string, ClientIdPointer>(); // `${chatId}|${senderId}|${clientMessageId}` → claim or seq
   readonly rateMap = new Map<string, number>();
+  readonly throttleMap = new Map<string, number>(); // `${userId}|throttle|${key}` → epoch ms of the last action let through
   readonly attachmentMap = new Map<string, AttachmentRecord>(); // `${chatId}|${id}`
 
   attachments: Repository['attachments'] = {
@@ -43,16 +44,25 @@ export class MemoryRepository implements Repository {
   };
 
   rateLimits: Repository['rateLimits'] = {
-    take: async (userId, windowSeconds, limit, now) => {
+    take: async (userId, windowSeconds, limit, now, options = {}) => {
       await tick();
+      const amount = options.amount ?? 1;
       const nowSeconds = Math.floor(now.getTime() / 1000);
       const start = nowSeconds - (nowSeconds % windowSeconds);
-      const key = `${userId}|${start}`;
+      const key = options.bucket ? `${userId}|${options.bucket}|${start}` : `${userId}|${start}`;
       const count = this.rateMap.get(key) ?? 0;
       const retryAfterSeconds = Math.max(1, start + windowSeconds - nowSeconds);
-      if (count >= limit) return { allowed: false, retryAfterSeconds };
-      this.rateMap.set(key, count + 1);
+      if (count + amount > limit) return { allowed: false, retryAfterSeconds };
+      this.rateMap.set(key, count + amount);
       return { allowed: true, retryAfterSeconds };
+    },
+    throttle: async (userId, key, intervalSeconds, now) => {
+      await tick();
+      const id = `${userId}|throttle|${key}`;
+      const last = this.throttleMap.get(id);
+      if (last !== undefined && last > now.getTime() - intervalSeconds * 1000) return false;
+      this.throttleMap.set(id, now.getTime());
+      return true;
     },
   };
 
@@ -61,14 +71,23 @@ export class MemoryRepository implements Repository {
     getMany: async (ids) => (await tick(), new Map(ids.filter((id) => this.userMap.has(id)).map((id) => [id, clone(this.userMap.get(id)!)]))),
     put: async (user) => {
       await tick();
-      const stored = { ...user, createdAt: this.userMap.get(user.id)?.createdAt ?? user.createdAt };
+      const supportUntil = user.roles.includes('support') ? (user.supportUntil ?? Math.floor(Date.parse(user.updatedAt) / 1000) + DEFAULT_LIMITS.directoryRoleSeconds) : undefined;
+      const stored = { ...user, supportUntil, createdAt: this.userMap.get(user.id)?.createdAt ?? user.createdAt };
       this.userMap.set(user.id, stored);
       return clone(stored);
     },
-    touch: async (p, now) => {
+    touch: async (p, now, supportUntil) => {
       await tick();
       const existing = this.userMap.get(p.userId);
-      this.userMap.set(p.userId, { id: p.userId, name: p.name, roles: [...p.roles], email: p.email, createdAt: existing?.createdAt ?? now, updatedAt: now });
+      this.userMap.set(p.userId, {
+        id: p.userId,
+        name: p.name,
+        roles: [...p.roles],
+        email: p.email,
+        createdAt: existing?.createdAt ?? now,
+        updatedAt: now,
+        supportUntil: p.roles.includes('support') ? (supportUntil ?? Math.floor(Date.parse(now) / 1000) + DEFAULT_LIMITS.directoryRoleSeconds) : undefined,
+      });
     },
   };
 
@@ -81,6 +100,7 @@ export class MemoryRepository implements Repository {
       for (const m of members) this.memberMap.set(`${m.chatId}|${m.userId}`, clone(m));
       return { created: true };
     },
+    findUnique: async (key) => (await tick(), this.uniqueMap.get(key)),
     get: async (id) => (await tick(), clone(this.chatMap.get(id))),
     getMany: async (ids) => (await tick(), ids.filter((id) => this.chatMap.has(id)).map((id) => clone(this.chatMap.get(id)!))),
     getWithMembership: async (chatId, userId) => {
@@ -180,7 +200,8 @@ export class MemoryRepository implements Repository {
       return { chatIds: page.map((r) => r.id), next: more ? { key: page.at(-1)!.key } : undefined };
     },
     openCountForAgent: async (agentId) => (await tick(), this.supportChats().filter((c) => c.assigneeId === agentId && c.status !== 'closed').length),
-    agents: async () => (await tick(), [...this.userMap.values()].filter((u) => u.roles.includes('support')).map((u) => u.id).sort()),
+    agents: async (now) =>
+      (await tick(), [...this.userMap.values()].filter((u) => u.roles.includes('support') && (u.supportUntil ?? 0) >= now.getTime() / 1000).map((u) => u.id).sort()),
     entries: async () => {
       await tick();
       return this.supportChats().map((c) => ({
@@ -266,21 +287,27 @@ export class MemoryRepository implements Repository {
       await tick();
       const m = this.messageMap.get(`${target.chatId}|${target.seq}`);
       if (!m || m.id !== target.id || m.deletedAt) return undefined;
-      Object.assign(m, { content: '', deletedAt: at });
+      Object.assign(m, { content: '', deletedAt: at, reactions: {} });
       delete m.metadata;
+      delete m.attachments;
       return clone(m);
     },
-    react: async (target, reaction, userId, add) => {
+    react: async (target, { reaction, userId, add, current, maxKinds }) => {
       await tick();
       const m = this.messageMap.get(`${target.chatId}|${target.seq}`);
-      if (!m || m.id !== target.id || m.deletedAt) return undefined;
+      if (!m || m.id !== target.id || m.deletedAt) return 'stale';
+      // The same conditions as the DynamoDB update: what the caller read must still hold.
       const users = new Set(m.reactions[reaction] ?? []);
+      const kinds = Object.keys(m.reactions).length;
+      if (add && (current.users > 0 ? users.size === 0 : users.size > 0 || kinds >= maxKinds)) return 'stale';
+      if (!add && (!users.has(userId) || (current.users > 1 ? users.size <= 1 : users.size !== 1))) return 'stale';
       if (add) users.add(userId);
       else users.delete(userId);
       if (users.size) m.reactions[reaction] = [...users].sort();
       else delete m.reactions[reaction];
       return clone(m);
     },
+    getMany: async (chatId, seqs) => (await tick(), [...new Set(seqs)].map((seq) => this.messageMap.get(`${chatId}|${seq}`)).filter((m) => m !== undefined).map(clone)),
     page: async (chatId, { before, after, limit }) => {
       await tick();
       const all = this.chatMessages(chatId);
@@ -357,6 +384,12 @@ export class RecordingNotifier implements Notifier {
     this.sent.push({ userIds: [...userIds], event });
   }
 
+  /** Connections closed through `@connections` DELETE, in order. */
+  readonly closed: string[] = [];
+  async close(connectionId: string) {
+    this.closed.push(connectionId);
+  }
+
   ofType(type: string) {
     return this.sent.filter((s) => s.event.type === type);
   }
@@ -425,8 +458,9 @@ export function memoryContext(options: { limits?: Partial<Limits>; start?: Date 
 }
 
 /** A principal, registered in the directory like a caller who has used the API. */
-export async function user(repo: MemoryRepository, userId: string, roles: ('support' | 'admin')[] = []) {
+export async function user(repo: MemoryRepository, userId: string, roles: ('support' | 'admin')[] = [], seenAt = new Date('2026-01-01T00:00:00.000Z')) {
   const principal = { userId, name: userId.toUpperCase(), roles: ['user' as const, ...roles] };
-  await repo.users.touch(principal, '2026-01-01T00:00:00.000Z');
+  // As `recordCaller` does with the default directory role TTL.
+  await repo.users.touch(principal, seenAt.toISOString(), Math.floor(seenAt.getTime() / 1000) + DEFAULT_LIMITS.directoryRoleSeconds);
   return principal;
 }

@@ -46,13 +46,16 @@ describe('createChat', () => {
     expect(contextAgain).toMatchObject({ created: false, chat: { id: context.chat.id } });
   });
 
-  it('refuses a context chat to someone outside it', async () => {
+  it('never answers a context chat to someone outside it: other people, another chat', async () => {
     const { ctx, repo } = memoryContext();
     const alice = await user(repo, 'alice');
     await user(repo, 'bob');
     const mallory = await user(repo, 'mallory');
-    await createChat(ctx, alice, { type: 'group', participantIds: ['bob'], context: { type: 'project', id: 'x' } });
-    expect(await codeOf(createChat(ctx, mallory, { type: 'group', participantIds: ['bob'], context: { type: 'project', id: 'x' } }))).toBe('409 conflict');
+    const theirs = await createChat(ctx, alice, { type: 'group', participantIds: ['bob'], context: { type: 'project', id: 'x' } });
+    const mine = await createChat(ctx, mallory, { type: 'group', participantIds: ['bob'], context: { type: 'project', id: 'x' } });
+    expect(mine.created).toBe(true);
+    expect(mine.chat.id).not.toBe(theirs.chat.id);
+    expect(mine.chat.participants!.map((p) => p.userId).sort()).toEqual(['bob', 'mallory']);
   });
 
   it('validates participants', async () => {

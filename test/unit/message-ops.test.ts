@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createChat } from '../../functions/domain/chats';
 import { connect } from '../../functions/domain/connections';
 import { addParticipants } from '../../functions/domain/groups';
-import { CLIENT_ID_LEASE_SECONDS, deleteMessage, editMessage, isValidReaction, listMessages, sendMessage, setReaction } from '../../functions/domain/messages';
+import { CLIENT_ID_LEASE_SECONDS, deleteMessage, editMessage, listMessages, sendMessage } from '../../functions/domain/messages';
+import { isValidReaction, setReaction } from '../../functions/domain/reactions';
 import { codeOf } from '../support/errors';
 import { memoryContext, user } from '../support/memory';
 

@@ -84,7 +84,11 @@ describe('assignChat', () => {
       ['agent-b', 'agent'],
       ['farmer', 'member'],
     ]);
-    expect(notifier.ofType('chat.updated').at(-1)!.userIds.sort()).toEqual(['agent-a', 'agent-b', 'farmer']);
+    // The participants get the chat; the previous agent is told too, without its content.
+    const [toParticipants, toPrevious] = notifier.ofType('chat.updated').slice(-2);
+    expect(toParticipants!.userIds.sort()).toEqual(['agent-b', 'farmer']);
+    expect(toPrevious!.userIds).toEqual(['agent-a']);
+    expect(toPrevious!.event.chat).not.toHaveProperty('lastMessage');
     expect(await codeOf(sendMessage(ctx, agentA, chat.id, { content: 'x' }))).toBe('404 not_found');
     expect(await codeOf(sendMessage(ctx, agentB, chat.id, { content: 'on it' }))).toBe('resolved');
   });

@@ -24,7 +24,11 @@ vi.mock('../../functions/lib/auth', () => ({
   authenticate: async () => principal,
 }));
 vi.mock('../../functions/lib/runtime', () => ({
-  domainContext: () => ({ repo: { users: { touch: async () => undefined }, connections: { get: async () => ({ userId: 'alice', name: 'Alice', roles: ['user'] }) } } }),
+  domainContext: () => ({
+    now: () => new Date(),
+    limits: { directoryRoleSeconds: 86_400 },
+    repo: { users: { touch: async () => undefined }, connections: { get: async () => ({ userId: 'alice', name: 'Alice', roles: ['user'], expiresAt: Math.floor(Date.now() / 1000) + 3600 }) } },
+  }),
 }));
 
 // Imported after the environment is set: the tracer reads it once, at module scope, as on a cold start.
