@@ -45,7 +45,16 @@ export interface HttpRoute {
   readonly permissions: readonly Permission[];
   /** Success status and body schema. */
   readonly response: { readonly status: number; readonly body?: z.ZodType };
+  /**
+   * The per-user limit (SPEC §5, `domain/limits.ts`) a call takes a slot of:
+   * past it, 429 `rate_limited` with `Retry-After`. The security suite checks
+   * every route listed here.
+   */
+  readonly rateLimit?: RateClass;
 }
+
+/** SPEC §5 per-user limits; see `domain/limits.ts`. */
+export type RateClass = 'messages' | 'writes' | 'chats' | 'participants';
 
 export interface WsRoute {
   readonly name: string;
@@ -58,6 +67,8 @@ export interface WsRoute {
   readonly permissions: readonly Permission[];
   /** Whether the handler's return value is sent back to the caller (a two-way route, `ack`/`error` frames). */
   readonly returnResponse: boolean;
+  /** As `HttpRoute.rateLimit`; over the limit an `error` frame `rate_limited` with `retryAfter`. */
+  readonly rateLimit?: RateClass;
 }
 
 const page = <K extends string, T extends z.ZodType>(key: K, item: T) =>
@@ -161,6 +172,7 @@ export const httpRoutes = [
   },
   {
     name: 'CreateChat',
+    rateLimit: 'chats',
     permissions: RW_WS,
     method: 'POST',
     path: '/v1/chats',
@@ -210,6 +222,7 @@ export const httpRoutes = [
   },
   {
     name: 'SendMessage',
+    rateLimit: 'messages',
     permissions: SEND,
     method: 'POST',
     path: '/v1/chats/{chatId}/messages',
@@ -223,6 +236,7 @@ export const httpRoutes = [
   },
   {
     name: 'EditMessage',
+    rateLimit: 'writes',
     method: 'PATCH',
     path: '/v1/chats/{chatId}/messages/{messageId}',
     handler: 'functions/http/edit-message.ts',
@@ -236,6 +250,7 @@ export const httpRoutes = [
   },
   {
     name: 'DeleteMessage',
+    rateLimit: 'writes',
     method: 'DELETE',
     path: '/v1/chats/{chatId}/messages/{messageId}',
     handler: 'functions/http/delete-message.ts',
@@ -248,6 +263,7 @@ export const httpRoutes = [
   },
   {
     name: 'AddReaction',
+    rateLimit: 'writes',
     method: 'PUT',
     path: '/v1/chats/{chatId}/messages/{messageId}/reactions/{reaction}',
     handler: 'functions/http/add-reaction.ts',
@@ -260,6 +276,7 @@ export const httpRoutes = [
   },
   {
     name: 'RemoveReaction',
+    rateLimit: 'writes',
     method: 'DELETE',
     path: '/v1/chats/{chatId}/messages/{messageId}/reactions/{reaction}',
     handler: 'functions/http/remove-reaction.ts',
@@ -285,6 +302,7 @@ export const httpRoutes = [
   },
   {
     name: 'CreateAttachment',
+    rateLimit: 'writes',
     method: 'POST',
     path: '/v1/chats/{chatId}/attachments',
     handler: 'functions/http/create-attachment.ts',
@@ -309,6 +327,7 @@ export const httpRoutes = [
   },
   {
     name: 'UpdateChat',
+    rateLimit: 'writes',
     method: 'PATCH',
     path: '/v1/chats/{chatId}',
     handler: 'functions/http/update-chat.ts',
@@ -322,6 +341,7 @@ export const httpRoutes = [
   },
   {
     name: 'ArchiveChat',
+    rateLimit: 'writes',
     method: 'PUT',
     path: '/v1/chats/{chatId}/archive',
     handler: 'functions/http/archive-chat.ts',
@@ -335,6 +355,7 @@ export const httpRoutes = [
   },
   {
     name: 'AddParticipants',
+    rateLimit: 'participants',
     method: 'POST',
     path: '/v1/chats/{chatId}/participants',
     handler: 'functions/http/add-participants.ts',
@@ -348,6 +369,7 @@ export const httpRoutes = [
   },
   {
     name: 'RemoveParticipant',
+    rateLimit: 'writes',
     method: 'DELETE',
     path: '/v1/chats/{chatId}/participants/{userId}',
     handler: 'functions/http/remove-participant.ts',
@@ -360,6 +382,7 @@ export const httpRoutes = [
   },
   {
     name: 'AssignChat',
+    rateLimit: 'writes',
     method: 'PUT',
     path: '/v1/chats/{chatId}/assignee',
     handler: 'functions/http/assign-chat.ts',
@@ -374,6 +397,7 @@ export const httpRoutes = [
   },
   {
     name: 'OpenSupportChat',
+    rateLimit: 'chats',
     method: 'POST',
     path: '/v1/chats/support',
     handler: 'functions/http/open-support-chat.ts',
@@ -386,6 +410,7 @@ export const httpRoutes = [
   },
   {
     name: 'SendToUser',
+    rateLimit: 'messages',
     method: 'POST',
     path: '/v1/messages',
     handler: 'functions/http/send-to-user.ts',
@@ -451,6 +476,7 @@ export const wsRoutes = [
   },
   {
     name: 'WsSendMessage',
+    rateLimit: 'messages',
     permissions: SEND,
     routeKey: 'sendMessage',
     handler: 'functions/ws/send-message.ts',

@@ -48,7 +48,7 @@ function operation(route: HttpRoute) {
   return {
     operationId: route.name.charAt(0).toLowerCase() + route.name.slice(1),
     summary: route.summary,
-    description: `Who: ${route.access}.`,
+    description: `Who: ${route.access}.${route.rateLimit ? ` Takes a slot of the per-user \`${route.rateLimit}\` rate limit (429 with Retry-After past it).` : ''}`,
     ...(route.auth === 'user' ? { security: [{ bearer: [] }] } : { security: [] }),
     parameters: [...parameters(route, 'path'), ...parameters(route, 'query')],
     ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } } : {}),

@@ -73,28 +73,42 @@ export async function disconnect(ctx: DomainContext, connectionId: string): Prom
 }
 
 /**
- * The caller of a frame (SPEC §6): the user, name and roles recorded at
- * `$connect`, from the token. A connection whose token has expired (or
- * whose record is gone) is closed (`@connections` DELETE) and forgotten, and
- * the frame answers 401 `unauthorized`: the client reconnects with a fresh
- * token.
+ * A frame from a connection whose token has expired, or whose record is gone
+ * (401 `unauthorized`). The WebSocket stack answers it, then ends the
+ * connection (`expireConnection`).
  */
-export async function frameCaller(ctx: DomainContext, connection: ConnectionRecord | undefined, connectionId: string): Promise<Principal> {
-  if (connection && connection.expiresAt > Math.floor(ctx.now().getTime() / 1000)) {
-    return { userId: connection.userId, name: connection.name, roles: connection.roles, tokenExpiresAt: connection.expiresAt };
+export class ConnectionExpiredError extends UnauthorizedError {
+  constructor(
+    readonly connectionId: string,
+    registered: boolean,
+  ) {
+    super(registered ? 'The token this connection was opened with has expired; reconnect with a fresh token.' : 'This connection is not registered; reconnect.');
   }
-  await expireConnection(ctx, connectionId);
-  throw new UnauthorizedError(connection ? 'The token this connection was opened with has expired; reconnect with a fresh token.' : 'This connection is not registered; reconnect.');
 }
 
 /**
- * Ends a connection that outlived its token (or its record): closes it
- * through `@connections` (API Gateway then sends `$disconnect`, which finds
- * nothing left to do) and forgets it now, so contacts see the user offline
- * when it was their last connection.
+ * The caller of a frame (SPEC §6): the user, name and roles recorded at
+ * `$connect`, from the token. A connection whose token has expired (or
+ * whose record is gone) throws `ConnectionExpiredError`: the frame answers
+ * `unauthorized` and the connection is closed; the client reconnects with a
+ * fresh token.
  */
-export async function expireConnection(ctx: DomainContext, connectionId: string): Promise<void> {
-  await ctx.notifier.close(connectionId);
+export function frameCaller(ctx: DomainContext, connection: ConnectionRecord | undefined, connectionId: string): Principal {
+  if (connection && connection.expiresAt > Math.floor(ctx.now().getTime() / 1000)) {
+    return { userId: connection.userId, name: connection.name, roles: connection.roles, tokenExpiresAt: connection.expiresAt };
+  }
+  throw new ConnectionExpiredError(connectionId, connection !== undefined);
+}
+
+/**
+ * Ends a connection that outlived its token (or its record): posts
+ * `farewell` (the answer to its last frame) first, when given, then closes
+ * it through `@connections` DELETE (API Gateway then sends `$disconnect`,
+ * which finds nothing left to do) and forgets it now, so contacts see the
+ * user offline when it was their last connection.
+ */
+export async function expireConnection(ctx: DomainContext, connectionId: string, farewell?: string): Promise<void> {
+  await ctx.notifier.close(connectionId, farewell);
   await disconnect(ctx, connectionId);
 }
 

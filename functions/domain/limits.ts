@@ -20,9 +20,10 @@
  * (README "Abuse protection").
  */
 import { RateLimitedError } from '../lib/errors';
+import type { RateClass } from '../routes';
 import type { DomainContext } from './context';
 
-export type RateClass = 'messages' | 'writes' | 'chats' | 'participants';
+export type { RateClass };
 
 /** SPEC §5 counts per minute. */
 export const RATE_WINDOW_SECONDS = 60;

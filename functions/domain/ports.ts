@@ -297,6 +297,9 @@ export interface Notifier {
   toChat(chat: ChatAudience, event: ServerEvent | ServerEvent[], options?: { exceptUserId?: string; offline?: OfflineNotice }): Promise<void>;
   /** Sends `event` to every open connection of the given users. */
   toUsers(userIds: readonly string[], event: ServerEvent): Promise<void>;
-  /** Closes a connection (`@connections` DELETE); one already gone is fine. Never throws. */
-  close(connectionId: string): Promise<void>;
+  /**
+   * Closes a connection (`@connections` DELETE), after posting `farewell`
+   * (a frame, JSON text) to it when given; one already gone is fine. Never throws.
+   */
+  close(connectionId: string, farewell?: string): Promise<void>;
 }

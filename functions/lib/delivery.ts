@@ -76,8 +76,9 @@ export function createNotifier(options: NotifierOptions): Notifier & { deliver(j
       await client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
     });
 
-  /** `@connections` DELETE; a connection already gone (410) is what we wanted. */
-  async function close(connectionId: string): Promise<void> {
+  /** `@connections` DELETE, after posting `farewell`; a connection already gone (410) is what we wanted. */
+  async function close(connectionId: string, farewell?: string): Promise<void> {
+    if (farewell !== undefined) await postToConnection(connectionId, new TextEncoder().encode(farewell)).catch(() => undefined);
     try {
       await deleteConnection(connectionId);
     } catch (error) {

@@ -12,7 +12,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import type * as z from 'zod';
-import { frameCaller } from '../domain/connections';
+import { ConnectionExpiredError, expireConnection, frameCaller } from '../domain/connections';
 import type { Principal } from '../domain/types';
 import { recordCaller } from '../domain/users';
 import type { WsRoute } from '../routes';
@@ -47,6 +47,18 @@ export interface WsRequest<R extends WsRoute> {
 }
 
 const frame = (body: Record<string, unknown>): WsResult => ({ statusCode: 200, body: JSON.stringify(body) });
+
+/**
+ * The answer to a frame that failed. A frame from an expired connection
+ * (SPEC §6) is answered through `@connections` before the connection is
+ * closed, since a route response would arrive after the close.
+ */
+export async function answerError(requestId: RequestId, connectionId: string, error: unknown): Promise<WsResult> {
+  const answer = errorFrame(requestId, error);
+  if (!(error instanceof ConnectionExpiredError)) return answer;
+  await expireConnection(domainContext(), connectionId, answer.body);
+  return { statusCode: 200 };
+}
 
 export function errorFrame(requestId: RequestId, error: unknown): WsResult {
   const e = toAppError(error);
@@ -112,7 +124,7 @@ export async function callerOf(connectionId: string): Promise<Principal> {
   if (cached && (cached.tokenExpiresAt ?? 0) > Date.now() / 1000) return cached;
   callers.delete(connectionId);
   const ctx = domainContext();
-  const principal = await frameCaller(ctx, await ctx.repo.connections.get(connectionId), connectionId);
+  const principal = frameCaller(ctx, await ctx.repo.connections.get(connectionId), connectionId);
   if (callers.size >= MAX_CACHED_CALLERS) callers.delete(callers.keys().next().value!);
   callers.set(connectionId, principal);
   return principal;
@@ -148,7 +160,7 @@ export function wsHandler<R extends WsRoute>(route: R, fn: (request: WsRequest<R
         const result = await fn({ frame: parsed as WsRequest<R>['frame'], principal, connectionId, event, context });
         return frame({ type: 'ack', requestId, ...(result ?? {}) });
       } catch (error) {
-        return errorFrame(requestId, error);
+        return answerError(requestId, event.requestContext.connectionId, error);
       }
     });
 }

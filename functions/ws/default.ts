@@ -8,7 +8,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { BadRequestError } from '../lib/errors';
 import { withTracing } from '../lib/tracer';
-import { callerOf, errorFrame, parseFrame } from '../lib/ws';
+import { answerError, callerOf, errorFrame, parseFrame } from '../lib/ws';
 
 export const handler = middy<APIGatewayProxyWebsocketEventV2>()
   .use(withTracing())
@@ -18,7 +18,7 @@ export const handler = middy<APIGatewayProxyWebsocketEventV2>()
     try {
       await callerOf(event.requestContext.connectionId);
     } catch (error) {
-      return errorFrame(requestId, error);
+      return answerError(requestId, event.requestContext.connectionId, error);
     }
     if (!frame) return errorFrame(undefined, new BadRequestError('Frames must be JSON objects with an "action".'));
     const action = typeof frame.action === 'string' ? frame.action : undefined;

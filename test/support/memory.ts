@@ -384,10 +384,12 @@ export class RecordingNotifier implements Notifier {
     this.sent.push({ userIds: [...userIds], event });
   }
 
-  /** Connections closed through `@connections` DELETE, in order. */
+  /** Connections closed through `@connections` DELETE, in order, and the farewell frames posted before. */
   readonly closed: string[] = [];
-  async close(connectionId: string) {
+  readonly farewells: string[] = [];
+  async close(connectionId: string, farewell?: string) {
     this.closed.push(connectionId);
+    if (farewell !== undefined) this.farewells.push(farewell);
   }
 
   ofType(type: string) {

@@ -7,10 +7,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createChat } from '../../functions/domain/chats';
-import { connect, frameCaller } from '../../functions/domain/connections';
+import { connect, ConnectionExpiredError, expireConnection, frameCaller } from '../../functions/domain/connections';
 import { principalFromClaims } from '../../functions/domain/identity';
 import { createNotifier } from '../../functions/lib/delivery';
-import { codeOf } from '../support/errors';
 import { memoryContext, user } from '../support/memory';
 
 const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
@@ -29,20 +28,28 @@ describe('a WebSocket connection lives no longer than its token', () => {
     expect(long.expiresAt).toBe(now + 7200);
   });
 
-  it('refuses frames after exp with unauthorized and closes the connection', async () => {
+  it('refuses frames after exp with unauthorized; expiring posts the answer, then closes and forgets the connection', async () => {
     const m = memoryContext({ start: new Date() });
     const alice = principalFromClaims({ sub: 'alice', exp: seconds(m.ctx.now()) + 3, roles: ['admin'] });
     const connection = await connect(m.ctx, alice, 'c1', 7200);
     // Before exp: the caller is the token's user with the token's roles.
-    expect(await frameCaller(m.ctx, connection, 'c1')).toMatchObject({ userId: 'alice', roles: ['user', 'admin'] });
+    expect(frameCaller(m.ctx, connection, 'c1')).toMatchObject({ userId: 'alice', roles: ['user', 'admin'] });
     m.advance(3_000);
-    expect(await codeOf(frameCaller(m.ctx, connection, 'c1'))).toBe('401 unauthorized');
+    let refused: unknown;
+    try {
+      frameCaller(m.ctx, connection, 'c1');
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(ConnectionExpiredError);
+    expect(refused).toMatchObject({ status: 401, code: 'unauthorized', connectionId: 'c1' });
+    await expireConnection(m.ctx, 'c1', '{"type":"error","code":"unauthorized"}');
+    expect(m.notifier.farewells).toEqual(['{"type":"error","code":"unauthorized"}']);
     expect(m.notifier.closed).toEqual(['c1']);
     expect(m.repo.connectionMap.has('c1')).toBe(false);
     expect(m.repo.presenceMap.get('alice')!.connections).toEqual([]);
-    // A frame from a connection whose record is gone is refused (and closed) too.
-    expect(await codeOf(frameCaller(m.ctx, undefined, 'c2'))).toBe('401 unauthorized');
-    expect(m.notifier.closed).toEqual(['c1', 'c2']);
+    // A frame from a connection whose record is gone is refused too.
+    expect(() => frameCaller(m.ctx, undefined, 'c2')).toThrow(ConnectionExpiredError);
   });
 
   it('delivers nothing to an expired connection, closes it, and still serves the others', async () => {

@@ -41,7 +41,7 @@ describe('reply previews follow the original', () => {
     expect(found.messages[0]!.replyTo).toMatchObject({ preview: '', deleted: true });
     // An edit of the reply itself carries the current preview too.
     await editMessage(ctx, bob, chatId, reply.id, 'Good to hear, really');
-    expect(notifier.ofType('message.edited').at(-1)!.event.message).toMatchObject({ replyTo: { preview: '', deleted: true } });
+    expect((notifier.ofType('message.edited').at(-1)!.event as { message: unknown }).message).toMatchObject({ replyTo: { preview: '', deleted: true } });
   });
 
   it('a reply stored with a preview (before this rule) shows the original as it is now', async () => {

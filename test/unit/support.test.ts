@@ -88,7 +88,7 @@ describe('assignChat', () => {
     const [toParticipants, toPrevious] = notifier.ofType('chat.updated').slice(-2);
     expect(toParticipants!.userIds.sort()).toEqual(['agent-b', 'farmer']);
     expect(toPrevious!.userIds).toEqual(['agent-a']);
-    expect(toPrevious!.event.chat).not.toHaveProperty('lastMessage');
+    expect((toPrevious!.event as { chat: unknown }).chat).not.toHaveProperty('lastMessage');
     expect(await codeOf(sendMessage(ctx, agentA, chat.id, { content: 'x' }))).toBe('404 not_found');
     expect(await codeOf(sendMessage(ctx, agentB, chat.id, { content: 'on it' }))).toBe('resolved');
   });
