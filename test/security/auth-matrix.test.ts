@@ -9,13 +9,21 @@
  *   a non-participant gets exactly the answer of a chat that does not exist
  *   (no existence leak); platform admins read any chat;
  * - every route with `roles`: a valid user without one of them gets 403;
+ * - every route with a `rateLimit` (SPEC §5): with the caller's counter full,
+ *   429 `rate_limited` with `Retry-After` (WebSocket: an `error` frame with
+ *   `retryAfter`); one slot short of full, one call passes and the next is
+ *   refused, so the route takes a slot of exactly that limit;
  * - finally, every route of the table was exercised.
  */
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpRoutes, wsRoutes } from '../../functions/routes';
+import { createDb } from '../../functions/data/client';
+import { rateKey } from '../../functions/data/rate-limits';
+import { DEFAULT_LIMITS } from '../../functions/domain/context';
+import { httpRoutes, wsRoutes, type RateClass } from '../../functions/routes';
 import { connect, RefusedError, type WsClient } from '../support/ws-client';
 import { mintToken } from '../support/stack';
-import { uniqueId } from '../support/api';
+import { client, uniqueId } from '../support/api';
 import {
   authRoutes,
   BAD_TOKEN_KINDS,
@@ -35,7 +43,7 @@ import {
 let f: Fixtures;
 let bad: Record<BadTokenKind, string | undefined>;
 /** Route names exercised per matrix, checked at the end. */
-const hit = { unauthorized: new Set<string>(), hiding: new Set<string>(), roles: new Set<string>() };
+const hit = { unauthorized: new Set<string>(), hiding: new Set<string>(), roles: new Set<string>(), rateLimits: new Set<string>() };
 let cases = 0;
 
 /** A chat id with the right shape that no chat has. */
@@ -211,6 +219,69 @@ describe('403 for routes with roles, for a valid user without them', () => {
   });
 });
 
+describe('429 with Retry-After for every route with a rate limit, past the caller\'s limit', () => {
+  // Fixtures of their own: these tests fill their callers' counters.
+  let g: Fixtures;
+  beforeAll(async () => {
+    g = await createFixtures('sec-rate');
+  });
+  const db = createDb({ table: stack.tableName, endpoint: stack.dynamoEndpoint, region: stack.region, credentials: stack.credentials });
+  /** The stack runs with the SPEC's defaults (`functions/domain/context.ts`). */
+  const LIMIT: Record<RateClass, number> = {
+    messages: DEFAULT_LIMITS.messagesPerMinute,
+    writes: DEFAULT_LIMITS.writesPerMinute,
+    chats: DEFAULT_LIMITS.chatCreationsPerMinute,
+    participants: DEFAULT_LIMITS.participantAddsPerMinute,
+  };
+  /** Sets the caller's counter of the current minute (waiting for a fresh minute when this one is about to end). */
+  async function fill(userId: string, rate: RateClass, count: number) {
+    if (60 - ((Date.now() / 1000) % 60) < 4) await new Promise((r) => setTimeout(r, (61 - ((Date.now() / 1000) % 60)) * 1000));
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const start = nowSeconds - (nowSeconds % 60);
+    await db.client.send(new PutCommand({ TableName: stack.tableName, Item: { ...rateKey(userId, start, rate === 'messages' ? undefined : rate), count, ttl: start + 120 } }));
+  }
+  const limited = authRoutes.filter((r) => 'rateLimit' in r && r.rateLimit);
+
+  it.each(limited.map((r) => [`${r.name} ${r.method} ${r.path} (${(r as { rateLimit: RateClass }).rateLimit})`, r] as const))('%s', async (_name, route) => {
+    const rate = (route as { rateLimit: RateClass }).rateLimit;
+    // The caller must be allowed to do it, so only the limit can refuse it; a requester without an open support chat for that route.
+    const caller = route.name === 'OpenSupportChat' ? await client(uniqueId('sec-rate-requester')) : 'roles' in route && route.roles ? g.admin : g.owner;
+    // Adding participants counts people: the fixture adds one (the spare), so a full counter refuses it.
+    await fill(caller.id, rate, LIMIT[rate]);
+    const refused = await send(requestFor(route, g), caller.token);
+    expectProblem(refused, 429, 'rate_limited');
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    cases++;
+    if (route.name !== 'AddParticipants' && route.name !== 'OpenSupportChat' && route.name !== 'RemoveParticipant') {
+      // One short of full: this call passes (and takes the last slot), the next is refused.
+      await fill(caller.id, rate, LIMIT[rate] - 1);
+      const passes = await send(requestFor(route, g), caller.token);
+      expect(passes.status, JSON.stringify(passes.body)).not.toBe(429);
+      expect(passes.status, JSON.stringify(passes.body)).toBeLessThan(500);
+      expectProblem(await send(requestFor(route, g), caller.token), 429, 'rate_limited');
+      cases++;
+    }
+    hit.rateLimits.add(route.name);
+  });
+
+  it.each(wsRoutes.filter((r) => 'rateLimit' in r && r.rateLimit).map((r) => [`WebSocket ${r.routeKey}`, r] as const))('%s', async (_name, route) => {
+    const rate = (route as { rateLimit: RateClass }).rateLimit;
+    const ws = await connect(stack.wsUrl, g.member.token);
+    try {
+      await fill(g.member.id, rate, LIMIT[rate]);
+      const { action: _a, ...payload } = wsFrames(g)[route.routeKey]!;
+      const answer = await ws.request(route.routeKey, payload);
+      expect(answer).toMatchObject({ type: 'error', code: 'rate_limited', retryAfter: expect.any(Number) });
+      cases++;
+    } finally {
+      await ws.close();
+    }
+    hit.rateLimits.add(route.name);
+  });
+});
+
 describe('coverage', () => {
   it('every route of the table was exercised by the matrix', () => {
     const expectedUnauthorized = [...authRoutes.map((r) => r.name), ...wsRoutes.filter((r) => r.routeKey !== '$disconnect').map((r) => r.name)];
@@ -219,6 +290,8 @@ describe('coverage', () => {
     expect([...hit.hiding].sort()).toEqual(expectedHiding.sort());
     const expectedRoles = authRoutes.filter((r) => 'roles' in r && r.roles).map((r) => r.name);
     expect([...hit.roles].sort()).toEqual(expectedRoles.sort());
+    const expectedRateLimits = [...httpRoutes, ...wsRoutes].filter((r) => 'rateLimit' in r && r.rateLimit).map((r) => r.name);
+    expect([...hit.rateLimits].sort()).toEqual(expectedRateLimits.sort());
     // Every route of the table, but `/health` (no auth) and `$disconnect` (no client request), is in some matrix.
     const all = new Set([...hit.unauthorized, ...hit.hiding, ...hit.roles]);
     const publicRoutes = new Set<string>(httpRoutes.filter((r) => r.auth === 'none').map((r) => r.name));
