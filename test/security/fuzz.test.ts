@@ -15,8 +15,13 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createChat } from '../../functions/domain/chats';
+import { updateChat } from '../../functions/domain/groups';
+import { isValidReaction } from '../../functions/domain/reactions';
+import { openSupportChat, supportQueue } from '../../functions/domain/support';
 import { httpRoutes, type HttpRoute } from '../../functions/routes';
-import { call, type Answer } from '../support/api';
+import { call, client, uniqueId, type Answer, type TestUser } from '../support/api';
+import { memoryContext, user } from '../support/memory';
 import { connect, type WsClient } from '../support/ws-client';
 import { authRoutes, createFixtures, nestedText, paramNames, requestFor, routeFixtures, stack, type Fixtures, type Route } from './support';
 
@@ -431,6 +436,122 @@ describe('WebSocket fuzzing: every frame is answered, the connection survives', 
     ws.send(JSON.stringify({ action: 'ping', requestId: 'big', pad: 'x'.repeat(129 * 1024) }));
     expect(await ws.next(isAnswer)).toMatchObject({ type: 'error', code: 'payload_too_large' });
     expect(await ws.request('ping')).toMatchObject({ type: expect.stringMatching(/^(pong|ack)$/) });
+  });
+});
+
+// ------------------------------------------------------------------ issue 13: reactions, context chats, support content
+
+/** Reactions built the way the red team did: emoji, combining marks, joiners, selectors, skin tones, flags and tags. */
+const reactionText = fc
+  .array(
+    fc.constantFrom('😀', '👍', '❤', '\uFE0F', '\u200D', '\u0301', '\u0302', '\u20DD', '\u20E3', '🏽', '🇫', '🇷', '🏴', '\u{E0067}', '\u{E0062}', '\u{E007F}', '1', '#', 'a', '👨', '👩', '🦰', '\uD83D'),
+    { minLength: 1, maxLength: 6 },
+  )
+  .map((parts) => parts.join(''));
+
+describe('issue 13 fuzzing', () => {
+  let reactors: TestUser[];
+  let chatId: string;
+  let messageId: string;
+  let calls = 0;
+  beforeAll(async () => {
+    const [owner, ...members] = await Promise.all(Array.from({ length: 7 }, (_, i) => client(uniqueId(`fz-rx-${i}`))));
+    chatId = (await owner!.post('/v1/chats', { type: 'group', participantIds: members.map((m) => m.id) })).body.chat.id;
+    messageId = (await owner!.post(`/v1/chats/${chatId}/messages`, { content: 'fuzz reactions' })).body.message.id;
+    reactors = members;
+  });
+
+  it('reaction path: 200 exactly for like/dislike and RGI emoji, 400 otherwise, never a 5xx; ≤ 50 distinct stay', { timeout: 90_000 }, async () => {
+    await fc.assert(
+      fc.asyncProperty(reactionText, async (text) => {
+        // Each run is two writes (add, take back); a new reactor every 25 runs stays under the per-user limit (60 a minute).
+        const reactor = reactors[Math.floor(calls++ / 25) % reactors.length]!;
+        const path = `/v1/chats/${chatId}/messages/${messageId}/reactions/${encode(text)}`;
+        const res = await call(stack, 'PUT', path, { token: reactor.token });
+        checkAnswer('Reaction (issue 13)', res, false, () => `reaction ${JSON.stringify(text)}`);
+        // The path carries lone surrogates as U+FFFD (see `encode`).
+        const valid = isValidReaction(text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD'));
+        if (valid) expect(res.status, `${JSON.stringify(text)}: ${JSON.stringify(res.body)}`).toBe(200);
+        else expect(res.status, `${JSON.stringify(text)} must be refused: ${JSON.stringify(res.body)}`).toBe(400);
+        if (res.status === 200) {
+          expect(Object.keys(res.body.message.reactions).length).toBeLessThanOrEqual(50);
+          // Take it back, so the property does not use up the 50 distinct places itself.
+          expect((await call(stack, 'DELETE', path, { token: reactor.token })).status).toBe(200);
+        }
+      }),
+      { numRuns: Math.max(RUNS, 60), interruptAfterTimeLimit: 60_000 },
+    );
+  });
+
+  it('context chats: whatever the sequence of creates, a caller is only ever answered a chat made for exactly them and the people they named', async () => {
+    const people = ['p0', 'p1', 'p2', 'p3'];
+    const op = fc.record({
+      caller: fc.constantFrom(...people),
+      others: fc.subarray(people, { minLength: 1, maxLength: 3 }),
+      context: fc.constantFrom('A-1', 'A-2'),
+      type: fc.constantFrom('group' as const, 'direct' as const),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 12 }), async (ops) => {
+        const m = memoryContext({ limits: { chatCreationsPerMinute: 1000 } });
+        const principals = Object.fromEntries(await Promise.all(people.map(async (id) => [id, await user(m.repo, id)] as const)));
+        const madeFor = new Map<string, string[]>();
+        for (const { caller, others, context, type } of ops) {
+          const participantIds = type === 'direct' ? [others.find((o) => o !== caller) ?? others[0]!] : others;
+          const expected = [...new Set([caller, ...participantIds])].sort();
+          const result = await createChat(m.ctx, principals[caller]!, { type, participantIds, context: { type: 'appointment', id: context } }).catch((e: { status?: number }) => e);
+          if ('status' in result && typeof result.status === 'number') {
+            expect(result.status, JSON.stringify({ caller, participantIds, type })).toBe(400); // e.g. a direct chat with oneself
+            continue;
+          }
+          const { chat, created } = result as Awaited<ReturnType<typeof createChat>>;
+          if (created) madeFor.set(chat.id, expected);
+          expect(madeFor.get(chat.id), JSON.stringify({ caller, participantIds, type })).toEqual(expected);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('support queue and status changes: no agent who is not a participant ever sees message content', async () => {
+    const step = fc.oneof(
+      fc.record({ kind: fc.constant('open' as const), who: fc.integer({ min: 0, max: 3 }), text: fc.string({ minLength: 1, maxLength: 20 }) }),
+      fc.record({ kind: fc.constant('status' as const), agent: fc.integer({ min: 0, max: 2 }), status: fc.constantFrom('waiting' as const, 'resolved' as const, 'open' as const) }),
+      fc.record({ kind: fc.constant('queue' as const), agent: fc.integer({ min: 0, max: 2 }), unassigned: fc.boolean() }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 15 }), async (steps) => {
+        const m = memoryContext({ limits: { chatCreationsPerMinute: 1000, messagesPerMinute: 1000, writesPerMinute: 1000 } });
+        const agents = [await user(m.repo, 'agent-0', ['support'])];
+        const patients = await Promise.all([0, 1, 2, 3].map((i) => user(m.repo, `patient-${i}`)));
+        // Two agents join after the first chats went to agent-0.
+        let joined = false;
+        const secrets = new Map<string, string>();
+        for (const s of steps) {
+          if (s.kind === 'open') {
+            const text = `SECRET-${s.who}-${s.text}`;
+            const { chat } = await openSupportChat(m.ctx, patients[s.who]!, { initialMessage: text });
+            secrets.set(chat.id, text);
+            if (!joined) {
+              agents.push(await user(m.repo, 'agent-1', ['support']), await user(m.repo, 'agent-2', ['support']));
+              joined = true;
+            }
+            continue;
+          }
+          const agent = agents[s.agent % agents.length]!;
+          const page = await supportQueue(m.ctx, agent, { limit: 100, unassigned: s.kind === 'queue' ? s.unassigned || undefined : undefined });
+          for (const chat of page.chats) {
+            const mine = chat.assigneeId === agent.userId;
+            if (!mine) expect(chat.lastMessage, `${agent.userId} sees ${chat.id}`).toBeUndefined();
+            if (s.kind === 'status' && chat.status !== 'closed') {
+              const answer = await updateChat(m.ctx, agent, chat.id, { status: s.status });
+              if (!mine) expect(JSON.stringify(answer)).not.toContain(secrets.get(chat.id) ?? '\u0000');
+            }
+          }
+        }
+      }),
+      { numRuns: RUNS },
+    );
   });
 });
 
