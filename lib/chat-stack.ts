@@ -31,6 +31,7 @@ import { Role } from '../functions/schemas';
 import { ChatFunction, PROJECT_ROOT } from './chat-function';
 import { readContext, type ChatStackContext } from './context';
 import { ChatOperations } from './operations';
+import { EdgeProtection } from './perimeter';
 
 /** The fan-out worker's timeout: delivering one batch to 10 chats of 1,000 participants with bounded concurrency. */
 const FANOUT_TIMEOUT = Duration.seconds(60);
@@ -121,6 +122,8 @@ export class ChatStack extends Stack {
   readonly webSocketAccessLogs: logs.LogGroup;
   /** Alarms, the alarm topic and the dashboard. */
   readonly operations: ChatOperations;
+  /** CloudFront + WAF in front of the APIs, with context `edgeProtection=true` (`lib/perimeter.ts`). */
+  readonly edge?: EdgeProtection;
   /** By route name. */
   readonly functions: Record<string, ChatFunction> = {};
 
@@ -254,6 +257,10 @@ export class ChatStack extends Stack {
     for (const route of queueRoutes) {
       const fn = this.addFunction(route.name, route.handler, route.permissions, 'queue', `SQS ${route.name}`, environment, FANOUT_TIMEOUT);
       fn.function.addEventSource(new SqsEventSource(this.fanOutQueue, { batchSize: 10, reportBatchItemFailures: true }));
+    }
+
+    if (this.config.edge) {
+      this.edge = new EdgeProtection(this, 'Edge', { httpApi: this.httpApi, webSocketApi: this.webSocketApi, webSocketStage: this.webSocketStage, ...this.config.edge });
     }
 
     new CfnOutput(this, 'HttpApiUrl', { value: this.httpStage.url, description: 'HTTP API base URL' });

@@ -14,6 +14,9 @@
  * | `alarmEmail` | unset | e-mail address subscribed to the alarm topic (confirm the subscription mail) |
  * | `apiGatewayCloudWatchRole` | `true` | create the region-wide API Gateway CloudWatch Logs role WebSocket access logs need; `false` when the account already has one |
  * | `tracing` | `true` | X-Ray active tracing with the Powertools tracer; `false` turns both off, and then the functions do not load the tracer or the X-Ray SDK (~60 ms less per cold start) |
+ * | `edgeProtection` | `false` | CloudFront + AWS WAF rate rules in front of both APIs (`lib/perimeter.ts`); the web ACL is created in us-east-1 stacks only |
+ * | `edgeIpRateLimit`, `edgeTokenRateLimit` | 2000, 1000 | requests per 5 minutes per client IP and per bearer token (WAF's minimum is 10) |
+ * | `edgeWebAclArn` | unset | use this existing `CLOUDFRONT` web ACL (created in us-east-1) instead of creating one |
  */
 import type { Node } from 'constructs';
 
@@ -43,6 +46,8 @@ export interface ChatStackContext {
   readonly alarmEmail?: string;
   readonly apiGatewayCloudWatchRole: boolean;
   readonly tracing: boolean;
+  /** Unset: no CloudFront/WAF perimeter (the default). */
+  readonly edge?: { readonly ipRateLimit: number; readonly tokenRateLimit: number; readonly webAclArn?: string };
 }
 
 export function readContext(node: Node): ChatStackContext {
@@ -73,7 +78,28 @@ export function readContext(node: Node): ChatStackContext {
     alarmEmail: email(get('alarmEmail'), 'alarmEmail'),
     apiGatewayCloudWatchRole: bool(get('apiGatewayCloudWatchRole'), 'apiGatewayCloudWatchRole') ?? true,
     tracing: bool(get('tracing'), 'tracing') ?? true,
+    edge: edgeContext(get),
   };
+}
+
+function edgeContext(get: (key: string) => unknown): ChatStackContext['edge'] {
+  const enabled = bool(get('edgeProtection'), 'edgeProtection') ?? false;
+  const keys = ['edgeIpRateLimit', 'edgeTokenRateLimit', 'edgeWebAclArn'];
+  if (!enabled) {
+    const stray = keys.filter((k) => get(k) !== undefined);
+    if (stray.length > 0) throw new Error(`Context ${stray.join(', ')} only apply with edgeProtection=true`);
+    return undefined;
+  }
+  const limit = (key: string, fallback: number) => {
+    const n = positiveNumber(get(key), key) ?? fallback;
+    if (!Number.isInteger(n) || n < 10 || n > 2_000_000_000) throw new Error(`Context ${key} must be a whole number of requests per 5 minutes, at least 10 (AWS WAF)`);
+    return n;
+  };
+  const webAclArn = optionalString(get('edgeWebAclArn'), 'edgeWebAclArn');
+  if (webAclArn && !/^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/.+/.test(webAclArn)) {
+    throw new Error('Context edgeWebAclArn must be the ARN of a CLOUDFRONT (global) web ACL in us-east-1');
+  }
+  return { ipRateLimit: limit('edgeIpRateLimit', 2000), tokenRateLimit: limit('edgeTokenRateLimit', 1000), webAclArn };
 }
 
 function optionalString(value: unknown, key: string): string | undefined {
