@@ -14,7 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../../functions/data/client';
 import { messageId } from '../../functions/domain/ids';
 import { client, uniqueId, type TestUser } from '../support/api';
-import { mintToken } from '../support/stack';
+import { mintToken } from '../../local/launcher';
 import { connect, type Frame } from '../support/ws-client';
 import { expectProblem, stack } from './support';
 

@@ -22,7 +22,7 @@ import { rateKey } from '../../functions/data/rate-limits';
 import { DEFAULT_LIMITS } from '../../functions/domain/context';
 import { httpRoutes, wsRoutes, type RateClass } from '../../functions/routes';
 import { connect, RefusedError, type WsClient } from '../support/ws-client';
-import { mintToken } from '../support/stack';
+import { mintToken } from '../../local/launcher';
 import { client, uniqueId } from '../support/api';
 import {
   authRoutes,
