@@ -760,7 +760,7 @@ export abstract class Operations {
   }
 
   /**
-   * Add the caller's reaction (`like`, `dislike` or one emoji); emits `reaction.updated`.
+   * Add the caller's reaction (`like`, `dislike` or one emoji of Unicode's RGI list; ≤ 50 distinct per message, then 409); emits `reaction.updated`.
    *
    * `PUT /v1/chats/{chatId}/messages/{messageId}/reactions/{reaction}` (participant); answers 200.
    */
