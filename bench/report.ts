@@ -171,6 +171,27 @@ export async function writeReport(input: ReportInput): Promise<void> {
       measured: rows.map((r) => `C=${fmt(r.c)}, limit ${r.limit}: ${r.got} ≤ ${r.max}`).join('; '),
     });
   }
+  // Issue 13: what the new rules cost.
+  {
+    const send2 = byId('send-2');
+    const dropped = byId('ws-typing-dropped');
+    const page = byId('read-page-2');
+    const withReplies = byId('read-page-replies');
+    if (send2 && dropped && page && withReplies) {
+      const t = total(dropped);
+      targets.push({
+        target: 'A dropped `typing` (SPEC §5 throttle) costs ≤ 1 write and no fan-out',
+        pass: t.writeRequests <= 1 && t.connectionLookups === 0 && t.connectionPosts === 0,
+        measured: `${t.writeRequests} write, ${t.connectionLookups} connection lookups, ${t.connectionPosts} posts`,
+      });
+      const extra = withReplies.steady.requests - page.steady.requests;
+      targets.push({
+        target: 'Reply previews that follow their originals cost ≤ 1 extra request per page',
+        pass: extra <= 1,
+        measured: `page of 50 with 10 replies to older messages: ${withReplies.steady.requests} requests, ${fmt(withReplies.steady.rcu)} RCU; without replies: ${page.steady.requests} requests, ${fmt(page.steady.rcu)} RCU`,
+      });
+    }
+  }
   // No Scan.
   const scanSources = await scanUsesInSource(input.root);
   targets.push({

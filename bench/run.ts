@@ -109,6 +109,10 @@ async function main() {
       AWS_ACCESS_KEY_ID: 'bench',
       AWS_SECRET_ACCESS_KEY: 'bench',
       RATE_LIMIT_PER_MINUTE: '1000000',
+      // The per-user limits of SPEC §5 still take their slot (and are counted); they just never refuse here.
+      WRITE_RATE_LIMIT_PER_MINUTE: '1000000',
+      CHAT_RATE_LIMIT_PER_MINUTE: '1000000',
+      PARTICIPANT_RATE_LIMIT_PER_MINUTE: '1000000',
       EVENT_BUS_NAME: 'bench',
       EVENTS_ENDPOINT: fake.eventsEndpoint,
       // The fan-out queue of large chats, as the stack configures it (ignored by code without one).
@@ -264,8 +268,9 @@ async function main() {
     log('Seeding');
     const now = new Date().toISOString();
     const named = [
-      's-on', 'r-on', 's-off', 'r-off', 'g100-s', 'g1000-s', 'srch-a', 'srch-b', 'l10', 'l100', 'l1000', 'cc', 'cd', 'cg',
+      's-on', 'r-on', 's-off', 'r-off', 'g100-s', 'g1000-s', 'srch-a', 'srch-b', 'l10', 'l100', 'l1000', 'cc', 'cd', 'cg', 'rp-a', 'rp-b',
       ...Array.from({ length: RUNS }, (_, i) => `cdp${i}`),
+      ...Array.from({ length: RUNS }, (_, i) => `sup${i}`),
     ];
     const poolIds = Array.from({ length: POOL_SIZE }, (_, i) => poolId(i));
     await pool([...poolIds, ...named], 32, (id) => ctx.repo.users.put({ id, name: `User ${id}`, roles: ['user'], createdAt: now, updatedAt: now }));
@@ -287,6 +292,7 @@ async function main() {
     const g100 = await create('g100-s', 'group', poolIds.slice(0, 99));
     const g1000 = await create('g1000-s', 'group', poolIds.slice(0, 999));
     const search = await create('srch-a', 'direct', ['srch-b']);
+    const replies = await create('rp-a', 'direct', ['rp-b']);
     await pool(poolIds.slice(0, 10), 10, (p) => create('cc', 'direct', [p]));
     const listUsers: [string, number][] = [
       ['l10', 10],
@@ -324,6 +330,12 @@ async function main() {
     await seedMessages(g100, ['g100-s', ...poolIds.slice(0, 9)], 60, (seq) => prose(MESSAGE_BYTES, seq));
     // 1,000 messages of ~1 KB; "needle" in every 100th (a rare term), "the" in all (a frequent one).
     await seedMessages(search, ['srch-a', 'srch-b'], 1000, (seq) => prose(MESSAGE_BYTES, seq, seq % 100 === 0 ? 'needle' : ''));
+    // 60 messages, then 10 replies to the first 10: the latest page (50) holds the replies, not their originals.
+    await seedMessages(replies, ['rp-a', 'rp-b'], 60, (seq) => prose(MESSAGE_BYTES, seq));
+    for (let seq = 61; seq <= 70; seq++) {
+      const original = (await ctx.repo.messages.get(replies, seq - 60))!;
+      await messagesDomain.sendMessage(ctx, principal(seq % 2 ? 'rp-a' : 'rp-b'), replies, { content: prose(MESSAGE_BYTES, seq), replyTo: original.id });
+    }
     log(`  messages: 60 in the 2- and 100-person chats, 1,000 in the search chat (${((performance.now() - seedStart) / 1000).toFixed(1)} s)`);
 
     // ------------------------------------------------------------ measurements
@@ -371,7 +383,17 @@ async function main() {
       label: 'WebSocket `typing` in a chat of 100 (10 online)',
       route: 'typing',
       delivers: true,
-      invoke: async () => void (await wsAction('typing', connections.get(poolId(20))!, { chatId: g100, isTyping: true })),
+      // A different typist each run: a second `typing` by the same user within 2 s is dropped (SPEC §5, row below).
+      invoke: async (i) => void (await wsAction('typing', connections.get(poolId(20 + 10 * i))!, { chatId: g100, isTyping: true })),
+    });
+    await run({
+      id: 'ws-typing-dropped',
+      area: 'Connections',
+      label: 'WebSocket `typing` within 2 s of the same user\'s last one, chat of 100: acked and dropped',
+      route: 'typing',
+      delivers: true,
+      prepare: async () => void (await wsAction('typing', connections.get(poolId(70))!, { chatId: g100, isTyping: true })),
+      invoke: async () => void (await wsAction('typing', connections.get(poolId(70))!, { chatId: g100, isTyping: false })),
     });
 
     log('Chats');
@@ -390,6 +412,15 @@ async function main() {
       route: 'POST /v1/chats',
       delivers: true,
       invoke: async () => void (await http('CreateChat', 'cg', { body: { type: 'group', title: 'Bench group', participantIds: poolIds.slice(0, 99) } }, [201])),
+    });
+
+    await run({
+      id: 'open-support-initial',
+      area: 'Chats',
+      label: '`POST /v1/chats/support` with `initialMessage` (new chat, no agent): limits checked before anything is written',
+      route: 'POST /v1/chats/support',
+      delivers: true,
+      invoke: async (i) => void (await http('OpenSupportChat', `sup${i}`, { body: { subject: 'Bench', initialMessage: content } }, [201])),
     });
 
     log('Sending (1 KB message, sender over HTTP without a connection)');
@@ -414,6 +445,14 @@ async function main() {
       delivers: true,
       invoke: async () => void (await http('SendMessage', 's-on', { params: { chatId: d2on }, body: { content, clientMessageId: `bench-${++clientMessageIds}` } }, [201])),
     });
+    await run({
+      id: 'send-to-user-existing',
+      area: 'Sending',
+      label: '`POST /v1/messages` to a user with an existing direct chat (recipient online)',
+      route: 'POST /v1/messages',
+      delivers: true,
+      invoke: async () => void (await http('SendToUser', 's-on', { body: { to: 'r-on', content } }, [201])),
+    });
     await send('send-100', 'Send, chat of 100 (10 online)', 'g100-s', g100);
     await send('send-1000', 'Send, chat of 1,000 (100 online)', 'g1000-s', g1000);
     // Optimistic seq allocation under contention: each sender that loses a seq tries the next one, so k
@@ -434,6 +473,25 @@ async function main() {
       route: 'sendMessage',
       delivers: true,
       invoke: async () => void (await wsAction('sendMessage', connections.get(poolId(10))!, { chatId: g100, content })),
+    });
+
+    log('Message actions');
+    const edited = (await ctx.repo.messages.page(d2on, { limit: 60 })).messages.filter((m) => m.senderId === 's-on').at(-1)!;
+    await run({
+      id: 'edit-2',
+      area: 'Message actions',
+      label: '`PATCH .../messages/{id}` (edit), chat of 2 (recipient online)',
+      route: 'PATCH /v1/chats/{chatId}/messages/{messageId}',
+      delivers: true,
+      invoke: async (i) => void (await http('EditMessage', 's-on', { params: { chatId: d2on, messageId: edited.id }, body: { content: `${content} (edit ${i})` } }, [200])),
+    });
+    await run({
+      id: 'react-2',
+      area: 'Message actions',
+      label: '`PUT .../reactions/{emoji}` (a new reaction each run), chat of 2 (recipient online)',
+      route: 'PUT /v1/chats/{chatId}/messages/{messageId}/reactions/{reaction}',
+      delivers: true,
+      invoke: async (i) => void (await http('AddReaction', 'r-on', { params: { chatId: d2on, messageId: edited.id, reaction: ['👍', '🎉', '❤️', '😂', '👀', '🙏'][i % 6]! } }, [200])),
     });
 
     log('Reading');
@@ -466,6 +524,7 @@ async function main() {
       });
     await readPage('read-page-2', 'Messages page (limit 50), chat of 2', 's-on', d2on, { limit: '50' }, 50);
     await readPage('read-page-100', 'Messages page (limit 50), chat of 100', 'g100-s', g100, { limit: '50' }, 50);
+    await readPage('read-page-replies', 'Messages page (limit 50), chat of 2, with 10 replies whose originals are older than the page (previews resolved by key)', 'rp-a', replies, { limit: '50' }, 50);
     await readPage('search-rare', 'Search `q` (default limit 50), 1,000 messages, 10 matches: reads the whole 1,000-message budget', 'srch-a', search, { q: 'needle' }, 10);
     await readPage('search-frequent', 'Search `q` (default limit 50), 1,000 messages, every message matches', 'srch-a', search, { q: 'the' }, 50);
     await run({
