@@ -48,8 +48,8 @@ export async function putConnection(db: Db, c: ConnectionRecord): Promise<void> 
   await db.client.send(new PutCommand({ TableName: db.table, Item: toItem(c) }));
 }
 
-export async function getConnection(db: Db, connectionId: string): Promise<ConnectionRecord | undefined> {
-  const out = await db.client.send(new GetCommand({ TableName: db.table, Key: connectionKey(connectionId) }));
+export async function getConnection(db: Db, connectionId: string, consistent = false): Promise<ConnectionRecord | undefined> {
+  const out = await db.client.send(new GetCommand({ TableName: db.table, Key: connectionKey(connectionId), ConsistentRead: consistent }));
   return out.Item ? fromItem(out.Item) : undefined;
 }
 

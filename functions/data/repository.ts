@@ -60,7 +60,7 @@ export function createRepository(db: Db): Repository {
     },
     connections: {
       put: (c) => connections.putConnection(db, c),
-      get: (id) => connections.getConnection(db, id),
+      get: (id, consistent) => connections.getConnection(db, id, consistent),
       delete: (id) => connections.deleteConnection(db, id),
       addToPresence: (userId, id, exp) => connections.addToPresence(db, userId, id, exp),
       removeFromPresence: (userId, id, at) => connections.removeFromPresence(db, userId, id, at),

@@ -91,9 +91,12 @@ export class ConnectionExpiredError extends UnauthorizedError {
  * `$connect`, from the token. A connection whose token has expired (or
  * whose record is gone) throws `ConnectionExpiredError`: the frame answers
  * `unauthorized` and the connection is closed; the client reconnects with a
- * fresh token.
+ * fresh token. A record not found is looked up once more with a strongly
+ * consistent read before that, since a frame can follow `$connect` within
+ * milliseconds.
  */
-export function frameCaller(ctx: DomainContext, connection: ConnectionRecord | undefined, connectionId: string): Principal {
+export async function frameCaller(ctx: DomainContext, connectionId: string): Promise<Principal> {
+  const connection = (await ctx.repo.connections.get(connectionId)) ?? (await ctx.repo.connections.get(connectionId, true));
   if (connection && connection.expiresAt > Math.floor(ctx.now().getTime() / 1000)) {
     return { userId: connection.userId, name: connection.name, roles: connection.roles, tokenExpiresAt: connection.expiresAt };
   }

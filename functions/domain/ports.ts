@@ -180,7 +180,7 @@ export interface MessageStore {
 
 export interface ConnectionStore {
   put(connection: ConnectionRecord): Promise<void>;
-  get(connectionId: string): Promise<ConnectionRecord | undefined>;
+  get(connectionId: string, consistent?: boolean): Promise<ConnectionRecord | undefined>;
   /** Deletes the record and returns it (undefined when already gone). */
   delete(connectionId: string): Promise<ConnectionRecord | undefined>;
   /** Adds a live connection to the user's presence; answers the presence after the change. */

@@ -123,8 +123,7 @@ export async function callerOf(connectionId: string): Promise<Principal> {
   const cached = callers.get(connectionId);
   if (cached && (cached.tokenExpiresAt ?? 0) > Date.now() / 1000) return cached;
   callers.delete(connectionId);
-  const ctx = domainContext();
-  const principal = frameCaller(ctx, await ctx.repo.connections.get(connectionId), connectionId);
+  const principal = await frameCaller(domainContext(), connectionId);
   if (callers.size >= MAX_CACHED_CALLERS) callers.delete(callers.keys().next().value!);
   callers.set(connectionId, principal);
   return principal;
