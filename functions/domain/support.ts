@@ -7,12 +7,13 @@ import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '.
 import type { ChatT } from '../schemas';
 import { chatWithParticipants, isAdmin, requireParticipant, sharedView } from './chats';
 import type { DomainContext } from './context';
+import type { ChatUniqueness } from './ports';
 import { announceUpdate, isSupportAgent, requireManager } from './groups';
 import { sendMessage } from './messages';
 import type { ChatRecord, MembershipRecord, Principal, SupportStatus } from './types';
 import { chatView } from './views';
 
-const requesterKey = (userId: string) => `support#${userId}`;
+const requesterKey = (userId: string): ChatUniqueness => ({ kind: 'support', requesterId: userId });
 
 /**
  * The support agent with the fewest support chats that are not closed;
@@ -29,8 +30,8 @@ export async function leastLoadedAgent(ctx: DomainContext, exclude?: string): Pr
 /**
  * `POST /v1/chats/support`: the caller's support chat that is not closed
  * (`created: false`, answered 200), or a new one (201) assigned to the
- * least-loaded agent, unassigned when there is none. The uniqueness item
- * `support#<requester>` makes concurrent requests yield one chat; closing
+ * least-loaded agent, unassigned when there is none. The uniqueness of
+ * `{kind: 'support', requesterId}` makes concurrent requests yield one chat; closing
  * the chat frees it. `subject` becomes the title. `initialMessage` is sent
  * only with a new chat, so a retried request never sends it twice.
  * `chat.created` reaches the agent and the requester's connections.
