@@ -18,7 +18,7 @@
  * conditional on `lastSeq < :seq`), update (UpdateItem, or a
  * TransactWriteItems that also frees the uniqueness item).
  */
-import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { ChatStore } from '../domain/ports';
 import type { ChatRecord } from '../domain/types';
 import { applied, batchGet, batchWrite, cancellationReasons, isConditionFailure, type Db } from './client';
@@ -55,6 +55,14 @@ function setOrRemove(fields: Record<string, unknown>) {
   });
   const expression = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].join(' ').trim();
   return { expression, names, values };
+}
+
+/**
+ * A conditional UpdateItem of the chat item whose failed condition is an
+ * expected outcome (a late or repeated write), not an error.
+ */
+async function updateChatItem(db: Db, chatId: string, update: Pick<UpdateCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeValues'>) {
+  await applied(db.client.send(new UpdateCommand({ TableName: db.table, Key: chatKey(chatId), ...update })));
 }
 
 /** The `ChatStore` port on one table. */
@@ -120,17 +128,11 @@ export function chatStore(db: Db): ChatStore {
      * out of order; losing that race is the expected outcome, not an error.
      */
     async recordMessage(chatId, preview) {
-      await applied(
-        db.client.send(
-          new UpdateCommand({
-            TableName: db.table,
-            Key: chatKey(chatId),
-            UpdateExpression: 'SET lastSeq = :seq, lastMessage = :preview, lastActivityAt = :at, updatedAt = :at',
-            ConditionExpression: 'attribute_exists(PK) AND lastSeq < :seq',
-            ExpressionAttributeValues: { ':seq': preview.seq, ':preview': preview, ':at': preview.createdAt },
-          }),
-        ),
-      );
+      await updateChatItem(db, chatId, {
+        UpdateExpression: 'SET lastSeq = :seq, lastMessage = :preview, lastActivityAt = :at, updatedAt = :at',
+        ConditionExpression: 'attribute_exists(PK) AND lastSeq < :seq',
+        ExpressionAttributeValues: { ':seq': preview.seq, ':preview': preview, ':at': preview.createdAt },
+      });
     },
 
     /**
@@ -191,32 +193,20 @@ export function chatStore(db: Db): ChatStore {
     },
 
     async replacePreview(chatId, preview) {
-      await applied(
-        db.client.send(
-          new UpdateCommand({
-            TableName: db.table,
-            Key: chatKey(chatId),
-            UpdateExpression: 'SET lastMessage = :preview',
-            ConditionExpression: 'lastMessage.id = :id',
-            ExpressionAttributeValues: { ':preview': preview, ':id': preview.id },
-          }),
-        ),
-      );
+      await updateChatItem(db, chatId, {
+        UpdateExpression: 'SET lastMessage = :preview',
+        ConditionExpression: 'lastMessage.id = :id',
+        ExpressionAttributeValues: { ':preview': preview, ':id': preview.id },
+      });
     },
 
     /** Stamps the first response of a support chat once (`attribute_not_exists`); later calls change nothing. */
     async recordFirstResponse(chatId, at, seconds) {
-      await applied(
-        db.client.send(
-          new UpdateCommand({
-            TableName: db.table,
-            Key: chatKey(chatId),
-            UpdateExpression: 'SET firstResponseAt = :at, firstResponseSeconds = :s',
-            ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(firstResponseAt)',
-            ExpressionAttributeValues: { ':at': at, ':s': seconds },
-          }),
-        ),
-      );
+      await updateChatItem(db, chatId, {
+        UpdateExpression: 'SET firstResponseAt = :at, firstResponseSeconds = :s',
+        ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(firstResponseAt)',
+        ExpressionAttributeValues: { ':at': at, ':s': seconds },
+      });
     },
   };
 }

@@ -44,6 +44,21 @@ export function presenceFromItem(userId: string, item: Record<string, unknown> |
   return { userId, connections, lastSeenAt: item?.lastSeenAt as string | undefined };
 }
 
+/** An UpdateItem of the user's presence item (one connection attribute, `#c`), answering the presence after it. */
+async function updatePresence(db: Db, userId: string, connectionId: string, expression: string, values: Record<string, unknown>): Promise<PresenceRecord> {
+  const out = await db.client.send(
+    new UpdateCommand({
+      TableName: db.table,
+      Key: presenceKey(userId),
+      UpdateExpression: `${expression}, entity = :e, userId = :u`,
+      ExpressionAttributeNames: { '#c': ATTR_PREFIX + connectionId },
+      ExpressionAttributeValues: { ...values, ':e': 'presence', ':u': userId },
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  return presenceFromItem(userId, out.Attributes);
+}
+
 /** The `ConnectionStore` port on one table. */
 export function connectionStore(db: Db): ConnectionStore {
   return {
@@ -63,17 +78,7 @@ export function connectionStore(db: Db): ConnectionStore {
 
     /** One UpdateItem (ALL_NEW); entries that expired without `$disconnect` are pruned with a second one, only when there are any. */
     async addToPresence(userId, connectionId, expiresAt) {
-      const out = await db.client.send(
-        new UpdateCommand({
-          TableName: db.table,
-          Key: presenceKey(userId),
-          UpdateExpression: 'SET #c = :exp, entity = :e, userId = :u',
-          ExpressionAttributeNames: { '#c': ATTR_PREFIX + connectionId },
-          ExpressionAttributeValues: { ':exp': expiresAt, ':e': 'presence', ':u': userId },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      const presence = presenceFromItem(userId, out.Attributes);
+      const presence = await updatePresence(db, userId, connectionId, 'SET #c = :exp', { ':exp': expiresAt });
       const now = Math.floor(Date.now() / 1000);
       const stale = presence.connections.filter((c) => c.expiresAt <= now);
       if (stale.length > 0) {
@@ -92,17 +97,7 @@ export function connectionStore(db: Db): ConnectionStore {
     },
 
     async removeFromPresence(userId, connectionId, at) {
-      const out = await db.client.send(
-        new UpdateCommand({
-          TableName: db.table,
-          Key: presenceKey(userId),
-          UpdateExpression: 'REMOVE #c SET lastSeenAt = :at, entity = :e, userId = :u',
-          ExpressionAttributeNames: { '#c': ATTR_PREFIX + connectionId },
-          ExpressionAttributeValues: { ':at': at, ':e': 'presence', ':u': userId },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return presenceFromItem(userId, out.Attributes);
+      return updatePresence(db, userId, connectionId, 'REMOVE #c SET lastSeenAt = :at', { ':at': at });
     },
 
     /** BatchGetItem of the presence items, ⌈N/100⌉ requests; every user is in the map (no connections when absent). */

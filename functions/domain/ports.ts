@@ -101,7 +101,11 @@ export interface MembershipStore {
 
 /** The support desk's queue and directory (SPEC §4 support routes). */
 export interface SupportStore {
-  /** A page of support chat ids, by status then age; `assigneeId: null` = unassigned. */
+  /**
+   * A page of support chat ids, by status then age; `assigneeId: null` =
+   * unassigned. `next` (opaque) is where the following page starts; every
+   * full page has one, so the page after it may be empty.
+   */
   queuePage(filter: {
     status?: SupportStatus;
     assigneeId?: string | null;

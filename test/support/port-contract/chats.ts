@@ -1,17 +1,14 @@
 /** The contract of `UserStore`, `ChatStore` and `MembershipStore`. */
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { ChatUniqueness, Repository } from '../../../functions/domain/ports';
+import { describe, expect, it } from 'vitest';
+import type { ChatUniqueness } from '../../../functions/domain/ports';
 import type { MessagePreview } from '../../../functions/domain/types';
-import { at, chatRecord, chatWith, member, storedChat, T0, uid, type MakeRepository } from './fixtures';
+import { at, chatRecord, chatWith, member, storedChat, T0, uid, repositoryFor, type MakeRepository } from './fixtures';
 
 const preview = (seq: number, over: Partial<MessagePreview> = {}): MessagePreview => ({ id: `m${seq}`, seq, senderId: 'a', type: 'text', content: `c${seq}`, createdAt: at(seq), ...over });
 
 export function userContract(makeRepo: MakeRepository) {
   describe('UserStore', () => {
-    let repo: Repository;
-    beforeAll(async () => {
-      repo = await makeRepo();
-    });
+    const repo = repositoryFor(makeRepo);
 
     it('records a caller seen with a token, keeping createdAt when name or roles change', async () => {
       const id = uid('user');
@@ -38,10 +35,7 @@ export function userContract(makeRepo: MakeRepository) {
 
 export function chatContract(makeRepo: MakeRepository) {
   describe('ChatStore', () => {
-    let repo: Repository;
-    beforeAll(async () => {
-      repo = await makeRepo();
-    });
+    const repo = repositoryFor(makeRepo);
 
     it('creates a chat with its memberships, read back alone, many at once, or with a membership', async () => {
       const [a, b] = [uid('u'), uid('u')];
@@ -153,10 +147,7 @@ export function chatContract(makeRepo: MakeRepository) {
 
 export function membershipContract(makeRepo: MakeRepository) {
   describe('MembershipStore', () => {
-    let repo: Repository;
-    beforeAll(async () => {
-      repo = await makeRepo();
-    });
+    const repo = repositoryFor(makeRepo);
 
     it('lists a user\'s memberships, a chat\'s participants, and memberships and markers of some users', async () => {
       const [a, b, stranger] = [uid('u'), uid('u'), uid('u')];

@@ -1,15 +1,11 @@
 /** The contract of `ConnectionStore`, `SupportStore` and `RateLimitStore`. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Repository } from '../../../functions/domain/ports';
 import type { ChatRecord, ConnectionRecord, SupportStatus } from '../../../functions/domain/types';
-import { at, chatRecord, T0, uid, type MakeRepository } from './fixtures';
+import { at, chatRecord, T0, uid, repositoryFor, type MakeRepository } from './fixtures';
 
 export function connectionContract(makeRepo: MakeRepository) {
   describe('ConnectionStore', () => {
-    let repo: Repository;
-    beforeAll(async () => {
-      repo = await makeRepo();
-    });
+    const repo = repositoryFor(makeRepo);
     const soon = () => Math.floor(Date.now() / 1000) + 600;
 
     it('records a connection, reads it, and deletes it once, answering what was deleted', async () => {
@@ -53,12 +49,11 @@ export function connectionContract(makeRepo: MakeRepository) {
 
 export function supportContract(makeRepo: MakeRepository) {
   describe('SupportStore', () => {
-    let repo: Repository;
+    // A repository of its own (as for every store): the queue and the directory are global.
+    const repo = repositoryFor(makeRepo);
     let chats: ChatRecord[];
     const agents = ['agent-a', 'agent-b'];
     beforeAll(async () => {
-      // A repository of its own: the queue and the directory are global.
-      repo = await makeRepo();
       await Promise.all([
         ...agents.map((id) => repo.users.touch({ userId: id, name: id, roles: ['user', 'support'] }, T0)),
         repo.users.touch({ userId: 'plain-user', name: 'plain', roles: ['user'] }, T0),
@@ -141,10 +136,7 @@ export function supportContract(makeRepo: MakeRepository) {
 
 export function rateLimitContract(makeRepo: MakeRepository) {
   describe('RateLimitStore', () => {
-    let repo: Repository;
-    beforeAll(async () => {
-      repo = await makeRepo();
-    });
+    const repo = repositoryFor(makeRepo);
 
     it('counts a fixed window per user: the limit holds under concurrency, and the next window starts afresh', async () => {
       const [user, other] = [uid('u'), uid('u')];

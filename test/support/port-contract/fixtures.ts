@@ -3,12 +3,30 @@
  * suite share a repository (one DynamoDB table) without seeing each other.
  */
 import { ulid } from 'ulid';
+import { beforeAll } from 'vitest';
 import { messageId } from '../../../functions/domain/ids';
 import type { Repository } from '../../../functions/domain/ports';
 import type { AttachmentRecord, ChatRecord, MembershipRecord, MessageRecord } from '../../../functions/domain/types';
 
 /** Builds the repository under test: a fresh one per call (a new table on DynamoDB). */
 export type MakeRepository = () => Repository | Promise<Repository>;
+
+/**
+ * The repository one `describe` block tests, built once before its tests
+ * (`beforeAll`) and reached through this handle.
+ */
+export function repositoryFor(makeRepo: MakeRepository): Repository {
+  let built: Repository | undefined;
+  beforeAll(async () => {
+    built = await makeRepo();
+  });
+  return new Proxy({} as Repository, {
+    get: (_target, store) => {
+      if (!built) throw new Error('The repository is built in beforeAll; use it inside tests and hooks.');
+      return built[store as keyof Repository];
+    },
+  });
+}
 
 export const T0 = '2026-03-01T10:00:00.000Z';
 export const at = (seconds: number) => new Date(Date.parse(T0) + seconds * 1000).toISOString();

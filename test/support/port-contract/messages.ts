@@ -1,9 +1,9 @@
 /** The contract of `MessageStore` and `AttachmentStore`. */
 import { ulid } from 'ulid';
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { ClientIdKey, Repository } from '../../../functions/domain/ports';
+import { describe, expect, it } from 'vitest';
+import type { ClientIdKey } from '../../../functions/domain/ports';
 import type { StoredAttachment } from '../../../functions/domain/types';
-import { at, attachmentRecord, chatWith, messageRecord, T0, uid, type MakeRepository } from './fixtures';
+import { at, attachmentRecord, chatWith, messageRecord, T0, uid, repositoryFor, type MakeRepository } from './fixtures';
 
 const stored = (a: { id: string; chatId: string; filename: string; contentType: string; size: number }): StoredAttachment => ({
   id: a.id,
@@ -16,11 +16,8 @@ const stored = (a: { id: string; chatId: string; filename: string; contentType: 
 
 export function messageContract(makeRepo: MakeRepository) {
   describe('MessageStore', () => {
-    let repo: Repository;
+    const repo = repositoryFor(makeRepo);
     let chatId: string;
-    beforeAll(async () => {
-      repo = await makeRepo();
-    });
     const freshChat = async () => (chatId = (await chatWith(repo, ['sender', 'reader'])).id);
     const cmid = (clientMessageId = uid('cm')): ClientIdKey => ({ chatId, senderId: 'sender', clientMessageId });
 
@@ -202,10 +199,7 @@ export function messageContract(makeRepo: MakeRepository) {
   });
 
   describe('AttachmentStore', () => {
-    let repo: Repository;
-    beforeAll(async () => {
-      repo = await makeRepo();
-    });
+    const repo = repositoryFor(makeRepo);
 
     it('creates an upload slot once and finds it only in its own chat', async () => {
       const [chatA, chatB] = [uid('chat'), uid('chat')];
