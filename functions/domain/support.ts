@@ -30,8 +30,8 @@ export async function leastLoadedAgent(ctx: DomainContext, exclude?: string): Pr
 /**
  * `POST /v1/chats/support`: the caller's support chat that is not closed
  * (`created: false`, answered 200), or a new one (201) assigned to the
- * least-loaded agent, unassigned when there is none. The uniqueness of
- * `{kind: 'support', requesterId}` makes concurrent requests yield one chat; closing
+ * least-loaded agent, unassigned when there is none. The uniqueness item
+ * `support#<requester>` makes concurrent requests yield one chat; closing
  * the chat frees it. `subject` becomes the title. `initialMessage` is sent
  * only with a new chat, so a retried request never sends it twice.
  * `chat.created` reaches the agent and the requester's connections.
