@@ -9,9 +9,8 @@ import { addParticipants, removeParticipant, updateChat } from '../../functions/
 import { sendMessage } from '../../functions/domain/messages';
 import { assignChat, openSupportChat, supportQueue, supportStats } from '../../functions/domain/support';
 import type { Repository } from '../../functions/domain/ports';
-import type { Principal } from '../../functions/domain/types';
 import { codeOf } from '../support/errors';
-import { dynamoContext, freshTable, type CountedDb } from '../support/dynamo';
+import { dynamoContext, freshTable, registerUsers, type CountedDb } from '../support/dynamo';
 
 let db: CountedDb;
 let repo: Repository;
@@ -22,15 +21,7 @@ beforeAll(async () => {
 
 const participantCount = async (chatId: string) => (await repo.chats.getWithMembership(chatId, 'nobody')).chat?.participantCount;
 
-async function users(ids: string[], roles: ('support' | 'admin')[] = []): Promise<Principal[]> {
-  return Promise.all(
-    ids.map(async (id) => {
-      const p: Principal = { userId: id, name: id, roles: ['user', ...roles] };
-      await repo.users.touch(p, new Date().toISOString());
-      return p;
-    }),
-  );
-}
+const users = (ids: string[], roles: ('support' | 'admin')[] = []) => registerUsers(repo, ids, roles);
 
 describe('groups', () => {
   it('adds members in several transactions and stops at the size limit', async () => {

@@ -13,8 +13,8 @@ import { createNotifier } from '../../functions/lib/delivery';
 import { createChat, listChats } from '../../functions/domain/chats';
 import { deleteMessage, editMessage, listMessages, sendMessage } from '../../functions/domain/messages';
 import type { Repository } from '../../functions/domain/ports';
-import type { MessageRecord, Principal } from '../../functions/domain/types';
-import { dynamoContext, freshTable, type CountedDb } from '../support/dynamo';
+import type { MessageRecord } from '../../functions/domain/types';
+import { dynamoContext, freshTable, registerUsers, type CountedDb } from '../support/dynamo';
 import { prose } from '../support/prose';
 
 let db: CountedDb;
@@ -26,16 +26,7 @@ beforeAll(async () => {
 
 const storedChat = async (chatId: string) => (await repo.chats.getWithMembership(chatId, 'nobody')).chat;
 
-async function users(ids: string[]): Promise<Principal[]> {
-  const now = new Date().toISOString();
-  return Promise.all(
-    ids.map(async (id) => {
-      const p: Principal = { userId: id, name: id, roles: ['user'] };
-      await repo.users.touch(p, now);
-      return p;
-    }),
-  );
-}
+const users = (ids: string[], roles: ('support' | 'admin')[] = []) => registerUsers(repo, ids, roles);
 
 describe('chats and memberships', () => {
   it('creates one direct chat when the same pair races', async () => {
