@@ -20,7 +20,7 @@ import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import * as config from '../config';
 import { principalFromClaims } from '../domain/identity';
 import type { Principal } from '../domain/types';
-import { ServiceUnavailableError, UnauthorizedError } from './errors';
+import { ServiceUnavailableError, UnauthorizedError } from '../domain/errors';
 import { logger } from './logger';
 
 type Verify = (token: string) => Promise<JwtPayload>;

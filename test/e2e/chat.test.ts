@@ -33,12 +33,12 @@ describe('health and identity', () => {
   });
 
   it('publishes the OpenAPI document of every route without a token', async () => {
-    const openApi = (await anonymous.openApi()) as { openapi: string; paths: object };
+    const openApi = await anonymous.openApi();
     expect(openApi.openapi).toBe('3.1.0');
     expect(Object.keys(openApi.paths)).toContain('/v1/chats/{chatId}/messages');
-    const asyncApi = (await anonymous.asyncApi()) as { asyncapi: string; operations: object };
+    const asyncApi = await anonymous.asyncApi();
     expect(asyncApi.asyncapi).toBe('3.0.0');
-    expect(Object.keys(asyncApi.operations)).toContain('sendMessage');
+    expect(Object.keys(asyncApi.operations as object)).toContain('sendMessage');
     // Raw: the content type is not something the SDK answers.
     const docs = await call(stack, 'GET', '/docs');
     expect(docs.status).toBe(200);
