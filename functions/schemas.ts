@@ -343,8 +343,8 @@ export const ChatShared = Chat.omit({ unreadCount: true, lastReadSeq: true, arch
 export const SendMessageAck = ackOf({
   message: Message,
   replayed: z.boolean().describe('true: a repeat of this `clientMessageId`, answered with the first message and not sent again'),
-  chat: Chat.optional().describe('sent with `to`: the direct chat, as the sender sees it after the send'),
-});
+  chat: Chat.optional(),
+}).describe('`chat`: sent with `to`, the direct chat as the sender sees it after the send');
 export const MarkReadAck = ackOf({ lastReadSeq: z.number().int(), unreadCount: z.number().int() });
 export const TypingAck = Ack;
 

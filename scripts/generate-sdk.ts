@@ -6,7 +6,8 @@
  *
  * Output:
  * - TypeScript types (via JSON Schema and json-schema-to-typescript) for the
- *   shared models (`User`, `Chat`, `SharedChat`, `Message`, `Problem`), every route's
+ *   shared models (`User`, `Chat`, `SharedChat`, `Message`, `Problem`, `ErrorCode`,
+ *   `FieldError`), every route's
  *   params/query/body/response, every WebSocket action frame, the frame
  *   answering it, and every server event;
  * - `routes`: method, path, auth and success status per operation, and the
@@ -152,6 +153,8 @@ export async function generateSdkSource(): Promise<string> {
     ['SharedChat', s.ChatShared],
     ['Message', s.Message],
     ['Problem', s.Problem],
+    ['ErrorCode', s.ErrorCode],
+    ['FieldError', s.FieldError],
   ];
   const inputTypes = await typesFor('input', inputs);
   // `SharedChat` is `Chat` without the caller's own fields: say so, rather than repeat every field.
@@ -252,18 +255,7 @@ export abstract class Operations {
   protected abstract request(route: RouteInfo, params: Record<string, string>, input: OperationInput, options?: RequestOptions): Promise<unknown>;
 
   /** The pages of a paged route, following its \`paging\` until \`next\` is null. */
-  protected async *pages(route: RouteInfo, params: Record<string, string>, query: object, options?: RequestOptions): AsyncGenerator<unknown> {
-    const { next, cursor } = route.paging!;
-    const first = query as Record<string, unknown>;
-    const param = cursor.find((name) => first[name] !== undefined) ?? cursor[0]!;
-    for (let current = first; ; ) {
-      const page = (await this.request(route, params, { query: current }, options)) as Record<string, unknown>;
-      yield page;
-      const value = page[next];
-      if (value === null || value === undefined) return;
-      current = { ...current, [param]: value };
-    }
-  }
+  protected abstract pages(route: RouteInfo, params: Record<string, string>, query: object, options?: RequestOptions): AsyncGenerator<unknown>;
 
 ${routes.map(operationMethod).join('\n\n')}
 }

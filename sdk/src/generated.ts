@@ -4,6 +4,17 @@
 
 // ---- Shared models, responses and server events (what the server sends) ----
 
+export type ErrorCode =
+  | 'bad_request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'rate_limited'
+  | 'edit_window_expired'
+  | 'attachment_not_uploaded'
+  | 'internal';
 /**
  * an HTML page
  */
@@ -133,17 +144,7 @@ export interface Problem {
    * what went wrong, for people
    */
   detail: string;
-  code:
-    | 'bad_request'
-    | 'unauthorized'
-    | 'forbidden'
-    | 'not_found'
-    | 'conflict'
-    | 'payload_too_large'
-    | 'rate_limited'
-    | 'edit_window_expired'
-    | 'attachment_not_uploaded'
-    | 'internal';
+  code: ErrorCode;
   /**
    * the request path
    */
@@ -151,14 +152,15 @@ export interface Problem {
   /**
    * the input checks that failed (400 `bad_request`)
    */
-  errors?: {
-    path: string;
-    message: string;
-  }[];
+  errors?: FieldError[];
   /**
    * seconds until a retry can succeed (also the `Retry-After` header on HTTP)
    */
   retryAfter?: number;
+}
+export interface FieldError {
+  path: string;
+  message: string;
 }
 export interface HealthResponse {
   status: 'ok' | 'degraded';
@@ -301,6 +303,9 @@ export interface SupportStatsResponse {
   medianFirstResponseSeconds: number | null;
   total: number;
 }
+/**
+ * `chat`: sent with `to`, the direct chat as the sender sees it after the send
+ */
 export interface SendMessageAnswer {
   type: 'ack';
   requestId?: string | number;
@@ -309,64 +314,7 @@ export interface SendMessageAnswer {
    * true: a repeat of this `clientMessageId`, answered with the first message and not sent again
    */
   replayed: boolean;
-  chat?: Chat1;
-}
-/**
- * sent with `to`: the direct chat, as the sender sees it after the send
- */
-export interface Chat1 {
-  id: string;
-  type: 'direct' | 'group' | 'support';
-  title?: string;
-  context?: {
-    type: string;
-    id: string;
-  };
-  status?: 'open' | 'waiting' | 'resolved' | 'closed';
-  assigneeId?: string | null;
-  createdBy: string;
-  /**
-   * ISO-8601 UTC timestamp
-   */
-  createdAt: string;
-  /**
-   * ISO-8601 UTC timestamp
-   */
-  updatedAt: string;
-  lastSeq: number;
-  lastMessage?: {
-    id: string;
-    seq: number;
-    senderId: string;
-    type: 'text' | 'system';
-    /**
-     * first 100 characters
-     */
-    content: string;
-    /**
-     * ISO-8601 UTC timestamp
-     */
-    createdAt: string;
-  };
-  /**
-   * present on single-chat reads, omitted in lists
-   */
-  participants?: {
-    userId: string;
-    name: string;
-    role: 'owner' | 'admin' | 'member' | 'agent';
-    /**
-     * ISO-8601 UTC timestamp
-     */
-    joinedAt: string;
-    online: boolean;
-  }[];
-  metadata?: {
-    [k: string]: unknown;
-  };
-  unreadCount: number;
-  lastReadSeq: number;
-  archived: boolean;
+  chat?: Chat;
 }
 export interface TypingAnswer {
   type: 'ack';
@@ -395,26 +343,13 @@ export interface AckEvent {
 export interface ErrorEvent {
   type: 'error';
   requestId?: string | number;
-  code:
-    | 'bad_request'
-    | 'unauthorized'
-    | 'forbidden'
-    | 'not_found'
-    | 'conflict'
-    | 'payload_too_large'
-    | 'rate_limited'
-    | 'edit_window_expired'
-    | 'attachment_not_uploaded'
-    | 'internal';
+  code: ErrorCode;
   detail: string;
   /**
    * the same as `detail` (kept for older clients)
    */
   message: string;
-  errors?: {
-    path: string;
-    message: string;
-  }[];
+  errors?: FieldError[];
   /**
    * seconds until a retry can succeed (also the `Retry-After` header on HTTP)
    */
@@ -813,18 +748,7 @@ export abstract class Operations {
   protected abstract request(route: RouteInfo, params: Record<string, string>, input: OperationInput, options?: RequestOptions): Promise<unknown>;
 
   /** The pages of a paged route, following its `paging` until `next` is null. */
-  protected async *pages(route: RouteInfo, params: Record<string, string>, query: object, options?: RequestOptions): AsyncGenerator<unknown> {
-    const { next, cursor } = route.paging!;
-    const first = query as Record<string, unknown>;
-    const param = cursor.find((name) => first[name] !== undefined) ?? cursor[0]!;
-    for (let current = first; ; ) {
-      const page = (await this.request(route, params, { query: current }, options)) as Record<string, unknown>;
-      yield page;
-      const value = page[next];
-      if (value === null || value === undefined) return;
-      current = { ...current, [param]: value };
-    }
-  }
+  protected abstract pages(route: RouteInfo, params: Record<string, string>, query: object, options?: RequestOptions): AsyncGenerator<unknown>;
 
   /**
    * Liveness; `?deep=1` also checks DynamoDB and answers 503 when it is unreachable.

@@ -162,6 +162,20 @@ export class ChatClient extends Operations {
     }
   }
 
+  /** Pages of a paged route: the route table's \`paging\` says which answer field continues in which query parameter. */
+  protected async *pages(route: RouteInfo, params: Record<string, string>, query: object, options?: RequestOptions): AsyncGenerator<unknown> {
+    const { next, cursor } = route.paging!;
+    const first = query as Record<string, unknown>;
+    const param = cursor.find((name) => first[name] !== undefined) ?? cursor[0]!;
+    for (let current = first; ; ) {
+      const page = (await this.request(route, params, { query: current }, options)) as Record<string, unknown>;
+      yield page;
+      const value = page[next];
+      if (value === null || value === undefined) return;
+      current = { ...current, [param]: value };
+    }
+  }
+
   /** Full jitter: uniform in [0, min(cap, base·2^attempt)] (AWS Architecture Blog, "Exponential Backoff And Jitter"). */
   private backoff(attempt: number): number {
     return Math.random() * Math.min(MAX_RETRY_DELAY_MS, this.retryBaseMs * 2 ** attempt);

@@ -148,6 +148,21 @@ describe('failures: one reporter, one shape on HTTP and WebSocket', () => {
     ({ requestContext: { routeKey, connectionId: 'c1', requestId: 'req-2' }, body }) as unknown as APIGatewayProxyWebsocketEventV2;
   const answerOf = async (handler: (event: APIGatewayProxyWebsocketEventV2, context: Context) => Promise<unknown>, body: string, routeKey?: string) =>
     JSON.parse(((await handler(frameEvent(body, routeKey), context)) as { body: string }).body);
+  /** The HTTP answer and the WebSocket answer of a handler that throws `error`. */
+  const httpFailing = (error: Error) =>
+    send(
+      httpHandler(route, async () => {
+        throw error;
+      }),
+      httpEvent('{"text":"hi"}'),
+    );
+  const wsFailing = (error: Error, frame = '{"action":"echo","text":"hi"}') =>
+    answerOf(
+      wsHandler(wsRoute, async () => {
+        throw error;
+      }),
+      frame,
+    );
 
   it('hands the handler the validated frame without `action` and `requestId`, and echoes the requestId', async () => {
     let seen: unknown;
@@ -161,18 +176,8 @@ describe('failures: one reporter, one shape on HTTP and WebSocket', () => {
 
   it('answers the same code and detail as HTTP, with `message`, `errors` and `retryAfter`', async () => {
     const limited = new RateLimitedError(30);
-    const http = await send(
-      httpHandler(route, async () => {
-        throw limited;
-      }),
-      httpEvent('{"text":"hi"}'),
-    );
-    const ws = await answerOf(
-      wsHandler(wsRoute, async () => {
-        throw limited;
-      }),
-      '{"action":"echo","requestId":"q2","text":"hi"}',
-    );
+    const http = await httpFailing(limited);
+    const ws = await wsFailing(limited, '{"action":"echo","requestId":"q2","text":"hi"}');
     expect(http).toMatchObject({ statusCode: 429, headers: { 'retry-after': '30' }, json: { code: 'rate_limited', detail: limited.message, retryAfter: 30 } });
     expect(ws).toEqual({ type: 'error', requestId: 'q2', code: 'rate_limited', detail: limited.message, message: limited.message, retryAfter: 30 });
 
@@ -182,12 +187,7 @@ describe('failures: one reporter, one shape on HTTP and WebSocket', () => {
     expect(invalidHttp.json).toMatchObject({ code: 'bad_request', errors: [{ path: 'body.text' }] });
 
     // A retry delay from a domain error becomes Retry-After and retryAfter (no header names in the domain).
-    const busy = await send(
-      httpHandler(route, async () => {
-        throw new ConflictError('Being stored; retry.', { retryAfterSeconds: 2 });
-      }),
-      httpEvent('{"text":"hi"}'),
-    );
+    const busy = await httpFailing(new ConflictError('Being stored; retry.', { retryAfterSeconds: 2 }));
     expect(busy).toMatchObject({ statusCode: 409, headers: { 'retry-after': '2' }, json: { code: 'conflict', retryAfter: 2 } });
   });
 
@@ -195,18 +195,8 @@ describe('failures: one reporter, one shape on HTTP and WebSocket', () => {
     const logged = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
     const counted = vi.spyOn(metrics, 'addMetric');
     const boom = new Error('table on fire');
-    const http = await send(
-      httpHandler(route, async () => {
-        throw boom;
-      }),
-      httpEvent('{"text":"hi"}'),
-    );
-    const ws = await answerOf(
-      wsHandler(wsRoute, async () => {
-        throw boom;
-      }),
-      '{"action":"echo","text":"hi"}',
-    );
+    const http = await httpFailing(boom);
+    const ws = await wsFailing(boom);
     const connect = (await wsConnectHandler(async () => {
       throw boom;
     })(frameEvent('', '$connect') as never, context)) as { statusCode: number; headers: Record<string, string>; body: string };
@@ -219,12 +209,7 @@ describe('failures: one reporter, one shape on HTTP and WebSocket', () => {
       ['request failed', boom],
       ['request failed', boom],
     ]);
-    await answerOf(
-      wsHandler(wsRoute, async () => {
-        throw new RateLimitedError(5);
-      }),
-      '{"action":"echo","text":"hi"}',
-    );
+    await wsFailing(new RateLimitedError(5));
     expect(counted.mock.calls.filter(([name]) => name === 'RateLimited')).toHaveLength(1);
   });
 
@@ -248,12 +233,7 @@ describe('failures: one reporter, one shape on HTTP and WebSocket', () => {
   });
 
   it('keeps NotFoundError and friends answering with their own status and code', async () => {
-    const res = await send(
-      httpHandler(route, async () => {
-        throw new NotFoundError('Chat not found.');
-      }),
-      httpEvent('{"text":"hi"}'),
-    );
+    const res = await httpFailing(new NotFoundError('Chat not found.'));
     expect(res).toMatchObject({ statusCode: 404, json: { type: 'urn:problem:chat:not_found', title: 'Not Found', detail: 'Chat not found.' } });
   });
 });
