@@ -263,6 +263,7 @@ export const httpRoutes = [
     response: { status: 201, body: one('message', s.Message) },
     statuses: {
       200: 'A repeat of this `clientMessageId`: the first message, not stored or sent again.',
+      400: 'An attachment id that is not an uploaded, unused attachment of the sender in this chat (`attachment_not_uploaded`).',
       403: '`type: "system"` without the admin role (`forbidden`).',
       409: 'A first send with this `clientMessageId` is still being stored (`conflict`, `Retry-After`): retry.',
       429: 'Over the rate limit (`rate_limited`, SPEC §5; `Retry-After` says when the window resets).',
@@ -473,6 +474,7 @@ export const httpRoutes = [
     statuses: {
       200: 'A repeat of this `clientMessageId`: the first message, not stored or sent again.',
       404: '`to` is not a known user (`not_found`).',
+      400: 'An attachment id that is not an uploaded, unused attachment of the sender in this chat (`attachment_not_uploaded`).',
       403: '`type: "system"` without the admin role (`forbidden`).',
       409: 'A first send with this `clientMessageId` is still being stored (`conflict`, `Retry-After`): retry.',
       429: 'Over the rate limit (`rate_limited`, SPEC §5; `Retry-After` says when the window resets).',

@@ -18,6 +18,12 @@ function servers(url: string | undefined) {
   return { servers: { [name]: { host, pathname, protocol: protocol.replace(':', ''), security: [{ $ref: '#/components/securitySchemes/token' }] } } };
 }
 
+/** Summaries of the answers every action shares. */
+const SHARED_ANSWERS: Record<string, string> = {
+  error: 'The action failed, was invalid or unknown: the same `code` and `detail` as an HTTP problem.',
+  gateway: 'API Gateway\'s own answer when the action\'s function failed or timed out (no `type`).',
+};
+
 export function asyncApiDocument(options: { version: string; url?: string }) {
   const actions = (wsRoutes as readonly WsRoute[]).filter((r) => r.frame);
   const messages: Record<string, unknown> = {};
@@ -29,7 +35,7 @@ export function asyncApiDocument(options: { version: string; url?: string }) {
     const replies: string[] = [];
     for (const answer of wsAnswers(route)) {
       const name = answer.type === 'ack' || answer.type === 'pong' ? `${route.routeKey}.${answer.type}` : `answer.${answer.type}`;
-      messages[name] ??= { name, payload: jsonSchema(answer.schema, 'output') };
+      messages[name] ??= { name, ...(SHARED_ANSWERS[answer.type] ? { summary: SHARED_ANSWERS[answer.type] } : {}), payload: jsonSchema(answer.schema, 'output') };
       replies.push(name);
     }
     operations[route.routeKey] = { action: 'send', channel, summary: route.summary, messages: [ref(route.routeKey)], reply: { channel, messages: replies.map(ref) } };
@@ -37,7 +43,6 @@ export function asyncApiDocument(options: { version: string; url?: string }) {
   for (const [type, schema] of Object.entries(ServerEvents)) {
     messages[`event.${type}`] = { name: type, payload: jsonSchema(schema, 'output') };
   }
-  (messages['answer.gateway'] as { summary?: string }).summary = 'API Gateway\'s own answer when the action\'s function failed or timed out (no `type`).';
   operations.receiveEvents = { action: 'receive', channel, messages: Object.keys(ServerEvents).map((t) => ref(`event.${t}`)) };
   return {
     asyncapi: '3.0.0' as const,
