@@ -6,7 +6,13 @@
  *   per entry (HTTP API routes and WebSocket API routes).
  * - `local/gateway.ts` serves exactly these routes with the same handlers.
  * - Handlers pass their entry to `httpHandler()` / `wsHandler()`, which
- *   validate requests with the schemas listed here and enforce `auth`/`roles`.
+ *   validate requests with the schemas listed here and enforce `auth`/`roles`;
+ *   their results are typed from `response` (and `statuses`, `answer`).
+ * - `docs/openapi.ts` and `docs/asyncapi.ts` document every status and answer
+ *   (`contract.ts` adds the ones every route shares), the SDK generator
+ *   (`scripts/generate-sdk.ts`) emits a method per route with its
+ *   `idempotencyKey` and `paging`, and the end-to-end tests check every real
+ *   answer against all of it.
  *
  * `handler` is the entry file, relative to the repository root; it must export
  * `handler`. Finer rules (participant, group owner) are enforced by the domain
