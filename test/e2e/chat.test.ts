@@ -10,7 +10,7 @@ import * as connections from '../../functions/data/connections';
 import { ServerEvents } from '../../functions/schemas';
 import { call, client, sdkClient, uniqueId, type TestUser } from '../support/api';
 import { record, withStatus } from '../support/sdk-events';
-import { mintToken } from '../support/stack';
+import { mintToken } from '../../local/launcher';
 import { connect, connectExpectRefusal } from '../support/ws-client';
 
 const stack = inject('stack');

@@ -9,7 +9,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { Problem } from '../../functions/schemas';
 import { call, client, uniqueId } from '../support/api';
-import { mintToken } from '../support/stack';
+import { mintToken } from '../../local/launcher';
 import { connect, refusal } from '../support/ws-client';
 
 const stack = inject('stack');

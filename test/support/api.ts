@@ -12,8 +12,8 @@
  */
 import { inject } from 'vitest';
 import { ChatClient, ChatSocket, type ChatClientOptions, type ChatSocketOptions } from '../../sdk/src/index';
+import { mintToken, type StackInfo, type TokenOptions } from '../../local/launcher';
 import { checkHttp, ContractViolation, ContractWebSocket, contractFetch, parsedBody } from './contract';
-import { mintToken, type StackInfo, type TokenOptions } from './stack';
 import { connect, type WsClient } from './ws-client';
 
 export interface Answer<T = any> {
