@@ -38,27 +38,19 @@
  */
 import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants } from 'node:zlib';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { ClientIdKey, ClientIdPointer } from '../domain/ports';
+import type { ClientIdKey, ClientIdPointer, MessageStore } from '../domain/ports';
 import type { MessageRecord } from '../domain/types';
-import { applied, batchGet, isConditionFailure, type Db } from './client';
-import { attachmentKey } from './attachments';
+import { applied, batchGet, cancellationReasons, conditional, type Db } from './client';
+import { attachmentKey, chatPk, clientIdKey, LAST_MESSAGE_SK, messageKey, messageSk, PREFIX } from './keys';
 import { TTL_ATTRIBUTE } from './table';
-
-const SEQ_DIGITS = 12;
-const pad = (seq: number) => String(seq).padStart(SEQ_DIGITS, '0');
-
-export const messageKey = (chatId: string, seq: number) => ({ PK: `CHAT#${chatId}`, SK: `MSG#${pad(seq)}` });
 
 const REACTION_PREFIX = 'r_';
 /** How many distinct reactions a message has (kept exact by `react`; absent on messages from before it). */
 const KINDS_ATTRIBUTE = 'reactionKinds';
+/** REMOVE clauses per UpdateItem when clearing reactions: DynamoDB caps an update expression at 4 KB. */
+const REMOVES_PER_UPDATE = 100;
 /** How long a `clientMessageId` is remembered: retries after a week store a new message. */
 export const CLIENT_ID_TTL_SECONDS = 7 * 24 * 60 * 60;
-
-export const clientIdKey = (chatId: string, senderId: string, clientMessageId: string) => ({
-  PK: `CHAT#${chatId}`,
-  SK: `CMID#${senderId}#${clientMessageId}`,
-});
 
 /** Content this long (UTF-8 bytes) or longer is stored compressed when that makes it smaller. */
 export const COMPRESS_FROM_BYTES = 512;
@@ -111,67 +103,15 @@ export function fromItem(item: Record<string, unknown>): MessageRecord {
   return { ...(rest as unknown as MessageRecord), content: decodeContent(item) ?? '', reactions };
 }
 
-export async function putIfSeqFree(db: Db, message: MessageRecord): Promise<boolean> {
+
+/** Puts the message at its seq; false when that seq is taken (`attribute_not_exists`). */
+function putIfSeqFree(db: Db, message: MessageRecord): Promise<boolean> {
   return applied(db.client.send(new PutCommand({ TableName: db.table, Item: toItem(message), ConditionExpression: 'attribute_not_exists(PK)' })));
 }
 
-/** `retry`: the transaction collided with another one in flight (TransactionConflict); try again. */
-export type PutResult = 'stored' | 'seq-taken' | 'duplicate' | 'retry' | 'attachment-used';
-
-/**
- * Stores a message at its seq (`attribute_not_exists`). With attachments, in
- * one transaction with: each attachment slot moved from `pending` to
- * `attached` (condition: still pending, owned by the sender) and, when it
- * has one, the `clientMessageId` pointer (condition: new). Without
- * attachments, a single conditional PutItem (half the write cost of a
- * transaction); the caller claims a `clientMessageId` beforehand
- * (`claimClientId`).
- */
-export async function putAtomically(db: Db, message: MessageRecord): Promise<PutResult> {
-  const attachments = message.attachments ?? [];
-  if (attachments.length === 0) return (await putIfSeqFree(db, message)) ? 'stored' : 'seq-taken';
-  const items = [
-    { Put: { TableName: db.table, Item: toItem(message), ConditionExpression: 'attribute_not_exists(PK)' } },
-    ...attachments.map((a) => ({
-      Update: {
-        TableName: db.table,
-        Key: attachmentKey(message.chatId, a.id),
-        UpdateExpression: 'SET #status = :attached, messageId = :message REMOVE #ttl, expiresAt',
-        ConditionExpression: '#status = :pending AND ownerId = :sender',
-        ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL_ATTRIBUTE },
-        ExpressionAttributeValues: { ':attached': 'attached', ':pending': 'pending', ':message': message.id, ':sender': message.senderId },
-      },
-    })),
-    ...(message.clientMessageId
-      ? [
-          {
-            Put: {
-              TableName: db.table,
-              Item: {
-                ...clientIdKey(message.chatId, message.senderId, message.clientMessageId),
-                entity: 'clientMessageId',
-                messageId: message.id,
-                seq: message.seq,
-                [TTL_ATTRIBUTE]: Math.floor(Date.parse(message.createdAt) / 1000) + CLIENT_ID_TTL_SECONDS,
-              },
-              ConditionExpression: 'attribute_not_exists(PK)',
-            },
-          },
-        ]
-      : []),
-  ];
-  try {
-    await db.client.send(new TransactWriteCommand({ TransactItems: items }));
-    return 'stored';
-  } catch (error) {
-    const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-    const failed = (i: number) => reasons[i]?.Code === 'ConditionalCheckFailed';
-    if (message.clientMessageId && failed(items.length - 1)) return 'duplicate';
-    if (failed(0)) return 'seq-taken';
-    if (attachments.some((_, i) => failed(i + 1))) return 'attachment-used';
-    if (reasons.some((r) => r.Code === 'TransactionConflict')) return 'retry';
-    throw error;
-  }
+async function getMessage(db: Db, chatId: string, seq: number, consistent = false): Promise<MessageRecord | undefined> {
+  const out = await db.client.send(new GetCommand({ TableName: db.table, Key: messageKey(chatId, seq), ConsistentRead: consistent }));
+  return out.Item ? fromItem(out.Item) : undefined;
 }
 
 /** A claim: the id the message will carry (its ULID part) and the lease, with the pointer's TTL. */
@@ -185,20 +125,6 @@ function claimItem(key: ClientIdKey, messageUlid: string, nowSeconds: number, le
   };
 }
 
-/**
- * Claims `clientMessageId` for a message whose id will start with
- * `messageUlid`. Answers undefined when the claim is ours, else the existing
- * pointer (strongly consistent read).
- */
-export async function claimClientId(db: Db, key: ClientIdKey, messageUlid: string, now: Date, leaseSeconds: number): Promise<ClientIdPointer | undefined> {
-  const item = claimItem(key, messageUlid, Math.floor(now.getTime() / 1000), leaseSeconds);
-  const claimed = await applied(db.client.send(new PutCommand({ TableName: db.table, Item: item, ConditionExpression: 'attribute_not_exists(PK)' })));
-  if (claimed) return undefined;
-  const existing = await db.client.send(new GetCommand({ TableName: db.table, Key: { PK: item.PK, SK: item.SK }, ConsistentRead: true }));
-  // Deleted between the two calls (a released claim): report an expired claim so the caller takes it over.
-  return existing.Item ? pointerFromItem(existing.Item) : { messageUlid: '', leaseUntil: 0 };
-}
-
 function pointerFromItem(item: Record<string, unknown>): ClientIdPointer {
   return {
     messageUlid: (item.messageUlid as string | undefined) ?? (typeof item.messageId === 'string' ? item.messageId.split('-')[0] : undefined),
@@ -207,37 +133,8 @@ function pointerFromItem(item: Record<string, unknown>): ClientIdPointer {
   };
 }
 
-/** Takes over a claim whose lease ran out (or a released one); false when someone else did first. */
-export async function takeOverClientId(db: Db, key: ClientIdKey, previous: ClientIdPointer, messageUlid: string, now: Date, leaseSeconds: number): Promise<boolean> {
-  const nowSeconds = Math.floor(now.getTime() / 1000);
-  return applied(
-    db.client.send(
-      new PutCommand({
-        TableName: db.table,
-        Item: claimItem(key, messageUlid, nowSeconds, leaseSeconds),
-        ConditionExpression: previous.messageUlid ? 'messageUlid = :previous AND leaseUntil < :now' : 'attribute_not_exists(PK)',
-        ExpressionAttributeValues: previous.messageUlid ? { ':previous': previous.messageUlid, ':now': nowSeconds } : undefined,
-      }),
-    ),
-  );
-}
-
-/** Gives a claim up (the send failed before storing anything), so a retry need not wait for the lease. */
-export async function releaseClientId(db: Db, key: ClientIdKey, messageUlid: string): Promise<void> {
-  await applied(
-    db.client.send(
-      new DeleteCommand({
-        TableName: db.table,
-        Key: clientIdKey(key.chatId, key.senderId, key.clientMessageId),
-        ConditionExpression: 'messageUlid = :mine',
-        ExpressionAttributeValues: { ':mine': messageUlid },
-      }),
-    ),
-  );
-}
-
 /** How many of a chat's latest messages a repeat looks through for its claimed message. */
-export const CLAIM_SEARCH_LIMIT = 1_000;
+const CLAIM_SEARCH_LIMIT = 1_000;
 
 /**
  * The message a pointer designates: by key when it has a `seq`; else among
@@ -246,7 +143,7 @@ export const CLAIM_SEARCH_LIMIT = 1_000;
  * the top). Strongly consistent. Costs ⌈items read × size / 4 KB⌉ RCU, only
  * on repeats.
  */
-export async function findClaimedMessage(db: Db, chatId: string, pointer: ClientIdPointer): Promise<MessageRecord | undefined> {
+async function findClaimedMessage(db: Db, chatId: string, pointer: ClientIdPointer): Promise<MessageRecord | undefined> {
   if (pointer.seq !== undefined) return getMessage(db, chatId, pointer.seq, true);
   if (!pointer.messageUlid) return undefined;
   let read = 0;
@@ -257,7 +154,7 @@ export async function findClaimedMessage(db: Db, chatId: string, pointer: Client
         TableName: db.table,
         KeyConditionExpression: 'PK = :pk AND begins_with(SK, :msg)',
         FilterExpression: 'begins_with(id, :prefix)',
-        ExpressionAttributeValues: { ':pk': `CHAT#${chatId}`, ':msg': 'MSG#', ':prefix': `${pointer.messageUlid}-` },
+        ExpressionAttributeValues: { ':pk': chatPk(chatId), ':msg': PREFIX.message, ':prefix': `${pointer.messageUlid}-` },
         ScanIndexForward: false,
         ConsistentRead: true,
         Limit: 100,
@@ -271,207 +168,295 @@ export async function findClaimedMessage(db: Db, chatId: string, pointer: Client
   return undefined;
 }
 
-/** The message a sender stored earlier with this `clientMessageId`, if any (strongly consistent). */
-export async function findByClientId(db: Db, chatId: string, senderId: string, clientMessageId: string): Promise<MessageRecord | undefined> {
-  const pointer = await db.client.send(
-    new GetCommand({ TableName: db.table, Key: clientIdKey(chatId, senderId, clientMessageId), ConsistentRead: true }),
-  );
-  if (!pointer.Item) return undefined;
-  return findClaimedMessage(db, chatId, pointerFromItem(pointer.Item));
+/** A conditional UpdateItem of a message answering the message after it, or the failed condition's item (with ALL_OLD). */
+async function updateMessage(
+  db: Db,
+  input: Omit<UpdateCommandInput, 'TableName' | 'ReturnValues'>,
+): Promise<{ applied: true; message: MessageRecord } | { applied: false; existing?: Record<string, unknown> }> {
+  const out = await conditional(db.client.send(new UpdateCommand({ ...input, TableName: db.table, ReturnValues: 'ALL_NEW' })));
+  return out.applied ? { applied: true, message: fromItem(out.output.Attributes!) } : out;
 }
 
-/**
- * Replaces the content if the message is still the author's, not deleted
- * and sent at or after `editableSince` (the edit window). Undefined when a
- * condition failed (the domain re-reads to say which).
- */
-export async function editMessage(
-  db: Db,
-  target: { chatId: string; seq: number; id: string; senderId: string },
-  change: { content: string; editedAt: string; editableSince: string },
-): Promise<MessageRecord | undefined> {
-  const stored = encodeContent(change.content);
-  // The content changes form when the edit crosses the compression threshold: the other form goes.
-  const [set, remove] = 'contentZ' in stored ? ['contentZ', 'content'] : ['content', 'contentZ'];
-  return updateReturning(db, {
-    Key: messageKey(target.chatId, target.seq),
-    UpdateExpression: `SET ${set} = :content, editedAt = :at REMOVE ${remove}`,
-    ConditionExpression: 'id = :id AND senderId = :sender AND attribute_not_exists(deletedAt) AND createdAt >= :since',
-    ExpressionAttributeValues: {
-      ':content': 'contentZ' in stored ? stored.contentZ : stored.content,
-      ':at': change.editedAt,
-      ':id': target.id,
-      ':sender': target.senderId,
-      ':since': change.editableSince,
+/** The `MessageStore` port on one table. */
+export function messageStore(db: Db): MessageStore {
+  return {
+    /**
+     * Stores a message at its seq (`attribute_not_exists`). With attachments, in
+     * one transaction with: each attachment slot moved from `pending` to
+     * `attached` (condition: still pending, owned by the sender) and, when it
+     * has one, the `clientMessageId` pointer (condition: new). Without
+     * attachments, a single conditional PutItem (half the write cost of a
+     * transaction); the caller claims a `clientMessageId` beforehand
+     * (`claimClientId`). `retry`: the transaction collided with another one in
+     * flight (TransactionConflict); try again.
+     */
+    async putAtomically(message) {
+      const attachments = message.attachments ?? [];
+      if (attachments.length === 0) return (await putIfSeqFree(db, message)) ? 'stored' : 'seq-taken';
+      const items = [
+        { Put: { TableName: db.table, Item: toItem(message), ConditionExpression: 'attribute_not_exists(PK)' } },
+        ...attachments.map((a) => ({
+          Update: {
+            TableName: db.table,
+            Key: attachmentKey(message.chatId, a.id),
+            UpdateExpression: 'SET #status = :attached, messageId = :message REMOVE #ttl, expiresAt',
+            ConditionExpression: '#status = :pending AND ownerId = :sender',
+            ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL_ATTRIBUTE },
+            ExpressionAttributeValues: { ':attached': 'attached', ':pending': 'pending', ':message': message.id, ':sender': message.senderId },
+          },
+        })),
+        ...(message.clientMessageId
+          ? [
+              {
+                Put: {
+                  TableName: db.table,
+                  Item: {
+                    ...clientIdKey(message.chatId, message.senderId, message.clientMessageId),
+                    entity: 'clientMessageId',
+                    messageId: message.id,
+                    seq: message.seq,
+                    [TTL_ATTRIBUTE]: Math.floor(Date.parse(message.createdAt) / 1000) + CLIENT_ID_TTL_SECONDS,
+                  },
+                  ConditionExpression: 'attribute_not_exists(PK)',
+                },
+              },
+            ]
+          : []),
+      ];
+      try {
+        await db.client.send(new TransactWriteCommand({ TransactItems: items }));
+        return 'stored';
+      } catch (error) {
+        const reasons = cancellationReasons(error);
+        const failed = (i: number) => reasons[i]?.code === 'ConditionalCheckFailed';
+        if (message.clientMessageId && failed(items.length - 1)) return 'duplicate';
+        if (failed(0)) return 'seq-taken';
+        if (attachments.some((_, i) => failed(i + 1))) return 'attachment-used';
+        if (reasons.some((r) => r.code === 'TransactionConflict')) return 'retry';
+        throw error;
+      }
     },
-  });
-}
 
-/** REMOVE clauses per UpdateItem when clearing reactions: DynamoDB caps an update expression at 4 KB. */
-const REMOVES_PER_UPDATE = 100;
+    /**
+     * Claims `clientMessageId` for a message whose id will start with
+     * `messageUlid`: one conditional PutItem. When the id is claimed already,
+     * the failed condition returns the existing pointer (ALL_OLD).
+     */
+    async claimClientId(key, messageUlid, now, leaseSeconds) {
+      const item = claimItem(key, messageUlid, Math.floor(now.getTime() / 1000), leaseSeconds);
+      const out = await conditional(
+        db.client.send(new PutCommand({ TableName: db.table, Item: item, ConditionExpression: 'attribute_not_exists(PK)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' })),
+      );
+      if (out.applied) return undefined;
+      // No item although the condition failed cannot happen; answer an expired claim, which the caller takes over.
+      return out.existing ? pointerFromItem(out.existing) : { messageUlid: '', leaseUntil: 0 };
+    },
 
-/**
- * Soft delete (SPEC §3, §4): content "", attachments, metadata and every
- * reaction dropped, `deletedAt` set. Undefined if already deleted (or
- * missing). `reactions` are the reactions the caller read; one added after
- * that read and before the delete (none can be added after it: every
- * reaction update is conditional on `deletedAt` being absent) shows up in
- * the answer and is removed by a follow-up update, as are reactions beyond
- * the first 100 (the expression size limit).
- */
-export async function softDelete(
-  db: Db,
-  target: { chatId: string; seq: number; id: string },
-  deletedAt: string,
-  reactions: readonly string[] = [],
-): Promise<MessageRecord | undefined> {
-  const first = reactions.slice(0, REMOVES_PER_UPDATE).map((r) => REACTION_PREFIX + r);
-  const names = Object.fromEntries(first.map((name, i) => [`#r${i}`, name]));
-  let deleted = await updateReturning(db, {
-    Key: messageKey(target.chatId, target.seq),
-    UpdateExpression: `SET content = :empty, deletedAt = :at REMOVE contentZ, attachments, metadata, ${KINDS_ATTRIBUTE}${first.map((_, i) => `, #r${i}`).join('')}`,
-    ConditionExpression: 'id = :id AND attribute_not_exists(deletedAt)',
-    ExpressionAttributeNames: first.length > 0 ? names : undefined,
-    ExpressionAttributeValues: { ':empty': '', ':at': deletedAt, ':id': target.id },
-  });
-  while (deleted && Object.keys(deleted.reactions).length > 0) {
-    const rest = Object.keys(deleted.reactions).slice(0, REMOVES_PER_UPDATE).map((r) => REACTION_PREFIX + r);
-    const out = await db.client.send(
-      new UpdateCommand({
-        TableName: db.table,
+    /** Takes over a claim whose lease ran out (or a released one); false when someone else did first. */
+    async takeOverClientId(key, previous, messageUlid, now, leaseSeconds) {
+      const nowSeconds = Math.floor(now.getTime() / 1000);
+      return applied(
+        db.client.send(
+          new PutCommand({
+            TableName: db.table,
+            Item: claimItem(key, messageUlid, nowSeconds, leaseSeconds),
+            ConditionExpression: previous.messageUlid ? 'messageUlid = :previous AND leaseUntil < :now' : 'attribute_not_exists(PK)',
+            ExpressionAttributeValues: previous.messageUlid ? { ':previous': previous.messageUlid, ':now': nowSeconds } : undefined,
+          }),
+        ),
+      );
+    },
+
+    /** Gives a claim up (the send failed before storing anything), so a retry need not wait for the lease. */
+    async releaseClientId(key, messageUlid) {
+      await applied(
+        db.client.send(
+          new DeleteCommand({
+            TableName: db.table,
+            Key: clientIdKey(key.chatId, key.senderId, key.clientMessageId),
+            ConditionExpression: 'messageUlid = :mine',
+            ExpressionAttributeValues: { ':mine': messageUlid },
+          }),
+        ),
+      );
+    },
+
+    findClaimedMessage: (chatId, pointer) => findClaimedMessage(db, chatId, pointer),
+
+    /** One Query of the chat's messages, newest first, `Limit 1`, keys and seq only. */
+    async latestSeq(chatId) {
+      const out = await db.client.send(
+        new QueryCommand({
+          TableName: db.table,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': chatPk(chatId), ':prefix': PREFIX.message },
+          ProjectionExpression: 'seq',
+          ScanIndexForward: false,
+          Limit: 1,
+          ConsistentRead: true,
+        }),
+      );
+      return (out.Items?.[0]?.seq as number | undefined) ?? 0;
+    },
+
+    get: (chatId, seq, consistent) => getMessage(db, chatId, seq, consistent),
+
+    /** The message a sender stored earlier with this `clientMessageId`, if any (strongly consistent). */
+    async findByClientId(chatId, senderId, clientMessageId) {
+      const pointer = await db.client.send(
+        new GetCommand({ TableName: db.table, Key: clientIdKey(chatId, senderId, clientMessageId), ConsistentRead: true }),
+      );
+      if (!pointer.Item) return undefined;
+      return findClaimedMessage(db, chatId, pointerFromItem(pointer.Item));
+    },
+
+    /**
+     * Replaces the content if the message is still the author's, not deleted
+     * and sent at or after `editableSince` (the edit window). Undefined when a
+     * condition failed.
+     */
+    async edit(target, change) {
+      const stored = encodeContent(change.content);
+      // The content changes form when the edit crosses the compression threshold: the other form goes.
+      const [set, remove] = 'contentZ' in stored ? ['contentZ', 'content'] : ['content', 'contentZ'];
+      const out = await updateMessage(db, {
         Key: messageKey(target.chatId, target.seq),
-        UpdateExpression: `REMOVE ${rest.map((_, i) => `#r${i}`).join(', ')}`,
-        ExpressionAttributeNames: Object.fromEntries(rest.map((name, i) => [`#r${i}`, name])),
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    deleted = fromItem(out.Attributes!);
-  }
-  return deleted;
-}
+        UpdateExpression: `SET ${set} = :content, editedAt = :at REMOVE ${remove}`,
+        ConditionExpression: 'id = :id AND senderId = :sender AND attribute_not_exists(deletedAt) AND createdAt >= :since',
+        ExpressionAttributeValues: {
+          ':content': 'contentZ' in stored ? stored.contentZ : stored.content,
+          ':at': change.editedAt,
+          ':id': target.id,
+          ':sender': target.senderId,
+          ':since': change.editableSince,
+        },
+      });
+      return out.applied ? out.message : undefined;
+    },
 
-/** A reaction change as the caller read the message: how many users have it, how many distinct reactions there are. */
-export interface ReactionChange {
-  reaction: string;
-  userId: string;
-  add: boolean;
-  current: { users: number; kinds: number };
-  maxKinds: number;
-}
+    /**
+     * Soft delete (SPEC §3): content "", attachments and metadata dropped,
+     * `deletedAt` set. When it was deleted already, the failed condition
+     * returns the stored message (ALL_OLD), so no second read.
+     */
+    /**
+     * Soft delete (SPEC §3, §4): content "", attachments, metadata and every
+     * reaction dropped, `deletedAt` set. `reactions` are the reactions the
+     * caller read; one added after that read and before the delete (none can
+     * be added after it: every reaction update is conditional on `deletedAt`
+     * being absent) shows up in the answer and is removed by a follow-up
+     * update, as are reactions beyond the first 100 (the expression size
+     * limit).
+     */
+    async softDelete(target, deletedAt, reactions = []) {
+      const first = reactions.slice(0, REMOVES_PER_UPDATE).map((r) => REACTION_PREFIX + r);
+      const out = await updateMessage(db, {
+        Key: messageKey(target.chatId, target.seq),
+        UpdateExpression: `SET content = :empty, deletedAt = :at REMOVE contentZ, attachments, metadata, ${KINDS_ATTRIBUTE}${first.map((_, i) => `, #r${i}`).join('')}`,
+        ConditionExpression: 'id = :id AND attribute_not_exists(deletedAt)',
+        ExpressionAttributeNames: first.length > 0 ? Object.fromEntries(first.map((name, i) => [`#r${i}`, name])) : undefined,
+        ExpressionAttributeValues: { ':empty': '', ':at': deletedAt, ':id': target.id },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      });
+      if (!out.applied) return { deleted: false, message: out.existing?.id === target.id ? fromItem(out.existing) : undefined };
+      let message = out.message;
+      while (Object.keys(message.reactions).length > 0) {
+        const rest = Object.keys(message.reactions).slice(0, REMOVES_PER_UPDATE).map((r) => REACTION_PREFIX + r);
+        const next = await db.client.send(
+          new UpdateCommand({
+            TableName: db.table,
+            Key: messageKey(target.chatId, target.seq),
+            UpdateExpression: `REMOVE ${rest.map((_, i) => `#r${i}`).join(', ')}`,
+            ExpressionAttributeNames: Object.fromEntries(rest.map((name, i) => [`#r${i}`, name])),
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        message = fromItem(next.Attributes!);
+      }
+      return { deleted: true, message };
+    },
 
-/**
- * Adds or removes one user's reaction with one conditional UpdateItem that
- * also keeps `reactionKinds` (distinct reactions) exact: a reaction nobody
- * had is added only while `reactionKinds < maxKinds` (SPEC §4: 50), and the
- * last user removing one lowers it. The condition includes what the caller
- * read (the reaction exists or not, the caller is its only user or not), so
- * `stale` (nothing written) means the message changed or was deleted
- * meanwhile: read it again. Messages from before `reactionKinds` start
- * from the count the caller read.
- */
-export async function react(db: Db, target: { chatId: string; seq: number; id: string }, change: ReactionChange): Promise<MessageRecord | 'stale'> {
-  const base = 'id = :id AND attribute_not_exists(deletedAt)';
-  const names = { '#r': REACTION_PREFIX + change.reaction };
-  let input: Omit<UpdateCommandInput, 'TableName' | 'ReturnValues' | 'Key'>;
-  if (change.add && change.current.users > 0) {
-    input = {
-      UpdateExpression: 'ADD #r :user',
-      ConditionExpression: `${base} AND attribute_exists(#r)`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: { ':user': new Set([change.userId]), ':id': target.id },
-    };
-  } else if (change.add) {
-    input = {
-      UpdateExpression: 'ADD #r :user SET #k = if_not_exists(#k, :kinds) + :one',
-      ConditionExpression: `${base} AND attribute_not_exists(#r) AND (attribute_not_exists(#k) OR #k < :max)`,
-      ExpressionAttributeNames: { ...names, '#k': KINDS_ATTRIBUTE },
-      ExpressionAttributeValues: { ':user': new Set([change.userId]), ':id': target.id, ':kinds': change.current.kinds, ':one': 1, ':max': change.maxKinds },
-    };
-  } else if (change.current.users > 1) {
-    input = {
-      UpdateExpression: 'DELETE #r :user',
-      ConditionExpression: `${base} AND contains(#r, :uid) AND size(#r) > :one`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: { ':user': new Set([change.userId]), ':uid': change.userId, ':id': target.id, ':one': 1 },
-    };
-  } else {
-    input = {
-      UpdateExpression: 'REMOVE #r SET #k = if_not_exists(#k, :kinds) - :one',
-      ConditionExpression: `${base} AND contains(#r, :uid) AND size(#r) = :one`,
-      ExpressionAttributeNames: { ...names, '#k': KINDS_ATTRIBUTE },
-      ExpressionAttributeValues: { ':uid': change.userId, ':id': target.id, ':kinds': change.current.kinds, ':one': 1 },
-    };
-  }
-  return (await updateReturning(db, { ...input, Key: messageKey(target.chatId, target.seq) })) ?? 'stale';
-}
+    /**
+     * Adds or removes one user's reaction with one conditional UpdateItem
+     * that also keeps `reactionKinds` (distinct reactions) exact: a reaction
+     * nobody had is added only while `reactionKinds < maxKinds` (SPEC §4:
+     * 50), and the last user removing one lowers it. The condition includes
+     * what the caller read (the reaction exists or not, the caller is its
+     * only user or not), so `stale` (nothing written) means the message
+     * changed or was deleted meanwhile: read it again. Messages from before
+     * `reactionKinds` start from the count the caller read.
+     */
+    async react(target, change) {
+      const base = 'id = :id AND attribute_not_exists(deletedAt)';
+      const names = { '#r': REACTION_PREFIX + change.reaction };
+      let input: Omit<UpdateCommandInput, 'TableName' | 'ReturnValues' | 'Key'>;
+      if (change.add && change.current.users > 0) {
+        input = {
+          UpdateExpression: 'ADD #r :user',
+          ConditionExpression: `${base} AND attribute_exists(#r)`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ':user': new Set([change.userId]), ':id': target.id },
+        };
+      } else if (change.add) {
+        input = {
+          UpdateExpression: 'ADD #r :user SET #k = if_not_exists(#k, :kinds) + :one',
+          ConditionExpression: `${base} AND attribute_not_exists(#r) AND (attribute_not_exists(#k) OR #k < :max)`,
+          ExpressionAttributeNames: { ...names, '#k': KINDS_ATTRIBUTE },
+          ExpressionAttributeValues: { ':user': new Set([change.userId]), ':id': target.id, ':kinds': change.current.kinds, ':one': 1, ':max': change.maxKinds },
+        };
+      } else if (change.current.users > 1) {
+        input = {
+          UpdateExpression: 'DELETE #r :user',
+          ConditionExpression: `${base} AND contains(#r, :uid) AND size(#r) > :one`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ':user': new Set([change.userId]), ':uid': change.userId, ':id': target.id, ':one': 1 },
+        };
+      } else {
+        input = {
+          UpdateExpression: 'REMOVE #r SET #k = if_not_exists(#k, :kinds) - :one',
+          ConditionExpression: `${base} AND contains(#r, :uid) AND size(#r) = :one`,
+          ExpressionAttributeNames: { ...names, '#k': KINDS_ATTRIBUTE },
+          ExpressionAttributeValues: { ':uid': change.userId, ':id': target.id, ':kinds': change.current.kinds, ':one': 1 },
+        };
+      }
+      const out = await updateMessage(db, { ...input, Key: messageKey(target.chatId, target.seq) });
+      return out.applied ? out.message : 'stale';
+    },
 
-/** Messages of one chat by seq (BatchGetItem, ⌈n/100⌉ requests, eventually consistent); missing ones absent. */
-export async function getMessages(db: Db, chatId: string, seqs: readonly number[]): Promise<MessageRecord[]> {
-  const items = await batchGet(db, [...new Set(seqs)].map((seq) => messageKey(chatId, seq)));
-  return items.map(fromItem);
-}
+    /** Messages of one chat by seq (BatchGetItem, ⌈n/100⌉ requests, eventually consistent); missing ones absent. */
+    async getMany(chatId, seqs) {
+      const items = await batchGet(db, [...new Set(seqs)].map((seq) => messageKey(chatId, seq)));
+      return items.map(fromItem);
+    },
 
-async function updateReturning(db: Db, input: Omit<UpdateCommandInput, 'TableName' | 'ReturnValues'>): Promise<MessageRecord | undefined> {
-  try {
-    const out = await db.client.send(new UpdateCommand({ ...input, TableName: db.table, ReturnValues: 'ALL_NEW' }));
-    return fromItem(out.Attributes!);
-  } catch (error) {
-    if (isConditionFailure(error)) return undefined;
-    throw error;
-  }
-}
-
-export async function latestSeq(db: Db, chatId: string): Promise<number> {
-  const out = await db.client.send(
-    new QueryCommand({
-      TableName: db.table,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': `CHAT#${chatId}`, ':prefix': 'MSG#' },
-      ProjectionExpression: 'seq',
-      ScanIndexForward: false,
-      Limit: 1,
-      ConsistentRead: true,
-    }),
-  );
-  return (out.Items?.[0]?.seq as number | undefined) ?? 0;
-}
-
-export async function getMessage(db: Db, chatId: string, seq: number, consistent = false): Promise<MessageRecord | undefined> {
-  const out = await db.client.send(new GetCommand({ TableName: db.table, Key: messageKey(chatId, seq), ConsistentRead: consistent }));
-  return out.Item ? fromItem(out.Item) : undefined;
-}
-
-/** One Query of `limit + 1` items; the extra item only tells `hasMore`. */
-export async function page(
-  db: Db,
-  chatId: string,
-  range: { before?: number; after?: number; limit: number },
-): Promise<{ messages: MessageRecord[]; hasMore: boolean }> {
-  const pk = `CHAT#${chatId}`;
-  const ascending = range.after !== undefined;
-  let condition = 'PK = :pk AND begins_with(SK, :prefix)';
-  const values: Record<string, unknown> = { ':pk': pk, ':prefix': 'MSG#' };
-  if (range.after !== undefined) {
-    condition = 'PK = :pk AND SK BETWEEN :from AND :to';
-    Object.assign(values, { ':from': `MSG#${pad(range.after + 1)}`, ':to': `MSG#${'9'.repeat(SEQ_DIGITS)}` });
-    delete values[':prefix'];
-  } else if (range.before !== undefined) {
-    condition = 'PK = :pk AND SK BETWEEN :from AND :to';
-    Object.assign(values, { ':from': `MSG#${pad(0)}`, ':to': `MSG#${pad(Math.max(0, range.before - 1))}` });
-    delete values[':prefix'];
-  }
-  const out = await db.client.send(
-    new QueryCommand({
-      TableName: db.table,
-      KeyConditionExpression: condition,
-      ExpressionAttributeValues: values,
-      ScanIndexForward: ascending,
-      Limit: range.limit + 1,
-    }),
-  );
-  const items = (out.Items ?? []).map(fromItem);
-  const hasMore = items.length > range.limit;
-  const messages = items.slice(0, range.limit);
-  if (!ascending) messages.reverse();
-  return { messages, hasMore };
+    /** One Query of `limit + 1` items; the extra item only tells `hasMore`. */
+    async page(chatId, range) {
+      const ascending = range.after !== undefined;
+      let condition = 'PK = :pk AND begins_with(SK, :prefix)';
+      const values: Record<string, unknown> = { ':pk': chatPk(chatId), ':prefix': PREFIX.message };
+      if (range.after !== undefined) {
+        condition = 'PK = :pk AND SK BETWEEN :from AND :to';
+        Object.assign(values, { ':from': messageSk(range.after + 1), ':to': LAST_MESSAGE_SK });
+        delete values[':prefix'];
+      } else if (range.before !== undefined) {
+        condition = 'PK = :pk AND SK BETWEEN :from AND :to';
+        Object.assign(values, { ':from': messageSk(0), ':to': messageSk(Math.max(0, range.before - 1)) });
+        delete values[':prefix'];
+      }
+      const out = await db.client.send(
+        new QueryCommand({
+          TableName: db.table,
+          KeyConditionExpression: condition,
+          ExpressionAttributeValues: values,
+          ScanIndexForward: ascending,
+          Limit: range.limit + 1,
+        }),
+      );
+      const items = (out.Items ?? []).map(fromItem);
+      const hasMore = items.length > range.limit;
+      const messages = items.slice(0, range.limit);
+      if (!ascending) messages.reverse();
+      return { messages, hasMore };
+    },
+  };
 }

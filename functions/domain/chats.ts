@@ -2,11 +2,11 @@
  * Chat rules (SPEC §3, §4): creating direct and group chats, listing the
  * caller's chats by latest activity, reading one chat, and who may see what.
  */
-import { createHash } from 'node:crypto';
-import { BadRequestError, chatNotFound, ConflictError, NotFoundError } from '../lib/errors';
+import { BadRequestError, chatNotFound, ConflictError, NotFoundError } from './errors';
 import type { ChatT } from '../schemas';
 import type { DomainContext } from './context';
 import { takeSlot } from './limits';
+import type { ChatUniqueness } from './ports';
 import type { ChatRecord, ChatType, MembershipRecord, ParticipantRole, Principal } from './types';
 import { chatView, isOnline, unreadCount, withoutContent } from './views';
 
@@ -63,25 +63,18 @@ export interface CreateChatInput {
 }
 
 /**
- * The uniqueness key that makes a creation idempotent (SPEC §4), or
- * undefined for a plain group.
- *
- * - direct: `direct#<a>#<b>` (sorted ids);
- * - with a `context`: `context#<chat type>#<context.type>#<context.id>#<people>`,
- *   where `<people>` is the SHA-256 (base64url) of the sorted ids of the
- *   caller and the participants. The same context with other people is
- *   another chat, so guessing a context id (an order or appointment number)
- *   never leads into someone else's conversation. The chat type is part of
- *   the key too: a direct and a group chat never answer for each other.
+ * What makes a creation idempotent (SPEC §4), or undefined for a plain group:
+ * a direct chat is one per pair; a chat with a `context` is one per
+ * (context.type, context.id, the set of people: the caller and the
+ * participants) and chat type. The same context with other people is
+ * another chat, so guessing a context id (an order or appointment number)
+ * never leads into someone else's conversation. (`data/keys.ts` turns it
+ * into the uniqueness item's key.)
  */
-export function creationKey(type: 'direct' | 'group', people: readonly string[], context?: { type: string; id: string }): string | undefined {
+export function creationUniqueness(type: 'direct' | 'group', people: readonly string[], context?: { type: string; id: string }): ChatUniqueness | undefined {
   const sorted = [...new Set(people)].sort();
-  if (context) {
-    // User ids never contain ',' (schemas.UserId), so the joined list is unambiguous.
-    const digest = createHash('sha256').update(sorted.join(',')).digest('base64url');
-    return `context#${type}#${context.type}#${context.id}#${digest}`;
-  }
-  return type === 'direct' ? `direct#${sorted.join('#')}` : undefined;
+  if (context) return { kind: 'context', chatType: type, type: context.type, id: context.id, people: sorted };
+  return type === 'direct' ? { kind: 'direct', userIds: [sorted[0]!, sorted[1]!] } : undefined;
 }
 
 /**
@@ -91,7 +84,7 @@ export function creationKey(type: 'direct' | 'group', people: readonly string[],
  *   with the existing chat, which the HTTP layer answers with 200).
  * - `context`: idempotent per (context.type, context.id, the set of people:
  *   the caller and `participantIds`), separate from the plain direct chat of
- *   the same pair (`creationKey`).
+ *   the same pair (`creationUniqueness`).
  * - group: up to `limits.maxGroupSize` participants including the caller.
  *
  * An idempotent create first reads the uniqueness item (in the same round
@@ -115,10 +108,10 @@ export async function createChat(ctx: DomainContext, principal: Principal, input
     }
   }
 
-  const uniqueKey = creationKey(input.type, [principal.userId, ...others], input.context);
+  const unique = creationUniqueness(input.type, [principal.userId, ...others], input.context);
   const [known, existingId] = await Promise.all([
     ctx.repo.users.getMany(others),
-    uniqueKey ? ctx.repo.chats.findUnique(uniqueKey) : Promise.resolve(undefined),
+    unique ? ctx.repo.chats.findUnique(unique) : Promise.resolve(undefined),
   ]);
   const unknown = others.filter((id) => !known.has(id));
   if (unknown.length > 0) throw new NotFoundError(`Unknown user${unknown.length > 1 ? 's' : ''}: ${unknown.slice(0, 10).join(', ')}.`);
@@ -154,7 +147,7 @@ export async function createChat(ctx: DomainContext, principal: Principal, input
     ...others.map((id) => member(id, 'member')),
   ];
 
-  const result = await ctx.repo.chats.create(chat, members, uniqueKey);
+  const result = await ctx.repo.chats.create(chat, members, unique);
   // Someone (maybe this caller, retrying) created it a moment ago.
   if (!result.created) return { chat: await existingChat(ctx, principal, result.chatId), created: false };
 

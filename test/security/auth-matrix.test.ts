@@ -18,7 +18,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../functions/data/client';
-import { rateKey } from '../../functions/data/rate-limits';
+import { rateKey } from '../../functions/data/keys';
 import { DEFAULT_LIMITS } from '../../functions/domain/context';
 import { httpRoutes, wsRoutes, type RateClass } from '../../functions/routes';
 import { connect, RefusedError, type WsClient } from '../support/ws-client';

@@ -67,7 +67,7 @@ describe('a WebSocket connection lives no longer than its token', () => {
       postToConnection: async (connectionId) => void posted.push(connectionId),
       deleteConnection: async (connectionId) => void deleted.push(connectionId),
     });
-    await notifier.toChat({ id: chat.id, participantCount: 2 }, { type: 'message.new', chatId: chat.id, message: { content: 'after exp' } });
+    await notifier.toChat({ id: chat.id, participantCount: 2 }, { type: 'typing', chatId: chat.id, userId: 'alice', isTyping: true });
     expect(posted).toEqual(['bob-fresh']);
     expect(deleted).toEqual(['bob-expired']);
     expect(m.repo.connectionMap.has('bob-expired')).toBe(false);

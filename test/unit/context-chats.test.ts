@@ -5,7 +5,8 @@
  * the set of people).
  */
 import { describe, expect, it } from 'vitest';
-import { createChat, creationKey } from '../../functions/domain/chats';
+import { uniqueKey } from '../../functions/data/keys';
+import { createChat, creationUniqueness } from '../../functions/domain/chats';
 import { sendMessage, listMessages } from '../../functions/domain/messages';
 import { codeOf } from '../support/errors';
 import { memoryContext, user } from '../support/memory';
@@ -62,14 +63,19 @@ describe('context chats are keyed on the people, not only the context', () => {
   });
 
   it('derives one key per set of people (order and duplicates do not matter, the caller counts)', () => {
-    const key = creationKey('group', ['alice', 'bob'], appointment);
-    expect(creationKey('group', ['bob', 'alice', 'bob'], appointment)).toBe(key);
-    expect(creationKey('group', ['alice', 'carol'], appointment)).not.toBe(key);
-    expect(creationKey('group', ['alice', 'bob', 'carol'], appointment)).not.toBe(key);
-    expect(creationKey('group', ['alice', 'bob'], { ...appointment, id: 'A-1002' })).not.toBe(key);
+    const key = (type: 'direct' | 'group', people: string[], context?: { type: string; id: string }) => {
+      const unique = creationUniqueness(type, people, context);
+      return unique && uniqueKey(unique).PK;
+    };
+    const base = key('group', ['alice', 'bob'], appointment);
+    expect(key('group', ['bob', 'alice', 'bob'], appointment)).toBe(base);
+    expect(key('group', ['alice', 'carol'], appointment)).not.toBe(base);
+    expect(key('group', ['alice', 'bob', 'carol'], appointment)).not.toBe(base);
+    expect(key('group', ['alice', 'bob'], { ...appointment, id: 'A-1002' })).not.toBe(base);
+    expect(key('direct', ['alice', 'bob'], appointment)).not.toBe(base);
     // A thousand people still make a short key (DynamoDB keys are ≤ 2 KB).
-    expect(creationKey('group', Array.from({ length: 1000 }, (_, i) => `user-${i}-${'x'.repeat(100)}`), appointment)!.length).toBeLessThan(300);
-    expect(creationKey('group', ['alice', 'bob'])).toBeUndefined();
-    expect(creationKey('direct', ['bob', 'alice'])).toBe('direct#alice#bob');
+    expect(key('group', Array.from({ length: 1000 }, (_, i) => `user-${i}-${'x'.repeat(100)}`), appointment)!.length).toBeLessThan(300);
+    expect(key('group', ['alice', 'bob'])).toBeUndefined();
+    expect(key('direct', ['bob', 'alice'])).toBe('UNIQUE#direct#alice#bob');
   });
 });

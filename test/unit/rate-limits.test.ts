@@ -13,7 +13,7 @@ import { createChat } from '../../functions/domain/chats';
 import { typing } from '../../functions/domain/connections';
 import { deleteMessage, editMessage, markRead, sendMessage, sendToUser } from '../../functions/domain/messages';
 import { setReaction } from '../../functions/domain/reactions';
-import type { AppError } from '../../functions/lib/errors';
+import type { AppError } from '../../functions/domain/errors';
 import { codeOf } from '../support/errors';
 import { memoryContext, user } from '../support/memory';
 
@@ -30,7 +30,7 @@ async function retryAfterOf(p: Promise<unknown>): Promise<number | undefined> {
   try {
     await p;
   } catch (e) {
-    return Number((e as AppError).headers?.['retry-after']);
+    return (e as AppError).retryAfterSeconds;
   }
   return undefined;
 }
