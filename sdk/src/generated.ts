@@ -329,6 +329,10 @@ export interface SendMessageAnswer {
 export interface TypingAnswer {
   type: 'ack';
   requestId?: string | number;
+  /**
+   * whether the event was relayed (false: dropped, one per user and chat every 2 s)
+   */
+  relayed: boolean;
 }
 export interface MarkReadAnswer {
   type: 'ack';
@@ -826,7 +830,7 @@ export abstract class Operations {
   /**
    * Create a direct chat (idempotent per pair: 200 with the existing chat, 201 when created) or a group chat.
    *
-   * `POST /v1/chats` (user); answers 201. 200: The existing direct chat of this pair, or the existing chat of this `context` (creation is idempotent).
+   * `POST /v1/chats` (user); answers 201. 200: The existing direct chat of this pair, or the existing chat of this `context` with the same people (creation is idempotent).
    */
   createChat(body: CreateChatBody, options?: RequestOptions): Promise<CreateChatResponse> {
     return this.request(routes.createChat, {}, { body: body ?? {} }, options) as Promise<CreateChatResponse>;

@@ -20,7 +20,12 @@ vi.mock('../../functions/lib/auth', () => ({
   },
 }));
 vi.mock('../../functions/lib/runtime', () => ({
-  domainContext: () => ({ repo: { users: { touch: async () => undefined }, connections: { get: async () => principal } } }),
+  domainContext: () => ({
+    now: () => new Date(),
+    limits: { directoryRoleSeconds: 86_400 },
+    // A connection record whose token is valid for another hour (SPEC §6: a connection lives no longer than its token).
+    repo: { users: { touch: async () => undefined }, connections: { get: async () => ({ ...principal, expiresAt: Math.floor(Date.now() / 1000) + 3600 }) } },
+  }),
 }));
 
 const { httpHandler, parseJsonBody, respond } = await import('../../functions/lib/http');
