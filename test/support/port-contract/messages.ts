@@ -161,7 +161,7 @@ export function messageContract(makeRepo: MakeRepository) {
       expect(await repo.messages.get(chatId, 1)).toMatchObject({ content: '', deletedAt: at(250) });
     });
 
-    it('soft-deletes once, dropping content, attachments and metadata, and answers the stored message after', async () => {
+    it('soft-deletes once, dropping content, attachments, metadata and reactions, and answers the stored message after', async () => {
       await freshChat();
       const slot = attachmentRecord(chatId, 'sender');
       await repo.attachments.create(slot);
@@ -169,7 +169,8 @@ export function messageContract(makeRepo: MakeRepository) {
       await repo.messages.putAtomically(message);
       const target = { chatId, seq: 1, id: message.id };
       const { attachments: _a, metadata: _m, ...kept } = message;
-      const deleted = { ...kept, content: '', deletedAt: at(50) };
+      // Reactions go too (SPEC §4), even those the caller did not name (added after its read).
+      const deleted = { ...kept, content: '', deletedAt: at(50), reactions: {} };
       expect(await repo.messages.softDelete(target, at(50))).toEqual({ deleted: true, message: deleted });
       expect(await repo.messages.get(chatId, 1)).toEqual(deleted);
       expect(await repo.messages.softDelete(target, at(60))).toEqual({ deleted: false, message: deleted });
@@ -183,22 +184,28 @@ export function messageContract(makeRepo: MakeRepository) {
       await repo.messages.putAtomically(message);
       const target = { chatId, seq: 1, id: message.id };
       const change = (reaction: string, userId: string, add: boolean, users: number, kinds: number, maxKinds = 2) => ({ reaction, userId, add, current: { users, kinds }, maxKinds });
-      // Two new reactions race for the last place: one wins, the other is stale.
-      const raced = await Promise.all([repo.messages.react(target, change('🎉', 'sender', true, 0, 1)), repo.messages.react(target, change('like', 'reader', true, 0, 1))]);
+      // Three new reactions race for two places: two win, one is stale (nothing written).
+      const names = ['🎉', 'like', '👍'];
+      const raced = await Promise.all(names.map((r, i) => repo.messages.react(target, change(r, i ? 'reader' : 'sender', true, 0, 0))));
       expect(raced.filter((r) => r !== 'stale')).toHaveLength(2);
-      expect(await repo.messages.react(target, change('👍', 'reader', true, 0, 2))).toBe('stale');
-      // What the caller read must still hold: 🎉 exists now, so "new reaction" is stale; "existing" works.
-      expect(await repo.messages.react(target, change('🎉', 'reader', true, 0, 2))).toBe('stale');
-      const joined = await repo.messages.react(target, change('🎉', 'reader', true, 1, 2));
-      expect(joined !== 'stale' && joined.reactions).toEqual({ '🎉': ['reader', 'sender'], like: ['reader'] });
-      // Removing: the last user's removal frees a place; a stale reading changes nothing.
-      expect(await repo.messages.react(target, change('like', 'reader', false, 2, 2))).toBe('stale');
-      const freed = await repo.messages.react(target, change('like', 'reader', false, 1, 2));
-      expect(freed !== 'stale' && freed.reactions).toEqual({ '🎉': ['reader', 'sender'] });
-      const fits = await repo.messages.react(target, change('👍', 'reader', true, 0, 1));
-      expect(fits !== 'stale' && Object.keys(fits.reactions).sort()).toEqual(['👍', '🎉']);
-      const left = await repo.messages.react(target, change('🎉', 'sender', false, 2, 2));
-      expect(left !== 'stale' && left.reactions).toEqual({ '🎉': ['reader'], '👍': ['reader'] });
+      const reactions = (await repo.messages.get(chatId, 1, true))!.reactions;
+      const [k0, k1] = Object.keys(reactions);
+      expect(Object.keys(reactions)).toHaveLength(2);
+      const missing = names.find((r) => !(r in reactions))!;
+      expect(await repo.messages.react(target, change(missing, 'reader', true, 0, 2))).toBe('stale');
+      // What the caller read must still hold: k0 exists, so "new reaction" is stale; joining it works.
+      expect(await repo.messages.react(target, change(k0!, 'other', true, 0, 2))).toBe('stale');
+      const joined = await repo.messages.react(target, change(k0!, 'other', true, 1, 2));
+      expect(joined !== 'stale' && joined.reactions[k0!]).toContain('other');
+      // Removing: a stale reading (others still there) changes nothing; the last user's removal frees a place.
+      const only = reactions[k1!]![0]!;
+      expect(await repo.messages.react(target, change(k1!, only, false, 2, 2))).toBe('stale');
+      const freed = await repo.messages.react(target, change(k1!, only, false, 1, 2));
+      expect(freed !== 'stale' && Object.keys(freed.reactions)).toEqual([k0]);
+      const fits = await repo.messages.react(target, change(missing, 'reader', true, 0, 1));
+      expect(fits !== 'stale' && Object.keys(fits.reactions).sort()).toEqual([k0!, missing].sort());
+      const left = await repo.messages.react(target, change(k0!, 'other', false, 2, 2));
+      expect(left !== 'stale' && left.reactions[k0!]).not.toContain('other');
       expect(await repo.messages.react({ ...target, seq: 2 }, change('x', 'reader', true, 0, 0))).toBe('stale');
       expect(await repo.messages.react({ ...target, id: messageRecord(chatId, 1).id }, change('x', 'reader', true, 0, 0))).toBe('stale');
       // A soft delete takes every reaction with it, and takes no new one.
