@@ -1,6 +1,6 @@
 /**
  * API Gateway events as the deployed functions receive them, built by the
- * same code as the local gateway's (`local/apigateway-events.ts`), and a
+ * same code as the local gateway's (`local/gateway/events.ts`), and a
  * Lambda context. Only the bench's stand-ins for a real request live here:
  * its domain, account, user agent and client address.
  */
@@ -16,7 +16,7 @@ import {
   type WebSocketEvent,
   type WsApi,
   type WsConnection,
-} from '../local/apigateway-events';
+} from '../local/gateway/events';
 
 const ACCOUNT_ID = '000000000000';
 const DOMAIN = 'bench.execute-api.us-east-1.amazonaws.com';
