@@ -5,6 +5,8 @@
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
+export { processTree } from '../../bench/load/procfs';
+
 /** Where /proc can tell; the tests that use this skip elsewhere. */
 export const CAN_READ_SOCKETS = process.platform === 'linux';
 
@@ -42,28 +44,6 @@ export function listeningSockets(pids: readonly number[]): ListeningSocket[] {
 /** Whether a socket address is a loopback one (127.0.0.0/8, `::1`, or IPv4 loopback mapped into IPv6). */
 export function isLoopback(address: string): boolean {
   return /^(::ffff:)?127\./.test(address) || address === '::1';
-}
-
-/** A process and its descendants. */
-export function processTree(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of safeReaddir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // gone
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number) => {
-    out.push(p);
-    for (const child of children.get(p) ?? []) walk(child);
-  };
-  walk(pid);
-  return out;
 }
 
 /**
