@@ -13,8 +13,11 @@
  * - `connections-api.ts`: the `@connections` management API, on a second
  *   port that only the handlers learn (`WS_ENDPOINT`);
  * - `dev-routes.ts`: local-only `/dev/*` routes and static assets;
- * - `events.ts`, `frames.ts`, `quotas.ts`, `http-io.ts`: event builders,
- *   the frame header reader, API Gateway's quotas, HTTP plumbing.
+ * - `events.ts`, `frames.ts`, `http-io.ts`: event builders, the frame header
+ *   reader, HTTP plumbing.
+ *
+ * API Gateway's quotas and CORS come from `functions/api-gateway.ts`, which
+ * the CDK stack reads too.
  *
  * It mirrors API Gateway where a handler could tell the difference (event
  * shapes, limits, error bodies, timeouts) so that code which works here works
@@ -35,26 +38,33 @@ import { ConnectionRegistry } from './gateway/connection-registry';
 import { createConnectionsApi } from './gateway/connections-api';
 import { DevRoutes, type DevRoute, type DevRouteHandler, type StaticAsset } from './gateway/dev-routes';
 import type { Forwarded } from './gateway/events';
-import { createHttpApi, type GatewayHttpRoute } from './gateway/http-api';
+import { createHttpApi, DEFAULT_CORS, type CorsConfig, type GatewayHttpRoute } from './gateway/http-api';
 import { refuseUpgrade, sendJson } from './gateway/http-io';
 import { createLambdaHost, type HandlerLoader } from './gateway/lambda-host';
 import {
-  DEFAULT_CORS,
   HTTP_INTEGRATION_TIMEOUT_MS,
   HTTP_MAX_BODY_BYTES,
   WS_IDLE_TIMEOUT_MS,
   WS_INTEGRATION_TIMEOUT_MS,
   WS_MAX_CONNECTION_MS,
-  type CorsConfig,
-} from './gateway/quotas';
+} from '../functions/api-gateway';
 import { createWebSocketApi, type GatewayWsRoute } from './gateway/websocket-api';
 import { invocationScope } from './invocations';
 
 export type { DevRequest, DevResponse, DevRoute, DevRouteHandler, StaticAsset } from './gateway/dev-routes';
 export { frameSizes, type FrameSizes } from './gateway/frames';
-export type { GatewayHttpRoute } from './gateway/http-api';
+export type { CorsConfig, GatewayHttpRoute } from './gateway/http-api';
 export type { HandlerLoader, LambdaHandler } from './gateway/lambda-host';
-export * from './gateway/quotas';
+// API Gateway's quotas are written once, in functions/api-gateway.ts (the CDK stack reads them too).
+export {
+  HTTP_INTEGRATION_TIMEOUT_MS,
+  HTTP_MAX_BODY_BYTES,
+  WS_IDLE_TIMEOUT_MS,
+  WS_INTEGRATION_TIMEOUT_MS,
+  WS_MAX_CONNECTION_MS,
+  WS_MAX_FRAME_BYTES,
+  WS_MAX_MESSAGE_BYTES,
+} from '../functions/api-gateway';
 export { selectRoute, type GatewayWsRoute } from './gateway/websocket-api';
 
 /** The only address the gateway listens on: it is a development server, never exposed to the network. */

@@ -144,6 +144,7 @@ async function main() {
     TABLE_NAME,
     BUCKET_NAME,
     WS_ENDPOINT: bound.connectionsUrl,
+    WS_URL: bound.wsUrl,
     AUTH_MODE: 'oidc',
     OIDC_ISSUER: issuer.issuer,
     OIDC_AUDIENCE: issuer.audience,

@@ -6,7 +6,7 @@
  * Every event is sent after the change it describes is stored.
  */
 import {
-  AppError,
+  AttachmentNotUploadedError,
   BadRequestError,
   chatNotFound,
   ConflictError,
@@ -15,7 +15,7 @@ import {
   NotFoundError,
   RateLimitedError,
   ServiceUnavailableError,
-} from '../lib/errors';
+} from './errors';
 import type { MessageT } from '../schemas';
 import { pendingKey, prepareAttachments, presentMessage, presentMessages } from './attachments';
 import { createChat, isAdmin, requireParticipant, requireReader } from './chats';
@@ -165,7 +165,7 @@ export async function sendMessage(
     if (outcome === 'stored') stored = candidate;
     else if (outcome === 'duplicate') return replay(ctx, principal, chatId, input.clientMessageId!);
     else if (outcome === 'attachment-used') {
-      throw new AppError(400, 'attachment_not_uploaded', 'An attachment of this message was used by another message meanwhile.');
+      throw new AttachmentNotUploadedError('An attachment of this message was used by another message meanwhile.');
     } else if (outcome === 'retry') await pause(attempt + 2);
     else seq = await nextSeqAfterConflict(ctx, chatId, seq, attempt);
   }
@@ -216,8 +216,7 @@ async function repeatOfClaim(
     first = await ctx.repo.messages.findClaimedMessage(key.chatId, pointer);
   }
   if (first) return { message: await presentMessage(ctx, first), replayed: true };
-  const busy = (seconds: number) =>
-    new AppError(409, 'conflict', 'A message with this clientMessageId is being stored; retry.', undefined, { 'retry-after': String(Math.max(1, seconds)) });
+  const busy = (seconds: number) => new ConflictError('A message with this clientMessageId is being stored; retry.', { retryAfterSeconds: Math.max(1, seconds) });
   if (leaseHeld) throw busy((pointer.leaseUntil ?? nowSeconds) - nowSeconds + 1);
   if (await ctx.repo.messages.takeOverClientId(key, pointer, id, now, CLIENT_ID_LEASE_SECONDS)) return undefined;
   throw busy(CLIENT_ID_LEASE_SECONDS);
@@ -355,8 +354,9 @@ export async function deleteMessage(ctx: DomainContext, principal: Principal, ch
     throw new ForbiddenError('Only the author, a group owner/admin or an admin may delete this message.');
   }
   if (message.deletedAt) return { message: messageView(message) };
-  const deleted = await ctx.repo.messages.softDelete({ chatId, seq: message.seq, id }, ctx.now().toISOString());
-  if (!deleted) return { message: messageView(await findMessage(ctx, chatId, id)) };
+  const result = await ctx.repo.messages.softDelete({ chatId, seq: message.seq, id }, ctx.now().toISOString());
+  if (!result.deleted) return { message: messageView(result.message ?? (await findMessage(ctx, chatId, id))) };
+  const deleted = result.message;
   await Promise.all([
     // Deleting the objects also ends download URLs handed out before the delete.
     ctx.storage.remove((message.attachments ?? []).map((a) => a.key)),
@@ -483,15 +483,11 @@ export async function markRead(ctx: DomainContext, principal: Principal, chatId:
   let lastReadSeq = membership.lastReadSeq;
   if (target > lastReadSeq) {
     const readAt = ctx.now().toISOString();
-    if (await ctx.repo.memberships.advanceReadMarker(chatId, principal.userId, target, readAt)) {
-      lastReadSeq = target;
-      await ctx.notifier.toChat(chat, { type: 'messages.read', chatId, userId: principal.userId, lastReadSeq, readAt });
-    } else {
-      // A concurrent read (another device) moved it further; report the stored value.
-      const fresh = await ctx.repo.chats.getWithMembership(chatId, principal.userId);
-      if (!fresh.membership) throw chatNotFound();
-      lastReadSeq = fresh.membership.lastReadSeq;
-    }
+    const marker = await ctx.repo.memberships.advanceReadMarker(chatId, principal.userId, target, readAt);
+    // Not moved: a concurrent read (another device) moved it further; report the stored value.
+    if (marker.lastReadSeq === undefined) throw chatNotFound();
+    lastReadSeq = marker.lastReadSeq;
+    if (marker.moved) await ctx.notifier.toChat(chat, { type: 'messages.read', chatId, userId: principal.userId, lastReadSeq, readAt });
   }
   return { lastReadSeq, unreadCount: unreadCount(chat, { ...membership, lastReadSeq }) };
 }

@@ -17,7 +17,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { closeConnection, sendText, type ConnectionRegistry } from './connection-registry';
 import { apiId } from './events';
 import { drain, readBody, safeDecode, sendJson, splitUrl } from './http-io';
-import { WS_MAX_MESSAGE_BYTES } from './quotas';
+import { WS_MAX_MESSAGE_BYTES } from '../../functions/api-gateway';
 
 const CONNECTIONS_PATH = /^(?:\/[^/@]+)?\/@connections\/([^/]+)$/;
 

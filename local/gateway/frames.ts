@@ -2,7 +2,7 @@
  * Largest frame payload (bytes) of each complete message a WebSocket client
  * sent, read from the frame headers of the raw socket bytes (RFC 6455 §5.2).
  * `ws` reassembles fragments and never exposes frame sizes, so the gateway
- * taps the same bytes ahead of it to enforce `WS_MAX_FRAME_BYTES` (`./quotas`).
+ * taps the same bytes ahead of it to enforce `WS_MAX_FRAME_BYTES` (`functions/api-gateway.ts`).
  */
 export interface FrameSizes {
   /** Feeds socket bytes in arrival order; chunks may split frame headers anywhere. */

@@ -8,12 +8,12 @@
  * static assets (`./dev-routes`) are served here too, locally only.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CORS } from '../../functions/api-gateway';
 import { pathPattern } from '../../functions/routes';
 import { serveAsset, serveDev, type DevRoutes, type StaticAsset } from './dev-routes';
 import { apiId, httpEvent, type Forwarded } from './events';
 import { clientIp, decodeGroups, drain, readBody, sendJson, splitUrl } from './http-io';
 import { asProxyResult, type LambdaHost } from './lambda-host';
-import type { CorsConfig } from './quotas';
 
 /** The part of an `httpRoutes` entry the gateway needs. */
 export interface GatewayHttpRoute {
@@ -24,6 +24,24 @@ export interface GatewayHttpRoute {
   /** Entry file relative to the root, exporting `handler`. */
   handler: string;
 }
+
+/** The HTTP API's CORS configuration (API Gateway answers preflights itself when it has one). */
+export interface CorsConfig {
+  allowOrigin: string;
+  allowHeaders: string[];
+  allowMethods: string[];
+  exposeHeaders: string[];
+  maxAgeSeconds: number;
+}
+
+/** The stack's CORS (`functions/api-gateway.ts`), with the default `corsOrigins` context: any origin. */
+export const DEFAULT_CORS: CorsConfig = {
+  allowOrigin: '*',
+  ...CORS,
+  allowHeaders: [...CORS.allowHeaders],
+  allowMethods: [...CORS.allowMethods],
+  exposeHeaders: [...CORS.exposeHeaders],
+};
 
 export interface HttpApiOptions {
   routes: readonly GatewayHttpRoute[];

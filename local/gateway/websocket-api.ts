@@ -12,12 +12,14 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { WS_MAX_FRAME_BYTES, WS_MAX_MESSAGE_BYTES } from '../../functions/api-gateway';
+import { BadRequestError, PayloadTooLargeError, type AppError } from '../../functions/domain/errors';
+import { errorFrameBody, parseFrame, requestIdOf } from '../../functions/lib/problem';
 import { closeConnection, describeConnection, sendText, type Connection, type ConnectionRegistry } from './connection-registry';
 import { apiId, wsConnectEvent, wsDisconnectEvent, wsMessageEvent, type Forwarded, type WsApi, type WsConnection } from './events';
 import { frameSizes, type FrameSizes } from './frames';
 import { clientIp, headerValue, refuseUpgrade, splitUrl } from './http-io';
 import { asProxyResult, type LambdaHost } from './lambda-host';
-import { WS_MAX_FRAME_BYTES, WS_MAX_MESSAGE_BYTES } from './quotas';
 
 /** The part of a `wsRoutes` entry the gateway needs. */
 export interface GatewayWsRoute {
@@ -169,28 +171,21 @@ export function createWebSocketApi(options: WebSocketApiOptions): WebSocketApi {
   async function onMessage(connection: Connection, data: RawData, isBinary: boolean, largestFrame: number) {
     connection.lastActiveAt = Date.now();
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    // The error frames the API's own stack answers (functions/lib/problem.ts), with the frame's requestId when it can be read.
+    const refuse = (error: AppError, text?: string) => sendText(connection, JSON.stringify(errorFrameBody(requestIdOf(parseFrame(text)), error)));
     if (isBinary) {
-      await sendText(connection, JSON.stringify({ type: 'error', code: 'bad_request', message: 'Binary frames are not supported; send JSON text frames.' }));
+      await refuse(new BadRequestError('Binary frames are not supported; send JSON text frames.'));
       return;
     }
     if (bytes.length > WS_MAX_MESSAGE_BYTES) {
       // API Gateway would close the connection (1009); answering an error keeps clients simple and the connection usable.
-      await sendText(
-        connection,
-        JSON.stringify({ type: 'error', code: 'payload_too_large', message: `Message is ${bytes.length} bytes; the limit is ${WS_MAX_MESSAGE_BYTES} bytes (128 KB).` }),
-      );
+      await refuse(new PayloadTooLargeError(`Message is ${bytes.length} bytes; the limit is ${WS_MAX_MESSAGE_BYTES} bytes (128 KB).`), bytes.toString('utf8'));
       return;
     }
     if (largestFrame > WS_MAX_FRAME_BYTES) {
       // Same choice as above: API Gateway closes with 1009; the error frame tells the client how to fix it.
-      await sendText(
-        connection,
-        JSON.stringify({
-          type: 'error',
-          code: 'payload_too_large',
-          message: `A frame of ${largestFrame} bytes exceeds the ${WS_MAX_FRAME_BYTES}-byte (32 KB) frame limit; send messages above 32 KB as fragments of at most 32 KB each.`,
-        }),
-      );
+      const detail = `A frame of ${largestFrame} bytes exceeds the ${WS_MAX_FRAME_BYTES}-byte (32 KB) frame limit; send messages above 32 KB as fragments of at most 32 KB each.`;
+      await refuse(new PayloadTooLargeError(detail), bytes.toString('utf8'));
       return;
     }
     const body = bytes.toString('utf8');

@@ -134,6 +134,8 @@ describe('HTTP API (payload format 2.0)', () => {
     expect(preflight.headers.get('access-control-allow-headers')).toBe('authorization,content-type,idempotency-key');
     expect(preflight.headers.get('access-control-allow-methods')).toContain('PATCH');
     expect(preflight.headers.get('access-control-max-age')).toBe('86400');
+    // The same CORS as the CDK stack's (functions/api-gateway.ts): Retry-After is readable cross-origin.
+    expect(preflight.headers.get('access-control-expose-headers')).toBe('retry-after');
 
     const withOrigin = await fetch(`${gateway.url}/plain`, { headers: { origin: 'https://app.example' } });
     expect(withOrigin.headers.get('access-control-allow-origin')).toBe('*');

@@ -6,7 +6,8 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { createDb } from '../../functions/data/client';
-import { presenceFromItem, presenceKey } from '../../functions/data/connections';
+import { presenceFromItem } from '../../functions/data/connections';
+import { presenceKey } from '../../functions/data/keys';
 import type { StackInfo } from '../../local/launcher';
 
 /**

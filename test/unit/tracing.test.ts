@@ -32,7 +32,8 @@ const { tracer, traced } = await import('../../functions/lib/tracer');
 const { httpHandler } = await import('../../functions/lib/http');
 const { wsHandler } = await import('../../functions/lib/ws');
 const { createDb } = await import('../../functions/data/client');
-const { NotFoundError } = await import('../../functions/lib/errors');
+const { messageKey } = await import('../../functions/data/keys');
+const { NotFoundError } = await import('../../functions/domain/errors');
 
 const SECRET = 'secret message content';
 const TOKEN = 'eyJ.secret-token.sig';
@@ -69,7 +70,7 @@ const route = {
   params: z.object({ chatId: z.string() }),
   body: z.object({ content: z.string() }),
   permissions: [],
-  response: { status: 201 },
+  response: { status: 201, body: z.object({ message: z.object({ chatId: z.string(), content: z.string() }) }) },
 } as const;
 
 function httpEvent(body: unknown): APIGatewayProxyEventV2 {
@@ -92,7 +93,7 @@ describe('tracer', () => {
   });
 
   it('HTTP: one handler subsegment annotated with the route and chat id, never the token, content or response', async () => {
-    const handler = httpHandler(route as never, async (request) => ({ message: { chatId: (request.params as { chatId: string }).chatId, content: (request.body as { content: string }).content } }));
+    const handler = httpHandler(route, async (request) => ({ message: { chatId: (request.params as { chatId: string }).chatId, content: (request.body as { content: string }).content } }));
     const { result, segment } = await inSegment(() => handler(httpEvent({ content: SECRET }), context));
     expect(result).toMatchObject({ statusCode: 201 });
     expect(JSON.stringify(result)).toContain(SECRET); // the response did carry the content…
@@ -106,7 +107,7 @@ describe('tracer', () => {
   });
 
   it('HTTP: a 4xx answer is not a fault; an unexpected error is, without the request body', async () => {
-    const notFound = httpHandler(route as never, async () => {
+    const notFound = httpHandler(route, async () => {
       throw new NotFoundError('No such chat.');
     });
     const missing = await inSegment(() => notFound(httpEvent({ content: SECRET }), context));
@@ -116,7 +117,7 @@ describe('tracer', () => {
     expect(quiet.error ?? false).toBe(false);
     expect(quiet.cause).toBeUndefined();
 
-    const boom = httpHandler(route as never, async () => {
+    const boom = httpHandler(route, async () => {
       throw new Error('database on fire');
     });
     const failed = await inSegment(() => boom(httpEvent({ content: SECRET }), context));
@@ -128,8 +129,8 @@ describe('tracer', () => {
   });
 
   it('WebSocket: annotates the action route and the frame\'s chat id, not the frame; a 5xx error frame is a fault', async () => {
-    const wsRoute = { name: 'WsSendMessage', routeKey: 'sendMessage', handler: 'x', summary: 's', frame: z.object({ action: z.literal('sendMessage'), chatId: z.string(), content: z.string() }), permissions: [], returnResponse: true } as const;
-    const handler = wsHandler(wsRoute as never, async () => ({ ok: true }));
+    const wsRoute = { name: 'WsSendMessage', routeKey: 'sendMessage', handler: 'x', summary: 's', frame: z.object({ action: z.literal('sendMessage'), chatId: z.string(), content: z.string() }), answer: z.object({ type: z.literal('ack'), ok: z.boolean() }), permissions: [], returnResponse: true } as const;
+    const handler = wsHandler(wsRoute, async () => ({ ok: true }));
     const event = {
       requestContext: { routeKey: 'sendMessage', connectionId: 'c1', requestId: 'req-2' },
       body: JSON.stringify({ action: 'sendMessage', chatId: CHAT_ID, content: SECRET, requestId: 'q1' }),
@@ -140,7 +141,7 @@ describe('tracer', () => {
     expect(segment.format()).not.toContain(SECRET);
 
     // A failure answered with an `error` frame (the connection stays open) is still a fault in the trace.
-    const failing = wsHandler(wsRoute as never, async () => {
+    const failing = wsHandler(wsRoute, async () => {
       throw new Error('connection table on fire');
     });
     const failed = await inSegment(() => failing(event, context));
@@ -169,7 +170,7 @@ describe('tracer', () => {
 
     it('traces each DynamoDB call of the document client as a subsegment with the operation and table, not the item', async () => {
       const db = createDb({ table: 'chat-test-table', endpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
-      const { segment } = await inSegment(() => db.client.send(new PutCommand({ TableName: db.table, Item: { PK: 'CHAT#1', SK: 'MSG#1', content: SECRET } })));
+      const { segment } = await inSegment(() => db.client.send(new PutCommand({ TableName: db.table, Item: { ...messageKey(CHAT_ID, 1), content: SECRET } })));
       const sub = segment.subsegments?.find((s) => s.name === 'DynamoDB');
       expect(sub, segment.format()).toBeDefined();
       expect(sub!.aws).toMatchObject({ operation: 'PutItem', table_name: 'chat-test-table', request_id: 'ddb-req-1' });
