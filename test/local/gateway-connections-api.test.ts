@@ -45,16 +45,16 @@ describe('@connections management API', () => {
     expect((gone as Error).name).toBe('GoneException');
   });
 
-  it('answers GoneException for unknown ids, PayloadTooLargeException over 128 KB, 403 without a signature', async () => {
-    for (const command of [
-      new PostToConnectionCommand({ ConnectionId: 'Lb3xYc1KoAMCJ7Q=', Data: Buffer.from('{}') }),
-      new GetConnectionCommand({ ConnectionId: 'Lb3xYc1KoAMCJ7Q=' }),
-      new DeleteConnectionCommand({ ConnectionId: 'Lb3xYc1KoAMCJ7Q=' }),
-    ]) {
-      const error = await management.send(command as any).catch((e: Error) => e);
-      expect((error as Error).name).toBe('GoneException');
-    }
+  it.each([
+    ['PostToConnection', () => new PostToConnectionCommand({ ConnectionId: 'Lb3xYc1KoAMCJ7Q=', Data: Buffer.from('{}') })],
+    ['GetConnection', () => new GetConnectionCommand({ ConnectionId: 'Lb3xYc1KoAMCJ7Q=' })],
+    ['DeleteConnection', () => new DeleteConnectionCommand({ ConnectionId: 'Lb3xYc1KoAMCJ7Q=' })],
+  ])('answers %s on an unknown id with GoneException', async (_name, command) => {
+    const error = await management.send(command() as any).catch((e: Error) => e);
+    expect((error as Error).name).toBe('GoneException');
+  });
 
+  it('answers PayloadTooLargeException over 128 KB, accepts a stage prefix, and 403 without a signature', async () => {
     const client = await connect(gateway.wsUrl, 'good');
     const connectionId: string = connectEvents.at(-1).requestContext.connectionId;
     const tooBig = await management.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.alloc(128 * 1024 + 1, 0x61) })).catch((e: Error) => e);
