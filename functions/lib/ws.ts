@@ -19,7 +19,6 @@ import { BadRequestError, UnauthorizedError } from './errors';
 import { logger, withLogging } from './logger';
 import { count, withMetrics } from './metrics';
 import { problemBody, toAppError } from './problem';
-import { domainContext } from './runtime';
 import { addErrorAsMetadata, annotate, withTracing } from './tracer';
 import { zodIssues } from './validation';
 
@@ -81,6 +80,7 @@ export function wsConnectHandler(fn: (principal: Principal, event: WsConnectEven
       annotate({ routeKey: event.requestContext.routeKey });
       try {
         const principal = await authenticate(event.queryStringParameters?.token);
+        const { domainContext } = await import('./runtime');
         await domainContext().repo.users.touch(principal, new Date().toISOString());
         await fn(principal, event);
         return { statusCode: 200 };
@@ -106,6 +106,9 @@ const MAX_CACHED_CALLERS = 5000;
 async function callerOf(connectionId: string): Promise<Principal> {
   const cached = callers.get(connectionId);
   if (cached) return cached;
+  // Imported here, not at the top: `$default` uses only the frame helpers of this module and never loads the
+  // repository and the DynamoDB client (lib/bundling.ts splits dynamic imports into chunks).
+  const { domainContext } = await import('./runtime');
   const connection = await domainContext().repo.connections.get(connectionId);
   if (!connection) throw new UnauthorizedError('This connection is not registered; reconnect.');
   const principal: Principal = { userId: connection.userId, name: connection.name, roles: connection.roles };
