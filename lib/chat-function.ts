@@ -8,6 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { HTTP_INTEGRATION_TIMEOUT_MS, WS_INTEGRATION_TIMEOUT_MS } from '../functions/api-gateway';
 import type { Permission } from '../functions/routes';
 import { bundleFunction } from './bundling';
 
@@ -16,10 +17,15 @@ export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * How long API Gateway waits for a Lambda integration: 30 s for HTTP APIs,
- * 29 s for WebSocket APIs (API Gateway quotas). A longer function timeout
+ * 29 s for WebSocket APIs (API Gateway quotas, `functions/api-gateway.ts`);
+ * 15 min for queue consumers (Lambda's maximum). A longer function timeout
  * would keep running after the client already got a 503/504.
  */
-export const INTEGRATION_TIMEOUT_LIMIT = { http: Duration.seconds(30), websocket: Duration.seconds(29), queue: Duration.minutes(15) } as const;
+export const INTEGRATION_TIMEOUT_LIMIT = {
+  http: Duration.millis(HTTP_INTEGRATION_TIMEOUT_MS),
+  websocket: Duration.millis(WS_INTEGRATION_TIMEOUT_MS),
+  queue: Duration.minutes(15),
+} as const;
 
 /** The WebSocket stage whose `@connections` API a function may call. */
 export interface WebSocketTarget {

@@ -4,7 +4,7 @@
  * version) from this stack's `/openapi.json`; the WebSocket API's document
  * is linked. The page holds no data of its own.
  */
-import { httpHandler } from '../lib/http';
+import { httpHandler, respond } from '../lib/http';
 import { httpRoute } from '../routes';
 
 /** Pinned so a renderer release never changes the page unreviewed. */
@@ -24,8 +24,6 @@ const PAGE = `<!doctype html>
 </body>
 </html>`;
 
-export const handler = httpHandler(httpRoute('Docs'), async () => ({
-  status: 200,
-  body: PAGE,
-  headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'public, max-age=300' },
-}));
+export const handler = httpHandler(httpRoute('Docs'), async () =>
+  respond(200, PAGE, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'public, max-age=300' }),
+);

@@ -19,7 +19,7 @@ import { DEFAULT_LIMITS, type DomainContext } from '../../functions/domain/conte
 import { sendMessage } from '../../functions/domain/messages';
 import type { Principal } from '../../functions/domain/types';
 import { MemoryStorage, RecordingNotifier, RecordingOffline } from '../support/memory';
-import { freePorts } from '../support/stack';
+import { freePorts } from '../../local/launcher';
 
 let dynamo: DynamoHandle | undefined;
 let dataDir: string | undefined;
@@ -66,7 +66,8 @@ describe('DynamoDB Local killed and restarted with DATA_DIR during a burst of se
       }
     };
     const burst = Promise.all([sender(alice, 60), sender(bob, 60)]);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Kill once the burst is under way (a few sends acknowledged), not after a fixed delay a busy machine may not reach.
+    for (const deadline = Date.now() + 30_000; acknowledged.length < 5 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 10));
     dynamo.process.kill('SIGKILL');
     await new Promise((resolve) => setTimeout(resolve, 500));
     dynamo = await startDynamo({ port, dataDir });
