@@ -17,7 +17,7 @@
  * -- --cpu-prof`), and it adds ~60 ms to a cold start. On Lambda with
  * tracing on, that is the price of the traces.
  *
- * The tracer and the X-Ray SDK (~210 KB minified with semver and
+ * The tracer and the X-Ray SDK (~125 KB minified, with semver and
  * cls-hooked) are bundled into chunks of their own (`lib/bundling.ts`), which
  * Node reads only when tracing is on.
  *
