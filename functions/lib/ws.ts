@@ -28,7 +28,6 @@ import { answerFailures, isFault } from './failures';
 import { withLogging } from './logger';
 import { withMetrics } from './metrics';
 import { errorFrameBody, parseFrame, problemResponse, requestIdOf } from './problem';
-import { domainContext } from './runtime';
 import { annotate, withTracing } from './tracer';
 import { zodIssues } from './validation';
 
@@ -71,6 +70,7 @@ const sent = (body: object): WsResult => ({ statusCode: 200, body: JSON.stringif
 const errorAnswer = answerFailures<APIGatewayProxyWebsocketEventV2, WsResult>(async (error, event) => {
   const body = errorFrameBody(requestIdOf(parseFrame(event.body)), error);
   if (!(error instanceof ConnectionExpiredError)) return sent(body);
+  const { domainContext } = await import('./runtime');
   await expireConnection(domainContext(), event.requestContext.connectionId, JSON.stringify(body));
   return { statusCode: 200 };
 });
@@ -84,6 +84,7 @@ export function wsConnectHandler(fn: (principal: Principal, event: WsConnectEven
     .handler(async (event) => {
       annotate({ routeKey: event.requestContext.routeKey });
       const principal = await authenticate(event.queryStringParameters?.token);
+      const { domainContext } = await import('./runtime');
       await recordCaller(domainContext(), principal);
       await fn(principal, event);
       return { statusCode: 200 };
@@ -106,6 +107,9 @@ async function callerOf(connectionId: string): Promise<Principal> {
   const cached = callers.get(connectionId);
   if (cached && (cached.tokenExpiresAt ?? 0) > Date.now() / 1000) return cached;
   callers.delete(connectionId);
+  // Imported here, not at the top: a function loads the repository and the DynamoDB client on its first
+  // frame, not at init (lib/bundling.ts splits dynamic imports into chunks).
+  const { domainContext } = await import('./runtime');
   const principal = await frameCaller(domainContext(), connectionId);
   if (callers.size >= MAX_CACHED_CALLERS) callers.delete(callers.keys().next().value!);
   callers.set(connectionId, principal);
