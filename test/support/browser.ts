@@ -14,8 +14,8 @@ import { resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { inject } from 'vitest';
 
-/** Debian's package (`apt-get install -y chromium`; `.ci/run` installs it when missing). */
-export const CHROMIUM = '/usr/bin/chromium';
+/** Debian's package (`apt-get install -y chromium`; `.ci/run` installs it when missing), or `CHROMIUM_PATH`. */
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 /** Where screenshots go (gitignored `test-results/`; CI keeps them as artifacts). */
 export const SCREENSHOT_DIR = resolve('test-results/browser');
 /** Playwright's per-action and per-wait limit: well under the test timeout, so a failure names the step that hung. */
