@@ -45,6 +45,12 @@ export interface HttpRoute {
   readonly permissions: readonly Permission[];
   /** Success status and body schema. */
   readonly response: { readonly status: number; readonly body?: z.ZodType };
+  /**
+   * Files (paths from the repository root) the handler reads at run time:
+   * the CDK stack copies each next to the function's bundle, under its base
+   * name; the local stack reads them where they are.
+   */
+  readonly assets?: readonly string[];
 }
 
 export interface WsRoute {
@@ -118,9 +124,22 @@ export const httpRoutes = [
     handler: 'functions/http/docs.ts',
     auth: 'none',
     access: 'anyone',
-    summary: 'API reference rendered from `/openapi.json` (Scalar API Reference).',
+    summary: 'API reference: `/openapi.json` (HTTP) or, with `?api=websocket`, `/asyncapi.json` (WebSocket), rendered in the browser by Redoc from `/docs/redoc.js`; no third-party origins (CSP).',
+    permissions: [],
+    query: s.DocsQuery,
+    response: { status: 200 },
+  },
+  {
+    name: 'DocsRenderer',
+    method: 'GET',
+    path: '/docs/redoc.js',
+    handler: 'functions/http/docs-renderer.ts',
+    auth: 'none',
+    access: 'anyone',
+    summary: 'The API reference renderer (Redoc\'s standalone bundle from the npm package, gzip-compressed), served by the stack so `/docs` works offline.',
     permissions: [],
     response: { status: 200 },
+    assets: ['node_modules/redoc/bundles/redoc.standalone.js'],
   },
   {
     name: 'GetMe',

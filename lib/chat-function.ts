@@ -7,7 +7,7 @@ import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -117,6 +117,12 @@ export interface ChatFunctionProps {
   /** Default: this repository. */
   readonly projectRoot?: string;
   /**
+   * Files (paths from `projectRoot`) the handler reads at run time, copied
+   * next to the bundle under their base names: the route's `assets`
+   * (`functions/routes.ts`), e.g. the `/docs` renderer.
+   */
+  readonly assets?: readonly string[];
+  /**
    * X-Ray active tracing and the Powertools tracer (default true). Off, the
    * functions never load the tracer (`functions/lib/tracer.ts`) and get no
    * X-Ray permissions.
@@ -188,6 +194,7 @@ export class ChatFunction extends Construct {
         bundleAwsSDK: false,
         externalModules: EXTERNAL_MODULES,
         forceDockerBundling: false,
+        ...(props.assets?.length ? { commandHooks: copyAssets(props.assets) } : {}),
         // esbuild's per-bundle size report (4 lines × 36 functions) would bury synth and test output; warnings and errors still show.
         logLevel: LogLevel.WARNING,
       },
@@ -337,4 +344,14 @@ function manageConnectionsStatement(scope: Construct, target: WebSocketTarget | 
       }),
     ),
   });
+}
+
+/** Bundling hooks that copy `assets` (paths from the project root) into the bundle's directory; they run locally, like esbuild. */
+function copyAssets(assets: readonly string[]): ICommandHooks {
+  const quote = (value: string) => `'${value.replace(/'/g, "'\\''")}'`;
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir, outputDir) => assets.map((asset) => `cp ${quote(path.join(inputDir, asset))} ${quote(path.join(outputDir, path.basename(asset)))}`),
+  };
 }

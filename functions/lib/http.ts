@@ -39,18 +39,24 @@ export interface HttpRequest<R extends HttpRoute> {
   context: Context;
 }
 
-/** What a handler returns: a body for the route's default status, or an explicit status. */
-export type HttpResult = { status: number; body?: unknown; headers?: Record<string, string> } | Record<string, unknown>;
+/**
+ * What a handler returns: a body for the route's default status, or an
+ * explicit status. `isBase64Encoded`: `body` is base64 of binary bytes
+ * (e.g. the gzip-compressed `/docs/redoc.js`), decoded by API Gateway.
+ */
+export type HttpResult = { status: number; body?: unknown; headers?: Record<string, string>; isBase64Encoded?: boolean } | Record<string, unknown>;
 
 /** JSON by default; a string body with an explicit non-JSON content type (e.g. the `/docs` page) is sent as is. */
-const reply = (status: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 => {
+const reply = (status: number, body: unknown, headers: Record<string, string> = {}, isBase64Encoded = false): APIGatewayProxyStructuredResultV2 => {
   if (body === undefined) return { statusCode: status, headers, body: '' };
   const raw = typeof body === 'string' && headers['content-type'] !== undefined && !headers['content-type'].includes('json');
-  return { statusCode: status, headers: { 'content-type': 'application/json', ...headers }, body: raw ? body : JSON.stringify(body) };
+  const result: APIGatewayProxyStructuredResultV2 = { statusCode: status, headers: { 'content-type': 'application/json', ...headers }, body: raw ? body : JSON.stringify(body) };
+  if (raw && isBase64Encoded) result.isBase64Encoded = true;
+  return result;
 };
 
-const isExplicit = (r: HttpResult): r is { status: number; body?: unknown; headers?: Record<string, string> } =>
-  typeof (r as { status?: unknown }).status === 'number' && Object.keys(r).every((k) => k === 'status' || k === 'body' || k === 'headers');
+const isExplicit = (r: HttpResult): r is { status: number; body?: unknown; headers?: Record<string, string>; isBase64Encoded?: boolean } =>
+  typeof (r as { status?: unknown }).status === 'number' && Object.keys(r).every((k) => k === 'status' || k === 'body' || k === 'headers' || k === 'isBase64Encoded');
 
 /** Turns every thrown error into problem+json; 5xx bodies stay generic. */
 const problemJson = (): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> => ({
@@ -121,7 +127,7 @@ export function httpHandler<R extends HttpRoute>(route: R, fn: (request: HttpReq
       // A validated path id only: query strings and bodies may carry user text.
       annotate({ chatId: (request.params as { chatId?: string } | undefined)?.chatId });
       const result = await fn(request);
-      if (isExplicit(result)) return reply(result.status, result.body, result.headers);
+      if (isExplicit(result)) return reply(result.status, result.body, result.headers, result.isBase64Encoded);
       return reply(route.response.status, result);
     });
 }

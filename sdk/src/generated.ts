@@ -332,6 +332,9 @@ export interface ParticipantRemovedEvent {
 export interface HealthQuery {
   deep?: '0' | '1' | 'true' | 'false';
 }
+export interface DocsQuery {
+  api?: 'http' | 'websocket';
+}
 export interface PutUserParams {
   userId: string;
 }
@@ -571,6 +574,7 @@ export const routes = {
   openApi: { method: 'GET', path: '/openapi.json', auth: 'none', status: 200 },
   asyncApi: { method: 'GET', path: '/asyncapi.json', auth: 'none', status: 200 },
   docs: { method: 'GET', path: '/docs', auth: 'none', status: 200 },
+  docsRenderer: { method: 'GET', path: '/docs/redoc.js', auth: 'none', status: 200 },
   getMe: { method: 'GET', path: '/v1/me', auth: 'user', status: 200 },
   putUser: { method: 'PUT', path: '/v1/users/{userId}', auth: 'user', status: 200 },
   getUser: { method: 'GET', path: '/v1/users/{userId}', auth: 'user', status: 200 },
@@ -651,12 +655,21 @@ export abstract class Operations {
   }
 
   /**
-   * API reference rendered from `/openapi.json` (Scalar API Reference).
+   * API reference: `/openapi.json` (HTTP) or, with `?api=websocket`, `/asyncapi.json` (WebSocket), rendered in the browser by Redoc from `/docs/redoc.js`; no third-party origins (CSP).
    *
    * `GET /docs` (anyone); answers 200.
    */
-  docs(options?: RequestOptions): Promise<unknown> {
-    return this.request(routes.docs, {}, {}, options) as Promise<unknown>;
+  docs(query?: DocsQuery, options?: RequestOptions): Promise<unknown> {
+    return this.request(routes.docs, {}, { query }, options) as Promise<unknown>;
+  }
+
+  /**
+   * The API reference renderer (Redoc's standalone bundle from the npm package, gzip-compressed), served by the stack so `/docs` works offline.
+   *
+   * `GET /docs/redoc.js` (anyone); answers 200.
+   */
+  docsRenderer(options?: RequestOptions): Promise<unknown> {
+    return this.request(routes.docsRenderer, {}, {}, options) as Promise<unknown>;
   }
 
   /**

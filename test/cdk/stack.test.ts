@@ -8,7 +8,7 @@
  * check configuration.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -181,6 +181,44 @@ describe('ChatStack (default: Cognito)', () => {
         expect(result.stdout.trim(), id).toBe('function');
       }
     }, 120_000);
+  });
+
+  describe('the /docs renderer (issue 16)', () => {
+    /**
+     * The one function that carries a file besides its bundle: Redoc's
+     * standalone renderer (~2.3 MB; ~0.65 MB in the deployment zip, far under
+     * Lambda's 50 MB zipped / 250 MB unzipped limits) so `/docs` works without
+     * a CDN. Its `index.mjs` stays within the 300 KB every bundle keeps (the
+     * renderer is read at run time, never parsed at cold start by the
+     * function), so only this function's asset bound moves: 3 MB in all.
+     */
+    it('ships redoc.standalone.js next to the DocsRenderer bundle only, and the bundle serves that copy', () => {
+      for (const [id, fn] of s.chatFunctions()) {
+        const files = readdirSync(s.assetDir(fn)).sort();
+        if (id.startsWith('DocsRenderer')) {
+          expect(files, id).toEqual(['index.mjs', 'index.mjs.map', 'redoc.standalone.js']);
+          const total = files.reduce((sum, f) => sum + statSync(path.join(s.assetDir(fn), f)).size, 0);
+          expect(total, id).toBeLessThanOrEqual(3 * 1024 * 1024);
+          const bundle = pathToFileURL(path.join(s.assetDir(fn), 'index.mjs')).href;
+          // Run outside the repository, as Lambda does: the copy next to index.mjs is the only one it can find.
+          const probe = `const { handler } = await import(${JSON.stringify(bundle)});
+            const res = await handler({ version: '2.0', routeKey: 'GET /docs/redoc.js', rawPath: '/docs/redoc.js', rawQueryString: '', headers: { 'accept-encoding': 'gzip' },
+              requestContext: { requestId: 'r', http: { method: 'GET', path: '/docs/redoc.js' } }, isBase64Encoded: false }, { functionName: 'f', awsRequestId: 'a' });
+            const bytes = (await import('node:zlib')).gunzipSync(Buffer.from(res.body, 'base64'));
+            console.log(JSON.stringify({ status: res.statusCode, encoding: res.headers['content-encoding'], bytes: bytes.length }));`;
+          const result = spawnSync(process.execPath, ['--input-type=module', '-e', probe], {
+            cwd: tmpdir(),
+            env: { ...process.env, AWS_REGION: 'us-east-1', TABLE_NAME: 't', WS_ENDPOINT: 'https://x.example/prod', AUTH_MODE: 'oidc', OIDC_ISSUER: OIDC.oidcIssuer, OIDC_AUDIENCE: OIDC.oidcAudience, OIDC_JWKS_URI: OIDC.oidcJwksUri, POWERTOOLS_METRICS_DISABLED: 'true' },
+            encoding: 'utf8',
+            timeout: 30_000,
+          });
+          expect(result.stderr.slice(0, 2000), id).toBe('');
+          expect(JSON.parse(result.stdout.trim().split('\n').pop()!), id).toEqual({ status: 200, encoding: 'gzip', bytes: statSync(path.join(s.assetDir(fn), 'redoc.standalone.js')).size });
+        } else {
+          expect(files, id).toEqual(['index.mjs', 'index.mjs.map']);
+        }
+      }
+    }, 60_000);
   });
 
   describe('HTTP API', () => {
