@@ -67,6 +67,9 @@ export class Conversation {
   ) {
     this.details = new ChatDetails(s, chats, { left: onLeft, changed: (chatId) => this.onChatChanged(chatId) });
     this.search = new ChatSearch(s, chats, (messageId) => this.reveal(messageId));
+    // Which input was used last decides whether focus shows a message's actions (style.css).
+    document.addEventListener('keydown', () => (document.documentElement.dataset.input = 'keyboard'), true);
+    document.addEventListener('pointerdown', () => (document.documentElement.dataset.input = 'pointer'), true);
     // A tap or click outside a message closes actions opened by a long press.
     document.addEventListener('pointerdown', (event) => {
       const open = this.list.querySelector('[data-actions-open="true"]');
