@@ -53,7 +53,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket, { WebSocketServer } from 'ws';
-import { mintToken, startLocalStack, type LocalStack } from '../test/support/stack';
+import { mintToken, startLocalStack, type LocalStack } from '../local/launcher';
 import { CATEGORIES, CATEGORY_CONTENTS, summariseCpuProfile, type CpuProfile, type CpuProfileSummary, type ProfileWindow } from './cpu-profile';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');

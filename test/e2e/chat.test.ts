@@ -11,7 +11,7 @@ import { ServerEvents } from '../../functions/schemas';
 import { ChatClient } from '../../sdk/src/index';
 import { call, client, uniqueId, type TestUser } from '../support/api';
 import { record, withStatus } from '../support/sdk-events';
-import { mintToken } from '../support/stack';
+import { mintToken } from '../../local/launcher';
 import { connect, connectExpectRefusal } from '../support/ws-client';
 
 const stack = inject('stack');

@@ -19,7 +19,7 @@ import { DEFAULT_LIMITS, type DomainContext } from '../../functions/domain/conte
 import { sendMessage } from '../../functions/domain/messages';
 import type { Principal } from '../../functions/domain/types';
 import { MemoryStorage, RecordingNotifier, RecordingOffline } from '../support/memory';
-import { freePorts } from '../support/stack';
+import { freePorts } from '../../local/launcher';
 
 let dynamo: DynamoHandle | undefined;
 let dataDir: string | undefined;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTableInput } from '../../functions/data/table';
 import { ensureTable, LOCAL_CREDENTIALS, localDynamoClient, startDynamo, type DynamoHandle } from '../../local/dynamo';
 import { startS3 } from '../../local/s3';
-import { freePorts } from '../support/stack';
+import { freePorts } from '../../local/launcher';
 
 describe('DynamoDB Local', () => {
   let dynamo: DynamoHandle;

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../support/stack';
+import { startLocalStack, type LocalStack } from '../../local/launcher';
 import { connect, connectExpectRefusal } from '../support/ws-client';
 
 function javaOn(port: string) {

@@ -14,7 +14,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpRoutes, wsRoutes } from '../../functions/routes';
 import { connect, RefusedError, type WsClient } from '../support/ws-client';
-import { mintToken } from '../support/stack';
+import { mintToken } from '../../local/launcher';
 import { uniqueId } from '../support/api';
 import {
   authRoutes,

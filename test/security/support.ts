@@ -12,7 +12,7 @@ import { generateKeyPair, SignJWT } from 'jose';
 import { expect, inject } from 'vitest';
 import { httpRoutes, type HttpRoute } from '../../functions/routes';
 import { call, client, uniqueId, type Answer, type TestUser } from '../support/api';
-import { mintToken } from '../support/stack';
+import { mintToken } from '../../local/launcher';
 
 export const stack = inject('stack');
 

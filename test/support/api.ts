@@ -9,7 +9,7 @@
 import { inject } from 'vitest';
 import WebSocket from 'ws';
 import { ChatClient, ChatSocket, type ChatSocketOptions } from '../../sdk/src/index';
-import { mintToken, type StackInfo, type TokenOptions } from './stack';
+import { mintToken, type StackInfo, type TokenOptions } from '../../local/launcher';
 import { connect, type WsClient } from './ws-client';
 
 export interface Answer<T = any> {

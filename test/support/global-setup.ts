@@ -5,7 +5,7 @@
  *
  * ```ts
  * import { inject } from 'vitest';
- * import { mintToken } from '../support/stack';
+ * import { mintToken } from '../../local/launcher';
  * const stack = inject('stack'); // StackInfo: baseUrl, wsUrl, dynamoEndpoint, tableName, …
  * const token = await mintToken(stack.baseUrl, 'alice', { name: 'Alice' });
  * ```
@@ -14,7 +14,7 @@
  * `npm start` instead (DynamoDB/S3 ports then default to 8000/4569).
  */
 import type { TestProject } from 'vitest/node';
-import { startLocalStack, type StackInfo } from './stack';
+import { startLocalStack, type StackInfo } from '../../local/launcher';
 
 export default async function setup(project: TestProject) {
   const external = process.env.LOCAL_STACK_URL;

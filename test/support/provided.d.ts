@@ -1,6 +1,6 @@
 /** What `inject()` returns in tests (values provided by `./global-setup.ts`). */
 import type {} from 'vitest';
-import type { StackInfo } from './stack';
+import type { StackInfo } from '../../local/launcher';
 
 declare module 'vitest' {
   export interface ProvidedContext {

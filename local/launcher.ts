@@ -1,5 +1,6 @@
 /**
- * Starts the real local stack (`local/start.ts`) as a child process for tests.
+ * Starts the real local stack (`local/start.ts`) as a child process, for the
+ * tests, the load test (`npm run load`) and scripts.
  *
  * Vitest's globalSetup (`./global-setup.ts`) starts one for the whole run and
  * provides its {@link StackInfo} as `inject('stack')`; tests call
@@ -11,7 +12,7 @@ import { createServer, type Server } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Plain data (it crosses from the globalSetup process to the test workers). */
 export interface StackInfo {
