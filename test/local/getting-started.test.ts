@@ -13,7 +13,7 @@ import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../support/stack';
+import { startLocalStack, type LocalStack } from '../../local/launcher';
 
 const root = resolve(__dirname, '../..');
 let stack: LocalStack;
