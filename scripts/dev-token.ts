@@ -3,6 +3,7 @@
  * (`npm run token`, `npm run ws`): `POST http://127.0.0.1:${PORT:-3000}/dev/token`.
  * Local stack only (`local/issuer.ts`); a deployed stack has no such route.
  */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** What `POST /dev/token` accepts (`local/issuer.ts`). */
 export interface DevTokenRequest {
@@ -57,4 +58,34 @@ export function joinNegativeValues(args: readonly string[], valued: readonly str
     } else out.push(arg);
   }
   return out;
+}
+
+/** Prints one line to stderr and exits 1: the scripts' way to fail (no stack trace for a person to read). */
+export function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+/**
+ * The scripts' argument parsing: `node:util` parseArgs with positionals and
+ * `--help`/`-h` (prints `usage`, exits 0); a parse error prints it with
+ * `usage` and exits 1. Negative numbers after `negatable` options are values
+ * ({@link joinNegativeValues}).
+ */
+export function parseCli<O extends ParseArgsConfig['options']>(usage: string, options: O, negatable: readonly string[] = []) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: joinNegativeValues(process.argv.slice(2), negatable),
+      allowPositionals: true,
+      options: { ...options, help: { type: 'boolean', short: 'h' } } as O & { help: { type: 'boolean'; short: 'h' } },
+    });
+  } catch (error) {
+    fail(`${(error as Error).message}\n${usage}`);
+  }
+  if ((parsed.values as { help?: boolean }).help) {
+    process.stdout.write(`${usage}\n`);
+    process.exit(0);
+  }
+  return parsed;
 }

@@ -7,37 +7,20 @@
  * `--expires-in -60` mints a token that expired a minute ago (for testing 401s).
  * Exit code 1 with one line on stderr when the stack is not running or refuses.
  */
-import { parseArgs } from 'node:util';
-import { joinNegativeValues, localBaseUrl, mintDevToken, type DevTokenRequest } from './dev-token';
-
-function fail(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(1);
-}
+import { fail, localBaseUrl, mintDevToken, parseCli, type DevTokenRequest } from './dev-token';
 
 const usage = 'usage: npm run token -- <userId> [--name N] [--role R ...] [--email E] [--expires-in SECONDS]';
 
-let parsed;
-try {
-  parsed = parseArgs({
-    args: joinNegativeValues(process.argv.slice(2), ['--expires-in']),
-    allowPositionals: true,
-    options: {
-      name: { type: 'string' },
-      role: { type: 'string', multiple: true },
-      email: { type: 'string' },
-      'expires-in': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-} catch (error) {
-  fail(`${(error as Error).message}\n${usage}`);
-}
-const { values, positionals } = parsed;
-if (values.help) {
-  process.stdout.write(`${usage}\n`);
-  process.exit(0);
-}
+const { values, positionals } = parseCli(
+  usage,
+  {
+    name: { type: 'string' },
+    role: { type: 'string', multiple: true },
+    email: { type: 'string' },
+    'expires-in': { type: 'string' },
+  },
+  ['--expires-in'],
+);
 if (positionals.length !== 1) fail(usage);
 
 const body: DevTokenRequest = { userId: positionals[0]! };

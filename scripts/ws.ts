@@ -13,36 +13,16 @@
  * connection is refused or lost (the close code and reason are printed).
  */
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { localBaseUrl, mintDevToken } from './dev-token';
+import { fail, localBaseUrl, mintDevToken, parseCli } from './dev-token';
 
 const usage = 'usage: npm run -s ws -- <userId> [--name N] [--role R ...] [--token JWT]';
 
-function fail(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(1);
-}
-
-let parsed;
-try {
-  parsed = parseArgs({
-    allowPositionals: true,
-    options: {
-      name: { type: 'string' },
-      role: { type: 'string', multiple: true },
-      token: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-} catch (error) {
-  fail(`${(error as Error).message}\n${usage}`);
-}
-const { values, positionals } = parsed;
-if (values.help) {
-  process.stdout.write(`${usage}\n`);
-  process.exit(0);
-}
+const { values, positionals } = parseCli(usage, {
+  name: { type: 'string' },
+  role: { type: 'string', multiple: true },
+  token: { type: 'string' },
+});
 if (positionals.length !== 1 && !values.token) fail(usage);
 
 const baseUrl = localBaseUrl();
