@@ -73,7 +73,7 @@ export class Conversation {
     // A tap or click outside a message closes actions opened by a long press.
     document.addEventListener('pointerdown', (event) => {
       const open = this.list.querySelector('[data-actions-open="true"]');
-      if (open && !open.contains(event.target as Node)) delete (open as HTMLElement).dataset.actionsOpen;
+      if (open && !open.contains(event.target as Node)) this.setActionsOpen(undefined);
     });
     byTestId('composer').addEventListener('submit', (event) => {
       event.preventDefault();
@@ -466,7 +466,7 @@ export class Conversation {
     const button = (testId: string, label: string, onClick: () => void, title?: string) =>
       h('button', { type: 'button', class: 'link', 'data-testid': testId, title, 'aria-label': title }, [label], {
         click: (event) => {
-          (event.currentTarget as HTMLElement).closest<HTMLElement>('[data-actions-open]')?.removeAttribute('data-actions-open');
+          this.setActionsOpen(undefined);
           onClick();
         },
       });
@@ -494,6 +494,7 @@ export class Conversation {
         'data-deleted': String(deleted),
         // Focusable, so keyboard users reach the actions (they show on :focus-within).
         tabindex: actions ? 0 : undefined,
+        'data-actions-open': actions && message.id === this.actionsOpenId ? 'true' : undefined,
       },
       [
         message.type === 'system'
@@ -515,13 +516,24 @@ export class Conversation {
     return item;
   }
 
+  /**
+   * The message whose actions a long press opened (at most one). Kept by id,
+   * so a re-render (a new message, a reaction, a receipt) keeps them open.
+   */
+  private actionsOpenId: string | undefined;
+
+  private setActionsOpen(messageId: string | undefined): void {
+    this.actionsOpenId = messageId;
+    this.list.querySelectorAll<HTMLElement>('[data-testid="message"]').forEach((li) => {
+      if (li.dataset.id === messageId) li.dataset.actionsOpen = 'true';
+      else delete li.dataset.actionsOpen;
+    });
+  }
+
   /** Touch: resting a finger on a message opens its actions (the browser's own long-press menu is suppressed on it). */
   private longPress(item: HTMLLIElement): void {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const open = () => {
-      this.list.querySelectorAll<HTMLElement>('[data-actions-open="true"]').forEach((other) => delete other.dataset.actionsOpen);
-      item.dataset.actionsOpen = 'true';
-    };
+    const open = () => this.setActionsOpen(item.dataset.id);
     const cancel = () => clearTimeout(timer);
     item.addEventListener('pointerdown', (event) => {
       if (event.pointerType !== 'touch' || (event.target as HTMLElement).closest('button, a')) return;

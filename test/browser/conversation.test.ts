@@ -169,6 +169,7 @@ describe('message actions', () => {
     await bar('Hold me').locator('[data-testid="react"][data-reaction="like"]').tap();
     await expect.poll(async () => (await bob.api.listMessages(chatId, {})).messages.find((m) => m.content === 'Hold me')!.reactions.like, poll).toEqual([alice.id]);
     await bar('Hold me').waitFor({ state: 'hidden' });
+    await message(alice.page, 'Hold me').locator('[data-testid="reaction"][data-reaction="like"]').waitFor();
 
     await longPress(alice, 'Not me');
     await bar('Not me').waitFor();
