@@ -23,6 +23,12 @@ const EnvSchema = z
      * `https://{apiId}.execute-api.{region}.amazonaws.com/{stage}`; locally the gateway.
      */
     WS_ENDPOINT: z.string().url(),
+    /**
+     * The WebSocket URL clients connect to, as `/asyncapi.json` documents it.
+     * Default: `WS_ENDPOINT` as `wss://` (on AWS the stage URL is both);
+     * the local stack's is `ws://127.0.0.1:$PORT/ws`.
+     */
+    WS_URL: z.string().url().optional(),
     /** `cognito` (default on AWS) or `oidc` (any issuer; the local stack uses this). */
     AUTH_MODE: z.enum(['cognito', 'oidc']).default('oidc'),
     COGNITO_USER_POOL_ID: z.string().optional(),
@@ -91,6 +97,7 @@ const env = load();
 export const TABLE_NAME = env.TABLE_NAME;
 export const BUCKET_NAME = env.BUCKET_NAME;
 export const WS_ENDPOINT = env.WS_ENDPOINT;
+export const WS_URL = env.WS_URL ?? env.WS_ENDPOINT.replace(/^http/, 'ws');
 export const AUTH_MODE = env.AUTH_MODE;
 export const COGNITO_USER_POOL_ID = env.COGNITO_USER_POOL_ID;
 export const COGNITO_CLIENT_ID = env.COGNITO_CLIENT_ID;

@@ -6,7 +6,13 @@
  *   per entry (HTTP API routes and WebSocket API routes).
  * - `local/gateway.ts` serves exactly these routes with the same handlers.
  * - Handlers pass their entry to `httpHandler()` / `wsHandler()`, which
- *   validate requests with the schemas listed here and enforce `auth`/`roles`.
+ *   validate requests with the schemas listed here and enforce `auth`/`roles`;
+ *   their results are typed from `response` (and `statuses`, `answer`).
+ * - `docs/openapi.ts` and `docs/asyncapi.ts` document every status and answer
+ *   (`contract.ts` adds the ones every route shares), the SDK generator
+ *   (`scripts/generate-sdk.ts`) emits a method per route with its
+ *   `idempotencyKey` and `paging`, and the end-to-end tests check every real
+ *   answer against all of it.
  *
  * `handler` is the entry file, relative to the repository root; it must export
  * `handler`. Finer rules (participant, group owner) are enforced by the domain
@@ -25,6 +31,23 @@ export type PlatformRole = z.infer<typeof s.Role>;
  */
 export type Permission = 'table:read' | 'table:write' | 'ws:manage' | 'bucket:read' | 'bucket:write' | 'events:put' | 'queue:send';
 
+/**
+ * A status a route answers besides `response.status`, and when. A 2xx answers
+ * the route's `response.body`, a 4xx/5xx a problem; `body` gives another
+ * shape (e.g. `/health`'s 503).
+ */
+export type StatusFact = string | { readonly description: string; readonly body: z.ZodType };
+
+/** How a paged route pages: `next` in the answer is passed back as the `cursor` query parameter. */
+export interface Paging {
+  /** The answer's array of items. */
+  readonly items: string;
+  /** The answer's field with the next page's cursor (null on the last page). */
+  readonly next: string;
+  /** The query parameter(s) taking it; with several, the one the first request used (default: the first). */
+  readonly cursor: readonly string[];
+}
+
 export interface HttpRoute {
   /** PascalCase name: the CDK construct id of the function and route. */
   readonly name: string;
@@ -41,10 +64,22 @@ export interface HttpRoute {
   readonly summary: string;
   readonly params?: z.ZodType;
   readonly query?: z.ZodType;
+  /** JSON request body; a route without one ignores any body sent. */
   readonly body?: z.ZodType;
   readonly permissions: readonly Permission[];
-  /** Success status and body schema. */
-  readonly response: { readonly status: number; readonly body?: z.ZodType };
+  /** The status and body a handler's plain return value answers (`contentType` when it is not JSON). */
+  readonly response: { readonly status: number; readonly body?: z.ZodType; readonly contentType?: string };
+  /**
+   * Every other status this route's own rules answer (`respond()` for a 2xx,
+   * a thrown error for the rest). The ones every route shares (input, token,
+   * roles, chat ids, API Gateway's) are added by `httpResponses()` in
+   * `contract.ts`; the end-to-end tests fail on any status missing from both.
+   */
+  readonly statuses?: { readonly [status: number]: StatusFact };
+  /** SDK: the body field that makes this POST idempotent; the SDK fills it in, and may then retry the request. */
+  readonly idempotencyKey?: string;
+  /** SDK: how to page through this route's answers. */
+  readonly paging?: Paging;
   /**
    * Files (paths from the repository root) the handler reads at run time:
    * the CDK stack copies each next to the function's bundle, under its base
@@ -59,8 +94,10 @@ export interface WsRoute {
   readonly routeKey: string;
   readonly handler: string;
   readonly summary: string;
-  /** Validates the whole frame (including `action`). */
+  /** An action: validates the whole frame (including `action` and `requestId`). */
   readonly frame?: z.ZodType;
+  /** An action's answer to a valid frame (`ack` or `pong`); failures answer `error` frames. */
+  readonly answer?: z.ZodObject<{ type: z.ZodLiteral<'ack' | 'pong'> } & z.ZodRawShape>;
   readonly permissions: readonly Permission[];
   /** Whether the handler's return value is sent back to the caller (a two-way route, `ack`/`error` frames). */
   readonly returnResponse: boolean;
@@ -93,7 +130,8 @@ export const httpRoutes = [
     access: 'anyone',
     summary: 'Liveness; `?deep=1` also checks DynamoDB and answers 503 when it is unreachable.',
     query: s.HealthQuery,
-    response: { status: 200, body: z.object({ status: z.enum(['ok', 'degraded']), timestamp: s.IsoTime, version: z.string(), checks: z.record(z.string(), z.string()).optional() }) },
+    response: { status: 200, body: s.Health },
+    statuses: { 503: { description: 'With `?deep=1`: DynamoDB is unreachable (`status: "degraded"`).', body: s.Health } },
   },
   {
     name: 'OpenApi',
@@ -104,7 +142,7 @@ export const httpRoutes = [
     access: 'anyone',
     summary: 'This API\'s OpenAPI 3.1 document, generated from the route table.',
     permissions: [],
-    response: { status: 200 },
+    response: { status: 200, body: s.OpenApiDocument },
   },
   {
     name: 'AsyncApi',
@@ -115,7 +153,7 @@ export const httpRoutes = [
     access: 'anyone',
     summary: 'The WebSocket API\'s AsyncAPI 3.0 document: every client action and server event with its payload schema.',
     permissions: [],
-    response: { status: 200 },
+    response: { status: 200, body: s.AsyncApiDocument },
   },
   {
     name: 'Docs',
@@ -127,7 +165,7 @@ export const httpRoutes = [
     summary: 'API reference: `/openapi.json` (HTTP) or, with `?api=websocket`, `/asyncapi.json` (WebSocket), rendered in the browser by Redoc from `/docs/redoc.js`; no third-party origins (CSP).',
     permissions: [],
     query: s.DocsQuery,
-    response: { status: 200 },
+    response: { status: 200, body: z.string().describe('an HTML page'), contentType: 'text/html; charset=utf-8' },
   },
   {
     name: 'DocsRenderer',
@@ -138,7 +176,7 @@ export const httpRoutes = [
     access: 'anyone',
     summary: 'The API reference renderer (Redoc\'s standalone bundle from the npm package, gzip-compressed), served by the stack so `/docs` works offline.',
     permissions: [],
-    response: { status: 200 },
+    response: { status: 200, body: z.string().describe('JavaScript (gzip-compressed when the client accepts it)'), contentType: 'text/javascript; charset=utf-8' },
     assets: ['node_modules/redoc/bundles/redoc.standalone.js'],
   },
   {
@@ -177,6 +215,7 @@ export const httpRoutes = [
     summary: 'Public profile with presence (`online`, `lastSeenAt`).',
     params: s.UserParams,
     response: { status: 200, body: one('user', s.User) },
+    statuses: { 404: 'No such user (`not_found`).' },
   },
   {
     name: 'CreateChat',
@@ -189,6 +228,11 @@ export const httpRoutes = [
     summary: 'Create a direct chat (idempotent per pair: 200 with the existing chat, 201 when created) or a group chat.',
     body: s.CreateChatBody,
     response: { status: 201, body: one('chat', s.Chat) },
+    statuses: {
+      200: 'The existing direct chat of this pair, or the existing chat of this `context` (creation is idempotent).',
+      404: 'A participant is not a known user (`not_found`).',
+      409: 'This `context` already has a chat the caller is not in (`conflict`).',
+    },
   },
   {
     name: 'ListChats',
@@ -201,6 +245,7 @@ export const httpRoutes = [
     summary: 'The caller\'s chats, latest activity first, with `unreadCount`, `lastSeq`, `lastMessage`; cursor pagination.',
     query: s.ListChatsQuery,
     response: { status: 200, body: page('chats', s.Chat) },
+    paging: { items: 'chats', next: 'nextCursor', cursor: ['cursor'] },
   },
   {
     name: 'GetChat',
@@ -226,6 +271,8 @@ export const httpRoutes = [
     params: s.ChatParams,
     query: s.ListMessagesQuery,
     response: { status: 200, body: page('messages', s.Message).extend({ hasMore: z.boolean() }) },
+    // Older pages with `before` (the default), newer ones with `after`: `nextCursor` continues in the direction the first request took.
+    paging: { items: 'messages', next: 'nextCursor', cursor: ['before', 'after'] },
   },
   {
     name: 'SendMessage',
@@ -239,6 +286,14 @@ export const httpRoutes = [
     params: s.ChatParams,
     body: s.SendMessageBody,
     response: { status: 201, body: one('message', s.Message) },
+    statuses: {
+      200: 'A repeat of this `clientMessageId`: the first message, not stored or sent again.',
+      400: 'An attachment id that is not an uploaded, unused attachment of the sender in this chat (`attachment_not_uploaded`).',
+      403: '`type: "system"` without the admin role (`forbidden`).',
+      409: 'A first send with this `clientMessageId` is still being stored (`conflict`, `Retry-After`): retry.',
+      429: 'Over the rate limit (`rate_limited`, SPEC §5; `Retry-After` says when the window resets).',
+    },
+    idempotencyKey: 'clientMessageId',
   },
   {
     name: 'EditMessage',
@@ -252,6 +307,10 @@ export const httpRoutes = [
     params: s.MessageParams,
     body: s.EditMessageBody,
     response: { status: 200, body: one('message', s.Message) },
+    statuses: {
+      403: 'Not the author (`forbidden`), or past the edit window (`edit_window_expired`).',
+      409: 'The message was deleted (`conflict`).',
+    },
   },
   {
     name: 'DeleteMessage',
@@ -264,6 +323,7 @@ export const httpRoutes = [
     permissions: [...RW_WS, 'bucket:write'],
     params: s.MessageParams,
     response: { status: 200, body: one('message', s.Message) },
+    statuses: { 403: 'Neither the author, a group owner/admin nor an admin (`forbidden`).' },
   },
   {
     name: 'AddReaction',
@@ -276,6 +336,7 @@ export const httpRoutes = [
     permissions: [...RW_WS, 'bucket:read'],
     params: s.ReactionParams,
     response: { status: 200, body: one('message', s.Message) },
+    statuses: { 409: 'The message was deleted (`conflict`).' },
   },
   {
     name: 'RemoveReaction',
@@ -288,6 +349,7 @@ export const httpRoutes = [
     permissions: [...RW_WS, 'bucket:read'],
     params: s.ReactionParams,
     response: { status: 200, body: one('message', s.Message) },
+    statuses: { 409: 'The message was deleted (`conflict`).' },
   },
   {
     name: 'MarkRead',
@@ -314,6 +376,7 @@ export const httpRoutes = [
     params: s.ChatParams,
     body: s.CreateAttachmentBody,
     response: { status: 201, body: s.AttachmentUpload },
+    statuses: { 413: '`size` over `MAX_ATTACHMENT_BYTES` (`payload_too_large`).' },
   },
   {
     name: 'GetStats',
@@ -338,6 +401,10 @@ export const httpRoutes = [
     params: s.ChatParams,
     body: s.UpdateChatBody,
     response: { status: 200, body: one('chat', s.Chat) },
+    statuses: {
+      403: 'Not allowed to change this chat (`forbidden`).',
+      409: 'A closed support chat, or the chat changed meanwhile (`conflict`).',
+    },
   },
   {
     name: 'ArchiveChat',
@@ -364,6 +431,11 @@ export const httpRoutes = [
     params: s.ChatParams,
     body: s.AddParticipantsBody,
     response: { status: 200, body: one('chat', s.Chat) },
+    statuses: {
+      403: 'Not the group\'s owner or admin; only the owner adds admins (`forbidden`).',
+      404: 'A user is not known (`not_found`).',
+      409: 'Participants changed meanwhile (`conflict`): retry.',
+    },
   },
   {
     name: 'RemoveParticipant',
@@ -376,6 +448,7 @@ export const httpRoutes = [
     permissions: RW_WS,
     params: s.ParticipantParams,
     response: { status: 204 },
+    statuses: { 403: 'May not remove this participant (`forbidden`).' },
   },
   {
     name: 'AssignChat',
@@ -390,6 +463,11 @@ export const httpRoutes = [
     params: s.ChatParams,
     body: s.AssignBody,
     response: { status: 200, body: one('chat', s.Chat) },
+    statuses: {
+      403: 'A support agent may only claim an unassigned chat for themselves (`forbidden`).',
+      404: 'The agent is not a known user (`not_found`).',
+      409: 'Already assigned, closed, or changed meanwhile (`conflict`).',
+    },
   },
   {
     name: 'OpenSupportChat',
@@ -402,6 +480,10 @@ export const httpRoutes = [
     permissions: [...RW_WS, 'events:put'],
     body: s.OpenSupportBody,
     response: { status: 201, body: one('chat', s.Chat) },
+    statuses: {
+      200: 'The caller\'s support chat that is not closed yet (`initialMessage` is not sent again).',
+      429: '`initialMessage` over the rate limit (`rate_limited`, `Retry-After`).',
+    },
   },
   {
     name: 'SendToUser',
@@ -414,6 +496,15 @@ export const httpRoutes = [
     permissions: SEND,
     body: s.SendToUserBody,
     response: { status: 201, body: z.object({ message: s.Message, chat: s.Chat }) },
+    statuses: {
+      200: 'A repeat of this `clientMessageId`: the first message, not stored or sent again.',
+      404: '`to` is not a known user (`not_found`).',
+      400: 'An attachment id that is not an uploaded, unused attachment of the sender in this chat (`attachment_not_uploaded`).',
+      403: '`type: "system"` without the admin role (`forbidden`).',
+      409: 'A first send with this `clientMessageId` is still being stored (`conflict`, `Retry-After`): retry.',
+      429: 'Over the rate limit (`rate_limited`, SPEC §5; `Retry-After` says when the window resets).',
+    },
+    idempotencyKey: 'clientMessageId',
   },
   {
     name: 'SupportQueue',
@@ -427,6 +518,7 @@ export const httpRoutes = [
     permissions: RW,
     query: s.SupportQueueQuery,
     response: { status: 200, body: page('chats', s.Chat) },
+    paging: { items: 'chats', next: 'nextCursor', cursor: ['cursor'] },
   },
   {
     name: 'SupportStats',
@@ -472,8 +564,9 @@ export const wsRoutes = [
     permissions: SEND,
     routeKey: 'sendMessage',
     handler: 'functions/ws/send-message.ts',
-    summary: 'Send to `chatId` (or to a user with `to`); acks with the stored `message`.',
+    summary: 'Send to `chatId` (or to a user with `to`); acks with the stored `message` (`replayed: true` for a repeated `clientMessageId`).',
     frame: s.WsSendMessage,
+    answer: s.SendMessageAck,
     returnResponse: true,
   },
   {
@@ -483,6 +576,7 @@ export const wsRoutes = [
     handler: 'functions/ws/typing.ts',
     summary: 'Relays `typing` to the other participants\' connections; never stored.',
     frame: s.WsTyping,
+    answer: s.TypingAck,
     returnResponse: true,
   },
   {
@@ -492,6 +586,7 @@ export const wsRoutes = [
     handler: 'functions/ws/mark-read.ts',
     summary: 'Moves the read marker; emits `messages.read`.',
     frame: s.WsMarkRead,
+    answer: s.MarkReadAck,
     returnResponse: true,
   },
   {
@@ -501,6 +596,7 @@ export const wsRoutes = [
     handler: 'functions/ws/ping.ts',
     summary: 'Keepalive under the 10-minute idle timeout; answers `{type:"pong"}`.',
     frame: s.WsPing,
+    answer: s.Pong,
     returnResponse: true,
   },
 ] as const satisfies readonly WsRoute[];

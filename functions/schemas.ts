@@ -139,13 +139,53 @@ export const Message = z.object({
   readBy: z.number().int(),
 });
 
+/** SPEC §3: the closed set of error codes clients switch on (`functions/domain/errors.ts` throws them). */
+export const ErrorCode = z.enum([
+  'bad_request',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'payload_too_large',
+  'rate_limited',
+  'edit_window_expired',
+  'attachment_not_uploaded',
+  'internal',
+]);
+/** One failed input check of a 400: `path` is like `body.participantIds[0]` or `frame.chatId`. */
+export const FieldError = z.object({ path: z.string(), message: z.string() });
+const RetryAfter = z.number().int().min(0).describe('seconds until a retry can succeed (also the `Retry-After` header on HTTP)');
+
+/** RFC 9457 problem details, `application/problem+json` (SPEC §3). */
 export const Problem = z.object({
-  type: z.string(),
-  title: z.string(),
+  type: z.string().describe('`urn:problem:chat:<code>`'),
+  title: z.string().describe('the HTTP status text'),
   status: z.number().int(),
-  detail: z.string(),
-  code: z.string(),
+  detail: z.string().describe('what went wrong, for people'),
+  code: ErrorCode,
+  instance: z.string().optional().describe('the request path'),
+  errors: z.array(FieldError).optional().describe('the input checks that failed (400 `bad_request`)'),
+  retryAfter: RetryAfter.optional(),
 });
+
+/**
+ * API Gateway's own error body (`application/json`), answered without
+ * invoking a function: stage throttling (429), a body over the payload quota
+ * (413), an integration timeout (503), a function that crashed (500), a path
+ * with no route (404).
+ */
+export const ApiGatewayError = z.object({ message: z.string() });
+
+/** `GET /health`: `checks` only with `?deep=1`. */
+export const Health = z.object({
+  status: z.enum(['ok', 'degraded']),
+  timestamp: IsoTime,
+  version: z.string(),
+  checks: z.record(z.string(), z.string()).optional(),
+});
+/** The API documents (their own standards define the rest; `functions/docs/*` generates them). */
+export const OpenApiDocument = z.looseObject({ openapi: z.literal('3.1.0'), info: z.looseObject({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) });
+export const AsyncApiDocument = z.looseObject({ asyncapi: z.literal('3.0.0'), info: z.looseObject({ title: z.string(), version: z.string() }), channels: z.record(z.string(), z.unknown()) });
 
 // ---------------------------------------------------------------- requests
 
@@ -260,6 +300,8 @@ export const SupportStats = z.object({
 // ---------------------------------------------------------------- WebSocket frames (SPEC §6)
 
 const RequestId = z.union([z.string().max(128), z.number()]).optional();
+/** Error frames echo whatever string or number the frame carried, even one its action refused. */
+const EchoedRequestId = z.union([z.string(), z.number()]).optional();
 
 export const WsSendMessage = SendMessageBody.extend({
   action: z.literal('sendMessage'),
@@ -274,15 +316,43 @@ export const WsPing = z.object({ action: z.literal('ping'), requestId: RequestId
 
 // ---------------------------------------------------------------- WebSocket server events (SPEC §6)
 
-const Ack = z.object({ type: z.literal('ack'), requestId: RequestId }).catchall(z.unknown()).describe('answer to a client action; carries its result (e.g. `message`)');
-const ErrorFrame = z.object({ type: z.literal('error'), requestId: RequestId, code: z.string(), message: z.string() }).describe('answer to a failed or unknown action');
-const Pong = z.object({ type: z.literal('pong'), requestId: RequestId });
+/** `ack`: the answer to an action; its other members depend on the action (`answer` of each route in `routes.ts`). */
+export const Ack = z.object({ type: z.literal('ack'), requestId: RequestId });
+const ackOf = <T extends z.ZodRawShape>(shape: T) => Ack.extend(shape);
+/** The same `code` and `detail` as an HTTP problem; `message` repeats `detail` for older clients. */
+export const ErrorFrame = z
+  .object({
+    type: z.literal('error'),
+    requestId: EchoedRequestId,
+    code: ErrorCode,
+    detail: z.string(),
+    message: z.string().describe('the same as `detail` (kept for older clients)'),
+    errors: z.array(FieldError).optional(),
+    retryAfter: RetryAfter.optional(),
+  })
+  .describe('answer to a failed, invalid or unknown action; `requestId` when the frame carried a readable one');
+export const Pong = z.object({ type: z.literal('pong'), requestId: RequestId });
+/**
+ * API Gateway's own frame (no `type`) when an action's function failed or
+ * timed out: `{"message": "Internal server error" | "Endpoint request timed out", connectionId, requestId}`,
+ * where `requestId` is API Gateway's, not the client's.
+ */
+export const ApiGatewayFrame = z.object({ message: z.string(), connectionId: z.string(), requestId: z.string() });
 /** A chat as one event payload shows it to every participant: without the caller-specific fields. */
 export const ChatShared = Chat.omit({ unreadCount: true, lastReadSeq: true, archived: true });
 
-/** Every frame the server sends, by `type` (SPEC §6). */
+/** Answers to the actions (the `answer` of each WebSocket route). */
+export const SendMessageAck = ackOf({
+  message: Message,
+  replayed: z.boolean().describe('true: a repeat of this `clientMessageId`, answered with the first message and not sent again'),
+  chat: Chat.optional(),
+}).describe('`chat`: sent with `to`, the direct chat as the sender sees it after the send');
+export const MarkReadAck = ackOf({ lastReadSeq: z.number().int(), unreadCount: z.number().int() });
+export const TypingAck = Ack;
+
+/** Every frame the server sends, by `type` (SPEC §6): the three answers to actions, then the events. */
 export const ServerEvents = {
-  ack: Ack,
+  ack: Ack.describe('answer to a client action; each action documents its members (AsyncAPI `reply`)'),
   error: ErrorFrame,
   pong: Pong,
   'message.new': z.object({ type: z.literal('message.new'), chatId: ChatId, message: Message }),
@@ -297,6 +367,12 @@ export const ServerEvents = {
   'participants.added': z.object({ type: z.literal('participants.added'), chatId: ChatId, userIds: z.array(UserId) }),
   'participant.removed': z.object({ type: z.literal('participant.removed'), chatId: ChatId, userId: UserId }),
 } as const;
+
+/** The frames that answer an action; every other `ServerEvents` type is an event pushed to participants. */
+export type AnswerType = 'ack' | 'error' | 'pong';
+export type EventType = Exclude<keyof typeof ServerEvents, AnswerType>;
+/** An event pushed to participants' connections (SPEC §6), exactly as `ServerEvents` documents it. */
+export type ServerEvent = z.infer<(typeof ServerEvents)[EventType]>;
 
 export type ChatT = z.infer<typeof Chat>;
 export type MessageT = z.infer<typeof Message>;

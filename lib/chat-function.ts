@@ -12,6 +12,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { HTTP_INTEGRATION_TIMEOUT_MS, WS_INTEGRATION_TIMEOUT_MS } from '../functions/api-gateway';
 import type { Permission } from '../functions/routes';
 
 /** Repository root: handler entries in `functions/routes.ts` are relative to it. */
@@ -19,10 +20,15 @@ export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * How long API Gateway waits for a Lambda integration: 30 s for HTTP APIs,
- * 29 s for WebSocket APIs (API Gateway quotas). A longer function timeout
+ * 29 s for WebSocket APIs (API Gateway quotas, `functions/api-gateway.ts`);
+ * 15 min for queue consumers (Lambda's maximum). A longer function timeout
  * would keep running after the client already got a 503/504.
  */
-export const INTEGRATION_TIMEOUT_LIMIT = { http: Duration.seconds(30), websocket: Duration.seconds(29), queue: Duration.minutes(15) } as const;
+export const INTEGRATION_TIMEOUT_LIMIT = {
+  http: Duration.millis(HTTP_INTEGRATION_TIMEOUT_MS),
+  websocket: Duration.millis(WS_INTEGRATION_TIMEOUT_MS),
+  queue: Duration.minutes(15),
+} as const;
 
 /**
  * Defines `require` for bundled CommonJS dependencies: an ES module has none,

@@ -25,6 +25,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { CORS } from '../functions/api-gateway';
 import { GLOBAL_SECONDARY_INDEXES, KEY, TTL_ATTRIBUTE, type GsiDefinition } from '../functions/data/table';
 import { httpRoutes, queueRoutes, wsRoutes, type HttpRoute as HttpRouteEntry, type Permission } from '../functions/routes';
 import { Role } from '../functions/schemas';
@@ -37,11 +38,6 @@ const FANOUT_TIMEOUT = Duration.seconds(60);
 
 /** WebSocket stage name; part of the client URL and of the `@connections` ARNs. */
 export const WEBSOCKET_STAGE_NAME = 'prod';
-
-/** Headers browsers may send cross-origin (SPEC §2 bearer tokens, JSON bodies, idempotent retries). */
-const CORS_ALLOW_HEADERS = ['authorization', 'content-type', 'idempotency-key'];
-/** `Retry-After` comes with 429 `rate_limited` (SPEC §5); browsers hide it unless exposed. */
-const CORS_EXPOSE_HEADERS = ['retry-after'];
 
 /**
  * HTTP API access log line (JSON). No query string and no headers: `?token=`
@@ -170,17 +166,16 @@ export class ChatStack extends Stack {
     this.httpAccessLogs = new logs.LogGroup(this, 'HttpApiAccessLogs', { retention: ACCESS_LOG_RETENTION, removalPolicy: RemovalPolicy.RETAIN });
     this.webSocketAccessLogs = new logs.LogGroup(this, 'WebSocketApiAccessLogs', { retention: ACCESS_LOG_RETENTION, removalPolicy: RemovalPolicy.RETAIN });
 
-    const methods = [...new Set(httpRoutes.map((r) => r.method))];
     this.httpApi = new HttpApi(this, 'HttpApi', {
       description: 'Chat HTTP API',
       // The default stage HttpApi creates takes no throttling; `addStage` below creates `$default` instead.
       createDefaultStage: false,
       corsPreflight: {
         allowOrigins: corsOrigins,
-        allowHeaders: CORS_ALLOW_HEADERS,
-        allowMethods: methods.map((m) => CorsHttpMethod[m]),
-        exposeHeaders: CORS_EXPOSE_HEADERS,
-        maxAge: Duration.days(1),
+        allowHeaders: [...CORS.allowHeaders],
+        allowMethods: CORS.allowMethods.map((m) => CorsHttpMethod[m]),
+        exposeHeaders: [...CORS.exposeHeaders],
+        maxAge: Duration.seconds(CORS.maxAgeSeconds),
       },
     });
     this.httpStage = this.httpApi.addStage('DefaultStage', {

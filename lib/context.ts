@@ -16,6 +16,7 @@
  * | `tracing` | `true` | X-Ray active tracing with the Powertools tracer; `false` turns both off, and then the functions do not load the tracer or the X-Ray SDK (~60 ms less per cold start) |
  */
 import type { Node } from 'constructs';
+import { HTTP_THROTTLE_DEFAULT, WS_THROTTLE_DEFAULT } from '../functions/api-gateway';
 
 export interface OidcConfig {
   /** Exact `iss` claim value, https URL. */
@@ -63,12 +64,12 @@ export function readContext(node: Node): ChatStackContext {
     oidc,
     deletionProtection: bool(get('deletionProtection'), 'deletionProtection') ?? true,
     httpThrottle: {
-      rateLimit: positiveNumber(get('httpRateLimit'), 'httpRateLimit') ?? 100,
-      burstLimit: positiveNumber(get('httpBurstLimit'), 'httpBurstLimit') ?? 200,
+      rateLimit: positiveNumber(get('httpRateLimit'), 'httpRateLimit') ?? HTTP_THROTTLE_DEFAULT.rateLimit,
+      burstLimit: positiveNumber(get('httpBurstLimit'), 'httpBurstLimit') ?? HTTP_THROTTLE_DEFAULT.burstLimit,
     },
     wsThrottle: {
-      rateLimit: positiveNumber(get('wsRateLimit'), 'wsRateLimit') ?? 100,
-      burstLimit: positiveNumber(get('wsBurstLimit'), 'wsBurstLimit') ?? 200,
+      rateLimit: positiveNumber(get('wsRateLimit'), 'wsRateLimit') ?? WS_THROTTLE_DEFAULT.rateLimit,
+      burstLimit: positiveNumber(get('wsBurstLimit'), 'wsBurstLimit') ?? WS_THROTTLE_DEFAULT.burstLimit,
     },
     alarmEmail: email(get('alarmEmail'), 'alarmEmail'),
     apiGatewayCloudWatchRole: bool(get('apiGatewayCloudWatchRole'), 'apiGatewayCloudWatchRole') ?? true,

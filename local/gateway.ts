@@ -27,6 +27,18 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { invocationScope } from './invocations';
 import { httpRoutes as defaultHttpRoutes, pathPattern, wsRoutes as defaultWsRoutes } from '../functions/routes';
 import {
+  CORS,
+  HTTP_INTEGRATION_TIMEOUT_MS,
+  HTTP_MAX_BODY_BYTES,
+  WS_IDLE_TIMEOUT_MS,
+  WS_INTEGRATION_TIMEOUT_MS,
+  WS_MAX_CONNECTION_MS,
+  WS_MAX_FRAME_BYTES,
+  WS_MAX_MESSAGE_BYTES,
+} from '../functions/api-gateway';
+import { type AppError, BadRequestError, PayloadTooLargeError } from '../functions/domain/errors';
+import { errorFrameBody, parseFrame, requestIdOf } from '../functions/lib/problem';
+import {
   apiId,
   httpEvent,
   randomHex,
@@ -40,31 +52,8 @@ import {
 
 // ------------------------------------------------------------------ limits
 
-/** HTTP API: maximum request payload, 10 MB. (Lambda's own invoke payload limit is 6 MB.) */
-export const HTTP_MAX_BODY_BYTES = 10 * 1024 * 1024;
-/** HTTP API: maximum integration timeout, 30 s → 503 Service Unavailable. */
-export const HTTP_INTEGRATION_TIMEOUT_MS = 30_000;
-/** WebSocket API: maximum integration timeout, 29 s. */
-export const WS_INTEGRATION_TIMEOUT_MS = 29_000;
-/**
- * WebSocket API: maximum message payload, 128 KB (131,072 bytes), whether it
- * arrives in one frame or as a fragmented message (the sum of its frames);
- * also the `@connections` POST limit. Source: "Message payload size" in
- * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html
- */
-export const WS_MAX_MESSAGE_BYTES = 128 * 1024;
-/**
- * WebSocket API: maximum frame payload, 32 KB (32,768 bytes). A client must
- * send a message above 32 KB as a fragmented message whose frames are each at
- * most this size; on AWS a larger frame closes the connection with 1009.
- * Source: "WebSocket frame size" and its footnote in
- * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html
- */
-export const WS_MAX_FRAME_BYTES = 32 * 1024;
-/** WebSocket API: idle connection timeout, 10 minutes. */
-export const WS_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
-/** WebSocket API: maximum connection duration, 2 hours. */
-export const WS_MAX_CONNECTION_MS = 2 * 60 * 60 * 1000;
+// API Gateway's quotas and CORS are written once, in functions/api-gateway.ts (the CDK stack reads them too).
+export { HTTP_INTEGRATION_TIMEOUT_MS, HTTP_MAX_BODY_BYTES, WS_IDLE_TIMEOUT_MS, WS_INTEGRATION_TIMEOUT_MS, WS_MAX_CONNECTION_MS, WS_MAX_FRAME_BYTES, WS_MAX_MESSAGE_BYTES };
 /**
  * Frames above this are refused by the socket itself (close 1009). It is well
  * above {@link WS_MAX_MESSAGE_BYTES} so that oversize messages reach the
@@ -229,13 +218,7 @@ function info(connection: Connection): WsConnection {
 
 type Outcome = { kind: 'ok'; value: unknown } | { kind: 'error'; error: unknown } | { kind: 'timeout' };
 
-const DEFAULT_CORS: CorsConfig = {
-  allowOrigin: '*',
-  allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
-  allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-  exposeHeaders: [],
-  maxAgeSeconds: 86400,
-};
+const DEFAULT_CORS: CorsConfig = { allowOrigin: '*', ...CORS, allowHeaders: [...CORS.allowHeaders], allowMethods: [...CORS.allowMethods], exposeHeaders: [...CORS.exposeHeaders] };
 
 const ACCOUNT_ID = '000000000000';
 const API_ID = 'local';
@@ -665,28 +648,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   async function onMessage(connection: Connection, data: RawData, isBinary: boolean, largestFrame: number) {
     connection.lastActiveAt = Date.now();
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    // The error frames the API's own stack answers (functions/lib/problem.ts), with the frame's requestId when it can be read.
+    const refuse = (error: AppError, text?: string) => sendText(connection, JSON.stringify(errorFrameBody(requestIdOf(parseFrame(text)), error)));
     if (isBinary) {
-      await sendText(connection, JSON.stringify({ type: 'error', code: 'bad_request', message: 'Binary frames are not supported; send JSON text frames.' }));
+      await refuse(new BadRequestError('Binary frames are not supported; send JSON text frames.'));
       return;
     }
     if (bytes.length > WS_MAX_MESSAGE_BYTES) {
       // API Gateway would close the connection (1009); answering an error keeps clients simple and the connection usable.
-      await sendText(
-        connection,
-        JSON.stringify({ type: 'error', code: 'payload_too_large', message: `Message is ${bytes.length} bytes; the limit is ${WS_MAX_MESSAGE_BYTES} bytes (128 KB).` }),
-      );
+      await refuse(new PayloadTooLargeError(`Message is ${bytes.length} bytes; the limit is ${WS_MAX_MESSAGE_BYTES} bytes (128 KB).`), bytes.toString('utf8'));
       return;
     }
     if (largestFrame > WS_MAX_FRAME_BYTES) {
       // Same choice as above: API Gateway closes with 1009; the error frame tells the client how to fix it.
-      await sendText(
-        connection,
-        JSON.stringify({
-          type: 'error',
-          code: 'payload_too_large',
-          message: `A frame of ${largestFrame} bytes exceeds the ${WS_MAX_FRAME_BYTES}-byte (32 KB) frame limit; send messages above 32 KB as fragments of at most 32 KB each.`,
-        }),
-      );
+      const detail = `A frame of ${largestFrame} bytes exceeds the ${WS_MAX_FRAME_BYTES}-byte (32 KB) frame limit; send messages above 32 KB as fragments of at most 32 KB each.`;
+      await refuse(new PayloadTooLargeError(detail), bytes.toString('utf8'));
       return;
     }
     const body = bytes.toString('utf8');

@@ -128,6 +128,7 @@ async function main() {
     TABLE_NAME,
     BUCKET_NAME,
     WS_ENDPOINT: baseUrl,
+    WS_URL: `${baseUrl.replace(/^http/, 'ws')}/ws`,
     AUTH_MODE: 'oidc',
     OIDC_ISSUER: issuer.issuer,
     OIDC_AUDIENCE: issuer.audience,

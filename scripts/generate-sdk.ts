@@ -6,12 +6,18 @@
  *
  * Output:
  * - TypeScript types (via JSON Schema and json-schema-to-typescript) for the
- *   shared models (`User`, `Chat`, `SharedChat`, `Message`, `Problem`), every route's
- *   params/query/body/response, every WebSocket action frame and server event;
- * - `routes`: method, path, auth and success status per operation;
+ *   shared models (`User`, `Chat`, `SharedChat`, `Message`, `Problem`, `ErrorCode`,
+ *   `FieldError`), every route's
+ *   params/query/body/response, every WebSocket action frame, the frame
+ *   answering it, and every server event;
+ * - `routes`: method, path, auth and success status per operation, and the
+ *   route table's SDK facts: `idempotencyKey` (the body field the client
+ *   fills in so that a retry stores nothing twice) and `paging`;
  * - `Operations`: an abstract class with one typed method per HTTP route
  *   (lowerCamel of the route's `name`): path parameters positional, then the
- *   body or query object, then per-call options.
+ *   body or query object, then per-call options; and for every paged route a
+ *   `…Pages` async iterator over its pages;
+ * - `WS_LIMITS`: API Gateway's WebSocket quotas (`functions/api-gateway.ts`).
  *
  * `test/unit/sdk-generated.test.ts` regenerates it in memory and fails when
  * the committed file is stale. `generateSdkSource()` is exported for that test.
@@ -21,7 +27,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compile, type JSONSchema } from 'json-schema-to-typescript';
 import * as z from 'zod';
-import { httpRoutes, wsRoutes, type HttpRoute } from '../functions/routes';
+import { WS_IDLE_TIMEOUT_MS, WS_MAX_CONNECTION_MS, WS_MAX_FRAME_BYTES, WS_MAX_MESSAGE_BYTES } from '../functions/api-gateway';
+import { httpRoutes, wsRoutes, type HttpRoute, type WsRoute } from '../functions/routes';
 import * as s from '../functions/schemas';
 
 type Json = Record<string, any>;
@@ -81,15 +88,44 @@ function operationMethod(route: HttpRoute): string {
   }
   args.push('options?: RequestOptions');
   const result = route.response.status === 204 ? 'void' : route.response.body ? `${route.name}Response` : 'unknown';
-  const doc = [`${route.summary}`, '', `\`${route.method} ${route.path}\` (${route.access}); answers ${route.response.status}.`];
-  return [
-    `  /**`,
-    ...doc.map((line) => `   *${line ? ` ${line.replace(/\*\//g, '*\\/')}` : ''}`),
-    `   */`,
+  const others = Object.entries(route.statuses ?? {}).filter(([status]) => status.startsWith('2'));
+  const also = others.map(([status, fact]) => ` ${status}: ${typeof fact === 'string' ? fact : fact.description}`).join('');
+  const doc = [`${route.summary}`, '', `\`${route.method} ${route.path}\` (${route.access}); answers ${route.response.status}.${also}`];
+  const method = [
+    ...docComment(doc),
     `  ${name}(${args.join(', ')}): Promise<${result}> {`,
     `    return this.request(routes.${name}, ${params.length ? `{ ${params.join(', ')} }` : '{}'}, ${input}, options) as Promise<${result}>;`,
     `  }`,
-  ].join('\n');
+  ];
+  return [...method, ...(route.paging ? pagesMethod(route, params) : [])].join('\n');
+}
+
+const docComment = (lines: string[]) => [`  /**`, ...lines.map((line) => `   *${line ? ` ${line.replace(/\*\//g, '*\\/')}` : ''}`), `   */`];
+
+/** `listChatsPages(query?, options?)`: an async iterator over every page, from the route table's `paging`. */
+function pagesMethod(route: HttpRoute, params: string[]): string[] {
+  const name = camel(route.name);
+  const { next, cursor } = route.paging!;
+  const via = cursor.length === 1 ? `\`${cursor[0]}\`` : `${cursor.map((c) => `\`${c}\``).join(' or ')}, whichever the first request used (default \`${cursor[0]}\`)`;
+  const args = [...params.map((p) => `${p}: string`), `query: ${route.name}Query = {}`, 'options?: RequestOptions'];
+  return [
+    '',
+    ...docComment([`Every page of {@link ${name}}, in order: each page's \`${next}\` is passed back as ${via} until it is null.`]),
+    `  ${name}Pages(${args.join(', ')}): AsyncGenerator<${route.name}Response> {`,
+    `    return this.pages(routes.${name}, ${params.length ? `{ ${params.join(', ')} }` : '{}'}, query, options) as AsyncGenerator<${route.name}Response>;`,
+    `  }`,
+  ];
+}
+
+/** A route's entry in the generated `routes` table: what a client needs at run time. */
+function routeInfo(route: HttpRoute): string {
+  const facts = [`method: '${route.method}'`, `path: '${route.path}'`, `auth: '${route.auth}'`, `status: ${route.response.status}`];
+  if (route.idempotencyKey) facts.push(`idempotencyKey: '${route.idempotencyKey}'`);
+  if (route.paging) {
+    const { items, next, cursor } = route.paging;
+    facts.push(`paging: { items: '${items}', next: '${next}', cursor: [${cursor.map((c) => `'${c}'`).join(', ')}] }`);
+  }
+  return `  ${camel(route.name)}: { ${facts.join(', ')} },`;
 }
 
 /** The whole `sdk/src/generated.ts` source. */
@@ -103,7 +139,11 @@ export async function generateSdkSource(): Promise<string> {
     if (route.body) inputs.push([`${route.name}Body`, route.body]);
     if (route.response.body) outputs.push([`${route.name}Response`, route.response.body]);
   }
-  for (const route of wsRoutes) if ('frame' in route && route.frame) inputs.push([`${pascal(route.routeKey)}Action`, route.frame]);
+  const actions = (wsRoutes as readonly WsRoute[]).filter((route) => route.frame);
+  for (const route of actions) {
+    inputs.push([`${pascal(route.routeKey)}Action`, route.frame!]);
+    outputs.push([`${pascal(route.routeKey)}Answer`, route.answer!]);
+  }
   const events = Object.entries(s.ServerEvents) as [string, z.ZodType][];
   for (const [type, schema] of events) outputs.push([eventTypeName(type), schema]);
 
@@ -113,6 +153,8 @@ export async function generateSdkSource(): Promise<string> {
     ['SharedChat', s.ChatShared],
     ['Message', s.Message],
     ['Problem', s.Problem],
+    ['ErrorCode', s.ErrorCode],
+    ['FieldError', s.FieldError],
   ];
   const inputTypes = await typesFor('input', inputs);
   // `SharedChat` is `Chat` without the caller's own fields: say so, rather than repeat every field.
@@ -122,11 +164,10 @@ export async function generateSdkSource(): Promise<string> {
     `/** A chat as an event shows it to every participant. */\nexport type SharedChat = Omit<Chat, ${callerFields.map((key) => `'${key}'`).join(' | ')}>;\n`,
   );
 
-  const routeTable = routes.map(
-    (r) => `  ${camel(r.name)}: { method: '${r.method}', path: '${r.path}', auth: '${r.auth}', status: ${r.response.status} },`,
-  );
+  const routeTable = routes.map(routeInfo);
   const eventMap = events.map(([type]) => `  '${type}': ${eventTypeName(type)};`);
-  const actionMap = wsRoutes.filter((r) => 'frame' in r && r.frame).map((r) => `  ${r.routeKey}: ${pascal(r.routeKey)}Action;`);
+  const actionMap = actions.map((r) => `  ${r.routeKey}: ${pascal(r.routeKey)}Action;`);
+  const answerMap = actions.map((r) => `  ${r.routeKey}: ${pascal(r.routeKey)}Answer;`);
 
   return `/* eslint-disable */
 // Generated by \`npm run sdk:generate\` (scripts/generate-sdk.ts) from functions/routes.ts
@@ -150,6 +191,23 @@ export interface ActionFrameMap {
 ${actionMap.join('\n')}
 }
 
+/** The frame answering each action when it succeeds (failures answer \`error\` frames). */
+export interface ActionAnswerMap {
+${answerMap.join('\n')}
+}
+
+/** API Gateway's WebSocket quotas (AWS docs, "Amazon API Gateway quotas for WebSocket APIs"). */
+export const WS_LIMITS = {
+  /** A frame above this closes the connection with 1009 on AWS; browsers never fragment, so it bounds a client frame. */
+  frameBytes: ${WS_MAX_FRAME_BYTES},
+  /** A message (all its frames) above this is refused. */
+  messageBytes: ${WS_MAX_MESSAGE_BYTES},
+  /** Idle timeout: a connection without traffic is closed after 10 minutes. */
+  idleTimeoutMs: ${WS_IDLE_TIMEOUT_MS},
+  /** Maximum connection duration: 2 hours. */
+  maxConnectionMs: ${WS_MAX_CONNECTION_MS},
+} as const;
+
 /** One HTTP operation of the route table. */
 export interface RouteInfo {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -159,6 +217,10 @@ export interface RouteInfo {
   readonly auth: 'none' | 'user';
   /** Success status. */
   readonly status: number;
+  /** The body field that makes this request idempotent: the client fills it in when missing, and may then retry. */
+  readonly idempotencyKey?: string;
+  /** A paged route: \`next\` in the answer is passed back as one of the \`cursor\` query parameters. */
+  readonly paging?: { readonly items: string; readonly next: string; readonly cursor: readonly string[] };
 }
 
 /** The HTTP routes by operation name (lowerCamel of the route table's \`name\`). */
@@ -191,6 +253,9 @@ export interface OperationInput {
 /** One typed method per HTTP route; \`ChatClient\` supplies \`request\`. */
 export abstract class Operations {
   protected abstract request(route: RouteInfo, params: Record<string, string>, input: OperationInput, options?: RequestOptions): Promise<unknown>;
+
+  /** The pages of a paged route, following its \`paging\` until \`next\` is null. */
+  protected abstract pages(route: RouteInfo, params: Record<string, string>, query: object, options?: RequestOptions): AsyncGenerator<unknown>;
 
 ${routes.map(operationMethod).join('\n\n')}
 }

@@ -8,7 +8,7 @@
  * abandoned uploads clean themselves up), then `chats/<chatId>/<id>` once a
  * message uses it (a server-side copy).
  */
-import { AppError, BadRequestError, PayloadTooLargeError } from '../lib/errors';
+import { AttachmentNotUploadedError, BadRequestError, PayloadTooLargeError } from './errors';
 import type { MessageT } from '../schemas';
 import { requireParticipant } from './chats';
 import type { DomainContext } from './context';
@@ -92,13 +92,13 @@ export async function createAttachment(
   await ctx.repo.attachments.create(record);
   const upload = await ctx.storage.presignUpload(pendingKey(chatId, record.id), contentType, input.size, ctx.limits.uploadUrlSeconds);
   return {
-    attachment: { id: record.id, filename: record.filename, contentType, size: record.size, kind: kindOf(contentType), status: record.status },
+    attachment: { id: record.id, filename: record.filename, contentType, size: record.size, kind: kindOf(contentType), status: 'pending' as const },
     upload,
     expiresAt: new Date(now.getTime() + ctx.limits.uploadUrlSeconds * 1000).toISOString(),
   };
 }
 
-const notUploaded = (id: string) => new AppError(400, 'attachment_not_uploaded', `Attachment ${id} is not an uploaded, unused attachment of yours in this chat.`);
+const notUploaded = (id: string) => new AttachmentNotUploadedError(`Attachment ${id} is not an uploaded, unused attachment of yours in this chat.`);
 
 /**
  * Checks the attachments a message wants to use and moves their objects to

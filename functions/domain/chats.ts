@@ -2,7 +2,7 @@
  * Chat rules (SPEC §3, §4): creating direct and group chats, listing the
  * caller's chats by latest activity, reading one chat, and who may see what.
  */
-import { BadRequestError, chatNotFound, ConflictError, NotFoundError } from '../lib/errors';
+import { BadRequestError, chatNotFound, ConflictError, NotFoundError } from './errors';
 import type { ChatT } from '../schemas';
 import type { DomainContext } from './context';
 import type { ChatRecord, ChatType, MembershipRecord, ParticipantRole, Principal } from './types';

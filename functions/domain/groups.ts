@@ -13,7 +13,7 @@
  *
  * A chat the caller cannot see answers 404, as everywhere (SPEC §3).
  */
-import { BadRequestError, chatNotFound, ConflictError, ForbiddenError, NotFoundError } from '../lib/errors';
+import { BadRequestError, chatNotFound, ConflictError, ForbiddenError, NotFoundError } from './errors';
 import type { ChatT } from '../schemas';
 import { chatWithParticipants, isAdmin, requireParticipant, sharedView } from './chats';
 import type { DomainContext } from './context';
@@ -84,7 +84,7 @@ export async function updateChat(ctx: DomainContext, principal: Principal, chatI
 /** Emits `chat.updated` (one shared payload) and answers the caller's view. */
 export async function announceUpdate(ctx: DomainContext, chat: ChatRecord, membership?: MembershipRecord, alsoTo: string[] = []): Promise<ChatT> {
   const view = await chatWithParticipants(ctx, chat, membership);
-  const event = { type: 'chat.updated', chat: sharedView(view) };
+  const event = { type: 'chat.updated' as const, chat: sharedView(view) };
   await ctx.notifier.toUsers([...new Set([...(view.participants ?? []).map((p) => p.userId), ...alsoTo])], event);
   return view;
 }

@@ -8,7 +8,7 @@
  * - roles = `user` plus `support`/`admin` found in `cognito:groups` or a
  *   `roles` claim (array, or a space/comma separated string).
  */
-import { UnauthorizedError } from '../lib/errors';
+import { UnauthorizedError } from './errors';
 import { UserId } from '../schemas';
 import type { PlatformRole, Principal } from './types';
 

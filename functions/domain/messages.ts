@@ -6,7 +6,7 @@
  * Every event is sent after the change it describes is stored.
  */
 import {
-  AppError,
+  AttachmentNotUploadedError,
   BadRequestError,
   chatNotFound,
   ConflictError,
@@ -15,7 +15,7 @@ import {
   NotFoundError,
   RateLimitedError,
   ServiceUnavailableError,
-} from '../lib/errors';
+} from './errors';
 import type { MessageT } from '../schemas';
 import { pendingKey, prepareAttachments, presentMessage, presentMessages } from './attachments';
 import { createChat, isAdmin, requireParticipant, requireReader } from './chats';
@@ -165,7 +165,7 @@ export async function sendMessage(
     if (outcome === 'stored') stored = candidate;
     else if (outcome === 'duplicate') return replay(ctx, principal, chatId, input.clientMessageId!);
     else if (outcome === 'attachment-used') {
-      throw new AppError(400, 'attachment_not_uploaded', 'An attachment of this message was used by another message meanwhile.');
+      throw new AttachmentNotUploadedError('An attachment of this message was used by another message meanwhile.');
     } else if (outcome === 'retry') await pause(attempt + 2);
     else seq = await nextSeqAfterConflict(ctx, chatId, seq, attempt);
   }
@@ -216,8 +216,7 @@ async function repeatOfClaim(
     first = await ctx.repo.messages.findClaimedMessage(key.chatId, pointer);
   }
   if (first) return { message: await presentMessage(ctx, first), replayed: true };
-  const busy = (seconds: number) =>
-    new AppError(409, 'conflict', 'A message with this clientMessageId is being stored; retry.', undefined, { 'retry-after': String(Math.max(1, seconds)) });
+  const busy = (seconds: number) => new ConflictError('A message with this clientMessageId is being stored; retry.', { retryAfterSeconds: Math.max(1, seconds) });
   if (leaseHeld) throw busy((pointer.leaseUntil ?? nowSeconds) - nowSeconds + 1);
   if (await ctx.repo.messages.takeOverClientId(key, pointer, id, now, CLIENT_ID_LEASE_SECONDS)) return undefined;
   throw busy(CLIENT_ID_LEASE_SECONDS);

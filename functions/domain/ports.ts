@@ -245,13 +245,10 @@ export interface OfflinePublisher {
   publish(notifications: OfflineNotification[]): Promise<void>;
 }
 
-/** Server → client events (SPEC §6). */
-export type ServerEvent =
-  | { type: 'message.new'; chatId: string; message: unknown }
-  | { type: 'messages.read'; chatId: string; userId: string; lastReadSeq: number; readAt: string }
-  | { type: 'typing'; chatId: string; userId: string; isTyping: boolean }
-  | { type: 'chat.created'; chat: unknown }
-  | { type: string; [key: string]: unknown };
+/** Server → client events (SPEC §6): exactly the zod `ServerEvents` schemas, so an event cannot be sent in a shape the documents do not show. */
+import type { ServerEvent } from '../schemas';
+
+export type { ServerEvent };
 
 export interface Notifier {
   /**

@@ -3,7 +3,7 @@
  * open support chat, assignment to the least-loaded agent, claiming and
  * reassigning, the queue, and desk statistics.
  */
-import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../lib/errors';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from './errors';
 import type { ChatT } from '../schemas';
 import { chatWithParticipants, isAdmin, requireParticipant, sharedView } from './chats';
 import type { DomainContext } from './context';

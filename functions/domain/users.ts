@@ -2,7 +2,7 @@
  * The user directory (SPEC §2): own profile, public profiles with presence,
  * admin provisioning.
  */
-import { NotFoundError } from '../lib/errors';
+import { NotFoundError } from './errors';
 import type { UserT } from '../schemas';
 import type { DomainContext } from './context';
 import type { PlatformRole, Principal, PresenceRecord, UserRecord } from './types';

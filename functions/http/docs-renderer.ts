@@ -7,15 +7,14 @@
  * `assets` in `functions/routes.ts`; `lib/chat-function.ts` copies it), in
  * the local stack in `node_modules`. It is read and gzip-compressed once per
  * cold start (~2.3 MB → ~0.65 MB; HTTP APIs do not compress responses) and
- * answered compressed to clients that accept gzip, with an ETag so a
- * browser's revalidation costs a 304 and no body.
+ * answered compressed to clients that accept gzip; browsers cache it for a
+ * day (a renderer upgrade reaches them within that day).
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { httpHandler } from '../lib/http';
+import { httpHandler, respond } from '../lib/http';
 import { httpRoute } from '../routes';
 
 const FILE = 'redoc.standalone.js';
@@ -27,30 +26,24 @@ export function rendererPath(): string {
   return createRequire(import.meta.url).resolve(`redoc/bundles/${FILE}`);
 }
 
-let renderer: { raw: string; gzip: string; etag: string } | undefined;
+let renderer: { raw: string; gzip: string } | undefined;
 
 function load() {
   if (!renderer) {
     const bytes = readFileSync(rendererPath());
-    renderer = {
-      raw: bytes.toString('utf8'),
-      gzip: gzipSync(bytes, { level: 9 }).toString('base64'),
-      etag: `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`,
-    };
+    renderer = { raw: bytes.toString('utf8'), gzip: gzipSync(bytes, { level: 9 }).toString('base64') };
   }
   return renderer;
 }
 
 export const handler = httpHandler(httpRoute('DocsRenderer'), async ({ event }) => {
-  const { raw, gzip, etag } = load();
+  const { raw, gzip } = load();
   const headers = {
     'content-type': 'text/javascript; charset=utf-8',
-    'cache-control': 'public, max-age=3600',
-    etag,
+    'cache-control': 'public, max-age=86400',
     vary: 'accept-encoding',
     'x-content-type-options': 'nosniff',
   };
-  if (event.headers?.['if-none-match']?.split(/\s*,\s*/).includes(etag)) return { status: 304, headers };
-  if (/\bgzip\b/.test(event.headers?.['accept-encoding'] ?? '')) return { status: 200, body: gzip, headers: { ...headers, 'content-encoding': 'gzip' }, isBase64Encoded: true };
-  return { status: 200, body: raw, headers };
+  if (/\bgzip\b/.test(event.headers?.['accept-encoding'] ?? '')) return respond(200, gzip, { ...headers, 'content-encoding': 'gzip' }, { isBase64Encoded: true });
+  return respond(200, raw, headers);
 });

@@ -9,7 +9,7 @@
  *
  * All links are relative, so the page works under a stage path prefix too.
  */
-import { httpHandler } from '../lib/http';
+import { httpHandler, respond } from '../lib/http';
 import { httpRoute } from '../routes';
 
 /** No third-party origin anywhere: the renderer, the documents and fonts come from this stack or the page itself. */
@@ -65,14 +65,12 @@ function page(api: Api): string {
 
 const PAGES: Record<Api, string> = { http: page('http'), websocket: page('websocket') };
 
-export const handler = httpHandler(httpRoute('Docs'), async ({ query }) => ({
-  status: 200,
-  body: PAGES[query.api ?? 'http'],
-  headers: {
+export const handler = httpHandler(httpRoute('Docs'), async ({ query }) =>
+  respond(200, PAGES[query.api ?? 'http'], {
     'content-type': 'text/html; charset=utf-8',
     'cache-control': 'public, max-age=300',
     'content-security-policy': DOCS_CSP,
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
-  },
-}));
+  }),
+);

@@ -1,14 +1,14 @@
 /** `GET /health` (SPEC §4): liveness; `?deep=1` also reads DynamoDB and answers 503 when it cannot. */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 
-import { httpHandler } from '../lib/http';
+import { httpHandler, respond } from '../lib/http';
 import { logger } from '../lib/logger';
 import * as config from '../config';
 import { database } from '../lib/runtime';
 import { httpRoute } from '../routes';
 
 export const handler = httpHandler(httpRoute('Health'), async ({ query }) => {
-  const body = { status: 'ok', timestamp: new Date().toISOString(), version: config.APP_VERSION };
+  const body = { status: 'ok' as const, timestamp: new Date().toISOString(), version: config.APP_VERSION };
   if (query.deep !== '1' && query.deep !== 'true') return body;
   try {
     const db = database();
@@ -16,6 +16,6 @@ export const handler = httpHandler(httpRoute('Health'), async ({ query }) => {
     return { ...body, checks: { dynamodb: 'ok' } };
   } catch (error) {
     logger.error('deep health check failed', { error: error as Error });
-    return { status: 503, body: { ...body, status: 'degraded', checks: { dynamodb: 'unreachable' } } };
+    return respond(503, { ...body, status: 'degraded' as const, checks: { dynamodb: 'unreachable' } });
   }
 });

@@ -7,6 +7,8 @@ import { httpRoute } from '../routes';
 let document: ReturnType<typeof openApiDocument> | undefined;
 
 export const handler = httpHandler(httpRoute('OpenApi'), async ({ event }) => {
-  document ??= openApiDocument({ version: APP_VERSION, serverUrl: `https://${event.requestContext.domainName}` });
+  // API Gateway answers on https; the local gateway says `http` in the same header.
+  const protocol = event.headers?.['x-forwarded-proto'] === 'http' ? 'http' : 'https';
+  document ??= openApiDocument({ version: APP_VERSION, serverUrl: `${protocol}://${event.requestContext.domainName}` });
   return document;
 });

@@ -6,5 +6,4 @@ import { httpRoute } from '../routes';
 
 export const handler = httpHandler(httpRoute('RemoveParticipant'), async ({ principal, params }) => {
   await removeParticipant(domainContext(), principal, params.chatId, params.userId);
-  return { status: 204 };
 });

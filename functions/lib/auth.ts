@@ -13,14 +13,14 @@
  * library; every failure is a 401.
  */
 import { CognitoJwtVerifier, JwtVerifier } from 'aws-jwt-verify';
-import { FetchError } from 'aws-jwt-verify/error';
+import { FetchError, JwtExpiredError } from 'aws-jwt-verify/error';
 import { SimpleFetcher } from 'aws-jwt-verify/https';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import * as config from '../config';
 import { principalFromClaims } from '../domain/identity';
 import type { Principal } from '../domain/types';
-import { ServiceUnavailableError, UnauthorizedError } from './errors';
+import { ServiceUnavailableError, UnauthorizedError } from '../domain/errors';
 import { logger } from './logger';
 
 type Verify = (token: string) => Promise<JwtPayload>;
@@ -64,8 +64,9 @@ function verifier(): Verify {
 /**
  * Verifies a JWT and maps its claims to the caller (`principalFromClaims`).
  *
- * Errors: 401 for any invalid token or a `sub` outside the id alphabet; 503
- * when the issuer's JWKS cannot be fetched.
+ * Errors: 401 for any invalid token or a `sub` outside the id alphabet (the
+ * `detail` says when the token has expired); 503 when the issuer's JWKS
+ * cannot be fetched.
  */
 export async function authenticate(token: string | undefined): Promise<Principal> {
   if (!token) throw new UnauthorizedError();
@@ -77,7 +78,9 @@ export async function authenticate(token: string | undefined): Promise<Principal
       logger.error('JWKS unavailable', { error: error as Error });
       throw new ServiceUnavailableError();
     }
-    throw new UnauthorizedError('The bearer token is invalid or expired.');
+    // Expiry is checked after the signature, so only a genuine token of ours is told it expired.
+    if (error instanceof JwtExpiredError) throw new UnauthorizedError('The bearer token has expired; get a new one.');
+    throw new UnauthorizedError('The bearer token is invalid.');
   }
   return principalFromClaims(claims);
 }

@@ -1,28 +1,31 @@
 /**
  * `httpHandler(route, fn)`: the one middy stack every HTTP route uses.
  *
- * In order: Powertools tracer (X-Ray subsegment around everything below) →
- * logger context → metrics → problem+json errors (so it catches everything
- * after it) → JSON body parsing (@middy/http-json-body-parser)
- * → authentication (`auth.ts`) and the route's `roles` → zod validation of
- * path, query and body against the route table's schemas → `fn`.
+ * In order: Powertools tracer (X-Ray subsegment around everything below;
+ * 5xx recorded as faults) → logger context → metrics → failures
+ * (`failures.ts`: every thrown error becomes problem+json) → header
+ * normalization → the handler: the JSON body ({@link parseJsonBody}),
+ * authentication (`auth.ts`) and the route's `roles`, zod validation of path,
+ * query and body against the route table's schemas, then `fn`.
  *
- * `fn` receives the validated input and the caller and returns the response
- * body (or `{status, body}`); the route table's `response.status` is the
- * default status. Handlers never catch errors themselves.
+ * `fn` receives the validated input and the caller and returns the body of
+ * the route's `response.status` (typed from `response.body`), or
+ * `respond(status, body, headers)` for another status the route table lists
+ * in `statuses` (e.g. 200 for an idempotent repeat). Handlers never catch
+ * errors themselves: they throw, and the domain's typed errors answer.
  */
-import middy, { type MiddlewareObj } from '@middy/core';
+import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
-import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod';
+import { BadRequestError, ForbiddenError, UnsupportedMediaTypeError } from '../domain/errors';
 import type { Principal } from '../domain/types';
 import type { HttpRoute } from '../routes';
 import { authenticate, bearerToken } from './auth';
-import { AppError, BadRequestError, ForbiddenError } from './errors';
-import { logger, withLogging } from './logger';
-import { count, withMetrics } from './metrics';
-import { problemResponse, toAppError } from './problem';
+import { answerFailures, isFault } from './failures';
+import { withLogging } from './logger';
+import { withMetrics } from './metrics';
+import { problemResponse } from './problem';
 import { domainContext } from './runtime';
 import { annotate, withTracing } from './tracer';
 import { zodIssues } from './validation';
@@ -39,57 +42,88 @@ export interface HttpRequest<R extends HttpRoute> {
   context: Context;
 }
 
-/**
- * What a handler returns: a body for the route's default status, or an
- * explicit status. `isBase64Encoded`: `body` is base64 of binary bytes
- * (e.g. the gzip-compressed `/docs/redoc.js`), decoded by API Gateway.
- */
-export type HttpResult = { status: number; body?: unknown; headers?: Record<string, string>; isBase64Encoded?: boolean } | Record<string, unknown>;
+const RESPONSE: unique symbol = Symbol('respond');
 
-/** JSON by default; a string body with an explicit non-JSON content type (e.g. the `/docs` page) is sent as is. */
-const reply = (status: number, body: unknown, headers: Record<string, string> = {}, isBase64Encoded = false): APIGatewayProxyStructuredResultV2 => {
+/** An answer with an explicit status, made by {@link respond} (a brand, so no body is ever mistaken for one). */
+export interface Responded<S extends number = number, B = unknown> {
+  readonly [RESPONSE]: true;
+  readonly status: S;
+  readonly body: B;
+  readonly headers?: Record<string, string>;
+  /** `body` is base64 of binary bytes (e.g. the gzip-compressed `/docs/redoc.js`), which API Gateway decodes. */
+  readonly isBase64Encoded?: boolean;
+}
+
+/**
+ * Answers `status` instead of the route's `response.status`: a 2xx the route
+ * table lists in `statuses` (its body is the route's `response.body`), or a
+ * status listed with a `body` of its own. Errors are thrown, not responded.
+ */
+export function respond<S extends number, B = undefined>(status: S, body?: B, headers?: Record<string, string>, options: { isBase64Encoded?: boolean } = {}): Responded<S, B> {
+  return { [RESPONSE]: true, status, body: body as B, ...(headers ? { headers } : {}), ...(options.isBase64Encoded ? { isBase64Encoded: true } : {}) };
+}
+
+const isResponded = (value: unknown): value is Responded => typeof value === 'object' && value !== null && (value as Responded)[RESPONSE] === true;
+
+/** The body of the route's own success status. */
+export type SuccessBody<R extends HttpRoute> = Infer<R['response']['body']>;
+type StatusTable<R extends HttpRoute> = R extends { readonly statuses: infer S } ? S : Record<never, never>;
+type IsSuccess<S extends number> = `${S}` extends `2${string}` ? true : false;
+/** The body `respond(S, …)` carries on route `R` (`never`: `R` does not answer `S` that way). */
+type RespondBody<R extends HttpRoute, S extends number> = S extends R['response']['status']
+  ? SuccessBody<R>
+  : S extends keyof StatusTable<R>
+    ? StatusTable<R>[S] extends { readonly body: infer B }
+      ? Infer<B>
+      : IsSuccess<S> extends true
+        ? SuccessBody<R>
+        : never
+    : never;
+type Statuses<R extends HttpRoute> = R['response']['status'] | Extract<keyof StatusTable<R>, number>;
+
+/** What a handler of route `R` returns: its success body, or `respond()` with a status the route table lists for it. */
+export type HttpResult<R extends HttpRoute> =
+  | (SuccessBody<R> extends undefined ? void : SuccessBody<R>)
+  | { [S in Statuses<R>]: [RespondBody<R, S>] extends [never] ? never : Responded<S, RespondBody<R, S>> }[Statuses<R>];
+
+/** `application/json`, `application/json;`, `application/json; charset=utf-8`, `application/problem+json`… (RFC 6839 suffixes). */
+const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json[\t ]*(?:;|$)/i;
+
+class PrototypeKey extends Error {}
+/** Refuses `__proto__` keys anywhere: code that copied such an object by assignment would change its prototype. */
+const refusePrototypeKeys = (key: string, value: unknown) => {
+  if (key === '__proto__') throw new PrototypeKey();
+  return value;
+};
+
+/**
+ * The request body as JSON, undefined when there is none. API Gateway's
+ * payload 2.0 `body` is text, base64 when `isBase64Encoded`.
+ *
+ * Errors: 415 for a content type that is not JSON, 400 for text that is not
+ * JSON or has a `__proto__` key (prototype-safe: nothing downstream can be
+ * tricked into setting a prototype).
+ */
+export function parseJsonBody(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded' | 'headers'>): unknown {
+  if (event.body === undefined || event.body === '') return undefined;
+  if (!JSON_CONTENT_TYPE.test(event.headers?.['content-type'] ?? '')) throw new UnsupportedMediaTypeError();
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  try {
+    return JSON.parse(text, refusePrototypeKeys);
+  } catch (error) {
+    throw new BadRequestError(error instanceof PrototypeKey ? 'The body must not contain "__proto__" keys.' : 'The body is not valid JSON.');
+  }
+}
+
+/** JSON unless the content type says otherwise (e.g. the `/docs` page, sent as is). */
+function reply(status: number, body: unknown, headers: Record<string, string> = {}, contentType = 'application/json', isBase64Encoded = false): APIGatewayProxyStructuredResultV2 {
   if (body === undefined) return { statusCode: status, headers, body: '' };
-  const raw = typeof body === 'string' && headers['content-type'] !== undefined && !headers['content-type'].includes('json');
-  const result: APIGatewayProxyStructuredResultV2 = { statusCode: status, headers: { 'content-type': 'application/json', ...headers }, body: raw ? body : JSON.stringify(body) };
+  const type = headers['content-type'] ?? contentType;
+  const raw = typeof body === 'string' && !type.includes('json');
+  const result: APIGatewayProxyStructuredResultV2 = { statusCode: status, headers: { ...headers, 'content-type': type }, body: raw ? body : JSON.stringify(body) };
   if (raw && isBase64Encoded) result.isBase64Encoded = true;
   return result;
-};
-
-const isExplicit = (r: HttpResult): r is { status: number; body?: unknown; headers?: Record<string, string>; isBase64Encoded?: boolean } =>
-  typeof (r as { status?: unknown }).status === 'number' && Object.keys(r).every((k) => k === 'status' || k === 'body' || k === 'headers' || k === 'isBase64Encoded');
-
-/** Turns every thrown error into problem+json; 5xx bodies stay generic. */
-const problemJson = (): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> => ({
-  onError: async (request) => {
-    const error = toAppError(request.error);
-    if (error.status >= 500) logger.error('request failed', { error: request.error as Error });
-    if (error.code === 'rate_limited') count('RateLimited');
-    request.response = problemResponse(error, request.event.rawPath);
-  },
-});
-
-/**
- * Parses JSON only when there is a body, so routes whose body is optional
- * (e.g. `POST .../read`) accept an empty request; maps the parser's errors to
- * SPEC codes.
- */
-const jsonBody = (): MiddlewareObj<APIGatewayProxyEventV2> => {
-  const parser = httpJsonBodyParser();
-  return {
-    before: async (request) => {
-      if (request.event.body === undefined || request.event.body === '') return;
-      try {
-        await parser.before!(request as never);
-      } catch (error) {
-        const contentType = request.event.headers?.['content-type'] ?? '';
-        if (!/^application\/(.+\+)?json($|;)/.test(contentType)) {
-          throw new AppError(415, 'bad_request', 'Send the body as application/json.');
-        }
-        throw new BadRequestError('The body is not valid JSON.');
-      }
-    },
-  };
-};
+}
 
 function validate<T>(schema: z.ZodType | undefined, value: unknown, where: string): T {
   if (!schema) return undefined as T;
@@ -98,16 +132,17 @@ function validate<T>(schema: z.ZodType | undefined, value: unknown, where: strin
   return parsed.data as T;
 }
 
-export function httpHandler<R extends HttpRoute>(route: R, fn: (request: HttpRequest<R>) => Promise<HttpResult>) {
+export function httpHandler<R extends HttpRoute>(route: R, fn: (request: HttpRequest<R>) => Promise<HttpResult<R>>) {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
-    .use(withTracing((error) => toAppError(error).status >= 500))
+    .use(withTracing(isFault))
     .use(withLogging())
     .use(withMetrics())
+    .use(answerFailures((error, event: APIGatewayProxyEventV2) => problemResponse(error, event.rawPath)))
     .use(httpHeaderNormalizer())
-    .use(problemJson())
-    .use(jsonBody())
     .handler(async (event, context) => {
       annotate({ route: route.name, routeKey: event.routeKey });
+      // Parsed before authentication, so a malformed body answers 400 whoever sends it; a route without a body ignores one.
+      const json = route.body ? parseJsonBody(event) : undefined;
       let principal: Principal | undefined;
       if (route.auth === 'user') {
         principal = await authenticate(bearerToken(event.headers?.authorization));
@@ -119,15 +154,15 @@ export function httpHandler<R extends HttpRoute>(route: R, fn: (request: HttpReq
       const request = {
         params: validate(route.params, event.pathParameters ?? {}, 'path'),
         query: validate(route.query, event.queryStringParameters ?? {}, 'query'),
-        body: validate(route.body, event.body === undefined || event.body === '' ? {} : event.body, 'body'),
+        body: validate(route.body, json ?? {}, 'body'),
         principal,
         event,
         context,
       } as HttpRequest<R>;
       // A validated path id only: query strings and bodies may carry user text.
       annotate({ chatId: (request.params as { chatId?: string } | undefined)?.chatId });
-      const result = await fn(request);
-      if (isExplicit(result)) return reply(result.status, result.body, result.headers, result.isBase64Encoded);
-      return reply(route.response.status, result);
+      const result: unknown = await fn(request);
+      if (isResponded(result)) return reply(result.status, result.body, result.headers, route.response.contentType, result.isBase64Encoded);
+      return reply(route.response.status, result, {}, route.response.contentType);
     });
 }

@@ -1,26 +1,31 @@
 /**
- * The middy stacks for WebSocket routes (SPEC §6).
+ * The middy stacks for WebSocket routes (SPEC §6), with the same tracer,
+ * logger, metrics and failure reporter (`failures.ts`) as HTTP.
  *
- * - `wsConnectHandler`: verifies `?token=` with the same `authenticate` as
- *   HTTP; a bad token answers 401, which makes API Gateway refuse the upgrade.
- * - `wsHandler(route, fn)`: for action routes. Resolves the caller from the
- *   connection record, validates the frame with the route table's schema and
- *   answers `{type:"ack", requestId, ...result}` or
- *   `{type:"error", requestId, code, message}` as the route response. It
- *   never throws, so the connection always stays open.
+ * - `wsConnectHandler(fn)`: `$connect`. Verifies `?token=` with the same
+ *   `authenticate` as HTTP; a failure refuses the upgrade with its status
+ *   (401 for a bad token) and an `application/problem+json` body.
+ * - `wsHandler(route, fn)`: the action routes and `$default`. Resolves the
+ *   caller from the connection record, validates the frame with the route
+ *   table's schema and hands `fn` the frame without `action` and
+ *   `requestId`; answers the route's `answer` frame
+ *   (`{type:"ack", requestId, ...result}`, or `pong`) or, for anything thrown,
+ *   `{type:"error", requestId, code, detail, message}`, as the route
+ *   response. The connection always stays open.
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import type * as z from 'zod';
+import { BadRequestError, UnauthorizedError } from '../domain/errors';
 import type { Principal } from '../domain/types';
 import type { WsRoute } from '../routes';
 import { authenticate } from './auth';
-import { BadRequestError, UnauthorizedError } from './errors';
-import { logger, withLogging } from './logger';
-import { count, withMetrics } from './metrics';
-import { problemBody, toAppError } from './problem';
+import { answerFailures, isFault } from './failures';
+import { withLogging } from './logger';
+import { withMetrics } from './metrics';
+import { errorFrameBody, parseFrame, problemResponse, requestIdOf } from './problem';
 import { domainContext } from './runtime';
-import { addErrorAsMetadata, annotate, withTracing } from './tracer';
+import { annotate, withTracing } from './tracer';
 import { zodIssues } from './validation';
 
 /** `$connect` events carry the upgrade request's query string and headers. */
@@ -31,67 +36,43 @@ export type WsConnectEvent = APIGatewayProxyWebsocketEventV2 & {
 
 export interface WsResult {
   statusCode: number;
+  headers?: Record<string, string>;
   body?: string;
 }
 
-type RequestId = string | number | undefined;
+type Frame<R extends WsRoute> = R['frame'] extends z.ZodType ? z.infer<R['frame']> : Record<string, unknown>;
 
 export interface WsRequest<R extends WsRoute> {
-  frame: R['frame'] extends z.ZodType ? z.infer<R['frame']> : unknown;
-  principal: Principal;
+  /** The validated frame without `action` and `requestId` (the stack echoes the `requestId`); `$default` gets the JSON object as sent. */
+  frame: R['frame'] extends z.ZodType ? Omit<Frame<R>, 'action' | 'requestId'> : Frame<R>;
+  /** The connection's user (actions only: `$default` reads no connection record). */
+  principal: R['frame'] extends z.ZodType ? Principal : undefined;
   connectionId: string;
   event: APIGatewayProxyWebsocketEventV2;
   context: Context;
 }
 
-const frame = (body: Record<string, unknown>): WsResult => ({ statusCode: 200, body: JSON.stringify(body) });
+type AnswerFields<R extends WsRoute> = R['answer'] extends z.ZodType ? Omit<z.infer<R['answer']>, 'type' | 'requestId'> : never;
+/** What an action's handler returns: the members of its `answer` frame (nothing when it has none but `type` and `requestId`). */
+export type WsAnswer<R extends WsRoute> = [AnswerFields<R>] extends [never] ? never : keyof AnswerFields<R> extends never ? void | AnswerFields<R> : AnswerFields<R>;
 
-export function errorFrame(requestId: RequestId, error: unknown): WsResult {
-  const e = toAppError(error);
-  if (e.status >= 500) {
-    logger.error('websocket action failed', { error: error as Error });
-    // Answered as a frame, so it never reaches the tracer middleware's onError: record the fault here.
-    addErrorAsMetadata(error as Error);
-  }
-  if (e.code === 'rate_limited') count('RateLimited');
-  return frame({ type: 'error', requestId, code: e.code, message: e.message, ...(e.extensions ?? {}) });
-}
+const sent = (body: object): WsResult => ({ statusCode: 200, body: JSON.stringify(body) });
 
-/** The frame as a JSON object, or undefined when it is not one. */
-export function parseFrame(body: string | undefined): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(body ?? '');
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const requestIdOf = (value: Record<string, unknown> | undefined): RequestId => {
-  const id = value?.requestId;
-  return typeof id === 'string' || typeof id === 'number' ? id : undefined;
-};
+/** The `error` frame answering a failed frame, with the frame's `requestId` when it can be read. */
+const errorAnswer = answerFailures<APIGatewayProxyWebsocketEventV2, WsResult>((error, event) => sent(errorFrameBody(requestIdOf(parseFrame(event.body)), error)));
 
 export function wsConnectHandler(fn: (principal: Principal, event: WsConnectEvent) => Promise<void>) {
   return middy<WsConnectEvent, WsResult>()
-    .use(withTracing())
+    .use(withTracing(isFault))
     .use(withLogging())
     .use(withMetrics())
+    .use(answerFailures<WsConnectEvent, WsResult>((error) => problemResponse(error) as WsResult))
     .handler(async (event) => {
       annotate({ routeKey: event.requestContext.routeKey });
-      try {
-        const principal = await authenticate(event.queryStringParameters?.token);
-        await domainContext().repo.users.touch(principal, new Date().toISOString());
-        await fn(principal, event);
-        return { statusCode: 200 };
-      } catch (error) {
-        const e = toAppError(error);
-        if (e.status >= 500) {
-          logger.error('connect failed', { error: error as Error });
-          addErrorAsMetadata(error as Error);
-        }
-        return { statusCode: e.status, body: JSON.stringify(problemBody(e)) };
-      }
+      const principal = await authenticate(event.queryStringParameters?.token);
+      await domainContext().repo.users.touch(principal, new Date().toISOString());
+      await fn(principal, event);
+      return { statusCode: 200 };
     });
 }
 
@@ -99,6 +80,8 @@ export function wsConnectHandler(fn: (principal: Principal, event: WsConnectEven
  * Callers of this container's recent connections. A connection's user never
  * changes and API Gateway forwards frames only from open connections, so the
  * record is read once per connection and container instead of per frame.
+ * Entries are never invalidated: `$disconnect` runs in another function (and
+ * container), and connection ids are never reused.
  */
 const callers = new Map<string, Principal>();
 const MAX_CACHED_CALLERS = 5000;
@@ -114,37 +97,31 @@ async function callerOf(connectionId: string): Promise<Principal> {
   return principal;
 }
 
-/** Forgets a cached caller (on `$disconnect`). */
-export function forgetCaller(connectionId: string): void {
-  callers.delete(connectionId);
-}
-
-export function wsHandler<R extends WsRoute>(route: R, fn: (request: WsRequest<R>) => Promise<Record<string, unknown> | void>) {
+export function wsHandler<R extends WsRoute>(route: R, fn: (request: WsRequest<R>) => Promise<WsAnswer<R>>) {
+  const answerType = route.answer?.shape.type.value;
   return middy<APIGatewayProxyWebsocketEventV2, WsResult>()
-    .use(withTracing())
+    .use(withTracing(isFault))
     .use(withLogging())
     .use(withMetrics())
+    .use(errorAnswer)
     .handler(async (event, context) => {
       annotate({ route: route.name, routeKey: event.requestContext.routeKey });
       const raw = parseFrame(event.body);
-      const requestId = requestIdOf(raw);
-      try {
-        if (!raw) throw new BadRequestError('Frames must be JSON objects with an "action".');
-        const connectionId = event.requestContext.connectionId;
-        const principal = await callerOf(connectionId);
-        let parsed: unknown = raw;
-        if (route.frame) {
-          const result = route.frame.safeParse(raw);
-          if (!result.success) throw new BadRequestError(`Invalid ${route.routeKey} frame.`, { errors: zodIssues(result.error, 'frame') });
-          parsed = result.data;
-        }
+      if (!raw) throw new BadRequestError('Frames must be JSON objects with an "action".');
+      const connectionId = event.requestContext.connectionId;
+      let frame: Record<string, unknown> = raw;
+      let principal: Principal | undefined;
+      if (route.frame) {
+        principal = await callerOf(connectionId);
+        const parsed = route.frame.safeParse(raw);
+        if (!parsed.success) throw new BadRequestError(`Invalid ${route.routeKey} frame.`, { errors: zodIssues(parsed.error, 'frame') });
+        const { action: _action, requestId: _requestId, ...rest } = parsed.data as Record<string, unknown>;
+        frame = rest;
         // Only a chat id the route's schema validated; `to` (a user id) and content are never annotated.
-        const chatId = route.frame ? (parsed as { chatId?: unknown }).chatId : undefined;
-        annotate({ chatId: typeof chatId === 'string' ? chatId : undefined });
-        const result = await fn({ frame: parsed as WsRequest<R>['frame'], principal, connectionId, event, context });
-        return frame({ type: 'ack', requestId, ...(result ?? {}) });
-      } catch (error) {
-        return errorFrame(requestId, error);
+        annotate({ chatId: typeof frame.chatId === 'string' ? frame.chatId : undefined });
       }
+      const result = await fn({ frame, principal, connectionId, event, context } as WsRequest<R>);
+      if (!answerType) return { statusCode: 200 };
+      return sent({ type: answerType, requestId: requestIdOf(raw), ...(result ?? {}) });
     });
 }

@@ -1,16 +1,9 @@
 /** `$default`: frames that are not JSON or name no known action get an `error` frame; the connection stays open. */
-import middy from '@middy/core';
-import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
-import { BadRequestError } from '../lib/errors';
-import { withTracing } from '../lib/tracer';
-import { errorFrame, parseFrame } from '../lib/ws';
+import { BadRequestError } from '../domain/errors';
+import { wsHandler } from '../lib/ws';
+import { wsRoute } from '../routes';
 
-export const handler = middy<APIGatewayProxyWebsocketEventV2>()
-  .use(withTracing())
-  .handler(async (event) => {
-    const frame = parseFrame(event.body);
-    const requestId = typeof frame?.requestId === 'string' || typeof frame?.requestId === 'number' ? frame.requestId : undefined;
-    if (!frame) return errorFrame(undefined, new BadRequestError('Frames must be JSON objects with an "action".'));
-    const action = typeof frame.action === 'string' ? frame.action : undefined;
-    return errorFrame(requestId, new BadRequestError(action ? `Unknown action "${action.slice(0, 64)}".` : 'The frame has no "action".'));
-  });
+export const handler = wsHandler(wsRoute('$default'), async ({ frame }) => {
+  const action = typeof frame.action === 'string' ? frame.action : undefined;
+  throw new BadRequestError(action ? `Unknown action "${action.slice(0, 64)}".` : 'The frame has no "action".');
+});

@@ -5,13 +5,11 @@ import { disconnect } from '../domain/connections';
 import { withLogging } from '../lib/logger';
 import { domainContext } from '../lib/runtime';
 import { withTracing } from '../lib/tracer';
-import { forgetCaller } from '../lib/ws';
 
 export const handler = middy<APIGatewayProxyWebsocketEventV2>()
   .use(withTracing())
   .use(withLogging())
   .handler(async (event) => {
-    forgetCaller(event.requestContext.connectionId);
     await disconnect(domainContext(), event.requestContext.connectionId);
     return { statusCode: 200 };
   });

@@ -6,7 +6,7 @@ import { wsHandler } from '../lib/ws';
 import { wsRoute } from '../routes';
 
 export const handler = wsHandler(wsRoute('sendMessage'), async ({ frame, principal }) => {
-  const { action: _a, requestId: _r, chatId, to, ...input } = frame;
+  const { chatId, to, ...input } = frame;
   const result = to !== undefined ? await sendToUser(domainContext(), principal, { ...input, to }) : await sendMessage(domainContext(), principal, chatId!, input);
   if (!result.replayed) count('MessagesSent');
   return result;

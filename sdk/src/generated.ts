@@ -4,6 +4,26 @@
 
 // ---- Shared models, responses and server events (what the server sends) ----
 
+export type ErrorCode =
+  | 'bad_request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'rate_limited'
+  | 'edit_window_expired'
+  | 'attachment_not_uploaded'
+  | 'internal';
+/**
+ * an HTML page
+ */
+export type DocsResponse = string;
+/**
+ * JavaScript (gzip-compressed when the client accepts it)
+ */
+export type DocsRendererResponse = string;
+
 export interface User {
   id: string;
   name: string;
@@ -115,11 +135,36 @@ export interface Message {
   readBy: number;
 }
 export interface Problem {
+  /**
+   * `urn:problem:chat:<code>`
+   */
   type: string;
+  /**
+   * the HTTP status text
+   */
   title: string;
   status: number;
+  /**
+   * what went wrong, for people
+   */
   detail: string;
-  code: string;
+  code: ErrorCode;
+  /**
+   * the request path
+   */
+  instance?: string;
+  /**
+   * the input checks that failed (400 `bad_request`)
+   */
+  errors?: FieldError[];
+  /**
+   * seconds until a retry can succeed (also the `Retry-After` header on HTTP)
+   */
+  retryAfter?: number;
+}
+export interface FieldError {
+  path: string;
+  message: string;
 }
 export interface HealthResponse {
   status: 'ok' | 'degraded';
@@ -131,6 +176,30 @@ export interface HealthResponse {
   checks?: {
     [k: string]: string;
   };
+}
+export interface OpenApiResponse {
+  openapi: '3.1.0';
+  info: {
+    title: string;
+    version: string;
+    [k: string]: unknown;
+  };
+  paths: {
+    [k: string]: unknown;
+  };
+  [k: string]: unknown;
+}
+export interface AsyncApiResponse {
+  asyncapi: '3.0.0';
+  info: {
+    title: string;
+    version: string;
+    [k: string]: unknown;
+  };
+  channels: {
+    [k: string]: unknown;
+  };
+  [k: string]: unknown;
 }
 export interface GetMeResponse {
   user: User;
@@ -239,21 +308,56 @@ export interface SupportStatsResponse {
   total: number;
 }
 /**
- * answer to a client action; carries its result (e.g. `message`)
+ * `chat`: sent with `to`, the direct chat as the sender sees it after the send
+ */
+export interface SendMessageAnswer {
+  type: 'ack';
+  requestId?: string | number;
+  message: Message;
+  /**
+   * true: a repeat of this `clientMessageId`, answered with the first message and not sent again
+   */
+  replayed: boolean;
+  chat?: Chat;
+}
+export interface TypingAnswer {
+  type: 'ack';
+  requestId?: string | number;
+}
+export interface MarkReadAnswer {
+  type: 'ack';
+  requestId?: string | number;
+  lastReadSeq: number;
+  unreadCount: number;
+}
+export interface PingAnswer {
+  type: 'pong';
+  requestId?: string | number;
+}
+/**
+ * answer to a client action; each action documents its members (AsyncAPI `reply`)
  */
 export interface AckEvent {
   type: 'ack';
   requestId?: string | number;
-  [k: string]: unknown;
 }
 /**
- * answer to a failed or unknown action
+ * answer to a failed, invalid or unknown action; `requestId` when the frame carried a readable one
  */
 export interface ErrorEvent {
   type: 'error';
   requestId?: string | number;
-  code: string;
+  code: ErrorCode;
+  detail: string;
+  /**
+   * the same as `detail` (kept for older clients)
+   */
   message: string;
+  errors?: FieldError[];
+  /**
+   * seconds until a retry can succeed (also the `Retry-After` header on HTTP)
+   */
+  retryAfter?: number;
 }
 export interface PongEvent {
   type: 'pong';
@@ -557,6 +661,26 @@ export interface ActionFrameMap {
   ping: PingAction;
 }
 
+/** The frame answering each action when it succeeds (failures answer `error` frames). */
+export interface ActionAnswerMap {
+  sendMessage: SendMessageAnswer;
+  typing: TypingAnswer;
+  markRead: MarkReadAnswer;
+  ping: PingAnswer;
+}
+
+/** API Gateway's WebSocket quotas (AWS docs, "Amazon API Gateway quotas for WebSocket APIs"). */
+export const WS_LIMITS = {
+  /** A frame above this closes the connection with 1009 on AWS; browsers never fragment, so it bounds a client frame. */
+  frameBytes: 32768,
+  /** A message (all its frames) above this is refused. */
+  messageBytes: 131072,
+  /** Idle timeout: a connection without traffic is closed after 10 minutes. */
+  idleTimeoutMs: 600000,
+  /** Maximum connection duration: 2 hours. */
+  maxConnectionMs: 7200000,
+} as const;
+
 /** One HTTP operation of the route table. */
 export interface RouteInfo {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -566,6 +690,10 @@ export interface RouteInfo {
   readonly auth: 'none' | 'user';
   /** Success status. */
   readonly status: number;
+  /** The body field that makes this request idempotent: the client fills it in when missing, and may then retry. */
+  readonly idempotencyKey?: string;
+  /** A paged route: `next` in the answer is passed back as one of the `cursor` query parameters. */
+  readonly paging?: { readonly items: string; readonly next: string; readonly cursor: readonly string[] };
 }
 
 /** The HTTP routes by operation name (lowerCamel of the route table's `name`). */
@@ -579,10 +707,10 @@ export const routes = {
   putUser: { method: 'PUT', path: '/v1/users/{userId}', auth: 'user', status: 200 },
   getUser: { method: 'GET', path: '/v1/users/{userId}', auth: 'user', status: 200 },
   createChat: { method: 'POST', path: '/v1/chats', auth: 'user', status: 201 },
-  listChats: { method: 'GET', path: '/v1/chats', auth: 'user', status: 200 },
+  listChats: { method: 'GET', path: '/v1/chats', auth: 'user', status: 200, paging: { items: 'chats', next: 'nextCursor', cursor: ['cursor'] } },
   getChat: { method: 'GET', path: '/v1/chats/{chatId}', auth: 'user', status: 200 },
-  listMessages: { method: 'GET', path: '/v1/chats/{chatId}/messages', auth: 'user', status: 200 },
-  sendMessage: { method: 'POST', path: '/v1/chats/{chatId}/messages', auth: 'user', status: 201 },
+  listMessages: { method: 'GET', path: '/v1/chats/{chatId}/messages', auth: 'user', status: 200, paging: { items: 'messages', next: 'nextCursor', cursor: ['before', 'after'] } },
+  sendMessage: { method: 'POST', path: '/v1/chats/{chatId}/messages', auth: 'user', status: 201, idempotencyKey: 'clientMessageId' },
   editMessage: { method: 'PATCH', path: '/v1/chats/{chatId}/messages/{messageId}', auth: 'user', status: 200 },
   deleteMessage: { method: 'DELETE', path: '/v1/chats/{chatId}/messages/{messageId}', auth: 'user', status: 200 },
   addReaction: { method: 'PUT', path: '/v1/chats/{chatId}/messages/{messageId}/reactions/{reaction}', auth: 'user', status: 200 },
@@ -596,8 +724,8 @@ export const routes = {
   removeParticipant: { method: 'DELETE', path: '/v1/chats/{chatId}/participants/{userId}', auth: 'user', status: 204 },
   assignChat: { method: 'PUT', path: '/v1/chats/{chatId}/assignee', auth: 'user', status: 200 },
   openSupportChat: { method: 'POST', path: '/v1/chats/support', auth: 'user', status: 201 },
-  sendToUser: { method: 'POST', path: '/v1/messages', auth: 'user', status: 201 },
-  supportQueue: { method: 'GET', path: '/v1/support/chats', auth: 'user', status: 200 },
+  sendToUser: { method: 'POST', path: '/v1/messages', auth: 'user', status: 201, idempotencyKey: 'clientMessageId' },
+  supportQueue: { method: 'GET', path: '/v1/support/chats', auth: 'user', status: 200, paging: { items: 'chats', next: 'nextCursor', cursor: ['cursor'] } },
   supportStats: { method: 'GET', path: '/v1/support/stats', auth: 'user', status: 200 },
 } as const satisfies Record<string, RouteInfo>;
 
@@ -627,6 +755,9 @@ export interface OperationInput {
 export abstract class Operations {
   protected abstract request(route: RouteInfo, params: Record<string, string>, input: OperationInput, options?: RequestOptions): Promise<unknown>;
 
+  /** The pages of a paged route, following its `paging` until `next` is null. */
+  protected abstract pages(route: RouteInfo, params: Record<string, string>, query: object, options?: RequestOptions): AsyncGenerator<unknown>;
+
   /**
    * Liveness; `?deep=1` also checks DynamoDB and answers 503 when it is unreachable.
    *
@@ -641,8 +772,8 @@ export abstract class Operations {
    *
    * `GET /openapi.json` (anyone); answers 200.
    */
-  openApi(options?: RequestOptions): Promise<unknown> {
-    return this.request(routes.openApi, {}, {}, options) as Promise<unknown>;
+  openApi(options?: RequestOptions): Promise<OpenApiResponse> {
+    return this.request(routes.openApi, {}, {}, options) as Promise<OpenApiResponse>;
   }
 
   /**
@@ -650,8 +781,8 @@ export abstract class Operations {
    *
    * `GET /asyncapi.json` (anyone); answers 200.
    */
-  asyncApi(options?: RequestOptions): Promise<unknown> {
-    return this.request(routes.asyncApi, {}, {}, options) as Promise<unknown>;
+  asyncApi(options?: RequestOptions): Promise<AsyncApiResponse> {
+    return this.request(routes.asyncApi, {}, {}, options) as Promise<AsyncApiResponse>;
   }
 
   /**
@@ -659,8 +790,8 @@ export abstract class Operations {
    *
    * `GET /docs` (anyone); answers 200.
    */
-  docs(query?: DocsQuery, options?: RequestOptions): Promise<unknown> {
-    return this.request(routes.docs, {}, { query }, options) as Promise<unknown>;
+  docs(query?: DocsQuery, options?: RequestOptions): Promise<DocsResponse> {
+    return this.request(routes.docs, {}, { query }, options) as Promise<DocsResponse>;
   }
 
   /**
@@ -668,8 +799,8 @@ export abstract class Operations {
    *
    * `GET /docs/redoc.js` (anyone); answers 200.
    */
-  docsRenderer(options?: RequestOptions): Promise<unknown> {
-    return this.request(routes.docsRenderer, {}, {}, options) as Promise<unknown>;
+  docsRenderer(options?: RequestOptions): Promise<DocsRendererResponse> {
+    return this.request(routes.docsRenderer, {}, {}, options) as Promise<DocsRendererResponse>;
   }
 
   /**
@@ -702,7 +833,7 @@ export abstract class Operations {
   /**
    * Create a direct chat (idempotent per pair: 200 with the existing chat, 201 when created) or a group chat.
    *
-   * `POST /v1/chats` (user); answers 201.
+   * `POST /v1/chats` (user); answers 201. 200: The existing direct chat of this pair, or the existing chat of this `context` (creation is idempotent).
    */
   createChat(body: CreateChatBody, options?: RequestOptions): Promise<CreateChatResponse> {
     return this.request(routes.createChat, {}, { body: body ?? {} }, options) as Promise<CreateChatResponse>;
@@ -715,6 +846,13 @@ export abstract class Operations {
    */
   listChats(query?: ListChatsQuery, options?: RequestOptions): Promise<ListChatsResponse> {
     return this.request(routes.listChats, {}, { query }, options) as Promise<ListChatsResponse>;
+  }
+
+  /**
+   * Every page of {@link listChats}, in order: each page's `nextCursor` is passed back as `cursor` until it is null.
+   */
+  listChatsPages(query: ListChatsQuery = {}, options?: RequestOptions): AsyncGenerator<ListChatsResponse> {
+    return this.pages(routes.listChats, {}, query, options) as AsyncGenerator<ListChatsResponse>;
   }
 
   /**
@@ -736,9 +874,16 @@ export abstract class Operations {
   }
 
   /**
+   * Every page of {@link listMessages}, in order: each page's `nextCursor` is passed back as `before` or `after`, whichever the first request used (default `before`) until it is null.
+   */
+  listMessagesPages(chatId: string, query: ListMessagesQuery = {}, options?: RequestOptions): AsyncGenerator<ListMessagesResponse> {
+    return this.pages(routes.listMessages, { chatId }, query, options) as AsyncGenerator<ListMessagesResponse>;
+  }
+
+  /**
    * Send a message; emits `message.new` to every participant.
    *
-   * `POST /v1/chats/{chatId}/messages` (participant); answers 201.
+   * `POST /v1/chats/{chatId}/messages` (participant); answers 201. 200: A repeat of this `clientMessageId`: the first message, not stored or sent again.
    */
   sendMessage(chatId: string, body?: SendMessageBody, options?: RequestOptions): Promise<SendMessageResponse> {
     return this.request(routes.sendMessage, { chatId }, { body: body ?? {} }, options) as Promise<SendMessageResponse>;
@@ -855,7 +1000,7 @@ export abstract class Operations {
   /**
    * The caller's open support chat (200) or a new one (201) assigned to the least-loaded agent.
    *
-   * `POST /v1/chats/support` (user); answers 201.
+   * `POST /v1/chats/support` (user); answers 201. 200: The caller's support chat that is not closed yet (`initialMessage` is not sent again).
    */
   openSupportChat(body?: OpenSupportChatBody, options?: RequestOptions): Promise<OpenSupportChatResponse> {
     return this.request(routes.openSupportChat, {}, { body: body ?? {} }, options) as Promise<OpenSupportChatResponse>;
@@ -864,7 +1009,7 @@ export abstract class Operations {
   /**
    * Find or create the direct chat with `to`, then send; answers `{message, chat}`.
    *
-   * `POST /v1/messages` (user); answers 201.
+   * `POST /v1/messages` (user); answers 201. 200: A repeat of this `clientMessageId`: the first message, not stored or sent again.
    */
   sendToUser(body: SendToUserBody, options?: RequestOptions): Promise<SendToUserResponse> {
     return this.request(routes.sendToUser, {}, { body: body ?? {} }, options) as Promise<SendToUserResponse>;
@@ -877,6 +1022,13 @@ export abstract class Operations {
    */
   supportQueue(query?: SupportQueueQuery, options?: RequestOptions): Promise<SupportQueueResponse> {
     return this.request(routes.supportQueue, {}, { query }, options) as Promise<SupportQueueResponse>;
+  }
+
+  /**
+   * Every page of {@link supportQueue}, in order: each page's `nextCursor` is passed back as `cursor` until it is null.
+   */
+  supportQueuePages(query: SupportQueueQuery = {}, options?: RequestOptions): AsyncGenerator<SupportQueueResponse> {
+    return this.pages(routes.supportQueue, {}, query, options) as AsyncGenerator<SupportQueueResponse>;
   }
 
   /**

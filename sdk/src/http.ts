@@ -10,12 +10,13 @@
  *
  * Failures throw {@link ChatApiError}. Retries: answers 503 (busy) and network
  * failures are retried with exponential backoff and full jitter, honouring
- * `Retry-After`, for idempotent requests only: GET/PUT/DELETE, and sends,
- * which the client makes idempotent by filling in `clientMessageId` (SPEC §4:
- * a repeated `clientMessageId` returns the first message and stores nothing;
- * a 409 to a send means the first one is still being stored, so it is
- * retried too). 429 (`rate_limited`) is never retried automatically: the
- * caller decides.
+ * `Retry-After`, for idempotent requests only: GET/PUT/DELETE, and the
+ * routes the route table gives an `idempotencyKey` (the sends), which the
+ * client makes idempotent by filling in that field, `clientMessageId`
+ * (SPEC §4: a repeated `clientMessageId` returns the first message and
+ * stores nothing; a 409 to such a request means the first one is still
+ * being stored, so it is retried too). 429 (`rate_limited`) is never retried
+ * automatically: the caller decides.
  */
 import { ChatApiError } from './errors.js';
 import { Operations, type OperationInput, type RequestOptions, type RouteInfo, type CreateAttachmentResponse } from './generated.js';
@@ -51,7 +52,7 @@ export async function resolveToken(token: TokenSource | undefined): Promise<stri
   return typeof token === 'function' ? await token() : token;
 }
 
-/** A random id for `clientMessageId` (idempotent sends and retries). */
+/** A random id for an idempotency key such as `clientMessageId` (idempotent sends and retries). */
 export function newClientMessageId(): string {
   const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
   if (c?.randomUUID) return c.randomUUID();
@@ -117,12 +118,12 @@ export class ChatClient extends Operations {
 
   protected async request(route: RouteInfo, params: Record<string, string>, input: OperationInput, options?: RequestOptions): Promise<unknown> {
     let body = input.body;
-    // Sends carry a clientMessageId so that a retry (ours or the caller's) never stores the message twice.
-    const isSend = route.method === 'POST' && /\/messages$/.test(route.path);
-    if (isSend && body && typeof body === 'object' && !(body as { clientMessageId?: string }).clientMessageId) {
-      body = { ...body, clientMessageId: newClientMessageId() };
+    // The route's idempotency key (sends: clientMessageId) is filled in, so a retry (ours or the caller's) never stores twice.
+    const key = route.idempotencyKey;
+    if (key && body && typeof body === 'object' && !(body as Record<string, unknown>)[key]) {
+      body = { ...body, [key]: newClientMessageId() };
     }
-    const retryable = IDEMPOTENT.has(route.method) || isSend;
+    const retryable = IDEMPOTENT.has(route.method) || key !== undefined;
     const url = `${this.baseUrl}${expandPath(route.path, params)}${queryString(input.query)}`;
 
     for (let attempt = 0; ; attempt++) {
@@ -154,10 +155,24 @@ export class ChatClient extends Operations {
         return type.includes('json') ? response.json() : response.text();
       }
       const error = await ChatApiError.fromResponse(response);
-      // 409 on a send: a first send with this clientMessageId is still being stored; its repeat answers it.
-      const busy = response.status === 503 || (isSend && response.status === 409);
+      // 409 with an idempotency key: a first request with this key is still being stored; its repeat answers it.
+      const busy = response.status === 503 || (key !== undefined && response.status === 409);
       if (!busy || !retryable || attempt >= this.retries) throw error;
       await sleep(Math.max(this.backoff(attempt), Math.min((error.retryAfterSeconds ?? 0) * 1000, MAX_RETRY_DELAY_MS)));
+    }
+  }
+
+  /** Pages of a paged route: the route table's \`paging\` says which answer field continues in which query parameter. */
+  protected async *pages(route: RouteInfo, params: Record<string, string>, query: object, options?: RequestOptions): AsyncGenerator<unknown> {
+    const { next, cursor } = route.paging!;
+    const first = query as Record<string, unknown>;
+    const param = cursor.find((name) => first[name] !== undefined) ?? cursor[0]!;
+    for (let current = first; ; ) {
+      const page = (await this.request(route, params, { query: current }, options)) as Record<string, unknown>;
+      yield page;
+      const value = page[next];
+      if (value === null || value === undefined) return;
+      current = { ...current, [param]: value };
     }
   }
 

@@ -11,7 +11,6 @@
 export { ChatClient, newClientMessageId, type ChatClientOptions, type PendingAttachment, type TokenSource, type UploadBody } from './http.js';
 export {
   ChatSocket,
-  WS_LIMITS,
   type CaughtUpEvent,
   type CatchUpSource,
   type ChatSocketOptions,

@@ -33,18 +33,8 @@
  * `WebSocket` from the `ws` package.
  */
 import { ChatSocketError } from './errors.js';
-import type { ActionFrameMap, Message, ServerFrameMap } from './generated.js';
+import { WS_LIMITS, type ActionAnswerMap, type ActionFrameMap, type Message, type ServerFrameMap } from './generated.js';
 import { newClientMessageId, resolveToken, type TokenSource } from './http.js';
-
-/** API Gateway WebSocket quotas (AWS docs, "Amazon API Gateway quotas for WebSocket APIs"). */
-export const WS_LIMITS = {
-  /** A frame above this closes the connection with 1009 on AWS; browsers never fragment, so it bounds a client frame. */
-  frameBytes: 32 * 1024,
-  /** Idle timeout: a connection without traffic is closed after 10 minutes. */
-  idleTimeoutMs: 10 * 60 * 1000,
-  /** Maximum connection duration: 2 hours. */
-  maxConnectionMs: 2 * 60 * 60 * 1000,
-} as const;
 
 /** The subset of the WHATWG `WebSocket` the socket uses (browsers, Node 22's global, the `ws` package). */
 export interface WebSocketLike {
@@ -120,7 +110,7 @@ const CATCH_UP_PAGE = 100;
 
 interface Pending {
   frame: string;
-  resolve: (ack: Record<string, unknown>) => void;
+  resolve: (answer: any) => void;
   reject: (error: Error) => void;
   timer: ReturnType<typeof setTimeout>;
   sentOn?: WebSocketLike;
@@ -244,11 +234,12 @@ export class ChatSocket {
   }
 
   /**
-   * Sends `{action, requestId, ...payload}` and resolves with the `ack` frame.
-   * Rejects with {@link ChatSocketError}: the server's code for an `error`
-   * frame, `timeout`, `not_connected`, or `payload_too_large`.
+   * Sends `{action, requestId, ...payload}` and resolves with the frame that
+   * answers it (`ack`, or `pong` for `ping`). Rejects with
+   * {@link ChatSocketError}: the server's code for an `error` frame,
+   * `timeout`, `not_connected`, or `payload_too_large`.
    */
-  request<A extends keyof ActionFrameMap>(action: A, payload: ActionPayload<A>, options: { timeoutMs?: number } = {}): Promise<Record<string, unknown>> {
+  request<A extends keyof ActionFrameMap>(action: A, payload: ActionPayload<A>, options: { timeoutMs?: number } = {}): Promise<ActionAnswerMap[A]> {
     const requestId = `r${++this.requestCounter}-${Math.floor(this.random() * 1e9).toString(36)}`;
     const frame = JSON.stringify({ ...payload, action, requestId });
     if (utf8Length(frame) > WS_LIMITS.frameBytes) {
@@ -274,13 +265,13 @@ export class ChatSocket {
   async sendMessage(payload: ActionPayload<'sendMessage'>): Promise<Message> {
     if (payload.chatId) this.clearTyping(payload.chatId, true);
     const ack = await this.request('sendMessage', { ...payload, clientMessageId: payload.clientMessageId ?? newClientMessageId() });
-    return ack.message as Message;
+    return ack.message;
   }
 
   /** Moves the caller's read marker (default: latest); resolves with `{lastReadSeq, unreadCount}`. */
   async markRead(payload: ActionPayload<'markRead'>): Promise<{ lastReadSeq: number; unreadCount: number }> {
-    const ack = await this.request('markRead', payload);
-    return { lastReadSeq: ack.lastReadSeq as number, unreadCount: ack.unreadCount as number };
+    const { lastReadSeq, unreadCount } = await this.request('markRead', payload);
+    return { lastReadSeq, unreadCount };
   }
 
   /** Round trip to the server; resolves when the `pong` arrives. */
@@ -446,7 +437,7 @@ export class ChatSocket {
       this.pending.delete(String(frame.requestId));
       clearTimeout(pending.timer);
       if (frame.type === 'error') {
-        pending.reject(new ChatSocketError(String(frame.code), String(frame.message), typeof frame.retryAfter === 'number' ? frame.retryAfter : undefined));
+        pending.reject(new ChatSocketError(String(frame.code), String(frame.detail ?? frame.message), typeof frame.retryAfter === 'number' ? frame.retryAfter : undefined));
       } else pending.resolve(frame);
       return;
     }

@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CORS } from '../../functions/api-gateway';
 import { GLOBAL_SECONDARY_INDEXES, KEY, TTL_ATTRIBUTE } from '../../functions/data/table';
 import { httpRoutes, queueRoutes, wsRoutes, type Permission } from '../../functions/routes';
 import { PROJECT_ROOT, powertoolsVersion } from '../../lib/chat-function';
@@ -247,6 +248,8 @@ describe('ChatStack (default: Cognito)', () => {
       expect(cors.AllowHeaders).toEqual(expect.arrayContaining(['authorization', 'content-type', 'idempotency-key']));
       expect([...cors.AllowMethods].sort()).toEqual([...new Set(httpRoutes.map((r) => r.method))].sort());
       expect(cors.MaxAge).toBe(86_400);
+      // The same facts the local gateway serves (functions/api-gateway.ts).
+      expect(cors).toMatchObject({ AllowHeaders: [...CORS.allowHeaders], ExposeHeaders: [...CORS.exposeHeaders], MaxAge: CORS.maxAgeSeconds });
     });
 
     it('throttles the auto-deployed $default stage', () => {

@@ -8,8 +8,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { createDb } from '../../functions/data/client';
 import * as connections from '../../functions/data/connections';
 import { ServerEvents } from '../../functions/schemas';
-import { ChatClient } from '../../sdk/src/index';
-import { call, client, uniqueId, type TestUser } from '../support/api';
+import { call, client, sdkClient, uniqueId, type TestUser } from '../support/api';
 import { record, withStatus } from '../support/sdk-events';
 import { mintToken } from '../../local/launcher';
 import { connect, connectExpectRefusal } from '../support/ws-client';
@@ -17,7 +16,7 @@ import { connect, connectExpectRefusal } from '../support/ws-client';
 const stack = inject('stack');
 const db = createDb({ table: stack.tableName, endpoint: stack.dynamoEndpoint, region: stack.region, credentials: stack.credentials });
 /** No token at all: the public routes. */
-const anonymous = new ChatClient({ baseUrl: stack.baseUrl, retries: 0 });
+const anonymous = sdkClient();
 
 const isType = (type: string, chatId?: string) => (f: any) => f?.type === type && (chatId === undefined || f.chatId === chatId || f.chat?.id === chatId);
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
@@ -33,12 +32,16 @@ describe('health and identity', () => {
   });
 
   it('publishes the OpenAPI document of every route without a token', async () => {
-    const openApi = (await anonymous.openApi()) as { openapi: string; paths: object };
+    const openApi = await anonymous.openApi();
     expect(openApi.openapi).toBe('3.1.0');
     expect(Object.keys(openApi.paths)).toContain('/v1/chats/{chatId}/messages');
-    const asyncApi = (await anonymous.asyncApi()) as { asyncapi: string; operations: object };
+    const asyncApi = await anonymous.asyncApi();
     expect(asyncApi.asyncapi).toBe('3.0.0');
-    expect(Object.keys(asyncApi.operations)).toContain('sendMessage');
+    expect(Object.keys(asyncApi.operations as object)).toContain('sendMessage');
+    // The servers are the stack's as a client reaches it: plain http and ws locally, the WebSocket at /ws.
+    expect(openApi.servers).toEqual([{ url: stack.baseUrl }]);
+    const { host, pathname } = new URL(stack.wsUrl);
+    expect(asyncApi.servers).toEqual({ local: { host, pathname, protocol: 'ws', security: [{ $ref: '#/components/securitySchemes/token' }] } });
     // Raw: the content type is not something the SDK answers.
     const docs = await call(stack, 'GET', '/docs');
     expect(docs.status).toBe(200);

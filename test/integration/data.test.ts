@@ -241,8 +241,9 @@ describe('connections and presence', () => {
     const queued: unknown[] = [];
     const options = { repo: createRepository(db), endpoint: 'http://127.0.0.1:9', context: () => ctx, offline: ctx.offline };
     const inline = createNotifier({ ...options, inlineMax: 1000 });
+    const event = { type: 'typing', chatId: chat.id, userId: owner.userId, isTyping: true } as const;
     db.reset();
-    await inline.toChat({ id: chat.id, participantCount: 250 }, { type: 'test' });
+    await inline.toChat({ id: chat.id, participantCount: 250 }, event);
     expect(db.count('QueryCommand')).toBe(1);
     expect(db.count('BatchGetItemCommand')).toBe(3);
     expect(db.count()).toBe(4);
@@ -250,9 +251,9 @@ describe('connections and presence', () => {
     // Above the threshold the request only enqueues (no read); the worker then does the same 1 + 3 requests.
     const queuedNotifier = createNotifier({ ...options, inlineMax: 50, queue: { send: async (job) => void queued.push(job) } });
     db.reset();
-    await queuedNotifier.toChat({ id: chat.id, participantCount: 250 }, { type: 'test' });
+    await queuedNotifier.toChat({ id: chat.id, participantCount: 250 }, event);
     expect(db.count()).toBe(0);
-    expect(queued).toEqual([{ chatId: chat.id, event: { type: 'test' } }]);
+    expect(queued).toEqual([{ chatId: chat.id, event }]);
     await queuedNotifier.deliver(queued[0] as never);
     expect(db.count()).toBe(4);
   });

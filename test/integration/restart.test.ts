@@ -66,7 +66,8 @@ describe('DynamoDB Local killed and restarted with DATA_DIR during a burst of se
       }
     };
     const burst = Promise.all([sender(alice, 60), sender(bob, 60)]);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Kill once the burst is under way (a few sends acknowledged), not after a fixed delay a busy machine may not reach.
+    for (const deadline = Date.now() + 30_000; acknowledged.length < 5 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 10));
     dynamo.process.kill('SIGKILL');
     await new Promise((resolve) => setTimeout(resolve, 500));
     dynamo = await startDynamo({ port, dataDir });

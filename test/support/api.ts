@@ -5,11 +5,15 @@
  * - `alice.post('/v1/chats', body)` / `alice.ws()`: raw requests and frames, for
  *   input the SDK's types would never let through (bad bodies, attacks).
  *   They answer `{status, body, headers}` without throwing on 4xx/5xx.
+ *
+ * Every answer is checked against the route table (`contract.ts`): `call()`
+ * throws a `ContractViolation` naming the route and the field; the SDK and
+ * WebSocket paths fail the test when it ends.
  */
 import { inject } from 'vitest';
-import WebSocket from 'ws';
-import { ChatClient, ChatSocket, type ChatSocketOptions } from '../../sdk/src/index';
+import { ChatClient, ChatSocket, type ChatClientOptions, type ChatSocketOptions } from '../../sdk/src/index';
 import { mintToken, type StackInfo, type TokenOptions } from '../../local/launcher';
+import { checkHttp, ContractViolation, ContractWebSocket, contractFetch, parsedBody } from './contract';
 import { connect, type WsClient } from './ws-client';
 
 export interface Answer<T = any> {
@@ -26,15 +30,18 @@ export async function call(stack: StackInfo, method: string, path: string, optio
     body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
     headers['content-type'] ??= 'application/json';
   }
-  const res = await fetch(`${stack.baseUrl}${path}`, { method, headers, body });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    // keep text
-  }
-  return { status: res.status, body: parsed, headers: res.headers };
+  const url = new URL(`${stack.baseUrl}${path}`);
+  const res = await fetch(url, { method, headers, body });
+  const answer = { status: res.status, body: parsedBody(await res.text()), headers: res.headers };
+  // The path as sent: the URL parser resolves dot segments (`%2e%2e` too) before the request leaves.
+  const violation = checkHttp({ method, path: `${url.pathname}${url.search}`, ...answer });
+  if (violation) throw new ContractViolation(violation);
+  return answer;
+}
+
+/** The SDK's HTTP client on the stack, answers checked against the contract; no retries, so tests see every answer. */
+export function sdkClient(options: Omit<ChatClientOptions, 'baseUrl'> = {}): ChatClient {
+  return new ChatClient({ baseUrl: inject('stack').baseUrl, retries: 0, fetch: contractFetch(), ...options });
 }
 
 export interface TestUser {
@@ -63,13 +70,13 @@ export async function client(userId: string, options: TokenOptions = {}): Promis
   const token = await mintToken(stack.baseUrl, userId, { name: userId, ...options });
   const me = await call(stack, 'GET', '/v1/me', { token });
   if (me.status !== 200) throw new Error(`GET /v1/me for ${userId} answered ${me.status}`);
-  const api = new ChatClient({ baseUrl: stack.baseUrl, token, retries: 0 });
+  const api = sdkClient({ token });
   return {
     id: userId,
     token,
     api,
     async socket(options = {}) {
-      const socket = new ChatSocket({ url: stack.wsUrl, token, api, WebSocket: WebSocket as never, ...options });
+      const socket = new ChatSocket({ url: stack.wsUrl, token, api, WebSocket: ContractWebSocket as never, ...options });
       await socket.connect();
       return socket;
     },

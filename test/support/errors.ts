@@ -1,5 +1,5 @@
 /** Runs `p` and answers `"<status> <code>"` of the AppError it throws, or `resolved`. */
-import type { AppError } from '../../functions/lib/errors';
+import type { AppError } from '../../functions/domain/errors';
 
 export async function codeOf(p: Promise<unknown>): Promise<string> {
   try {

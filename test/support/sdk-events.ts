@@ -3,7 +3,8 @@
  * may already have arrived: `const events = record(socket)` then
  * `await events.next('message.new', (e) => e.chatId === id)`.
  */
-import { ChatClient, type ChatSocket, type SocketEventMap } from '../../sdk/src/index';
+import type { ChatClient, ChatSocket, SocketEventMap } from '../../sdk/src/index';
+import { sdkClient } from './api';
 
 type Entry = { [K in keyof SocketEventMap]: { type: K; event: SocketEventMap[K] } }[keyof SocketEventMap];
 
@@ -77,7 +78,7 @@ export function record(socket: ChatSocket): Recorder {
  */
 export async function withStatus<T>(user: { api: ChatClient; token: string }, call: (api: ChatClient) => Promise<T>): Promise<{ status: number; body: T }> {
   let status = 0;
-  const api = new ChatClient({ baseUrl: user.api.baseUrl, token: user.token, retries: 0, onResponse: (response) => (status = response.status) });
+  const api = sdkClient({ token: user.token, onResponse: (response) => (status = response.status) });
   const body = await call(api);
   return { status, body };
 }

@@ -5,9 +5,14 @@
  * JSON) and kept in a mailbox; `next(predicate)` takes the first matching
  * frame out of it, waiting if none has arrived yet, so frames that arrive
  * before the test asks for them are never lost.
+ *
+ * On the run's local stack every frame sent and received goes through the
+ * contract check (`contract.ts`): a frame the route table does not document
+ * fails the test when it ends, naming the route and the field.
  */
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
+import { recordViolation, underContract, wsContract } from './contract';
 
 export type Frame = any;
 
@@ -36,11 +41,12 @@ export interface WsClient {
   close(code?: number): Promise<{ code: number; reason: string }>;
 }
 
-/** The upgrade was refused: `status` is the HTTP status API Gateway (or the gateway) answered. */
+/** The upgrade was refused: `status` is the HTTP status API Gateway (or the gateway) answered, with its body and headers. */
 export class RefusedError extends Error {
   constructor(
     readonly status: number,
     readonly body: string,
+    readonly headers: Record<string, string | string[] | undefined> = {},
   ) {
     super(`WebSocket upgrade refused with HTTP ${status}: ${body}`);
     this.name = 'RefusedError';
@@ -56,8 +62,9 @@ function withToken(url: string, token?: string) {
  * Opens `{wsUrl}?token={token}` (token omitted: `wsUrl` as given). Rejects
  * with {@link RefusedError} when the upgrade is refused.
  */
-export function connect(wsUrl: string, token?: string, options: { timeoutMs?: number } = {}): Promise<WsClient> {
+export function connect(wsUrl: string, token?: string, options: { timeoutMs?: number; contract?: boolean } = {}): Promise<WsClient> {
   const ws = new WebSocket(withToken(wsUrl, token));
+  const contract = (options.contract ?? underContract(wsUrl)) ? wsContract() : undefined;
   const received: Frame[] = [];
   const mailbox: Frame[] = [];
   const waiters = new Set<{ predicate: (frame: Frame) => boolean; resolve: (frame: Frame) => void }>();
@@ -75,6 +82,7 @@ export function connect(wsUrl: string, token?: string, options: { timeoutMs?: nu
       }
     }
     received.push(frame);
+    if (contract) recordViolation(isBinary ? 'WebSocket binary frame: the API sends only JSON text frames' : contract.received(frame));
     for (const waiter of waiters) {
       if (waiter.predicate(frame)) {
         waiters.delete(waiter);
@@ -100,6 +108,7 @@ export function connect(wsUrl: string, token?: string, options: { timeoutMs?: nu
     ws,
     received,
     send(frame) {
+      contract?.sent(frame);
       if (Buffer.isBuffer(frame)) ws.send(frame, { binary: true });
       else ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
     },
@@ -160,9 +169,9 @@ export function connect(wsUrl: string, token?: string, options: { timeoutMs?: nu
       res.on('data', (chunk: Buffer) => (body += chunk.toString()));
       res.on('end', () => {
         ws.terminate();
-        reject(new RefusedError(res.statusCode ?? 0, body));
+        reject(new RefusedError(res.statusCode ?? 0, body, res.headers));
       });
-      res.on('error', () => reject(new RefusedError(res.statusCode ?? 0, body)));
+      res.on('error', () => reject(new RefusedError(res.statusCode ?? 0, body, res.headers)));
     });
     ws.once('error', (error) => {
       clearTimeout(timer);
@@ -176,11 +185,16 @@ export function connect(wsUrl: string, token?: string, options: { timeoutMs?: nu
  * refused; resolves with the HTTP status (e.g. 401). Rejects if the connection opens.
  */
 export async function connectExpectRefusal(url: string, token?: string): Promise<number> {
+  return (await refusal(url, token)).status;
+}
+
+/** Opens `url` expecting the upgrade to be refused; resolves with the refusal (status, headers, body). */
+export async function refusal(url: string, token?: string): Promise<RefusedError> {
   try {
     const client = await connect(url, token);
     await client.close();
   } catch (error) {
-    if (error instanceof RefusedError) return error.status;
+    if (error instanceof RefusedError) return error;
     throw error;
   }
   throw new Error(`Expected the WebSocket upgrade to ${url} to be refused, but it opened`);

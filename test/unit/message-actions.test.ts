@@ -189,7 +189,7 @@ describe('idempotent send (clientMessageId)', () => {
     // What a crashed send leaves: the claim, and no message.
     await repo.messages.claimClientId({ chatId, senderId: alice.userId, clientMessageId: 'c-crash' }, '01CRASHEDSENDXXXXXXXXXXXXX', ctx.now(), CLIENT_ID_LEASE_SECONDS);
     const early = await sendMessage(ctx, alice, chatId, { content: 'again', clientMessageId: 'c-crash' }).catch((e: unknown) => e);
-    expect(early).toMatchObject({ status: 409, code: 'conflict', headers: { 'retry-after': String(CLIENT_ID_LEASE_SECONDS + 1) } });
+    expect(early).toMatchObject({ status: 409, code: 'conflict', retryAfterSeconds: CLIENT_ID_LEASE_SECONDS + 1 });
     expect(repo.messageMap.size).toBe(0);
 
     advance((CLIENT_ID_LEASE_SECONDS + 1) * 1000);
@@ -232,7 +232,7 @@ describe('rate limit', () => {
     advance(30_000);
     for (let i = 0; i < 20; i++) await sendMessage(ctx, alice, chatId, { content: `m${i}` });
     const refused = await sendMessage(ctx, alice, chatId, { content: 'one too many' }).catch((e) => e);
-    expect(refused).toMatchObject({ status: 429, code: 'rate_limited', headers: { 'retry-after': '30' } });
+    expect(refused).toMatchObject({ status: 429, code: 'rate_limited', retryAfterSeconds: 30 });
     expect((await sendMessage(ctx, bob, chatId, { content: 'others are not limited' })).message.seq).toBe(21);
     advance(30_000);
     expect((await sendMessage(ctx, alice, chatId, { content: 'new minute' })).message.seq).toBe(22);

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { httpRoutes, wsRoutes } from '../../functions/routes';
 import { ServerEvents } from '../../functions/schemas';
 import { GENERATED_PATH, generateSdkSource } from '../../scripts/generate-sdk';
-import { ChatApiError, ChatClient, routes } from '../../sdk/src/index';
+import { ChatApiError, ChatClient, routes, type RouteInfo } from '../../sdk/src/index';
 
 describe('generated SDK surface', () => {
   it('is up to date with the route table (run `npm run sdk:generate` after changing routes or schemas)', async () => {
@@ -19,7 +19,14 @@ describe('generated SDK surface', () => {
     const client = new ChatClient({ baseUrl: 'http://x' });
     for (const route of httpRoutes) {
       const name = route.name.charAt(0).toLowerCase() + route.name.slice(1);
-      expect(routes[name as keyof typeof routes], name).toMatchObject({ method: route.method, path: route.path, auth: route.auth, status: route.response.status });
+      expect(routes[name as keyof typeof routes], name).toEqual({
+        method: route.method,
+        path: route.path,
+        auth: route.auth,
+        status: route.response.status,
+        ...('idempotencyKey' in route ? { idempotencyKey: route.idempotencyKey } : {}),
+        ...('paging' in route ? { paging: route.paging } : {}),
+      });
       expect(typeof (client as unknown as Record<string, unknown>)[name], name).toBe('function');
     }
     expect(Object.keys(routes)).toHaveLength(httpRoutes.length);
@@ -119,6 +126,44 @@ describe('ChatClient requests', () => {
     const api2 = new ChatClient({ baseUrl: 'http://chat.test', token: 't', fetch: other.fetch, retryBaseMs: 1 });
     await expect(api2.createChat({ type: 'direct', participantIds: ['b'], context: { type: 'order', id: '1' } })).rejects.toMatchObject({ status: 409 });
     expect(other.calls).toHaveLength(1);
+  });
+
+  it('takes which requests are idempotent from the route table\'s idempotencyKey, not from the path', async () => {
+    class Probe extends ChatClient {
+      call(route: RouteInfo, body: object) {
+        return this.request(route, {}, { body });
+      }
+    }
+    const { calls, fetch } = scriptedFetch([problem(503, 'internal', { 'retry-after': '0' }), json(201, { ok: true })]);
+    const api = new Probe({ baseUrl: 'http://chat.test', token: 't', fetch, retryBaseMs: 1 });
+    await api.call({ method: 'POST', path: '/v1/orders', auth: 'user', status: 201, idempotencyKey: 'orderKey' }, { item: 1 });
+    expect(calls).toHaveLength(2);
+    expect(calls[0]!.body).toEqual({ item: 1, orderKey: expect.any(String) });
+    expect(calls[1]!.body.orderKey).toBe(calls[0]!.body.orderKey);
+    // A POST to a path ending in /messages is not a send unless the table says so.
+    const plain = scriptedFetch([problem(503, 'internal', { 'retry-after': '0' })]);
+    const api2 = new Probe({ baseUrl: 'http://chat.test', token: 't', fetch: plain.fetch, retryBaseMs: 1 });
+    await expect(api2.call({ method: 'POST', path: '/v1/chats/c1/messages', auth: 'user', status: 201 }, { content: 'x' })).rejects.toMatchObject({ status: 503 });
+    expect(plain.calls).toHaveLength(1);
+    expect(plain.calls[0]!.body).toEqual({ content: 'x' });
+  });
+
+  it('pages through a paged route with the route table\'s paging: nextCursor back as the cursor parameter', async () => {
+    const chats = scriptedFetch([json(200, { chats: [{ id: 'a' }], nextCursor: 'n1' }), json(200, { chats: [{ id: 'b' }], nextCursor: null })]);
+    const api = new ChatClient({ baseUrl: 'http://chat.test', token: 't', fetch: chats.fetch });
+    const pages = [];
+    for await (const page of api.listChatsPages({ limit: 1 })) pages.push(page.chats.map((c) => c.id));
+    expect(pages).toEqual([['a'], ['b']]);
+    expect(chats.calls.map((c) => c.url)).toEqual(['http://chat.test/v1/chats?limit=1', 'http://chat.test/v1/chats?limit=1&cursor=n1']);
+    // Messages page older with `before` by default, newer with `after` when the first request used it.
+    const forward = scriptedFetch([json(200, { messages: [], nextCursor: '7', hasMore: true }), json(200, { messages: [], nextCursor: null, hasMore: false })]);
+    const api2 = new ChatClient({ baseUrl: 'http://chat.test', token: 't', fetch: forward.fetch });
+    for await (const _page of api2.listMessagesPages('c1', { after: 3 })) void _page;
+    expect(forward.calls.map((c) => c.url)).toEqual(['http://chat.test/v1/chats/c1/messages?after=3', 'http://chat.test/v1/chats/c1/messages?after=7']);
+    const backward = scriptedFetch([json(200, { messages: [], nextCursor: '4', hasMore: true }), json(200, { messages: [], nextCursor: null, hasMore: false })]);
+    const api3 = new ChatClient({ baseUrl: 'http://chat.test', token: 't', fetch: backward.fetch });
+    for await (const _page of api3.listMessagesPages('c1')) void _page;
+    expect(backward.calls.map((c) => c.url)).toEqual(['http://chat.test/v1/chats/c1/messages', 'http://chat.test/v1/chats/c1/messages?before=4']);
   });
 
   it('never retries non-idempotent requests or a 429', async () => {

@@ -89,7 +89,7 @@ describe('SDK package', () => {
     );
     const { stdout } = await run(process.execPath, ['consumer.mjs'], { cwd: consumer });
     expect(JSON.parse(stdout)).toEqual({
-      send: { method: 'POST', path: '/v1/chats/{chatId}/messages', auth: 'user', status: 201 },
+      send: { method: 'POST', path: '/v1/chats/{chatId}/messages', auth: 'user', status: 201, idempotencyKey: 'clientMessageId' },
       method: 'function',
       socket: 'function',
       isApiError: true,

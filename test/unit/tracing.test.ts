@@ -32,7 +32,7 @@ const { tracer, traced } = await import('../../functions/lib/tracer');
 const { httpHandler } = await import('../../functions/lib/http');
 const { wsHandler } = await import('../../functions/lib/ws');
 const { createDb } = await import('../../functions/data/client');
-const { NotFoundError } = await import('../../functions/lib/errors');
+const { NotFoundError } = await import('../../functions/domain/errors');
 
 const SECRET = 'secret message content';
 const TOKEN = 'eyJ.secret-token.sig';
@@ -69,7 +69,7 @@ const route = {
   params: z.object({ chatId: z.string() }),
   body: z.object({ content: z.string() }),
   permissions: [],
-  response: { status: 201 },
+  response: { status: 201, body: z.object({ message: z.object({ chatId: z.string(), content: z.string() }) }) },
 } as const;
 
 function httpEvent(body: unknown): APIGatewayProxyEventV2 {
@@ -92,7 +92,7 @@ describe('tracer', () => {
   });
 
   it('HTTP: one handler subsegment annotated with the route and chat id, never the token, content or response', async () => {
-    const handler = httpHandler(route as never, async (request) => ({ message: { chatId: (request.params as { chatId: string }).chatId, content: (request.body as { content: string }).content } }));
+    const handler = httpHandler(route, async (request) => ({ message: { chatId: (request.params as { chatId: string }).chatId, content: (request.body as { content: string }).content } }));
     const { result, segment } = await inSegment(() => handler(httpEvent({ content: SECRET }), context));
     expect(result).toMatchObject({ statusCode: 201 });
     expect(JSON.stringify(result)).toContain(SECRET); // the response did carry the content…
@@ -106,7 +106,7 @@ describe('tracer', () => {
   });
 
   it('HTTP: a 4xx answer is not a fault; an unexpected error is, without the request body', async () => {
-    const notFound = httpHandler(route as never, async () => {
+    const notFound = httpHandler(route, async () => {
       throw new NotFoundError('No such chat.');
     });
     const missing = await inSegment(() => notFound(httpEvent({ content: SECRET }), context));
@@ -116,7 +116,7 @@ describe('tracer', () => {
     expect(quiet.error ?? false).toBe(false);
     expect(quiet.cause).toBeUndefined();
 
-    const boom = httpHandler(route as never, async () => {
+    const boom = httpHandler(route, async () => {
       throw new Error('database on fire');
     });
     const failed = await inSegment(() => boom(httpEvent({ content: SECRET }), context));
@@ -128,8 +128,8 @@ describe('tracer', () => {
   });
 
   it('WebSocket: annotates the action route and the frame\'s chat id, not the frame; a 5xx error frame is a fault', async () => {
-    const wsRoute = { name: 'WsSendMessage', routeKey: 'sendMessage', handler: 'x', summary: 's', frame: z.object({ action: z.literal('sendMessage'), chatId: z.string(), content: z.string() }), permissions: [], returnResponse: true } as const;
-    const handler = wsHandler(wsRoute as never, async () => ({ ok: true }));
+    const wsRoute = { name: 'WsSendMessage', routeKey: 'sendMessage', handler: 'x', summary: 's', frame: z.object({ action: z.literal('sendMessage'), chatId: z.string(), content: z.string() }), answer: z.object({ type: z.literal('ack'), ok: z.boolean() }), permissions: [], returnResponse: true } as const;
+    const handler = wsHandler(wsRoute, async () => ({ ok: true }));
     const event = {
       requestContext: { routeKey: 'sendMessage', connectionId: 'c1', requestId: 'req-2' },
       body: JSON.stringify({ action: 'sendMessage', chatId: CHAT_ID, content: SECRET, requestId: 'q1' }),
@@ -140,7 +140,7 @@ describe('tracer', () => {
     expect(segment.format()).not.toContain(SECRET);
 
     // A failure answered with an `error` frame (the connection stays open) is still a fault in the trace.
-    const failing = wsHandler(wsRoute as never, async () => {
+    const failing = wsHandler(wsRoute, async () => {
       throw new Error('connection table on fire');
     });
     const failed = await inSegment(() => failing(event, context));
