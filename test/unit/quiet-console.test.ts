@@ -14,13 +14,15 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const CHILD = `
 const { httpHandler } = await import('./functions/lib/http.ts');
 const { count } = await import('./functions/lib/metrics.ts');
-const route = { name: 'Quiet', method: 'GET', path: '/quiet', handler: 'x', auth: 'none', access: 'anyone', summary: '', permissions: [], response: { status: 200 } };
+const z = await import('zod');
+// A JSON body schema, so a body that is not JSON takes the stack's 400 path.
+const route = { name: 'Quiet', method: 'POST', path: '/quiet', handler: 'x', auth: 'none', access: 'anyone', summary: '', permissions: [], body: z.object({}), response: { status: 200 } };
 const handler = httpHandler(route, async ({ event }) => {
   if (event.queryStringParameters?.count) count('MessagesSent', Number(event.queryStringParameters.count));
   return { ok: true };
 });
-const event = (query) => ({ version: '2.0', routeKey: 'GET /quiet', rawPath: '/quiet', rawQueryString: '', headers: {}, queryStringParameters: query,
-  requestContext: { requestId: 'r', http: { method: 'GET', path: '/quiet', sourceIp: '127.0.0.1', userAgent: '' }, domainName: 'x', stage: '$default' }, isBase64Encoded: false,
+const event = (query) => ({ version: '2.0', routeKey: 'POST /quiet', rawPath: '/quiet', rawQueryString: '', headers: {}, queryStringParameters: query,
+  requestContext: { requestId: 'r', http: { method: 'POST', path: '/quiet', sourceIp: '127.0.0.1', userAgent: '' }, domainName: 'x', stage: '$default' }, isBase64Encoded: false,
   // A body that is not JSON: the 400 path of the stack.
   ...(query?.fail ? { body: '{', headers: { 'content-type': 'application/json' } } : {}) });
 const context = { functionName: 'Quiet', awsRequestId: 'a', invokedFunctionArn: 'arn:aws:lambda:us-east-1:1:function:Quiet', memoryLimitInMB: '256', getRemainingTimeInMillis: () => 1000 };
