@@ -6,6 +6,8 @@
  * round trips can be counted by merging overlapping intervals.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PREFIX, SORT } from '../functions/data/keys';
+import { GSI1 } from '../functions/data/table';
 
 /** Commands that accept `ReturnConsumedCapacity`. */
 const CAPACITY_COMMANDS = new Set([
@@ -91,13 +93,13 @@ function describe(command: string, input: Item): { what: string; participantsQue
       const pk = Object.values(values).find((v) => typeof v === 'string' && (v as string).includes('#'));
       const index = input.IndexName ? `${String(input.IndexName)} ` : '';
       what = `${index}${pattern(pk)}${input.Limit ? ` Limit ${String(input.Limit)}` : ''}${input.Select === 'COUNT' ? ' COUNT' : ''}`;
-      participantsQuery = command === 'Query' && input.IndexName === 'GSI1' && typeof pk === 'string' && pk.startsWith('CHAT#');
+      participantsQuery = command === 'Query' && input.IndexName === GSI1.indexName && typeof pk === 'string' && pk.startsWith(PREFIX.chat);
       break;
     }
     case 'BatchGetItem': {
       const keys = Object.values((input.RequestItems ?? {}) as Record<string, { Keys?: Item[] }>).flatMap((t) => t.Keys ?? []);
       what = summarize(keys.map(keyPattern));
-      presenceLookup = keys.length > 0 && keys.every((k) => k.SK === 'PRESENCE');
+      presenceLookup = keys.length > 0 && keys.every((k) => k.SK === SORT.presence);
       break;
     }
     case 'BatchWriteItem': {

@@ -300,7 +300,7 @@ async function main() {
 
     /** Writes `count` messages straight through the repository (parallel, explicit seqs), then moves the chat item. */
     async function seedMessages(chatId: string, senders: string[], count: number, content: (seq: number) => string) {
-      const chat = (await ctx.repo.chats.get(chatId))!;
+      const [chat] = await ctx.repo.chats.getMany([chatId]);
       const base = Date.now() - count * 1000;
       const records: MessageRecord[] = Array.from({ length: count }, (_, i) => {
         const seq = chat.lastSeq + 1 + i;
@@ -316,7 +316,7 @@ async function main() {
         };
       });
       await pool(records, 32, async (m) => {
-        if (!(await ctx.repo.messages.putIfSeqFree(m))) throw new Error(`seq ${m.seq} of ${chatId} taken`);
+        if ((await ctx.repo.messages.putAtomically(m)) !== 'stored') throw new Error(`seq ${m.seq} of ${chatId} taken`);
       });
       await ctx.repo.chats.recordMessage(chatId, previewOf(records[records.length - 1]));
     }

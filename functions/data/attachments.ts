@@ -9,11 +9,11 @@
  * simply not found.
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { AttachmentStore } from '../domain/ports';
 import type { AttachmentRecord } from '../domain/types';
 import { batchGet, type Db } from './client';
+import { attachmentKey } from './keys';
 import { TTL_ATTRIBUTE } from './table';
-
-export const attachmentKey = (chatId: string, attachmentId: string) => ({ PK: `CHAT#${chatId}`, SK: `ATT#${attachmentId}` });
 
 export function toItem(a: AttachmentRecord) {
   return { ...attachmentKey(a.chatId, a.id), entity: 'attachment', ...a, [TTL_ATTRIBUTE]: a.expiresAt };
@@ -24,11 +24,18 @@ export function fromItem(item: Record<string, unknown>): AttachmentRecord {
   return rest as unknown as AttachmentRecord;
 }
 
-export async function createAttachment(db: Db, a: AttachmentRecord): Promise<void> {
-  await db.client.send(new PutCommand({ TableName: db.table, Item: toItem(a), ConditionExpression: 'attribute_not_exists(PK)' }));
-}
+/** The `AttachmentStore` port on one table. */
+export function attachmentStore(db: Db): AttachmentStore {
+  return {
+    /** PutItem `attribute_not_exists(PK)`: an id is never reused. */
+    async create(a) {
+      await db.client.send(new PutCommand({ TableName: db.table, Item: toItem(a), ConditionExpression: 'attribute_not_exists(PK)' }));
+    },
 
-export async function getAttachments(db: Db, chatId: string, ids: readonly string[]): Promise<AttachmentRecord[]> {
-  const items = await batchGet(db, ids.map((id) => attachmentKey(chatId, id)), true);
-  return items.map(fromItem);
+    /** One consistent BatchGetItem in the chat's partition. */
+    async getMany(chatId, ids) {
+      const items = await batchGet(db, ids.map((id) => attachmentKey(chatId, id)), true);
+      return items.map(fromItem);
+    },
+  };
 }

@@ -3,7 +3,7 @@
  * items that make creation idempotent, `PK = UNIQUE#<key>`, `SK = UNIQUE`
  * (`key` is `direct#<a>#<b>` with sorted ids, `context#<type>#<id>`, or
  * `support#<requesterId>` while that requester has a support chat that is
- * not closed).
+ * not closed; see `keys.ts`).
  *
  * Support chats are also in the support queue: GSI1 `SUPPORT` /
  * `<status>#<createdAt>#<chatId>` (all support chats by status, oldest
@@ -11,26 +11,19 @@
  * assignee). Status and assignee changes rewrite those keys; messages do not
  * touch them.
  *
- * Access patterns: get a chat (GetItem), get many (BatchGetItem ⌈n/100⌉),
- * get a chat with the caller's membership (one consistent BatchGetItem),
- * create (TransactWriteItems, conditional on the uniqueness item), record a
- * new message (UpdateItem conditional on `lastSeq < :seq`).
+ * Access patterns: get many (BatchGetItem ⌈n/100⌉), get a chat with the
+ * caller's membership (one consistent BatchGetItem), create
+ * (TransactWriteItems, conditional on the uniqueness item, which answers the
+ * existing chat id itself when taken), record a new message (UpdateItem
+ * conditional on `lastSeq < :seq`), update (UpdateItem, or a
+ * TransactWriteItems that also frees the uniqueness item).
  */
-import { BatchWriteCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { ChatChanges } from '../domain/ports';
-import type { ChatRecord, MembershipRecord, MessagePreview } from '../domain/types';
-import { applied, batchGet, chunk, isConditionFailure, sleep, type Db } from './client';
+import { TransactWriteCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { ChatStore } from '../domain/ports';
+import type { ChatRecord } from '../domain/types';
+import { applied, batchGet, batchWrite, cancellationReasons, isConditionFailure, type Db } from './client';
+import { chatKey, membershipKey, supportIndexKeys, uniqueKey } from './keys';
 import * as memberships from './memberships';
-
-export const chatKey = (chatId: string) => ({ PK: `CHAT#${chatId}`, SK: 'META' });
-export const uniqueKey = (key: string) => ({ PK: `UNIQUE#${key}`, SK: 'UNIQUE' });
-
-/** The support-queue index keys of a chat (none for direct and group chats). */
-export function supportIndexKeys(chat: Pick<ChatRecord, 'id' | 'type' | 'status' | 'assigneeId' | 'createdAt'>) {
-  if (chat.type !== 'support' || !chat.status) return {};
-  const sort = `${chat.status}#${chat.createdAt}#${chat.id}`;
-  return { GSI1PK: 'SUPPORT', GSI1SK: sort, GSI2PK: `AGENT#${chat.assigneeId ?? 'none'}`, GSI2SK: sort };
-}
 
 export function toItem(chat: ChatRecord) {
   return { ...chatKey(chat.id), ...supportIndexKeys(chat), entity: 'chat', ...chat };
@@ -43,96 +36,11 @@ export function fromItem(item: Record<string, unknown>): ChatRecord {
   return chat;
 }
 
-export async function getChat(db: Db, chatId: string, consistent = false): Promise<ChatRecord | undefined> {
-  const out = await db.client.send(new GetCommand({ TableName: db.table, Key: chatKey(chatId), ConsistentRead: consistent }));
-  return out.Item ? fromItem(out.Item) : undefined;
-}
-
-export async function getChats(db: Db, chatIds: readonly string[]): Promise<ChatRecord[]> {
-  const items = await batchGet(db, chatIds.map(chatKey));
-  return items.map(fromItem);
-}
-
-export async function getChatWithMembership(db: Db, chatId: string, userId: string) {
-  const items = await batchGet(db, [chatKey(chatId), memberships.membershipKey(chatId, userId)], true);
-  const chatItem = items.find((i) => i.entity === 'chat');
-  const memberItem = items.find((i) => i.entity === 'membership');
-  return { chat: chatItem && fromItem(chatItem), membership: memberItem && memberships.fromItem(memberItem) };
-}
-
 /** TransactWriteItems takes at most 100 actions; two go to the chat and its uniqueness item. */
 const MEMBERS_IN_TRANSACTION = 98;
 
-/**
- * Writes the chat, the uniqueness item (when given) and the memberships.
- * The chat, the uniqueness item and the first 98 memberships are one
- * transaction, so a concurrent create of the same pair or context yields one
- * chat. Larger groups (SPEC §5 allows 1,000) add the remaining memberships
- * with BatchWriteItem afterwards; the creator is always in the transaction.
- */
-export async function createChat(
-  db: Db,
-  chat: ChatRecord,
-  members: MembershipRecord[],
-  unique?: string,
-): Promise<{ created: true } | { created: false; chatId: string }> {
-  const first = members.slice(0, MEMBERS_IN_TRANSACTION);
-  const rest = members.slice(MEMBERS_IN_TRANSACTION);
-  try {
-    await db.client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Put: { TableName: db.table, Item: toItem(chat), ConditionExpression: 'attribute_not_exists(PK)' } },
-          ...(unique
-            ? [{ Put: { TableName: db.table, Item: { ...uniqueKey(unique), entity: 'unique', chatId: chat.id }, ConditionExpression: 'attribute_not_exists(PK)' } }]
-            : []),
-          ...first.map((m) => ({ Put: { TableName: db.table, Item: memberships.toItem(m) } })),
-        ],
-      }),
-    );
-  } catch (error) {
-    if (!unique || !isConditionFailure(error)) throw error;
-    const out = await db.client.send(new GetCommand({ TableName: db.table, Key: uniqueKey(unique), ConsistentRead: true }));
-    if (!out.Item) throw error;
-    return { created: false, chatId: out.Item.chatId as string };
-  }
-  await batchWriteAll(db, rest.map((m) => ({ PutRequest: { Item: memberships.toItem(m) } })));
-  return { created: true };
-}
-
-async function batchWriteAll(db: Db, requests: Record<string, unknown>[]): Promise<void> {
-  await Promise.all(
-    chunk(requests, 25).map(async (part) => {
-      let pending = part;
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > 0) {
-          if (attempt > 8) throw new Error('BatchWriteItem kept returning unprocessed items');
-          await sleep(Math.random() * Math.min(1000, 25 * 2 ** attempt));
-        }
-        const out = await db.client.send(new BatchWriteCommand({ RequestItems: { [db.table]: pending } }));
-        pending = (out.UnprocessedItems?.[db.table] ?? []) as Record<string, unknown>[];
-      }
-    }),
-  );
-}
-
-
-/**
- * Updates chat fields (and the support-queue keys derived from them) on the
- * condition that the chat exists and that each `expect`ed field still has the
- * given value (optimistic concurrency). With `releaseUnique`, the uniqueness
- * item is deleted in the same transaction (a support chat being closed frees
- * its requester to open a new one). Answers the updated chat, or undefined
- * when a condition failed.
- */
-export async function updateChat(
-  db: Db,
-  current: ChatRecord,
-  changes: ChatChanges,
-  options: { expect?: Partial<Pick<ChatRecord, 'status' | 'assigneeId'>>; releaseUnique?: string } = {},
-): Promise<ChatRecord | undefined> {
-  const next = { ...current, ...changes } as ChatRecord;
-  const fields: Record<string, unknown> = { ...changes, ...supportIndexKeys(next) };
+/** SET/REMOVE of `fields` (undefined values are removed), with the names and values they use. */
+function setOrRemove(fields: Record<string, unknown>) {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   const sets: string[] = [];
@@ -145,95 +53,160 @@ export async function updateChat(
       sets.push(`#f${i} = :v${i}`);
     }
   });
-  const conditions = ['attribute_exists(PK)'];
-  Object.entries(options.expect ?? {}).forEach(([field, value], i) => {
-    names[`#e${i}`] = field;
-    if (value === null || value === undefined) conditions.push(`(attribute_not_exists(#e${i}) OR #e${i} = :null)`);
-    else {
-      values[`:e${i}`] = value;
-      conditions.push(`#e${i} = :e${i}`);
-    }
-    if (value === null || value === undefined) values[':null'] = null;
-  });
-  const update = {
-    TableName: db.table,
-    Key: chatKey(current.id),
-    UpdateExpression: [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].join(' ').trim(),
-    ConditionExpression: conditions.join(' AND '),
-    ExpressionAttributeNames: names,
-    ExpressionAttributeValues: Object.keys(values).length ? values : undefined,
-  };
-  try {
-    if (options.releaseUnique) {
-      await db.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Update: update },
-            {
-              Delete: {
-                TableName: db.table,
-                Key: uniqueKey(options.releaseUnique),
-                ConditionExpression: 'attribute_not_exists(PK) OR chatId = :chat',
-                ExpressionAttributeValues: { ':chat': current.id },
-              },
-            },
-          ],
-        }),
-      );
-    } else {
-      await db.client.send(new UpdateCommand(update));
-    }
-  } catch (error) {
-    if (isConditionFailure(error)) return undefined;
-    throw error;
-  }
-  return next;
-}
-
-export async function replacePreview(db: Db, chatId: string, preview: MessagePreview): Promise<void> {
-  await applied(
-    db.client.send(
-      new UpdateCommand({
-        TableName: db.table,
-        Key: chatKey(chatId),
-        UpdateExpression: 'SET lastMessage = :preview',
-        ConditionExpression: 'lastMessage.id = :id',
-        ExpressionAttributeValues: { ':preview': preview, ':id': preview.id },
-      }),
-    ),
-  );
-}
-
-/** Stamps the first response of a support chat once (`attribute_not_exists`); later calls change nothing. */
-export async function recordFirstResponse(db: Db, chatId: string, at: string, seconds: number): Promise<void> {
-  await applied(
-    db.client.send(
-      new UpdateCommand({
-        TableName: db.table,
-        Key: chatKey(chatId),
-        UpdateExpression: 'SET firstResponseAt = :at, firstResponseSeconds = :s',
-        ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(firstResponseAt)',
-        ExpressionAttributeValues: { ':at': at, ':s': seconds },
-      }),
-    ),
-  );
+  const expression = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].join(' ').trim();
+  return { expression, names, values };
 }
 
 /**
- * Moves the chat's `lastSeq`, `lastMessage` and `lastActivityAt` to a newly
- * stored message. The condition keeps them monotonic when two sends finish
- * out of order; losing that race is the expected outcome, not an error.
+ * A conditional UpdateItem of the chat item whose failed condition is an
+ * expected outcome (a late or repeated write), not an error.
  */
-export async function recordMessage(db: Db, chatId: string, preview: MessagePreview): Promise<void> {
-  await applied(
-    db.client.send(
-      new UpdateCommand({
-        TableName: db.table,
-        Key: chatKey(chatId),
+async function updateChatItem(db: Db, chatId: string, update: Pick<UpdateCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeValues'>) {
+  await applied(db.client.send(new UpdateCommand({ TableName: db.table, Key: chatKey(chatId), ...update })));
+}
+
+/** The `ChatStore` port on one table. */
+export function chatStore(db: Db): ChatStore {
+  return {
+    /**
+     * Writes the chat, the uniqueness item (when given) and the memberships.
+     * The chat, the uniqueness item and the first 98 memberships are one
+     * transaction, so a concurrent create of the same pair or context yields
+     * one chat; when the uniqueness item exists, its failed condition returns
+     * it (ALL_OLD) with the chat id. Larger groups (SPEC §5 allows 1,000) add
+     * the remaining memberships with BatchWriteItem afterwards; the creator is
+     * always in the transaction.
+     */
+    async create(chat, members, unique) {
+      const first = members.slice(0, MEMBERS_IN_TRANSACTION);
+      const rest = members.slice(MEMBERS_IN_TRANSACTION);
+      try {
+        await db.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Put: { TableName: db.table, Item: toItem(chat), ConditionExpression: 'attribute_not_exists(PK)' } },
+              ...(unique
+                ? [
+                    {
+                      Put: {
+                        TableName: db.table,
+                        Item: { ...uniqueKey(unique), entity: 'unique', chatId: chat.id },
+                        ConditionExpression: 'attribute_not_exists(PK)',
+                        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+                      },
+                    },
+                  ]
+                : []),
+              ...first.map((m) => ({ Put: { TableName: db.table, Item: memberships.toItem(m) } })),
+            ],
+          }),
+        );
+      } catch (error) {
+        const existing = unique && cancellationReasons(error)[1]?.item;
+        if (!existing) throw error;
+        return { created: false, chatId: existing.chatId as string };
+      }
+      await batchWrite(db, rest.map((m) => ({ PutRequest: { Item: memberships.toItem(m) } })));
+      return { created: true };
+    },
+
+    async getMany(chatIds) {
+      const items = await batchGet(db, chatIds.map(chatKey));
+      return items.map(fromItem);
+    },
+
+    async getWithMembership(chatId, userId) {
+      const items = await batchGet(db, [chatKey(chatId), membershipKey(chatId, userId)], true);
+      const chatItem = items.find((i) => i.entity === 'chat');
+      const memberItem = items.find((i) => i.entity === 'membership');
+      return { chat: chatItem && fromItem(chatItem), membership: memberItem && memberships.fromItem(memberItem) };
+    },
+
+    /**
+     * Moves the chat's `lastSeq`, `lastMessage` and `lastActivityAt` to a newly
+     * stored message. The condition keeps them monotonic when two sends finish
+     * out of order; losing that race is the expected outcome, not an error.
+     */
+    async recordMessage(chatId, preview) {
+      await updateChatItem(db, chatId, {
         UpdateExpression: 'SET lastSeq = :seq, lastMessage = :preview, lastActivityAt = :at, updatedAt = :at',
         ConditionExpression: 'attribute_exists(PK) AND lastSeq < :seq',
         ExpressionAttributeValues: { ':seq': preview.seq, ':preview': preview, ':at': preview.createdAt },
-      }),
-    ),
-  );
+      });
+    },
+
+    /**
+     * Updates chat fields (and the support-queue keys derived from them) on the
+     * condition that the chat exists and that each `expect`ed field still has the
+     * given value (optimistic concurrency). With `releaseUnique`, the uniqueness
+     * item is deleted in the same transaction, on the condition that it is this
+     * chat's (a support chat being closed frees its requester to open a new one).
+     * Answers `current` with the changes, or undefined when a condition failed.
+     */
+    async update(current, changes, options = {}) {
+      const next = { ...current, ...changes } as ChatRecord;
+      const { expression, names, values } = setOrRemove({ ...changes, ...supportIndexKeys(next) });
+      const conditions = ['attribute_exists(PK)'];
+      Object.entries(options.expect ?? {}).forEach(([field, value], i) => {
+        names[`#e${i}`] = field;
+        if (value === null || value === undefined) {
+          conditions.push(`(attribute_not_exists(#e${i}) OR #e${i} = :null)`);
+          values[':null'] = null;
+        } else {
+          values[`:e${i}`] = value;
+          conditions.push(`#e${i} = :e${i}`);
+        }
+      });
+      const update = {
+        TableName: db.table,
+        Key: chatKey(current.id),
+        UpdateExpression: expression,
+        ConditionExpression: conditions.join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: Object.keys(values).length ? values : undefined,
+      };
+      try {
+        if (options.releaseUnique) {
+          await db.client.send(
+            new TransactWriteCommand({
+              TransactItems: [
+                { Update: update },
+                {
+                  Delete: {
+                    TableName: db.table,
+                    Key: uniqueKey(options.releaseUnique),
+                    ConditionExpression: 'attribute_not_exists(PK) OR chatId = :chat',
+                    ExpressionAttributeValues: { ':chat': current.id },
+                  },
+                },
+              ],
+            }),
+          );
+        } else {
+          await db.client.send(new UpdateCommand(update));
+        }
+      } catch (error) {
+        if (isConditionFailure(error)) return undefined;
+        throw error;
+      }
+      return next;
+    },
+
+    async replacePreview(chatId, preview) {
+      await updateChatItem(db, chatId, {
+        UpdateExpression: 'SET lastMessage = :preview',
+        ConditionExpression: 'lastMessage.id = :id',
+        ExpressionAttributeValues: { ':preview': preview, ':id': preview.id },
+      });
+    },
+
+    /** Stamps the first response of a support chat once (`attribute_not_exists`); later calls change nothing. */
+    async recordFirstResponse(chatId, at, seconds) {
+      await updateChatItem(db, chatId, {
+        UpdateExpression: 'SET firstResponseAt = :at, firstResponseSeconds = :s',
+        ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(firstResponseAt)',
+        ExpressionAttributeValues: { ':at': at, ':s': seconds },
+      });
+    },
+  };
 }

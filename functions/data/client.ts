@@ -7,7 +7,8 @@
  * `config.ts`.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { traced } from '../lib/tracer';
 
 export interface Db {
@@ -51,15 +52,31 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+type Item = Record<string, unknown>;
+type RawItem = Parameters<typeof unmarshall>[0];
+
+/** One action's outcome in a cancelled transaction: `Code` (`None` for actions that did not fail) and, with ALL_OLD, the item its condition saw. */
+export interface CancellationReason {
+  code?: string;
+  item?: Item;
+}
+
+/**
+ * Why a transaction was cancelled, one entry per action in request order,
+ * with the item each failed condition saw when the action asked for
+ * `ReturnValuesOnConditionCheckFailure: 'ALL_OLD'`. Empty for any other
+ * error.
+ */
+export function cancellationReasons(error: unknown): CancellationReason[] {
+  if ((error as { name?: string })?.name !== 'TransactionCanceledException') return [];
+  const reasons = (error as { CancellationReasons?: { Code?: string; Item?: RawItem }[] }).CancellationReasons ?? [];
+  return reasons.map((r) => ({ code: r.Code, item: r.Item && unmarshall(r.Item) }));
+}
+
 /** True for a failed condition expression (single write) or a transaction cancelled by one. */
 export function isConditionFailure(error: unknown): boolean {
-  const name = (error as { name?: string })?.name;
-  if (name === 'ConditionalCheckFailedException') return true;
-  if (name === 'TransactionCanceledException') {
-    const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-    return reasons.some((r) => r.Code === 'ConditionalCheckFailed');
-  }
-  return false;
+  if ((error as { name?: string })?.name === 'ConditionalCheckFailedException') return true;
+  return cancellationReasons(error).some((r) => r.code === 'ConditionalCheckFailed');
 }
 
 /**
@@ -77,7 +94,38 @@ export async function applied(write: Promise<unknown>): Promise<boolean> {
   }
 }
 
+/**
+ * Awaits a single conditional write sent with
+ * `ReturnValuesOnConditionCheckFailure: 'ALL_OLD'`: its output when it was
+ * applied, else the item its condition saw (`existing`, absent when there
+ * was none), so the caller needs no second read. Other errors propagate.
+ */
+export async function conditional<T>(write: Promise<T>): Promise<{ applied: true; output: T } | { applied: false; existing?: Item }> {
+  try {
+    return { applied: true, output: await write };
+  } catch (error) {
+    if ((error as { name?: string })?.name !== 'ConditionalCheckFailedException') throw error;
+    const raw = (error as { Item?: RawItem }).Item;
+    return { applied: false, existing: raw && unmarshall(raw) };
+  }
+}
+
 type Key = Record<string, string>;
+
+/**
+ * Sends `pending` until the service has processed all of it: `send` answers
+ * what came back unprocessed, retried with exponential backoff and full
+ * jitter, at most 8 times.
+ */
+async function untilProcessed<T>(api: string, pending: T[], send: (part: T[]) => Promise<T[]>): Promise<void> {
+  for (let retry = 0; pending.length > 0; retry++) {
+    if (retry > 0) {
+      if (retry > 8) throw new Error(`${api} kept returning unprocessed requests`);
+      await sleep(Math.random() * Math.min(1000, 25 * 2 ** retry));
+    }
+    pending = await send(pending);
+  }
+}
 
 /**
  * BatchGetItem over any number of keys: chunks of 100 (the API limit), all
@@ -85,34 +133,41 @@ type Key = Record<string, string>;
  * Missing items are simply absent from the result. Counts: ⌈keys/100⌉
  * requests when nothing is throttled.
  */
-export async function batchGet(db: Db, keys: readonly Key[], consistent = false): Promise<Record<string, unknown>[]> {
+export async function batchGet(db: Db, keys: readonly Key[], consistent = false): Promise<Item[]> {
   const unique = [...new Map(keys.map((k) => [`${k.PK}\u0000${k.SK}`, k])).values()];
   const results = await Promise.all(
     chunk(unique, 100).map(async (part) => {
-      const items: Record<string, unknown>[] = [];
-      let pending: Key[] = part;
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > 0) {
-          if (attempt > 8) throw new Error('BatchGetItem kept returning unprocessed keys');
-          await sleep(Math.random() * Math.min(1000, 25 * 2 ** attempt));
-        }
+      const items: Item[] = [];
+      await untilProcessed('BatchGetItem', part, async (pending) => {
         const out = await db.client.send(
           new BatchGetCommand({ RequestItems: { [db.table]: { Keys: pending, ConsistentRead: consistent } } }),
         );
-        items.push(...((out.Responses?.[db.table] ?? []) as Record<string, unknown>[]));
-        pending = (out.UnprocessedKeys?.[db.table]?.Keys ?? []) as Key[];
-      }
+        items.push(...((out.Responses?.[db.table] ?? []) as Item[]));
+        return (out.UnprocessedKeys?.[db.table]?.Keys ?? []) as Key[];
+      });
       return items;
     }),
   );
   return results.flat();
 }
 
+/** BatchWriteItem over any number of requests: chunks of 25 (the API limit) in parallel, `UnprocessedItems` retried with backoff. */
+export async function batchWrite(db: Db, requests: readonly Item[]): Promise<void> {
+  await Promise.all(
+    chunk(requests, 25).map((part) =>
+      untilProcessed('BatchWriteItem', part, async (pending) => {
+        const out = await db.client.send(new BatchWriteCommand({ RequestItems: { [db.table]: pending } }));
+        return (out.UnprocessedItems?.[db.table] ?? []) as Item[];
+      }),
+    ),
+  );
+}
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Query following `LastEvaluatedKey` to the end (each page is at most 1 MB). */
-export async function queryAll(db: Db, input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
+export async function queryAll(db: Db, input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): Promise<Item[]> {
+  const items: Item[] = [];
   let start: Record<string, unknown> | undefined;
   do {
     const page = await db.client.send(new QueryCommand({ ...input, TableName: db.table, ExclusiveStartKey: start }));

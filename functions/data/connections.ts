@@ -13,12 +13,12 @@
  *   the user's next connect.
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ConnectionStore } from '../domain/ports';
 import type { ConnectionRecord, PresenceRecord } from '../domain/types';
 import { TTL_ATTRIBUTE } from './table';
 import { batchGet, type Db } from './client';
+import { connectionKey, presenceKey } from './keys';
 
-export const connectionKey = (connectionId: string) => ({ PK: `CONN#${connectionId}`, SK: 'CONN' });
-export const presenceKey = (userId: string) => ({ PK: `USER#${userId}`, SK: 'PRESENCE' });
 const ATTR_PREFIX = 'c_';
 
 export function toItem(c: ConnectionRecord) {
@@ -44,65 +44,67 @@ export function presenceFromItem(userId: string, item: Record<string, unknown> |
   return { userId, connections, lastSeenAt: item?.lastSeenAt as string | undefined };
 }
 
-export async function putConnection(db: Db, c: ConnectionRecord): Promise<void> {
-  await db.client.send(new PutCommand({ TableName: db.table, Item: toItem(c) }));
-}
-
-export async function getConnection(db: Db, connectionId: string): Promise<ConnectionRecord | undefined> {
-  const out = await db.client.send(new GetCommand({ TableName: db.table, Key: connectionKey(connectionId) }));
-  return out.Item ? fromItem(out.Item) : undefined;
-}
-
-export async function deleteConnection(db: Db, connectionId: string): Promise<ConnectionRecord | undefined> {
-  const out = await db.client.send(new DeleteCommand({ TableName: db.table, Key: connectionKey(connectionId), ReturnValues: 'ALL_OLD' }));
-  return out.Attributes ? fromItem(out.Attributes) : undefined;
-}
-
-export async function addToPresence(db: Db, userId: string, connectionId: string, expiresAt: number): Promise<PresenceRecord> {
+/** An UpdateItem of the user's presence item (one connection attribute, `#c`), answering the presence after it. */
+async function updatePresence(db: Db, userId: string, connectionId: string, expression: string, values: Record<string, unknown>): Promise<PresenceRecord> {
   const out = await db.client.send(
     new UpdateCommand({
       TableName: db.table,
       Key: presenceKey(userId),
-      UpdateExpression: 'SET #c = :exp, entity = :e, userId = :u',
+      UpdateExpression: `${expression}, entity = :e, userId = :u`,
       ExpressionAttributeNames: { '#c': ATTR_PREFIX + connectionId },
-      ExpressionAttributeValues: { ':exp': expiresAt, ':e': 'presence', ':u': userId },
-      ReturnValues: 'ALL_NEW',
-    }),
-  );
-  const presence = presenceFromItem(userId, out.Attributes);
-  const now = Math.floor(Date.now() / 1000);
-  const stale = presence.connections.filter((c) => c.expiresAt <= now);
-  if (stale.length > 0) {
-    // Connections that vanished without `$disconnect`: prune them now that the user is back.
-    await db.client.send(
-      new UpdateCommand({
-        TableName: db.table,
-        Key: presenceKey(userId),
-        UpdateExpression: `REMOVE ${stale.map((_, i) => `#s${i}`).join(', ')}`,
-        ExpressionAttributeNames: Object.fromEntries(stale.map((c, i) => [`#s${i}`, ATTR_PREFIX + c.connectionId])),
-      }),
-    );
-    presence.connections = presence.connections.filter((c) => c.expiresAt > now);
-  }
-  return presence;
-}
-
-export async function removeFromPresence(db: Db, userId: string, connectionId: string, at: string): Promise<PresenceRecord> {
-  const out = await db.client.send(
-    new UpdateCommand({
-      TableName: db.table,
-      Key: presenceKey(userId),
-      UpdateExpression: 'REMOVE #c SET lastSeenAt = :at, entity = :e, userId = :u',
-      ExpressionAttributeNames: { '#c': ATTR_PREFIX + connectionId },
-      ExpressionAttributeValues: { ':at': at, ':e': 'presence', ':u': userId },
+      ExpressionAttributeValues: { ...values, ':e': 'presence', ':u': userId },
       ReturnValues: 'ALL_NEW',
     }),
   );
   return presenceFromItem(userId, out.Attributes);
 }
 
-export async function getPresence(db: Db, userIds: readonly string[]): Promise<Map<string, PresenceRecord>> {
-  const items = await batchGet(db, userIds.map(presenceKey));
-  const byUser = new Map(items.map((i) => [i.userId as string, i]));
-  return new Map(userIds.map((u) => [u, presenceFromItem(u, byUser.get(u))]));
+/** The `ConnectionStore` port on one table. */
+export function connectionStore(db: Db): ConnectionStore {
+  return {
+    async put(c) {
+      await db.client.send(new PutCommand({ TableName: db.table, Item: toItem(c) }));
+    },
+
+    async get(connectionId) {
+      const out = await db.client.send(new GetCommand({ TableName: db.table, Key: connectionKey(connectionId) }));
+      return out.Item ? fromItem(out.Item) : undefined;
+    },
+
+    async delete(connectionId) {
+      const out = await db.client.send(new DeleteCommand({ TableName: db.table, Key: connectionKey(connectionId), ReturnValues: 'ALL_OLD' }));
+      return out.Attributes ? fromItem(out.Attributes) : undefined;
+    },
+
+    /** One UpdateItem (ALL_NEW); entries that expired without `$disconnect` are pruned with a second one, only when there are any. */
+    async addToPresence(userId, connectionId, expiresAt) {
+      const presence = await updatePresence(db, userId, connectionId, 'SET #c = :exp', { ':exp': expiresAt });
+      const now = Math.floor(Date.now() / 1000);
+      const stale = presence.connections.filter((c) => c.expiresAt <= now);
+      if (stale.length > 0) {
+        // Connections that vanished without `$disconnect`: prune them now that the user is back.
+        await db.client.send(
+          new UpdateCommand({
+            TableName: db.table,
+            Key: presenceKey(userId),
+            UpdateExpression: `REMOVE ${stale.map((_, i) => `#s${i}`).join(', ')}`,
+            ExpressionAttributeNames: Object.fromEntries(stale.map((c, i) => [`#s${i}`, ATTR_PREFIX + c.connectionId])),
+          }),
+        );
+        presence.connections = presence.connections.filter((c) => c.expiresAt > now);
+      }
+      return presence;
+    },
+
+    async removeFromPresence(userId, connectionId, at) {
+      return updatePresence(db, userId, connectionId, 'REMOVE #c SET lastSeenAt = :at', { ':at': at });
+    },
+
+    /** BatchGetItem of the presence items, ⌈N/100⌉ requests; every user is in the map (no connections when absent). */
+    async getPresence(userIds) {
+      const items = await batchGet(db, userIds.map(presenceKey));
+      const byUser = new Map(items.map((i) => [i.userId as string, i]));
+      return new Map(userIds.map((u) => [u, presenceFromItem(u, byUser.get(u))]));
+    },
+  };
 }

@@ -9,14 +9,14 @@
  * read marker never writes to the index.
  */
 import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { MembershipStore } from '../domain/ports';
 import type { MembershipRecord, ParticipantRecord } from '../domain/types';
 import { GSI1 } from './table';
-import { applied, batchGet, chunk, isConditionFailure, queryAll, type Db } from './client';
-
-export const membershipKey = (chatId: string, userId: string) => ({ PK: `USER#${userId}`, SK: `CHAT#${chatId}` });
+import { applied, batchGet, cancellationReasons, chunk, conditional, isConditionFailure, queryAll, type Db } from './client';
+import { chatKey, chatPk, membershipKey, participantIndexKey, PREFIX, userPk } from './keys';
 
 export function toItem(m: MembershipRecord) {
-  return { ...membershipKey(m.chatId, m.userId), GSI1PK: `CHAT#${m.chatId}`, GSI1SK: `MEMBER#${m.userId}`, entity: 'membership', ...m };
+  return { ...membershipKey(m.chatId, m.userId), ...participantIndexKey(m.chatId, m.userId), entity: 'membership', ...m };
 }
 
 export function fromItem(item: Record<string, unknown>): MembershipRecord {
@@ -32,129 +32,135 @@ export function fromItem(item: Record<string, unknown>): MembershipRecord {
   };
 }
 
-/** Query of the user's partition (1 MB pages ≈ 4,000 memberships each). */
-export async function listByUser(db: Db, userId: string): Promise<MembershipRecord[]> {
-  const items = await queryAll(db, {
-    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-    ExpressionAttributeValues: { ':pk': `USER#${userId}`, ':prefix': 'CHAT#' },
-  });
-  return items.map(fromItem);
-}
-
-/** Query of GSI1 (eventually consistent, like every GSI): one request per ~10,000 participants. */
-export async function listParticipants(db: Db, chatId: string): Promise<ParticipantRecord[]> {
-  const items = await queryAll(db, {
-    IndexName: GSI1.indexName,
-    KeyConditionExpression: 'GSI1PK = :pk',
-    ExpressionAttributeValues: { ':pk': `CHAT#${chatId}` },
-  });
-  return items.map((item) => ({ userId: item.userId as string, role: item.role as ParticipantRecord['role'], joinedAt: item.joinedAt as string }));
-}
-
-export async function readMarkers(db: Db, chatId: string, userIds: readonly string[]): Promise<Map<string, number>> {
-  const items = await batchGet(db, userIds.map((u) => membershipKey(chatId, u)));
-  return new Map(items.map((i) => [i.userId as string, (i.lastReadSeq as number) ?? 0]));
-}
-
-export async function advanceReadMarker(db: Db, chatId: string, userId: string, seq: number, at: string): Promise<boolean> {
-  return applied(
-    db.client.send(
-      new UpdateCommand({
-        TableName: db.table,
-        Key: membershipKey(chatId, userId),
-        UpdateExpression: 'SET lastReadSeq = :seq, lastReadAt = :at',
-        ConditionExpression: 'attribute_exists(PK) AND lastReadSeq < :seq',
-        ExpressionAttributeValues: { ':seq': seq, ':at': at },
-      }),
-    ),
-  );
-}
-
 /** TransactWriteItems takes ≤ 100 actions: one goes to the chat's participant count. */
 const MEMBERS_PER_TRANSACTION = 99;
 
-export type AddMembersResult = 'added' | 'full' | 'conflict' | 'missing';
+/** The `MembershipStore` port on one table. */
+export function membershipStore(db: Db): MembershipStore {
+  return {
+    /** Query of the user's partition (1 MB pages ≈ 4,000 memberships each). */
+    async listByUser(userId) {
+      const items = await queryAll(db, {
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': userPk(userId), ':prefix': PREFIX.chat },
+      });
+      return items.map(fromItem);
+    },
 
-/**
- * Adds memberships and raises the chat's `participantCount` in the same
- * transaction, on the condition that the count stays ≤ `maxSize` (SPEC §5
- * group size) and that none of the memberships exists yet. More than 99
- * new members are added in several transactions, each checked on its own.
- */
-export async function addMembers(db: Db, chatId: string, members: MembershipRecord[], maxSize: number): Promise<AddMembersResult> {
-  for (const part of chunk(members, MEMBERS_PER_TRANSACTION)) {
-    try {
-      await db.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: db.table,
-                Key: { PK: `CHAT#${chatId}`, SK: 'META' },
-                UpdateExpression: 'ADD participantCount :n',
-                ConditionExpression: 'attribute_exists(PK) AND participantCount <= :limit',
-                ExpressionAttributeValues: { ':n': part.length, ':limit': maxSize - part.length },
-              },
-            },
-            ...part.map((m) => ({ Put: { TableName: db.table, Item: toItem(m), ConditionExpression: 'attribute_not_exists(PK)' } })),
-          ],
-        }),
+    /** Query of GSI1 (eventually consistent, like every GSI): one request per ~10,000 participants. */
+    async listParticipants(chatId) {
+      const items = await queryAll(db, {
+        IndexName: GSI1.indexName,
+        KeyConditionExpression: 'GSI1PK = :pk',
+        ExpressionAttributeValues: { ':pk': chatPk(chatId) },
+      });
+      return items.map((item) => ({ userId: item.userId as string, role: item.role as ParticipantRecord['role'], joinedAt: item.joinedAt as string }));
+    },
+
+    async readMarkers(chatId, userIds) {
+      const items = await batchGet(db, userIds.map((u) => membershipKey(chatId, u)));
+      return new Map(items.map((i) => [i.userId as string, (i.lastReadSeq as number) ?? 0]));
+    },
+
+    /** One conditional UpdateItem; when it was already further, its failed condition returns the stored marker (ALL_OLD). */
+    async advanceReadMarker(chatId, userId, seq, at) {
+      const out = await conditional(
+        db.client.send(
+          new UpdateCommand({
+            TableName: db.table,
+            Key: membershipKey(chatId, userId),
+            UpdateExpression: 'SET lastReadSeq = :seq, lastReadAt = :at',
+            ConditionExpression: 'attribute_exists(PK) AND lastReadSeq < :seq',
+            ExpressionAttributeValues: { ':seq': seq, ':at': at },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
       );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-      return reasons[0]?.Code === 'ConditionalCheckFailed' ? 'full' : 'conflict';
-    }
-  }
-  return 'added';
-}
+      if (out.applied) return { moved: true, lastReadSeq: seq };
+      return { moved: false, lastReadSeq: out.existing && fromItem(out.existing).lastReadSeq };
+    },
 
-/** Deletes a membership and lowers `participantCount`; false when the user was not a participant. */
-export async function removeMember(db: Db, chatId: string, userId: string): Promise<boolean> {
-  return applied(
-    db.client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Delete: { TableName: db.table, Key: membershipKey(chatId, userId), ConditionExpression: 'attribute_exists(PK)' } },
-          {
-            Update: {
-              TableName: db.table,
-              Key: { PK: `CHAT#${chatId}`, SK: 'META' },
-              UpdateExpression: 'ADD participantCount :minus',
-              ConditionExpression: 'attribute_exists(PK)',
-              ExpressionAttributeValues: { ':minus': -1 },
-            },
-          },
-        ],
-      }),
-    ),
-  );
-}
+    /** Memberships of the given users in a chat (missing ones absent): one BatchGetItem per 100 users. */
+    async getMany(chatId, userIds) {
+      const items = await batchGet(db, userIds.map((u) => membershipKey(chatId, u)));
+      return items.map(fromItem);
+    },
 
-/** Sets one field of an existing membership (`archived`, `role`); false when there is no such membership. */
-export async function updateMembership(
-  db: Db,
-  chatId: string,
-  userId: string,
-  changes: Partial<Pick<MembershipRecord, 'archived' | 'role'>>,
-): Promise<boolean> {
-  const entries = Object.entries(changes);
-  return applied(
-    db.client.send(
-      new UpdateCommand({
-        TableName: db.table,
-        Key: membershipKey(chatId, userId),
-        UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
-        ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
-      }),
-    ),
-  );
-}
+    /**
+     * Adds memberships and raises the chat's `participantCount` in the same
+     * transaction, on the condition that the count stays ≤ `maxSize` (SPEC §5
+     * group size) and that none of the memberships exists yet; the count's
+     * failed condition returns the chat item (ALL_OLD), which tells `full` from
+     * `missing`. More than 99 new members are added in several transactions,
+     * each checked on its own.
+     */
+    async add(chatId, members, maxSize) {
+      for (const part of chunk(members, MEMBERS_PER_TRANSACTION)) {
+        try {
+          await db.client.send(
+            new TransactWriteCommand({
+              TransactItems: [
+                {
+                  Update: {
+                    TableName: db.table,
+                    Key: chatKey(chatId),
+                    UpdateExpression: 'ADD participantCount :n',
+                    ConditionExpression: 'attribute_exists(PK) AND participantCount <= :limit',
+                    ExpressionAttributeValues: { ':n': part.length, ':limit': maxSize - part.length },
+                    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+                  },
+                },
+                ...part.map((m) => ({ Put: { TableName: db.table, Item: toItem(m), ConditionExpression: 'attribute_not_exists(PK)' } })),
+              ],
+            }),
+          );
+        } catch (error) {
+          if (!isConditionFailure(error)) throw error;
+          const [count] = cancellationReasons(error);
+          if (count?.code !== 'ConditionalCheckFailed') return 'conflict';
+          return count.item ? 'full' : 'missing';
+        }
+      }
+      return 'added';
+    },
 
-/** Memberships of the given users in a chat (missing ones absent): one BatchGetItem per 100 users. */
-export async function getMemberships(db: Db, chatId: string, userIds: readonly string[]): Promise<MembershipRecord[]> {
-  const items = await batchGet(db, userIds.map((u) => membershipKey(chatId, u)));
-  return items.map(fromItem);
+    /** Deletes a membership and lowers `participantCount`; false when the user was not a participant. */
+    async remove(chatId, userId) {
+      return applied(
+        db.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Delete: { TableName: db.table, Key: membershipKey(chatId, userId), ConditionExpression: 'attribute_exists(PK)' } },
+              {
+                Update: {
+                  TableName: db.table,
+                  Key: chatKey(chatId),
+                  UpdateExpression: 'ADD participantCount :minus',
+                  ConditionExpression: 'attribute_exists(PK)',
+                  ExpressionAttributeValues: { ':minus': -1 },
+                },
+              },
+            ],
+          }),
+        ),
+      );
+    },
+
+    /** Sets fields of an existing membership (`archived`, `role`); false when there is no such membership. */
+    async update(chatId, userId, changes) {
+      const entries = Object.entries(changes);
+      return applied(
+        db.client.send(
+          new UpdateCommand({
+            TableName: db.table,
+            Key: membershipKey(chatId, userId),
+            UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+            ConditionExpression: 'attribute_exists(PK)',
+            ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
+            ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
+          }),
+        ),
+      );
+    },
+  };
 }

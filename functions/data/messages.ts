@@ -36,25 +36,15 @@
  */
 import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants } from 'node:zlib';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { ClientIdKey, ClientIdPointer } from '../domain/ports';
+import type { ClientIdKey, ClientIdPointer, MessageStore } from '../domain/ports';
 import type { MessageRecord } from '../domain/types';
-import { applied, isConditionFailure, type Db } from './client';
-import { attachmentKey } from './attachments';
+import { applied, cancellationReasons, conditional, type Db } from './client';
+import { attachmentKey, chatPk, clientIdKey, LAST_MESSAGE_SK, messageKey, messageSk, PREFIX } from './keys';
 import { TTL_ATTRIBUTE } from './table';
-
-const SEQ_DIGITS = 12;
-const pad = (seq: number) => String(seq).padStart(SEQ_DIGITS, '0');
-
-export const messageKey = (chatId: string, seq: number) => ({ PK: `CHAT#${chatId}`, SK: `MSG#${pad(seq)}` });
 
 const REACTION_PREFIX = 'r_';
 /** How long a `clientMessageId` is remembered: retries after a week store a new message. */
 export const CLIENT_ID_TTL_SECONDS = 7 * 24 * 60 * 60;
-
-export const clientIdKey = (chatId: string, senderId: string, clientMessageId: string) => ({
-  PK: `CHAT#${chatId}`,
-  SK: `CMID#${senderId}#${clientMessageId}`,
-});
 
 /** Content this long (UTF-8 bytes) or longer is stored compressed when that makes it smaller. */
 export const COMPRESS_FROM_BYTES = 512;
@@ -107,67 +97,15 @@ export function fromItem(item: Record<string, unknown>): MessageRecord {
   return { ...(rest as unknown as MessageRecord), content: decodeContent(item) ?? '', reactions };
 }
 
-export async function putIfSeqFree(db: Db, message: MessageRecord): Promise<boolean> {
+
+/** Puts the message at its seq; false when that seq is taken (`attribute_not_exists`). */
+function putIfSeqFree(db: Db, message: MessageRecord): Promise<boolean> {
   return applied(db.client.send(new PutCommand({ TableName: db.table, Item: toItem(message), ConditionExpression: 'attribute_not_exists(PK)' })));
 }
 
-/** `retry`: the transaction collided with another one in flight (TransactionConflict); try again. */
-export type PutResult = 'stored' | 'seq-taken' | 'duplicate' | 'retry' | 'attachment-used';
-
-/**
- * Stores a message at its seq (`attribute_not_exists`). With attachments, in
- * one transaction with: each attachment slot moved from `pending` to
- * `attached` (condition: still pending, owned by the sender) and, when it
- * has one, the `clientMessageId` pointer (condition: new). Without
- * attachments, a single conditional PutItem (half the write cost of a
- * transaction); the caller claims a `clientMessageId` beforehand
- * (`claimClientId`).
- */
-export async function putAtomically(db: Db, message: MessageRecord): Promise<PutResult> {
-  const attachments = message.attachments ?? [];
-  if (attachments.length === 0) return (await putIfSeqFree(db, message)) ? 'stored' : 'seq-taken';
-  const items = [
-    { Put: { TableName: db.table, Item: toItem(message), ConditionExpression: 'attribute_not_exists(PK)' } },
-    ...attachments.map((a) => ({
-      Update: {
-        TableName: db.table,
-        Key: attachmentKey(message.chatId, a.id),
-        UpdateExpression: 'SET #status = :attached, messageId = :message REMOVE #ttl, expiresAt',
-        ConditionExpression: '#status = :pending AND ownerId = :sender',
-        ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL_ATTRIBUTE },
-        ExpressionAttributeValues: { ':attached': 'attached', ':pending': 'pending', ':message': message.id, ':sender': message.senderId },
-      },
-    })),
-    ...(message.clientMessageId
-      ? [
-          {
-            Put: {
-              TableName: db.table,
-              Item: {
-                ...clientIdKey(message.chatId, message.senderId, message.clientMessageId),
-                entity: 'clientMessageId',
-                messageId: message.id,
-                seq: message.seq,
-                [TTL_ATTRIBUTE]: Math.floor(Date.parse(message.createdAt) / 1000) + CLIENT_ID_TTL_SECONDS,
-              },
-              ConditionExpression: 'attribute_not_exists(PK)',
-            },
-          },
-        ]
-      : []),
-  ];
-  try {
-    await db.client.send(new TransactWriteCommand({ TransactItems: items }));
-    return 'stored';
-  } catch (error) {
-    const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-    const failed = (i: number) => reasons[i]?.Code === 'ConditionalCheckFailed';
-    if (message.clientMessageId && failed(items.length - 1)) return 'duplicate';
-    if (failed(0)) return 'seq-taken';
-    if (attachments.some((_, i) => failed(i + 1))) return 'attachment-used';
-    if (reasons.some((r) => r.Code === 'TransactionConflict')) return 'retry';
-    throw error;
-  }
+async function getMessage(db: Db, chatId: string, seq: number, consistent = false): Promise<MessageRecord | undefined> {
+  const out = await db.client.send(new GetCommand({ TableName: db.table, Key: messageKey(chatId, seq), ConsistentRead: consistent }));
+  return out.Item ? fromItem(out.Item) : undefined;
 }
 
 /** A claim: the id the message will carry (its ULID part) and the lease, with the pointer's TTL. */
@@ -181,20 +119,6 @@ function claimItem(key: ClientIdKey, messageUlid: string, nowSeconds: number, le
   };
 }
 
-/**
- * Claims `clientMessageId` for a message whose id will start with
- * `messageUlid`. Answers undefined when the claim is ours, else the existing
- * pointer (strongly consistent read).
- */
-export async function claimClientId(db: Db, key: ClientIdKey, messageUlid: string, now: Date, leaseSeconds: number): Promise<ClientIdPointer | undefined> {
-  const item = claimItem(key, messageUlid, Math.floor(now.getTime() / 1000), leaseSeconds);
-  const claimed = await applied(db.client.send(new PutCommand({ TableName: db.table, Item: item, ConditionExpression: 'attribute_not_exists(PK)' })));
-  if (claimed) return undefined;
-  const existing = await db.client.send(new GetCommand({ TableName: db.table, Key: { PK: item.PK, SK: item.SK }, ConsistentRead: true }));
-  // Deleted between the two calls (a released claim): report an expired claim so the caller takes it over.
-  return existing.Item ? pointerFromItem(existing.Item) : { messageUlid: '', leaseUntil: 0 };
-}
-
 function pointerFromItem(item: Record<string, unknown>): ClientIdPointer {
   return {
     messageUlid: (item.messageUlid as string | undefined) ?? (typeof item.messageId === 'string' ? item.messageId.split('-')[0] : undefined),
@@ -203,37 +127,8 @@ function pointerFromItem(item: Record<string, unknown>): ClientIdPointer {
   };
 }
 
-/** Takes over a claim whose lease ran out (or a released one); false when someone else did first. */
-export async function takeOverClientId(db: Db, key: ClientIdKey, previous: ClientIdPointer, messageUlid: string, now: Date, leaseSeconds: number): Promise<boolean> {
-  const nowSeconds = Math.floor(now.getTime() / 1000);
-  return applied(
-    db.client.send(
-      new PutCommand({
-        TableName: db.table,
-        Item: claimItem(key, messageUlid, nowSeconds, leaseSeconds),
-        ConditionExpression: previous.messageUlid ? 'messageUlid = :previous AND leaseUntil < :now' : 'attribute_not_exists(PK)',
-        ExpressionAttributeValues: previous.messageUlid ? { ':previous': previous.messageUlid, ':now': nowSeconds } : undefined,
-      }),
-    ),
-  );
-}
-
-/** Gives a claim up (the send failed before storing anything), so a retry need not wait for the lease. */
-export async function releaseClientId(db: Db, key: ClientIdKey, messageUlid: string): Promise<void> {
-  await applied(
-    db.client.send(
-      new DeleteCommand({
-        TableName: db.table,
-        Key: clientIdKey(key.chatId, key.senderId, key.clientMessageId),
-        ConditionExpression: 'messageUlid = :mine',
-        ExpressionAttributeValues: { ':mine': messageUlid },
-      }),
-    ),
-  );
-}
-
 /** How many of a chat's latest messages a repeat looks through for its claimed message. */
-export const CLAIM_SEARCH_LIMIT = 1_000;
+const CLAIM_SEARCH_LIMIT = 1_000;
 
 /**
  * The message a pointer designates: by key when it has a `seq`; else among
@@ -242,7 +137,7 @@ export const CLAIM_SEARCH_LIMIT = 1_000;
  * the top). Strongly consistent. Costs ⌈items read × size / 4 KB⌉ RCU, only
  * on repeats.
  */
-export async function findClaimedMessage(db: Db, chatId: string, pointer: ClientIdPointer): Promise<MessageRecord | undefined> {
+async function findClaimedMessage(db: Db, chatId: string, pointer: ClientIdPointer): Promise<MessageRecord | undefined> {
   if (pointer.seq !== undefined) return getMessage(db, chatId, pointer.seq, true);
   if (!pointer.messageUlid) return undefined;
   let read = 0;
@@ -253,7 +148,7 @@ export async function findClaimedMessage(db: Db, chatId: string, pointer: Client
         TableName: db.table,
         KeyConditionExpression: 'PK = :pk AND begins_with(SK, :msg)',
         FilterExpression: 'begins_with(id, :prefix)',
-        ExpressionAttributeValues: { ':pk': `CHAT#${chatId}`, ':msg': 'MSG#', ':prefix': `${pointer.messageUlid}-` },
+        ExpressionAttributeValues: { ':pk': chatPk(chatId), ':msg': PREFIX.message, ':prefix': `${pointer.messageUlid}-` },
         ScanIndexForward: false,
         ConsistentRead: true,
         Limit: 100,
@@ -267,130 +162,229 @@ export async function findClaimedMessage(db: Db, chatId: string, pointer: Client
   return undefined;
 }
 
-/** The message a sender stored earlier with this `clientMessageId`, if any (strongly consistent). */
-export async function findByClientId(db: Db, chatId: string, senderId: string, clientMessageId: string): Promise<MessageRecord | undefined> {
-  const pointer = await db.client.send(
-    new GetCommand({ TableName: db.table, Key: clientIdKey(chatId, senderId, clientMessageId), ConsistentRead: true }),
-  );
-  if (!pointer.Item) return undefined;
-  return findClaimedMessage(db, chatId, pointerFromItem(pointer.Item));
+/** A conditional UpdateItem of a message answering the message after it, or the failed condition's item (with ALL_OLD). */
+async function updateMessage(
+  db: Db,
+  input: Omit<UpdateCommandInput, 'TableName' | 'ReturnValues'>,
+): Promise<{ applied: true; message: MessageRecord } | { applied: false; existing?: Record<string, unknown> }> {
+  const out = await conditional(db.client.send(new UpdateCommand({ ...input, TableName: db.table, ReturnValues: 'ALL_NEW' })));
+  return out.applied ? { applied: true, message: fromItem(out.output.Attributes!) } : out;
 }
 
-/**
- * Replaces the content if the message is still the author's, not deleted
- * and sent at or after `editableSince` (the edit window). Undefined when a
- * condition failed (the domain re-reads to say which).
- */
-export async function editMessage(
-  db: Db,
-  target: { chatId: string; seq: number; id: string; senderId: string },
-  change: { content: string; editedAt: string; editableSince: string },
-): Promise<MessageRecord | undefined> {
-  const stored = encodeContent(change.content);
-  // The content changes form when the edit crosses the compression threshold: the other form goes.
-  const [set, remove] = 'contentZ' in stored ? ['contentZ', 'content'] : ['content', 'contentZ'];
-  return updateReturning(db, {
-    Key: messageKey(target.chatId, target.seq),
-    UpdateExpression: `SET ${set} = :content, editedAt = :at REMOVE ${remove}`,
-    ConditionExpression: 'id = :id AND senderId = :sender AND attribute_not_exists(deletedAt) AND createdAt >= :since',
-    ExpressionAttributeValues: {
-      ':content': 'contentZ' in stored ? stored.contentZ : stored.content,
-      ':at': change.editedAt,
-      ':id': target.id,
-      ':sender': target.senderId,
-      ':since': change.editableSince,
+/** The `MessageStore` port on one table. */
+export function messageStore(db: Db): MessageStore {
+  return {
+    /**
+     * Stores a message at its seq (`attribute_not_exists`). With attachments, in
+     * one transaction with: each attachment slot moved from `pending` to
+     * `attached` (condition: still pending, owned by the sender) and, when it
+     * has one, the `clientMessageId` pointer (condition: new). Without
+     * attachments, a single conditional PutItem (half the write cost of a
+     * transaction); the caller claims a `clientMessageId` beforehand
+     * (`claimClientId`). `retry`: the transaction collided with another one in
+     * flight (TransactionConflict); try again.
+     */
+    async putAtomically(message) {
+      const attachments = message.attachments ?? [];
+      if (attachments.length === 0) return (await putIfSeqFree(db, message)) ? 'stored' : 'seq-taken';
+      const items = [
+        { Put: { TableName: db.table, Item: toItem(message), ConditionExpression: 'attribute_not_exists(PK)' } },
+        ...attachments.map((a) => ({
+          Update: {
+            TableName: db.table,
+            Key: attachmentKey(message.chatId, a.id),
+            UpdateExpression: 'SET #status = :attached, messageId = :message REMOVE #ttl, expiresAt',
+            ConditionExpression: '#status = :pending AND ownerId = :sender',
+            ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL_ATTRIBUTE },
+            ExpressionAttributeValues: { ':attached': 'attached', ':pending': 'pending', ':message': message.id, ':sender': message.senderId },
+          },
+        })),
+        ...(message.clientMessageId
+          ? [
+              {
+                Put: {
+                  TableName: db.table,
+                  Item: {
+                    ...clientIdKey(message.chatId, message.senderId, message.clientMessageId),
+                    entity: 'clientMessageId',
+                    messageId: message.id,
+                    seq: message.seq,
+                    [TTL_ATTRIBUTE]: Math.floor(Date.parse(message.createdAt) / 1000) + CLIENT_ID_TTL_SECONDS,
+                  },
+                  ConditionExpression: 'attribute_not_exists(PK)',
+                },
+              },
+            ]
+          : []),
+      ];
+      try {
+        await db.client.send(new TransactWriteCommand({ TransactItems: items }));
+        return 'stored';
+      } catch (error) {
+        const reasons = cancellationReasons(error);
+        const failed = (i: number) => reasons[i]?.code === 'ConditionalCheckFailed';
+        if (message.clientMessageId && failed(items.length - 1)) return 'duplicate';
+        if (failed(0)) return 'seq-taken';
+        if (attachments.some((_, i) => failed(i + 1))) return 'attachment-used';
+        if (reasons.some((r) => r.code === 'TransactionConflict')) return 'retry';
+        throw error;
+      }
     },
-  });
-}
 
-/** Soft delete (SPEC §3): content "", attachments and reply preview dropped, `deletedAt` set. Undefined if already deleted or missing. */
-export async function softDelete(db: Db, target: { chatId: string; seq: number; id: string }, deletedAt: string): Promise<MessageRecord | undefined> {
-  return updateReturning(db, {
-    Key: messageKey(target.chatId, target.seq),
-    UpdateExpression: 'SET content = :empty, deletedAt = :at REMOVE contentZ, attachments, metadata',
-    ConditionExpression: 'id = :id AND attribute_not_exists(deletedAt)',
-    ExpressionAttributeValues: { ':empty': '', ':at': deletedAt, ':id': target.id },
-  });
-}
+    /**
+     * Claims `clientMessageId` for a message whose id will start with
+     * `messageUlid`: one conditional PutItem. When the id is claimed already,
+     * the failed condition returns the existing pointer (ALL_OLD).
+     */
+    async claimClientId(key, messageUlid, now, leaseSeconds) {
+      const item = claimItem(key, messageUlid, Math.floor(now.getTime() / 1000), leaseSeconds);
+      const out = await conditional(
+        db.client.send(new PutCommand({ TableName: db.table, Item: item, ConditionExpression: 'attribute_not_exists(PK)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' })),
+      );
+      if (out.applied) return undefined;
+      // No item although the condition failed cannot happen; answer an expired claim, which the caller takes over.
+      return out.existing ? pointerFromItem(out.existing) : { messageUlid: '', leaseUntil: 0 };
+    },
 
-/** Adds or removes one user's reaction atomically; undefined if the message is missing or deleted. */
-export async function react(
-  db: Db,
-  target: { chatId: string; seq: number; id: string },
-  reaction: string,
-  userId: string,
-  add: boolean,
-): Promise<MessageRecord | undefined> {
-  return updateReturning(db, {
-    Key: messageKey(target.chatId, target.seq),
-    UpdateExpression: `${add ? 'ADD' : 'DELETE'} #r :user`,
-    ConditionExpression: 'id = :id AND attribute_not_exists(deletedAt)',
-    ExpressionAttributeNames: { '#r': REACTION_PREFIX + reaction },
-    ExpressionAttributeValues: { ':user': new Set([userId]), ':id': target.id },
-  });
-}
+    /** Takes over a claim whose lease ran out (or a released one); false when someone else did first. */
+    async takeOverClientId(key, previous, messageUlid, now, leaseSeconds) {
+      const nowSeconds = Math.floor(now.getTime() / 1000);
+      return applied(
+        db.client.send(
+          new PutCommand({
+            TableName: db.table,
+            Item: claimItem(key, messageUlid, nowSeconds, leaseSeconds),
+            ConditionExpression: previous.messageUlid ? 'messageUlid = :previous AND leaseUntil < :now' : 'attribute_not_exists(PK)',
+            ExpressionAttributeValues: previous.messageUlid ? { ':previous': previous.messageUlid, ':now': nowSeconds } : undefined,
+          }),
+        ),
+      );
+    },
 
-async function updateReturning(db: Db, input: Omit<UpdateCommandInput, 'TableName' | 'ReturnValues'>): Promise<MessageRecord | undefined> {
-  try {
-    const out = await db.client.send(new UpdateCommand({ ...input, TableName: db.table, ReturnValues: 'ALL_NEW' }));
-    return fromItem(out.Attributes!);
-  } catch (error) {
-    if (isConditionFailure(error)) return undefined;
-    throw error;
-  }
-}
+    /** Gives a claim up (the send failed before storing anything), so a retry need not wait for the lease. */
+    async releaseClientId(key, messageUlid) {
+      await applied(
+        db.client.send(
+          new DeleteCommand({
+            TableName: db.table,
+            Key: clientIdKey(key.chatId, key.senderId, key.clientMessageId),
+            ConditionExpression: 'messageUlid = :mine',
+            ExpressionAttributeValues: { ':mine': messageUlid },
+          }),
+        ),
+      );
+    },
 
-export async function latestSeq(db: Db, chatId: string): Promise<number> {
-  const out = await db.client.send(
-    new QueryCommand({
-      TableName: db.table,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': `CHAT#${chatId}`, ':prefix': 'MSG#' },
-      ProjectionExpression: 'seq',
-      ScanIndexForward: false,
-      Limit: 1,
-      ConsistentRead: true,
-    }),
-  );
-  return (out.Items?.[0]?.seq as number | undefined) ?? 0;
-}
+    findClaimedMessage: (chatId, pointer) => findClaimedMessage(db, chatId, pointer),
 
-export async function getMessage(db: Db, chatId: string, seq: number, consistent = false): Promise<MessageRecord | undefined> {
-  const out = await db.client.send(new GetCommand({ TableName: db.table, Key: messageKey(chatId, seq), ConsistentRead: consistent }));
-  return out.Item ? fromItem(out.Item) : undefined;
-}
+    /** One Query of the chat's messages, newest first, `Limit 1`, keys and seq only. */
+    async latestSeq(chatId) {
+      const out = await db.client.send(
+        new QueryCommand({
+          TableName: db.table,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': chatPk(chatId), ':prefix': PREFIX.message },
+          ProjectionExpression: 'seq',
+          ScanIndexForward: false,
+          Limit: 1,
+          ConsistentRead: true,
+        }),
+      );
+      return (out.Items?.[0]?.seq as number | undefined) ?? 0;
+    },
 
-/** One Query of `limit + 1` items; the extra item only tells `hasMore`. */
-export async function page(
-  db: Db,
-  chatId: string,
-  range: { before?: number; after?: number; limit: number },
-): Promise<{ messages: MessageRecord[]; hasMore: boolean }> {
-  const pk = `CHAT#${chatId}`;
-  const ascending = range.after !== undefined;
-  let condition = 'PK = :pk AND begins_with(SK, :prefix)';
-  const values: Record<string, unknown> = { ':pk': pk, ':prefix': 'MSG#' };
-  if (range.after !== undefined) {
-    condition = 'PK = :pk AND SK BETWEEN :from AND :to';
-    Object.assign(values, { ':from': `MSG#${pad(range.after + 1)}`, ':to': `MSG#${'9'.repeat(SEQ_DIGITS)}` });
-    delete values[':prefix'];
-  } else if (range.before !== undefined) {
-    condition = 'PK = :pk AND SK BETWEEN :from AND :to';
-    Object.assign(values, { ':from': `MSG#${pad(0)}`, ':to': `MSG#${pad(Math.max(0, range.before - 1))}` });
-    delete values[':prefix'];
-  }
-  const out = await db.client.send(
-    new QueryCommand({
-      TableName: db.table,
-      KeyConditionExpression: condition,
-      ExpressionAttributeValues: values,
-      ScanIndexForward: ascending,
-      Limit: range.limit + 1,
-    }),
-  );
-  const items = (out.Items ?? []).map(fromItem);
-  const hasMore = items.length > range.limit;
-  const messages = items.slice(0, range.limit);
-  if (!ascending) messages.reverse();
-  return { messages, hasMore };
+    get: (chatId, seq, consistent) => getMessage(db, chatId, seq, consistent),
+
+    /** The message a sender stored earlier with this `clientMessageId`, if any (strongly consistent). */
+    async findByClientId(chatId, senderId, clientMessageId) {
+      const pointer = await db.client.send(
+        new GetCommand({ TableName: db.table, Key: clientIdKey(chatId, senderId, clientMessageId), ConsistentRead: true }),
+      );
+      if (!pointer.Item) return undefined;
+      return findClaimedMessage(db, chatId, pointerFromItem(pointer.Item));
+    },
+
+    /**
+     * Replaces the content if the message is still the author's, not deleted
+     * and sent at or after `editableSince` (the edit window). Undefined when a
+     * condition failed.
+     */
+    async edit(target, change) {
+      const stored = encodeContent(change.content);
+      // The content changes form when the edit crosses the compression threshold: the other form goes.
+      const [set, remove] = 'contentZ' in stored ? ['contentZ', 'content'] : ['content', 'contentZ'];
+      const out = await updateMessage(db, {
+        Key: messageKey(target.chatId, target.seq),
+        UpdateExpression: `SET ${set} = :content, editedAt = :at REMOVE ${remove}`,
+        ConditionExpression: 'id = :id AND senderId = :sender AND attribute_not_exists(deletedAt) AND createdAt >= :since',
+        ExpressionAttributeValues: {
+          ':content': 'contentZ' in stored ? stored.contentZ : stored.content,
+          ':at': change.editedAt,
+          ':id': target.id,
+          ':sender': target.senderId,
+          ':since': change.editableSince,
+        },
+      });
+      return out.applied ? out.message : undefined;
+    },
+
+    /**
+     * Soft delete (SPEC §3): content "", attachments and metadata dropped,
+     * `deletedAt` set. When it was deleted already, the failed condition
+     * returns the stored message (ALL_OLD), so no second read.
+     */
+    async softDelete(target, deletedAt) {
+      const out = await updateMessage(db, {
+        Key: messageKey(target.chatId, target.seq),
+        UpdateExpression: 'SET content = :empty, deletedAt = :at REMOVE contentZ, attachments, metadata',
+        ConditionExpression: 'id = :id AND attribute_not_exists(deletedAt)',
+        ExpressionAttributeValues: { ':empty': '', ':at': deletedAt, ':id': target.id },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      });
+      if (out.applied) return { deleted: true, message: out.message };
+      return { deleted: false, message: out.existing?.id === target.id ? fromItem(out.existing) : undefined };
+    },
+
+    /** Adds or removes one user's reaction atomically (`ADD`/`DELETE` on its string set); undefined if the message is missing or deleted. */
+    async react(target, reaction, userId, add) {
+      const out = await updateMessage(db, {
+        Key: messageKey(target.chatId, target.seq),
+        UpdateExpression: `${add ? 'ADD' : 'DELETE'} #r :user`,
+        ConditionExpression: 'id = :id AND attribute_not_exists(deletedAt)',
+        ExpressionAttributeNames: { '#r': REACTION_PREFIX + reaction },
+        ExpressionAttributeValues: { ':user': new Set([userId]), ':id': target.id },
+      });
+      return out.applied ? out.message : undefined;
+    },
+
+    /** One Query of `limit + 1` items; the extra item only tells `hasMore`. */
+    async page(chatId, range) {
+      const ascending = range.after !== undefined;
+      let condition = 'PK = :pk AND begins_with(SK, :prefix)';
+      const values: Record<string, unknown> = { ':pk': chatPk(chatId), ':prefix': PREFIX.message };
+      if (range.after !== undefined) {
+        condition = 'PK = :pk AND SK BETWEEN :from AND :to';
+        Object.assign(values, { ':from': messageSk(range.after + 1), ':to': LAST_MESSAGE_SK });
+        delete values[':prefix'];
+      } else if (range.before !== undefined) {
+        condition = 'PK = :pk AND SK BETWEEN :from AND :to';
+        Object.assign(values, { ':from': messageSk(0), ':to': messageSk(Math.max(0, range.before - 1)) });
+        delete values[':prefix'];
+      }
+      const out = await db.client.send(
+        new QueryCommand({
+          TableName: db.table,
+          KeyConditionExpression: condition,
+          ExpressionAttributeValues: values,
+          ScanIndexForward: ascending,
+          Limit: range.limit + 1,
+        }),
+      );
+      const items = (out.Items ?? []).map(fromItem);
+      const hasMore = items.length > range.limit;
+      const messages = items.slice(0, range.limit);
+      if (!ascending) messages.reverse();
+      return { messages, hasMore };
+    },
+  };
 }

@@ -3,9 +3,8 @@
  *
  * This is plain data so that the CDK stack (`lib/chat-stack.ts`), the local
  * stack (`local/dynamo.ts`) and the integration tests all create exactly the
- * same table. Key *values* are built only in the per-entity modules next to
- * this file (`users.ts`, `chats.ts`, `messages.ts`, `connections.ts`); the
- * README's access-pattern table lists every pattern.
+ * same table. Key *values* are built only in `keys.ts`; the README's
+ * access-pattern table lists every pattern.
  *
  * | attribute | role |
  * |---|---|

@@ -5,6 +5,7 @@
 import { BadRequestError, chatNotFound, ConflictError, NotFoundError } from './errors';
 import type { ChatT } from '../schemas';
 import type { DomainContext } from './context';
+import type { ChatUniqueness } from './ports';
 import type { ChatRecord, ChatType, MembershipRecord, ParticipantRole, Principal } from './types';
 import { chatView, isOnline, unreadCount } from './views';
 
@@ -95,13 +96,13 @@ export async function createChat(ctx: DomainContext, principal: Principal, input
     ...others.map((id) => member(id, 'member')),
   ];
 
-  const uniqueKey = input.context
-    ? `context#${input.context.type}#${input.context.id}`
+  const unique: ChatUniqueness | undefined = input.context
+    ? { kind: 'context', type: input.context.type, id: input.context.id }
     : input.type === 'direct'
-      ? `direct#${[principal.userId, others[0]].sort().join('#')}`
+      ? { kind: 'direct', userIds: [principal.userId, others[0]] }
       : undefined;
 
-  const result = await ctx.repo.chats.create(chat, members, uniqueKey);
+  const result = await ctx.repo.chats.create(chat, members, unique);
   if (!result.created) {
     // Someone (maybe this caller, retrying) created it first: answer that chat
     // if the caller is in it; a context owned by other people stays invisible.

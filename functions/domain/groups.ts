@@ -75,7 +75,7 @@ export async function updateChat(ctx: DomainContext, principal: Principal, chatI
   const closing = input.status === 'closed' && chat.status !== 'closed';
   const updated = await ctx.repo.chats.update(chat, changes, {
     expect: chat.type === 'support' ? { status: chat.status } : undefined,
-    releaseUnique: closing && chat.requesterId ? `support#${chat.requesterId}` : undefined,
+    releaseUnique: closing && chat.requesterId ? { kind: 'support', requesterId: chat.requesterId } : undefined,
   });
   if (!updated) throw new ConflictError('The chat changed meanwhile; read it again and retry.');
   return announceUpdate(ctx, updated, membership);

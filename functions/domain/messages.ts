@@ -354,8 +354,9 @@ export async function deleteMessage(ctx: DomainContext, principal: Principal, ch
     throw new ForbiddenError('Only the author, a group owner/admin or an admin may delete this message.');
   }
   if (message.deletedAt) return { message: messageView(message) };
-  const deleted = await ctx.repo.messages.softDelete({ chatId, seq: message.seq, id }, ctx.now().toISOString());
-  if (!deleted) return { message: messageView(await findMessage(ctx, chatId, id)) };
+  const result = await ctx.repo.messages.softDelete({ chatId, seq: message.seq, id }, ctx.now().toISOString());
+  if (!result.deleted) return { message: messageView(result.message ?? (await findMessage(ctx, chatId, id))) };
+  const deleted = result.message;
   await Promise.all([
     // Deleting the objects also ends download URLs handed out before the delete.
     ctx.storage.remove((message.attachments ?? []).map((a) => a.key)),
@@ -482,15 +483,11 @@ export async function markRead(ctx: DomainContext, principal: Principal, chatId:
   let lastReadSeq = membership.lastReadSeq;
   if (target > lastReadSeq) {
     const readAt = ctx.now().toISOString();
-    if (await ctx.repo.memberships.advanceReadMarker(chatId, principal.userId, target, readAt)) {
-      lastReadSeq = target;
-      await ctx.notifier.toChat(chat, { type: 'messages.read', chatId, userId: principal.userId, lastReadSeq, readAt });
-    } else {
-      // A concurrent read (another device) moved it further; report the stored value.
-      const fresh = await ctx.repo.chats.getWithMembership(chatId, principal.userId);
-      if (!fresh.membership) throw chatNotFound();
-      lastReadSeq = fresh.membership.lastReadSeq;
-    }
+    const marker = await ctx.repo.memberships.advanceReadMarker(chatId, principal.userId, target, readAt);
+    // Not moved: a concurrent read (another device) moved it further; report the stored value.
+    if (marker.lastReadSeq === undefined) throw chatNotFound();
+    lastReadSeq = marker.lastReadSeq;
+    if (marker.moved) await ctx.notifier.toChat(chat, { type: 'messages.read', chatId, userId: principal.userId, lastReadSeq, readAt });
   }
   return { lastReadSeq, unreadCount: unreadCount(chat, { ...membership, lastReadSeq }) };
 }

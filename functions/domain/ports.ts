@@ -1,7 +1,10 @@
 /**
  * What the domain needs from the outside world. `functions/data/repository.ts`
- * implements `Repository` on DynamoDB; `functions/lib/delivery.ts` implements
- * `Notifier` on the `@connections` API; the unit tests use in-memory fakes.
+ * implements `Repository` on DynamoDB (one store factory per entity module);
+ * `functions/lib/delivery.ts` implements `Notifier` on the `@connections` API;
+ * the unit tests use the in-memory fake `test/support/memory.ts`. One contract
+ * suite (`test/support/port-contract.ts`) runs every store method against
+ * both, so the fake cannot drift from DynamoDB.
  */
 import type {
   AttachmentRecord,
@@ -27,14 +30,24 @@ export interface UserStore {
   touch(principal: Principal, now: string): Promise<void>;
 }
 
+/**
+ * What makes a chat one of a kind: one direct chat per pair of users (in
+ * either order), one chat per app context, one support chat per requester
+ * that is not closed. The store keeps one uniqueness item per value.
+ */
+export type ChatUniqueness =
+  | { kind: 'direct'; userIds: readonly [string, string] }
+  | { kind: 'context'; type: string; id: string }
+  | { kind: 'support'; requesterId: string };
+
 export interface ChatStore {
   /**
-   * Creates the chat and its memberships. With `uniqueKey` (a direct pair or
-   * a context) the create is conditional on the key being free; when it is
-   * taken, nothing is written and the existing chat id is returned.
+   * Creates the chat and its memberships. With `unique` the create is
+   * conditional on that uniqueness being free; when it is taken, nothing is
+   * written and the existing chat id is returned.
    */
-  create(chat: ChatRecord, members: MembershipRecord[], uniqueKey?: string): Promise<{ created: true } | { created: false; chatId: string }>;
-  get(chatId: string): Promise<ChatRecord | undefined>;
+  create(chat: ChatRecord, members: MembershipRecord[], unique?: ChatUniqueness): Promise<{ created: true } | { created: false; chatId: string }>;
+  /** Chats by id, in no particular order; missing ids are absent. */
   getMany(chatIds: readonly string[]): Promise<ChatRecord[]>;
   /** The chat and the caller's membership, read strongly consistently in one request. */
   getWithMembership(chatId: string, userId: string): Promise<{ chat?: ChatRecord; membership?: MembershipRecord }>;
@@ -42,13 +55,14 @@ export interface ChatStore {
   recordMessage(chatId: string, preview: MessagePreview): Promise<void>;
   /**
    * Applies `changes` if the chat still has the `expect`ed values; with
-   * `releaseUnique` also frees that uniqueness key, atomically. Answers the
-   * updated chat, or undefined when the chat changed underneath.
+   * `releaseUnique` also frees that uniqueness (when it is this chat's),
+   * atomically. Answers `current` with the changes, or undefined when the
+   * chat changed underneath (or the uniqueness belongs to another chat).
    */
   update(
     current: ChatRecord,
     changes: ChatChanges,
-    options?: { expect?: Partial<Pick<ChatRecord, 'status' | 'assigneeId'>>; releaseUnique?: string },
+    options?: { expect?: Partial<Pick<ChatRecord, 'status' | 'assigneeId'>>; releaseUnique?: ChatUniqueness },
   ): Promise<ChatRecord | undefined>;
   /** Replaces `lastMessage` when it still is the message with this id (after an edit or delete). */
   replacePreview(chatId: string, preview: MessagePreview): Promise<void>;
@@ -61,17 +75,22 @@ export type ChatChanges = Partial<Pick<ChatRecord, 'title' | 'metadata' | 'statu
 export interface MembershipStore {
   /** Every membership of a user (all chat types, archived included). */
   listByUser(userId: string): Promise<MembershipRecord[]>;
-  /** Participants of a chat (userId, role, joinedAt), from GSI1. */
+  /** Participants of a chat (userId, role, joinedAt), from GSI1, in no particular order. */
   listParticipants(chatId: string): Promise<ParticipantRecord[]>;
   /** `lastReadSeq` of the given participants. */
   readMarkers(chatId: string, userIds: readonly string[]): Promise<Map<string, number>>;
-  /** Moves the read marker forward only; false when it already was at or past `seq`. */
-  advanceReadMarker(chatId: string, userId: string, seq: number, at: string): Promise<boolean>;
+  /**
+   * Moves the read marker forward only. `moved: false` when it already was
+   * at or past `seq`, with the stored marker (`lastReadSeq` absent when
+   * there is no such membership).
+   */
+  advanceReadMarker(chatId: string, userId: string, seq: number, at: string): Promise<{ moved: true; lastReadSeq: number } | { moved: false; lastReadSeq?: number }>;
   /** Memberships of these users in the chat (non-members absent). */
   getMany(chatId: string, userIds: readonly string[]): Promise<MembershipRecord[]>;
   /**
    * Adds memberships, keeping `participantCount` ≤ `maxSize`: `full` when the
-   * limit would be passed, `conflict` when one of them joined meanwhile.
+   * limit would be passed, `conflict` when one of them joined meanwhile,
+   * `missing` when there is no such chat.
    */
   add(chatId: string, members: MembershipRecord[], maxSize: number): Promise<'added' | 'full' | 'conflict' | 'missing'>;
   /** Removes a membership; false when there was none. */
@@ -82,7 +101,11 @@ export interface MembershipStore {
 
 /** The support desk's queue and directory (SPEC §4 support routes). */
 export interface SupportStore {
-  /** A page of support chat ids, by status then age; `assigneeId: null` = unassigned. */
+  /**
+   * A page of support chat ids, by status then age; `assigneeId: null` =
+   * unassigned. `next` (opaque) is where the following page starts; every
+   * full page has one, so the page after it may be empty.
+   */
   queuePage(filter: {
     status?: SupportStatus;
     assigneeId?: string | null;
@@ -112,8 +135,6 @@ export interface ClientIdPointer {
 }
 
 export interface MessageStore {
-  /** Stores the message at its `seq` if that seq is free; false when another message took it. */
-  putIfSeqFree(message: MessageRecord): Promise<boolean>;
   /**
    * Stores the message at its seq. With attachments, in one transaction that
    * also marks each attachment used (each must still be `pending` and owned
@@ -145,8 +166,12 @@ export interface MessageStore {
     target: { chatId: string; seq: number; id: string; senderId: string },
     change: { content: string; editedAt: string; editableSince: string },
   ): Promise<MessageRecord | undefined>;
-  /** Soft delete; undefined when already deleted (or missing). */
-  softDelete(target: { chatId: string; seq: number; id: string }, deletedAt: string): Promise<MessageRecord | undefined>;
+  /**
+   * Soft delete (content, attachments and metadata dropped). `deleted:
+   * false` when it already was deleted, with the stored message (absent
+   * when there is no message with this id).
+   */
+  softDelete(target: { chatId: string; seq: number; id: string }, deletedAt: string): Promise<{ deleted: true; message: MessageRecord } | { deleted: false; message?: MessageRecord }>;
   /** Adds or removes one user's reaction atomically; undefined when missing or deleted. */
   react(target: { chatId: string; seq: number; id: string }, reaction: string, userId: string, add: boolean): Promise<MessageRecord | undefined>;
   /**

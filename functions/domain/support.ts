@@ -7,12 +7,13 @@ import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '.
 import type { ChatT } from '../schemas';
 import { chatWithParticipants, isAdmin, requireParticipant, sharedView } from './chats';
 import type { DomainContext } from './context';
+import type { ChatUniqueness } from './ports';
 import { announceUpdate, isSupportAgent, requireManager } from './groups';
 import { sendMessage } from './messages';
 import type { ChatRecord, MembershipRecord, Principal, SupportStatus } from './types';
 import { chatView } from './views';
 
-const requesterKey = (userId: string) => `support#${userId}`;
+const requesterKey = (userId: string): ChatUniqueness => ({ kind: 'support', requesterId: userId });
 
 /**
  * The support agent with the fewest support chats that are not closed;

@@ -6,7 +6,7 @@
  */
 import { describe, expect, inject, it } from 'vitest';
 import { createDb } from '../../functions/data/client';
-import * as connections from '../../functions/data/connections';
+import { connectionStore } from '../../functions/data/connections';
 import { ServerEvents } from '../../functions/schemas';
 import { call, client, sdkClient, uniqueId, type TestUser } from '../support/api';
 import { record, withStatus } from '../support/sdk-events';
@@ -213,14 +213,14 @@ describe('delivery', () => {
       const ghost = `ghost${Date.now()}=`;
       const expiresAt = Math.floor(Date.now() / 1000) + 600;
       const connectedAt = new Date(Date.now() - 5 * 60_000).toISOString();
-      await connections.putConnection(db, { connectionId: ghost, userId: bob.id, name: bob.id, roles: ['user'], connectedAt, expiresAt });
-      await connections.addToPresence(db, bob.id, ghost, expiresAt);
+      await connectionStore(db).put({ connectionId: ghost, userId: bob.id, name: bob.id, roles: ['user'], connectedAt, expiresAt });
+      await connectionStore(db).addToPresence(bob.id, ghost, expiresAt);
 
       const sent = await alice.api.sendMessage(chatId, { content: 'still there?' });
       expect((await laptopEvents.next('message.new', (e) => e.chatId === chatId)).message.id).toBe(sent.message.id);
 
-      expect(await connections.getConnection(db, ghost)).toBeUndefined();
-      const presence = (await connections.getPresence(db, [bob.id])).get(bob.id)!;
+      expect(await connectionStore(db).get(ghost)).toBeUndefined();
+      const presence = (await connectionStore(db).getPresence([bob.id])).get(bob.id)!;
       expect(presence.connections.map((c) => c.connectionId)).not.toContain(ghost);
     } finally {
       laptop.close();

@@ -6,34 +6,27 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { beforeAll, describe, expect, it } from 'vitest';
-import * as chats from '../../functions/data/chats';
-import * as connections from '../../functions/data/connections';
-import * as memberships from '../../functions/data/memberships';
+import { chatKey, messageKey } from '../../functions/data/keys';
 import * as messages from '../../functions/data/messages';
 import { createRepository } from '../../functions/data/repository';
 import { createNotifier } from '../../functions/lib/delivery';
 import { createChat, listChats } from '../../functions/domain/chats';
 import { deleteMessage, editMessage, listMessages, sendMessage } from '../../functions/domain/messages';
-import type { MessageRecord, Principal } from '../../functions/domain/types';
-import { dynamoContext, freshTable, type CountedDb } from '../support/dynamo';
+import type { Repository } from '../../functions/domain/ports';
+import type { MessageRecord } from '../../functions/domain/types';
+import { dynamoContext, freshTable, registerUsers, type CountedDb } from '../support/dynamo';
 import { prose } from '../support/prose';
 
 let db: CountedDb;
+let repo: Repository;
 beforeAll(async () => {
   db = await freshTable();
+  repo = createRepository(db);
 });
 
-async function users(ids: string[]): Promise<Principal[]> {
-  const repo = createRepository(db);
-  const now = new Date().toISOString();
-  return Promise.all(
-    ids.map(async (id) => {
-      const p: Principal = { userId: id, name: id, roles: ['user'] };
-      await repo.users.touch(p, now);
-      return p;
-    }),
-  );
-}
+const storedChat = async (chatId: string) => (await repo.chats.getWithMembership(chatId, 'nobody')).chat;
+
+const users = (ids: string[], roles: ('support' | 'admin')[] = []) => registerUsers(repo, ids, roles);
 
 describe('chats and memberships', () => {
   it('creates one direct chat when the same pair races', async () => {
@@ -47,7 +40,7 @@ describe('chats and memberships', () => {
     ]);
     expect(new Set(results.map((r) => r.chat.id)).size).toBe(1);
     expect(results.filter((r) => r.created)).toHaveLength(1);
-    expect((await memberships.listByUser(db, a.userId)).map((m) => m.chatId)).toEqual([results[0].chat.id]);
+    expect((await repo.memberships.listByUser(a.userId)).map((m) => m.chatId)).toEqual([results[0].chat.id]);
   });
 
   it('writes every membership of a group larger than one transaction', async () => {
@@ -55,26 +48,11 @@ describe('chats and memberships', () => {
     const [owner] = await users(ids);
     const { ctx } = dynamoContext(db);
     const { chat } = await createChat(ctx, owner, { type: 'group', participantIds: ids.slice(1), title: 'Big' });
-    const participants = await memberships.listParticipants(db, chat.id);
+    const participants = await repo.memberships.listParticipants(chat.id);
     expect(participants).toHaveLength(150);
     expect(participants.find((p) => p.userId === owner.userId)?.role).toBe('owner');
-    const markers = await memberships.readMarkers(db, chat.id, ids);
+    const markers = await repo.memberships.readMarkers(chat.id, ids);
     expect(markers.size).toBe(150);
-  });
-
-  it('moves the chat item and read markers forward only', async () => {
-    const [a, b] = await users(['fw-a', 'fw-b']);
-    const { ctx } = dynamoContext(db);
-    const { chat } = await createChat(ctx, a, { type: 'direct', participantIds: [b.userId] });
-    const preview = (seq: number) => ({ id: `m${seq}`, seq, senderId: a.userId, type: 'text' as const, content: `c${seq}`, createdAt: new Date(seq * 1000).toISOString() });
-    await chats.recordMessage(db, chat.id, preview(5));
-    await chats.recordMessage(db, chat.id, preview(3));
-    expect(await chats.getChat(db, chat.id, true)).toMatchObject({ lastSeq: 5, lastMessage: { id: 'm5' } });
-    expect(await memberships.advanceReadMarker(db, chat.id, b.userId, 4, 't')).toBe(true);
-    expect(await memberships.advanceReadMarker(db, chat.id, b.userId, 2, 't')).toBe(false);
-    expect(await memberships.advanceReadMarker(db, chat.id, 'not-a-member', 9, 't')).toBe(false);
-    const { membership } = await chats.getChatWithMembership(db, chat.id, b.userId);
-    expect(membership?.lastReadSeq).toBe(4);
   });
 
   it('lists 120 chats (more than one BatchGetItem) by latest activity', async () => {
@@ -109,26 +87,9 @@ describe('messages', () => {
     const { chat } = await createChat(ctx, a, { type: 'direct', participantIds: [b.userId] });
     const results = await Promise.all(Array.from({ length: 25 }, (_, i) => sendMessage(ctx, i % 2 ? a : b, chat.id, { content: `m${i}` })));
     expect(results.map((r) => r.message.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
-    const stored = await messages.page(db, chat.id, { limit: 100 });
+    const stored = await repo.messages.page(chat.id, { limit: 100 });
     expect(stored.messages.map((m) => m.seq)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
-    expect((await chats.getChat(db, chat.id, true))?.lastSeq).toBe(25);
-  });
-
-  it('pages history with before/after in ascending order', async () => {
-    const [a, b] = await users(['page-a', 'page-b']);
-    const { ctx } = dynamoContext(db);
-    const { chat } = await createChat(ctx, a, { type: 'direct', participantIds: [b.userId] });
-    for (let i = 0; i < 12; i++) await sendMessage(ctx, a, chat.id, { content: `m${i + 1}` });
-    const seqs = async (range: Parameters<typeof messages.page>[2]) => {
-      const out = await messages.page(db, chat.id, range);
-      return [out.messages.map((m) => m.seq), out.hasMore];
-    };
-    expect(await seqs({ limit: 5 })).toEqual([[8, 9, 10, 11, 12], true]);
-    expect(await seqs({ limit: 5, before: 8 })).toEqual([[3, 4, 5, 6, 7], true]);
-    expect(await seqs({ limit: 5, before: 3 })).toEqual([[1, 2], false]);
-    expect(await seqs({ limit: 5, after: 0 })).toEqual([[1, 2, 3, 4, 5], true]);
-    expect(await seqs({ limit: 5, after: 9 })).toEqual([[10, 11, 12], false]);
-    expect(await messages.latestSeq(db, chat.id)).toBe(12);
+    expect((await storedChat(chat.id))?.lastSeq).toBe(25);
   });
 
   it('costs the same writes for a chat of 2 and a chat of 150', async () => {
@@ -150,6 +111,42 @@ describe('messages', () => {
   });
 });
 
+describe('failed conditions', () => {
+  it('answer what they found in the same request (ALL_OLD), never with a second read', async () => {
+    const [a, b] = await users(['old-a', 'old-b']);
+    const { ctx } = dynamoContext(db);
+    const { chat } = await createChat(ctx, a, { type: 'direct', participantIds: [b.userId] });
+    const { message } = await sendMessage(ctx, a, chat.id, { content: 'to delete' });
+    const key = { chatId: chat.id, senderId: a.userId, clientMessageId: 'cm-old' };
+    await repo.messages.claimClientId(key, '01FIRSTCLAIMXXXXXXXXXXXXXX', new Date(), 60);
+    const requests = async (call: () => Promise<unknown>) => {
+      db.reset();
+      const result = await call();
+      return { result, requests: db.count() };
+    };
+
+    expect(await requests(() => repo.messages.claimClientId(key, '01SECONDCLAIMXXXXXXXXXXXXX', new Date(), 60))).toEqual({
+      result: expect.objectContaining({ messageUlid: '01FIRSTCLAIMXXXXXXXXXXXXXX' }),
+      requests: 1,
+    });
+    const again = { id: `taken-${ulid()}`, type: 'direct' as const, createdBy: b.userId, createdAt: 't', updatedAt: 't', lastSeq: 0, lastActivityAt: 't', participantCount: 0 };
+    expect(await requests(() => repo.chats.create(again, [], { kind: 'direct', userIds: [b.userId, a.userId] }))).toEqual({
+      result: { created: false, chatId: chat.id },
+      requests: 1,
+    });
+    expect(await requests(() => repo.memberships.advanceReadMarker(chat.id, a.userId, 1, 't'))).toEqual({ result: { moved: false, lastReadSeq: 1 }, requests: 1 });
+    const newcomer = (chatId: string) => ({ chatId, userId: 'old-c', chatType: 'group' as const, role: 'member' as const, joinedAt: 't', lastReadSeq: 0, archived: false });
+    expect(await requests(() => repo.memberships.add(chat.id, [newcomer(chat.id)], 2))).toEqual({ result: 'full', requests: 1 });
+    const missing = `missing-${ulid()}`;
+    expect(await requests(() => repo.memberships.add(missing, [newcomer(missing)], 10))).toEqual({ result: 'missing', requests: 1 });
+    await deleteMessage(ctx, a, chat.id, message.id);
+    expect(await requests(() => repo.messages.softDelete({ chatId: chat.id, seq: message.seq, id: message.id }, 't'))).toEqual({
+      result: { deleted: false, message: expect.objectContaining({ id: message.id, content: '' }) },
+      requests: 1,
+    });
+  });
+});
+
 describe('long content', () => {
   const record = (chatId: string, content: string): MessageRecord => ({
     id: `${ulid()}-1`,
@@ -166,7 +163,7 @@ describe('long content', () => {
     return out.ConsumedCapacity?.CapacityUnits;
   };
   const rawItem = async (chatId: string, seq: number) =>
-    (await db.client.send(new GetCommand({ TableName: db.table, Key: messages.messageKey(chatId, seq), ConsistentRead: true }))).Item!;
+    (await db.client.send(new GetCommand({ TableName: db.table, Key: messageKey(chatId, seq), ConsistentRead: true }))).Item!;
 
   it('stores a 1,000-character message in one write unit instead of two', async () => {
     const content = prose(1000);
@@ -175,7 +172,7 @@ describe('long content', () => {
     expect(await writeUnits(item)).toBe(1);
     const { contentZ, ...plain } = item as typeof item & { contentZ: Uint8Array };
     expect(contentZ.length).toBeLessThan(700);
-    expect(await writeUnits({ ...plain, PK: `CHAT#long-${ulid()}`, content })).toBe(2);
+    expect(await writeUnits({ ...plain, PK: chatKey(`long-${ulid()}`).PK, content })).toBe(2);
   });
 
   it('sends, pages, searches, edits and deletes compressed messages like plain ones', async () => {
@@ -186,7 +183,7 @@ describe('long content', () => {
     const sent = await sendMessage(ctx, a, chat.id, { content: long });
     expect(sent.message.content).toBe(long);
     expect(await rawItem(chat.id, 1)).toMatchObject({ contentZ: expect.any(Uint8Array) });
-    expect((await messages.page(db, chat.id, { limit: 10 })).messages[0].content).toBe(long);
+    expect((await repo.messages.page(chat.id, { limit: 10 })).messages[0].content).toBe(long);
     expect((await listMessages(ctx, b, chat.id, { q: 'PHARMACY', limit: 50 })).messages.map((m) => m.seq)).toEqual([1]);
 
     // An edit crossing the threshold changes the stored form both ways; exactly one form is ever present.
@@ -210,29 +207,7 @@ describe('long content', () => {
   });
 });
 
-describe('connections and presence', () => {
-  it('records, reads and forgets a connection and its presence entry', async () => {
-    const now = Math.floor(Date.now() / 1000);
-    await connections.putConnection(db, { connectionId: 'c1=', userId: 'p-a', name: 'A', roles: ['user'], connectedAt: 't', expiresAt: now + 60 });
-    await connections.addToPresence(db, 'p-a', 'c1=', now + 60);
-    const second = await connections.addToPresence(db, 'p-a', 'c2/', now + 60);
-    expect(second.connections.map((c) => c.connectionId).sort()).toEqual(['c1=', 'c2/']);
-    expect(await connections.getConnection(db, 'c1=')).toMatchObject({ userId: 'p-a', expiresAt: now + 60 });
-    expect(await connections.deleteConnection(db, 'c1=')).toMatchObject({ userId: 'p-a' });
-    expect(await connections.deleteConnection(db, 'c1=')).toBeUndefined();
-    const after = await connections.removeFromPresence(db, 'p-a', 'c1=', '2026-01-01T00:00:00.000Z');
-    expect(after).toMatchObject({ lastSeenAt: '2026-01-01T00:00:00.000Z', connections: [{ connectionId: 'c2/' }] });
-  });
-
-  it('prunes expired presence entries when the user connects again', async () => {
-    const now = Math.floor(Date.now() / 1000);
-    await connections.addToPresence(db, 'p-b', 'old', now - 10);
-    const presence = await connections.addToPresence(db, 'p-b', 'new', now + 60);
-    expect(presence.connections.map((c) => c.connectionId)).toEqual(['new']);
-    const stored = await connections.getPresence(db, ['p-b']);
-    expect(stored.get('p-b')!.connections.map((c) => c.connectionId)).toEqual(['new']);
-  });
-
+describe('fan-out lookups', () => {
   it('finds the connections of 250 participants in 1 + ⌈250/100⌉ requests, without a scan', async () => {
     const ids = Array.from({ length: 250 }, (_, i) => `fan-${i}`);
     const [owner] = await users(ids);

@@ -12,7 +12,6 @@ import { ulid } from 'ulid';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS, ensureTable, startDynamo, type DynamoHandle } from '../../local/dynamo';
 import { createDb } from '../../functions/data/client';
-import * as messages from '../../functions/data/messages';
 import { createRepository } from '../../functions/data/repository';
 import { createChat } from '../../functions/domain/chats';
 import { DEFAULT_LIMITS, type DomainContext } from '../../functions/domain/context';
@@ -74,8 +73,8 @@ describe('DynamoDB Local killed and restarted with DATA_DIR during a burst of se
     await burst;
 
     expect(acknowledged.length).toBeGreaterThan(0);
-    const stored = (await messages.page(db, chat.id, { limit: 100, after: 0 })).messages;
-    const more = (await messages.page(db, chat.id, { limit: 100, after: stored.at(-1)?.seq ?? 0 })).messages;
+    const stored = (await repo.messages.page(chat.id, { limit: 100, after: 0 })).messages;
+    const more = (await repo.messages.page(chat.id, { limit: 100, after: stored.at(-1)?.seq ?? 0 })).messages;
     const all = [...stored, ...more];
     const byId = new Map(all.map((m) => [m.id, m]));
     for (const a of acknowledged) expect(byId.get(a.id)?.seq, a.id).toBe(a.seq);

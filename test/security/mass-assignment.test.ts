@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../functions/data/client';
-import { getUser } from '../../functions/data/users';
+import { userStore } from '../../functions/data/users';
 import { principalFromClaims } from '../../functions/domain/identity';
 import { call, client, uniqueId } from '../support/api';
 import { createFixtures, stack, type Fixtures } from './support';
@@ -161,10 +161,10 @@ describe('PUT /v1/users/{userId}', () => {
     const profile = await f.member.get(`/v1/users/${target}`);
     expect(profile.body.user).toMatchObject({ id: target, name: 'Provisioned', online: false, lastSeenAt: null });
 
-    const stored = (await getUser(db, target)) as Record<string, unknown> | undefined;
+    const stored = (await userStore(db).get(target)) as Record<string, unknown> | undefined;
     expect(stored?.id).toBe(target);
     for (const value of Object.values(stored ?? {})) expect(value).not.toBe(LONG_AGO);
-    expect(await getUser(db, other)).toBeUndefined();
+    expect(await userStore(db).get(other)).toBeUndefined();
   });
 });
 

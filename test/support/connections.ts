@@ -6,7 +6,8 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { createDb } from '../../functions/data/client';
-import { presenceFromItem, presenceKey } from '../../functions/data/connections';
+import { presenceFromItem } from '../../functions/data/connections';
+import { presenceKey } from '../../functions/data/keys';
 
 /**
  * The user's open WebSocket connection ids, read from their presence item

@@ -9,6 +9,8 @@ import { ensureTable } from '../../local/dynamo';
 import { createDb, type Db } from '../../functions/data/client';
 import { createRepository } from '../../functions/data/repository';
 import { DEFAULT_LIMITS, type DomainContext, type Limits } from '../../functions/domain/context';
+import type { Repository } from '../../functions/domain/ports';
+import type { Principal } from '../../functions/domain/types';
 import { createStorage } from '../../functions/lib/storage';
 import { RecordingNotifier, RecordingOffline } from './memory';
 
@@ -49,4 +51,17 @@ export function dynamoContext(db: Db, limits: Partial<Limits> = {}) {
   const storage = createStorage({ bucket: stack.bucketName, endpoint: stack.s3Endpoint, region: stack.region, credentials: stack.credentials });
   const ctx: DomainContext = { repo, notifier, offline, storage, limits: { ...DEFAULT_LIMITS, ...limits }, now: () => new Date(), newId: ulid };
   return { ctx, notifier, offline };
+}
+
+/**
+ * Principals recorded in the directory as callers who have used the API, at
+ * most 10 writes in flight: a burst of hundreds of new connections to
+ * DynamoDB Local on a busy machine outlasts the client's 1 s connection
+ * timeout.
+ */
+export async function registerUsers(repo: Repository, ids: readonly string[], roles: ('support' | 'admin')[] = []): Promise<Principal[]> {
+  const principals = ids.map((id): Principal => ({ userId: id, name: id, roles: ['user', ...roles] }));
+  const now = new Date().toISOString();
+  for (let i = 0; i < principals.length; i += 10) await Promise.all(principals.slice(i, i + 10).map((p) => repo.users.touch(p, now)));
+  return principals;
 }

@@ -1,11 +1,13 @@
 /**
  * In-memory implementations of the domain ports, with the same conditional
  * semantics as the DynamoDB ones (seq taken once, read markers forward only,
- * uniqueness keys), for unit tests of the domain rules without the SDK.
- * Every method yields to the event loop first, so concurrent calls interleave
- * the way concurrent requests do.
+ * uniqueness keys), for unit tests of the domain rules without the SDK. The
+ * port contract suite (`port-contract.ts`) runs every method against this
+ * fake and DynamoDB Local alike. Every method yields to the event loop
+ * first, so concurrent calls interleave the way concurrent requests do.
  */
 import { monotonicFactory } from 'ulid';
+import { uniqueKey } from '../../functions/data/keys';
 import type { DomainContext, Limits } from '../../functions/domain/context';
 import { DEFAULT_LIMITS } from '../../functions/domain/context';
 import type { AttachmentStorage, ChatAudience, ClientIdPointer, Notifier, OfflineNotice, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
@@ -25,7 +27,7 @@ const clone = <T>(v: T): T => structuredClone(v);
 export class MemoryRepository implements Repository {
   readonly userMap = new Map<string, UserRecord>();
   readonly chatMap = new Map<string, ChatRecord>();
-  readonly uniqueMap = new Map<string, string>();
+  readonly uniqueMap = new Map<string, string>(); // uniqueness item's PK → chatId
   readonly memberMap = new Map<string, MembershipRecord>(); // `${chatId}|${userId}`
   readonly messageMap = new Map<string, MessageRecord>(); // `${chatId}|${seq}`
   readonly connectionMap = new Map<string, ConnectionRecord>();
@@ -34,8 +36,16 @@ export class MemoryRepository implements Repository {
   readonly rateMap = new Map<string, number>();
   readonly attachmentMap = new Map<string, AttachmentRecord>(); // `${chatId}|${id}`
 
+  /** `now` is the clock presence pruning reads (DynamoDB's reads the machine's). */
+  constructor(private readonly now: () => Date = () => new Date()) {}
+
   attachments: Repository['attachments'] = {
-    create: async (a) => void (await tick(), this.attachmentMap.set(`${a.chatId}|${a.id}`, clone(a))),
+    create: async (a) => {
+      await tick();
+      const key = `${a.chatId}|${a.id}`;
+      if (this.attachmentMap.has(key)) throw conditionFailed('attachment exists');
+      this.attachmentMap.set(key, clone(a));
+    },
     getMany: async (chatId, ids) => {
       await tick();
       return ids.map((id) => this.attachmentMap.get(`${chatId}|${id}`)).filter((a) => a !== undefined).map(clone);
@@ -61,7 +71,7 @@ export class MemoryRepository implements Repository {
     getMany: async (ids) => (await tick(), new Map(ids.filter((id) => this.userMap.has(id)).map((id) => [id, clone(this.userMap.get(id)!)]))),
     put: async (user) => {
       await tick();
-      const stored = { ...user, createdAt: this.userMap.get(user.id)?.createdAt ?? user.createdAt };
+      const stored = { ...clone(user), createdAt: this.userMap.get(user.id)?.createdAt ?? user.createdAt };
       this.userMap.set(user.id, stored);
       return clone(stored);
     },
@@ -75,13 +85,14 @@ export class MemoryRepository implements Repository {
   chats: Repository['chats'] = {
     create: async (chat, members, unique) => {
       await tick();
-      if (unique && this.uniqueMap.has(unique)) return { created: false, chatId: this.uniqueMap.get(unique)! };
-      if (unique) this.uniqueMap.set(unique, chat.id);
+      const key = unique && uniqueKey(unique).PK;
+      if (key && this.uniqueMap.has(key)) return { created: false, chatId: this.uniqueMap.get(key)! };
+      if (this.chatMap.has(chat.id)) throw conditionFailed('chat exists');
+      if (key) this.uniqueMap.set(key, chat.id);
       this.chatMap.set(chat.id, clone(chat));
       for (const m of members) this.memberMap.set(`${m.chatId}|${m.userId}`, clone(m));
       return { created: true };
     },
-    get: async (id) => (await tick(), clone(this.chatMap.get(id))),
     getMany: async (ids) => (await tick(), ids.filter((id) => this.chatMap.has(id)).map((id) => clone(this.chatMap.get(id)!))),
     getWithMembership: async (chatId, userId) => {
       await tick();
@@ -91,7 +102,7 @@ export class MemoryRepository implements Repository {
       await tick();
       const chat = this.chatMap.get(chatId);
       if (chat && chat.lastSeq < preview.seq) {
-        Object.assign(chat, { lastSeq: preview.seq, lastMessage: preview, lastActivityAt: preview.createdAt, updatedAt: preview.createdAt });
+        Object.assign(chat, { lastSeq: preview.seq, lastMessage: clone(preview), lastActivityAt: preview.createdAt, updatedAt: preview.createdAt });
       }
     },
     update: async (current, changes, options = {}) => {
@@ -101,12 +112,15 @@ export class MemoryRepository implements Repository {
       for (const [field, value] of Object.entries(options.expect ?? {})) {
         if ((chat[field as keyof ChatRecord] ?? null) !== (value ?? null)) return undefined;
       }
+      // As in DynamoDB's transaction: a uniqueness that belongs to another chat fails the whole update.
+      const released = options.releaseUnique && uniqueKey(options.releaseUnique).PK;
+      if (released && (this.uniqueMap.get(released) ?? current.id) !== current.id) return undefined;
       for (const [field, value] of Object.entries(changes)) {
         if (value === undefined) delete chat[field as keyof ChatRecord];
-        else Object.assign(chat, { [field]: value });
+        else Object.assign(chat, { [field]: clone(value) });
       }
-      if (options.releaseUnique && this.uniqueMap.get(options.releaseUnique) === current.id) this.uniqueMap.delete(options.releaseUnique);
-      return clone(chat);
+      if (released) this.uniqueMap.delete(released);
+      return clone({ ...current, ...changes });
     },
     replacePreview: async (chatId, preview) => {
       await tick();
@@ -133,10 +147,10 @@ export class MemoryRepository implements Repository {
     advanceReadMarker: async (chatId, userId, seq, at) => {
       await tick();
       const m = this.memberMap.get(`${chatId}|${userId}`);
-      if (!m || m.lastReadSeq >= seq) return false;
+      if (!m || m.lastReadSeq >= seq) return { moved: false, lastReadSeq: m?.lastReadSeq };
       m.lastReadSeq = seq;
       m.lastReadAt = at;
-      return true;
+      return { moved: true, lastReadSeq: seq };
     },
     getMany: async (chatId, userIds) => {
       await tick();
@@ -154,8 +168,9 @@ export class MemoryRepository implements Repository {
     },
     remove: async (chatId, userId) => {
       await tick();
-      if (!this.memberMap.delete(`${chatId}|${userId}`)) return false;
-      this.chatMap.get(chatId)!.participantCount -= 1;
+      const chat = this.chatMap.get(chatId);
+      if (!chat || !this.memberMap.delete(`${chatId}|${userId}`)) return false;
+      chat.participantCount -= 1;
       return true;
     },
     update: async (chatId, userId, changes) => {
@@ -170,14 +185,14 @@ export class MemoryRepository implements Repository {
   support: Repository['support'] = {
     queuePage: async ({ status, assigneeId, limit, start }) => {
       await tick();
+      // DynamoDB's order: sort keys compared as bytes; a full page always carries a position (the next page may be empty).
       const rows = this.supportChats()
         .filter((c) => (!status || c.status === status) && (assigneeId === undefined || (c.assigneeId ?? null) === assigneeId))
         .map((c) => ({ key: `${c.status}#${c.createdAt}#${c.id}`, id: c.id }))
-        .sort((a, b) => a.key.localeCompare(b.key));
-      const from = start ? rows.findIndex((r) => r.key > (start.key as string)) : 0;
-      const page = from === -1 ? [] : rows.slice(from, from + limit);
-      const more = from !== -1 && from + limit < rows.length;
-      return { chatIds: page.map((r) => r.id), next: more ? { key: page.at(-1)!.key } : undefined };
+        .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      const from = start ? rows.filter((r) => r.key <= (start.key as string)).length : 0;
+      const page = rows.slice(from, from + limit);
+      return { chatIds: page.map((r) => r.id), next: page.length === limit ? { key: page.at(-1)!.key } : undefined };
     },
     openCountForAgent: async (agentId) => (await tick(), this.supportChats().filter((c) => c.assigneeId === agentId && c.status !== 'closed').length),
     agents: async () => (await tick(), [...this.userMap.values()].filter((u) => u.roles.includes('support')).map((u) => u.id).sort()),
@@ -198,13 +213,6 @@ export class MemoryRepository implements Repository {
   }
 
   messages: Repository['messages'] = {
-    putIfSeqFree: async (message) => {
-      await tick();
-      const key = `${message.chatId}|${message.seq}`;
-      if (this.messageMap.has(key)) return false;
-      this.messageMap.set(key, clone(message));
-      return true;
-    },
     latestSeq: async (chatId) => (await tick(), Math.max(0, ...this.chatMessages(chatId).map((m) => m.seq))),
     get: async (chatId, seq) => (await tick(), clone(this.messageMap.get(`${chatId}|${seq}`))),
     putAtomically: async (message) => {
@@ -217,8 +225,11 @@ export class MemoryRepository implements Repository {
       const slots = (message.attachments ?? []).map((a) => this.attachmentMap.get(`${message.chatId}|${a.id}`));
       if (slots.some((s) => !s || s.status !== 'pending' || s.ownerId !== message.senderId)) return 'attachment-used';
       this.messageMap.set(`${message.chatId}|${message.seq}`, clone(message));
-      for (const s of slots) Object.assign(s!, { status: 'attached', messageId: message.id, expiresAt: undefined });
-      if (pointer) this.clientIdMap.set(pointer, { seq: message.seq });
+      for (const s of slots) {
+        Object.assign(s!, { status: 'attached', messageId: message.id });
+        delete s!.expiresAt;
+      }
+      if (pointer) this.clientIdMap.set(pointer, { messageUlid: message.id.split('-')[0], seq: message.seq });
       return 'stored';
     },
     findByClientId: async (chatId, senderId, cmid) => {
@@ -265,10 +276,12 @@ export class MemoryRepository implements Repository {
     softDelete: async (target, at) => {
       await tick();
       const m = this.messageMap.get(`${target.chatId}|${target.seq}`);
-      if (!m || m.id !== target.id || m.deletedAt) return undefined;
+      if (!m || m.id !== target.id) return { deleted: false };
+      if (m.deletedAt) return { deleted: false, message: clone(m) };
       Object.assign(m, { content: '', deletedAt: at });
+      delete m.attachments;
       delete m.metadata;
-      return clone(m);
+      return { deleted: true, message: clone(m) };
     },
     react: async (target, reaction, userId, add) => {
       await tick();
@@ -305,7 +318,9 @@ export class MemoryRepository implements Repository {
     addToPresence: async (userId, connectionId, expiresAt) => {
       await tick();
       const p = this.presenceMap.get(userId) ?? { userId, connections: [] };
-      p.connections = [...p.connections.filter((c) => c.connectionId !== connectionId), { connectionId, expiresAt }];
+      // As in DynamoDB: entries that expired without `$disconnect` are pruned when the user connects again.
+      const now = Math.floor(this.now().getTime() / 1000);
+      p.connections = [...p.connections.filter((c) => c.connectionId !== connectionId && c.expiresAt > now), { connectionId, expiresAt }];
       this.presenceMap.set(userId, p);
       return clone(p);
     },
@@ -323,6 +338,11 @@ export class MemoryRepository implements Repository {
   private chatMessages(chatId: string): MessageRecord[] {
     return [...this.messageMap.values()].filter((m) => m.chatId === chatId).sort((a, b) => a.seq - b.seq);
   }
+}
+
+/** What DynamoDB throws for an unconditional-looking write whose condition failed (never expected in these tests). */
+function conditionFailed(what: string): Error {
+  return Object.assign(new Error(`The conditional request failed (${what})`), { name: 'ConditionalCheckFailedException' });
 }
 
 /**
@@ -402,8 +422,8 @@ export class RecordingOffline implements OfflinePublisher {
 
 /** A domain context on the in-memory fakes with a controllable clock. */
 export function memoryContext(options: { limits?: Partial<Limits>; start?: Date } = {}) {
-  const repo = new MemoryRepository();
   const clock = { now: options.start ?? new Date('2026-01-01T00:00:00.000Z') };
+  const repo = new MemoryRepository(() => clock.now);
   const offline = new RecordingOffline();
   const notifier = new RecordingNotifier(repo, offline, () => clock.now);
   const storage = new MemoryStorage();

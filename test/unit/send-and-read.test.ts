@@ -38,7 +38,7 @@ describe('sendMessage', () => {
     const { ctx, repo, alice, chatId } = await pair();
     await sendMessage(ctx, alice, chatId, { content: 'one' });
     // As if a sender crashed after storing seq 2 but before updating the chat item.
-    await repo.messages.putIfSeqFree({ ...repo.messageMap.get(`${chatId}|1`)!, id: 'X', seq: 2 });
+    await repo.messages.putAtomically({ ...repo.messageMap.get(`${chatId}|1`)!, id: 'X', seq: 2 });
     const { message } = await sendMessage(ctx, alice, chatId, { content: 'three' });
     expect(message.seq).toBe(3);
     expect(repo.chatMap.get(chatId)!.lastSeq).toBe(3);

@@ -32,6 +32,7 @@ const { tracer, traced } = await import('../../functions/lib/tracer');
 const { httpHandler } = await import('../../functions/lib/http');
 const { wsHandler } = await import('../../functions/lib/ws');
 const { createDb } = await import('../../functions/data/client');
+const { messageKey } = await import('../../functions/data/keys');
 const { NotFoundError } = await import('../../functions/domain/errors');
 
 const SECRET = 'secret message content';
@@ -169,7 +170,7 @@ describe('tracer', () => {
 
     it('traces each DynamoDB call of the document client as a subsegment with the operation and table, not the item', async () => {
       const db = createDb({ table: 'chat-test-table', endpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
-      const { segment } = await inSegment(() => db.client.send(new PutCommand({ TableName: db.table, Item: { PK: 'CHAT#1', SK: 'MSG#1', content: SECRET } })));
+      const { segment } = await inSegment(() => db.client.send(new PutCommand({ TableName: db.table, Item: { ...messageKey(CHAT_ID, 1), content: SECRET } })));
       const sub = segment.subsegments?.find((s) => s.name === 'DynamoDB');
       expect(sub, segment.format()).toBeDefined();
       expect(sub!.aws).toMatchObject({ operation: 'PutItem', table_name: 'chat-test-table', request_id: 'ddb-req-1' });

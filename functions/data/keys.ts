@@ -1,0 +1,122 @@
+/**
+ * Every key value and prefix of the single table, in one place. The entity
+ * modules next to this file, the bench and the tests build and read keys
+ * only through these functions; the README's "Data model" section lists the
+ * same keys with the access patterns they serve.
+ *
+ * | Item | PK | SK | index keys |
+ * |---|---|---|---|
+ * | user | `USER#<userId>` | `PROFILE` | GSI2 `ROLE#support` / `USER#<userId>` (agents only) |
+ * | presence | `USER#<userId>` | `PRESENCE` | |
+ * | membership | `USER#<userId>` | `CHAT#<chatId>` | GSI1 `CHAT#<chatId>` / `MEMBER#<userId>` |
+ * | chat | `CHAT#<chatId>` | `META` | support chats: GSI1 `SUPPORT`, GSI2 `AGENT#<id or none>`, both / `<status>#<createdAt>#<chatId>` |
+ * | message | `CHAT#<chatId>` | `MSG#<seq, 12 digits>` | |
+ * | clientMessageId | `CHAT#<chatId>` | `CMID#<senderId>#<clientMessageId>` | |
+ * | attachment | `CHAT#<chatId>` | `ATT#<attachmentId>` | |
+ * | uniqueness | `UNIQUE#direct#<a>#<b>`, `UNIQUE#context#<type>#<id>`, `UNIQUE#support#<requesterId>` | `UNIQUE` | |
+ * | connection | `CONN#<connectionId>` | `CONN` | |
+ * | rate counter | `RATE#<userId>#<window start>` | `RATE` | |
+ */
+import type { ChatUniqueness } from '../domain/ports';
+import type { ChatRecord, SupportStatus } from '../domain/types';
+
+/** Prefixes of key values: `<prefix><id>`. */
+export const PREFIX = {
+  user: 'USER#',
+  chat: 'CHAT#',
+  member: 'MEMBER#',
+  message: 'MSG#',
+  clientId: 'CMID#',
+  attachment: 'ATT#',
+  unique: 'UNIQUE#',
+  connection: 'CONN#',
+  rate: 'RATE#',
+  agent: 'AGENT#',
+  role: 'ROLE#',
+} as const;
+
+/** Fixed sort keys of the items that are one per partition. */
+export const SORT = {
+  chat: 'META',
+  user: 'PROFILE',
+  presence: 'PRESENCE',
+  unique: 'UNIQUE',
+  connection: 'CONN',
+  rate: 'RATE',
+} as const;
+
+/** GSI1 partition of the support queue: every support chat. */
+export const SUPPORT_QUEUE = 'SUPPORT';
+
+export type ItemKey = { PK: string; SK: string };
+
+export const userPk = (userId: string) => `${PREFIX.user}${userId}`;
+export const chatPk = (chatId: string) => `${PREFIX.chat}${chatId}`;
+
+export const userKey = (userId: string): ItemKey => ({ PK: userPk(userId), SK: SORT.user });
+export const presenceKey = (userId: string): ItemKey => ({ PK: userPk(userId), SK: SORT.presence });
+export const chatKey = (chatId: string): ItemKey => ({ PK: chatPk(chatId), SK: SORT.chat });
+export const connectionKey = (connectionId: string): ItemKey => ({ PK: `${PREFIX.connection}${connectionId}`, SK: SORT.connection });
+
+/** A membership lives in the user's partition (my chats, my marker) and on GSI1 in the chat's (its participants). */
+export const membershipKey = (chatId: string, userId: string): ItemKey => ({ PK: userPk(userId), SK: chatPk(chatId) });
+export const participantIndexKey = (chatId: string, userId: string) => ({ GSI1PK: chatPk(chatId), GSI1SK: `${PREFIX.member}${userId}` });
+
+/** Seqs are zero-padded so that string order is numeric order (up to 10^12 messages per chat). */
+const SEQ_DIGITS = 12;
+export const messageSk = (seq: number) => `${PREFIX.message}${String(seq).padStart(SEQ_DIGITS, '0')}`;
+/** The highest message sort key: the open end of an `after` range. */
+export const LAST_MESSAGE_SK = `${PREFIX.message}${'9'.repeat(SEQ_DIGITS)}`;
+export const messageKey = (chatId: string, seq: number): ItemKey => ({ PK: chatPk(chatId), SK: messageSk(seq) });
+
+export const clientIdKey = (chatId: string, senderId: string, clientMessageId: string): ItemKey => ({
+  PK: chatPk(chatId),
+  SK: `${PREFIX.clientId}${senderId}#${clientMessageId}`,
+});
+
+export const attachmentKey = (chatId: string, attachmentId: string): ItemKey => ({ PK: chatPk(chatId), SK: `${PREFIX.attachment}${attachmentId}` });
+
+/** One counter per user and window start (epoch seconds): its own partition, so no key is hot. */
+export const rateKey = (userId: string, windowStart: number): ItemKey => ({ PK: `${PREFIX.rate}${userId}#${windowStart}`, SK: SORT.rate });
+
+/** The uniqueness item of a chat; a direct pair is the same key in either order. */
+export function uniqueKey(unique: ChatUniqueness): ItemKey {
+  const name =
+    unique.kind === 'direct'
+      ? `direct#${[...unique.userIds].sort().join('#')}`
+      : unique.kind === 'context'
+        ? `context#${unique.type}#${unique.id}`
+        : `support#${unique.requesterId}`;
+  return { PK: `${PREFIX.unique}${name}`, SK: SORT.unique };
+}
+
+/** GSI2 partition of the support chats assigned to an agent (`null`/absent: unassigned). */
+export const agentPk = (assigneeId: string | null | undefined) => `${PREFIX.agent}${assigneeId ?? 'none'}`;
+
+/** Sort-key prefix of one status in the support queue (GSI1 and GSI2). */
+export const statusPrefix = (status: SupportStatus) => `${status}#`;
+
+/** Statuses sort as closed < open < resolved < waiting, so every sort key above this one is not closed. */
+export const AFTER_CLOSED = `${statusPrefix('closed')}\uffff`;
+
+/** The support-queue index keys of a chat (none for direct and group chats, nor support chats without a status). */
+export function supportIndexKeys(chat: Pick<ChatRecord, 'id' | 'type' | 'status' | 'assigneeId' | 'createdAt'>) {
+  if (chat.type !== 'support' || !chat.status) return {};
+  const sort = `${statusPrefix(chat.status)}${chat.createdAt}#${chat.id}`;
+  return { GSI1PK: SUPPORT_QUEUE, GSI1SK: sort, GSI2PK: agentPk(chat.assigneeId), GSI2SK: sort };
+}
+
+/** Status and creation time from a support-queue sort key. */
+export function parseSupportSort(sort: string): { status: SupportStatus; createdAt: string } {
+  const [status, createdAt] = sort.split('#');
+  return { status: status as SupportStatus, createdAt };
+}
+
+/** GSI2 role directory: the users with a role. */
+export const rolePk = (role: 'support') => `${PREFIX.role}${role}`;
+export const roleIndexKey = (role: 'support', userId: string) => ({ GSI2PK: rolePk(role), GSI2SK: userPk(userId) });
+
+/** The chat id of a `CHAT#<chatId>` key value. */
+export const chatIdOf = (value: string) => value.slice(PREFIX.chat.length);
+/** The user id of a `USER#<userId>` key value. */
+export const userIdOf = (value: string) => value.slice(PREFIX.user.length);
