@@ -1,228 +1,480 @@
 /**
- * Cold start per route: bundles every handler of the route table with the
- * deployed functions' esbuild options (read from `lib/chat-function.ts`),
- * reports the bundle size and the module init time, measured inside a fresh
- * `node` process as `performance.now()` around `await import(bundle)`
- * (median of several processes).
+ * Cold start per route: bundles every handler of the route table exactly as
+ * the stack deploys it (`bundleFunction` of `lib/bundling.ts`, the function
+ * the CDK synth calls), reports what it ships and what it loads at init, and
+ * times the module init inside fresh `node` processes as `performance.now()`
+ * around `await import(bundle)`.
+ *
+ * Timings are only compared side by side: each function's processes run
+ * interleaved (order rotated every round) with processes of a fixed baseline,
+ * a module that imports `@aws-sdk/client-dynamodb`, `@aws-sdk/lib-dynamodb`
+ * and the Powertools logger, metrics and tracer from node_modules, as an
+ * unbundled function would; the targets (issue 20) are ratios to it.
+ *
+ * Runs on its own too: `npx tsx bench/cold-start.ts [--runs N] [--only
+ * Health,SendMessage]` prints the table without DynamoDB Local. Set
+ * `COLD_START_NODE=/path/to/node` to time another Node.js binary (Lambda
+ * runs Node.js 22).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { NODE_OPTIONS } from '../lib/chat-function';
+import { BUNDLE_OPTIONS, bundleFunction, bytesOf, codeFiles, ENTRY_FILE, initFiles, packagesIn } from '../lib/bundling';
 
+/** The packages the baseline imports (issue 20): what every unbundled function loaded at init. */
+export const BASELINE_PACKAGES = [
+  '@aws-sdk/client-dynamodb',
+  '@aws-sdk/lib-dynamodb',
+  '@aws-lambda-powertools/logger',
+  '@aws-lambda-powertools/metrics',
+  '@aws-lambda-powertools/tracer',
+] as const;
+
+/** Issue 20's targets: a function's median init over the baseline's median, both measured interleaved. */
+export const COLD_START_TARGETS = { tracingOffRatio: 0.5, tracingOnRatio: 0.8, bundleBytes: 1.5 * 1024 * 1024 } as const;
+
+/** The package whose presence in the init files means "loads the DynamoDB client". */
+const DYNAMODB_CLIENT = '@aws-sdk/client-dynamodb';
+
+/** What the report says about how the bundles were built (from `lib/bundling.ts`). */
 export interface BundleOptions {
-  banner: string;
-  format: 'esm';
+  format: string;
   target: string;
+  splitting: boolean;
   minify: boolean;
-  sourcemap: boolean;
+  sourcemap: string;
   sourcesContent: boolean;
-  mainFields: string[];
+  mainFields: readonly string[];
+  /** Always empty: nothing is left to the runtime or a layer. */
   external: string[];
-  /** Differences between what `lib/chat-function.ts` says and what is mirrored here. */
-  drift: string[];
+  /** `NODE_OPTIONS` of the deployed functions. */
+  nodeOptions: string;
 }
 
-/**
- * The bundling options of `ChatFunction`. The banner and the external
- * modules are read from the file; the other options are mirrored and checked
- * against the file's text, so a change there shows up as `drift` in the
- * report instead of silently measuring something else.
- */
-export async function chatFunctionBundleOptions(root: string): Promise<BundleOptions> {
-  const source = await readFile(join(root, 'lib/chat-function.ts'), 'utf8');
-  const drift: string[] = [];
-  const shim = /const ESM_REQUIRE_SHIM\s*=\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*;/.exec(source);
-  let banner = "import { createRequire as __chatCreateRequire } from 'node:module'; const require = __chatCreateRequire(import.meta.url);";
-  if (shim) {
-    const literal = shim[1];
-    banner = literal.startsWith('"') ? (JSON.parse(literal) as string) : literal.slice(1, -1).replace(/\\'/g, "'");
-  } else drift.push('ESM_REQUIRE_SHIM not found (using the last known banner)');
-  const expect = (what: string, re: RegExp) => {
-    if (!re.test(source)) drift.push(`expected ${what}`);
-  };
-  expect("format: OutputFormat.ESM", /format:\s*OutputFormat\.ESM/);
-  expect("target: 'node22'", /target:\s*'node22'/);
-  expect('minify: true', /minify:\s*true/);
-  expect('sourceMap: true', /sourceMap:\s*true/);
-  expect('sourcesContent: false', /sourcesContent:\s*false/);
-  expect("mainFields: ['module', 'main']", /mainFields:\s*\[\s*'module'\s*,\s*'main'\s*\]/);
-  expect('bundleAwsSDK: false (@aws-sdk/* external)', /bundleAwsSDK:\s*false/);
-  expect('externalModules: EXTERNAL_MODULES', /externalModules:\s*EXTERNAL_MODULES/);
-  // Left to the Lambda runtime (the SDK) and the Powertools layer: imported from node_modules here, as from /var/runtime and /opt there.
-  let external = ['@aws-sdk/*', '@aws-lambda-powertools/*', 'aws-xray-sdk-core'];
-  const list = /export const EXTERNAL_MODULES\s*=\s*(\[[^\]]*\])/.exec(source);
-  if (list) external = JSON.parse(list[1].replace(/'/g, '"')) as string[];
-  else drift.push('EXTERNAL_MODULES not found (using the last known list)');
-  return {
-    banner,
-    format: 'esm',
-    target: 'node22',
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
-    mainFields: ['module', 'main'],
-    external,
-    drift,
-  };
+export interface ColdStartRoute {
+  name: string;
+  handler: string;
+  kind: 'http' | 'ws' | 'queue';
+  /** The route's `permissions` from `functions/routes.ts`. */
+  permissions?: readonly string[];
 }
 
 export interface ColdStartResult {
   name: string;
   kind: 'http' | 'ws' | 'queue';
   handler: string;
+  /** Every JavaScript file of the function's asset (entry and chunks), bytes. */
   bundleBytes: number;
+  /** The files loaded at init (the entry and the chunks it imports statically), bytes. */
+  initBytes: number;
+  initFiles: number;
+  chunkFiles: number;
+  /** Every `.map` of the asset, bytes. */
   sourceMapBytes: number;
-  /** Every measured init time, ms. */
-  initMs: number[];
-  initMedianMs: number;
+  /** The `.map` files Node parses at init with `--enable-source-maps`, bytes. */
+  initSourceMapBytes: number;
+  /** Whether the route has a table permission (reads or writes DynamoDB). */
+  usesTable: boolean;
+  /** Whether `@aws-sdk/client-dynamodb` is in the files loaded at init. */
+  dynamodbAtInit: boolean;
+  /** The largest packages in the init files, KB. */
+  initPackagesKb: Record<string, number>;
+  /** Every measured init, ms: deployed (source maps, tracing on), tracing off, tracing off without source maps, and the baseline. */
+  initMs: { tracingOn: number[]; tracingOff: number[]; tracingOffNoSourceMaps: number[]; baseline: number[] };
+  /** Medians, ms. */
+  median: { tracingOn: number; tracingOff: number; tracingOffNoSourceMaps: number; baseline: number };
+  /** Medians over the median of this function's interleaved baseline runs. */
+  ratio: { tracingOn: number; tracingOff: number; tracingOffNoSourceMaps: number };
   /**
-   * Packages from outside the bundle that it imports statically (loaded at init; others load on first use):
-   * `@aws-sdk/*` (Lambda runtime) and `@aws-lambda-powertools/*` (Powertools layer).
+   * The same ratios of CPU time (user + system, all threads) during the import: less sensitive than wall-clock
+   * time to other processes competing for the cores, not sensitive to parallel GC or compiler threads helping.
    */
-  sdkImports: string[];
-  /** Median init of a process importing only those packages: their share of `initMedianMs`. */
-  sdkInitMedianMs: number;
-  /** Median init with `POWERTOOLS_TRACE_ENABLED=false` (CDK context `tracing=false`): the tracer and X-Ray SDK are not loaded. */
-  initTracingOffMedianMs: number;
+  cpuRatio: { tracingOn: number; tracingOff: number; tracingOffNoSourceMaps: number };
 }
 
-function median(values: number[]): number {
+/** One piece of what functions load at init (`bench/init-parts/*.ts`), bundled and measured alone. */
+export interface InitPartResult {
+  name: string;
+  file: string;
+  /** The part's docstring (its first line). */
+  description: string;
+  /** Bytes loaded at init. */
+  initBytes: number;
+  initMs: { part: number[]; baseline: number[] };
+  median: { part: number; baseline: number };
+  ratio: number;
+  cpuRatio: number;
+}
+
+export interface ColdStartRun {
+  results: ColdStartResult[];
+  /** The init parts, for where the time goes. */
+  parts: InitPartResult[];
+  bundle: BundleOptions;
+  /** Median of every baseline process of the run, ms. */
+  baselineMedianMs: number;
+  runs: number;
+  node: string;
+  /** `os.loadavg()[0]` when the cold-start measurement began and ended: how busy the machine was. */
+  loadAverage: [number, number];
+}
+
+export function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+const round1 = (n: number) => Math.round(n * 10) / 10;
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
 const CHILD = `
-const url = process.env.BENCH_BUNDLE_URL;
+const url = process.env.BENCH_MODULE_URL;
+const c0 = process.cpuUsage();
 const t0 = performance.now();
 const mod = await import(url);
 const t1 = performance.now();
-if (typeof mod.handler !== 'function') throw new Error('no handler export');
-process.stdout.write(JSON.stringify({ ms: t1 - t0 }));
+const cpu = process.cpuUsage(c0);
+if (process.env.BENCH_EXPECT_HANDLER && typeof mod.handler !== 'function') throw new Error('no handler export');
+process.stdout.write(JSON.stringify({ ms: t1 - t0, cpuMs: (cpu.user + cpu.system) / 1000 }));
 `;
 
-const SDK_CHILD = `
-const t0 = performance.now();
-for (const name of JSON.parse(process.env.BENCH_SDK_IMPORTS)) await import(name);
-process.stdout.write(JSON.stringify({ ms: performance.now() - t0 }));
-`;
-
-/**
- * The SDK and layer modules a minified bundle loads during init: static
- * `import … from "@aws-sdk/…"` or `"@aws-lambda-powertools/…"`, plus the
- * tracer's `import("@aws-lambda-powertools/tracer…")`, which
- * `functions/lib/tracer.ts` awaits at module scope when tracing is on (as
- * here). Other dynamic imports (SDK clients loaded on first use) are lazy
- * and not counted.
- */
-function staticSdkImports(code: string): string[] {
-  const names = new Set<string>();
-  for (const m of code.matchAll(/(?:\bfrom\s*|\bimport\s*)["']((?:@aws-sdk|@aws-lambda-powertools)\/[^"']+)["']/g)) names.add(m[1]);
-  for (const m of code.matchAll(/\bimport\(\s*["'](@aws-lambda-powertools\/tracer[^"']*)["']\s*\)/g)) names.add(m[1]);
-  return [...names].sort();
+/** One cold import: wall-clock ms and the CPU ms the process used meanwhile (every thread: main, GC, compiler). */
+interface Sample {
+  ms: number;
+  cpuMs: number;
 }
 
-function initOnce(bundle: string, env: Record<string, string>, sdkImports?: string[], cwd?: string): Promise<number> {
+function initOnce(node: string, moduleFile: string, env: Record<string, string>, expectHandler: boolean): Promise<Sample> {
   return new Promise((done, fail) => {
     execFile(
-      process.execPath,
-      ['--input-type=module', '-e', sdkImports ? SDK_CHILD : CHILD],
-      {
-        env: { ...env, BENCH_BUNDLE_URL: pathToFileURL(bundle).href, BENCH_SDK_IMPORTS: JSON.stringify(sdkImports ?? []) },
-        cwd,
-        timeout: 60_000,
-      },
+      node,
+      ['--input-type=module', '-e', CHILD],
+      { env: { ...env, BENCH_MODULE_URL: pathToFileURL(moduleFile).href, ...(expectHandler ? { BENCH_EXPECT_HANDLER: '1' } : {}) }, timeout: 60_000 },
       (error, stdout, stderr) => {
-        if (error) return fail(new Error(`init of ${bundle} failed: ${stderr || error.message}`));
+        if (error) return fail(new Error(`init of ${moduleFile} failed: ${stderr || error.message}`));
         try {
-          done((JSON.parse(stdout) as { ms: number }).ms);
+          done(JSON.parse(stdout) as Sample);
         } catch {
-          fail(new Error(`init of ${bundle} printed ${stdout} ${stderr}`));
+          fail(new Error(`init of ${moduleFile} printed ${stdout} ${stderr}`));
         }
       },
     );
   });
 }
 
+async function mapBytes(files: readonly string[]): Promise<number> {
+  const sizes = await Promise.all(files.map((f) => stat(`${f}.map`).then((s) => s.size, () => 0)));
+  return sizes.reduce((a, b) => a + b, 0);
+}
+
+export function bundleOptionsReport(): BundleOptions {
+  return {
+    format: BUNDLE_OPTIONS.format,
+    target: BUNDLE_OPTIONS.target,
+    splitting: BUNDLE_OPTIONS.splitting,
+    minify: BUNDLE_OPTIONS.minify,
+    sourcemap: BUNDLE_OPTIONS.sourcemap,
+    sourcesContent: BUNDLE_OPTIONS.sourcesContent,
+    mainFields: BUNDLE_OPTIONS.mainFields,
+    external: [],
+    nodeOptions: NODE_OPTIONS,
+  };
+}
+
 export async function measureColdStarts(options: {
   root: string;
-  routes: { name: string; handler: string; kind: 'http' | 'ws' | 'queue' }[];
-  /** Environment of the child processes (what `functions/config.ts` needs). */
+  routes: ColdStartRoute[];
+  /** Environment of the child processes (what `functions/config.ts` needs), as on Lambda with tracing on. */
   env: Record<string, string>;
   runs: number;
   log: (line: string) => void;
-}): Promise<{ results: ColdStartResult[]; bundle: BundleOptions }> {
-  const bundle = await chatFunctionBundleOptions(options.root);
+}): Promise<ColdStartRun> {
+  const node = process.env.COLD_START_NODE || process.execPath;
+  const loadAtStart = loadavg()[0]!;
   const dir = await mkdtemp(join(tmpdir(), 'chat-bench-'));
   try {
-    // Bare `@aws-sdk/*` and `@aws-lambda-powertools/*` imports of the bundles resolve through this link
-    // (on Lambda: the runtime's SDK and the Powertools layer).
-    await symlink(join(options.root, 'node_modules'), join(dir, 'node_modules'), 'dir');
-    const built = await Promise.all(
-      options.routes.map(async (route) => {
-        const outfile = join(dir, route.name, 'index.mjs');
-        await build({
-          entryPoints: [join(options.root, route.handler)],
-          outfile,
-          bundle: true,
-          platform: 'node',
-          format: bundle.format,
-          target: bundle.target,
-          minify: bundle.minify,
-          sourcemap: bundle.sourcemap,
-          sourcesContent: bundle.sourcesContent,
-          mainFields: bundle.mainFields,
-          external: bundle.external,
-          banner: { js: bundle.banner },
-          logLevel: 'error',
-        });
-        const [js, map, code] = await Promise.all([stat(outfile), stat(`${outfile}.map`).catch(() => undefined), readFile(outfile, 'utf8')]);
-        return { route, outfile, bundleBytes: js.size, sourceMapBytes: map?.size ?? 0, sdkImports: staticSdkImports(code) };
-      }),
-    );
-    const results: ColdStartResult[] = [];
-    // The SDK's share: fresh processes importing only the SDK packages a bundle imports at init, one after each
-    // function's runs (interleaved, so both see the same machine load); median per distinct set of packages.
-    // `--input-type=module -e` resolves bare specifiers from the working directory: the temp dir, whose node_modules is the link.
-    const sdkRuns = new Map<string, number[]>();
-    for (const b of built) {
-      const initMs: number[] = [];
-      const offMs: number[] = [];
-      const tracingOff = { ...options.env, POWERTOOLS_TRACE_ENABLED: 'false' };
-      // One discarded run warms the OS file cache, as a Lambda host has the runtime's files cached.
-      await initOnce(b.outfile, options.env);
-      // Alternating, so both variants see the same machine load.
-      for (let i = 0; i < options.runs; i++) {
-        initMs.push(await initOnce(b.outfile, options.env));
-        offMs.push(await initOnce(b.outfile, tracingOff));
-      }
-      const set = JSON.stringify(b.sdkImports);
-      if (b.sdkImports.length) sdkRuns.set(set, [...(sdkRuns.get(set) ?? []), await initOnce('', options.env, b.sdkImports, dir)]);
-      const initMedianMs = median(initMs);
-      options.log(`  ${b.route.name.padEnd(18)} ${(b.bundleBytes / 1024).toFixed(1).padStart(7)} KB  init ${initMedianMs.toFixed(1)} ms, tracing off ${median(offMs).toFixed(1)} ms`);
-      results.push({
-        name: b.route.name,
-        kind: b.route.kind,
-        handler: b.route.handler,
-        bundleBytes: b.bundleBytes,
-        sourceMapBytes: b.sourceMapBytes,
-        initMs: initMs.map((m) => Math.round(m * 10) / 10),
-        initMedianMs: Math.round(initMedianMs * 10) / 10,
-        sdkImports: b.sdkImports,
-        sdkInitMedianMs: 0,
-        initTracingOffMedianMs: Math.round(median(offMs) * 10) / 10,
+    // The baseline resolves its packages through a node_modules link; the bundles have none next to them
+    // (they are self-contained, as in Lambda's /var/task).
+    const baselineDir = join(dir, 'baseline');
+    await mkdir(baselineDir);
+    await symlink(join(options.root, 'node_modules'), join(baselineDir, 'node_modules'), 'dir');
+    const baseline = join(baselineDir, 'baseline.mjs');
+    await writeFile(baseline, BASELINE_PACKAGES.map((name) => `import '${name}';`).join('\n'));
+
+    const built = [];
+    for (const route of options.routes) {
+      const outdir = join(dir, 'functions', route.name);
+      const { metafile } = bundleFunction(options.root, route.handler, outdir);
+      // Metafile output paths are relative to the project root (esbuild's working directory).
+      const abs = (file: string) => join(options.root, file);
+      const all = codeFiles(metafile);
+      const init = initFiles(metafile);
+      const packages = packagesIn(metafile, init);
+      built.push({
+        route,
+        entry: join(outdir, ENTRY_FILE),
+        bundleBytes: bytesOf(metafile, all),
+        initBytes: bytesOf(metafile, init),
+        initFiles: init.length,
+        chunkFiles: all.length - 1,
+        sourceMapBytes: await mapBytes(all.map(abs)),
+        initSourceMapBytes: await mapBytes(init.map(abs)),
+        dynamodbAtInit: packages.has(DYNAMODB_CLIENT),
+        initPackagesKb: Object.fromEntries(
+          [...packages].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([name, bytes]) => [name, round1(bytes / 1024)]),
+        ),
       });
     }
-    for (const r of results) {
-      const runs = sdkRuns.get(JSON.stringify(r.sdkImports));
-      r.sdkInitMedianMs = runs?.length ? Math.round(median(runs) * 10) / 10 : 0;
+    const { NODE_OPTIONS: _inherited, ...withoutNodeOptions } = options.env;
+    const deployed = { ...withoutNodeOptions, NODE_OPTIONS, POWERTOOLS_TRACE_ENABLED: 'true' };
+    const variants = {
+      tracingOn: (entry: string) => initOnce(node, entry, deployed, true),
+      tracingOff: (entry: string) => initOnce(node, entry, { ...deployed, POWERTOOLS_TRACE_ENABLED: 'false' }, true),
+      tracingOffNoSourceMaps: (entry: string) => initOnce(node, entry, { ...withoutNodeOptions, POWERTOOLS_TRACE_ENABLED: 'false' }, true),
+      baseline: () => initOnce(node, baseline, { ...withoutNodeOptions, POWERTOOLS_TRACE_ENABLED: 'true' }, false),
+    };
+    const order = Object.keys(variants) as (keyof typeof variants)[];
+    // One discarded baseline run warms the OS file cache for node_modules, as a Lambda host has its files cached.
+    await variants.baseline();
+    const results: ColdStartResult[] = [];
+    const allBaseline: number[] = [];
+    for (const b of built) {
+      await variants.tracingOn(b.entry);
+      const ms: ColdStartResult['initMs'] = { tracingOn: [], tracingOff: [], tracingOffNoSourceMaps: [], baseline: [] };
+      const cpu: ColdStartResult['initMs'] = { tracingOn: [], tracingOff: [], tracingOffNoSourceMaps: [], baseline: [] };
+      for (let round = 0; round < options.runs; round++) {
+        // Rotated, so no variant always runs first (or right after another) in a round.
+        for (let k = 0; k < order.length; k++) {
+          const variant = order[(k + round) % order.length]!;
+          const sample = await variants[variant](b.entry);
+          ms[variant].push(sample.ms);
+          cpu[variant].push(sample.cpuMs);
+        }
+      }
+      allBaseline.push(...ms.baseline);
+      const med = {
+        tracingOn: median(ms.tracingOn),
+        tracingOff: median(ms.tracingOff),
+        tracingOffNoSourceMaps: median(ms.tracingOffNoSourceMaps),
+        baseline: median(ms.baseline),
+      };
+      const ratio = {
+        tracingOn: round2(med.tracingOn / med.baseline),
+        tracingOff: round2(med.tracingOff / med.baseline),
+        tracingOffNoSourceMaps: round2(med.tracingOffNoSourceMaps / med.baseline),
+      };
+      const cpuBaseline = median(cpu.baseline);
+      const cpuRatio = {
+        tracingOn: round2(median(cpu.tracingOn) / cpuBaseline),
+        tracingOff: round2(median(cpu.tracingOff) / cpuBaseline),
+        tracingOffNoSourceMaps: round2(median(cpu.tracingOffNoSourceMaps) / cpuBaseline),
+      };
+      options.log(
+        `  ${b.route.name.padEnd(18)} ${(b.bundleBytes / 1024).toFixed(0).padStart(5)} KB (${(b.initBytes / 1024).toFixed(0)} KB at init)  ` +
+          `on ${med.tracingOn.toFixed(0)} ms ${ratio.tracingOn}×, off ${med.tracingOff.toFixed(0)} ms ${ratio.tracingOff}×, ` +
+          `off without maps ${ratio.tracingOffNoSourceMaps}×, baseline ${med.baseline.toFixed(0)} ms; CPU on ${cpuRatio.tracingOn}×, off ${cpuRatio.tracingOff}×`,
+      );
+      const { route, entry: _entry, ...figures } = b;
+      results.push({
+        name: route.name,
+        kind: route.kind,
+        handler: route.handler,
+        ...figures,
+        usesTable: (route.permissions ?? []).some((p) => p.startsWith('table:')),
+        initMs: {
+          tracingOn: ms.tracingOn.map(round1),
+          tracingOff: ms.tracingOff.map(round1),
+          tracingOffNoSourceMaps: ms.tracingOffNoSourceMaps.map(round1),
+          baseline: ms.baseline.map(round1),
+        },
+        median: { tracingOn: round1(med.tracingOn), tracingOff: round1(med.tracingOff), tracingOffNoSourceMaps: round1(med.tracingOffNoSourceMaps), baseline: round1(med.baseline) },
+        ratio,
+        cpuRatio,
+      });
     }
-    for (const [set, runs] of sdkRuns) options.log(`  SDK and layer packages alone (${(JSON.parse(set) as string[]).join(', ')}): ${median(runs).toFixed(1)} ms, median of ${runs.length}`);
-    return { results, bundle };
+    const parts: InitPartResult[] = [];
+    for (const file of (await readdir(join(options.root, 'bench/init-parts'))).filter((f) => f.endsWith('.ts')).sort()) {
+      const name = file.replace(/\.ts$/, '');
+      const outdir = join(dir, 'parts', name);
+      const { metafile } = bundleFunction(options.root, `bench/init-parts/${file}`, outdir);
+      const entry = join(outdir, ENTRY_FILE);
+      const description = /\/\*\*\s*(?:Init part:\s*)?([^\n]*?)\s*\*\//.exec(await readFile(join(options.root, 'bench/init-parts', file), 'utf8'))?.[1] ?? name;
+      // Tracing on (the tracer part constructs it), no source maps: the parts' own cost.
+      const part = () => initOnce(node, entry, { ...withoutNodeOptions, POWERTOOLS_TRACE_ENABLED: 'true' }, true);
+      await part();
+      const samples = { part: [] as Sample[], baseline: [] as Sample[] };
+      for (let round = 0; round < options.runs; round++) {
+        for (const which of round % 2 ? (['part', 'baseline'] as const) : (['baseline', 'part'] as const)) {
+          samples[which].push(await (which === 'part' ? part() : variants.baseline()));
+        }
+      }
+      const med = { part: median(samples.part.map((x) => x.ms)), baseline: median(samples.baseline.map((x) => x.ms)) };
+      const result: InitPartResult = {
+        name,
+        file: `bench/init-parts/${file}`,
+        description,
+        initBytes: bytesOf(metafile, initFiles(metafile)),
+        initMs: { part: samples.part.map((x) => round1(x.ms)), baseline: samples.baseline.map((x) => round1(x.ms)) },
+        median: { part: round1(med.part), baseline: round1(med.baseline) },
+        ratio: round2(med.part / med.baseline),
+        cpuRatio: round2(median(samples.part.map((x) => x.cpuMs)) / median(samples.baseline.map((x) => x.cpuMs))),
+      };
+      parts.push(result);
+      options.log(`  part ${name.padEnd(13)} ${(result.initBytes / 1024).toFixed(0).padStart(5)} KB  ${result.median.part} ms ${result.ratio}× (CPU ${result.cpuRatio}×)`);
+    }
+    const version = await new Promise<string>((done) => execFile(node, ['--version'], (error, stdout) => done(error ? 'unknown' : stdout.trim())));
+    return {
+      results,
+      parts,
+      bundle: bundleOptionsReport(),
+      baselineMedianMs: round1(median(allBaseline)),
+      runs: options.runs,
+      node: version,
+      loadAverage: [round2(loadAtStart), round2(loadavg()[0]!)],
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+export interface Target {
+  target: string;
+  pass: boolean;
+  measured: string;
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
+/** Issue 20's cold-start targets, PASS/FAIL with the measured figures. */
+export function coldStartTargets(run: ColdStartRun): Target[] {
+  const cs = run.results;
+  const worst = (key: 'tracingOn' | 'tracingOff') => [...cs].sort((a, b) => b.ratio[key] - a.ratio[key])[0]!;
+  const best = (key: 'tracingOn' | 'tracingOff') => Math.min(...cs.map((c) => c.ratio[key]));
+  const cpuRange = (key: 'tracingOn' | 'tracingOff') => `${Math.min(...cs.map((c) => c.cpuRatio[key]))}–${Math.max(...cs.map((c) => c.cpuRatio[key]))}×`;
+  const off = worst('tracingOff');
+  const on = worst('tracingOn');
+  const biggest = [...cs].sort((a, b) => b.bundleBytes - a.bundleBytes)[0]!;
+  const noTable = cs.filter((c) => !c.usesTable);
+  const loading = noTable.filter((c) => c.dynamodbAtInit);
+  return [
+    {
+      target: `Module init ≤ ${COLD_START_TARGETS.tracingOffRatio} × the baseline with tracing off, every function (medians, interleaved)`,
+      pass: cs.every((c) => c.ratio.tracingOff <= COLD_START_TARGETS.tracingOffRatio),
+      measured: `slowest ${off.name} ${off.ratio.tracingOff}× (${off.median.tracingOff} ms against ${off.median.baseline} ms); fastest ${best('tracingOff')}×; CPU time: ${cpuRange('tracingOff')}`,
+    },
+    {
+      target: `Module init ≤ ${COLD_START_TARGETS.tracingOnRatio} × the baseline with tracing on, every function (medians, interleaved)`,
+      pass: cs.every((c) => c.ratio.tracingOn <= COLD_START_TARGETS.tracingOnRatio),
+      measured: `slowest ${on.name} ${on.ratio.tracingOn}× (${on.median.tracingOn} ms against ${on.median.baseline} ms); fastest ${best('tracingOn')}×; CPU time: ${cpuRange('tracingOn')}`,
+    },
+    {
+      target: 'Bundle ≤ 1.5 MB per function (every JavaScript file of the asset, source maps excluded)',
+      pass: cs.every((c) => c.bundleBytes <= COLD_START_TARGETS.bundleBytes),
+      measured: `largest ${biggest.name} ${kb(biggest.bundleBytes)} (${kb(biggest.initBytes)} loaded at init); smallest ${kb(Math.min(...cs.map((c) => c.bundleBytes)))}`,
+    },
+    {
+      target: 'Functions without a table permission do not load the DynamoDB client',
+      pass: noTable.length > 0 && loading.length === 0,
+      measured: loading.length
+        ? `loaded at init by ${loading.map((c) => c.name).join(', ')}`
+        : `${noTable.map((c) => c.name).join(', ')}: not in their init files (${kb(Math.max(...noTable.map((c) => c.initBytes)))} at init at most)`,
+    },
+  ];
+}
+
+/** The "Cold start" section of bench/RESULTS.md. */
+export function coldStartSection(run: ColdStartRun): string[] {
+  const o = run.bundle;
+  const cs = run.results;
+  const md = [
+    '## Cold start',
+    '',
+    `Every route of \`functions/routes.ts\` bundled by \`bundleFunction\` of \`lib/bundling.ts\`, the function the CDK synth runs: esbuild, ${o.format.toUpperCase()}`,
+    `with code splitting, \`${o.target}\`, minified and tree-shaken, ${o.sourcemap} source maps without sources, nothing external (the AWS SDK,`,
+    'Powertools and the X-Ray SDK are bundled; no layer). Init = `performance.now()` around `await import(index.mjs)` in a fresh',
+    `\`node\` process (${run.node} here; Lambda runs Node 22) with the function's environment and \`AWS_EXECUTION_ENV\` set as on Lambda.`,
+    `"Tracing on" is the deployed configuration (\`NODE_OPTIONS=${o.nodeOptions}\`, Powertools tracer and X-Ray SDK loaded);`,
+    '"tracing off" adds `POWERTOOLS_TRACE_ENABLED=false` as the CDK context `tracing=false` deploys it; "no maps" also drops `NODE_OPTIONS`,',
+    'so "no maps" against "tracing off" is what parsing the source maps at init costs.',
+    '',
+    `The baseline is a fresh \`node\` importing ${BASELINE_PACKAGES.map((p) => `\`${p}\``).join(', ')} from node_modules (what an`,
+    `unbundled function loaded at init; ${run.baselineMedianMs} ms median over the run). Every function ran ${run.runs} rounds of the four processes`,
+    '(baseline, tracing on, tracing off, no maps) in rotated order after one discarded warm-up; ratios are the function\'s median over the',
+    'median of its own interleaved baseline processes, so both saw the same machine load. "CPU × baseline" is the same ratio of the CPU',
+    'time (user + system, every thread) a process used during the import: other processes competing for the cores barely move it, while',
+    `they do move wall-clock medians (the 1-minute load average was ${run.loadAverage[0]} when this part began and ${run.loadAverage[1]} when it ended, on`,
+    `${cpus().length} cores). **Milliseconds depend on the machine and its load; the ratios much less, bundle bytes not at all.**`,
+    '',
+    '| Function | Bundle KB (all files) | Loaded at init: KB, files | DynamoDB client at init | Tracing on: ms, × baseline | Tracing off: ms, × baseline | No maps: × baseline | Baseline ms | CPU × baseline: on, off, no maps |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const c of cs) {
+    md.push(
+      `| ${c.name} | ${(c.bundleBytes / 1024).toFixed(1)} | ${(c.initBytes / 1024).toFixed(1)}, ${c.initFiles} | ${c.dynamodbAtInit ? 'yes' : 'no'}${c.usesTable ? '' : ' (no table permission)'} | ` +
+        `${c.median.tracingOn.toFixed(1)}, ${c.ratio.tracingOn.toFixed(2)} | ${c.median.tracingOff.toFixed(1)}, ${c.ratio.tracingOff.toFixed(2)} | ${c.ratio.tracingOffNoSourceMaps.toFixed(2)} | ${c.median.baseline.toFixed(1)} | ${c.cpuRatio.tracingOn.toFixed(2)}, ${c.cpuRatio.tracingOff.toFixed(2)}, ${c.cpuRatio.tracingOffNoSourceMaps.toFixed(2)} |`,
+    );
+  }
+  const mapCost = cs.map((c) => round2(c.ratio.tracingOff - c.ratio.tracingOffNoSourceMaps));
+  const tracerCost = cs.map((c) => round2(c.ratio.tracingOn - c.ratio.tracingOff));
+  const largest = [...cs].sort((a, b) => b.initBytes - a.initBytes)[0]!;
+  md.push(
+    '',
+    `Source maps at init (\`${o.nodeOptions}\`): ${median(mapCost).toFixed(2)} × the baseline (median over functions; ${Math.min(...mapCost).toFixed(2)} to ${Math.max(...mapCost).toFixed(2)}),` +
+      ` for ${kb(median(cs.map((c) => c.initSourceMapBytes)))} of maps read at init (median). The tracer and the X-Ray SDK: ${median(tracerCost).toFixed(2)} × (${Math.min(...tracerCost).toFixed(2)} to ${Math.max(...tracerCost).toFixed(2)}).`,
+    `Largest at init: ${largest.name}, ${kb(largest.initBytes)}: ${Object.entries(largest.initPackagesKb).map(([p, k]) => `${p} ${k} KB`).join(', ')}.`,
+    '',
+  );
+  if (run.parts.length) {
+    md.push(
+      '### Where init goes',
+      '',
+      'The pieces every function loads, each bundled alone with the same options (`bench/init-parts/*.ts`) and timed like the functions',
+      `(${run.runs} rounds alternating with the baseline; tracing on, no source maps). The parts overlap (each includes Node's own cost of a`,
+      'fresh `import()`, the "empty" row), so they add up to somewhat more than a function.',
+      '',
+      '| Part | What | KB at init | Init ms | × baseline | CPU × baseline |',
+      '|---|---|---|---|---|---|',
+      ...run.parts.map((p) => `| ${p.name} | ${p.description} | ${(p.initBytes / 1024).toFixed(1)} | ${p.median.part.toFixed(1)} | ${p.ratio.toFixed(2)} | ${p.cpuRatio.toFixed(2)} |`),
+      '',
+    );
+  }
+  return md;
+}
+
+// ---------------------------------------------------------------- standalone: npx tsx bench/cold-start.ts
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { parseArgs } = await import('node:util');
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, only: { type: 'string' } } });
+  const { httpRoutes, wsRoutes, queueRoutes } = await import('../functions/routes');
+  const only = values.only ? new Set(values.only.split(',')) : undefined;
+  const routes: ColdStartRoute[] = [
+    ...httpRoutes.map((r) => ({ name: r.name, handler: r.handler, kind: 'http' as const, permissions: r.permissions })),
+    ...wsRoutes.map((r) => ({ name: r.name, handler: r.handler, kind: 'ws' as const, permissions: r.permissions })),
+    ...queueRoutes.map((r) => ({ name: r.name, handler: r.handler, kind: 'queue' as const, permissions: r.permissions })),
+  ].filter((r) => !only || only.has(r.name));
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  // Nothing is contacted at import; these only satisfy functions/config.ts.
+  const env = {
+    PATH: process.env.PATH ?? '',
+    TABLE_NAME: 'chat',
+    WS_ENDPOINT: 'http://127.0.0.1:9/ws',
+    AUTH_MODE: 'oidc',
+    OIDC_ISSUER: 'http://127.0.0.1:9/issuer',
+    OIDC_AUDIENCE: 'chat',
+    OIDC_JWKS_URI: 'http://127.0.0.1:9/jwks',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    EVENT_BUS_NAME: 'bench',
+    FANOUT_QUEUE_URL: 'http://127.0.0.1:9/000000000000/bench-fanout.fifo',
+    POWERTOOLS_LOG_LEVEL: 'WARN',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+  };
+  const run = await measureColdStarts({ root, routes, env, runs: Number(values.runs), log: (line) => process.stdout.write(`${line}\n`) });
+  process.stdout.write(`\n${coldStartTargets(run).map((t) => `${t.pass ? 'PASS' : 'FAIL'}  ${t.target}: ${t.measured}`).join('\n')}\n\n${coldStartSection(run).join('\n')}\n`);
 }

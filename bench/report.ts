@@ -5,13 +5,13 @@
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import type { BundleOptions, ColdStartResult } from './cold-start';
+import { coldStartSection, coldStartTargets, COLD_START_TARGETS, type ColdStartRun } from './cold-start';
 import { roundTripText, type OperationResult, type RunFigures } from './measure';
 
 export interface ReportInput {
   root: string;
   operations: OperationResult[];
-  coldStart: { results: ColdStartResult[]; bundle: BundleOptions };
+  coldStart: ColdStartRun;
   scanRequestsWholeRun: number;
   requestsWholeRun: Record<string, number>;
   environment: { node: string; cpus: number; cpuModel: string; seconds: number; code: { commit: string; uncommitted: string[] } };
@@ -24,9 +24,6 @@ interface Target {
   pass: boolean;
   measured: string;
 }
-
-const BUNDLE_LIMIT_BYTES = 300 * 1024;
-const INIT_LIMIT_MS = 100;
 
 async function sourceFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
@@ -178,20 +175,8 @@ export async function writeReport(input: ReportInput): Promise<void> {
     pass: input.scanRequestsWholeRun === 0 && scanSources.length === 0,
     measured: `${input.scanRequestsWholeRun} Scan requests in the whole run (seeding included); ${scanSources.length ? `Scan in ${scanSources.join(', ')}` : 'no Scan command in functions/'}`,
   });
-  // Cold start.
-  const cs = input.coldStart.results;
-  const biggest = [...cs].sort((a, b) => b.bundleBytes - a.bundleBytes)[0];
-  const slowest = [...cs].sort((a, b) => b.initMedianMs - a.initMedianMs)[0];
-  targets.push({
-    target: 'Bundle ≤ 300 KB per function',
-    pass: cs.every((c) => c.bundleBytes <= BUNDLE_LIMIT_BYTES),
-    measured: `largest ${biggest.name} ${(biggest.bundleBytes / 1024).toFixed(1)} KB; smallest ${(Math.min(...cs.map((c) => c.bundleBytes)) / 1024).toFixed(1)} KB`,
-  });
-  targets.push({
-    target: 'Module init ≤ 100 ms per function (machine-dependent)',
-    pass: cs.every((c) => c.initMedianMs <= INIT_LIMIT_MS),
-    measured: `slowest ${slowest.name} ${slowest.initMedianMs} ms; fastest ${Math.min(...cs.map((c) => c.initMedianMs))} ms (medians); tracing off: ${Math.min(...cs.map((c) => c.initTracingOffMedianMs))}–${Math.max(...cs.map((c) => c.initTracingOffMedianMs))} ms`,
-  });
+  // Cold start (issue 20).
+  targets.push(...coldStartTargets(input.coldStart));
 
   const costModel = {
     description:
@@ -221,8 +206,11 @@ export async function writeReport(input: ReportInput): Promise<void> {
     requestsWholeRun: input.requestsWholeRun,
     coldStart: {
       bundleOptions: input.coldStart.bundle,
-      limits: { bundleBytes: BUNDLE_LIMIT_BYTES, initMs: INIT_LIMIT_MS },
-      functions: cs,
+      targets: COLD_START_TARGETS,
+      node: input.coldStart.node,
+      runs: input.coldStart.runs,
+      baselineMedianMs: input.coldStart.baselineMedianMs,
+      functions: input.coldStart.results,
     },
   };
   await writeFile(join(input.root, 'bench/results.json'), `${JSON.stringify(json, null, 2)}\n`);
@@ -340,35 +328,7 @@ export async function writeReport(input: ReportInput): Promise<void> {
     '',
   );
 
-  md.push(
-    '## Cold start',
-    '',
-    'Every route of `functions/routes.ts` bundled with the options of `lib/chat-function.ts` (esbuild, ESM, `node22`, minified,',
-    'external source map, the `require` banner, `@aws-sdk/*` external as on Lambda where the runtime provides it, `@aws-lambda-powertools/*`',
-    'and `aws-xray-sdk-core` external as on Lambda where the Powertools layer provides them). Init = `performance.now()`',
-    `around \`await import(bundle)\` inside a fresh \`node\` process (${input.environment.node} here; Lambda runs Node 22), with the`,
-    `function's environment, \`NODE_OPTIONS=--enable-source-maps\` and the tracer on (\`AWS_EXECUTION_ENV\` set) as on Lambda; the SDK and`,
-    `layer modules the bundle imports are loaded from node_modules and included. Median of ${input.setup.coldStartRuns} processes after one discarded warm-up. Targets: ≤ 300 KB, ≤ 100 ms.`,
-    '**The milliseconds depend on the machine** (Lambda at 256 MB gets a fraction of a vCPU); bundle bytes do not.',
-    '',
-  );
-  if (input.coldStart.bundle.drift.length) {
-    md.push(`**Bundling options drifted from lib/chat-function.ts:** ${input.coldStart.bundle.drift.join('; ')}.`, '');
-  }
-  md.push(
-    '"SDK + layer alone" is, for scale, the median init of fresh processes importing only the `@aws-sdk/*` and `@aws-lambda-powertools/*` packages the bundle imports',
-    'statically (others are imported on first use), measured interleaved with the functions (one process after each function, median',
-    'over all functions importing the same packages). On Lambda these come from the runtime and the Powertools layer; they dominate the init time.',
-    '"Tracing off" is the same bundle with `POWERTOOLS_TRACE_ENABLED=false`, as the CDK context `tracing=false` deploys it: the tracer and the',
-    'X-Ray SDK are then not loaded (measured alternately with the tracing-on runs).',
-    '',
-    '| Function | Handler | Bundle KB | Init ms (median) | Init ms, tracing off | SDK + layer alone, ms |',
-    '|---|---|---|---|---|---|',
-  );
-  for (const c of cs) {
-    md.push(`| ${c.name} | \`${c.handler}\` | ${(c.bundleBytes / 1024).toFixed(1)} | ${c.initMedianMs.toFixed(1)} | ${c.initTracingOffMedianMs.toFixed(1)} | ${c.sdkInitMedianMs.toFixed(1)} (${c.sdkImports.map((n) => n.replace('@aws-sdk/', '').replace('@aws-lambda-powertools/', 'powertools/')).join(', ') || 'none'}) |`);
-  }
-  md.push('');
+  md.push(...coldStartSection(input.coldStart));
 
   md.push(
     '## Method and caveats',

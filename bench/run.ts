@@ -121,22 +121,21 @@ async function main() {
     };
 
     // ------------------------------------------------------------ cold start (first, while the machine is quiet)
-    log('Cold start: bundling every route like lib/chat-function.ts and importing each bundle in fresh node processes');
+    log('Cold start: bundling every route as lib/bundling.ts does and importing each bundle in fresh node processes, interleaved with the baseline');
     const routes = [
-      ...httpRoutes.map((r) => ({ name: r.name, handler: r.handler, kind: 'http' as const })),
-      ...wsRoutes.map((r) => ({ name: r.name, handler: r.handler, kind: 'ws' as const })),
-      ...queueRoutes.map((r) => ({ name: r.name, handler: r.handler, kind: 'queue' as const })),
+      ...httpRoutes.map((r) => ({ name: r.name, handler: r.handler, kind: 'http' as const, permissions: r.permissions })),
+      ...wsRoutes.map((r) => ({ name: r.name, handler: r.handler, kind: 'ws' as const, permissions: r.permissions })),
+      ...queueRoutes.map((r) => ({ name: r.name, handler: r.handler, kind: 'queue' as const, permissions: (r as { permissions?: readonly string[] }).permissions })),
     ];
     const coldStart = await measureColdStarts({
       root: ROOT,
       routes,
-      // As on Lambda (lib/chat-function.ts sets NODE_OPTIONS=--enable-source-maps); the DynamoDB endpoint is never contacted at import.
-      // AWS_EXECUTION_ENV turns the tracer on as on Lambda, so its init work (patching http, https and fetch) is measured.
+      // The DynamoDB endpoint is never contacted at import. AWS_EXECUTION_ENV turns the tracer on as on Lambda, so its init
+      // work (patching http, https and fetch) is measured; NODE_OPTIONS is set per variant by measureColdStarts.
       env: {
         PATH: process.env.PATH ?? '',
         ...env,
         DYNAMODB_ENDPOINT: 'http://127.0.0.1:9',
-        NODE_OPTIONS: '--enable-source-maps',
         AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
         POWERTOOLS_TRACE_ENABLED: 'true',
       },

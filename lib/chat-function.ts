@@ -1,19 +1,18 @@
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { copyFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { fileURLToPath } from 'node:url';
+import { ArnFormat, AssetHashType, DockerImage, Duration, Stack, Validations, type ILocalBundling } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
-import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { HTTP_INTEGRATION_TIMEOUT_MS, WS_INTEGRATION_TIMEOUT_MS } from '../functions/api-gateway';
 import type { Permission } from '../functions/routes';
+import { bundleFunction } from './bundling';
 
 /** Repository root: handler entries in `functions/routes.ts` are relative to it. */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -29,65 +28,6 @@ export const INTEGRATION_TIMEOUT_LIMIT = {
   websocket: Duration.millis(WS_INTEGRATION_TIMEOUT_MS),
   queue: Duration.minutes(15),
 } as const;
-
-/**
- * Defines `require` for bundled CommonJS dependencies: an ES module has none,
- * and esbuild's `__require` shim throws "Dynamic require of ... is not
- * supported" when a CJS package requires a Node built-in.
- */
-const ESM_REQUIRE_SHIM =
-  "import { createRequire as __chatCreateRequire } from 'node:module'; const require = __chatCreateRequire(import.meta.url);";
-
-/**
- * The one version of every `@aws-lambda-powertools/*` package in
- * `package.json` (pinned exactly, e.g. `2.36.0`). The deployed functions load
- * these packages from the Powertools layer of this version, so the packages
- * the tests run and the layer must not drift: a missing, ranged or mixed pin
- * fails the synth.
- */
-export function powertoolsVersion(projectRoot: string = PROJECT_ROOT): string {
-  const pkg = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-  const pins = Object.entries(pkg.dependencies ?? {}).filter(([name]) => name.startsWith('@aws-lambda-powertools/'));
-  const versions = new Set(pins.map(([, version]) => version));
-  const [version] = versions;
-  if (versions.size !== 1 || !/^\d+\.\d+\.\d+$/.test(version)) {
-    throw new Error(`@aws-lambda-powertools/* must all be pinned to one exact version in package.json (the layer matches it), got ${JSON.stringify(Object.fromEntries(pins))}`);
-  }
-  return version;
-}
-
-/**
- * SSM parameter, public in every commercial region, holding the ARN of the
- * official Powertools for AWS Lambda (TypeScript) layer of one release
- * (account 094274105915; not published in GovCloud or China). Source:
- * https://docs.aws.amazon.com/powertools/typescript/latest/getting-started/lambda-layers/
- * ("Lookup Layer ARN via AWS SSM Parameter Store").
- */
-export const powertoolsLayerParameter = (version: string) => `/aws/service/powertools/typescript/generic/all/${version}`;
-
-/**
- * The Powertools layer, one per stack. Its ARN is resolved by CloudFormation
- * at deploy time (`valueForStringParameter` is an `AWS::SSM::Parameter::Value`
- * template parameter), so the synth stays offline and needs no account.
- */
-export function powertoolsLayer(scope: Construct, projectRoot: string = PROJECT_ROOT): lambda.ILayerVersion {
-  const stack = Stack.of(scope);
-  const id = 'PowertoolsLayer';
-  const existing = stack.node.tryFindChild(id) as lambda.ILayerVersion | undefined;
-  if (existing) return existing;
-  const arn = ssm.StringParameter.valueForStringParameter(stack, powertoolsLayerParameter(powertoolsVersion(projectRoot)));
-  return lambda.LayerVersion.fromLayerVersionArn(stack, id, arn);
-}
-
-/**
- * Left out of every bundle: the AWS SDK v3 (the Node.js runtime ships it) and
- * Powertools with the X-Ray SDK it pulls in (the layer ships them). Bundled,
- * the tracer alone adds ~125 KB per handler (aws-xray-sdk-core, semver,
- * cls-hooked): measured with esbuild, 34 of the 36 handlers went over the
- * 300 KB budget of issue 6 (largest 334.6 KB); with these externals the
- * largest is 179.5 KB (212.7 KB before the tracer, Powertools bundled).
- */
-export const EXTERNAL_MODULES = ['@aws-sdk/*', '@aws-lambda-powertools/*', 'aws-xray-sdk-core'];
 
 /** The WebSocket stage whose `@connections` API a function may call. */
 export interface WebSocketTarget {
@@ -137,25 +77,29 @@ export interface ChatFunctionProps {
 }
 
 /**
+ * `NODE_OPTIONS` of every function: Node maps stack traces through the
+ * bundles' source maps, so a logged error names `functions/lib/http.ts:95`
+ * instead of a column of minified `index.mjs`. Node reads and parses the map
+ * of every file it loads at init, not on the first error; `npm run bench`
+ * measures that cost ("source maps" column of bench/RESULTS.md).
+ */
+export const NODE_OPTIONS = '--enable-source-maps';
+
+/**
  * One route's Lambda function with the project's runtime defaults: Node.js 22
- * on arm64, an ESM bundle built by the local esbuild (no Docker), X-Ray
- * active tracing, the Powertools layer, a log group kept one month, and IAM
- * grants derived from the route's `permissions` and nothing else.
+ * on arm64, ES module bundles built by the local esbuild (no Docker; options in
+ * `lib/bundling.ts`), X-Ray active tracing, a log group kept one month, and
+ * IAM grants derived from the route's `permissions` and nothing else.
  *
- * The AWS SDK v3 is left out of the bundle and taken from the Node.js 22
- * runtime, which ships it: bundled, the SDK alone is ~500 KB per function
- * (over the 300 KB budget of issue 6) and all of it is parsed at every cold
- * start, while external SDK modules are loaded only when a handler first
- * uses them (`functions/lib/storage.ts` etc. import their clients lazily).
- * The price is that the runtime's SDK version, not `package.json`'s, runs
- * in Lambda; the code uses only long-stable SDK APIs, and tests run against
- * the pinned version. Powertools (logger, metrics, tracer) is left out the
- * same way and comes from the official layer of exactly the version
- * `package.json` pins ({@link powertoolsLayer}); Lambda resolves ES module
- * imports from layers' `nodejs/node_modules` on Node.js 18 and later.
+ * Each function's asset is self-contained: the AWS SDK v3 clients, Powertools
+ * and the X-Ray SDK are bundled (tree-shaken) rather than taken from the
+ * runtime's SDK copy or a Powertools layer, so the deployed code is exactly
+ * the tested, lock-file-pinned code, and nothing at init comes from outside
+ * the bundle. Clients used by few requests load on first use from their own
+ * chunks (`functions/lib/storage.ts` etc. import them with `import()`).
  */
 export class ChatFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: ChatFunctionProps) {
@@ -171,39 +115,17 @@ export class ChatFunction extends Construct {
     // Explicit log group instead of `logRetention`, which deploys a custom-resource Lambda just to set retention.
     this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: logs.RetentionDays.ONE_MONTH });
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: path.join(projectRoot, props.entry),
-      handler: 'handler',
-      projectRoot,
-      depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
+    this.function = new lambda.Function(this, 'Function', {
+      code: bundledCode(projectRoot, props.entry, props.assets ?? []),
+      handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout,
       description: props.description,
       tracing: tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
-      layers: [powertoolsLayer(this, projectRoot)],
       logGroup: this.logGroup,
-      // AWS_NODEJS_CONNECTION_REUSE_ENABLED only exists in SDK v2; v3 reuses connections already.
-      awsSdkConnectionReuse: false,
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps', ...(tracing ? {} : { POWERTOOLS_TRACE_ENABLED: 'false' }) },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        banner: ESM_REQUIRE_SHIM,
-        // Prefer packages' ESM builds so esbuild can tree-shake them.
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        // Stack traces only need the mappings; embedding sources would double the asset size.
-        sourcesContent: false,
-        bundleAwsSDK: false,
-        externalModules: EXTERNAL_MODULES,
-        forceDockerBundling: false,
-        ...(props.assets?.length ? { commandHooks: copyAssets(props.assets) } : {}),
-        // esbuild's per-bundle size report (4 lines × 36 functions) would bury synth and test output; warnings and errors still show.
-        logLevel: LogLevel.WARNING,
-      },
+      environment: { ...props.environment, NODE_OPTIONS, ...(tracing ? {} : { POWERTOOLS_TRACE_ENABLED: 'false' }) },
     });
 
     this.grant(props);
@@ -317,6 +239,44 @@ export class ChatFunction extends Construct {
 }
 
 /**
+ * The function's code: `entry` bundled by `lib/bundling.ts` with the local
+ * esbuild during the synth. The asset's hash is that of the bundle (as
+ * `NodejsFunction` does), so a change anywhere in what the handler imports,
+ * the lock file's versions included, deploys a new version. When the synth
+ * skips bundling (`aws:cdk:bundling-stacks`), CDK never calls `tryBundle`.
+ */
+function bundledCode(projectRoot: string, entry: string, assets: readonly string[]): lambda.Code {
+  return lambda.Code.fromAsset(projectRoot, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Never pulled: local bundling always succeeds or throws (esbuild is a devDependency).
+      image: DockerImage.fromRegistry('local-esbuild-only'),
+      local: new LocalEsbuild(projectRoot, entry, assets),
+    },
+  });
+}
+
+/**
+ * CDK caches staged assets by their source path and bundling options
+ * (serialized as JSON), so the entry must be a field of the local bundler:
+ * with only a `tryBundle` function every function would get the first one's bundle.
+ */
+class LocalEsbuild implements ILocalBundling {
+  constructor(
+    readonly projectRoot: string,
+    readonly entry: string,
+    /** The route's `assets`: copied next to the bundle under their base names (e.g. the `/docs` renderer). */
+    readonly assets: readonly string[],
+  ) {}
+
+  tryBundle(outputDir: string): boolean {
+    bundleFunction(this.projectRoot, this.entry, outputDir);
+    for (const asset of this.assets) copyFileSync(path.join(this.projectRoot, asset), path.join(outputDir, path.basename(asset)));
+    return true;
+  }
+}
+
+/**
  * A token-bearing string rendered the way cdk-nag names resources in findings:
  * `Ref` → `<LogicalId>`, `Fn::GetAtt` → `<LogicalId.Attr>`, `Fn::Join` joined.
  */
@@ -350,14 +310,4 @@ function manageConnectionsStatement(scope: Construct, target: WebSocketTarget | 
       }),
     ),
   });
-}
-
-/** Bundling hooks that copy `assets` (paths from the project root) into the bundle's directory; they run locally, like esbuild. */
-function copyAssets(assets: readonly string[]): ICommandHooks {
-  const quote = (value: string) => `'${value.replace(/'/g, "'\\''")}'`;
-  return {
-    beforeBundling: () => [],
-    beforeInstall: () => [],
-    afterBundling: (inputDir, outputDir) => assets.map((asset) => `cp ${quote(path.join(inputDir, asset))} ${quote(path.join(outputDir, path.basename(asset)))}`),
-  };
 }

@@ -366,12 +366,13 @@ export async function deleteMessage(ctx: DomainContext, principal: Principal, ch
   return { message: messageView(deleted, await markersOf(ctx, chatId)) };
 }
 
-const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+/** Created on first use: constructing it loads ICU's break iterator, ~10 ms of every function's cold start. */
+let segmenter: Intl.Segmenter | undefined;
 
 /** SPEC §4: `like`, `dislike`, or exactly one emoji (one grapheme, flags and ZWJ sequences included). */
 export function isValidReaction(reaction: string): boolean {
   if (reaction === 'like' || reaction === 'dislike') return true;
-  const graphemes = [...segmenter.segment(reaction)];
+  const graphemes = [...(segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' })).segment(reaction)];
   return graphemes.length === 1 && /\p{Extended_Pictographic}|\p{Regional_Indicator}/u.test(reaction) && reaction.length <= 32;
 }
 

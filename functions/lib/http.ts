@@ -26,7 +26,6 @@ import { answerFailures, isFault } from './failures';
 import { withLogging } from './logger';
 import { withMetrics } from './metrics';
 import { problemResponse } from './problem';
-import { domainContext } from './runtime';
 import { annotate, withTracing } from './tracer';
 import { zodIssues } from './validation';
 
@@ -149,6 +148,9 @@ export function httpHandler<R extends HttpRoute>(route: R, fn: (request: HttpReq
         if (route.roles && !route.roles.some((r) => principal!.roles.includes(r))) {
           throw new ForbiddenError(`This route requires the ${route.roles.join(' or ')} role.`);
         }
+        // Imported here, not at the top: a function with only public routes (the API documents) then never
+        // loads the repository and the DynamoDB client (lib/bundling.ts splits dynamic imports into chunks).
+        const { domainContext } = await import('./runtime');
         await domainContext().repo.users.touch(principal, new Date().toISOString());
       }
       const request = {

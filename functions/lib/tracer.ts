@@ -17,8 +17,9 @@
  * -- --cpu-prof`), and it adds ~60 ms to a cold start. On Lambda with
  * tracing on, that is the price of the traces.
  *
- * On Lambda the package (and `aws-xray-sdk-core`, ~125 KB minified) comes
- * from the Powertools layer, not the bundle (`lib/chat-function.ts`).
+ * The tracer and the X-Ray SDK (~125 KB minified, with semver and
+ * cls-hooked) are bundled into chunks of their own (`lib/bundling.ts`), which
+ * Node reads only when tracing is on.
  *
  * Never annotate or attach tokens, message content or other user text:
  * annotations are indexed and visible to anyone who can read the traces.

@@ -24,7 +24,6 @@ import { answerFailures, isFault } from './failures';
 import { withLogging } from './logger';
 import { withMetrics } from './metrics';
 import { errorFrameBody, parseFrame, problemResponse, requestIdOf } from './problem';
-import { domainContext } from './runtime';
 import { annotate, withTracing } from './tracer';
 import { zodIssues } from './validation';
 
@@ -70,6 +69,7 @@ export function wsConnectHandler(fn: (principal: Principal, event: WsConnectEven
     .handler(async (event) => {
       annotate({ routeKey: event.requestContext.routeKey });
       const principal = await authenticate(event.queryStringParameters?.token);
+      const { domainContext } = await import('./runtime');
       await domainContext().repo.users.touch(principal, new Date().toISOString());
       await fn(principal, event);
       return { statusCode: 200 };
@@ -89,6 +89,9 @@ const MAX_CACHED_CALLERS = 5000;
 async function callerOf(connectionId: string): Promise<Principal> {
   const cached = callers.get(connectionId);
   if (cached) return cached;
+  // Imported here, not at the top: `$default` uses only the frame helpers of this module and never loads the
+  // repository and the DynamoDB client (lib/bundling.ts splits dynamic imports into chunks).
+  const { domainContext } = await import('./runtime');
   const connection = await domainContext().repo.connections.get(connectionId);
   if (!connection) throw new UnauthorizedError('This connection is not registered; reconnect.');
   const principal: Principal = { userId: connection.userId, name: connection.name, roles: connection.roles };

@@ -1,0 +1,2 @@
+/** Init part: nothing. What a fresh `import()` of a one-file ES module costs Node itself. */
+export const handler = () => undefined;
