@@ -1,10 +1,9 @@
 /**
  * API Gateway events as the deployed functions receive them, built by the
- * same code as the local gateway's (`local/apigateway-events.ts`), and a
+ * same code as the local gateway's (`local/gateway/events.ts`), and a
  * Lambda context. Only the bench's stand-ins for a real request live here:
  * its domain, account, user agent and client address.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import {
   apiId,
@@ -16,7 +15,8 @@ import {
   type WebSocketEvent,
   type WsApi,
   type WsConnection,
-} from '../local/apigateway-events';
+} from '../local/gateway/events';
+import { lambdaContext as localLambdaContext } from '../local/gateway/lambda-host';
 
 const ACCOUNT_ID = '000000000000';
 const DOMAIN = 'bench.execute-api.us-east-1.amazonaws.com';
@@ -26,25 +26,9 @@ const SOURCE_IP = '127.0.0.1';
 const FORWARDED: Forwarded = { port: 443, proto: 'https' };
 const WS_API: WsApi = { apiId: 'bench', stage: 'prod' };
 
+/** A Lambda context as the deployed functions get one (256 MB, 30 s), from the same builder as the local gateway's. */
 export function lambdaContext(functionName: string): Context {
-  const deadline = Date.now() + 30_000;
-  const unsupported = () => {
-    throw new Error('callback-style context methods are not supported');
-  };
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:${ACCOUNT_ID}:function:${functionName}`,
-    memoryLimitInMB: '256',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: `bench/[$LATEST]${randomBytes(16).toString('hex')}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: unsupported,
-    fail: unsupported,
-    succeed: unsupported,
-  };
+  return localLambdaContext({ functionName, timeoutMs: 30_000, region: 'us-east-1', memoryMb: 256 });
 }
 
 export interface HttpCall {

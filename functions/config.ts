@@ -2,7 +2,7 @@
  * Runtime configuration, read from the environment once at cold start and
  * validated. Every other module imports the named constants below; nothing
  * else reads `process.env`, except Powertools, which reads its own
- * `POWERTOOLS_*` variables (and `lib/tracer.ts`, which mirrors two of them to
+ * `POWERTOOLS_*` variables (and `functions/lib/tracer.ts`, which mirrors two of them to
  * decide whether to load the tracer at all).
  *
  * On AWS the CDK stack (`lib/chat-function.ts`) sets these variables; the local

@@ -135,7 +135,7 @@ export class ChatFunction extends Construct {
   /**
    * The cdk-nag AwsSolutions findings every chat function has by design, each
    * acknowledged on this function only and, for IAM5, per wildcard (so any
-   * other wildcard still fails the synth). `test/cdk/nag.test.ts` keeps them honest.
+   * other wildcard still fails the synth). `test/cdk/operations.test.ts` keeps them honest.
    */
   private acknowledgeNagFindings(props: ChatFunctionProps): void {
     const fn = this.function;

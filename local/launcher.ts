@@ -20,6 +20,13 @@ export interface StackInfo {
   baseUrl: string;
   /** `ws://127.0.0.1:{port}/ws` (append `?token=`) */
   wsUrl: string;
+  /**
+   * `http://127.0.0.1:{port}`: the `@connections` API the handlers post to
+   * (`WS_ENDPOINT`), on a port of its own; tests use it to cut connections
+   * from the server side. Undefined for an external stack started without
+   * `CONNECTIONS_PORT`.
+   */
+  connectionsUrl?: string;
   dynamoEndpoint: string;
   tableName: string;
   bucketName: string;
@@ -102,7 +109,7 @@ export async function mintToken(baseUrl: string, userId: string, options: TokenO
  * `timeoutMs`. The child exits on its own if this process dies (its stdin closes).
  */
 export async function startLocalStack(options: StartOptions = {}): Promise<LocalStack> {
-  const [port, dynamoPort, s3Port] = await freePorts(3);
+  const [port, dynamoPort, s3Port, connectionsPort] = await freePorts(4);
   const tableName = options.tableName ?? 'chat-local';
   const bucketName = options.bucketName ?? 'chat-attachments-local';
   const env: NodeJS.ProcessEnv = {
@@ -110,6 +117,7 @@ export async function startLocalStack(options: StartOptions = {}): Promise<Local
     PORT: String(port),
     DYNAMODB_PORT: String(dynamoPort),
     S3_PORT: String(s3Port),
+    CONNECTIONS_PORT: String(connectionsPort),
     TABLE_NAME: tableName,
     BUCKET_NAME: bucketName,
     EXIT_ON_STDIN_CLOSE: '1',
@@ -165,6 +173,7 @@ export async function startLocalStack(options: StartOptions = {}): Promise<Local
   const info: StackInfo = {
     baseUrl,
     wsUrl: `ws://127.0.0.1:${port}/ws`,
+    connectionsUrl: `http://127.0.0.1:${connectionsPort}`,
     dynamoEndpoint: `http://127.0.0.1:${dynamoPort}`,
     tableName,
     bucketName,

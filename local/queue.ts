@@ -12,14 +12,17 @@
  * retried with backoff, up to 5 receives, then moved to a dead-letter list.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { DevResponse, DevRoute, LambdaHandler } from './gateway';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { DevResponse, DevRoute } from './gateway/dev-routes';
+import { lambdaContext, type LambdaHandler } from './gateway/lambda-host';
 import { invocationScope } from './invocations';
 
 /** SQS FIFO's deduplication interval. */
 const DEDUP_WINDOW_MS = 5 * 60 * 1000;
 /** The stack's redrive policy (lib/chat-stack.ts). */
 const MAX_RECEIVES = 5;
+/** The worker function's timeout, as the stack sets it (`FANOUT_TIMEOUT` in lib/chat-stack.ts). */
+const WORKER_TIMEOUT_MS = 60_000;
 
 export interface LocalQueue {
   /** `POST /dev/sqs[/][{queue}]` (SendMessage) and `GET /dev/sqs/stats`. */
@@ -67,7 +70,7 @@ export function createLocalQueue(options: { queueName: string; region: string; w
         ],
       };
       try {
-        const context = lambdaContext();
+        const context = lambdaContext({ functionName: 'FanOut', timeoutMs: WORKER_TIMEOUT_MS, region: options.region, memoryMb: 256 });
         const result = (await inInvocation(context, () => worker(event, context))) as SQSBatchResponse | undefined;
         if (!result?.batchItemFailures?.length) {
           stats.processed++;
@@ -139,21 +142,3 @@ function awsError(status: number, code: string, message: string): DevResponse {
 }
 
 const md5 = (text: string) => createHash('md5').update(text).digest('hex');
-
-function lambdaContext(): Context {
-  const deadline = Date.now() + 60_000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'FanOut',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:FanOut',
-    memoryLimitInMB: '256',
-    awsRequestId: randomUUID(),
-    logGroupName: '/aws/lambda/FanOut',
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}

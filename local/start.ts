@@ -8,12 +8,14 @@
  * - `PORT` (3000): HTTP API `http://127.0.0.1:$PORT`, WebSocket `ws://127.0.0.1:$PORT/ws`
  * - `DATA_DIR`: persist DynamoDB and S3 data there (unset = in memory / temp dir)
  * - `DYNAMODB_PORT` (8000), `S3_PORT` (4569)
+ * - `CONNECTIONS_PORT` (unset: a free port): the `@connections` API, which only the handlers are told
  * - `TABLE_NAME` (`chat-local`), `BUCKET_NAME` (`chat-attachments-local`)
  * - `WS_IDLE_TIMEOUT_MS`, `WS_MAX_CONNECTION_MS`: shorten API Gateway's 10 min / 2 h for tests
  * - `LOG_REQUESTS=1`: one log line per request and WebSocket event
- * - `ALLOW_MISSING_HANDLERS=1`: start even if some handler files do not exist yet
  * - `EXIT_ON_STDIN_CLOSE=1`: shut down when stdin closes (the test harness sets it so a
  *   killed test runner never leaves a stack behind)
+ *
+ * Every server listens on 127.0.0.1 only.
  *
  * Exit codes: 0 after Ctrl-C/SIGTERM/SIGHUP, 1 when startup fails (the message says why).
  */
@@ -23,8 +25,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { queueRoutes } from '../functions/routes';
 import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamo } from './dynamo';
-import { createEventBus } from './events';
-import { startGateway, type LambdaHandler } from './gateway';
+import { createEventBus } from './event-bus';
+import { bindGateway, type LambdaHandler } from './gateway';
 import { createIssuer, LOCAL_AUDIENCE } from './issuer';
 import { createLocalQueue } from './queue';
 import { startS3 } from './s3';
@@ -94,18 +96,32 @@ async function main() {
   const PORT = port('PORT', 3000);
   const DYNAMODB_PORT = port('DYNAMODB_PORT', 8000);
   const S3_PORT = port('S3_PORT', 4569);
+  const CONNECTIONS_PORT = port('CONNECTIONS_PORT', 0);
   const DATA_DIR = process.env.DATA_DIR ? resolve(process.env.DATA_DIR) : undefined;
   const TABLE_NAME = process.env.TABLE_NAME || 'chat-local';
   const BUCKET_NAME = process.env.BUCKET_NAME || 'chat-attachments-local';
-  const baseUrl = `http://127.0.0.1:${PORT}`;
 
-  await assertFree(PORT, 'PORT');
+  // The gateway's ports first (a taken one fails here, in milliseconds); it answers 503 until it serves the handlers.
+  const bound = await bindGateway({
+    port: PORT,
+    connectionsPort: CONNECTIONS_PORT,
+    logRequests: process.env.LOG_REQUESTS === '1',
+  }).catch((error: NodeJS.ErrnoException & { port?: number }) => {
+    if (error.code !== 'EADDRINUSE') throw error;
+    const name = error.port === PORT ? 'PORT' : 'CONNECTIONS_PORT';
+    throw new Error(`Port ${error.port} is already in use; set ${name} to a free port (is another stack running?).`);
+  });
+  const baseUrl = bound.url;
+
   await assertFree(DYNAMODB_PORT, 'DYNAMODB_PORT');
   await assertFree(S3_PORT, 'S3_PORT');
 
   const [dynamo, s3] = await Promise.allSettled([startDynamo({ port: DYNAMODB_PORT, dataDir: DATA_DIR }), startS3({ port: S3_PORT, bucket: BUCKET_NAME, dataDir: DATA_DIR })]);
   if (dynamo.status === 'fulfilled') cleanups.push({ name: 'DynamoDB Local', run: dynamo.value.stop });
   if (s3.status === 'fulfilled') cleanups.push({ name: 'S3', run: s3.value.stop });
+  // Registered after DynamoDB so it stops before it (cleanups run in reverse): `$disconnect` handlers still write to it.
+  // (Should anything before this throw, exiting closes the gateway's sockets.)
+  cleanups.push({ name: 'gateway', run: bound.close });
   if (dynamo.status === 'rejected') throw dynamo.reason;
   if (s3.status === 'rejected') throw s3.reason;
   await ensureTable(dynamo.value.endpoint, TABLE_NAME);
@@ -123,12 +139,12 @@ async function main() {
   });
   const pkg = JSON.parse(await readFile(resolve(root, 'package.json'), 'utf8')) as { version?: string };
 
-  // Handlers read their configuration at import time, so this must precede startGateway() (which imports them).
+  // Handlers read their configuration at import time, so this must precede bound.start() (which imports them).
   Object.assign(process.env, {
     TABLE_NAME,
     BUCKET_NAME,
-    WS_ENDPOINT: baseUrl,
-    WS_URL: `${baseUrl.replace(/^http/, 'ws')}/ws`,
+    WS_ENDPOINT: bound.connectionsUrl,
+    WS_URL: bound.wsUrl,
     AUTH_MODE: 'oidc',
     OIDC_ISSUER: issuer.issuer,
     OIDC_AUDIENCE: issuer.audience,
@@ -154,15 +170,11 @@ async function main() {
 
   // The web client (GET /) is served by the local stack only; see local/web.ts for why.
   const web = await buildWebClient({ root });
-  const gateway = await startGateway({
-    port: PORT,
+  const gateway = await bound.start({
     root,
     devRoutes: [...issuer.routes, ...eventBus.routes, ...fanOutQueue.routes],
     assets: web.assets,
-    allowMissingHandlers: process.env.ALLOW_MISSING_HANDLERS === '1',
-    logRequests: process.env.LOG_REQUESTS === '1',
   });
-  cleanups.push({ name: 'gateway', run: gateway.close });
 
   const demo = await issuer.mint({ userId: 'alice', name: 'Alice' });
   const portPrefix = PORT === 3000 ? '' : `PORT=${PORT} `;

@@ -17,7 +17,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { build } from 'esbuild';
-import type { StaticAsset } from './gateway';
+import type { StaticAsset } from './gateway/dev-routes';
 
 export interface WebClientOptions {
   /** Repository root; the client is read from `{root}/web`. */

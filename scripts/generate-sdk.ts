@@ -19,7 +19,7 @@
  *   `…Pages` async iterator over its pages;
  * - `WS_LIMITS`: API Gateway's WebSocket quotas (`functions/api-gateway.ts`).
  *
- * `test/unit/sdk-generated.test.ts` regenerates it in memory and fails when
+ * `test/unit/sdk-client.test.ts` regenerates it in memory and fails when
  * the committed file is stale. `generateSdkSource()` is exported for that test.
  */
 import { writeFile } from 'node:fs/promises';

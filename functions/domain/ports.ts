@@ -3,7 +3,7 @@
  * implements `Repository` on DynamoDB (one store factory per entity module);
  * `functions/lib/delivery.ts` implements `Notifier` on the `@connections` API;
  * the unit tests use the in-memory fake `test/support/memory.ts`. One contract
- * suite (`test/support/port-contract.ts`) runs every store method against
+ * suite (`test/support/port-contract/`) runs every store method against
  * both, so the fake cannot drift from DynamoDB.
  */
 import type {

@@ -1,5 +1,5 @@
 /**
- * The gateway's hot paths (`local/gateway.ts`), which the load test
+ * The gateway's hot paths (`local/gateway/`), which the load test
  * (`npm run load`) drives thousands of times a second: pooled random ids,
  * cached time formatting, the single-promise invocation with its timeout,
  * and the `@connections` POST fast path. They must behave exactly like the
@@ -148,7 +148,7 @@ describe('@connections POST', () => {
     return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((done, fail) => {
       const size = chunks.reduce((n, c) => n + c.length, 0);
       const req = httpRequest(
-        `${gateway.url}/@connections/${encodeURIComponent(connectionId)}`,
+        `${gateway.connectionsUrl}/@connections/${encodeURIComponent(connectionId)}`,
         { method: 'POST', headers: { authorization: 'AWS4-HMAC-SHA256 Credential=local', 'content-length': String(size) } },
         (res) => {
           let body = '';

@@ -1,6 +1,8 @@
 /**
  * The local backing services on their own: DynamoDB Local with the service's
- * table (`local/dynamo.ts`) and the S3 server (`local/s3.ts`).
+ * table (`local/dynamo.ts`) and the S3 server (`local/s3.ts`), each reachable
+ * on 127.0.0.1 only (issue 13 item 19: DynamoDB Local listened on every
+ * interface, with any credentials).
  */
 import { existsSync } from 'node:fs';
 import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
@@ -10,6 +12,7 @@ import { createTableInput } from '../../functions/data/table';
 import { ensureTable, LOCAL_CREDENTIALS, localDynamoClient, startDynamo, type DynamoHandle } from '../../local/dynamo';
 import { startS3 } from '../../local/s3';
 import { freePorts } from '../../local/launcher';
+import { CAN_READ_SOCKETS, isLoopback, listeningSockets } from './sockets';
 
 describe('DynamoDB Local', () => {
   let dynamo: DynamoHandle;
@@ -43,6 +46,12 @@ describe('DynamoDB Local', () => {
     }
   });
 
+  it.runIf(CAN_READ_SOCKETS)('listens on 127.0.0.1 only', () => {
+    const sockets = listeningSockets([dynamo.process.pid!]);
+    expect(sockets.map((s) => s.port)).toContain(Number(new URL(dynamo.endpoint).port));
+    expect(sockets.filter((s) => !isLoopback(s.address))).toEqual([]);
+  });
+
   it('stop() ends the Java process, idempotently', async () => {
     await dynamo.stop();
     expect(dynamo.process.exitCode !== null || dynamo.process.signalCode !== null).toBe(true);
@@ -51,7 +60,7 @@ describe('DynamoDB Local', () => {
 });
 
 describe('S3 server', () => {
-  it('creates the bucket with CORS, checks signatures, and deletes its temp dir on stop', async () => {
+  it('listens on 127.0.0.1 only, creates the bucket with CORS, checks signatures, and deletes its temp dir on stop', async () => {
     const [port] = await freePorts(1);
     const s3 = await startS3({ port, bucket: 'chat-attachments-test' });
     const client = new S3Client({
@@ -63,6 +72,7 @@ describe('S3 server', () => {
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
     try {
+      if (CAN_READ_SOCKETS) expect(listeningSockets([process.pid]).filter((s) => s.port === port)).toEqual([{ address: '127.0.0.1', port, pid: process.pid }]);
       await client.send(new PutObjectCommand({ Bucket: 'chat-attachments-test', Key: 'a/b.txt', Body: 'hello', ContentType: 'text/plain' }));
       const object = await client.send(new GetObjectCommand({ Bucket: 'chat-attachments-test', Key: 'a/b.txt' }));
       expect(await object.Body?.transformToString()).toBe('hello');

@@ -102,7 +102,7 @@ const { json: anyJson } = fc.letrec((tie) => ({
 
 /**
  * Metadata aimed at the store (JSON text, and whether it is a KNOWN BUG, see
- * `known-bugs.test.ts`): DynamoDB's 32-level nesting limit, 400 KB items,
+ * `metadata-and-query-keys.test.ts`): DynamoDB's 32-level nesting limit, 400 KB items,
  * empty map keys, `constructor` keys, nested `__proto__` keys, numbers DynamoDB or the marshaller cannot represent.
  */
 const storeBomb = fc.constantFrom<{ text: string; known: boolean }>(
@@ -125,7 +125,7 @@ const storeBomb = fc.constantFrom<{ text: string; known: boolean }>(
 );
 
 /**
- * KNOWN BUG (see `known-bugs.test.ts`): metadata DynamoDB cannot store
+ * KNOWN BUG (see `metadata-and-query-keys.test.ts`): metadata DynamoDB cannot store
  * answers 500 instead of 400. True when `value` is such metadata.
  */
 function unstorableMetadata(value: unknown): boolean {
@@ -239,7 +239,7 @@ async function send(method: string, path: string, options: Parameters<typeof cal
 const isGatewayAnswer = (res: Answer) =>
   [404, 413, 414, 431].includes(res.status) && (res.body === undefined || typeof res.body === 'string' || (typeof res.body?.message === 'string' && res.body.code === undefined));
 
-/** Checks one answer; a 500 for an input flagged as a known bug is tallied, not thrown (see `known-bugs.test.ts`). */
+/** Checks one answer; a 500 for an input flagged as a known bug is tallied, not thrown (see `metadata-and-query-keys.test.ts`). */
 function checkAnswer(name: string, res: Answer, known: boolean, context: () => string) {
   if (known && res.status === 500) return tally(name, 'known-bug 500');
   tally(name, res.status);

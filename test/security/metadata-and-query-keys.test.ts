@@ -17,7 +17,7 @@
  *    /v1/chats/{chatId}/messages, POST /v1/messages, WebSocket sendMessage
  *    (`{type:"error", code:"internal"}`). `Metadata` in functions/schemas.ts
  *    is `z.record(z.string(), z.unknown())` with no bound.
- * 2. FIXED (Map-based `multiQuery`/`headersV2`). Local gateway only (local/apigateway-events.ts `multiQuery`): a query key that is
+ * 2. FIXED (Map-based `multiQuery`/`headersV2`). Local gateway only (local/gateway/events.ts `multiQuery`): a query key that is
  *    an `Object.prototype` property (`__proto__`, `constructor`, `toString`,
  *    …) makes the gateway itself throw (`out[key].push is not a function`):
  *    500 `{"message":"Internal Server Error"}` on every route, `/health` included.

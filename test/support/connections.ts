@@ -8,6 +8,7 @@ import { inject } from 'vitest';
 import { createDb } from '../../functions/data/client';
 import { presenceFromItem } from '../../functions/data/connections';
 import { presenceKey } from '../../functions/data/keys';
+import type { StackInfo } from '../../local/launcher';
 
 /**
  * The user's open WebSocket connection ids, read from their presence item
@@ -15,8 +16,7 @@ import { presenceKey } from '../../functions/data/keys';
  * stack's DynamoDB: the browser never learns its API Gateway connection id,
  * and this is where the service itself looks connections up.
  */
-export async function connectionIdsOf(userId: string): Promise<string[]> {
-  const stack = inject('stack');
+export async function connectionIdsOf(userId: string, stack: StackInfo = inject('stack')): Promise<string[]> {
   const db = createDb({ table: stack.tableName, endpoint: stack.dynamoEndpoint, region: stack.region, credentials: stack.credentials });
   const { Item } = await db.client.send(new GetCommand({ TableName: db.table, Key: presenceKey(userId), ConsistentRead: true }));
   const now = Math.floor(Date.now() / 1000);
@@ -27,12 +27,14 @@ export async function connectionIdsOf(userId: string): Promise<string[]> {
 
 /**
  * Closes a connection from the server side, as the service would: `DELETE
- * /@connections/{id}` on the gateway's management API (it wants an
- * Authorization header, not a valid signature). Resolves with the status
- * (204 closed, 410 already gone).
+ * /@connections/{id}` on the gateway's management API (its own port, the
+ * handlers' `WS_ENDPOINT`; it wants an Authorization header, not a valid
+ * signature). Resolves with the status (204 closed, 410 already gone).
  */
 export async function deleteConnection(connectionId: string): Promise<number> {
-  const res = await fetch(`${inject('stack').baseUrl}/@connections/${encodeURIComponent(connectionId)}`, {
+  const { connectionsUrl } = inject('stack');
+  if (!connectionsUrl) throw new Error('The stack under test has no known @connections endpoint: start it with CONNECTIONS_PORT and set the same for the tests.');
+  const res = await fetch(`${connectionsUrl}/@connections/${encodeURIComponent(connectionId)}`, {
     method: 'DELETE',
     headers: { authorization: 'local-test' },
   });

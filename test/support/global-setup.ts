@@ -11,7 +11,9 @@
  * ```
  *
  * Set `LOCAL_STACK_URL=http://127.0.0.1:3000` to run against an already running
- * `npm start` instead (DynamoDB/S3 ports then default to 8000/4569).
+ * `npm start` instead (DynamoDB/S3 ports then default to 8000/4569; start it
+ * with a fixed `CONNECTIONS_PORT` and set the same here for the tests that cut
+ * connections through `@connections`).
  */
 import type { TestProject } from 'vitest/node';
 import { startLocalStack, type StackInfo } from '../../local/launcher';
@@ -23,6 +25,7 @@ export default async function setup(project: TestProject) {
     const info: StackInfo = {
       baseUrl,
       wsUrl: `${baseUrl.replace(/^http/, 'ws')}/ws`,
+      connectionsUrl: process.env.CONNECTIONS_PORT ? `http://127.0.0.1:${process.env.CONNECTIONS_PORT}` : undefined,
       dynamoEndpoint: process.env.DYNAMODB_ENDPOINT ?? `http://127.0.0.1:${process.env.DYNAMODB_PORT ?? 8000}`,
       tableName: process.env.TABLE_NAME ?? 'chat-local',
       bucketName: process.env.BUCKET_NAME ?? 'chat-attachments-local',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CATEGORIES, summariseCpuProfile, type CpuProfile, type CpuProfileNode } from '../../scripts/cpu-profile';
+import { CATEGORIES, summariseCpuProfile, type CpuProfile, type CpuProfileNode } from '../../bench/load/cpu-profile';
 
 const ROOT = '/repo';
 const file = (path: string) => `file://${ROOT}/${path}`;

@@ -1,10 +1,10 @@
 /**
  * The events API Gateway sends a Lambda function, built from plain facts
  * about a request: HTTP API payload format 2.0 events and WebSocket API
- * Lambda proxy events. The local gateway (`local/gateway.ts`) builds them
- * from the requests it serves and the bench (`bench/events.ts`) from the calls
- * it makes; one builder keeps the two from drifting apart, and apart from
- * what API Gateway sends.
+ * Lambda proxy events. The local gateway (`local/gateway/http-api.ts`,
+ * `local/gateway/websocket-api.ts`) builds them from the requests it serves
+ * and the bench (`bench/events.ts`) from the calls it makes; one builder
+ * keeps the two from drifting apart, and apart from what API Gateway sends.
  *
  * No I/O and no gateway state: everything a deployment decides (api id,
  * stage, domain, forwarded port) is an input. The only state is a pool of

@@ -1,11 +1,11 @@
 /**
- * The API Gateway event builders (`local/apigateway-events.ts`) on their own,
+ * The API Gateway event builders (`local/gateway/events.ts`) on their own,
  * and the bench's use of them (`bench/events.ts`). The gateway tests cover
  * the same events as handlers receive them over real sockets.
  */
 import { describe, expect, it } from 'vitest';
 import { httpEvent as benchHttpEvent, wsEvent as benchWsEvent } from '../../bench/events';
-import { clfTime, httpEvent, wsConnectEvent, wsDisconnectEvent, wsMessageEvent, type HttpEventInput, type WsConnection } from '../../local/apigateway-events';
+import { clfTime, httpEvent, wsConnectEvent, wsDisconnectEvent, wsMessageEvent, type HttpEventInput, type WsConnection } from '../../local/gateway/events';
 
 const at = Date.UTC(2020, 2, 12, 19, 3, 58, 250);
 const ID = /^[A-Za-z0-9+/]{15}=$/;

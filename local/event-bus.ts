@@ -9,7 +9,7 @@
  * lists their parsed `Detail` objects, oldest first; `DELETE` clears them.
  */
 import { randomUUID } from 'node:crypto';
-import type { DevRequest, DevResponse, DevRoute } from './gateway';
+import type { DevRequest, DevResponse, DevRoute } from './gateway/dev-routes';
 
 const KEEP = 200;
 

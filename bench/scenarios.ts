@@ -1,0 +1,210 @@
+/**
+ * The measured operations of `npm run bench`, one function per scenario,
+ * each answering the {@link OperationSpec} that `./measure` runs several
+ * times. {@link scenarios} lists them in the order they run: later ones see
+ * the state earlier ones left (messages sent, chats created), so the order
+ * is part of what the figures mean.
+ */
+import { sendMessage } from '../functions/domain/messages';
+import { prose } from '../test/support/prose';
+import { newConnectionId } from './events';
+import type { Harness } from './harness';
+import type { OperationSpec } from './measure';
+import { LIST_USERS, MESSAGE_BYTES, poolId, type Fixtures } from './seed';
+
+type Scenario = (h: Harness, f: Fixtures) => OperationSpec;
+
+/** One area of the report, measured together under a heading. */
+export interface ScenarioArea {
+  /** Logged before its scenarios run. */
+  title: string;
+  scenarios: Scenario[];
+}
+
+const content = prose(MESSAGE_BYTES, 3);
+
+// ------------------------------------------------------------------ connections
+
+/** The `cc` user's connection between the connect and the disconnect scenario. */
+const contact: { connectionId?: string } = {};
+
+const wsConnect: Scenario = (h) => ({
+  id: 'ws-connect',
+  area: 'Connections',
+  label: 'WebSocket `$connect` (first connection; 10 direct contacts, 1 online)',
+  route: '$connect',
+  delivers: true,
+  prepare: async () => {
+    if (contact.connectionId) await h.wsDisconnect(contact.connectionId);
+    contact.connectionId = newConnectionId();
+  },
+  invoke: () => h.wsConnect('cc', contact.connectionId!),
+});
+
+const wsDisconnect: Scenario = (h) => ({
+  id: 'ws-disconnect',
+  area: 'Connections',
+  label: 'WebSocket `$disconnect` (last connection; 10 direct contacts, 1 online)',
+  route: '$disconnect',
+  delivers: true,
+  prepare: async () => {
+    if (!contact.connectionId) {
+      contact.connectionId = newConnectionId();
+      await h.wsConnect('cc', contact.connectionId);
+    }
+  },
+  invoke: async () => {
+    await h.wsDisconnect(contact.connectionId!);
+    contact.connectionId = undefined;
+  },
+});
+
+const wsTyping: Scenario = (h, f) => ({
+  id: 'ws-typing-100',
+  area: 'Connections',
+  label: 'WebSocket `typing` in a chat of 100 (10 online)',
+  route: 'typing',
+  delivers: true,
+  invoke: async () => void (await h.wsAction('typing', f.connections.get(poolId(20))!, { chatId: f.g100, isTyping: true })),
+});
+
+// ------------------------------------------------------------------ chats
+
+const createDirect: Scenario = (h) => ({
+  id: 'create-direct',
+  area: 'Chats',
+  label: '`POST /v1/chats` direct (new pair, other user online)',
+  route: 'POST /v1/chats',
+  delivers: true,
+  invoke: async (i) => void (await h.http('CreateChat', 'cd', { body: { type: 'direct', participantIds: [`cdp${i}`] } }, [201])),
+});
+
+const createGroup: Scenario = (h, f) => ({
+  id: 'create-group-100',
+  area: 'Chats',
+  label: '`POST /v1/chats` group of 100 (10 online)',
+  route: 'POST /v1/chats',
+  delivers: true,
+  invoke: async () => void (await h.http('CreateChat', 'cg', { body: { type: 'group', title: 'Bench group', participantIds: f.poolIds.slice(0, 99) } }, [201])),
+});
+
+// ------------------------------------------------------------------ sending
+
+/** A 1 KB send over HTTP by `user` (no connection of their own) into the chat `chatOf` picks. */
+const httpSend =
+  (id: string, label: string, user: string, chatOf: (f: Fixtures) => string): Scenario =>
+  (h, f) => ({
+    id,
+    area: 'Sending',
+    label,
+    route: 'POST /v1/chats/{chatId}/messages',
+    delivers: true,
+    invoke: async () => void (await h.http('SendMessage', user, { params: { chatId: chatOf(f) }, body: { content } }, [201])),
+  });
+
+let clientMessageIds = 0;
+const sendWithClientMessageId: Scenario = (h, f) => ({
+  id: 'send-2-cmid',
+  area: 'Sending',
+  label: 'Send with a `clientMessageId` (as the client SDK sends), chat of 2 (recipient online)',
+  route: 'POST /v1/chats/{chatId}/messages',
+  delivers: true,
+  invoke: async () =>
+    void (await h.http('SendMessage', 's-on', { params: { chatId: f.d2on }, body: { content, clientMessageId: `bench-${++clientMessageIds}` } }, [201])),
+});
+
+/**
+ * Optimistic seq allocation under contention: each sender that loses a seq tries the next one, so k
+ * simultaneous senders cost up to k(k+1)/2 PutItem attempts; the failed ones are listed under the tables.
+ */
+const sendBurst: Scenario = (h, f) => ({
+  id: 'send-100-burst-10',
+  area: 'Sending',
+  label: '10 simultaneous sends by 10 members into a chat of 100 (figures for all 10 together)',
+  route: 'POST /v1/chats/{chatId}/messages',
+  delivers: true,
+  invoke: async () =>
+    void (await Promise.all(f.poolIds.slice(0, 10).map((user) => h.http('SendMessage', user, { params: { chatId: f.g100 }, body: { content } }, [201])))),
+});
+
+const sendOverWebSocket: Scenario = (h, f) => ({
+  id: 'send-100-ws',
+  area: 'Sending',
+  label: 'Send over WebSocket `sendMessage`, chat of 100 (10 online, sender among them)',
+  route: 'sendMessage',
+  delivers: true,
+  invoke: async () => void (await h.wsAction('sendMessage', f.connections.get(poolId(10))!, { chatId: f.g100, content })),
+});
+
+// ------------------------------------------------------------------ reading
+
+/** `GET /v1/chats` by the user with `count` chats, default page or `limit`. */
+const listChats =
+  (user: string, count: number, limit: 20 | 100): Scenario =>
+  (h) => ({
+    id: `list-chats-${count}-limit-${limit}`,
+    area: 'Reading',
+    label: `\`GET /v1/chats${limit === 20 ? '' : '?limit=100'}\`, user with ${count.toLocaleString('en-US')} chats`,
+    route: 'GET /v1/chats',
+    delivers: false,
+    invoke: async () => {
+      const page = await h.http('ListChats', user, limit === 20 ? {} : { query: { limit: String(limit) } }, [200]);
+      if (page?.chats.length !== Math.min(limit, count)) throw new Error(`list chats returned ${page?.chats.length}`);
+    },
+  });
+
+/** `GET /v1/chats/{id}/messages` with `query`; throws unless it answers `expected` messages. */
+const readMessages =
+  (id: string, label: string, user: string, chatOf: (f: Fixtures) => string, query: Record<string, string>, expected: number): Scenario =>
+  (h, f) => ({
+    id,
+    area: 'Reading',
+    label,
+    route: 'GET /v1/chats/{chatId}/messages',
+    delivers: false,
+    invoke: async () => {
+      const page = await h.http('ListMessages', user, { params: { chatId: chatOf(f) }, query }, [200]);
+      if (page?.messages.length !== expected) throw new Error(`${id} returned ${page?.messages.length} messages`);
+    },
+  });
+
+const markRead: Scenario = (h, f) => ({
+  id: 'mark-read-100',
+  area: 'Reading',
+  label: '`POST /v1/chats/{id}/read`, chat of 100 (10 online)',
+  route: 'POST /v1/chats/{chatId}/read',
+  delivers: true,
+  // Someone else sends first, so the marker has somewhere to move.
+  prepare: async () => void (await sendMessage(h.ctx, h.principal('g100-s'), f.g100, { content })),
+  invoke: async () => void (await h.http('MarkRead', poolId(1), { params: { chatId: f.g100 } }, [200])),
+});
+
+// ------------------------------------------------------------------ the run
+
+export const scenarios: ScenarioArea[] = [
+  { title: 'Connections', scenarios: [wsConnect, wsDisconnect, wsTyping] },
+  { title: 'Chats', scenarios: [createDirect, createGroup] },
+  {
+    title: 'Sending (1 KB message, sender over HTTP without a connection)',
+    scenarios: [
+      httpSend('send-2', 'Send, chat of 2 (recipient online)', 's-on', (f) => f.d2on),
+      httpSend('send-2-offline', 'Send, chat of 2 (recipient offline)', 's-off', (f) => f.d2off),
+      sendWithClientMessageId,
+      httpSend('send-100', 'Send, chat of 100 (10 online)', 'g100-s', (f) => f.g100),
+      httpSend('send-1000', 'Send, chat of 1,000 (100 online)', 'g1000-s', (f) => f.g1000),
+      sendBurst,
+      sendOverWebSocket,
+    ],
+  },
+  {
+    title: 'Reading',
+    scenarios: [
+      ...LIST_USERS.flatMap(([user, count]) => [listChats(user, count, 20), listChats(user, count, 100)]),
+      readMessages('read-page-2', 'Messages page (limit 50), chat of 2', 's-on', (f) => f.d2on, { limit: '50' }, 50),
+      readMessages('read-page-100', 'Messages page (limit 50), chat of 100', 'g100-s', (f) => f.g100, { limit: '50' }, 50),
+      readMessages('search-rare', 'Search `q` (default limit 50), 1,000 messages, 10 matches: reads the whole 1,000-message budget', 'srch-a', (f) => f.search, { q: 'needle' }, 10),
+      readMessages('search-frequent', 'Search `q` (default limit 50), 1,000 messages, every message matches', 'srch-a', (f) => f.search, { q: 'the' }, 50),
+      markRead,
+    ],
+  },
+];
