@@ -86,6 +86,12 @@ export interface HttpRoute {
    * status). The security suite checks every route listed here.
    */
   readonly rateLimit?: RateClass;
+  /**
+   * Files (paths from the repository root) the handler reads at run time:
+   * the CDK stack copies each next to the function's bundle, under its base
+   * name; the local stack reads them where they are.
+   */
+  readonly assets?: readonly string[];
 }
 
 /** SPEC §5 per-user limits; see `domain/limits.ts`. */
@@ -167,9 +173,22 @@ export const httpRoutes = [
     handler: 'functions/http/docs.ts',
     auth: 'none',
     access: 'anyone',
-    summary: 'API reference rendered from `/openapi.json` (Scalar API Reference).',
+    summary: 'API reference: `/openapi.json` (HTTP) or, with `?api=websocket`, `/asyncapi.json` (WebSocket), rendered in the browser by Redoc from `/docs/redoc.js`; no third-party origins (CSP).',
     permissions: [],
+    query: s.DocsQuery,
     response: { status: 200, body: z.string().describe('an HTML page'), contentType: 'text/html; charset=utf-8' },
+  },
+  {
+    name: 'DocsRenderer',
+    method: 'GET',
+    path: '/docs/redoc.js',
+    handler: 'functions/http/docs-renderer.ts',
+    auth: 'none',
+    access: 'anyone',
+    summary: 'The API reference renderer (Redoc\'s standalone bundle from the npm package, gzip-compressed), served by the stack so `/docs` works offline.',
+    permissions: [],
+    response: { status: 200, body: z.string().describe('JavaScript (gzip-compressed when the client accepts it)'), contentType: 'text/javascript; charset=utf-8' },
+    assets: ['node_modules/redoc/bundles/redoc.standalone.js'],
   },
   {
     name: 'GetMe',

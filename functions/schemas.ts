@@ -202,6 +202,8 @@ export const ChatParams = z.object({ chatId: ChatId });
 export const UserParams = z.object({ userId: UserId });
 
 export const HealthQuery = z.object({ deep: z.enum(['0', '1', 'true', 'false']).optional() });
+/** `GET /docs?api=`: which API the reference shows (default `http`). */
+export const DocsQuery = z.object({ api: z.enum(['http', 'websocket']).optional() });
 
 export const PutUserBody = z.object({
   name: z.string().trim().min(1).max(100),

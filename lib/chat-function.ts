@@ -1,5 +1,7 @@
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { copyFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ArnFormat, AssetHashType, DockerImage, Duration, Stack, Validations, type ILocalBundling } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
@@ -61,6 +63,12 @@ export interface ChatFunctionProps {
   /** Default: this repository. */
   readonly projectRoot?: string;
   /**
+   * Files (paths from `projectRoot`) the handler reads at run time, copied
+   * next to the bundle under their base names: the route's `assets`
+   * (`functions/routes.ts`), e.g. the `/docs` renderer.
+   */
+  readonly assets?: readonly string[];
+  /**
    * X-Ray active tracing and the Powertools tracer (default true). Off, the
    * functions never load the tracer (`functions/lib/tracer.ts`) and get no
    * X-Ray permissions.
@@ -108,7 +116,7 @@ export class ChatFunction extends Construct {
     this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: logs.RetentionDays.ONE_MONTH });
 
     this.function = new lambda.Function(this, 'Function', {
-      code: bundledCode(projectRoot, props.entry),
+      code: bundledCode(projectRoot, props.entry, props.assets ?? []),
       handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
@@ -237,13 +245,13 @@ export class ChatFunction extends Construct {
  * the lock file's versions included, deploys a new version. When the synth
  * skips bundling (`aws:cdk:bundling-stacks`), CDK never calls `tryBundle`.
  */
-function bundledCode(projectRoot: string, entry: string): lambda.Code {
+function bundledCode(projectRoot: string, entry: string, assets: readonly string[]): lambda.Code {
   return lambda.Code.fromAsset(projectRoot, {
     assetHashType: AssetHashType.OUTPUT,
     bundling: {
       // Never pulled: local bundling always succeeds or throws (esbuild is a devDependency).
       image: DockerImage.fromRegistry('local-esbuild-only'),
-      local: new LocalEsbuild(projectRoot, entry),
+      local: new LocalEsbuild(projectRoot, entry, assets),
     },
   });
 }
@@ -257,10 +265,13 @@ class LocalEsbuild implements ILocalBundling {
   constructor(
     readonly projectRoot: string,
     readonly entry: string,
+    /** The route's `assets`: copied next to the bundle under their base names (e.g. the `/docs` renderer). */
+    readonly assets: readonly string[],
   ) {}
 
   tryBundle(outputDir: string): boolean {
     bundleFunction(this.projectRoot, this.entry, outputDir);
+    for (const asset of this.assets) copyFileSync(path.join(this.projectRoot, asset), path.join(outputDir, path.basename(asset)));
     return true;
   }
 }

@@ -27,7 +27,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { CORS } from '../functions/api-gateway';
 import { GLOBAL_SECONDARY_INDEXES, KEY, TTL_ATTRIBUTE, type GsiDefinition } from '../functions/data/table';
-import { httpRoutes, queueRoutes, wsRoutes, type Permission } from '../functions/routes';
+import { httpRoutes, queueRoutes, wsRoutes, type HttpRoute as HttpRouteEntry, type Permission } from '../functions/routes';
 import { Role } from '../functions/schemas';
 import { ChatFunction, PROJECT_ROOT } from './chat-function';
 import { readContext, type ChatStackContext } from './context';
@@ -214,7 +214,7 @@ export class ChatStack extends Stack {
         // SPEC §1: dev shortcuts exist only in the local stack.
         throw new Error(`Route ${route.name} (${route.path}) must not be deployed`);
       }
-      const fn = this.addFunction(route.name, route.handler, route.permissions, 'http', `${route.method} ${route.path}`, environment);
+      const fn = this.addFunction(route.name, route.handler, route.permissions, 'http', `${route.method} ${route.path}`, environment, undefined, (route as HttpRouteEntry).assets);
       const httpRoute = new HttpRoute(this.httpApi, route.name, {
         httpApi: this.httpApi,
         routeKey: HttpRouteKey.with(route.path, HttpMethod[route.method]),
@@ -451,6 +451,7 @@ export class ChatStack extends Stack {
     description: string,
     environment: Record<string, string>,
     timeout?: Duration,
+    assets?: readonly string[],
   ): ChatFunction {
     if (this.functions[name]) throw new Error(`Duplicate route name ${name} in functions/routes.ts`);
     const fn = new ChatFunction(this, name, {
@@ -466,6 +467,7 @@ export class ChatStack extends Stack {
       environment,
       description,
       tracing: this.config.tracing,
+      assets,
     });
     this.functions[name] = fn;
     return fn;

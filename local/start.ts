@@ -177,6 +177,7 @@ async function main() {
   });
 
   const demo = await issuer.mint({ userId: 'alice', name: 'Alice' });
+  const portPrefix = PORT === 3000 ? '' : `PORT=${PORT} `;
   const health = await fetch(`${baseUrl}/health`).then(
     (res) => res.status,
     () => 0,
@@ -190,8 +191,12 @@ async function main() {
       `  DynamoDB   ${dynamo.value.endpoint} (table ${TABLE_NAME}${DATA_DIR ? `, data in ${DATA_DIR}` : ', in memory'})`,
       `  S3         ${s3.value.endpoint} (bucket ${BUCKET_NAME})`,
       '',
-      '  Token:     TOKEN=$(npm run -s token -- alice --name Alice)',
+      `  API docs   ${gateway.url}/docs`,
+      '',
+      // The scripts read PORT too, so on another port the commands carry it.
+      `  Token:     TOKEN=$(${portPrefix}npm run -s token -- alice --name Alice)`,
       `  Try:       curl -H "Authorization: Bearer $TOKEN" ${gateway.url}/v1/me`,
+      `  Events:    ${portPrefix}npm run -s ws -- alice   (prints alice's WebSocket events; type a JSON frame to send one)`,
       `  WebSocket: ${gateway.wsUrl}?token=${demo}`,
       '',
       health === 200 ? 'ready' : `warning: GET /health answered ${health || 'nothing'}; the stack is up but not healthy`,

@@ -111,14 +111,25 @@ async function start(session: Session): Promise<void> {
   byTestId('me-id').textContent = me.id;
   const sidebarError = byTestId('sidebar-error');
 
+  // Phone-sized screens show either the list or the conversation (style.css); wider ones both.
+  const app = byTestId('app-view');
   const select = (chatId: string) => {
     chats.activeId = chatId;
     chats.render();
     history.replaceState(null, '', `#${encodeURIComponent(chatId)}`);
+    app.dataset.view = 'conversation';
     void conversation.open(chatId);
   };
+  const backToList = () => {
+    chats.activeId = undefined;
+    chats.render();
+    history.replaceState(null, '', location.pathname);
+    app.dataset.view = 'list';
+    conversation.close();
+  };
+  byTestId('back').addEventListener('click', backToList);
   const chats = new ChatList(s, select);
-  const conversation = new Conversation(s, chats);
+  const conversation = new Conversation(s, chats, backToList);
   const queue = me.roles.includes('support') ? new SupportQueue(s, chats, select) : undefined;
 
   // Socket events → list and conversation. Catch-up after a reconnect arrives as message.new too.
@@ -150,8 +161,13 @@ async function start(session: Session): Promise<void> {
     if (chat.type === 'support') void queue?.load();
   });
   socket.on('chat.updated', ({ chat }) => {
+    const known = chats.get(chat.id);
     chats.put(chat);
     conversation.onChatChanged(chat.id);
+    // A new assignee joined a support chat: read it again for their name ("who is helping me").
+    if (chat.type === 'support' && chat.assigneeId && known && !known.participants?.some((p) => p.userId === chat.assigneeId)) {
+      void chats.refresh(chat.id).then(() => conversation.onChatChanged(chat.id), () => undefined);
+    }
     if (chat.type === 'support') void queue?.load();
   });
   socket.on('participants.added', ({ chatId }) => {
@@ -169,7 +185,7 @@ async function start(session: Session): Promise<void> {
       return;
     }
     chats.remove(chatId);
-    if (conversation.activeChatId === chatId) conversation.close();
+    if (conversation.activeChatId === chatId) backToList();
   });
 
   wireSidebar(s, chats, select, sidebarError);

@@ -1,6 +1,7 @@
 /**
  * The sidebar's chat list (latest activity first, unread badges, presence
- * dots) and, for support agents, the support queue with "Claim".
+ * dots; "Archived" switches to the caller's archived chats) and, for
+ * support agents, the support queue with "Claim", by requester name.
  *
  * The list is the page's record of the caller's chats: the conversation view
  * reads titles, participant names and presence from it.
@@ -21,11 +22,33 @@ export class ChatList {
   private readonly error = byTestId('sidebar-error');
   /** The chat shown in the conversation pane. */
   activeId: string | undefined;
+  /** Whether the list shows archived chats instead of the others. */
+  private showArchived = false;
+  private readonly archivedToggle = byTestId<HTMLButtonElement>('show-archived');
 
   constructor(
     private readonly s: Services,
     private readonly onSelect: (chatId: string) => void,
-  ) {}
+  ) {
+    this.archivedToggle.addEventListener('click', () => void this.setShowArchived(!this.showArchived));
+  }
+
+  /** Switches between the active and the archived chats; archived ones are fetched when first shown (`archived=true`). */
+  async setShowArchived(show: boolean): Promise<void> {
+    this.showArchived = show;
+    this.archivedToggle.setAttribute('aria-pressed', String(show));
+    this.archivedToggle.textContent = show ? 'Back to chats' : 'Archived';
+    byTestId('chat-list-heading').textContent = show ? 'Archived chats' : 'Chats';
+    this.render();
+    if (!show) return;
+    try {
+      const { chats } = await this.s.api.listChats({ archived: 'true', limit: LIST_LIMIT });
+      for (const chat of chats) this.put({ ...chat, participants: this.chats.get(chat.id)?.participants });
+      await Promise.all(chats.filter((c) => c.type !== 'group' && !this.chats.get(c.id)?.participants).map((c) => this.refresh(c.id).catch(() => undefined)));
+    } catch (error) {
+      showError(this.error, error);
+    }
+  }
 
   /**
    * Loads the first page of chats and the participants of direct and
@@ -123,7 +146,7 @@ export class ChatList {
   render(): void {
     const meId = this.s.me.id;
     const items = sortChats(this.chats.values())
-      .filter((chat) => !chat.archived)
+      .filter((chat) => chat.archived === this.showArchived)
       .map((chat) => {
         const peer = peerOf(chat, meId);
         const preview = chat.lastMessage ? `${this.nameOf(chat.id, chat.lastMessage.senderId)}: ${previewText({ content: chat.lastMessage.content, attachments: [] }) || '📎'}` : 'No messages yet';
@@ -147,7 +170,7 @@ export class ChatList {
           },
         );
       });
-    this.element.replaceChildren(...items);
+    this.element.replaceChildren(...(items.length ? items : [h('li', { class: 'muted empty', 'data-testid': 'chat-list-empty' }, [this.showArchived ? 'No archived chats.' : 'No chats yet: start one above.'])]));
   }
 }
 
@@ -160,6 +183,8 @@ export class SupportQueue {
   private readonly element = byTestId<HTMLUListElement>('queue-list');
   private readonly error = byTestId('sidebar-error');
   private loading: Promise<void> | undefined;
+  /** Display names of requesters by id (`GET /v1/users/{id}`), so the queue shows names, not ids. */
+  private readonly names = new Map<string, Promise<string>>();
 
   constructor(
     private readonly s: Services,
@@ -184,10 +209,27 @@ export class SupportQueue {
       this.s.api.supportQueue({ assigneeId: this.s.me.id, limit: 50 }),
     ]);
     const chats = [...unassigned.chats, ...mine.chats].filter((chat) => chat.status !== 'closed');
-    this.element.replaceChildren(...(chats.length ? chats.map((chat) => this.item(chat)) : [h('li', { class: 'muted' }, ['Nothing waiting.'])]));
+    const names = await Promise.all(chats.map((chat) => this.nameOf(chat.createdBy)));
+    this.element.replaceChildren(...(chats.length ? chats.map((chat, i) => this.item(chat, names[i]!)) : [h('li', { class: 'muted' }, ['Nothing waiting.'])]));
   }
 
-  private item(chat: Chat): HTMLLIElement {
+  /** A requester's display name; the id if the directory cannot say. */
+  private nameOf(userId: string): Promise<string> {
+    let name = this.names.get(userId);
+    if (!name) {
+      name = this.s.api.getUser(userId).then(
+        ({ user }) => user.name,
+        () => {
+          this.names.delete(userId); // try again next time
+          return userId;
+        },
+      );
+      this.names.set(userId, name);
+    }
+    return name;
+  }
+
+  private item(chat: Chat, requester: string): HTMLLIElement {
     const mine = chat.assigneeId === this.s.me.id;
     const action = mine
       ? h('button', { type: 'button', class: 'link', 'data-testid': 'queue-open' }, ['Open'], { click: () => this.onSelect(chat.id) })
@@ -195,7 +237,7 @@ export class SupportQueue {
     return h('li', { 'data-testid': 'queue-item', 'data-chat-id': chat.id, 'data-assigned': mine ? 'me' : 'nobody' }, [
       h('div', { class: 'body' }, [
         h('div', {}, [chat.title ?? 'Support']),
-        h('div', { class: 'muted' }, [`${chat.createdBy} · ${chat.status ?? 'open'} · ${shortTime(chat.createdAt)}`]),
+        h('div', { class: 'muted', 'data-testid': 'queue-requester', title: chat.createdBy }, [`${requester} · ${chat.status ?? 'open'} · ${shortTime(chat.createdAt)}`]),
       ]),
       action,
     ]);

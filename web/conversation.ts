@@ -1,7 +1,11 @@
 /**
- * The conversation pane: history with "load older", the composer (send with
- * Enter, reply, edit, image attachments), reactions, read receipts, the
- * typing indicator, and marking the chat read while it is on screen.
+ * The conversation pane: history with "load older" and a separator per day,
+ * the composer (send with Enter, reply, edit, image attachments), reactions,
+ * read receipts, the typing indicator, and marking the chat read while it is
+ * on screen. Each message's actions (reply, edit, delete, react) appear on
+ * hover or keyboard focus, and on a long press on touch screens; a delete
+ * asks first. The header opens search (`search.ts`) and the details panel
+ * (`details.ts`: members, support status, archive).
  *
  * Messages are kept ordered by seq and re-rendered as a whole on change:
  * simple, and fast enough for the few hundred messages a page holds.
@@ -9,8 +13,14 @@
 import type { Message, PendingAttachment } from '../sdk/src/index';
 import { byTestId, h, shortTime } from './dom';
 import type { ChatList } from './chat-list';
+import { confirmAction } from './confirm';
+import { ChatDetails } from './details';
+import { ChatSearch } from './search';
 import { describeError, showError, type Services } from './services';
-import { chatTitle, peerOf, REACTIONS, reactionChips, receipt, TypingTracker, typingText, upsertMessage } from './state';
+import { chatTitle, isAgent, peerOf, REACTIONS, reactionChips, receipt, supportLine, TypingTracker, typingText, upsertMessage, withDaySeparators } from './state';
+
+/** How long a touch must rest on a message to open its actions (a common long-press threshold). */
+const LONG_PRESS_MS = 450;
 
 /** Messages per history page. */
 const PAGE = 30;
@@ -46,11 +56,25 @@ export class Conversation {
   private readonly fileInput = byTestId<HTMLInputElement>('file-input');
   private readonly older = byTestId<HTMLButtonElement>('load-older');
   private readonly error = byTestId('composer-error');
+  readonly details: ChatDetails;
+  readonly search: ChatSearch;
 
   constructor(
     private readonly s: Services,
     private readonly chats: ChatList,
+    /** The caller left the chat from the details panel. */
+    onLeft: (chatId: string) => void,
   ) {
+    this.details = new ChatDetails(s, chats, { left: onLeft, changed: (chatId) => this.onChatChanged(chatId) });
+    this.search = new ChatSearch(s, chats, (messageId) => this.reveal(messageId));
+    // Which input was used last decides whether focus shows a message's actions (style.css).
+    document.addEventListener('keydown', () => (document.documentElement.dataset.input = 'keyboard'), true);
+    document.addEventListener('pointerdown', () => (document.documentElement.dataset.input = 'pointer'), true);
+    // A tap or click outside a message closes actions opened by a long press.
+    document.addEventListener('pointerdown', (event) => {
+      const open = this.list.querySelector('[data-actions-open="true"]');
+      if (open && !open.contains(event.target as Node)) this.setActionsOpen(undefined);
+    });
     byTestId('composer').addEventListener('submit', (event) => {
       event.preventDefault();
       void this.submit();
@@ -96,6 +120,8 @@ export class Conversation {
     this.clearContext();
     this.root.dataset.empty = 'false';
     this.root.dataset.chatId = chatId;
+    this.details.show(chatId);
+    this.search.show(chatId);
     this.renderAll();
 
     try {
@@ -118,9 +144,13 @@ export class Conversation {
 
   /** Called when the caller left or lost the chat. */
   close(): void {
+    if (this.chatId) this.s.socket.stopTyping(this.chatId);
     this.chatId = undefined;
+    this.generation++;
     this.root.dataset.empty = 'true';
     delete this.root.dataset.chatId;
+    this.details.show(undefined);
+    this.search.show(undefined);
   }
 
   // ---------------------------------------------------------------- events
@@ -161,9 +191,21 @@ export class Conversation {
     if (chatId === this.chatId) this.renderTyping();
   }
 
-  /** Presence or participants changed: redraw the header. */
+  /** Presence, participants, title or status changed: redraw the header and the details. */
   onChatChanged(chatId: string): void {
-    if (chatId === this.chatId) this.renderHeader();
+    if (chatId !== this.chatId) return;
+    this.renderHeader();
+    this.details.render();
+  }
+
+  /** Scrolls to a loaded message and flashes it; false when it is not loaded. */
+  reveal(messageId: string): boolean {
+    const item = this.list.querySelector<HTMLElement>(`[data-testid="message"][data-id="${CSS.escape(messageId)}"]`);
+    if (!item) return false;
+    item.scrollIntoView({ block: 'center' });
+    item.dataset.flash = 'true';
+    setTimeout(() => delete item.dataset.flash, 2_000);
+    return true;
   }
 
   // ---------------------------------------------------------------- actions
@@ -286,6 +328,8 @@ export class Conversation {
   private async remove(message: Message): Promise<void> {
     const chatId = this.chatId;
     if (!chatId) return;
+    const preview = message.content ? `“${message.content.slice(0, 80)}${message.content.length > 80 ? '…' : ''}”` : 'this message';
+    if (!(await confirmAction(`Delete ${preview}? Everyone in the chat sees “Message deleted” instead.`, 'Delete'))) return;
     try {
       const { message: deleted } = await this.s.api.deleteMessage(chatId, message.id);
       this.onMessage(chatId, deleted);
@@ -380,9 +424,9 @@ export class Conversation {
       const seen = this.lastSeen.get(peer.userId);
       dot.dataset.online = String(online);
       subtitle.textContent = online ? 'online' : seen ? `last seen ${shortTime(seen)}` : 'offline';
-      if (chat.type === 'support') subtitle.textContent += ` · ${chat.status ?? 'open'}`;
+      if (chat.type === 'support') subtitle.textContent = isAgent(this.s.me.roles) ? `${subtitle.textContent} · ${chat.status ?? 'open'}` : supportLine(chat);
     } else if (chat.type === 'support') {
-      subtitle.textContent = `${chat.status ?? 'open'} · waiting for an agent`;
+      subtitle.textContent = isAgent(this.s.me.roles) ? `${chat.status ?? 'open'}` : supportLine(chat);
     } else {
       subtitle.textContent = `${chat.participants?.length ?? '…'} participants`;
     }
@@ -390,7 +434,13 @@ export class Conversation {
 
   private renderMessages(): void {
     this.older.hidden = !this.hasMore;
-    this.list.replaceChildren(...this.messages.map((m) => this.renderMessage(m)));
+    this.list.replaceChildren(
+      ...withDaySeparators(this.messages).map((item) =>
+        item.kind === 'day'
+          ? h('li', { class: 'day', 'data-testid': 'date-separator', 'data-day': item.key, role: 'separator' }, [h('span', {}, [item.label])])
+          : this.renderMessage(item.message),
+      ),
+    );
   }
 
   private renderMessage(message: Message): HTMLLIElement {
@@ -414,11 +464,16 @@ export class Conversation {
       }),
     );
     const button = (testId: string, label: string, onClick: () => void, title?: string) =>
-      h('button', { type: 'button', class: 'link', 'data-testid': testId, title }, [label], { click: onClick });
+      h('button', { type: 'button', class: 'link', 'data-testid': testId, title, 'aria-label': title }, [label], {
+        click: (event) => {
+          this.setActionsOpen(undefined);
+          onClick();
+        },
+      });
     const actions =
       deleted || message.type === 'system'
         ? null
-        : h('div', { class: 'actions' }, [
+        : h('div', { class: 'actions', 'data-testid': 'message-actions', role: 'toolbar', 'aria-label': 'Message actions' }, [
             button('reply', 'Reply', () => this.startReply(message)),
             mine ? button('edit', 'Edit', () => this.startEdit(message)) : null,
             mine ? button('delete', 'Delete', () => void this.remove(message)) : null,
@@ -428,7 +483,7 @@ export class Conversation {
               return react;
             }),
           ]);
-    return h(
+    const item = h(
       'li',
       {
         'data-testid': 'message',
@@ -437,6 +492,9 @@ export class Conversation {
         'data-mine': String(mine),
         'data-type': message.type,
         'data-deleted': String(deleted),
+        // Focusable, so keyboard users reach the actions (they show on :focus-within).
+        tabindex: actions ? 0 : undefined,
+        'data-actions-open': actions && message.id === this.actionsOpenId ? 'true' : undefined,
       },
       [
         message.type === 'system'
@@ -454,6 +512,40 @@ export class Conversation {
         actions,
       ],
     );
+    if (actions) this.longPress(item);
+    return item;
+  }
+
+  /**
+   * The message whose actions a long press opened (at most one). Kept by id,
+   * so a re-render (a new message, a reaction, a receipt) keeps them open.
+   */
+  private actionsOpenId: string | undefined;
+
+  private setActionsOpen(messageId: string | undefined): void {
+    this.actionsOpenId = messageId;
+    this.list.querySelectorAll<HTMLElement>('[data-testid="message"]').forEach((li) => {
+      if (li.dataset.id === messageId) li.dataset.actionsOpen = 'true';
+      else delete li.dataset.actionsOpen;
+    });
+  }
+
+  /** Touch: resting a finger on a message opens its actions (the browser's own long-press menu is suppressed on it). */
+  private longPress(item: HTMLLIElement): void {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const open = () => this.setActionsOpen(item.dataset.id);
+    const cancel = () => clearTimeout(timer);
+    item.addEventListener('pointerdown', (event) => {
+      if (event.pointerType !== 'touch' || (event.target as HTMLElement).closest('button, a')) return;
+      cancel();
+      timer = setTimeout(open, LONG_PRESS_MS);
+    });
+    for (const type of ['pointerup', 'pointercancel', 'pointerleave'] as const) item.addEventListener(type, cancel);
+    item.addEventListener('contextmenu', (event) => {
+      if ((event.target as HTMLElement).closest('a, img')) return;
+      event.preventDefault();
+      open();
+    });
   }
 
   private renderTyping(): void {

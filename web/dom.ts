@@ -41,3 +41,19 @@ export function shortTime(iso: string, now = new Date()): string {
   if (date.toDateString() === now.toDateString()) return time;
   return `${date.toLocaleDateString(undefined, { day: 'numeric', month: 'short' })} ${time}`;
 }
+
+/** Appends `text` to `parent` with every case-insensitive occurrence of `term` in a `<mark>` (as text nodes, never HTML). */
+export function highlight(parent: HTMLElement, text: string, term: string): HTMLElement {
+  const needle = term.toLocaleLowerCase();
+  const haystack = text.toLocaleLowerCase();
+  let at = 0;
+  // Lower-casing that changes the length (e.g. 'İ') would shift the offsets: show the text unmarked then.
+  while (needle && haystack.length === text.length && at < text.length) {
+    const found = haystack.indexOf(needle, at);
+    if (found === -1) break;
+    parent.append(text.slice(at, found), h('mark', {}, [text.slice(found, found + needle.length)]));
+    at = found + needle.length;
+  }
+  parent.append(text.slice(at));
+  return parent;
+}

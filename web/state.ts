@@ -162,3 +162,85 @@ export function typingText(names: readonly string[]): string {
 export function parseUserIds(text: string): string[] {
   return [...new Set(text.split(/[\s,]+/).filter(Boolean))];
 }
+
+// ---------------------------------------------------------------- days
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** The local calendar day of an ISO time, `YYYY-MM-DD` (the browser's time zone). */
+export function dayKey(iso: string): string {
+  const d = new Date(iso);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** A date separator's text: `Today`, `Yesterday`, else the weekday and date in the browser's locale. */
+export function dayLabel(iso: string, now = new Date()): string {
+  const key = dayKey(iso);
+  if (key === dayKey(now.toISOString())) return 'Today';
+  const yesterday = new Date(now);
+  yesterday.setDate(now.getDate() - 1);
+  if (key === dayKey(yesterday.toISOString())) return 'Yesterday';
+  const date = new Date(iso);
+  return date.toLocaleDateString(undefined, { weekday: 'long', day: 'numeric', month: 'long', year: date.getFullYear() === now.getFullYear() ? undefined : 'numeric' });
+}
+
+export type TimelineItem = { kind: 'day'; key: string; label: string } | { kind: 'message'; message: Message };
+
+/** The messages (ordered by seq) with a day separator before the first message of each local day. */
+export function withDaySeparators(messages: readonly Message[], now = new Date()): TimelineItem[] {
+  const items: TimelineItem[] = [];
+  let day: string | undefined;
+  for (const message of messages) {
+    const key = dayKey(message.createdAt);
+    if (key !== day) items.push({ kind: 'day', key, label: dayLabel(message.createdAt, now) });
+    day = key;
+    items.push({ kind: 'message', message });
+  }
+  return items;
+}
+
+// ---------------------------------------------------------------- who may do what (mirrors the server's rules, which decide)
+
+type Roles = readonly string[];
+
+/** The caller's role in a chat (`owner`, `admin`, `member`, `agent`), once participants are known. */
+export function roleIn(chat: ChatEntry, userId: string): string | undefined {
+  return chat.participants?.find((p) => p.userId === userId)?.role;
+}
+
+/** Support agents and platform admins: they work the support queue and set support statuses. */
+export function isAgent(roles: Roles): boolean {
+  return roles.includes('support') || roles.includes('admin');
+}
+
+/** Group owners and group admins (and platform admins) add members and rename the group. */
+export function canManageGroup(chat: ChatEntry, meId: string, roles: Roles): boolean {
+  if (chat.type !== 'group') return false;
+  const role = roleIn(chat, meId);
+  return role === 'owner' || role === 'admin' || roles.includes('admin');
+}
+
+/** The owner removes anyone, group admins remove members, platform admins anyone; nobody removes themselves here (that is "Leave"). */
+export function canRemoveMember(chat: ChatEntry, meId: string, roles: Roles, target: { userId: string; role: string }): boolean {
+  if (chat.type !== 'group' || target.userId === meId) return false;
+  const role = roleIn(chat, meId);
+  if (role === 'owner' || roles.includes('admin')) return true;
+  return role === 'admin' && target.role === 'member';
+}
+
+/** A support chat's statuses, in the order an agent moves through them. */
+export const SUPPORT_STATUSES = ['open', 'waiting', 'resolved', 'closed'] as const;
+
+/** Names of the agents in a support chat (the requester's "who is helping me"). */
+export function helpers(chat: ChatEntry): string[] {
+  return (chat.participants ?? []).filter((p) => p.role === 'agent').map((p) => p.name);
+}
+
+/** The requester's line for a support chat: who helps them, or that it waits for an agent; always the status. */
+export function supportLine(chat: ChatEntry): string {
+  const names = helpers(chat);
+  const status = chat.status ?? 'open';
+  if (names.length === 0) return `Waiting for an agent · ${status}`;
+  const who = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  return `${who} ${names.length === 1 ? 'is' : 'are'} helping you · ${status}`;
+}

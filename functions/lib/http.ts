@@ -50,6 +50,8 @@ export interface Responded<S extends number = number, B = unknown> {
   readonly status: S;
   readonly body: B;
   readonly headers?: Record<string, string>;
+  /** `body` is base64 of binary bytes (e.g. the gzip-compressed `/docs/redoc.js`), which API Gateway decodes. */
+  readonly isBase64Encoded?: boolean;
 }
 
 /**
@@ -57,8 +59,8 @@ export interface Responded<S extends number = number, B = unknown> {
  * table lists in `statuses` (its body is the route's `response.body`), or a
  * status listed with a `body` of its own. Errors are thrown, not responded.
  */
-export function respond<S extends number, B = undefined>(status: S, body?: B, headers?: Record<string, string>): Responded<S, B> {
-  return { [RESPONSE]: true, status, body: body as B, ...(headers ? { headers } : {}) };
+export function respond<S extends number, B = undefined>(status: S, body?: B, headers?: Record<string, string>, options: { isBase64Encoded?: boolean } = {}): Responded<S, B> {
+  return { [RESPONSE]: true, status, body: body as B, ...(headers ? { headers } : {}), ...(options.isBase64Encoded ? { isBase64Encoded: true } : {}) };
 }
 
 const isResponded = (value: unknown): value is Responded => typeof value === 'object' && value !== null && (value as Responded)[RESPONSE] === true;
@@ -114,11 +116,13 @@ export function parseJsonBody(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBa
 }
 
 /** JSON unless the content type says otherwise (e.g. the `/docs` page, sent as is). */
-function reply(status: number, body: unknown, headers: Record<string, string> = {}, contentType = 'application/json'): APIGatewayProxyStructuredResultV2 {
+function reply(status: number, body: unknown, headers: Record<string, string> = {}, contentType = 'application/json', isBase64Encoded = false): APIGatewayProxyStructuredResultV2 {
   if (body === undefined) return { statusCode: status, headers, body: '' };
   const type = headers['content-type'] ?? contentType;
   const raw = typeof body === 'string' && !type.includes('json');
-  return { statusCode: status, headers: { ...headers, 'content-type': type }, body: raw ? body : JSON.stringify(body) };
+  const result: APIGatewayProxyStructuredResultV2 = { statusCode: status, headers: { ...headers, 'content-type': type }, body: raw ? body : JSON.stringify(body) };
+  if (raw && isBase64Encoded) result.isBase64Encoded = true;
+  return result;
 }
 
 function validate<T>(schema: z.ZodType | undefined, value: unknown, where: string): T {
@@ -161,7 +165,7 @@ export function httpHandler<R extends HttpRoute>(route: R, fn: (request: HttpReq
       // A validated path id only: query strings and bodies may carry user text.
       annotate({ chatId: (request.params as { chatId?: string } | undefined)?.chatId });
       const result: unknown = await fn(request);
-      if (isResponded(result)) return reply(result.status, result.body, result.headers, route.response.contentType);
+      if (isResponded(result)) return reply(result.status, result.body, result.headers, route.response.contentType, result.isBase64Encoded);
       return reply(route.response.status, result, {}, route.response.contentType);
     });
 }

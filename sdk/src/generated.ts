@@ -19,6 +19,10 @@ export type ErrorCode =
  * an HTML page
  */
 export type DocsResponse = string;
+/**
+ * JavaScript (gzip-compressed when the client accepts it)
+ */
+export type DocsRendererResponse = string;
 
 export interface User {
   id: string;
@@ -446,6 +450,9 @@ export interface ParticipantRemovedEvent {
 export interface HealthQuery {
   deep?: '0' | '1' | 'true' | 'false';
 }
+export interface DocsQuery {
+  api?: 'http' | 'websocket';
+}
 export interface PutUserParams {
   userId: string;
 }
@@ -709,6 +716,7 @@ export const routes = {
   openApi: { method: 'GET', path: '/openapi.json', auth: 'none', status: 200 },
   asyncApi: { method: 'GET', path: '/asyncapi.json', auth: 'none', status: 200 },
   docs: { method: 'GET', path: '/docs', auth: 'none', status: 200 },
+  docsRenderer: { method: 'GET', path: '/docs/redoc.js', auth: 'none', status: 200 },
   getMe: { method: 'GET', path: '/v1/me', auth: 'user', status: 200 },
   putUser: { method: 'PUT', path: '/v1/users/{userId}', auth: 'user', status: 200 },
   getUser: { method: 'GET', path: '/v1/users/{userId}', auth: 'user', status: 200 },
@@ -792,12 +800,21 @@ export abstract class Operations {
   }
 
   /**
-   * API reference rendered from `/openapi.json` (Scalar API Reference).
+   * API reference: `/openapi.json` (HTTP) or, with `?api=websocket`, `/asyncapi.json` (WebSocket), rendered in the browser by Redoc from `/docs/redoc.js`; no third-party origins (CSP).
    *
    * `GET /docs` (anyone); answers 200.
    */
-  docs(options?: RequestOptions): Promise<DocsResponse> {
-    return this.request(routes.docs, {}, {}, options) as Promise<DocsResponse>;
+  docs(query?: DocsQuery, options?: RequestOptions): Promise<DocsResponse> {
+    return this.request(routes.docs, {}, { query }, options) as Promise<DocsResponse>;
+  }
+
+  /**
+   * The API reference renderer (Redoc's standalone bundle from the npm package, gzip-compressed), served by the stack so `/docs` works offline.
+   *
+   * `GET /docs/redoc.js` (anyone); answers 200.
+   */
+  docsRenderer(options?: RequestOptions): Promise<DocsRendererResponse> {
+    return this.request(routes.docsRenderer, {}, {}, options) as Promise<DocsRendererResponse>;
   }
 
   /**

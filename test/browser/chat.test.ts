@@ -8,7 +8,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueId } from '../support/api';
-import { launchBrowser, message, screenshot, signIn, type BrowserUser } from '../support/browser';
+import { confirm, launchBrowser, message, messageAction, screenshot, signIn, type BrowserUser } from '../support/browser';
 
 let browser: Browser;
 
@@ -28,7 +28,7 @@ async function startDirect(from: BrowserUser, to: BrowserUser): Promise<string> 
   await from.page.locator('summary', { hasText: 'New chat' }).click();
   await from.page.getByTestId('new-direct-user').fill(to.id);
   await from.page.getByTestId('new-direct-submit').click();
-  await expect.poll(() => from.page.getByTestId('conversation-title').textContent()).toBe(to.name);
+  await expect.poll(() => from.page.getByTestId('conversation-title').textContent(), { timeout: 10_000 }).toBe(to.name);
   const chatId = await from.page.getByTestId('conversation').getAttribute('data-chat-id');
   expect(chatId).toBeTruthy();
   return chatId!;
@@ -85,7 +85,7 @@ describe('web client', () => {
     await expect.poll(() => alice.page.getByTestId('typing-indicator').textContent()).toBe('');
 
     // Reply: Bob sees Alice's message with a quote of his.
-    await message(alice.page, 'Hi Alice').getByTestId('reply').click();
+    await messageAction(alice.page, 'Hi Alice', 'reply');
     await alice.page.locator('[data-testid="composer-context"][data-mode="reply"]').waitFor();
     await send(alice, 'Glad you are here');
     await expect.poll(() => message(bob.page, 'Glad you are here').getByTestId('reply-quote').textContent()).toBe('You: Hi Alice');
@@ -93,7 +93,7 @@ describe('web client', () => {
     await message(alice.page, 'Glad you are here').locator('[data-testid="receipt"][data-state="read"]').waitFor();
 
     // Edit: Bob sees the new text marked as edited.
-    await message(alice.page, 'Hello Bob').getByTestId('edit').click();
+    await messageAction(alice.page, 'Hello Bob', 'edit');
     await expect.poll(() => alice.page.getByTestId('composer-input').inputValue()).toBe('Hello Bob');
     await alice.page.getByTestId('composer-input').fill('Hello Bob, welcome');
     await alice.page.getByTestId('composer-input').press('Enter');
@@ -102,8 +102,8 @@ describe('web client', () => {
     expect(await message(bob.page, 'Hello Bob').count()).toBe(0);
 
     // Reactions: counts and toggling show on the other side.
-    await message(bob.page, 'Glad you are here').locator('[data-testid="react"][data-reaction="like"]').click();
-    await message(bob.page, 'Glad you are here').locator('[data-testid="react"][data-reaction="🎉"]').click();
+    await messageAction(bob.page, 'Glad you are here', 'react', 'like');
+    await messageAction(bob.page, 'Glad you are here', 'react', '🎉');
     const aliceLike = message(alice.page, 'Glad you are here').locator('[data-testid="reaction"][data-reaction="like"]');
     await expect.poll(() => aliceLike.textContent()).toBe('👍 1');
     await message(alice.page, 'Glad you are here').locator('[data-testid="reaction"][data-reaction="🎉"]').waitFor();
@@ -114,7 +114,8 @@ describe('web client', () => {
     await screenshot(bob, 'chat-reactions');
 
     // Delete: Bob sees the soft-deleted message in place.
-    await message(alice.page, 'Hello Bob, welcome').getByTestId('delete').click();
+    await messageAction(alice.page, 'Hello Bob, welcome', 'delete');
+    expect(await confirm(alice.page, 'ok')).toContain('Hello Bob, welcome');
     await bob.page.locator('[data-testid="message"][data-deleted="true"]').filter({ hasText: 'Message deleted' }).waitFor();
     expect(await edited.count()).toBe(0);
     await screenshot(alice, 'chat-alice');

@@ -223,6 +223,45 @@ describe('ChatStack (default: Cognito)', () => {
     }, 120_000);
   });
 
+  describe('the /docs renderer (issue 16)', () => {
+    /**
+     * The one function that carries a file besides its code: Redoc's
+     * standalone renderer (~2.3 MB; ~0.65 MB in the deployment zip, far under
+     * Lambda's 50 MB zipped / 250 MB unzipped limits) so `/docs` works without
+     * a CDN. Its code stays within the 1.5 MB every function keeps (the test
+     * above; the renderer is read from disk on the first request, never
+     * parsed as code at cold start), so only this function's asset grows, by
+     * at most 2.5 MB.
+     */
+    it('ships redoc.standalone.js next to the DocsRenderer bundle only, and the bundle serves that copy', () => {
+      for (const [id, fn] of s.chatFunctions()) {
+        const files = readdirSync(s.assetDir(fn), { recursive: true, encoding: 'utf8' });
+        const extra = files.filter((f) => statSync(path.join(s.assetDir(fn), f)).isFile() && !/\.mjs(\.map)?$/.test(f));
+        if (id.startsWith('DocsRenderer')) {
+          expect(extra, id).toEqual(['redoc.standalone.js']);
+          expect(statSync(path.join(s.assetDir(fn), 'redoc.standalone.js')).size, id).toBeLessThanOrEqual(2.5 * 1024 * 1024);
+          const bundle = pathToFileURL(path.join(s.assetDir(fn), 'index.mjs')).href;
+          // Run outside the repository, as Lambda does: the copy next to index.mjs is the only one it can find.
+          const probe = `const { handler } = await import(${JSON.stringify(bundle)});
+            const res = await handler({ version: '2.0', routeKey: 'GET /docs/redoc.js', rawPath: '/docs/redoc.js', rawQueryString: '', headers: { 'accept-encoding': 'gzip' },
+              requestContext: { requestId: 'r', http: { method: 'GET', path: '/docs/redoc.js' } }, isBase64Encoded: false }, { functionName: 'f', awsRequestId: 'a' });
+            const bytes = (await import('node:zlib')).gunzipSync(Buffer.from(res.body, 'base64'));
+            console.log(JSON.stringify({ status: res.statusCode, encoding: res.headers['content-encoding'], bytes: bytes.length }));`;
+          const result = spawnSync(process.execPath, ['--input-type=module', '-e', probe], {
+            cwd: tmpdir(),
+            env: { ...process.env, AWS_REGION: 'us-east-1', TABLE_NAME: 't', WS_ENDPOINT: 'https://x.example/prod', AUTH_MODE: 'oidc', OIDC_ISSUER: OIDC.oidcIssuer, OIDC_AUDIENCE: OIDC.oidcAudience, OIDC_JWKS_URI: OIDC.oidcJwksUri, POWERTOOLS_METRICS_DISABLED: 'true' },
+            encoding: 'utf8',
+            timeout: 30_000,
+          });
+          expect(result.stderr.slice(0, 2000), id).toBe('');
+          expect(JSON.parse(result.stdout.trim().split('\n').pop()!), id).toEqual({ status: 200, encoding: 'gzip', bytes: statSync(path.join(s.assetDir(fn), 'redoc.standalone.js')).size });
+        } else {
+          expect(extra, id).toEqual([]);
+        }
+      }
+    }, 60_000);
+  });
+
   describe('HTTP API', () => {
     it.each(httpRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))('routes %s to its own function', (routeKey, route) => {
       const [routeId, routeRes] = s.only('AWS::ApiGatewayV2::Route', (r) => r.Properties.RouteKey === routeKey);

@@ -46,7 +46,7 @@ describe('health and identity', () => {
     const docs = await call(stack, 'GET', '/docs');
     expect(docs.status).toBe(200);
     expect(docs.headers.get('content-type')).toContain('text/html');
-    expect(docs.body).toContain('data-url="openapi.json"');
+    expect(docs.body).toContain('spec-url="openapi.json"');
   });
 
   it('refuses missing, malformed and expired tokens with a 401 problem', async () => {

@@ -47,6 +47,8 @@ describe('client SDK end to end', () => {
     expect(await api.openApi()).toMatchObject({ openapi: '3.1.0' });
     expect(await api.asyncApi()).toMatchObject({ asyncapi: '3.0.0' });
     expect(await api.docs()).toContain('openapi.json');
+    expect(await api.docs({ api: 'websocket' })).toContain('spec-url="asyncapi.json"');
+    expect(String(await api.docsRenderer())).toContain('Redoc');
     expect((await api.getMe()).user.id).toBe(admin.id);
     const dave = uniqueId('sdk-dave');
     expect((await api.putUser(dave, { name: 'Dave' })).user).toMatchObject({ id: dave, name: 'Dave' });

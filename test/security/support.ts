@@ -97,6 +97,7 @@ export interface RouteFixture {
  */
 export const routeFixtures: Record<string, RouteFixture> = {
   Health: { query: () => ({ deep: '1' }) },
+  Docs: { query: () => ({ api: 'websocket' }) },
   GetMe: {},
   PutUser: { params: () => ({ userId: uniqueId('sec-provisioned') }), body: () => ({ name: 'Provisioned' }) },
   GetUser: { params: (f) => ({ userId: f.member.id }) },

@@ -14,8 +14,8 @@ import { resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { inject } from 'vitest';
 
-/** Debian's package (`apt-get install -y chromium`; `.ci/run` installs it when missing). */
-export const CHROMIUM = '/usr/bin/chromium';
+/** Debian's package (`apt-get install -y chromium`; `.ci/run` installs it when missing), or `CHROMIUM_PATH`. */
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 /** Where screenshots go (gitignored `test-results/`; CI keeps them as artifacts). */
 export const SCREENSHOT_DIR = resolve('test-results/browser');
 /** Playwright's per-action and per-wait limit: well under the test timeout, so a failure names the step that hung. */
@@ -51,14 +51,20 @@ export interface SignInOptions {
   agent?: boolean;
   /** Install the WebSocket gate of {@link blockNewWebSockets} (before the app loads, since the SDK keeps the constructor it finds). */
   webSocketGate?: boolean;
+  /** A phone: 390 × 844 CSS pixels, touch, mobile viewport (default: a 1100 × 720 desktop window). */
+  phone?: boolean;
 }
+
+/** The two screens the browser tests look at. */
+export const DESKTOP = { viewport: { width: 1100, height: 720 } } as const;
+export const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 } as const;
 
 /**
  * Opens the web client in a fresh context (its own sessionStorage), signs in
  * through the form and waits until the socket is open.
  */
 export async function signIn(browser: Browser, id: string, name: string, options: SignInOptions = {}): Promise<BrowserUser> {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
+  const context = await browser.newContext(options.phone ? PHONE : DESKTOP);
   context.setDefaultTimeout(ACTION_TIMEOUT_MS);
   if (options.webSocketGate) await context.addInitScript(installWebSocketGate);
   const page = await context.newPage();
@@ -115,4 +121,26 @@ export async function screenshot(user: BrowserUser, name: string): Promise<void>
 /** The message list item whose content is exactly `text`. */
 export function message(page: Page, text: string) {
   return page.getByTestId('message').filter({ has: page.getByTestId('message-content').getByText(text, { exact: true }) });
+}
+
+/**
+ * Clicks one of a message's actions (`reply`, `edit`, `delete`, `react`
+ * with `data-reaction`): they show only while the pointer is over the
+ * message, as for a person with a mouse.
+ */
+export async function messageAction(page: Page, text: string, action: string, reaction?: string): Promise<void> {
+  const item = message(page, text);
+  await item.hover();
+  const button = reaction ? item.locator(`[data-testid="${action}"][data-reaction="${reaction}"]`) : item.getByTestId(action);
+  await button.click();
+}
+
+/** Answers the confirmation dialog (web/confirm.ts); resolves with its text. */
+export async function confirm(page: Page, answer: 'ok' | 'cancel'): Promise<string> {
+  const dialog = page.getByTestId('confirm-dialog');
+  await dialog.waitFor();
+  const text = (await dialog.getByTestId('confirm-text').textContent()) ?? '';
+  await dialog.getByTestId(answer === 'ok' ? 'confirm-ok' : 'confirm-cancel').click();
+  await dialog.waitFor({ state: 'hidden' });
+  return text;
 }

@@ -6,7 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Chat, Message } from '../../sdk/src/index';
 import {
+  canManageGroup,
+  canRemoveMember,
   chatTitle,
+  dayLabel,
+  helpers,
+  supportLine,
+  withDaySeparators,
   parseUserIds,
   reactionChips,
   receipt,
@@ -137,8 +143,6 @@ describe('typing', () => {
 });
 
 describe('chatTitle', () => {
-  const participants = (ids: [string, 'member' | 'agent' | 'owner'][]) =>
-    ids.map(([userId, role]) => ({ userId, name: userId.toUpperCase(), role, joinedAt: 't', online: false }));
   it('names direct chats after the other person, groups by title, support chats by subject and requester', () => {
     expect(chatTitle(chat({ participants: participants([['ada', 'member'], ['bob', 'member']]) }), 'ada')).toBe('BOB');
     expect(chatTitle(chat({ type: 'group', title: 'Barn' }), 'ada')).toBe('Barn');
@@ -151,5 +155,64 @@ describe('chatTitle', () => {
 describe('parseUserIds', () => {
   it('splits on commas and spaces, dropping blanks and repeats', () => {
     expect(parseUserIds(' bob, cy  di,,bob ')).toEqual(['bob', 'cy', 'di']);
+  });
+});
+
+const participants = (ids: [string, 'member' | 'agent' | 'owner' | 'admin'][]) =>
+  ids.map(([userId, role]) => ({ userId, name: userId.toUpperCase(), role, joinedAt: 't', online: false }));
+
+describe('date separators (issue 16)', () => {
+  // Local times, so the test holds in any time zone.
+  const at = (y: number, m: number, d: number, h: number) => new Date(y, m - 1, d, h).toISOString();
+  const now = new Date(2026, 2, 4, 12);
+
+  it('puts one separator before the first message of each local day', () => {
+    const items = withDaySeparators(
+      [msg(1, { createdAt: at(2026, 3, 2, 9) }), msg(2, { createdAt: at(2026, 3, 2, 23) }), msg(3, { createdAt: at(2026, 3, 3, 0) }), msg(4, { createdAt: at(2026, 3, 4, 8) })],
+      now,
+    );
+    expect(items.map((i) => (i.kind === 'day' ? `[${i.label}]` : i.message.seq))).toEqual([`[${dayLabel(at(2026, 3, 2, 9), now)}]`, 1, 2, '[Yesterday]', 3, '[Today]', 4]);
+    expect(withDaySeparators([], now)).toEqual([]);
+  });
+
+  it('labels today, yesterday, and other days by weekday and date (with the year only when it differs)', () => {
+    expect(dayLabel(at(2026, 3, 4, 1), now)).toBe('Today');
+    expect(dayLabel(at(2026, 3, 3, 23), now)).toBe('Yesterday');
+    expect(dayLabel(at(2026, 3, 2, 12), now)).toContain('2');
+    expect(dayLabel(at(2026, 3, 2, 12), now)).not.toContain('2026');
+    expect(dayLabel(at(2025, 12, 31, 12), now)).toContain('2025');
+  });
+});
+
+describe('who may manage a group (mirrors the server, which decides)', () => {
+  const group = chat({ type: 'group', participants: participants([['olive', 'owner'], ['adam', 'admin'], ['mia', 'member'], ['max', 'member']]) });
+
+  it('the owner and group admins manage; members and outsiders do not, platform admins do', () => {
+    expect(canManageGroup(group, 'olive', ['user'])).toBe(true);
+    expect(canManageGroup(group, 'adam', ['user'])).toBe(true);
+    expect(canManageGroup(group, 'mia', ['user'])).toBe(false);
+    expect(canManageGroup(group, 'eve', ['user', 'admin'])).toBe(true);
+    expect(canManageGroup(chat({ type: 'direct' }), 'olive', ['user', 'admin'])).toBe(false);
+  });
+
+  it('the owner removes anyone else, a group admin members only, nobody removes themselves (that is leaving)', () => {
+    const p = (userId: string) => group.participants!.find((x) => x.userId === userId)!;
+    expect(canRemoveMember(group, 'olive', ['user'], p('adam'))).toBe(true);
+    expect(canRemoveMember(group, 'olive', ['user'], p('olive'))).toBe(false);
+    expect(canRemoveMember(group, 'adam', ['user'], p('mia'))).toBe(true);
+    expect(canRemoveMember(group, 'adam', ['user'], p('olive'))).toBe(false);
+    expect(canRemoveMember(group, 'mia', ['user'], p('max'))).toBe(false);
+  });
+});
+
+describe("the requester's view of a support chat", () => {
+  it('names who is helping, else says it waits; always the status', () => {
+    const waiting = chat({ type: 'support', status: 'open', participants: participants([['rita', 'member']]) });
+    expect(supportLine(waiting)).toBe('Waiting for an agent · open');
+    const helped = chat({ type: 'support', status: 'waiting', participants: participants([['rita', 'member'], ['ann', 'agent']]) });
+    expect(helpers(helped)).toEqual(['ANN']);
+    expect(supportLine(helped)).toBe('ANN is helping you · waiting');
+    const two = chat({ type: 'support', status: 'resolved', participants: participants([['rita', 'member'], ['ann', 'agent'], ['ben', 'agent']]) });
+    expect(supportLine(two)).toBe('ANN and BEN are helping you · resolved');
   });
 });
