@@ -9,6 +9,7 @@
  * stack (`local/start.ts`) sets them before it loads any handler.
  */
 import * as z from 'zod';
+import { parseBlockedWords } from './domain/word-filter';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -83,6 +84,17 @@ const EnvSchema = z
     FANOUT_INLINE_MAX: positiveInt(50),
     /** Only set locally: the local stack's SQS stand-in. */
     SQS_ENDPOINT: z.string().url().optional(),
+    /** SPEC §9: comma-separated words (or phrases) messages and edits may not contain (CDK context `blockedWords`). */
+    BLOCKED_WORDS: z.string().max(65_536).optional(),
+    /**
+     * How long a container trusts what it read of a caller's platform ban on
+     * routes that do not send (sends and `$connect` always read it): a ban
+     * reaches every route within this many seconds, at one read per caller
+     * and container per period rather than one per request.
+     */
+    BAN_CHECK_SECONDS: positiveInt(30),
+    /** SPEC §9: reports left open longer than this raise the `ReportSla` alarm. */
+    REPORT_SLA_HOURS: z.coerce.number().positive().default(24),
   })
   .superRefine((env, ctx) => {
     if (env.AUTH_MODE === 'cognito' && (!env.COGNITO_USER_POOL_ID || !env.COGNITO_CLIENT_ID)) {
@@ -126,6 +138,7 @@ export const EVENTS_ENDPOINT = env.EVENTS_ENDPOINT;
 export const FANOUT_QUEUE_URL = env.FANOUT_QUEUE_URL;
 export const FANOUT_INLINE_MAX = env.FANOUT_INLINE_MAX;
 export const SQS_ENDPOINT = env.SQS_ENDPOINT;
+export const REPORT_SLA_HOURS = env.REPORT_SLA_HOURS;
 export const LIMITS = {
   maxContentLength: env.MAX_CONTENT_LENGTH,
   maxGroupSize: env.MAX_GROUP_SIZE,
@@ -140,4 +153,6 @@ export const LIMITS = {
   maxAttachmentBytes: env.MAX_ATTACHMENT_BYTES,
   uploadUrlSeconds: env.UPLOAD_URL_TTL_SECONDS,
   downloadUrlSeconds: env.DOWNLOAD_URL_TTL_SECONDS,
+  blockedWords: parseBlockedWords(env.BLOCKED_WORDS),
+  banCheckSeconds: env.BAN_CHECK_SECONDS,
 } as const;

@@ -438,6 +438,8 @@ export class ChatStack extends Stack {
       WS_ENDPOINT: wsEndpoint,
       EVENT_BUS_NAME: this.eventBus.eventBusName,
       FANOUT_QUEUE_URL: this.fanOutQueue.queueUrl,
+      ...(this.config.blockedWords.length > 0 ? { BLOCKED_WORDS: this.config.blockedWords.join(',') } : {}),
+      REPORT_SLA_HOURS: String(this.config.reportSlaHours),
       ...auth,
       APP_VERSION: appVersion(),
     };

@@ -17,6 +17,8 @@
  * | `edgeProtection` | `false` | CloudFront + AWS WAF rate rules in front of both APIs (`lib/perimeter.ts`); the web ACL is created in us-east-1 stacks only |
  * | `edgeIpRateLimit`, `edgeTokenRateLimit` | 2000, 1000 | requests per 5 minutes per client IP and per bearer token (WAF's minimum is 10) |
  * | `edgeWebAclArn` | unset | use this existing `CLOUDFRONT` web ACL (created in us-east-1) instead of creating one |
+ * | `blockedWords` | none | SPEC §9 word filter: words or phrases messages and edits may not contain (array, JSON array string, or comma-separated string); the functions' `BLOCKED_WORDS` |
+ * | `reportSlaHours` | 24 | SPEC §9: a report left open longer raises the `ReportSla` alarm; the functions' `REPORT_SLA_HOURS` |
  */
 import type { Node } from 'constructs';
 import { HTTP_THROTTLE_DEFAULT, WS_THROTTLE_DEFAULT } from '../functions/api-gateway';
@@ -49,6 +51,10 @@ export interface ChatStackContext {
   readonly tracing: boolean;
   /** Unset: no CloudFront/WAF perimeter (the default). */
   readonly edge?: { readonly ipRateLimit: number; readonly tokenRateLimit: number; readonly webAclArn?: string };
+  /** SPEC §9: the word filter's words (none: no filter). */
+  readonly blockedWords: string[];
+  /** SPEC §9: hours a report may stay open before the `ReportSla` alarm. */
+  readonly reportSlaHours: number;
 }
 
 export function readContext(node: Node): ChatStackContext {
@@ -80,6 +86,8 @@ export function readContext(node: Node): ChatStackContext {
     apiGatewayCloudWatchRole: bool(get('apiGatewayCloudWatchRole'), 'apiGatewayCloudWatchRole') ?? true,
     tracing: bool(get('tracing'), 'tracing') ?? true,
     edge: edgeContext(get),
+    blockedWords: blockedWords(get('blockedWords')),
+    reportSlaHours: positiveNumber(get('reportSlaHours'), 'reportSlaHours') ?? 24,
   };
 }
 
@@ -101,6 +109,14 @@ function edgeContext(get: (key: string) => unknown): ChatStackContext['edge'] {
     throw new Error('Context edgeWebAclArn must be the ARN of a CLOUDFRONT (global) web ACL in us-east-1');
   }
   return { ipRateLimit: limit('edgeIpRateLimit', 2000), tokenRateLimit: limit('edgeTokenRateLimit', 1000), webAclArn };
+}
+
+/** The word filter's list: commas separate entries, so an entry cannot hold one (`BLOCKED_WORDS` is comma-separated). */
+function blockedWords(value: unknown): string[] {
+  if (value === undefined || value === null || value === '') return [];
+  const words = stringList(value, 'blockedWords') ?? [];
+  if (words.some((w) => w.includes(','))) throw new Error('Context blockedWords entries cannot contain commas');
+  return words;
 }
 
 function optionalString(value: unknown, key: string): string | undefined {

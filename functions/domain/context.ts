@@ -2,7 +2,7 @@
  * Everything a domain operation depends on, passed explicitly so the rules
  * run the same against DynamoDB (handlers) and in-memory fakes (unit tests).
  */
-import type { AttachmentStorage, Notifier, OfflinePublisher, Repository } from './ports';
+import type { AttachmentStorage, EventPublisher, Notifier, OfflinePublisher, Repository } from './ports';
 
 export interface Limits {
   /** SPEC §5: message content ≤ 5,000 characters (Unicode code points). */
@@ -40,6 +40,10 @@ export interface Limits {
   readonly uploadUrlSeconds: number;
   /** Validity of presigned download URLs in message reads, seconds. */
   readonly downloadUrlSeconds: number;
+  /** SPEC §9: the operator's blocked words (`BLOCKED_WORDS`), normalised (`word-filter.ts`); none by default. */
+  readonly blockedWords: readonly string[];
+  /** SPEC §9: how long a container trusts what it read of a caller's platform ban on routes that do not send (30 s, `lib/ban-check.ts`). */
+  readonly banCheckSeconds: number;
 }
 
 export interface DomainContext {
@@ -47,6 +51,8 @@ export interface DomainContext {
   readonly notifier: Notifier;
   /** Offline notifications (EventBridge on AWS). */
   readonly offline: OfflinePublisher;
+  /** Domain events on the bus (EventBridge on AWS): reports, audit. */
+  readonly bus: EventPublisher;
   /** Attachment objects (S3 on AWS). */
   readonly storage: AttachmentStorage;
   readonly limits: Limits;
@@ -70,4 +76,6 @@ export const DEFAULT_LIMITS: Limits = {
   maxAttachmentBytes: 10 * 1024 * 1024,
   uploadUrlSeconds: 15 * 60,
   downloadUrlSeconds: 15 * 60,
+  blockedWords: [],
+  banCheckSeconds: 30,
 };

@@ -18,12 +18,17 @@ import {
 import type { MessageT } from '../schemas';
 import { pendingKey, prepareAttachments, presentMessage, presentMessages } from './attachments';
 import { createChat, isAdmin, requireParticipant, requireReader } from './chats';
+import { checkNotFrozen } from './groups';
 import type { DomainContext } from './context';
 import { messageId, seqOfMessageId } from './ids';
 import { takeSlot, withSlot } from './limits';
 import type { ClientIdKey, ClientIdPointer, ServerEvent } from './ports';
-import type { ChatRecord, MembershipRecord, MessageRecord, Principal } from './types';
+import type { ChatRecord, MembershipRecord, MessageRecord, ModerationState, Principal } from './types';
+import { refuseBanned } from './bans';
+import { blockedByViewer, checkDirectAllowed } from './blocks';
+import { viewFor } from './hidden';
 import { preview, previewOf, unreadCount } from './views';
+import { checkBlockedWords } from './word-filter';
 
 export interface SendMessageInput {
   content?: string;
@@ -51,11 +56,17 @@ async function nextSeqAfterConflict(ctx: DomainContext, chatId: string, seq: num
 
 const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 ** attempt)));
 
-/** SPEC §5: content limit in characters (code points, so an emoji counts once); 400 past it. */
+/**
+ * SPEC §5: content limit in characters (code points, so an emoji counts
+ * once); 400 past it. SPEC §9: 400 `content_blocked` for a blocked word.
+ * Checked before anything is read or written, so a refused message stores
+ * nothing.
+ */
 export function checkContent(ctx: DomainContext, content: string): void {
   if ([...content].length > ctx.limits.maxContentLength) {
     throw new BadRequestError(`Message content is limited to ${ctx.limits.maxContentLength} characters.`);
   }
+  checkBlockedWords(ctx.limits.blockedWords, content);
 }
 
 /**
@@ -114,6 +125,8 @@ export async function sendMessage(
     prepareAttachments(ctx, principal, chatId, attachmentIds),
     input.replyTo ? replyTarget(ctx, chatId, input.replyTo) : Promise.resolve(undefined),
     claimKey ? ctx.repo.messages.claimClientId(claimKey, id, now, CLIENT_ID_LEASE_SECONDS) : Promise.resolve(undefined),
+    // SPEC §9: the sender's own moderation item: a ban, blocks in a direct chat, and who must see placeholders.
+    ctx.repo.moderation.state(principal.userId, true),
   ] as const);
   const claim = results[4];
   const claimed = claimKey !== undefined && claim.status === 'fulfilled' && claim.value === undefined;
@@ -127,13 +140,23 @@ export async function sendMessage(
     await release();
     throw failure.reason;
   }
-  const [access, , attachments, reply] = results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+  const [access, , attachments, reply, , moderation] = results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
     Awaited<ReturnType<typeof requireParticipant>>,
     undefined,
     Awaited<ReturnType<typeof prepareAttachments>>,
     MessageRecord | undefined,
+    unknown,
+    ModerationState,
   ];
   const { chat, membership } = access;
+  try {
+    refuseBanned(moderation);
+    checkDirectAllowed(chat, moderation);
+    checkNotFrozen(principal, chat);
+  } catch (error) {
+    await release();
+    throw error;
+  }
   if (claimKey && !claimed) {
     const repeat = await repeatOfClaim(ctx, claimKey, (claim as PromiseFulfilledResult<ClientIdPointer>).value, id, now);
     if (repeat) return repeat;
@@ -175,7 +198,7 @@ export async function sendMessage(
   const view = await presentMessage(ctx, stored, undefined, reply ? [reply] : []);
   await Promise.all([
     ctx.storage.remove(attachments.map((a) => pendingKey(chatId, a.id))),
-    afterStore(ctx, principal, chat, membership, stored, view),
+    afterStore(ctx, principal, chat, membership, stored, view, moderation.blockedBy),
   ]);
   return { message: view, replayed: false };
 }
@@ -234,6 +257,7 @@ async function afterStore(
   membership: MembershipRecord | undefined,
   stored: MessageRecord,
   view: MessageT,
+  blockers: readonly string[],
 ) {
   const { chatId, createdAt } = stored;
   // The chat item and read marker follow the stored message; delivery need not wait for them. Once the
@@ -264,7 +288,8 @@ async function afterStore(
   if (membership && membership.lastReadSeq < stored.seq - 1) {
     events.push({ type: 'messages.read', chatId, userId: principal.userId, lastReadSeq: stored.seq, readAt: createdAt });
   }
-  await Promise.all([updates, ctx.notifier.toChat(chat, events, { offline })]);
+  // SPEC §9: those who block the sender get placeholders and no notification.
+  await Promise.all([updates, ctx.notifier.toChat(chat, events, { offline, hide: blockers.length > 0 ? { sender: blockers } : undefined })]);
 }
 
 /**
@@ -317,7 +342,12 @@ export async function findMessage(ctx: DomainContext, chatId: string, id: string
 export async function editMessage(ctx: DomainContext, principal: Principal, chatId: string, id: string, content: string) {
   if (content.trim() === '') throw new BadRequestError('Content cannot be empty; delete the message instead.');
   checkContent(ctx, content);
-  const { chat } = await withSlot(ctx, principal.userId, 'writes', requireParticipant(ctx, principal, chatId));
+  const [{ chat }, moderation] = await Promise.all([
+    withSlot(ctx, principal.userId, 'writes', requireParticipant(ctx, principal, chatId)),
+    // SPEC §9: those who block the author see the edit as a placeholder too.
+    ctx.repo.moderation.state(principal.userId),
+  ]);
+  checkNotFrozen(principal, chat);
   const message = await findMessage(ctx, chatId, id);
   if (message.senderId !== principal.userId) throw new ForbiddenError('Only the author may edit a message.');
   if (message.deletedAt) throw new ConflictError('The message was deleted.');
@@ -332,7 +362,7 @@ export async function editMessage(ctx: DomainContext, principal: Principal, chat
   if (!edited) throw new ConflictError('The message was deleted meanwhile.');
   if (chat.lastMessage?.id === id) await ctx.repo.chats.replacePreview(chatId, previewOf(edited));
   const view = await presentMessage(ctx, edited, await markersOf(ctx, chatId));
-  await ctx.notifier.toChat(chat, { type: 'message.edited', chatId, message: view });
+  await ctx.notifier.toChat(chat, { type: 'message.edited', chatId, message: view }, moderation.blockedBy.length > 0 ? { hide: { sender: moderation.blockedBy } } : undefined);
   return { message: view };
 }
 
@@ -398,7 +428,8 @@ const SEARCH_BUDGET = 1000;
  * `limit` matches while `hasMore` is true).
  */
 export async function listMessages(ctx: DomainContext, principal: Principal, chatId: string, input: ListMessagesInput) {
-  await requireReader(ctx, principal, chatId);
+  // SPEC §9: whom the caller blocks (one GetItem, in the access check's round trip): their messages are placeholders.
+  const [, blocking] = await Promise.all([requireReader(ctx, principal, chatId), blockedByViewer(ctx, principal)]);
   const forward = input.after !== undefined;
   let messages: MessageRecord[];
   let hasMore: boolean;
@@ -408,17 +439,18 @@ export async function listMessages(ctx: DomainContext, principal: Principal, cha
     const edge = forward ? messages.at(-1) : messages[0];
     cursor = edge?.seq;
   } else {
-    ({ messages, hasMore, cursor } = await search(ctx, chatId, input.q, input));
+    ({ messages, hasMore, cursor } = await search(ctx, chatId, input.q, input, blocking));
   }
   const markers = messages.length > 0 ? await markersOf(ctx, chatId) : new Map<string, number>();
   return {
-    messages: await presentMessages(ctx, messages, markers),
+    messages: (await presentMessages(ctx, messages, markers)).map((m) => viewFor(m, blocking)),
     hasMore,
     nextCursor: hasMore && cursor !== undefined ? String(cursor) : null,
   };
 }
 
-async function search(ctx: DomainContext, chatId: string, q: string, input: ListMessagesInput) {
+/** Blocked senders' messages never match (SPEC §9: the caller sees only placeholders of them, and a placeholder would only say that it matched). */
+async function search(ctx: DomainContext, chatId: string, q: string, input: ListMessagesInput, blocking: ReadonlySet<string>) {
   const needle = q.toLocaleLowerCase();
   const forward = input.after !== undefined;
   const found: MessageRecord[] = [];
@@ -432,7 +464,7 @@ async function search(ctx: DomainContext, chatId: string, q: string, input: List
     for (const [i, m] of ordered.entries()) {
       scanned++;
       position = m.seq;
-      if (!m.deletedAt && m.content.toLocaleLowerCase().includes(needle)) found.push(m);
+      if (!m.deletedAt && !blocking.has(m.senderId) && m.content.toLocaleLowerCase().includes(needle)) found.push(m);
       if (found.length === input.limit) {
         more = more || i < ordered.length - 1;
         break;

@@ -8,6 +8,8 @@
  */
 import type {
   AttachmentRecord,
+  BlockRecord,
+  ChatBanRecord,
   ChatRecord,
   ConnectionRecord,
   MembershipRecord,
@@ -15,7 +17,10 @@ import type {
   MessageRecord,
   ParticipantRecord,
   PresenceRecord,
+  ModerationState,
   Principal,
+  ReportRecord,
+  ReportStatus,
   SupportStatus,
   UserRecord,
 } from './types';
@@ -77,7 +82,7 @@ export interface ChatStore {
   recordFirstResponse(chatId: string, at: string, seconds: number): Promise<void>;
 }
 
-export type ChatChanges = Partial<Pick<ChatRecord, 'title' | 'metadata' | 'status' | 'assigneeId' | 'participantIds' | 'updatedAt'>>;
+export type ChatChanges = Partial<Pick<ChatRecord, 'title' | 'metadata' | 'status' | 'assigneeId' | 'participantIds' | 'updatedAt' | 'frozen'>>;
 
 export interface MembershipStore {
   /** Every membership of a user (all chat types, archived included). */
@@ -261,6 +266,56 @@ export interface RateLimitStore {
   throttle(userId: string, key: string, intervalSeconds: number, now: Date): Promise<boolean>;
 }
 
+/**
+ * SPEC §9 blocks and platform bans: one moderation item per user
+ * (`ModerationState`) plus one item per block for the blocker's list.
+ */
+export interface ModerationStore {
+  /** The user's state (empty sets and no ban when nothing was ever recorded). `consistent`: strongly consistent read. */
+  state(userId: string, consistent?: boolean): Promise<ModerationState>;
+  /**
+   * Records that `blockerId` blocks `blockedId`, atomically on both users'
+   * moderation items and the block item. False (nothing written) when it
+   * already did.
+   */
+  block(blockerId: string, blockedId: string, at: string): Promise<boolean>;
+  /** Lifts a block, atomically on all three items; false when there was none. */
+  unblock(blockerId: string, blockedId: string): Promise<boolean>;
+  /** The users `blockerId` blocks, oldest block first. */
+  blocks(blockerId: string): Promise<BlockRecord[]>;
+  /** Sets (`ban`) or lifts (undefined) a platform ban. */
+  setBan(userId: string, ban: ModerationState['ban']): Promise<void>;
+}
+
+/** SPEC §9 group bans: one item per (chat, user) in the chat's partition. */
+export interface ChatBanStore {
+  /** Creates or replaces a ban. */
+  put(ban: ChatBanRecord): Promise<void>;
+  /** The bans of these users in the chat (expired ones included: the domain decides). */
+  getMany(chatId: string, userIds: readonly string[]): Promise<ChatBanRecord[]>;
+  /** Every ban of the chat, oldest first. */
+  list(chatId: string): Promise<ChatBanRecord[]>;
+  /** Removes a ban; false when there was none. */
+  remove(chatId: string, userId: string): Promise<boolean>;
+}
+
+/** SPEC §9 reports: the report items and the moderation queue (open first, oldest first). */
+export interface ReportStore {
+  /**
+   * Stores a report unless its reporter already reported this message:
+   * then nothing is written and the first report's id is answered.
+   */
+  create(report: ReportRecord): Promise<{ created: true } | { created: false; reportId: string }>;
+  get(reportId: string, consistent?: boolean): Promise<ReportRecord | undefined>;
+  /**
+   * A page of the queue: open reports first, then resolved, then dismissed,
+   * each oldest first; `status` narrows it. `next` (opaque) continues it.
+   */
+  page(filter: { status?: ReportStatus; limit: number; start?: Record<string, unknown> }): Promise<{ reports: ReportRecord[]; next?: Record<string, unknown> }>;
+  /** Closes an open report; undefined (nothing written) when it is not open any more. */
+  resolve(reportId: string, change: Required<Pick<ReportRecord, 'status' | 'resolvedAt' | 'resolvedBy' | 'action'>>): Promise<ReportRecord | undefined>;
+}
+
 export interface Repository {
   readonly users: UserStore;
   readonly chats: ChatStore;
@@ -270,6 +325,9 @@ export interface Repository {
   readonly support: SupportStore;
   readonly rateLimits: RateLimitStore;
   readonly attachments: AttachmentStore;
+  readonly moderation: ModerationStore;
+  readonly chatBans: ChatBanStore;
+  readonly reports: ReportStore;
 }
 
 /** The message an event is about, for offline notifications to participants without an open connection. */
@@ -294,6 +352,18 @@ export interface ChatDelivery {
   event: ServerEvent | ServerEvent[];
   exceptUserId?: string;
   offline?: OfflineNotice;
+  /** SPEC §9: recipients who see the events with hidden parts (`domain/hidden.ts`). */
+  hide?: HiddenFrom;
+}
+
+/**
+ * SPEC §9: who sees what hidden. `sender`: the users who block the
+ * message's sender (placeholders, no typing, never notified); `reply`: the
+ * users who block the sender of the message a reply quotes (hidden preview).
+ */
+export interface HiddenFrom {
+  sender?: readonly string[];
+  reply?: readonly string[];
 }
 
 /** An offline notification (SPEC §5), published for operators to wire push notifications. */
@@ -304,6 +374,17 @@ export interface OfflineNotification {
   senderId: string;
   /** First 100 characters of the content. */
   preview: string;
+}
+
+/** A domain event for the bus (SPEC §9 `chat.report.created`, §10 `chat.audit`). */
+export interface BusEvent {
+  detailType: string;
+  detail: Record<string, unknown>;
+}
+
+/** The stack's EventBridge bus (`lib/bus.ts`); never throws. */
+export interface EventPublisher {
+  publish(events: BusEvent[]): Promise<void>;
 }
 
 export interface OfflinePublisher {
@@ -321,10 +402,13 @@ export interface Notifier {
    * Sends `event` to every open connection of every participant of the chat
    * (SPEC §6), except `exceptUserId` when given (typing is not echoed). With
    * `offline`, participants without an open connection get an offline
-   * notification. Large chats are delivered asynchronously, in order.
+   * notification. With `hide`, those recipients get the events as
+   * `hideEvents` shows them, and `hide.sender` gets no offline
+   * notification (SPEC §8, §9). Large chats are delivered asynchronously,
+   * in order.
    * Never throws: the change is already stored.
    */
-  toChat(chat: ChatAudience, event: ServerEvent | ServerEvent[], options?: { exceptUserId?: string; offline?: OfflineNotice }): Promise<void>;
+  toChat(chat: ChatAudience, event: ServerEvent | ServerEvent[], options?: { exceptUserId?: string; offline?: OfflineNotice; hide?: HiddenFrom }): Promise<void>;
   /** Sends `event` to every open connection of the given users. */
   toUsers(userIds: readonly string[], event: ServerEvent): Promise<void>;
   /**

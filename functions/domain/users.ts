@@ -2,10 +2,11 @@
  * The user directory (SPEC §2): own profile, public profiles with presence,
  * admin provisioning.
  */
-import { NotFoundError } from './errors';
+import { BadRequestError, NotFoundError } from './errors';
 import type { UserT } from '../schemas';
 import type { DomainContext } from './context';
-import type { PlatformRole, Principal, PresenceRecord, UserRecord } from './types';
+import { setPlatformBan } from './bans';
+import type { ModerationState, PlatformRole, Principal, PresenceRecord, UserRecord } from './types';
 import { isOnline } from './views';
 
 /**
@@ -30,11 +31,26 @@ export function me(principal: Principal): UserT {
   return { id: principal.userId, name: principal.name, roles: [...principal.roles], email: principal.email };
 }
 
-/** `GET /v1/users/{id}`: public profile `{id, name, roles, online, lastSeenAt}`; 404 when unknown. */
-export async function getUser(ctx: DomainContext, userId: string): Promise<UserT> {
-  const [user, presence] = await Promise.all([ctx.repo.users.get(userId), ctx.repo.connections.getPresence([userId])]);
+/**
+ * `GET /v1/users/{id}`: public profile `{id, name, roles, online, lastSeenAt}`;
+ * 404 when unknown. Admins also see `banned` (and `bannedReason`), SPEC §9:
+ * their read adds one GetItem of the moderation item.
+ */
+export async function getUser(ctx: DomainContext, userId: string, caller?: Principal): Promise<UserT> {
+  const admin = caller?.roles.includes('admin') ?? false;
+  const [user, presence, moderation] = await Promise.all([
+    ctx.repo.users.get(userId),
+    ctx.repo.connections.getPresence([userId]),
+    admin ? ctx.repo.moderation.state(userId) : undefined,
+  ]);
   if (!user) throw new NotFoundError('User not found.');
-  return publicProfile(user, presence.get(userId), ctx.now());
+  const profile = publicProfile(user, presence.get(userId), ctx.now());
+  return moderation ? withBan(profile, moderation) : profile;
+}
+
+/** SPEC §9: `banned` (and `bannedReason`) on a profile, for admins only. */
+function withBan(profile: UserT, state: ModerationState): UserT {
+  return { ...profile, banned: state.ban !== undefined, ...(state.ban?.reason ? { bannedReason: state.ban.reason } : {}) };
 }
 
 function publicProfile(user: UserRecord, presence: PresenceRecord | undefined, now: Date): UserT {
@@ -51,13 +67,31 @@ function publicProfile(user: UserRecord, presence: PresenceRecord | undefined, n
  * the user's first sign-in. Roles here describe the user in the directory
  * (e.g. who can be assigned support chats, for `directoryRoleSeconds` unless
  * the user signs in with the role); what a caller may do is always decided
- * by the roles in their token (SPEC §2).
+ * by the roles in their token (SPEC §2). With `banned` (SPEC §9) it also
+ * bans or lifts a ban (`setPlatformBan`); `banned` alone changes nothing
+ * else and needs a known user (404).
  */
 export async function putUser(
   ctx: DomainContext,
   userId: string,
-  input: { name: string; roles?: PlatformRole[]; email?: string },
+  input: { name?: string; roles?: PlatformRole[]; email?: string; banned?: boolean; bannedReason?: string },
+  admin?: Principal,
 ): Promise<UserT> {
+  let profile: UserT;
+  if (input.name !== undefined) profile = await provision(ctx, userId, { ...input, name: input.name });
+  else {
+    // A ban alone changes nothing else of the entry (SPEC §9).
+    const user = await ctx.repo.users.get(userId);
+    if (!user) throw new NotFoundError('User not found.');
+    profile = { id: user.id, name: user.name, roles: user.roles, email: user.email };
+  }
+  if (input.banned === undefined) return profile;
+  if (!admin) throw new BadRequestError('A ban needs the admin who bans.');
+  await setPlatformBan(ctx, admin, userId, input.banned, input.bannedReason);
+  return { ...profile, banned: input.banned, ...(input.banned && input.bannedReason ? { bannedReason: input.bannedReason } : {}) };
+}
+
+async function provision(ctx: DomainContext, userId: string, input: { name: string; roles?: PlatformRole[]; email?: string }): Promise<UserT> {
   const at = ctx.now();
   const now = at.toISOString();
   const roles = [...new Set<PlatformRole>(['user', ...(input.roles ?? [])])];

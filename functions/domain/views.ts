@@ -32,6 +32,7 @@ export function chatView(chat: ChatRecord, membership?: MembershipRecord, partic
     lastMessage: chat.lastMessage,
     participants,
     metadata: chat.metadata,
+    frozen: chat.frozen ?? false,
     unreadCount: unreadCount(chat, membership),
     lastReadSeq: membership?.lastReadSeq ?? 0,
     archived: membership?.archived ?? false,

@@ -4,4 +4,4 @@ import { httpHandler } from '../lib/http';
 import { domainContext } from '../lib/runtime';
 import { httpRoute } from '../routes';
 
-export const handler = httpHandler(httpRoute('GetUser'), async ({ params }) => ({ user: await getUser(domainContext(), params.userId) }));
+export const handler = httpHandler(httpRoute('GetUser'), async ({ principal, params }) => ({ user: await getUser(domainContext(), params.userId, principal) }));

@@ -19,6 +19,7 @@
 import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { DomainContext } from '../domain/context';
 import { expireConnection, forgetGoneConnection } from '../domain/connections';
+import { hidingGroups } from '../domain/hidden';
 import type { ChatDelivery, Notifier, OfflineNotice, OfflinePublisher, Repository, ServerEvent } from '../domain/ports';
 import { logger } from './logger';
 import { count, fanOutDuration } from './metrics';
@@ -148,11 +149,19 @@ export function createNotifier(options: NotifierOptions): Notifier & { deliver(j
       .catch((error: Error) => logger.error('offline notifications failed', { error }));
   }
 
-  /** One chat event to its participants, inline. Used by requests for small chats and by the fan-out worker. */
+  /**
+   * One chat event to its participants, inline. Used by requests for small
+   * chats and by the fan-out worker. Recipients in `job.hide` get their own
+   * version of the events (SPEC §9, `hideEvents`); those who block the
+   * sender are never notified offline.
+   */
   async function deliver(job: ChatDelivery): Promise<void> {
     const started = Date.now();
     const audience = (await options.repo.memberships.listParticipants(job.chatId)).map((p) => p.userId).filter((id) => id !== job.exceptUserId);
-    const offline = await post(audience, job.event);
+    const offline: string[] = [];
+    for (const group of hidingGroups(audience, job)) {
+      if (group.events.length > 0) offline.push(...(await post(group.userIds, group.events)).filter(() => group.notify));
+    }
     await publishOffline(job.chatId, offline, job.offline);
     fanOutDuration(Date.now() - started);
   }
@@ -170,7 +179,7 @@ export function createNotifier(options: NotifierOptions): Notifier & { deliver(j
     deliver,
     toChat: (chat, event, opts) =>
       guarded((Array.isArray(event) ? event[0] : event).type, async () => {
-        const job: ChatDelivery = { chatId: chat.id, event, exceptUserId: opts?.exceptUserId, offline: opts?.offline };
+        const job: ChatDelivery = { chatId: chat.id, event, exceptUserId: opts?.exceptUserId, offline: opts?.offline, hide: opts?.hide };
         // The chat item's count decides, so the participants are queried once: here, or by the worker.
         if (options.queue && chat.participantCount > options.inlineMax) {
           try {

@@ -8,9 +8,11 @@
  */
 import { monotonicFactory } from 'ulid';
 import { uniqueKey } from '../../functions/data/keys';
+import { MemoryChatBans, MemoryModeration, MemoryReports } from './memory-moderation';
 import type { DomainContext, Limits } from '../../functions/domain/context';
 import { DEFAULT_LIMITS } from '../../functions/domain/context';
-import type { AttachmentStorage, ChatAudience, ClientIdPointer, Notifier, OfflineNotice, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
+import { hidingGroups } from '../../functions/domain/hidden';
+import type { AttachmentStorage, BusEvent, ChatAudience, EventPublisher, ClientIdPointer, HiddenFrom, Notifier, OfflineNotice, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
 import type {
   AttachmentRecord,
   ChatRecord,
@@ -36,6 +38,10 @@ export class MemoryRepository implements Repository {
   readonly rateMap = new Map<string, number>();
   readonly throttleMap = new Map<string, number>(); // `${userId}|throttle|${key}` → epoch ms of the last action let through
   readonly attachmentMap = new Map<string, AttachmentRecord>(); // `${chatId}|${id}`
+
+  readonly moderation = new MemoryModeration();
+  readonly chatBans = new MemoryChatBans();
+  readonly reports = new MemoryReports();
 
   /** `now` is the clock presence pruning reads (DynamoDB's reads the machine's). */
   constructor(private readonly now: () => Date = () => new Date()) {}
@@ -384,13 +390,16 @@ export class RecordingNotifier implements Notifier {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async toChat(chat: ChatAudience, event: ServerEvent | ServerEvent[], options?: { exceptUserId?: string; offline?: OfflineNotice }) {
+  async toChat(chat: ChatAudience, event: ServerEvent | ServerEvent[], options?: { exceptUserId?: string; offline?: OfflineNotice; hide?: HiddenFrom }) {
     const chatId = chat.id;
     const participants = await this.repo.memberships.listParticipants(chatId);
-    const userIds = participants.map((p) => p.userId).filter((u) => u !== options?.exceptUserId);
-    for (const e of Array.isArray(event) ? event : [event]) this.sent.push({ userIds, event: e });
+    const audience = participants.map((p) => p.userId).filter((u) => u !== options?.exceptUserId);
+    // The same split by what each recipient may see as the real notifier's (SPEC §9).
+    const groups = hidingGroups(audience, { event, hide: options?.hide });
+    for (const group of groups) for (const e of group.events) this.sent.push({ userIds: group.userIds, event: e });
     const notice = options?.offline;
     if (!notice) return;
+    const userIds = groups.filter((g) => g.notify).flatMap((g) => g.userIds);
     const presence = await this.repo.connections.getPresence(userIds);
     const now = Math.floor(this.now().getTime() / 1000);
     const offline = userIds.filter((u) => u !== notice.senderId && !presence.get(u)?.connections.some((c) => c.expiresAt > now));
@@ -454,11 +463,23 @@ export class RecordingOffline implements OfflinePublisher {
   }
 }
 
+/** Keeps published bus events (reports, audit). */
+export class RecordingBus implements EventPublisher {
+  readonly published: BusEvent[] = [];
+  async publish(events: BusEvent[]) {
+    this.published.push(...structuredClone(events));
+  }
+  ofType(detailType: string) {
+    return this.published.filter((e) => e.detailType === detailType).map((e) => e.detail);
+  }
+}
+
 /** A domain context on the in-memory fakes with a controllable clock. */
 export function memoryContext(options: { limits?: Partial<Limits>; start?: Date } = {}) {
   const clock = { now: options.start ?? new Date('2026-01-01T00:00:00.000Z') };
   const repo = new MemoryRepository(() => clock.now);
   const offline = new RecordingOffline();
+  const bus = new RecordingBus();
   const notifier = new RecordingNotifier(repo, offline, () => clock.now);
   const storage = new MemoryStorage();
   const newId = monotonicFactory();
@@ -466,6 +487,7 @@ export function memoryContext(options: { limits?: Partial<Limits>; start?: Date 
     repo,
     notifier,
     offline,
+    bus,
     storage,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     now: () => new Date(clock.now),
@@ -475,7 +497,7 @@ export function memoryContext(options: { limits?: Partial<Limits>; start?: Date 
   const advance = (ms: number) => {
     clock.now = new Date(clock.now.getTime() + ms);
   };
-  return { ctx, repo, notifier, offline, storage, advance };
+  return { ctx, repo, notifier, offline, bus, storage, advance };
 }
 
 /** A principal, registered in the directory like a caller who has used the API. */

@@ -19,6 +19,7 @@ const chat = {
   lastSeq: 1,
   unreadCount: 0,
   lastReadSeq: 1,
+  frozen: false,
   archived: false,
 };
 const message = { id: '01JD8X3K9M2N4P5Q6R7S8T9V0W-1', chatId: chat.id, seq: 1, senderId: 'alice', type: 'text', content: 'hi', attachments: [], reactions: {}, createdAt: NOW, readBy: 0 };
@@ -88,7 +89,7 @@ describe('what the route table says each route answers', () => {
     expect(send.get(429)!.bodies.map((b) => b.kind)).toEqual(['problem', 'gateway']);
     expect(send.get(413)!.bodies.map((b) => b.kind)).toEqual(['gateway']);
     expect(send.get(200)!.description).toContain('clientMessageId');
-    expect([...httpResponses(httpRoute('GetMe')).keys()]).toEqual([200, 401, 429, 500, 503]);
+    expect([...httpResponses(httpRoute('GetMe')).keys()]).toEqual([200, 401, 403, 429, 500, 503]);
     expect([...httpResponses(httpRoute('Health')).keys()]).toEqual([200, 400, 429, 500, 503]);
     expect(httpResponses(httpRoute('Health')).get(503)!.bodies.map((b) => b.kind)).toEqual(['json', 'gateway']);
     expect(httpResponses(httpRoute('RemoveParticipant')).get(204)!.bodies).toEqual([]);

@@ -33,6 +33,7 @@ const chat = (over: Partial<Chat> = {}): Chat => ({
   lastSeq: 0,
   unreadCount: 0,
   lastReadSeq: 0,
+  frozen: false,
   archived: false,
   ...over,
 });
