@@ -6,12 +6,17 @@
  * `EVENTS_ENDPOINT=http://127.0.0.1:$PORT/dev/events` (the local stack sets
  * it): `PutEvents` (AWS JSON 1.1, `X-Amz-Target: AWSEvents.PutEvents`) is
  * accepted and the last {@link KEEP} events are kept. `GET /dev/notifications`
- * lists their parsed `Detail` objects, oldest first; `DELETE` clears them.
+ * lists the parsed `Detail` objects of the offline notifications
+ * (`chat.message.offline`), oldest first; `DELETE` clears them.
+ * `GET /dev/events` lists every kept event with its `detailType` (SPEC §9
+ * `chat.report.created`, SPEC §10 `chat.audit`, …); `DELETE` clears them all.
  */
 import { randomUUID } from 'node:crypto';
 import type { DevRequest, DevResponse, DevRoute } from './gateway/dev-routes';
 
 const KEEP = 200;
+/** Offline notifications' `DetailType` (SPEC §8): what `/dev/notifications` lists. */
+const OFFLINE = 'chat.message.offline';
 
 export interface StoredEvent {
   id: string;
@@ -81,7 +86,20 @@ export function createEventBus(): LocalEventBus {
       // The SDK appends `/` to an endpoint that has a path.
       { method: 'POST', path: '/dev/events', handler: putEvents },
       { method: 'POST', path: '/dev/events/', handler: putEvents },
-      { method: 'GET', path: '/dev/notifications', handler: () => ({ body: { notifications: stored.map((event) => event.detail) } }) },
+      {
+        method: 'GET',
+        path: '/dev/notifications',
+        handler: () => ({ body: { notifications: stored.filter((event) => (event.detailType ?? OFFLINE) === OFFLINE).map((event) => event.detail) } }),
+      },
+      { method: 'GET', path: '/dev/events', handler: () => ({ body: { events: stored } }) },
+      {
+        method: 'DELETE',
+        path: '/dev/events',
+        handler: () => {
+          stored.length = 0;
+          return { status: 204 };
+        },
+      },
       {
         method: 'DELETE',
         path: '/dev/notifications',

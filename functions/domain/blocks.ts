@@ -21,17 +21,19 @@
  */
 import { BadRequestError, BlockedError, NotFoundError } from './errors';
 import type { DomainContext } from './context';
+import { takeSlot, withSlot } from './limits';
 import type { ChatRecord, ModerationState, Principal } from './types';
 
-/** `PUT /v1/me/blocks/{userId}`: idempotent; 400 for oneself, 404 for an unknown user. */
+/** `PUT /v1/me/blocks/{userId}`: idempotent; 400 for oneself, 404 for an unknown user; a `writes` slot (SPEC §5). */
 export async function blockUser(ctx: DomainContext, principal: Principal, userId: string): Promise<void> {
   if (userId === principal.userId) throw new BadRequestError('You cannot block yourself.');
-  if (!(await ctx.repo.users.get(userId))) throw new NotFoundError('User not found.');
+  if (!(await withSlot(ctx, principal.userId, 'writes', ctx.repo.users.get(userId)))) throw new NotFoundError('User not found.');
   await ctx.repo.moderation.block(principal.userId, userId, ctx.now().toISOString());
 }
 
 /** `DELETE /v1/me/blocks/{userId}`: idempotent (unblocking someone not blocked is fine). */
 export async function unblockUser(ctx: DomainContext, principal: Principal, userId: string): Promise<void> {
+  await takeSlot(ctx, principal.userId, 'writes');
   await ctx.repo.moderation.unblock(principal.userId, userId);
 }
 

@@ -34,6 +34,8 @@ export interface Fixtures {
   removable: TestUser;
   /** A user in no chat, that routes may add (AddParticipants). */
   spare: TestUser;
+  /** A user in no chat, that routes may ban from the group (BanFromChat). */
+  bannable: TestUser;
   directId: string;
   groupId: string;
   supportId: string;
@@ -44,7 +46,7 @@ export interface Fixtures {
 }
 
 export async function createFixtures(prefix: string): Promise<Fixtures> {
-  const [owner, member, outsider, admin, agent, removable, spare] = await Promise.all([
+  const [owner, member, outsider, admin, agent, removable, spare, bannable] = await Promise.all([
     client(uniqueId(`${prefix}-owner`)),
     client(uniqueId(`${prefix}-member`)),
     client(uniqueId(`${prefix}-outsider`)),
@@ -52,6 +54,7 @@ export async function createFixtures(prefix: string): Promise<Fixtures> {
     client(uniqueId(`${prefix}-agent`), { roles: ['support'] }),
     client(uniqueId(`${prefix}-removable`)),
     client(uniqueId(`${prefix}-spare`)),
+    client(uniqueId(`${prefix}-bannable`)),
   ]);
   const direct = await owner.post('/v1/chats', { type: 'direct', participantIds: [member.id] });
   expect(direct.status, JSON.stringify(direct.body)).toBe(201);
@@ -72,6 +75,7 @@ export async function createFixtures(prefix: string): Promise<Fixtures> {
     agent,
     removable,
     spare,
+    bannable,
     directId: direct.body.chat.id,
     groupId,
     supportId: support.body.chat.id,
@@ -122,6 +126,15 @@ export const routeFixtures: Record<string, RouteFixture> = {
   SendToUser: { body: (f) => ({ to: f.member.id, content: 'matrix direct' }) },
   SupportQueue: { query: () => ({ limit: '5' }) },
   SupportStats: {},
+  BlockUser: { params: (f) => ({ userId: f.outsider.id }) },
+  UnblockUser: { params: (f) => ({ userId: f.outsider.id }) },
+  ListBlocks: {},
+  ReportMessage: { params: (f) => ({ messageId: f.messageId }), body: () => ({ reason: 'spam' }) },
+  ListReports: { query: () => ({ limit: '5' }) },
+  ResolveReport: { params: () => ({ reportId: 'ZZZZZZZZZZZZZZZZZZZZZZZZZZ' }), body: () => ({ status: 'dismissed' }) },
+  BanFromChat: { body: (f) => ({ userId: f.bannable.id, reason: 'matrix' }) },
+  ListChatBans: {},
+  UnbanFromChat: { params: (f) => ({ userId: f.bannable.id }) },
 };
 
 export interface BuiltRequest {

@@ -97,8 +97,8 @@ export class MemoryReports implements ReportStore {
     const all = [...this.map.values()].filter((r) => !filter.status || r.status === filter.status).sort(queueOrder);
     const from = typeof filter.start?.after === 'string' ? all.findIndex((r) => r.id === filter.start!.after) + 1 : 0;
     const reports = all.slice(from, from + filter.limit);
-    const next = from + filter.limit < all.length || reports.length === filter.limit ? { after: reports.at(-1)?.id } : undefined;
-    return { reports: reports.map(clone), next: reports.length > 0 ? next : undefined };
+    // As DynamoDB's Limit: every full page has a next, so the page after it may be empty.
+    return { reports: reports.map(clone), next: reports.length === filter.limit ? { after: reports.at(-1)!.id } : undefined };
   }
   async resolve(reportId: string, change: Required<Pick<ReportRecord, 'status' | 'resolvedAt' | 'resolvedBy' | 'action'>>) {
     await tick();

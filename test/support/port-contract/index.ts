@@ -17,6 +17,7 @@ import { chatContract, membershipContract, userContract } from './chats';
 import { connectionContract, rateLimitContract, supportContract } from './desk';
 import type { MakeRepository } from './fixtures';
 import { messageContract } from './messages';
+import { moderationContract } from './moderation';
 
 export type { MakeRepository } from './fixtures';
 
@@ -30,5 +31,6 @@ export function describePortContract(name: string, makeRepo: MakeRepository) {
     connectionContract(makeRepo);
     supportContract(makeRepo);
     rateLimitContract(makeRepo);
+    moderationContract(makeRepo);
   });
 }
