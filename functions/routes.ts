@@ -798,6 +798,30 @@ export const queueRoutes = [
   },
 ] as const satisfies readonly QueueRoute[];
 
+/**
+ * Scheduled functions: driven by an EventBridge schedule rather than a
+ * route. The CDK stack creates the function and the rule; the local stack
+ * does not run them (tests call the handler).
+ */
+export interface ScheduledRoute {
+  readonly name: string;
+  readonly handler: string;
+  readonly summary: string;
+  /** EventBridge schedule expression. */
+  readonly schedule: string;
+  readonly permissions: readonly Permission[];
+}
+
+export const scheduledRoutes = [
+  {
+    name: 'ReportSla',
+    handler: 'functions/scheduled/report-sla.ts',
+    summary: 'Publishes the age of the oldest open report (`OldestOpenReportAgeSeconds`); the `ReportSla` alarm fires past `REPORT_SLA_HOURS` (SPEC §9).',
+    schedule: 'rate(5 minutes)',
+    permissions: ['table:read'],
+  },
+] as const satisfies readonly ScheduledRoute[];
+
 export type HttpRouteName = (typeof httpRoutes)[number]['name'];
 export type WsRouteKey = (typeof wsRoutes)[number]['routeKey'];
 

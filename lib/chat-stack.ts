@@ -19,6 +19,7 @@ import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/a
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -28,7 +29,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { CORS } from '../functions/api-gateway';
 import { GLOBAL_SECONDARY_INDEXES, KEY, TTL_ATTRIBUTE, type GsiDefinition } from '../functions/data/table';
-import { httpRoutes, queueRoutes, wsRoutes, type HttpRoute as HttpRouteEntry, type Permission } from '../functions/routes';
+import { httpRoutes, queueRoutes, scheduledRoutes, wsRoutes, type HttpRoute as HttpRouteEntry, type Permission } from '../functions/routes';
 import { Role } from '../functions/schemas';
 import { ChatFunction, PROJECT_ROOT } from './chat-function';
 import { readContext, type ChatStackContext } from './context';
@@ -286,6 +287,12 @@ export class ChatStack extends Stack {
       fn.function.addEventSource(new SqsEventSource(this.fanOutQueue, { batchSize: 10, reportBatchItemFailures: true }));
     }
 
+    for (const route of scheduledRoutes) {
+      // Background work like the queue consumers: the same timeout ceiling.
+      const fn = this.addFunction(route.name, route.handler, route.permissions, 'queue', `Schedule ${route.name}`, environment);
+      new events.Rule(this, `${route.name}Schedule`, { schedule: events.Schedule.expression(route.schedule), targets: [new eventTargets.LambdaFunction(fn.function)] });
+    }
+
     if (this.config.edge) {
       this.edge = new EdgeProtection(this, 'Edge', { httpApi: this.httpApi, webSocketApi: this.webSocketApi, webSocketStage: this.webSocketStage, ...this.config.edge });
     }
@@ -312,6 +319,7 @@ export class ChatStack extends Stack {
       alarmEmail: this.config.alarmEmail,
       encryptionKey: this.encryptionKey,
       removalPolicy: this.dataRemovalPolicy,
+      reportSlaHours: this.config.reportSlaHours,
     });
   }
 

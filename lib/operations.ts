@@ -56,6 +56,8 @@ export interface ChatOperationsProps {
   readonly encryptionKey?: kms.IKey;
   /** Of the alarm topic's own key (without `encryptionKey`): the stack's data removal policy. */
   readonly removalPolicy: RemovalPolicy;
+  /** SPEC §9: hours a report may stay open before the `ReportSla` alarm (context `reportSlaHours`, default 24). */
+  readonly reportSlaHours?: number;
 }
 
 export class ChatOperations extends Construct {
@@ -209,6 +211,22 @@ export class ChatOperations extends Construct {
       metric: props.fanOutQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' }),
       threshold: 120,
       evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+
+    // SPEC §9: app stores expect reports to be acted on promptly. `ReportSla` (a scheduled function) publishes the
+    // oldest open report's age every 5 minutes; missing data (no schedule run) is not a breach.
+    this.alarm('ReportSla', {
+      alarmDescription: `A report has been open for more than ${props.reportSlaHours ?? 24} hours (REPORT_SLA_HOURS): work the moderation queue (GET /v1/moderation/reports)`,
+      metric: new cloudwatch.Metric({
+        namespace: APP_METRICS_NAMESPACE,
+        metricName: 'OldestOpenReportAgeSeconds',
+        dimensionsMap: { service: APP_METRICS_SERVICE },
+        period: FIVE_MINUTES,
+        statistic: 'Maximum',
+        label: 'Oldest open report (s)',
+      }),
+      threshold: (props.reportSlaHours ?? 24) * 3600,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     });
 

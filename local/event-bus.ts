@@ -6,8 +6,7 @@
  * `EVENTS_ENDPOINT=http://127.0.0.1:$PORT/dev/events` (the local stack sets
  * it): `PutEvents` (AWS JSON 1.1, `X-Amz-Target: AWSEvents.PutEvents`) is
  * accepted and the last {@link KEEP} events are kept. `GET /dev/notifications`
- * lists the parsed `Detail` objects of the offline notifications
- * (`chat.message.offline`), oldest first; `DELETE` clears them.
+ * lists their parsed `Detail` objects, oldest first; `DELETE` clears them.
  * `GET /dev/events` lists every kept event with its `detailType` (SPEC §9
  * `chat.report.created`, SPEC §10 `chat.audit`, …); `DELETE` clears them all.
  */
@@ -15,8 +14,6 @@ import { randomUUID } from 'node:crypto';
 import type { DevRequest, DevResponse, DevRoute } from './gateway/dev-routes';
 
 const KEEP = 200;
-/** Offline notifications' `DetailType` (SPEC §8): what `/dev/notifications` lists. */
-const OFFLINE = 'chat.message.offline';
 
 export interface StoredEvent {
   id: string;
@@ -89,7 +86,7 @@ export function createEventBus(): LocalEventBus {
       {
         method: 'GET',
         path: '/dev/notifications',
-        handler: () => ({ body: { notifications: stored.filter((event) => (event.detailType ?? OFFLINE) === OFFLINE).map((event) => event.detail) } }),
+        handler: () => ({ body: { notifications: stored.map((event) => event.detail) } }),
       },
       { method: 'GET', path: '/dev/events', handler: () => ({ body: { events: stored } }) },
       {

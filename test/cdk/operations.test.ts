@@ -13,7 +13,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GLOBAL_SECONDARY_INDEXES } from '../../functions/data/table';
-import { httpRoutes, queueRoutes, wsRoutes } from '../../functions/routes';
+import { httpRoutes, queueRoutes, scheduledRoutes, wsRoutes } from '../../functions/routes';
 import { PROJECT_ROOT } from '../../lib/chat-function';
 import { ChatStack, WEBSOCKET_STAGE_NAME } from '../../lib/chat-stack';
 import { APP_METRICS, APP_METRICS_NAMESPACE, APP_METRICS_SERVICE, HTTP_MIN_REQUESTS } from '../../lib/operations';
@@ -148,7 +148,7 @@ describe('operations (default: Cognito)', () => {
 
   it('alarms on every function\'s Errors and Throttles', () => {
     const fns = s.chatFunctions();
-    expect(fns).toHaveLength(httpRoutes.length + wsRoutes.length + queueRoutes.length);
+    expect(fns).toHaveLength(httpRoutes.length + wsRoutes.length + queueRoutes.length + scheduledRoutes.length);
     for (const [fnId] of fns) {
       for (const metricName of ['Errors', 'Throttles']) {
         const found = s.alarms().filter(([, a]) => {
