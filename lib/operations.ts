@@ -224,7 +224,6 @@ export class ChatOperations extends Construct {
         dimensionsMap: { service: APP_METRICS_SERVICE },
         period: FIVE_MINUTES,
         statistic: 'Maximum',
-        label: 'Oldest open report (s)',
       }),
       threshold: (props.reportSlaHours ?? 24) * 3600,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,

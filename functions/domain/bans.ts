@@ -26,13 +26,11 @@ export function refuseBanned(state: Pick<ModerationState, 'ban'>): void {
   if (state.ban) throw new BannedError();
 }
 
-/** The farewell frame a banned user's connections get before they are closed. */
-export const BANNED_FAREWELL = JSON.stringify({ type: 'error', code: 'banned', detail: 'Your account is banned.', message: 'Your account is banned.' });
-
 /**
  * Bans (`banned: true`) or lifts a ban on `userId` (admin; SPEC §9). A ban
  * closes every open connection of the user through `@connections` DELETE
- * (after an `error` frame with code `banned`). The ban is written before
+ * (no farewell frame: an `error` frame answers a client frame, SPEC §6; a
+ * reconnect is refused with 403, which tells the client why). The ban is written before
  * the connections are read, and `$connect` reads the ban after recording
  * its connection (`connect`), so a connection opened during the ban is
  * either seen and closed here or refused there. Admins cannot ban
@@ -46,8 +44,8 @@ export async function setPlatformBan(ctx: DomainContext, admin: Principal, userI
   await auditModeration(ctx, { actorId: admin.userId, action: banned ? 'user.banned' : 'user.unbanned', target: { type: 'user', id: userId } });
 }
 
-/** Closes every open connection of a user (SPEC §9 ban), each after the `banned` farewell frame. */
+/** Closes every open connection of a user (SPEC §9 ban). */
 async function closeConnectionsOf(ctx: DomainContext, userId: string): Promise<void> {
   const presence = (await ctx.repo.connections.getPresence([userId])).get(userId);
-  await Promise.all((presence?.connections ?? []).map((c) => expireConnection(ctx, c.connectionId, BANNED_FAREWELL)));
+  await Promise.all((presence?.connections ?? []).map((c) => expireConnection(ctx, c.connectionId)));
 }
