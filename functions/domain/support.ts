@@ -18,12 +18,12 @@ import type { ChatRecord, MembershipRecord, Principal, SupportStatus } from './t
 import { chatView } from './views';
 
 /**
- * What a queue cursor may hold: a DynamoDB key of the table or one of its
- * indexes (at most 4 string attributes: PK, SK and the index's keys).
+ * What a queue cursor may hold: the store's opaque position, on DynamoDB a
+ * key of an index (at most 4 string attributes: PK, SK and the index's keys).
  */
 const IndexKey = z
-  .record(z.string().regex(/^[A-Z][A-Z0-9]{1,7}$/), z.string().min(1).max(512))
-  .refine((key) => Object.keys(key).length >= 2 && Object.keys(key).length <= 4);
+  .record(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,15}$/), z.string().min(1).max(512))
+  .refine((key) => Object.keys(key).length >= 1 && Object.keys(key).length <= 4);
 
 const requesterKey = (userId: string): ChatUniqueness => ({ kind: 'support', requesterId: userId });
 

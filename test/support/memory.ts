@@ -190,10 +190,12 @@ export class MemoryRepository implements Repository {
       chat.participantCount += members.length;
       return 'added';
     },
-    remove: async (chatId, userId) => {
+    remove: async (chatId, userId, expectedRole) => {
       await tick();
       const chat = this.chatMap.get(chatId);
-      if (!chat || !this.memberMap.delete(`${chatId}|${userId}`)) return false;
+      const key = `${chatId}|${userId}`;
+      if (expectedRole && this.memberMap.get(key)?.role !== expectedRole) return false;
+      if (!chat || !this.memberMap.delete(key)) return false;
       chat.participantCount -= 1;
       return true;
     },
