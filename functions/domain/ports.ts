@@ -58,7 +58,16 @@ export interface ChatStore {
   getMany(chatIds: readonly string[]): Promise<ChatRecord[]>;
   /** The chat and the caller's membership, read strongly consistently in one request. */
   getWithMembership(chatId: string, userId: string): Promise<{ chat?: ChatRecord; membership?: MembershipRecord }>;
-  /** Moves `lastSeq`/`lastMessage`/`lastActivityAt` forward; a lower seq arriving late changes nothing. */
+  /**
+   * Allocates the chat's next seq atomically (SPEC §3: unique, strictly
+   * increasing) and makes `next`, the message about to be stored at it, the
+   * chat's `lastMessage` (`id` = `messageId(next.ulid, seq)`); moves
+   * `lastActivityAt`. Concurrent callers never get the same seq, and the
+   * preview of the highest seq allocated always wins. Undefined when the
+   * chat does not exist.
+   */
+  allocateSeq(chatId: string, next: Omit<MessagePreview, 'id' | 'seq'> & { ulid: string }): Promise<number | undefined>;
+  /** Moves `lastSeq`/`lastMessage`/`lastActivityAt` forward; a lower seq arriving late changes nothing (seeding, imports). */
   recordMessage(chatId: string, preview: MessagePreview): Promise<void>;
   /**
    * Applies `changes` if the chat still has the `expect`ed values; with
@@ -145,12 +154,11 @@ export interface MessageStore {
   /**
    * Stores the message at its seq. With attachments, in one transaction that
    * also marks each attachment used (each must still be `pending` and owned
-   * by the sender) and records its `clientMessageId` when it has one.
-   * Without attachments a plain conditional put: claim the
+   * by the sender); without, a plain conditional put. Claim the
    * `clientMessageId` first with `claimClientId`.
    * `attachment-used`: one of the attachments was consumed meanwhile.
    */
-  putAtomically(message: MessageRecord): Promise<'stored' | 'seq-taken' | 'duplicate' | 'retry' | 'attachment-used'>;
+  putAtomically(message: MessageRecord): Promise<'stored' | 'seq-taken' | 'retry' | 'attachment-used'>;
   /**
    * Claims a `clientMessageId` for the message whose id starts with
    * `messageUlid`, with a lease of `leaseSeconds`. Undefined when claimed;
