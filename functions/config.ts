@@ -8,6 +8,7 @@
  * On AWS the CDK stack (`lib/chat-function.ts`) sets these variables; the local
  * stack (`local/start.ts`) sets them before it loads any handler.
  */
+import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -83,6 +84,14 @@ const EnvSchema = z
     FANOUT_INLINE_MAX: positiveInt(50),
     /** Only set locally: the local stack's SQS stand-in. */
     SQS_ENDPOINT: z.string().url().optional(),
+    /**
+     * HMAC key of list cursors (`functions/domain/cursors.ts`), ≥ 32 characters.
+     * The CDK stack sets it from a generated Secrets Manager secret; the local
+     * stack from a random value per start. Unset: a random key per container,
+     * so cursors would fail (400) when the next page lands on another one:
+     * set it everywhere but in single-process tools.
+     */
+    CURSOR_SECRET: z.string().min(32).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.AUTH_MODE === 'cognito' && (!env.COGNITO_USER_POOL_ID || !env.COGNITO_CLIENT_ID)) {
@@ -126,6 +135,7 @@ export const EVENTS_ENDPOINT = env.EVENTS_ENDPOINT;
 export const FANOUT_QUEUE_URL = env.FANOUT_QUEUE_URL;
 export const FANOUT_INLINE_MAX = env.FANOUT_INLINE_MAX;
 export const SQS_ENDPOINT = env.SQS_ENDPOINT;
+export const CURSOR_SECRET = env.CURSOR_SECRET ?? randomBytes(32).toString('base64url');
 export const LIMITS = {
   maxContentLength: env.MAX_CONTENT_LENGTH,
   maxGroupSize: env.MAX_GROUP_SIZE,
