@@ -2,7 +2,7 @@
  * Everything a domain operation depends on, passed explicitly so the rules
  * run the same against DynamoDB (handlers) and in-memory fakes (unit tests).
  */
-import type { AttachmentStorage, Notifier, OfflinePublisher, Repository } from './ports';
+import type { AttachmentStorage, AuditLog, Notifier, OfflinePublisher, Repository } from './ports';
 
 export interface Limits {
   /** SPEC §5: message content ≤ 5,000 characters (Unicode code points). */
@@ -47,6 +47,8 @@ export interface DomainContext {
   readonly notifier: Notifier;
   /** Offline notifications (EventBridge on AWS). */
   readonly offline: OfflinePublisher;
+  /** Admin and support actions (SPEC §10): `chat.audit` on the bus and a log line. */
+  readonly audit: AuditLog;
   /** Attachment objects (S3 on AWS). */
   readonly storage: AttachmentStorage;
   readonly limits: Limits;

@@ -16,6 +16,7 @@ import {
   ServiceUnavailableError,
 } from './errors';
 import type { MessageT } from '../schemas';
+import { AUDIT_ACTIONS, managesGroup, recordAudit } from './audit';
 import { pendingKey, prepareAttachments, presentMessage, presentMessages } from './attachments';
 import { createChat, isAdmin, requireParticipant, requireReader } from './chats';
 import type { DomainContext } from './context';
@@ -264,7 +265,11 @@ async function afterStore(
   if (membership && membership.lastReadSeq < stored.seq - 1) {
     events.push({ type: 'messages.read', chatId, userId: principal.userId, lastReadSeq: stored.seq, readAt: createdAt });
   }
-  await Promise.all([updates, ctx.notifier.toChat(chat, events, { offline })]);
+  await Promise.all([
+    updates,
+    ctx.notifier.toChat(chat, events, { offline }),
+    stored.type === 'system' ? recordAudit(ctx, principal, AUDIT_ACTIONS.systemMessageSent, { type: 'message', id: stored.id, chatId }, { seq: stored.seq }) : undefined,
+  ]);
 }
 
 /**
@@ -361,7 +366,13 @@ export async function deleteMessage(ctx: DomainContext, principal: Principal, ch
     ctx.storage.remove((message.attachments ?? []).map((a) => a.key)),
     chat.lastMessage?.id === id ? ctx.repo.chats.replacePreview(chatId, previewOf(deleted)) : undefined,
   ]);
-  await ctx.notifier.toChat(chat, { type: 'message.deleted', chatId, messageId: id, seq: deleted.seq });
+  await Promise.all([
+    ctx.notifier.toChat(chat, { type: 'message.deleted', chatId, messageId: id, seq: deleted.seq }),
+    // Another user's message deleted by platform role (not as the group's owner/admin) is a moderation act.
+    message.senderId !== principal.userId && isAdmin(principal) && !managesGroup(chat, membership)
+      ? recordAudit(ctx, principal, AUDIT_ACTIONS.messageDeleted, { type: 'message', id, chatId }, { senderId: message.senderId, seq: message.seq })
+      : undefined,
+  ]);
   return { message: await presentMessage(ctx, deleted, await markersOf(ctx, chatId)) };
 }
 

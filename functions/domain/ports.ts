@@ -333,3 +333,35 @@ export interface Notifier {
    */
   close(connectionId: string, farewell?: string): Promise<void>;
 }
+
+/**
+ * What an admin or support action was about (SPEC §10 audit). `chatId`
+ * locates a message (its id alone does not).
+ */
+export interface AuditTarget {
+  type: 'user' | 'chat' | 'message' | 'report' | 'erasure' | 'export';
+  id: string;
+  chatId?: string;
+}
+
+/**
+ * One audit record (SPEC §10): who (`actorId`, `actorRoles` from their
+ * token; `system` for the background workers), what (`action`, e.g.
+ * `user.provisioned`; see `domain/audit.ts`), on what (`target`), when
+ * (`at`, ISO-8601 UTC). `details` holds ids and states only, never message
+ * content (health data stays out of logs and the bus).
+ */
+export interface AuditEntry {
+  actorId: string;
+  actorRoles: string[];
+  action: string;
+  target: AuditTarget;
+  at: string;
+  details?: Record<string, string | number | boolean | null>;
+}
+
+/** Where audit records go: the `chat.audit` event on the bus and a structured log line (`functions/lib/audit.ts`). */
+export interface AuditLog {
+  /** Records the entry; never throws (the audited action already happened). */
+  record(entry: AuditEntry): Promise<void>;
+}

@@ -10,6 +10,7 @@ import { createDb, type Db } from '../data/client';
 import { createRepository } from '../data/repository';
 import type { DomainContext } from '../domain/context';
 import type { ChatDelivery } from '../domain/ports';
+import { createAuditLog } from './audit';
 import { createNotifier } from './delivery';
 import { createFanOutQueue } from './fanout-queue';
 import { createOfflinePublisher } from './offline';
@@ -40,7 +41,8 @@ export function domainContext(): DomainContext {
     context: () => domainContext(),
   });
   const storage = createStorage({ bucket: config.BUCKET_NAME, endpoint: config.S3_ENDPOINT, region: config.AWS_REGION });
-  context = { repo, notifier, offline, storage, limits: config.LIMITS, now: () => new Date(), newId: ulid };
+  const audit = createAuditLog({ eventBusName: config.EVENT_BUS_NAME, endpoint: config.EVENTS_ENDPOINT, region: config.AWS_REGION });
+  context = { repo, notifier, offline, audit, storage, limits: config.LIMITS, now: () => new Date(), newId: ulid };
   return context;
 }
 

@@ -17,7 +17,7 @@ import { createChat } from '../../functions/domain/chats';
 import { DEFAULT_LIMITS, type DomainContext } from '../../functions/domain/context';
 import { sendMessage } from '../../functions/domain/messages';
 import type { Principal } from '../../functions/domain/types';
-import { MemoryStorage, RecordingNotifier, RecordingOffline } from '../support/memory';
+import { MemoryStorage, RecordingAudit, RecordingNotifier, RecordingOffline } from '../support/memory';
 import { freePorts } from '../../local/launcher';
 
 let dynamo: DynamoHandle | undefined;
@@ -40,6 +40,7 @@ describe('DynamoDB Local killed and restarted with DATA_DIR during a burst of se
       repo,
       notifier: new RecordingNotifier(repo, offline),
       offline,
+      audit: new RecordingAudit(),
       storage: new MemoryStorage(),
       limits: { ...DEFAULT_LIMITS, messagesPerMinute: 100_000 },
       now: () => new Date(),

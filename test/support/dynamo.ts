@@ -12,7 +12,7 @@ import { DEFAULT_LIMITS, type DomainContext, type Limits } from '../../functions
 import type { Repository } from '../../functions/domain/ports';
 import type { Principal } from '../../functions/domain/types';
 import { createStorage } from '../../functions/lib/storage';
-import { RecordingNotifier, RecordingOffline } from './memory';
+import { RecordingAudit, RecordingNotifier, RecordingOffline } from './memory';
 
 export interface CountedDb extends Db {
   /** Commands sent since the last `reset()`, by command name (e.g. `QueryCommand`). */
@@ -49,8 +49,9 @@ export function dynamoContext(db: Db, limits: Partial<Limits> = {}) {
   const notifier = new RecordingNotifier(repo, offline);
   const stack = inject('stack');
   const storage = createStorage({ bucket: stack.bucketName, endpoint: stack.s3Endpoint, region: stack.region, credentials: stack.credentials });
-  const ctx: DomainContext = { repo, notifier, offline, storage, limits: { ...DEFAULT_LIMITS, ...limits }, now: () => new Date(), newId: ulid };
-  return { ctx, notifier, offline };
+  const audit = new RecordingAudit();
+  const ctx: DomainContext = { repo, notifier, offline, audit, storage, limits: { ...DEFAULT_LIMITS, ...limits }, now: () => new Date(), newId: ulid };
+  return { ctx, notifier, offline, audit };
 }
 
 /**

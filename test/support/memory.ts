@@ -10,7 +10,7 @@ import { monotonicFactory } from 'ulid';
 import { uniqueKey } from '../../functions/data/keys';
 import type { DomainContext, Limits } from '../../functions/domain/context';
 import { DEFAULT_LIMITS } from '../../functions/domain/context';
-import type { AttachmentStorage, ChatAudience, ClientIdPointer, Notifier, OfflineNotice, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
+import type { AttachmentStorage, AuditEntry, AuditLog, ChatAudience, ClientIdPointer, Notifier, OfflineNotice, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
 import type {
   AttachmentRecord,
   ChatRecord,
@@ -454,6 +454,20 @@ export class RecordingOffline implements OfflinePublisher {
   }
 }
 
+/** Keeps audit entries in order; `fail` makes every record throw (the domain must not care). */
+export class RecordingAudit implements AuditLog {
+  readonly entries: AuditEntry[] = [];
+  fail = false;
+  async record(entry: AuditEntry) {
+    if (this.fail) throw new Error('EventBridge is down');
+    this.entries.push(entry);
+  }
+  /** Entries with this action. */
+  of(action: string) {
+    return this.entries.filter((e) => e.action === action);
+  }
+}
+
 /** A domain context on the in-memory fakes with a controllable clock. */
 export function memoryContext(options: { limits?: Partial<Limits>; start?: Date } = {}) {
   const clock = { now: options.start ?? new Date('2026-01-01T00:00:00.000Z') };
@@ -461,11 +475,13 @@ export function memoryContext(options: { limits?: Partial<Limits>; start?: Date 
   const offline = new RecordingOffline();
   const notifier = new RecordingNotifier(repo, offline, () => clock.now);
   const storage = new MemoryStorage();
+  const audit = new RecordingAudit();
   const newId = monotonicFactory();
   const ctx: DomainContext = {
     repo,
     notifier,
     offline,
+    audit,
     storage,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     now: () => new Date(clock.now),
@@ -475,7 +491,7 @@ export function memoryContext(options: { limits?: Partial<Limits>; start?: Date 
   const advance = (ms: number) => {
     clock.now = new Date(clock.now.getTime() + ms);
   };
-  return { ctx, repo, notifier, offline, storage, advance };
+  return { ctx, repo, notifier, offline, audit, storage, advance };
 }
 
 /** A principal, registered in the directory like a caller who has used the API. */
