@@ -10,6 +10,7 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { AUDIT_DETAIL_TYPE, AUDIT_SOURCE } from '../functions/domain/audit';
 
@@ -17,6 +18,8 @@ export interface AuditArchiveProps {
   readonly eventBus: events.IEventBus;
   /** Days EventBridge keeps each archived audit event. */
   readonly retentionDays: number;
+  /** The stack's customer-managed key, when it has one: the archive is encrypted with it like the bus. */
+  readonly encryptionKey?: kms.IKey;
 }
 
 export class AuditArchive extends Construct {
@@ -29,6 +32,7 @@ export class AuditArchive extends Construct {
       description: `chat.audit events (admin and support actions), kept ${props.retentionDays} days`,
       eventPattern: { source: [AUDIT_SOURCE], detailType: [AUDIT_DETAIL_TYPE] },
       retention: Duration.days(props.retentionDays),
+      kmsKey: props.encryptionKey,
     });
   }
 }
