@@ -7,6 +7,7 @@ import type { Db } from './client';
 import { attachmentStore } from './attachments';
 import { chatStore } from './chats';
 import { connectionStore } from './connections';
+import { deviceStore } from './devices';
 import { membershipStore } from './memberships';
 import { messageStore } from './messages';
 import { rateLimitStore } from './rate-limits';
@@ -23,5 +24,6 @@ export function createRepository(db: Db): Repository {
     support: supportStore(db),
     rateLimits: rateLimitStore(db),
     attachments: attachmentStore(db),
+    devices: deviceStore(db),
   };
 }
