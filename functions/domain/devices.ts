@@ -11,11 +11,13 @@
  *   previous owner.
  * - Re-registering a device with the same token is idempotent (its
  *   `registeredAt` moves, its SNS endpoint is kept).
+ * - Registering and removing take a `writes` slot (SPEC §5, 60 a minute).
  */
 import type * as z from 'zod';
 import type { Device } from '../schemas';
 import type { DomainContext } from './context';
 import { ConflictError, NotFoundError } from './errors';
+import { takeSlot } from './limits';
 import type { DeviceRecord, Principal, PushPlatform } from './types';
 
 /** SPEC §5: devices per user. */
@@ -40,6 +42,7 @@ export async function registerDevice(
   deviceId: string,
   input: { platform: PushPlatform; token: string },
 ): Promise<{ device: DeviceT }> {
+  await takeSlot(ctx, principal.userId, 'writes');
   for (let attempt = 0; attempt < REGISTER_ATTEMPTS; attempt++) {
     const [mine, holder] = await Promise.all([ctx.repo.devices.list(principal.userId), ctx.repo.devices.holderOf(input.platform, input.token)]);
     const existing = mine.find((d) => d.deviceId === deviceId);
@@ -84,5 +87,6 @@ export async function getDevice(ctx: DomainContext, principal: Principal, device
 
 /** Removes the caller's device (idempotent: an unknown id is already removed, 204 either way). */
 export async function removeDevice(ctx: DomainContext, principal: Principal, deviceId: string): Promise<void> {
+  await takeSlot(ctx, principal.userId, 'writes');
   await ctx.repo.devices.remove(principal.userId, deviceId);
 }

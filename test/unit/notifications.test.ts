@@ -10,6 +10,7 @@ import { connect, disconnect } from '../../functions/domain/connections';
 import { archiveChat } from '../../functions/domain/groups';
 import { markRead, sendMessage } from '../../functions/domain/messages';
 import { notificationDecision, setNotificationLevel } from '../../functions/domain/notifications';
+import type { OfflineNotification } from '../../functions/domain/ports';
 import { codeOf } from '../support/errors';
 import { memoryContext, user } from '../support/memory';
 
@@ -39,7 +40,7 @@ async function group() {
   return { ...m, ada, bob, cy, chatId: chat.id };
 }
 
-const forUser = (published: { recipientId: string }[], userId: string) => published.filter((n) => n.recipientId === userId);
+const forUser = (published: OfflineNotification[], userId: string) => published.filter((n) => n.recipientId === userId);
 
 describe('offline notifications through sendMessage', () => {
   it('notifies once per chat until the recipient reads past the notified message', async () => {
