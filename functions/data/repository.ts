@@ -10,6 +10,7 @@ import { connectionStore } from './connections';
 import { deviceStore } from './devices';
 import { membershipStore } from './memberships';
 import { messageStore } from './messages';
+import { pinStore } from './pins';
 import { rateLimitStore } from './rate-limits';
 import { supportStore } from './support';
 import { userStore } from './users';
@@ -25,5 +26,6 @@ export function createRepository(db: Db): Repository {
     rateLimits: rateLimitStore(db),
     attachments: attachmentStore(db),
     devices: deviceStore(db),
+    pins: pinStore(db),
   };
 }

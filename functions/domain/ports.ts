@@ -119,6 +119,23 @@ export interface MembershipStore {
   dropMentions(chatId: string, userId: string, seqs: readonly number[]): Promise<void>;
 }
 
+/** Pins (SPEC §4): the message's `pinnedAt`/`pinnedBy`, one pin item per pinned message, the chat's `pinCount`. */
+export interface PinStore {
+  /**
+   * Pins the message (id, not deleted) when the chat has fewer than `max`
+   * pins, atomically. `already`: it is pinned; `missing`: no such message,
+   * or deleted; `full`: the chat has `max` pins.
+   */
+  pin(
+    target: { chatId: string; seq: number; id: string },
+    pin: { pinnedBy: string; pinnedAt: string; max: number },
+  ): Promise<'pinned' | 'already' | 'full' | 'missing'>;
+  /** Unpins it; false when it was not pinned (or is not this message). */
+  unpin(target: { chatId: string; seq: number; id: string }): Promise<boolean>;
+  /** The chat's pins, in no particular order (strongly consistent). */
+  list(chatId: string): Promise<{ seq: number; messageId: string; pinnedAt: string; pinnedBy: string }[]>;
+}
+
 /**
  * Push devices (SPEC §8): one item per device in the user's partition, and
  * one pointer per token naming the device that holds it, so a token
@@ -309,6 +326,7 @@ export interface Repository {
   readonly rateLimits: RateLimitStore;
   readonly attachments: AttachmentStore;
   readonly devices: DeviceStore;
+  readonly pins: PinStore;
 }
 
 /**

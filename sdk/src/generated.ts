@@ -344,6 +344,16 @@ export interface SupportStatsResponse {
 export interface SetNotificationLevelResponse {
   chat: Chat;
 }
+export interface PinMessageResponse {
+  message: Message;
+}
+export interface UnpinMessageResponse {
+  message: Message;
+}
+export interface ListPinsResponse {
+  messages: Message[];
+  nextCursor: string | null;
+}
 export interface ListDevicesResponse {
   devices: {
     id: string;
@@ -735,6 +745,17 @@ export interface SetNotificationLevelParams {
 export interface SetNotificationLevelBody {
   level: 'all' | 'mentions' | 'none';
 }
+export interface PinMessageParams {
+  chatId: string;
+  messageId: string;
+}
+export interface UnpinMessageParams {
+  chatId: string;
+  messageId: string;
+}
+export interface ListPinsParams {
+  chatId: string;
+}
 export interface RegisterDeviceParams {
   deviceId: string;
 }
@@ -877,6 +898,9 @@ export const routes = {
   supportQueue: { method: 'GET', path: '/v1/support/chats', auth: 'user', status: 200, paging: { items: 'chats', next: 'nextCursor', cursor: ['cursor'] } },
   supportStats: { method: 'GET', path: '/v1/support/stats', auth: 'user', status: 200 },
   setNotificationLevel: { method: 'PUT', path: '/v1/chats/{chatId}/notifications', auth: 'user', status: 200 },
+  pinMessage: { method: 'PUT', path: '/v1/chats/{chatId}/messages/{messageId}/pin', auth: 'user', status: 200 },
+  unpinMessage: { method: 'DELETE', path: '/v1/chats/{chatId}/messages/{messageId}/pin', auth: 'user', status: 200 },
+  listPins: { method: 'GET', path: '/v1/chats/{chatId}/pins', auth: 'user', status: 200 },
   listDevices: { method: 'GET', path: '/v1/me/devices', auth: 'user', status: 200 },
   registerDevice: { method: 'PUT', path: '/v1/me/devices/{deviceId}', auth: 'user', status: 200 },
   getDevice: { method: 'GET', path: '/v1/me/devices/{deviceId}', auth: 'user', status: 200 },
@@ -1201,6 +1225,33 @@ export abstract class Operations {
    */
   setNotificationLevel(chatId: string, body: SetNotificationLevelBody, options?: RequestOptions): Promise<SetNotificationLevelResponse> {
     return this.request(routes.setNotificationLevel, { chatId }, { body: body ?? {} }, options) as Promise<SetNotificationLevelResponse>;
+  }
+
+  /**
+   * Pin a message (idempotent; ≤ 50 pinned per chat, then 409); emits `message.pinned`.
+   *
+   * `PUT /v1/chats/{chatId}/messages/{messageId}/pin` (group owner/admin; any participant in direct and support chats; admin); answers 200.
+   */
+  pinMessage(chatId: string, messageId: string, options?: RequestOptions): Promise<PinMessageResponse> {
+    return this.request(routes.pinMessage, { chatId, messageId }, {}, options) as Promise<PinMessageResponse>;
+  }
+
+  /**
+   * Unpin a message (idempotent); emits `message.pinned` with `pinned: false`.
+   *
+   * `DELETE /v1/chats/{chatId}/messages/{messageId}/pin` (group owner/admin; any participant in direct and support chats; admin); answers 200.
+   */
+  unpinMessage(chatId: string, messageId: string, options?: RequestOptions): Promise<UnpinMessageResponse> {
+    return this.request(routes.unpinMessage, { chatId, messageId }, {}, options) as Promise<UnpinMessageResponse>;
+  }
+
+  /**
+   * The pinned messages of a chat, most recently pinned first (≤ 50, one page).
+   *
+   * `GET /v1/chats/{chatId}/pins` (participant, admin); answers 200.
+   */
+  listPins(chatId: string, options?: RequestOptions): Promise<ListPinsResponse> {
+    return this.request(routes.listPins, { chatId }, {}, options) as Promise<ListPinsResponse>;
   }
 
   /**

@@ -226,6 +226,32 @@ export class MemoryRepository implements Repository {
     },
   };
 
+  readonly pinMap = new Map<string, { seq: number; messageId: string; pinnedAt: string; pinnedBy: string }>(); // `${chatId}|${seq}`
+
+  pins: Repository['pins'] = {
+    pin: async ({ chatId, seq, id }, { pinnedBy, pinnedAt, max }) => {
+      await tick();
+      const m = this.messageMap.get(`${chatId}|${seq}`);
+      if (!m || m.id !== id || m.deletedAt) return 'missing';
+      if (m.pinnedAt) return 'already';
+      if (!this.chatMap.has(chatId)) return 'missing';
+      if ([...this.pinMap.keys()].filter((k) => k.startsWith(`${chatId}|`)).length >= max) return 'full';
+      Object.assign(m, { pinnedAt, pinnedBy });
+      this.pinMap.set(`${chatId}|${seq}`, { seq, messageId: id, pinnedAt, pinnedBy });
+      return 'pinned';
+    },
+    unpin: async ({ chatId, seq, id }) => {
+      await tick();
+      const m = this.messageMap.get(`${chatId}|${seq}`);
+      if (!m || m.id !== id || !m.pinnedAt) return false;
+      delete m.pinnedAt;
+      delete m.pinnedBy;
+      this.pinMap.delete(`${chatId}|${seq}`);
+      return true;
+    },
+    list: async (chatId) => (await tick(), [...this.pinMap.entries()].filter(([k]) => k.startsWith(`${chatId}|`)).map(([, v]) => clone(v))),
+  };
+
   readonly deviceMap = new Map<string, DeviceRecord>(); // `${userId}|${deviceId}`
   readonly tokenMap = new Map<string, { userId: string; deviceId: string }>(); // `${platform}|${token}`
 

@@ -18,6 +18,7 @@ import { connectionContract, rateLimitContract, supportContract } from './desk';
 import type { MakeRepository } from './fixtures';
 import { messageContract } from './messages';
 import { deviceContract, notificationStateContract } from './notifications';
+import { pinContract } from './pins';
 
 export type { MakeRepository } from './fixtures';
 
@@ -33,5 +34,6 @@ export function describePortContract(name: string, makeRepo: MakeRepository) {
     rateLimitContract(makeRepo);
     notificationStateContract(makeRepo);
     deviceContract(makeRepo);
+    pinContract(makeRepo);
   });
 }
