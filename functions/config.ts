@@ -8,6 +8,7 @@
  * On AWS the CDK stack (`lib/chat-function.ts`) sets these variables; the local
  * stack (`local/start.ts`) sets them before it loads any handler.
  */
+import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -94,6 +95,14 @@ const EnvSchema = z
     PUSH_FCM_ARN: z.string().min(1).optional(),
     /** Only set locally: the local stack's SNS stand-in (records pushes at `/dev/pushes`). */
     SNS_ENDPOINT: z.string().url().optional(),
+    /**
+     * HMAC key of list cursors (`functions/domain/cursors.ts`), ≥ 32 characters.
+     * The CDK stack sets it from a generated Secrets Manager secret; the local
+     * stack from a random value per start. Unset: a random key per container,
+     * so cursors would fail (400) when the next page lands on another one:
+     * set it everywhere but in single-process tools.
+     */
+    CURSOR_SECRET: z.string().min(32).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.AUTH_MODE === 'cognito' && (!env.COGNITO_USER_POOL_ID || !env.COGNITO_CLIENT_ID)) {
@@ -143,6 +152,7 @@ export const PUSH_PLATFORM_APPLICATIONS: Partial<Record<'apns' | 'apns_sandbox' 
   Object.entries({ apns: env.PUSH_APNS_ARN, apns_sandbox: env.PUSH_APNS_SANDBOX_ARN, fcm: env.PUSH_FCM_ARN }).filter(([, arn]) => arn),
 );
 export const SNS_ENDPOINT = env.SNS_ENDPOINT;
+export const CURSOR_SECRET = env.CURSOR_SECRET ?? randomBytes(32).toString('base64url');
 export const LIMITS = {
   maxContentLength: env.MAX_CONTENT_LENGTH,
   maxGroupSize: env.MAX_GROUP_SIZE,
