@@ -25,6 +25,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { CORS } from '../functions/api-gateway';
 import { GLOBAL_SECONDARY_INDEXES, KEY, TTL_ATTRIBUTE, type GsiDefinition } from '../functions/data/table';
@@ -111,6 +112,8 @@ export class ChatStack extends Stack {
   readonly fanOutQueue: sqs.Queue;
   /** Jobs the fan-out worker failed 5 times. */
   readonly fanOutDeadLetterQueue: sqs.Queue;
+  /** HMAC key of list cursors (`CURSOR_SECRET`, `functions/domain/cursors.ts`). */
+  readonly cursorSecret: secretsmanager.Secret;
   readonly userPool?: cognito.UserPool;
   readonly userPoolClient?: cognito.UserPoolClient;
   readonly httpApi: HttpApi;
@@ -153,6 +156,17 @@ export class ChatStack extends Stack {
     this.table = this.createTable();
     this.accessLogBucket = this.createAccessLogBucket();
     this.bucket = this.createBucket(corsOrigins, this.accessLogBucket);
+    this.cursorSecret = new secretsmanager.Secret(this, 'CursorSecret', {
+      description: 'HMAC key that signs list cursors (support queue, chats list, sync); rotating it only sends clients back to the first page',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      // The stack's customer-managed key when there is one (KMS modes), else Secrets Manager's AWS-managed key.
+      encryptionKey: this.encryptionKey,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.cursorSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'The cursor key signs pagination positions only; rotating it (manually, then redeploying) invalidates outstanding cursors, which clients recover from by starting again (400 invalid cursor).',
+    });
     this.eventBus = new events.EventBus(this, 'NotificationBus', {
       description: 'chat.message.offline events for recipients without an open connection; chat.audit events (admin and support actions)',
       kmsKey: this.encryptionKey,
@@ -502,6 +516,8 @@ export class ChatStack extends Stack {
       WS_ENDPOINT: wsEndpoint,
       EVENT_BUS_NAME: this.eventBus.eventBusName,
       FANOUT_QUEUE_URL: this.fanOutQueue.queueUrl,
+      // A CloudFormation dynamic reference: resolved at deploy time, so the key is in no template or asset.
+      CURSOR_SECRET: this.cursorSecret.secretValue.unsafeUnwrap(),
       ...auth,
       APP_VERSION: appVersion(),
     };

@@ -9,6 +9,7 @@ import * as config from '../config';
 import { createDb, type Db } from '../data/client';
 import { createRepository } from '../data/repository';
 import type { DomainContext } from '../domain/context';
+import { createCursorCodec } from '../domain/cursors';
 import type { ChatDelivery } from '../domain/ports';
 import { createAuditLog } from './audit';
 import { createNotifier } from './delivery';
@@ -42,7 +43,7 @@ export function domainContext(): DomainContext {
   });
   const storage = createStorage({ bucket: config.BUCKET_NAME, endpoint: config.S3_ENDPOINT, region: config.AWS_REGION });
   const audit = createAuditLog({ eventBusName: config.EVENT_BUS_NAME, endpoint: config.EVENTS_ENDPOINT, region: config.AWS_REGION });
-  context = { repo, notifier, offline, audit, storage, limits: config.LIMITS, now: () => new Date(), newId: ulid };
+  context = { repo, notifier, offline, audit, storage, limits: config.LIMITS, cursors: createCursorCodec(config.CURSOR_SECRET), now: () => new Date(), newId: ulid, pushPreview: config.PUSH_PREVIEW };
   return context;
 }
 

@@ -20,9 +20,13 @@ const TYPES: (keyof SocketEventMap)[] = [
   'chat.updated',
   'participants.added',
   'participant.removed',
+  'membership.updated',
+  'message.pinned',
   'error',
   'status',
   'caughtUp',
+  'synced',
+  'syncExpired',
 ];
 
 export interface Recorder {
