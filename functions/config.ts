@@ -8,6 +8,7 @@
  * On AWS the CDK stack (`lib/chat-function.ts`) sets these variables; the local
  * stack (`local/start.ts`) sets them before it loads any handler.
  */
+import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
 import { parseBlockedWords } from './domain/word-filter';
 
@@ -95,6 +96,25 @@ const EnvSchema = z
     BAN_CHECK_SECONDS: positiveInt(30),
     /** SPEC §9: reports left open longer than this raise the `ReportSla` alarm. */
     REPORT_SLA_HOURS: z.coerce.number().positive().default(24),
+    /** SPEC §8: `none` keeps message content, sender names and chat titles out of notification events and pushes (CDK context `pushPreview`). */
+    PUSH_PREVIEW: z.enum(['full', 'none']).default('full'),
+    /**
+     * SNS mobile push: the platform application ARN per platform (CDK context
+     * `pushPlatformApplications`); a platform without one gets no pushes.
+     */
+    PUSH_APNS_ARN: z.string().min(1).optional(),
+    PUSH_APNS_SANDBOX_ARN: z.string().min(1).optional(),
+    PUSH_FCM_ARN: z.string().min(1).optional(),
+    /** Only set locally: the local stack's SNS stand-in (records pushes at `/dev/pushes`). */
+    SNS_ENDPOINT: z.string().url().optional(),
+    /**
+     * HMAC key of list cursors (`functions/domain/cursors.ts`), ≥ 32 characters.
+     * The CDK stack sets it from a generated Secrets Manager secret; the local
+     * stack from a random value per start. Unset: a random key per container,
+     * so cursors would fail (400) when the next page lands on another one:
+     * set it everywhere but in single-process tools.
+     */
+    CURSOR_SECRET: z.string().min(32).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.AUTH_MODE === 'cognito' && (!env.COGNITO_USER_POOL_ID || !env.COGNITO_CLIENT_ID)) {
@@ -139,6 +159,13 @@ export const FANOUT_QUEUE_URL = env.FANOUT_QUEUE_URL;
 export const FANOUT_INLINE_MAX = env.FANOUT_INLINE_MAX;
 export const SQS_ENDPOINT = env.SQS_ENDPOINT;
 export const REPORT_SLA_HOURS = env.REPORT_SLA_HOURS;
+export const PUSH_PREVIEW = env.PUSH_PREVIEW;
+/** Platform application ARNs by SPEC §8 platform; empty = SNS push is off. */
+export const PUSH_PLATFORM_APPLICATIONS: Partial<Record<'apns' | 'apns_sandbox' | 'fcm', string>> = Object.fromEntries(
+  Object.entries({ apns: env.PUSH_APNS_ARN, apns_sandbox: env.PUSH_APNS_SANDBOX_ARN, fcm: env.PUSH_FCM_ARN }).filter(([, arn]) => arn),
+);
+export const SNS_ENDPOINT = env.SNS_ENDPOINT;
+export const CURSOR_SECRET = env.CURSOR_SECRET ?? randomBytes(32).toString('base64url');
 export const LIMITS = {
   maxContentLength: env.MAX_CONTENT_LENGTH,
   maxGroupSize: env.MAX_GROUP_SIZE,

@@ -26,12 +26,14 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { CORS } from '../functions/api-gateway';
 import { GLOBAL_SECONDARY_INDEXES, KEY, TTL_ATTRIBUTE, type GsiDefinition } from '../functions/data/table';
 import { httpRoutes, queueRoutes, scheduledRoutes, wsRoutes, type HttpRoute as HttpRouteEntry, type Permission } from '../functions/routes';
 import { Role } from '../functions/schemas';
 import { ChatFunction, PROJECT_ROOT } from './chat-function';
+import { AuditArchive } from './audit';
 import { readContext, type ChatStackContext } from './context';
 import { customerManagedKey } from './encryption';
 import { ChatOperations } from './operations';
@@ -105,10 +107,14 @@ export class ChatStack extends Stack {
   readonly bucket: s3.Bucket;
   /** Offline notifications (SPEC §5): rules on this bus can send push notifications. */
   readonly eventBus: events.EventBus;
+  /** `chat.audit` events kept for context `auditRetentionDays` (unset: none). */
+  readonly auditArchive?: AuditArchive;
   /** Events of large chats, one FIFO group per chat, consumed by the fan-out worker. */
   readonly fanOutQueue: sqs.Queue;
   /** Jobs the fan-out worker failed 5 times. */
   readonly fanOutDeadLetterQueue: sqs.Queue;
+  /** HMAC key of list cursors (`CURSOR_SECRET`, `functions/domain/cursors.ts`). */
+  readonly cursorSecret: secretsmanager.Secret;
   readonly userPool?: cognito.UserPool;
   readonly userPoolClient?: cognito.UserPoolClient;
   readonly httpApi: HttpApi;
@@ -151,10 +157,24 @@ export class ChatStack extends Stack {
     this.table = this.createTable();
     this.accessLogBucket = this.createAccessLogBucket();
     this.bucket = this.createBucket(corsOrigins, this.accessLogBucket);
+    this.cursorSecret = new secretsmanager.Secret(this, 'CursorSecret', {
+      description: 'HMAC key that signs list cursors (support queue, chats list, sync); rotating it only sends clients back to the first page',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      // The stack's customer-managed key when there is one (KMS modes), else Secrets Manager's AWS-managed key.
+      encryptionKey: this.encryptionKey,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.cursorSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'The cursor key signs pagination positions only; rotating it (manually, then redeploying) invalidates outstanding cursors, which clients recover from by starting again (400 invalid cursor).',
+    });
     this.eventBus = new events.EventBus(this, 'NotificationBus', {
-      description: 'chat.message.offline events for recipients without an open connection',
+      description: 'chat.message.offline events for recipients without an open connection; chat.audit events (admin and support actions)',
       kmsKey: this.encryptionKey,
     });
+    if (this.config.auditRetentionDays) {
+      this.auditArchive = new AuditArchive(this, 'Audit', { eventBus: this.eventBus, retentionDays: this.config.auditRetentionDays, encryptionKey: this.encryptionKey });
+    }
     this.fanOutDeadLetterQueue = new sqs.Queue(this, 'FanOutDeadLetterQueue', {
       fifo: true,
       retentionPeriod: Duration.days(14),
@@ -506,6 +526,8 @@ export class ChatStack extends Stack {
       FANOUT_QUEUE_URL: this.fanOutQueue.queueUrl,
       ...(this.config.blockedWords.length > 0 ? { BLOCKED_WORDS: this.config.blockedWords.join(',') } : {}),
       REPORT_SLA_HOURS: String(this.config.reportSlaHours),
+      // A CloudFormation dynamic reference: resolved at deploy time, so the key is in no template or asset.
+      CURSOR_SECRET: this.cursorSecret.secretValue.unsafeUnwrap(),
       ...auth,
       APP_VERSION: appVersion(),
     };

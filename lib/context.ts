@@ -23,6 +23,7 @@
  * | `edgeWebAclArn` | unset | use this existing `CLOUDFRONT` web ACL (created in us-east-1) instead of creating one |
  * | `blockedWords` | none | SPEC §9 word filter: words or phrases messages and edits may not contain (array, JSON array string, or comma-separated string); the functions' `BLOCKED_WORDS` |
  * | `reportSlaHours` | 24 | SPEC §9: a report left open longer raises the `ReportSla` alarm; the functions' `REPORT_SLA_HOURS` |
+ * | `auditRetentionDays` | unset | archive `chat.audit` events (SPEC §10) in an EventBridge archive kept this many days (whole days, 1-3650); unset = no archive (audit lines still go to each function's log group) |
  */
 import type { Node } from 'constructs';
 import { HTTP_THROTTLE_DEFAULT, WS_THROTTLE_DEFAULT } from '../functions/api-gateway';
@@ -66,6 +67,8 @@ export interface ChatStackContext {
   readonly blockedWords: string[];
   /** SPEC §9: hours a report may stay open before the `ReportSla` alarm. */
   readonly reportSlaHours: number;
+  /** Unset: audit events are not archived (`lib/audit.ts`). */
+  readonly auditRetentionDays?: number;
 }
 
 export type ApiGatewayCloudWatchRole = 'create' | 'existing' | 'none';
@@ -130,7 +133,14 @@ export function readContext(node: Node): ChatStackContext {
     edge: edgeContext(get),
     blockedWords: blockedWords(get('blockedWords')),
     reportSlaHours: positiveNumber(get('reportSlaHours'), 'reportSlaHours') ?? 24,
+    auditRetentionDays: wholeDays(get('auditRetentionDays'), 'auditRetentionDays', 3650),
   };
+}
+
+function wholeDays(value: unknown, key: string, max: number): number | undefined {
+  const n = positiveNumber(value, key);
+  if (n !== undefined && (!Number.isInteger(n) || n > max)) throw new Error(`Context ${key} must be a whole number of days from 1 to ${max}`);
+  return n;
 }
 
 function edgeContext(get: (key: string) => unknown): ChatStackContext['edge'] {

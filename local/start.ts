@@ -19,6 +19,7 @@
  *
  * Exit codes: 0 after Ctrl-C/SIGTERM/SIGHUP, 1 when startup fails (the message says why).
  */
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
@@ -155,6 +156,8 @@ async function main() {
     SQS_ENDPOINT: `${baseUrl}/dev/sqs`,
     FANOUT_QUEUE_URL: `${baseUrl}/dev/sqs/chat-fanout.fifo`,
     FANOUT_INLINE_MAX: process.env.FANOUT_INLINE_MAX || '50',
+    // List cursors are HMAC-signed (functions/domain/cursors.ts): a fresh key per start unless one is given.
+    CURSOR_SECRET: process.env.CURSOR_SECRET || randomBytes(32).toString('base64url'),
     // CloudWatch embedded metrics would only flood the terminal locally; LOG_METRICS=1 shows them.
     POWERTOOLS_METRICS_DISABLED: process.env.LOG_METRICS === '1' ? 'false' : 'true',
     // No X-Ray daemon locally; the handlers' tracer calls are no-ops.

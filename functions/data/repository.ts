@@ -10,8 +10,10 @@ import { moderationStore } from './moderation';
 import { reportStore } from './reports';
 import { chatStore } from './chats';
 import { connectionStore } from './connections';
+import { deviceStore } from './devices';
 import { membershipStore } from './memberships';
 import { messageStore } from './messages';
+import { pinStore } from './pins';
 import { rateLimitStore } from './rate-limits';
 import { supportStore } from './support';
 import { userStore } from './users';
@@ -29,5 +31,7 @@ export function createRepository(db: Db): Repository {
     moderation: moderationStore(db),
     chatBans: chatBanStore(db),
     reports: reportStore(db),
+    devices: deviceStore(db),
+    pins: pinStore(db),
   };
 }

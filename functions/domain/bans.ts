@@ -16,7 +16,7 @@
  *   banned forgets its memory of the user at once (locally: every route).
  */
 import { BadRequestError, BannedError, NotFoundError } from './errors';
-import { auditModeration } from './audit';
+import { AUDIT_ACTIONS, recordAudit } from './audit';
 import { expireConnection } from './connections';
 import type { DomainContext } from './context';
 import type { ModerationState, Principal } from './types';
@@ -41,7 +41,7 @@ export async function setPlatformBan(ctx: DomainContext, admin: Principal, userI
   if (!(await ctx.repo.users.get(userId))) throw new NotFoundError('User not found.');
   await ctx.repo.moderation.setBan(userId, banned ? { at: ctx.now().toISOString(), by: admin.userId, ...(reason ? { reason } : {}) } : undefined);
   if (banned) await closeConnectionsOf(ctx, userId);
-  await auditModeration(ctx, { actorId: admin.userId, action: banned ? 'user.banned' : 'user.unbanned', target: { type: 'user', id: userId } });
+  await recordAudit(ctx, admin, banned ? AUDIT_ACTIONS.userBanned : AUDIT_ACTIONS.userUnbanned, { type: 'user', id: userId }, banned ? { reason: reason !== undefined } : undefined);
 }
 
 /** Closes every open connection of a user (SPEC §9 ban). */

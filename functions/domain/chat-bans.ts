@@ -11,7 +11,7 @@
  * the group is allowed: it keeps them from being added.
  */
 import { BadRequestError, ForbiddenError, NotFoundError } from './errors';
-import { auditModeration } from './audit';
+import { AUDIT_ACTIONS, recordAudit } from './audit';
 import type { DomainContext } from './context';
 import { canManageGroup, isActiveBan, requireManager } from './groups';
 import { withSlot } from './limits';
@@ -63,7 +63,7 @@ export async function banFromChat(ctx: DomainContext, principal: Principal, chat
       await ctx.notifier.toUsers([...new Set([...audience, input.userId])], { type: 'participant.removed', chatId, userId: input.userId });
     }
   }
-  await auditModeration(ctx, { actorId: principal.userId, action: 'chat.banned', target: { type: 'user', id: input.userId, chatId: chat.id } });
+  await recordAudit(ctx, principal, AUDIT_ACTIONS.chatBanned, { type: 'user', id: input.userId, chatId: chat.id }, { expiresAt: ban.expiresAt ?? null });
   return { ban: view(ban) };
 }
 
@@ -78,6 +78,6 @@ export async function listChatBans(ctx: DomainContext, principal: Principal, cha
 export async function unbanFromChat(ctx: DomainContext, principal: Principal, chatId: string, userId: string): Promise<void> {
   await requireGroupModerator(ctx, principal, chatId, true);
   if (await ctx.repo.chatBans.remove(chatId, userId)) {
-    await auditModeration(ctx, { actorId: principal.userId, action: 'chat.unbanned', target: { type: 'user', id: userId, chatId } });
+    await recordAudit(ctx, principal, AUDIT_ACTIONS.chatUnbanned, { type: 'user', id: userId, chatId });
   }
 }

@@ -2,6 +2,8 @@
  * Chat rules (SPEC §3, §4): creating direct and group chats, listing the
  * caller's chats by latest activity, reading one chat, and who may see what.
  */
+import * as z from 'zod';
+import type { CursorScope } from './cursors';
 import { BadRequestError, BlockedError, chatNotFound, ConflictError, NotFoundError } from './errors';
 import { blockedBetween } from './blocks';
 import type { ChatT } from '../schemas';
@@ -9,7 +11,7 @@ import type { DomainContext } from './context';
 import { takeSlot } from './limits';
 import type { ChatUniqueness } from './ports';
 import type { ChatRecord, ChatType, MembershipRecord, ParticipantRole, Principal } from './types';
-import { chatView, isOnline, unreadCount, withoutContent } from './views';
+import { chatView, isOnline, unreadCount, unreadMentions, withoutContent } from './views';
 
 export const isAdmin = (p: Principal) => p.roles.includes('admin');
 
@@ -159,7 +161,7 @@ export async function createChat(ctx: DomainContext, principal: Principal, input
   const view = await chatWithParticipants(ctx, chat, members[0]);
   // A new chat is unread-free and unarchived for everyone, so the per-user fields are exact here.
   // The creator gets it too, so their other devices list the chat (SPEC §6: the actor included).
-  await ctx.notifier.toUsers([principal.userId, ...others], { type: 'chat.created', chat: { ...sharedView(view), unreadCount: 0, lastReadSeq: 0, archived: false } });
+  await ctx.notifier.toUsers([principal.userId, ...others], { type: 'chat.created', chat: { ...sharedView(view), unreadCount: 0, unreadMentions: 0, lastReadSeq: 0, archived: false, notificationLevel: 'all' } });
   return { chat: view, created: true };
 }
 
@@ -179,8 +181,8 @@ async function existingChat(ctx: DomainContext, principal: Principal, chatId: st
  * fields (`unreadCount`, `lastReadSeq`, `archived`) are dropped, since one
  * payload goes to everyone.
  */
-export function sharedView(chat: ChatT): Omit<ChatT, 'unreadCount' | 'lastReadSeq' | 'archived'> {
-  const { unreadCount: _u, lastReadSeq: _l, archived: _a, ...shared } = chat;
+export function sharedView(chat: ChatT): Omit<ChatT, 'unreadCount' | 'unreadMentions' | 'lastReadSeq' | 'archived' | 'notificationLevel'> {
+  const { unreadCount: _u, unreadMentions: _m, lastReadSeq: _l, archived: _a, notificationLevel: _n, ...shared } = chat;
   return shared;
 }
 
@@ -222,24 +224,15 @@ export interface ListChatsInput {
   cursor?: string;
 }
 
-interface Cursor {
-  /** `lastActivityAt` of the last chat on the previous page. */
-  a: string;
-  /** Its id (tie-breaker). */
-  i: string;
-}
+/** A chats-list cursor: the (lastActivityAt, id) of the last chat on the previous page. */
+const ChatsCursor = z.object({ a: z.string().max(64), i: z.string().min(1).max(128) });
 
-const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
-
-function decodeCursor(raw: string): Cursor {
-  try {
-    const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Cursor;
-    if (typeof c.a === 'string' && typeof c.i === 'string') return c;
-  } catch {
-    // fall through
-  }
-  throw new BadRequestError('Invalid cursor.');
-}
+/** Chats-list cursors belong to the caller and to the filters of the first request. */
+const chatsScope = (principal: Principal, input: ListChatsInput): CursorScope => ({
+  kind: 'chats',
+  caller: principal.userId,
+  filter: { type: input.type, status: input.status, archived: input.archived ?? false },
+});
 
 /** Latest activity first; ties by id, descending. */
 const byActivity = (x: ChatRecord, y: ChatRecord) => y.lastActivityAt.localeCompare(x.lastActivityAt) || y.id.localeCompare(x.id);
@@ -257,7 +250,7 @@ export async function listChats(ctx: DomainContext, principal: Principal, input:
   const rows = await loadChats(ctx, principal, { archived: input.archived ?? false, type: input.type, status: input.status });
   let start = 0;
   if (input.cursor) {
-    const cursor = decodeCursor(input.cursor);
+    const cursor = ctx.cursors.open(chatsScope(principal, input), input.cursor, ChatsCursor);
     const pivot = { lastActivityAt: cursor.a, id: cursor.i } as ChatRecord;
     start = rows.findIndex((r) => byActivity(pivot, r.chat) < 0);
     if (start === -1) start = rows.length;
@@ -267,7 +260,7 @@ export async function listChats(ctx: DomainContext, principal: Principal, input:
   const hasMore = start + input.limit < rows.length;
   return {
     chats: pageRows.map((r) => chatView(r.chat, r.membership)),
-    nextCursor: hasMore && last ? encodeCursor({ a: last.chat.lastActivityAt, i: last.chat.id }) : null,
+    nextCursor: hasMore && last ? ctx.cursors.seal(chatsScope(principal, input), { a: last.chat.lastActivityAt, i: last.chat.id }) : null,
   };
 }
 
@@ -276,12 +269,14 @@ export async function getStats(ctx: DomainContext, principal: Principal) {
   const rows = await loadChats(ctx, principal, { archived: false });
   let unreadChats = 0;
   let unreadMessages = 0;
+  let mentions = 0;
   for (const { chat, membership } of rows) {
     const unread = unreadCount(chat, membership);
     if (unread > 0) unreadChats++;
     unreadMessages += unread;
+    mentions += unreadMentions(membership);
   }
-  return { chats: rows.length, unreadChats, unreadMessages };
+  return { chats: rows.length, unreadChats, unreadMessages, unreadMentions: mentions };
 }
 
 /** The caller's chats with their memberships; agent memberships only while the token has the `support` role. */

@@ -2,7 +2,8 @@
  * Everything a domain operation depends on, passed explicitly so the rules
  * run the same against DynamoDB (handlers) and in-memory fakes (unit tests).
  */
-import type { AttachmentStorage, EventPublisher, Notifier, OfflinePublisher, Repository } from './ports';
+import type { CursorCodec } from './cursors';
+import type { AttachmentStorage, AuditLog, BlockedBy, EventPublisher, Notifier, OfflinePublisher, Repository } from './ports';
 
 export interface Limits {
   /** SPEC §5: message content ≤ 5,000 characters (Unicode code points). */
@@ -53,13 +54,21 @@ export interface DomainContext {
   readonly offline: OfflinePublisher;
   /** Domain events on the bus (EventBridge on AWS): reports, audit. */
   readonly bus: EventPublisher;
+  /** Admin and support actions (SPEC §10): `chat.audit` on the bus and a log line. */
+  readonly audit: AuditLog;
   /** Attachment objects (S3 on AWS). */
   readonly storage: AttachmentStorage;
   readonly limits: Limits;
+  /** Signs and opens list cursors (`domain/cursors.ts`, secret `CURSOR_SECRET`). */
+  readonly cursors: CursorCodec;
   /** Current time; injectable for tests. */
   readonly now: () => Date;
   /** New unique, time-sortable id (ULID). */
   readonly newId: () => string;
+  /** SPEC §8 `PUSH_PREVIEW`: `none` keeps content, sender name and chat title out of notifications (default `full`). */
+  readonly pushPreview?: 'full' | 'none';
+  /** SPEC §9 hook: who blocked a sender, so they are not notified (absent: no block list). */
+  readonly blockedBy?: BlockedBy;
 }
 
 export const DEFAULT_LIMITS: Limits = {

@@ -14,9 +14,10 @@
  *
  * A chat the caller cannot see answers 404, as everywhere (SPEC §3).
  */
+import { AUDIT_ACTIONS, managesGroup, recordAudit } from './audit';
 import { BadRequestError, BannedError, chatNotFound, ChatFrozenError, ConflictError, ForbiddenError, NotFoundError } from './errors';
 import type { ChatT } from '../schemas';
-import { auditModeration } from './audit';
+import { announceMembership } from './notifications';
 import { chatWithParticipants, contentFor, effectiveMembership, isAdmin, requireParticipant, sharedView } from './chats';
 import type { DomainContext } from './context';
 import { takeSlot, withSlot } from './limits';
@@ -90,8 +91,9 @@ export async function updateChat(ctx: DomainContext, principal: Principal, chatI
     releaseUnique: closing && chat.requesterId ? { kind: 'support', requesterId: chat.requesterId } : undefined,
   });
   if (!updated) throw new ConflictError('The chat changed meanwhile; read it again and retry.');
+  await auditUpdate(ctx, principal, chat, membership, input);
   if (input.frozen !== undefined && input.frozen !== (chat.frozen ?? false)) {
-    await auditModeration(ctx, { actorId: principal.userId, action: input.frozen ? 'chat.frozen' : 'chat.unfrozen', target: { type: 'chat', id: chatId } });
+    await recordAudit(ctx, principal, input.frozen ? AUDIT_ACTIONS.chatFrozen : AUDIT_ACTIONS.chatUnfrozen, { type: 'chat', id: chatId });
   }
   return announceUpdate(ctx, updated, membership, principal);
 }
@@ -119,6 +121,23 @@ export function checkNotFrozen(principal: Principal, chat: Pick<ChatRecord, 'fro
 }
 
 /**
+ * Support chat status changes are audited always; title/metadata changes
+ * when made by platform role (support chats; groups the caller does not manage).
+ */
+async function auditUpdate(ctx: DomainContext, principal: Principal, chat: ChatRecord, membership: MembershipRecord | undefined, input: UpdateChatInput) {
+  const target = { type: 'chat' as const, id: chat.id };
+  const fields = (['title', 'metadata'] as const).filter((f) => input[f] !== undefined);
+  await Promise.all([
+    input.status !== undefined && input.status !== chat.status
+      ? recordAudit(ctx, principal, AUDIT_ACTIONS.chatStatusChanged, target, { from: chat.status ?? null, to: input.status })
+      : undefined,
+    fields.length > 0 && !managesGroup(chat, membership) && (chat.type === 'support' || isAdmin(principal))
+      ? recordAudit(ctx, principal, AUDIT_ACTIONS.chatUpdated, target, { fields: fields.join(',') })
+      : undefined,
+  ]);
+}
+
+/**
  * Emits `chat.updated` (one shared payload) to the participants and answers
  * the caller's view. `alsoTo` (a previous assignee: no longer a participant)
  * gets the event without `lastMessage`, and so does the caller's answer
@@ -143,10 +162,11 @@ export async function announceUpdate(
   return contentFor(principal, view, membership);
 }
 
-/** `PUT /v1/chats/{id}/archive`: the caller's own flag; idempotent, not a toggle. */
+/** `PUT /v1/chats/{id}/archive`: the caller's own flag; idempotent, not a toggle. Emits `membership.updated` to the caller's connections. */
 export async function archiveChat(ctx: DomainContext, principal: Principal, chatId: string, archived: boolean): Promise<ChatT> {
   const { chat, membership } = await withSlot(ctx, principal.userId, 'writes', requireParticipant(ctx, principal, chatId));
   if (membership.archived !== archived && !(await ctx.repo.memberships.update(chatId, principal.userId, { archived }))) throw chatNotFound();
+  await announceMembership(ctx, principal, chatId, { ...membership, archived });
   return chatWithParticipants(ctx, chat, { ...membership, archived });
 }
 
@@ -195,6 +215,7 @@ export async function addParticipants(
     if (result === 'conflict') throw new ConflictError('Participants changed meanwhile; retry.');
     if (result === 'missing') throw chatNotFound();
     await ctx.notifier.toChat({ id: chatId, participantCount: chat.participantCount + fresh.length }, { type: 'participants.added', chatId, userIds: fresh });
+    if (!managesGroup(chat, membership)) await recordAudit(ctx, principal, AUDIT_ACTIONS.participantsAdded, { type: 'chat', id: chatId }, { count: fresh.length, userIds: fresh.slice(0, 20).join(',') });
   }
   return chatWithParticipants(ctx, { ...chat, participantCount: chat.participantCount + fresh.length }, membership);
 }
@@ -214,23 +235,49 @@ export async function removeParticipant(ctx: DomainContext, principal: Principal
   const { chat, membership } = await withSlot(ctx, principal.userId, 'writes', requireManager(ctx, principal, chatId));
   if (chat.type !== 'group') throw new BadRequestError('Participants can only be removed from group chats.');
   const self = userId === principal.userId;
-  const [target] = self && membership ? [membership] : await ctx.repo.memberships.getMany(chatId, [userId]);
-  if (!target) throw new NotFoundError('That user is not a participant of this chat.');
-  if (!self) {
-    const allowed =
-      isAdmin(principal) || membership?.role === 'owner' || (membership?.role === 'admin' && target.role === 'member');
-    if (!allowed) throw new ForbiddenError('You may not remove this participant.');
+  // The delete is conditioned on the role read, so whoever removes an owner knows it (an heir leaving while
+  // promoted is retried as the owner it now is, and hands over in turn): issue 13 item 10.
+  let target: MembershipRecord | undefined = self ? membership : undefined;
+  for (let attempt = 0; ; attempt++) {
+    if (!target) [target] = await ctx.repo.memberships.getMany(chatId, [userId]);
+    if (!target) throw new NotFoundError('That user is not a participant of this chat.');
+    if (!self) {
+      const allowed =
+        isAdmin(principal) || membership?.role === 'owner' || (membership?.role === 'admin' && target.role === 'member');
+      if (!allowed) throw new ForbiddenError('You may not remove this participant.');
+    }
+    if (await ctx.repo.memberships.remove(chatId, userId, target.role)) break;
+    if (attempt >= MAX_ROLE_RACE_RETRIES) throw new ConflictError('Participants changed meanwhile; retry.');
+    target = undefined;
   }
-
-  const audience = (await ctx.repo.memberships.listParticipants(chatId)).map((p) => p.userId);
-  if (!(await ctx.repo.memberships.remove(chatId, userId))) throw new NotFoundError('That user is not a participant of this chat.');
   if (target.role === 'owner') await handOverOwnership(ctx, chatId, userId);
-  await ctx.notifier.toUsers([...new Set([...audience, userId])], { type: 'participant.removed', chatId, userId });
+  const audience = (await ctx.repo.memberships.listParticipants(chatId)).map((p) => p.userId);
+  await Promise.all([
+    ctx.notifier.toUsers([...new Set([...audience, userId])], { type: 'participant.removed', chatId, userId }),
+    !self && !managesGroup(chat, membership) ? recordAudit(ctx, principal, AUDIT_ACTIONS.participantRemoved, { type: 'chat', id: chatId }, { userId }) : undefined,
+  ]);
 }
 
+/** Re-reads of a membership whose role changed under a removal before it answers 409. */
+const MAX_ROLE_RACE_RETRIES = 3;
+/** Heirs tried in one handover; each failure means that heir left meanwhile. */
+const MAX_HEIRS = 20;
+
+/**
+ * Makes the longest-standing admin, else member, the owner after the owner
+ * left. The promotion is conditioned on the heir's membership existing, so
+ * an heir who left meanwhile is skipped for the next one; an heir who leaves
+ * after being promoted removes an owner and hands over again (see
+ * `removeParticipant`). Stops if someone else is owner already.
+ */
 async function handOverOwnership(ctx: DomainContext, chatId: string, leaving: string): Promise<void> {
-  const rest = (await ctx.repo.memberships.listParticipants(chatId)).filter((p) => p.userId !== leaving);
   const rank = (role: ParticipantRole) => (role === 'admin' ? 0 : 1);
-  const heir = rest.sort((a, b) => rank(a.role) - rank(b.role) || a.joinedAt.localeCompare(b.joinedAt) || a.userId.localeCompare(b.userId))[0];
-  if (heir) await ctx.repo.memberships.update(chatId, heir.userId, { role: 'owner' });
+  for (let attempt = 0; attempt < MAX_HEIRS; attempt++) {
+    const rest = (await ctx.repo.memberships.listParticipants(chatId)).filter((p) => p.userId !== leaving);
+    if (rest.some((p) => p.role === 'owner')) return;
+    const heir = rest.sort((a, b) => rank(a.role) - rank(b.role) || a.joinedAt.localeCompare(b.joinedAt) || a.userId.localeCompare(b.userId))[0];
+    if (!heir) return;
+    if (await ctx.repo.memberships.update(chatId, heir.userId, { role: 'owner' })) return;
+  }
+  throw new ConflictError('Participants kept changing while ownership was handed over; retry.');
 }

@@ -24,6 +24,7 @@ export function hiddenMessage(message: MessageT): MessageT {
     content: '',
     attachments: [],
     reactions: {},
+    mentions: [],
     createdAt: message.createdAt,
     ...(message.deletedAt ? { deletedAt: message.deletedAt } : {}),
     hidden: true,

@@ -19,7 +19,7 @@
 import { BadRequestError, ConflictError, NotFoundError } from './errors';
 import type { ReportT } from '../schemas';
 import { presentMessage } from './attachments';
-import { auditModeration } from './audit';
+import { AUDIT_ACTIONS, recordAudit } from './audit';
 import { setPlatformBan } from './bans';
 import { requireParticipant } from './chats';
 import type { DomainContext } from './context';
@@ -100,6 +100,6 @@ export async function resolveReport(ctx: DomainContext, admin: Principal, report
     const authorId = (resolved.message as { senderId?: string }).senderId;
     if (authorId && authorId !== admin.userId) await setPlatformBan(ctx, admin, authorId, true, `report ${reportId}`);
   }
-  await auditModeration(ctx, { actorId: admin.userId, action: `report.${input.status}`, target: { type: 'report', id: reportId } });
+  await recordAudit(ctx, admin, AUDIT_ACTIONS.reportClosed, { type: 'report', id: reportId }, { status: input.status, action });
   return { report: view(resolved) };
 }

@@ -3,6 +3,9 @@
  * open support chat, assignment to the least-loaded agent, claiming and
  * reassigning, the queue, and desk statistics.
  */
+import { AUDIT_ACTIONS, recordAudit } from './audit';
+import * as z from 'zod';
+import type { CursorScope } from './cursors';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from './errors';
 import type { ChatT } from '../schemas';
 import { chatWithParticipants, contentFor, effectiveMembership, isAdmin, requireParticipant, sharedView } from './chats';
@@ -14,6 +17,14 @@ import { checkContent, sendMessage } from './messages';
 import { isDirectoryAgent } from './users';
 import type { ChatRecord, MembershipRecord, Principal, SupportStatus } from './types';
 import { chatView } from './views';
+
+/**
+ * What a queue cursor may hold: the store's opaque position, on DynamoDB a
+ * key of an index (at most 4 string attributes: PK, SK and the index's keys).
+ */
+const IndexKey = z
+  .record(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,15}$/), z.string().min(1).max(512))
+  .refine((key) => Object.keys(key).length >= 1 && Object.keys(key).length <= 4);
 
 const requesterKey = (userId: string): ChatUniqueness => ({ kind: 'support', requesterId: userId });
 
@@ -93,7 +104,7 @@ export async function openSupportChat(
 
   const view = await chatWithParticipants(ctx, chat, members[0]);
   // The requester's other devices and the assigned agent (SPEC §6: the actor included).
-  await ctx.notifier.toUsers(agentId ? [principal.userId, agentId] : [principal.userId], { type: 'chat.created', chat: { ...sharedView(view), unreadCount: 0, lastReadSeq: 0, archived: false } });
+  await ctx.notifier.toUsers(agentId ? [principal.userId, agentId] : [principal.userId], { type: 'chat.created', chat: { ...sharedView(view), unreadCount: 0, unreadMentions: 0, lastReadSeq: 0, archived: false, notificationLevel: 'all' } });
   if (initialMessage !== undefined) {
     // Its rate-limit slot is already taken (above), so this send cannot be refused for it.
     await sendMessage(ctx, principal, chat.id, { content: initialMessage }, { slotTaken: true });
@@ -142,6 +153,7 @@ export async function assignChat(ctx: DomainContext, principal: Principal, chatI
   const joined: MembershipRecord = { chatId, userId: agentId, chatType: 'support', role: 'agent', joinedAt: ctx.now().toISOString(), lastReadSeq: 0, archived: false };
   await ctx.repo.memberships.add(chatId, [joined], Number.MAX_SAFE_INTEGER);
   if (previous) await ctx.repo.memberships.remove(chatId, previous);
+  await recordAudit(ctx, principal, AUDIT_ACTIONS.chatAssigned, { type: 'chat', id: chatId }, { assigneeId: agentId, previousAssigneeId: previous ?? null });
   // An agent claiming the chat is its participant from now on; an admin assigning someone else keeps their own view.
   const callerMembership = principal.userId === agentId ? joined : previous === principal.userId ? undefined : membership;
   return announceUpdate(ctx, updated, callerMembership, principal, previous ? [previous] : []);
@@ -165,15 +177,13 @@ export interface QueueInput {
  */
 export async function supportQueue(ctx: DomainContext, principal: Principal, input: QueueInput) {
   if (input.assigneeId !== undefined && input.unassigned) throw new BadRequestError('Use either assigneeId or unassigned=true.');
-  let start: Record<string, unknown> | undefined;
-  if (input.cursor) {
-    try {
-      start = JSON.parse(Buffer.from(input.cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
-    } catch {
-      throw new BadRequestError('Invalid cursor.');
-    }
-    if (start === null || typeof start !== 'object') throw new BadRequestError('Invalid cursor.');
-  }
+  // The key selects a position in one index (GSI1 or GSI2): the cursor is bound to the caller and to the filters that pick it.
+  const scope: CursorScope = {
+    kind: 'support-queue',
+    caller: principal.userId,
+    filter: { status: input.status, assigneeId: input.assigneeId, unassigned: input.unassigned || undefined },
+  };
+  const start = input.cursor ? ctx.cursors.open(scope, input.cursor, IndexKey) : undefined;
   const page = await ctx.repo.support.queuePage({
     status: input.status,
     assigneeId: input.unassigned ? null : input.assigneeId,
@@ -190,7 +200,7 @@ export async function supportQueue(ctx: DomainContext, principal: Principal, inp
   return {
     // An agent reads the content (`lastMessage`) only of the chats they are in (their assignments, their own requests).
     chats: page.chatIds.filter((id) => chats.has(id)).map((id) => contentFor(principal, chatView(chats.get(id)!, mine.get(id)), mine.get(id))),
-    nextCursor: page.next ? Buffer.from(JSON.stringify(page.next)).toString('base64url') : null,
+    nextCursor: page.next ? ctx.cursors.seal(scope, page.next) : null,
   };
 }
 

@@ -2,7 +2,8 @@
  * The user directory (SPEC §2): own profile, public profiles with presence,
  * admin provisioning.
  */
-import { BadRequestError, NotFoundError } from './errors';
+import { AUDIT_ACTIONS, recordAudit } from './audit';
+import { NotFoundError } from './errors';
 import type { UserT } from '../schemas';
 import type { DomainContext } from './context';
 import { setPlatformBan } from './bans';
@@ -67,18 +68,18 @@ function publicProfile(user: UserRecord, presence: PresenceRecord | undefined, n
  * the user's first sign-in. Roles here describe the user in the directory
  * (e.g. who can be assigned support chats, for `directoryRoleSeconds` unless
  * the user signs in with the role); what a caller may do is always decided
- * by the roles in their token (SPEC §2). With `banned` (SPEC §9) it also
- * bans or lifts a ban (`setPlatformBan`); `banned` alone changes nothing
- * else and needs a known user (404).
+ * by the roles in their token (SPEC §2). Audited as `user.provisioned` (SPEC §10).
+ * With `banned` (SPEC §9) it also bans or lifts a ban (`setPlatformBan`);
+ * `banned` alone changes nothing else and needs a known user (404).
  */
 export async function putUser(
   ctx: DomainContext,
   userId: string,
   input: { name?: string; roles?: PlatformRole[]; email?: string; banned?: boolean; bannedReason?: string },
-  admin?: Principal,
+  admin: Principal,
 ): Promise<UserT> {
   let profile: UserT;
-  if (input.name !== undefined) profile = await provision(ctx, userId, { ...input, name: input.name });
+  if (input.name !== undefined) profile = await provision(ctx, userId, { ...input, name: input.name }, admin);
   else {
     // A ban alone changes nothing else of the entry (SPEC §9).
     const user = await ctx.repo.users.get(userId);
@@ -86,17 +87,17 @@ export async function putUser(
     profile = { id: user.id, name: user.name, roles: user.roles, email: user.email };
   }
   if (input.banned === undefined) return profile;
-  if (!admin) throw new BadRequestError('A ban needs the admin who bans.');
   await setPlatformBan(ctx, admin, userId, input.banned, input.bannedReason);
   return { ...profile, banned: input.banned, ...(input.banned && input.bannedReason ? { bannedReason: input.bannedReason } : {}) };
 }
 
-async function provision(ctx: DomainContext, userId: string, input: { name: string; roles?: PlatformRole[]; email?: string }): Promise<UserT> {
+async function provision(ctx: DomainContext, userId: string, input: { name: string; roles?: PlatformRole[]; email?: string }, admin: Principal): Promise<UserT> {
   const at = ctx.now();
   const now = at.toISOString();
   const roles = [...new Set<PlatformRole>(['user', ...(input.roles ?? [])])];
   // A provisioned support role lapses like one seen in a token, unless the user signs in with it.
   const supportUntil = roles.includes('support') ? Math.floor(at.getTime() / 1000) + ctx.limits.directoryRoleSeconds : undefined;
   const user = await ctx.repo.users.put({ id: userId, name: input.name, roles, email: input.email, createdAt: now, updatedAt: now, supportUntil });
+  await recordAudit(ctx, admin, AUDIT_ACTIONS.userProvisioned, { type: 'user', id: userId }, { roles: roles.join(',') });
   return { id: user.id, name: user.name, roles: user.roles, email: user.email };
 }

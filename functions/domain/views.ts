@@ -17,6 +17,11 @@ export function unreadCount(chat: ChatRecord, membership?: MembershipRecord): nu
   return membership ? Math.max(0, chat.lastSeq - membership.lastReadSeq) : 0;
 }
 
+/** SPEC §3: unread messages whose `mentions` include the caller (their membership keeps the seqs). */
+export function unreadMentions(membership?: MembershipRecord): number {
+  return membership?.mentionSeqs?.filter((seq) => seq > membership.lastReadSeq).length ?? 0;
+}
+
 export function chatView(chat: ChatRecord, membership?: MembershipRecord, participants?: ChatT['participants']): ChatT {
   return {
     id: chat.id,
@@ -34,8 +39,10 @@ export function chatView(chat: ChatRecord, membership?: MembershipRecord, partic
     metadata: chat.metadata,
     frozen: chat.frozen ?? false,
     unreadCount: unreadCount(chat, membership),
+    unreadMentions: unreadMentions(membership),
     lastReadSeq: membership?.lastReadSeq ?? 0,
     archived: membership?.archived ?? false,
+    notificationLevel: membership?.notificationLevel ?? 'all',
   };
 }
 
@@ -73,6 +80,9 @@ export function messageView(message: MessageRecord, markers?: ReadonlyMap<string
     content: message.deletedAt ? '' : message.content,
     attachments: [],
     reactions: message.reactions ?? {},
+    mentions: message.mentions ?? [],
+    pinnedAt: message.pinnedAt,
+    pinnedBy: message.pinnedBy,
     clientMessageId: message.clientMessageId,
     metadata: message.metadata,
     createdAt: message.createdAt,
@@ -88,14 +98,16 @@ export function withoutContent<C extends { lastMessage?: unknown }>(chat: C): C 
   return rest as C;
 }
 
+/** A chat's `lastMessage` preview of a message; a deleted one is `content: ""` with `deleted: true` (like `replyTo`). */
 export function previewOf(message: MessageRecord): MessagePreview {
   return {
     id: message.id,
     seq: message.seq,
     senderId: message.senderId,
     type: message.type,
-    content: preview(message.content),
+    content: message.deletedAt ? '' : preview(message.content),
     createdAt: message.createdAt,
+    ...(message.deletedAt ? { deleted: true as const } : {}),
   };
 }
 

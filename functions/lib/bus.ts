@@ -1,45 +1,52 @@
 /**
- * The stack's EventBridge bus for domain events other than offline
- * notifications (SPEC §9 `chat.report.created`, SPEC §10 `chat.audit`):
- * `Source: "chat"`, the entry's `DetailType`, `Detail` as JSON. Locally the
- * same client posts to the local bus (`local/event-bus.ts`, `GET /dev/events`).
- *
- * PutEvents takes at most 10 entries per call. Failures are logged, never
- * thrown: the change the event describes is already stored.
+ * PutEvents onto the stack's EventBridge bus, for publishers that must never
+ * fail the action that produced the event (audit records, and any other
+ * `chat.*` event). The SDK loads on first use; entries go out 10 per call
+ * (PutEvents' limit), calls in parallel. Without a bus name nothing is sent.
+ * Failures (whole calls or single entries) are logged, never thrown.
  */
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { EventPublisher } from '../domain/ports';
+import type { EventBridgeClient, PutEventsCommand as PutEventsCommandType } from '@aws-sdk/client-eventbridge';
 import { logger } from './logger';
 import { traced } from './tracer';
 
-export const EVENT_SOURCE = 'chat';
 const ENTRIES_PER_CALL = 10;
 
-export function createEventPublisher(options: { eventBusName?: string; endpoint?: string; region?: string }): EventPublisher {
-  if (!options.eventBusName) return { publish: async () => undefined };
-  let loaded: Promise<{ client: EventBridgeClient; PutEventsCommand: typeof import('@aws-sdk/client-eventbridge').PutEventsCommand }> | undefined;
-  const events = () =>
-    (loaded ??= import('@aws-sdk/client-eventbridge').then((sdk) => ({
-      client: traced(new sdk.EventBridgeClient({ region: options.region, endpoint: options.endpoint })),
-      PutEventsCommand: sdk.PutEventsCommand,
+export interface BusEntry {
+  source: string;
+  detailType: string;
+  /** Serialized as JSON. */
+  detail: unknown;
+}
+
+export interface BusPublisher {
+  put(entries: readonly BusEntry[]): Promise<void>;
+}
+
+export function createBusPublisher(options: { eventBusName?: string; endpoint?: string; region?: string }): BusPublisher {
+  if (!options.eventBusName) return { put: async () => undefined };
+  let loaded: Promise<{ client: EventBridgeClient; PutEventsCommand: typeof PutEventsCommandType }> | undefined;
+  const sdk = () =>
+    (loaded ??= import('@aws-sdk/client-eventbridge').then((m) => ({
+      client: traced(new m.EventBridgeClient({ region: options.region, endpoint: options.endpoint })),
+      PutEventsCommand: m.PutEventsCommand,
     })));
   return {
-    async publish(entries) {
+    async put(entries) {
       const calls: Promise<void>[] = [];
       for (let i = 0; i < entries.length; i += ENTRIES_PER_CALL) {
-        const part = entries.slice(i, i + ENTRIES_PER_CALL).map((e) => ({
+        const batch = entries.slice(i, i + ENTRIES_PER_CALL).map((e) => ({
           EventBusName: options.eventBusName,
-          Source: EVENT_SOURCE,
+          Source: e.source,
           DetailType: e.detailType,
           Detail: JSON.stringify(e.detail),
         }));
         calls.push(
-          events()
-            .then(({ client, PutEventsCommand }) => client.send(new PutEventsCommand({ Entries: part })))
+          sdk()
+            .then(({ client, PutEventsCommand }) => client.send(new PutEventsCommand({ Entries: batch })))
             .then((out) => {
-              if (out.FailedEntryCount) logger.warn('events partly failed', { failed: out.FailedEntryCount });
+              if (out.FailedEntryCount) logger.error('events partly failed', { failed: out.FailedEntryCount, detailTypes: [...new Set(batch.map((b) => b.DetailType))] });
             })
-            .catch((error: Error) => logger.error('publishing events failed', { error })),
+            .catch((error: Error) => logger.error('events failed', { error, detailTypes: [...new Set(batch.map((b) => b.DetailType))] })),
         );
       }
       await Promise.all(calls);

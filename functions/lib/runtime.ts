@@ -9,8 +9,10 @@ import * as config from '../config';
 import { createDb, type Db } from '../data/client';
 import { createRepository } from '../data/repository';
 import type { DomainContext } from '../domain/context';
-import type { ChatDelivery } from '../domain/ports';
-import { createEventPublisher } from './bus';
+import { createCursorCodec } from '../domain/cursors';
+import type { ChatDelivery, EventPublisher } from '../domain/ports';
+import { createAuditLog } from './audit';
+import { createBusPublisher } from './bus';
 import { createNotifier } from './delivery';
 import { createFanOutQueue } from './fanout-queue';
 import { createOfflinePublisher } from './offline';
@@ -41,8 +43,25 @@ export function domainContext(): DomainContext {
     context: () => domainContext(),
   });
   const storage = createStorage({ bucket: config.BUCKET_NAME, endpoint: config.S3_ENDPOINT, region: config.AWS_REGION });
-  const bus = createEventPublisher({ eventBusName: config.EVENT_BUS_NAME, endpoint: config.EVENTS_ENDPOINT, region: config.AWS_REGION });
-  context = { repo, notifier, offline, bus, storage, limits: config.LIMITS, now: () => new Date(), newId: ulid };
+  const audit = createAuditLog({ eventBusName: config.EVENT_BUS_NAME, endpoint: config.EVENTS_ENDPOINT, region: config.AWS_REGION });
+  const events = createBusPublisher({ eventBusName: config.EVENT_BUS_NAME, endpoint: config.EVENTS_ENDPOINT, region: config.AWS_REGION });
+  // SPEC §9 events other than audit (`chat.report.created`), on the same bus.
+  const bus: EventPublisher = { publish: (entries) => events.put(entries.map((e) => ({ source: 'chat', detailType: e.detailType, detail: e.detail }))) };
+  context = {
+    repo,
+    notifier,
+    offline,
+    audit,
+    bus,
+    storage,
+    limits: config.LIMITS,
+    cursors: createCursorCodec(config.CURSOR_SECRET),
+    now: () => new Date(),
+    newId: ulid,
+    pushPreview: config.PUSH_PREVIEW,
+    // No `blockedBy` hook: SPEC §9 blockers of a sender are already left out of the offline recipients by the
+    // delivery itself (`hide.sender`, from the sender's moderation item the send read), so no second read.
+  };
   return context;
 }
 

@@ -17,7 +17,8 @@ import { createChat } from '../../functions/domain/chats';
 import { DEFAULT_LIMITS, type DomainContext } from '../../functions/domain/context';
 import { sendMessage } from '../../functions/domain/messages';
 import type { Principal } from '../../functions/domain/types';
-import { MemoryStorage, RecordingBus, RecordingNotifier, RecordingOffline } from '../support/memory';
+import { MemoryStorage, RecordingAudit, RecordingBus, RecordingNotifier, RecordingOffline, TEST_CURSOR_SECRET } from '../support/memory';
+import { createCursorCodec } from '../../functions/domain/cursors';
 import { freePorts } from '../../local/launcher';
 
 let dynamo: DynamoHandle | undefined;
@@ -41,8 +42,10 @@ describe('DynamoDB Local killed and restarted with DATA_DIR during a burst of se
       notifier: new RecordingNotifier(repo, offline),
       offline,
       bus: new RecordingBus(),
+      audit: new RecordingAudit(),
       storage: new MemoryStorage(),
       limits: { ...DEFAULT_LIMITS, messagesPerMinute: 100_000 },
+      cursors: createCursorCodec(TEST_CURSOR_SECRET),
       now: () => new Date(),
       newId: ulid,
     };

@@ -135,6 +135,14 @@ export const routeFixtures: Record<string, RouteFixture> = {
   BanFromChat: { body: (f) => ({ userId: f.bannable.id, reason: 'matrix' }) },
   ListChatBans: {},
   UnbanFromChat: { params: (f) => ({ userId: f.bannable.id }) },
+  SetNotificationLevel: { body: () => ({ level: 'mentions' }) },
+  ListDevices: {},
+  PinMessage: { params: (f) => ({ messageId: f.messageId }) },
+  UnpinMessage: { params: (f) => ({ messageId: f.messageId }) },
+  ListPins: {},
+  RegisterDevice: { params: () => ({ deviceId: 'sec-device' }), body: () => ({ platform: 'fcm', token: `sec-${uniqueId('token')}`.replace(/[^A-Za-z0-9_:.-]/g, '').padEnd(40, 'x') }) },
+  GetDevice: { params: () => ({ deviceId: 'sec-device' }) },
+  DeleteDevice: { params: () => ({ deviceId: 'sec-device' }) },
 };
 
 export interface BuiltRequest {

@@ -12,11 +12,18 @@ import { MemoryChatBans, MemoryModeration, MemoryReports } from './memory-modera
 import type { DomainContext, Limits } from '../../functions/domain/context';
 import { DEFAULT_LIMITS } from '../../functions/domain/context';
 import { hidingGroups } from '../../functions/domain/hidden';
-import type { AttachmentStorage, BusEvent, ChatAudience, EventPublisher, ClientIdPointer, HiddenFrom, Notifier, OfflineNotice, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
+import { createCursorCodec } from '../../functions/domain/cursors';
+import { messageId } from '../../functions/domain/ids';
+import { notifyOffline } from '../../functions/domain/notifications';
+import type { AttachmentStorage, AuditEntry, AuditLog, BlockedBy, BusEvent, ChatAudience, ClientIdPointer, EventPublisher, HiddenFrom, Notifier, OfflineNotice, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
+
+/** The cursor secret of test contexts (any 32+ characters). */
+export const TEST_CURSOR_SECRET = 'test-cursor-secret-0123456789abcdef';
 import type {
   AttachmentRecord,
   ChatRecord,
   ConnectionRecord,
+  DeviceRecord,
   MembershipRecord,
   MessageRecord,
   PresenceRecord,
@@ -124,6 +131,15 @@ export class MemoryRepository implements Repository {
       await tick();
       return { chat: clone(this.chatMap.get(chatId)), membership: clone(this.memberMap.get(`${chatId}|${userId}`)) };
     },
+    allocateSeq: async (chatId, next) => {
+      await tick();
+      const chat = this.chatMap.get(chatId);
+      if (!chat) return undefined;
+      const { ulid, ...fields } = next;
+      const seq = chat.lastSeq + 1;
+      Object.assign(chat, { lastSeq: seq, lastMessage: { ...fields, id: messageId(ulid, seq), seq }, lastActivityAt: next.createdAt, updatedAt: next.createdAt });
+      return seq;
+    },
     recordMessage: async (chatId, preview) => {
       await tick();
       const chat = this.chatMap.get(chatId);
@@ -192,10 +208,12 @@ export class MemoryRepository implements Repository {
       chat.participantCount += members.length;
       return 'added';
     },
-    remove: async (chatId, userId) => {
+    remove: async (chatId, userId, expectedRole) => {
       await tick();
       const chat = this.chatMap.get(chatId);
-      if (!chat || !this.memberMap.delete(`${chatId}|${userId}`)) return false;
+      const key = `${chatId}|${userId}`;
+      if (expectedRole && this.memberMap.get(key)?.role !== expectedRole) return false;
+      if (!chat || !this.memberMap.delete(key)) return false;
       chat.participantCount -= 1;
       return true;
     },
@@ -205,6 +223,92 @@ export class MemoryRepository implements Repository {
       if (!m) return false;
       Object.assign(m, changes);
       return true;
+    },
+    markNotified: async (chatId, userId, { seq, at, expected, mention }) => {
+      await tick();
+      const m = this.memberMap.get(`${chatId}|${userId}`);
+      if (!m) return false;
+      const ok = mention ? m.notifiedSeq === undefined || m.notifiedSeq < seq : m.notifiedSeq === expected;
+      if (ok) Object.assign(m, { notifiedSeq: seq, notifiedAt: at });
+      return ok;
+    },
+    addMention: async (chatId, userIds, seq) => {
+      await tick();
+      for (const u of userIds) {
+        const m = this.memberMap.get(`${chatId}|${u}`);
+        if (m) m.mentionSeqs = [...new Set([...(m.mentionSeqs ?? []), seq])].sort((a, b) => a - b);
+      }
+    },
+    dropMentions: async (chatId, userId, seqs) => {
+      await tick();
+      const m = this.memberMap.get(`${chatId}|${userId}`);
+      if (!m || seqs.length === 0) return;
+      const left = (m.mentionSeqs ?? []).filter((s) => !seqs.includes(s));
+      m.mentionSeqs = left.length > 0 ? left : undefined;
+    },
+  };
+
+  readonly pinMap = new Map<string, { seq: number; messageId: string; pinnedAt: string; pinnedBy: string }>(); // `${chatId}|${seq}`
+
+  pins: Repository['pins'] = {
+    pin: async ({ chatId, seq, id }, { pinnedBy, pinnedAt, max }) => {
+      await tick();
+      const m = this.messageMap.get(`${chatId}|${seq}`);
+      if (!m || m.id !== id || m.deletedAt) return 'missing';
+      if (m.pinnedAt) return 'already';
+      if (!this.chatMap.has(chatId)) return 'missing';
+      if ([...this.pinMap.keys()].filter((k) => k.startsWith(`${chatId}|`)).length >= max) return 'full';
+      Object.assign(m, { pinnedAt, pinnedBy });
+      this.pinMap.set(`${chatId}|${seq}`, { seq, messageId: id, pinnedAt, pinnedBy });
+      return 'pinned';
+    },
+    unpin: async ({ chatId, seq, id }) => {
+      await tick();
+      const m = this.messageMap.get(`${chatId}|${seq}`);
+      if (!m || m.id !== id || !m.pinnedAt) return false;
+      delete m.pinnedAt;
+      delete m.pinnedBy;
+      this.pinMap.delete(`${chatId}|${seq}`);
+      return true;
+    },
+    list: async (chatId) => (await tick(), [...this.pinMap.entries()].filter(([k]) => k.startsWith(`${chatId}|`)).map(([, v]) => clone(v))),
+  };
+
+  readonly deviceMap = new Map<string, DeviceRecord>(); // `${userId}|${deviceId}`
+  readonly tokenMap = new Map<string, { userId: string; deviceId: string }>(); // `${platform}|${token}`
+
+  devices: Repository['devices'] = {
+    list: async (userId) => (await tick(), [...this.deviceMap.values()].filter((d) => d.userId === userId).map(clone)),
+    get: async (userId, deviceId) => (await tick(), clone(this.deviceMap.get(`${userId}|${deviceId}`))),
+    holderOf: async (platform, token) => (await tick(), clone(this.tokenMap.get(`${platform}|${token}`))),
+    register: async (device, remove, holder) => {
+      await tick();
+      const tokenKey = `${device.platform}|${device.token}`;
+      const current = this.tokenMap.get(tokenKey);
+      if (holder ? current?.userId !== holder.userId || current?.deviceId !== holder.deviceId : current !== undefined) return false;
+      for (const old of remove) {
+        this.deviceMap.delete(`${old.userId}|${old.deviceId}`);
+        const pointer = this.tokenMap.get(`${old.platform}|${old.token}`);
+        if (pointer?.userId === old.userId && pointer.deviceId === old.deviceId) this.tokenMap.delete(`${old.platform}|${old.token}`);
+      }
+      this.deviceMap.set(`${device.userId}|${device.deviceId}`, clone(device));
+      this.tokenMap.set(tokenKey, { userId: device.userId, deviceId: device.deviceId });
+      return true;
+    },
+    remove: async (userId, deviceId) => {
+      await tick();
+      const device = this.deviceMap.get(`${userId}|${deviceId}`);
+      if (!device) return undefined;
+      this.deviceMap.delete(`${userId}|${deviceId}`);
+      const key = `${device.platform}|${device.token}`;
+      const pointer = this.tokenMap.get(key);
+      if (pointer?.userId === userId && pointer.deviceId === deviceId) this.tokenMap.delete(key);
+      return device;
+    },
+    setEndpoint: async (userId, deviceId, token, endpointArn) => {
+      await tick();
+      const device = this.deviceMap.get(`${userId}|${deviceId}`);
+      if (device && device.token === token) device.endpointArn = endpointArn;
     },
   };
 
@@ -244,10 +348,6 @@ export class MemoryRepository implements Repository {
     get: async (chatId, seq) => (await tick(), clone(this.messageMap.get(`${chatId}|${seq}`))),
     putAtomically: async (message) => {
       await tick();
-      // As in DynamoDB: only a message with attachments is written in a transaction with its pointer.
-      const withAttachments = (message.attachments ?? []).length > 0;
-      const pointer = withAttachments && message.clientMessageId && `${message.chatId}|${message.senderId}|${message.clientMessageId}`;
-      if (pointer && this.clientIdMap.has(pointer)) return 'duplicate';
       if (this.messageMap.has(`${message.chatId}|${message.seq}`)) return 'seq-taken';
       const slots = (message.attachments ?? []).map((a) => this.attachmentMap.get(`${message.chatId}|${a.id}`));
       if (slots.some((s) => !s || s.status !== 'pending' || s.ownerId !== message.senderId)) return 'attachment-used';
@@ -256,7 +356,6 @@ export class MemoryRepository implements Repository {
         Object.assign(s!, { status: 'attached', messageId: message.id });
         delete s!.expiresAt;
       }
-      if (pointer) this.clientIdMap.set(pointer, { messageUlid: message.id.split('-')[0], seq: message.seq });
       return 'stored';
     },
     findByClientId: async (chatId, senderId, cmid) => {
@@ -402,11 +501,16 @@ export class RecordingNotifier implements Notifier {
     const userIds = groups.filter((g) => g.notify).flatMap((g) => g.userIds);
     const presence = await this.repo.connections.getPresence(userIds);
     const now = Math.floor(this.now().getTime() / 1000);
-    const offline = userIds.filter((u) => u !== notice.senderId && !presence.get(u)?.connections.some((c) => c.expiresAt > now));
-    if (offline.length > 0) {
-      await this.offline.publish(offline.map((recipientId) => ({ recipientId, chatId, messageId: notice.messageId, senderId: notice.senderId, preview: notice.preview }))).catch(() => undefined);
-    }
+    const offline = userIds
+      .filter((u) => !presence.get(u)?.connections.some((c) => c.expiresAt > now))
+      .map((userId) => ({ userId, lastSeenAt: presence.get(userId)?.lastSeenAt }));
+    // The same coalescing rule as the real notifier (`lib/delivery.ts`).
+    await notifyOffline({ repo: this.repo, offline: this.offline, now: this.now, blockedBy: this.blockedBy }, chatId, offline, notice).catch(() => undefined);
   }
+
+  /** SPEC §9 hook for tests: who blocked whom (`blocker → blocked`). */
+  readonly blocks = new Set<string>();
+  private readonly blockedBy: BlockedBy = async (senderId, recipientIds) => new Set(recipientIds.filter((r) => this.blocks.has(`${r}|${senderId}`)));
 
   async toUsers(userIds: readonly string[], event: ServerEvent) {
     this.sent.push({ userIds: [...userIds], event });
@@ -474,6 +578,20 @@ export class RecordingBus implements EventPublisher {
   }
 }
 
+/** Keeps audit entries in order; `fail` makes every record throw (the domain must not care). */
+export class RecordingAudit implements AuditLog {
+  readonly entries: AuditEntry[] = [];
+  fail = false;
+  async record(entry: AuditEntry) {
+    if (this.fail) throw new Error('EventBridge is down');
+    this.entries.push(entry);
+  }
+  /** Entries with this action. */
+  of(action: string) {
+    return this.entries.filter((e) => e.action === action);
+  }
+}
+
 /** A domain context on the in-memory fakes with a controllable clock. */
 export function memoryContext(options: { limits?: Partial<Limits>; start?: Date } = {}) {
   const clock = { now: options.start ?? new Date('2026-01-01T00:00:00.000Z') };
@@ -482,14 +600,17 @@ export function memoryContext(options: { limits?: Partial<Limits>; start?: Date 
   const bus = new RecordingBus();
   const notifier = new RecordingNotifier(repo, offline, () => clock.now);
   const storage = new MemoryStorage();
+  const audit = new RecordingAudit();
   const newId = monotonicFactory();
   const ctx: DomainContext = {
     repo,
     notifier,
     offline,
     bus,
+    audit,
     storage,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
+    cursors: createCursorCodec(TEST_CURSOR_SECRET),
     now: () => new Date(clock.now),
     newId: () => newId(clock.now.getTime()),
   };
@@ -497,7 +618,7 @@ export function memoryContext(options: { limits?: Partial<Limits>; start?: Date 
   const advance = (ms: number) => {
     clock.now = new Date(clock.now.getTime() + ms);
   };
-  return { ctx, repo, notifier, offline, bus, storage, advance };
+  return { ctx, repo, notifier, offline, audit, bus, storage, advance };
 }
 
 /** A principal, registered in the directory like a caller who has used the API. */

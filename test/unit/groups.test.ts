@@ -132,7 +132,7 @@ describe('archive', () => {
     expect((await archiveChat(ctx, member, chatId, true)).archived).toBe(true);
     expect((await listChats(ctx, member, { limit: 20 })).chats).toEqual([]);
     expect((await listChats(ctx, member, { limit: 20, archived: true })).chats.map((c) => c.id)).toEqual([chatId]);
-    expect(await getStats(ctx, member)).toEqual({ chats: 0, unreadChats: 0, unreadMessages: 0 });
+    expect(await getStats(ctx, member)).toEqual({ chats: 0, unreadChats: 0, unreadMessages: 0, unreadMentions: 0 });
     expect((await listChats(ctx, owner, { limit: 20 })).chats.map((c) => c.id)).toEqual([chatId]);
     await archiveChat(ctx, member, chatId, false);
     expect((await listChats(ctx, member, { limit: 20 })).chats[0]).toMatchObject({ id: chatId, archived: false, unreadCount: 1 });
@@ -150,5 +150,28 @@ describe('sendToUser', () => {
     expect(repo.chatMap.get(first.chat.id)!.lastSeq).toBe(2);
     expect(await codeOf(sendToUser(ctx, owner, { to: 'ghost', content: 'x' }))).toBe('404 not_found');
     expect(await codeOf(sendToUser(ctx, owner, { to: 'owner', content: 'x' }))).toBe('400 bad_request');
+  });
+});
+
+describe('ownership handover under races (issue 13 item 10)', () => {
+  it('owner and heir leaving at once: the next heir owns the group', async () => {
+    const { ctx, repo, owner, chatId } = await group();
+    // gadmin is the heir (admins first); member and other joined with the chat, member first by id.
+    const heir = { userId: 'gadmin', name: 'GADMIN', roles: ['user' as const] };
+    await Promise.all([removeParticipant(ctx, owner, chatId, owner.userId), removeParticipant(ctx, heir, chatId, heir.userId)]);
+    const owners = (await repo.memberships.listParticipants(chatId)).filter((p) => p.role === 'owner').map((p) => p.userId);
+    expect(owners).toEqual(['member']);
+  });
+
+  it('an heir who left before the promotion is skipped (the failed update is not ignored)', async () => {
+    const { ctx, repo, owner, chatId } = await group();
+    const update = repo.memberships.update.bind(repo.memberships);
+    // The heir leaves between the handover's read and its promotion.
+    repo.memberships.update = async (c, u, changes) => {
+      if (u === 'gadmin' && changes.role === 'owner') await repo.memberships.remove(c, u);
+      return update(c, u, changes);
+    };
+    await removeParticipant(ctx, owner, chatId, owner.userId);
+    expect((await repo.memberships.listParticipants(chatId)).filter((p) => p.role === 'owner').map((p) => p.userId)).toEqual(['member']);
   });
 });

@@ -68,7 +68,8 @@ describe('deleteMessage', () => {
     expect(first.message.metadata).toBeUndefined();
     expect(again.message.deletedAt).toBe(first.message.deletedAt);
     expect(notifier.ofType('message.deleted').map((e) => e.event)).toEqual([{ type: 'message.deleted', chatId, messageId: message.id, seq: 1 }]);
-    expect(repo.chatMap.get(chatId)!.lastMessage).toMatchObject({ id: message.id, content: '' });
+    // The chat list's preview says it was deleted, so a client does not show it as an attachment-only message.
+    expect(repo.chatMap.get(chatId)!.lastMessage).toEqual(expect.objectContaining({ id: message.id, content: '', deleted: true }));
     const { messages } = await listMessages(ctx, bob, chatId, { limit: 10 });
     expect(messages[0]).toMatchObject({ content: '', deletedAt: expect.any(String) });
   });
@@ -247,7 +248,9 @@ describe('offline notifications and read receipts', () => {
     const { chat } = await createChat(m.ctx, alice, { type: 'group', participantIds: ['bob', 'carol'] });
     await connect(m.ctx, carol, 'carol-conn', 3600);
     const { message } = await sendMessage(m.ctx, alice, chat.id, { content: 'x'.repeat(150) });
-    expect(m.offline.published).toEqual([{ recipientId: 'bob', chatId: chat.id, messageId: message.id, senderId: 'alice', preview: 'x'.repeat(100) }]);
+    expect(m.offline.published).toEqual([
+      { recipientId: 'bob', chatId: chat.id, messageId: message.id, seq: 1, senderId: 'alice', senderName: 'ALICE', preview: 'x'.repeat(100), mentioned: false, unreadCount: 1 },
+    ]);
     m.offline.fail = true;
     expect((await sendMessage(m.ctx, carol, chat.id, { content: 'still sent' })).message.seq).toBe(2);
   });

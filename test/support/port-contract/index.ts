@@ -18,6 +18,8 @@ import { connectionContract, rateLimitContract, supportContract } from './desk';
 import type { MakeRepository } from './fixtures';
 import { messageContract } from './messages';
 import { moderationContract } from './moderation';
+import { deviceContract, notificationStateContract } from './notifications';
+import { pinContract } from './pins';
 
 export type { MakeRepository } from './fixtures';
 
@@ -32,5 +34,8 @@ export function describePortContract(name: string, makeRepo: MakeRepository) {
     supportContract(makeRepo);
     rateLimitContract(makeRepo);
     moderationContract(makeRepo);
+    notificationStateContract(makeRepo);
+    deviceContract(makeRepo);
+    pinContract(makeRepo);
   });
 }
