@@ -67,9 +67,11 @@ export async function banFromChat(ctx: DomainContext, principal: Principal, chat
   return { ban: view(ban) };
 }
 
-/** `GET /v1/chats/{id}/bans`: the bans in force (expired ones are left out), oldest first. */
+/** `GET /v1/chats/{id}/bans`: the bans in force (expired ones are left out), oldest first; other chat types have none. */
 export async function listChatBans(ctx: DomainContext, principal: Principal, chatId: string) {
-  await requireGroupModerator(ctx, principal, chatId, false);
+  const { chat, membership } = await requireManager(ctx, principal, chatId);
+  if (chat.type !== 'group') return { bans: [] };
+  if (!canManageGroup(principal, membership)) throw new ForbiddenError('Only the group\'s owner or admins may manage its bans.');
   const now = ctx.now();
   return { bans: (await ctx.repo.chatBans.list(chatId)).filter((b) => isActiveBan(b, now)).map(view) };
 }

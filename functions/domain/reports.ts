@@ -16,6 +16,8 @@
  *   resolving one report close it once: the second gets 409, and its
  *   action is not applied.
  */
+import * as z from 'zod';
+import type { CursorScope } from './cursors';
 import { BadRequestError, ConflictError, NotFoundError } from './errors';
 import type { ReportT } from '../schemas';
 import { presentMessage } from './attachments';
@@ -65,34 +67,38 @@ export async function reportMessage(
   return { report: view(report), created: true };
 }
 
-/** `GET /v1/moderation/reports`: a page of the queue; `nextCursor` continues it (null on the last page). */
-export async function listReports(ctx: DomainContext, input: { status?: ReportStatus; limit: number; cursor?: string }) {
-  const page = await ctx.repo.reports.page({ status: input.status, limit: input.limit, start: input.cursor ? decodeCursor(input.cursor) : undefined });
-  return { reports: page.reports.map(view), nextCursor: page.next ? Buffer.from(JSON.stringify(page.next)).toString('base64url') : null };
-}
+/** What a queue cursor may hold: the store's opaque position (on DynamoDB a GSI1 key: ≤ 4 string attributes). */
+const QueueKey = z
+  .record(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,15}$/), z.string().min(1).max(512))
+  .refine((key) => Object.keys(key).length >= 1 && Object.keys(key).length <= 4);
 
-/** A queue cursor: the key object the store handed out, with string values only (anything else is not ours). */
-function decodeCursor(raw: string): Record<string, unknown> {
-  try {
-    const start = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown;
-    if (start && typeof start === 'object' && !Array.isArray(start) && Object.values(start).every((v) => typeof v === 'string')) return start as Record<string, unknown>;
-  } catch {
-    // fall through
-  }
-  throw new BadRequestError('Invalid cursor.');
+/**
+ * `GET /v1/moderation/reports`: a page of the queue; `nextCursor` continues
+ * it (null on the last page). Cursors are signed (`ctx.cursors`), bound to
+ * the caller and the `status` filter: a forged or foreign one answers 400.
+ */
+export async function listReports(ctx: DomainContext, admin: Principal, input: { status?: ReportStatus; limit: number; cursor?: string }) {
+  const scope: CursorScope = { kind: 'moderation-reports', caller: admin.userId, filter: { status: input.status } };
+  const start = input.cursor ? ctx.cursors.open(scope, input.cursor, QueueKey) : undefined;
+  const page = await ctx.repo.reports.page({ status: input.status, limit: input.limit, start });
+  return { reports: page.reports.map(view), nextCursor: page.next ? ctx.cursors.seal(scope, page.next) : null };
 }
 
 /**
  * `PATCH /v1/moderation/reports/{id}` (admin): closes an open report, then
  * applies its action: `delete_message` soft-deletes the message (with its
  * `message.deleted` event), `ban_user` bans the author platform-wide
- * (`setPlatformBan`). 404 unknown report, 409 already closed.
+ * (`setPlatformBan`). 404 unknown report, 409 already closed (by another
+ * admin, or with another outcome; the same admin repeating the same
+ * outcome gets the report again, so a retried request is safe).
  */
 export async function resolveReport(ctx: DomainContext, admin: Principal, reportId: string, input: { status: 'resolved' | 'dismissed'; action?: ReportAction }) {
   const action = input.action ?? 'none';
   if (input.status === 'dismissed' && action !== 'none') throw new BadRequestError('A dismissed report takes no action.');
   const current = await ctx.repo.reports.get(reportId, true);
   if (!current) throw new NotFoundError('Report not found.');
+  // A retry by the admin who closed it, with the same outcome, answers the report again (and does nothing twice).
+  if (current.status !== 'open' && current.resolvedBy === admin.userId && current.status === input.status && current.action === action) return { report: view(current) };
   const resolved = await ctx.repo.reports.resolve(reportId, { status: input.status, resolvedAt: ctx.now().toISOString(), resolvedBy: admin.userId, action });
   if (!resolved) throw new ConflictError('This report is already closed.');
   if (action === 'delete_message') await deleteMessage(ctx, admin, resolved.chatId, resolved.messageId);

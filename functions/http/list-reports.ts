@@ -4,4 +4,4 @@ import { httpHandler } from '../lib/http';
 import { domainContext } from '../lib/runtime';
 import { httpRoute } from '../routes';
 
-export const handler = httpHandler(httpRoute('ListReports'), async ({ query }) => listReports(domainContext(), query));
+export const handler = httpHandler(httpRoute('ListReports'), async ({ principal, query }) => listReports(domainContext(), principal, query));

@@ -43,6 +43,8 @@ export interface Fixtures {
   messageId: string;
   messageSeq: number;
   attachmentId: string;
+  /** The member's report of `messageId` (SPEC §9). */
+  reportId: string;
 }
 
 export async function createFixtures(prefix: string): Promise<Fixtures> {
@@ -67,6 +69,8 @@ export async function createFixtures(prefix: string): Promise<Fixtures> {
   expect(message.status, JSON.stringify(message.body)).toBe(201);
   const attachment = await owner.post(`/v1/chats/${groupId}/attachments`, { filename: 'a.png', contentType: 'image/png', size: 16 });
   expect(attachment.status, JSON.stringify(attachment.body)).toBe(201);
+  const report = await member.post(`/v1/chats/${groupId}/messages/${message.body.message.id}/reports`, { reason: 'spam' });
+  expect(report.status, JSON.stringify(report.body)).toBe(201);
   return {
     owner,
     member,
@@ -82,6 +86,7 @@ export async function createFixtures(prefix: string): Promise<Fixtures> {
     messageId: message.body.message.id,
     messageSeq: message.body.message.seq,
     attachmentId: attachment.body.attachment.id,
+    reportId: report.body.report.id,
   };
 }
 
@@ -131,7 +136,8 @@ export const routeFixtures: Record<string, RouteFixture> = {
   ListBlocks: {},
   ReportMessage: { params: (f) => ({ messageId: f.messageId }), body: () => ({ reason: 'spam' }) },
   ListReports: { query: () => ({ limit: '5' }) },
-  ResolveReport: { params: () => ({ reportId: 'ZZZZZZZZZZZZZZZZZZZZZZZZZZ' }), body: () => ({ status: 'dismissed' }) },
+  // The admin dismissing the fixture report; repeating it is idempotent (200).
+  ResolveReport: { params: (f) => ({ reportId: f.reportId }), body: () => ({ status: 'dismissed' }) },
   BanFromChat: { body: (f) => ({ userId: f.bannable.id, reason: 'matrix' }) },
   ListChatBans: {},
   UnbanFromChat: { params: (f) => ({ userId: f.bannable.id }) },

@@ -24,7 +24,7 @@ async function group() {
 
 describe('platform bans (SPEC §9)', () => {
   it('bans: sends refused with 403 banned, open connections closed, new ones refused; lifted with banned:false', async () => {
-    const { ctx, repo, notifier, bus, member, root, chatId } = await group();
+    const { ctx, repo, notifier, audit, member, root, chatId } = await group();
     await connect(ctx, member, 'c1', 3600);
     await connect(ctx, member, 'c2', 3600);
     const banned = await putUser(ctx, 'member', { banned: true, bannedReason: 'spam' }, root);
@@ -34,7 +34,7 @@ describe('platform bans (SPEC §9)', () => {
     expect(await codeOf(sendMessage(ctx, member, chatId, { content: 'hi' }))).toBe('403 banned');
     expect(await codeOf(connect(ctx, member, 'c3', 3600))).toBe('403 banned');
     expect(repo.connectionMap.has('c3')).toBe(false);
-    expect(bus.ofType('chat.audit')).toEqual([expect.objectContaining({ actorId: 'root', action: 'user.banned', target: { type: 'user', id: 'member' } })]);
+    expect(audit.of('user.banned')).toEqual([expect.objectContaining({ actorId: 'root', action: 'user.banned', target: { type: 'user', id: 'member' } })]);
 
     await putUser(ctx, 'member', { banned: false }, root);
     expect((await sendMessage(ctx, member, chatId, { content: 'back' })).message.content).toBe('back');
