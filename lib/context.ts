@@ -23,6 +23,7 @@
  * | `edgeWebAclArn` | unset | use this existing `CLOUDFRONT` web ACL (created in us-east-1) instead of creating one |
  * | `pushPreview` | `full` | `none`: no message preview, sender name or chat title in offline-notification events and pushes (SPEC §8, for health data) |
  * | `pushPlatformApplications` | unset | existing SNS platform applications to push through (SPEC §8): an object (or JSON string) `{apns?, apnsSandbox?, fcm?}` of their ARNs; unset: no push worker, only the EventBridge event |
+ * | `auditRetentionDays` | unset | archive `chat.audit` events (SPEC §10) in an EventBridge archive kept this many days (whole days, 1-3650); unset = no archive (audit lines still go to each function's log group) |
  */
 import type { Node } from 'constructs';
 import { HTTP_THROTTLE_DEFAULT, WS_THROTTLE_DEFAULT } from '../functions/api-gateway';
@@ -66,6 +67,8 @@ export interface ChatStackContext {
   readonly pushPlatformApplications?: Partial<Record<'apns' | 'apns_sandbox' | 'fcm', string>>;
   /** Unset: no CloudFront/WAF perimeter (the default). */
   readonly edge?: { readonly ipRateLimit: number; readonly tokenRateLimit: number; readonly webAclArn?: string };
+  /** Unset: audit events are not archived (`lib/audit.ts`). */
+  readonly auditRetentionDays?: number;
 }
 
 export type ApiGatewayCloudWatchRole = 'create' | 'existing' | 'none';
@@ -130,7 +133,14 @@ export function readContext(node: Node): ChatStackContext {
     edge: edgeContext(get),
     pushPreview: pushPreview(get('pushPreview')),
     pushPlatformApplications: pushApplications(get('pushPlatformApplications')),
+    auditRetentionDays: wholeDays(get('auditRetentionDays'), 'auditRetentionDays', 3650),
   };
+}
+
+function wholeDays(value: unknown, key: string, max: number): number | undefined {
+  const n = positiveNumber(value, key);
+  if (n !== undefined && (!Number.isInteger(n) || n > max)) throw new Error(`Context ${key} must be a whole number of days from 1 to ${max}`);
+  return n;
 }
 
 function pushPreview(value: unknown): 'full' | 'none' {

@@ -11,6 +11,7 @@ import { createRepository } from '../data/repository';
 import type { DomainContext } from '../domain/context';
 import { createCursorCodec } from '../domain/cursors';
 import type { ChatDelivery, PushService } from '../domain/ports';
+import { createAuditLog } from './audit';
 import { createNotifier } from './delivery';
 import { createFanOutQueue } from './fanout-queue';
 import { createOfflinePublisher } from './offline';
@@ -42,7 +43,8 @@ export function domainContext(): DomainContext {
     context: () => domainContext(),
   });
   const storage = createStorage({ bucket: config.BUCKET_NAME, endpoint: config.S3_ENDPOINT, region: config.AWS_REGION });
-  context = { repo, notifier, offline, storage, limits: config.LIMITS, cursors: createCursorCodec(config.CURSOR_SECRET), now: () => new Date(), newId: ulid, pushPreview: config.PUSH_PREVIEW };
+  const audit = createAuditLog({ eventBusName: config.EVENT_BUS_NAME, endpoint: config.EVENTS_ENDPOINT, region: config.AWS_REGION });
+  context = { repo, notifier, offline, audit, storage, limits: config.LIMITS, cursors: createCursorCodec(config.CURSOR_SECRET), now: () => new Date(), newId: ulid, pushPreview: config.PUSH_PREVIEW };
   return context;
 }
 
