@@ -19,7 +19,8 @@
  *
  * Exit codes: 0 after Ctrl-C/SIGTERM/SIGHUP, 1 when startup fails (the message says why).
  */
-import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -139,6 +140,9 @@ async function main() {
   });
   const pkg = JSON.parse(await readFile(resolve(root, 'package.json'), 'utf8')) as { version?: string };
 
+  // Signed cursors (sync) must survive a restart when the data does: the secret lives next to the data.
+  const cursorSecret = process.env.CURSOR_SECRET || (await localCursorSecret(DATA_DIR));
+
   // Handlers read their configuration at import time, so this must precede bound.start() (which imports them).
   Object.assign(process.env, {
     TABLE_NAME,
@@ -164,6 +168,7 @@ async function main() {
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     APP_VERSION: process.env.APP_VERSION || pkg.version || '0.0.0',
+    CURSOR_SECRET: cursorSecret,
   });
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
@@ -203,6 +208,18 @@ async function main() {
       '',
     ].join('\n'),
   );
+}
+
+/** A random cursor secret, kept in `DATA_DIR/cursor-secret` when data persists (so cursors stay valid across restarts). */
+async function localCursorSecret(dataDir: string | undefined): Promise<string> {
+  const fresh = randomBytes(32).toString('base64url');
+  if (!dataDir) return fresh;
+  const file = resolve(dataDir, 'cursor-secret');
+  const stored = await readFile(file, 'utf8').then((text) => text.trim(), () => '');
+  if (stored.length >= 32) return stored;
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, fresh, { mode: 0o600 });
+  return fresh;
 }
 
 main().catch((error: unknown) => {

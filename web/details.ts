@@ -34,7 +34,7 @@ export class ChatDetails {
       changed: (chatId: string) => void;
     },
   ) {
-    this.toggle.addEventListener('click', () => this.setOpen(this.panel.hidden));
+    this.toggle.addEventListener('click', () => this.setOpen(this.panel.hidden !== false));
   }
 
   get isOpen(): boolean {

@@ -28,7 +28,7 @@ export class ChatSearch {
     /** Scrolls the conversation to a message; false when it is not loaded. */
     private readonly reveal: (messageId: string) => boolean,
   ) {
-    this.toggle.addEventListener('click', () => this.setOpen(this.form.hidden));
+    this.toggle.addEventListener('click', () => this.setOpen(this.form.hidden !== false));
     this.form.addEventListener('submit', (event) => {
       event.preventDefault();
       void this.search();

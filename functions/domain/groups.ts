@@ -113,7 +113,12 @@ export async function announceUpdate(
 /** `PUT /v1/chats/{id}/archive`: the caller's own flag; idempotent, not a toggle. */
 export async function archiveChat(ctx: DomainContext, principal: Principal, chatId: string, archived: boolean): Promise<ChatT> {
   const { chat, membership } = await withSlot(ctx, principal.userId, 'writes', requireParticipant(ctx, principal, chatId));
-  if (membership.archived !== archived && !(await ctx.repo.memberships.update(chatId, principal.userId, { archived }))) throw chatNotFound();
+  if (membership.archived !== archived) {
+    if (!(await ctx.repo.memberships.update(chatId, principal.userId, { archived }))) throw chatNotFound();
+    // SPEC §6: to the caller's own connections (their other devices), and to their sync.
+    const notificationLevel = (membership as { notificationLevel?: 'all' | 'mentions' | 'none' }).notificationLevel ?? 'all';
+    await ctx.notifier.toUsers([principal.userId], { type: 'membership.updated', chatId, archived, notificationLevel, at: ctx.now().toISOString() });
+  }
   return chatWithParticipants(ctx, chat, { ...membership, archived });
 }
 
@@ -157,7 +162,13 @@ export async function addParticipants(
     if (result === 'full') throw full();
     if (result === 'conflict') throw new ConflictError('Participants changed meanwhile; retry.');
     if (result === 'missing') throw chatNotFound();
-    await ctx.notifier.toChat({ id: chatId, participantCount: chat.participantCount + fresh.length }, { type: 'participants.added', chatId, userIds: fresh });
+    const grown = { ...chat, participantCount: chat.participantCount + fresh.length };
+    await ctx.notifier.toChat(grown, { type: 'participants.added', chatId, userIds: fresh, at: joinedAt });
+    const view = await chatWithParticipants(ctx, grown, membership);
+    // SPEC §7: the people added get the chat itself, enough to show it (live and in sync), as a new member sees it.
+    const joinerView = { ...sharedView(view), unreadCount: grown.lastSeq, lastReadSeq: 0, archived: false };
+    await ctx.notifier.toUsers(fresh, { type: 'chat.created', chat: joinerView, at: joinedAt });
+    return view;
   }
   return chatWithParticipants(ctx, { ...chat, participantCount: chat.participantCount + fresh.length }, membership);
 }

@@ -258,13 +258,10 @@ async function afterStore(
           preview: stored.content.trim() !== '' ? preview(stored.content) : `[${stored.attachments?.[0]?.kind ?? 'attachment'}] ${stored.attachments?.[0]?.filename ?? ''}`.trim(),
         }
       : undefined;
-  const events: ServerEvent[] = [{ type: 'message.new', chatId, message: view }];
-  // The sender had unread messages from others: their marker jumps over them, which is a read receipt.
-  // It rides on the same fan-out (one participant and presence lookup for both events).
-  if (membership && membership.lastReadSeq < stored.seq - 1) {
-    events.push({ type: 'messages.read', chatId, userId: principal.userId, lastReadSeq: stored.seq, readAt: createdAt });
-  }
-  await Promise.all([updates, ctx.notifier.toChat(chat, events, { offline })]);
+  // SPEC §6: no `messages.read` for the sender's own send: `message.new` implies that the sender's
+  // `lastReadSeq` is now this seq (clients move it themselves), which saves a post per connection.
+  const event: ServerEvent = { type: 'message.new', chatId, message: view, at: createdAt };
+  await Promise.all([updates, ctx.notifier.toChat(chat, event, { offline })]);
 }
 
 /**
@@ -332,7 +329,7 @@ export async function editMessage(ctx: DomainContext, principal: Principal, chat
   if (!edited) throw new ConflictError('The message was deleted meanwhile.');
   if (chat.lastMessage?.id === id) await ctx.repo.chats.replacePreview(chatId, previewOf(edited));
   const view = await presentMessage(ctx, edited, await markersOf(ctx, chatId));
-  await ctx.notifier.toChat(chat, { type: 'message.edited', chatId, message: view });
+  await ctx.notifier.toChat(chat, { type: 'message.edited', chatId, message: view, at: edited.editedAt ?? now.toISOString() });
   return { message: view };
 }
 
@@ -361,7 +358,7 @@ export async function deleteMessage(ctx: DomainContext, principal: Principal, ch
     ctx.storage.remove((message.attachments ?? []).map((a) => a.key)),
     chat.lastMessage?.id === id ? ctx.repo.chats.replacePreview(chatId, previewOf(deleted)) : undefined,
   ]);
-  await ctx.notifier.toChat(chat, { type: 'message.deleted', chatId, messageId: id, seq: deleted.seq });
+  await ctx.notifier.toChat(chat, { type: 'message.deleted', chatId, messageId: id, seq: deleted.seq, at: deleted.deletedAt });
   return { message: await presentMessage(ctx, deleted, await markersOf(ctx, chatId)) };
 }
 
@@ -459,7 +456,7 @@ export async function markRead(ctx: DomainContext, principal: Principal, chatId:
     // Not moved: a concurrent read (another device) moved it further; report the stored value.
     if (marker.lastReadSeq === undefined) throw chatNotFound();
     lastReadSeq = marker.lastReadSeq;
-    if (marker.moved) await ctx.notifier.toChat(chat, { type: 'messages.read', chatId, userId: principal.userId, lastReadSeq, readAt });
+    if (marker.moved) await ctx.notifier.toChat(chat, { type: 'messages.read', chatId, userId: principal.userId, lastReadSeq, readAt, at: readAt });
   }
   return { lastReadSeq, unreadCount: unreadCount(chat, { ...membership, lastReadSeq }) };
 }

@@ -19,7 +19,7 @@
 import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { DomainContext } from '../domain/context';
 import { expireConnection, forgetGoneConnection } from '../domain/connections';
-import type { ChatDelivery, Notifier, OfflineNotice, OfflinePublisher, Repository, ServerEvent } from '../domain/ports';
+import type { ChatDelivery, EventInput, Notifier, OfflineNotice, OfflinePublisher, Repository } from '../domain/ports';
 import { logger } from './logger';
 import { count, fanOutDuration } from './metrics';
 import { traced } from './tracer';
@@ -92,7 +92,7 @@ export function createNotifier(options: NotifierOptions): Notifier & { deliver(j
    * token's `exp`, SPEC §6, or the 2 h record TTL) get nothing; they are
    * closed and forgotten on the way (`expireConnection`).
    */
-  async function post(userIds: readonly string[], event: ServerEvent | ServerEvent[]): Promise<string[]> {
+  async function post(userIds: readonly string[], event: EventInput | EventInput[]): Promise<string[]> {
     const events = Array.isArray(event) ? event : [event];
     if (userIds.length === 0) return [];
     const presence = await options.repo.connections.getPresence(userIds);

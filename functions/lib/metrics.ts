@@ -18,7 +18,7 @@ import type { MiddlewareObj } from '@middy/core';
 
 export const metrics = new Metrics({ namespace: 'ServerlessChat', serviceName: 'chat' });
 
-export function count(name: 'MessagesSent' | 'Deliveries' | 'StaleConnectionsRemoved' | 'RateLimited', value = 1): void {
+export function count(name: 'MessagesSent' | 'Deliveries' | 'StaleConnectionsRemoved' | 'RateLimited' | 'ChangeLogFailures', value = 1): void {
   if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
 }
 

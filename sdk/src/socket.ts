@@ -482,7 +482,7 @@ export class ChatSocket {
               after = Math.max(after, message.seq);
               if (this.remember(chatId, message)) {
                 result.messages++;
-                this.emit('message.new', { type: 'message.new', chatId, message, catchUp: true });
+                this.emit('message.new', { type: 'message.new', chatId, message, at: message.createdAt, catchUp: true });
               }
             }
             if (!page.hasMore || page.messages.length === 0) break;
