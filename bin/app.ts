@@ -12,11 +12,13 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ChatStack } from '../lib/chat-stack';
+import { readStage, stackNameFor } from '../lib/context';
 
 const app = new App();
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 
-new ChatStack(app, 'ServerlessChat', {
+// Context `stage` (default prod) names the stack, so `-c stage=dev` deploys a second, independent stack beside prod.
+new ChatStack(app, stackNameFor(readStage(app.node)), {
   description: 'Serverless chat: API Gateway HTTP + WebSocket APIs, Lambda, DynamoDB, S3, Cognito or OIDC',
   env:
     process.env.CDK_DEFAULT_ACCOUNT || process.env.CDK_DEFAULT_REGION

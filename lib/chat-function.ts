@@ -3,9 +3,10 @@ import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { copyFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, AssetHashType, DockerImage, Duration, Stack, Validations, type ILocalBundling } from 'aws-cdk-lib';
+import { ArnFormat, AssetHashType, DockerImage, Duration, RemovalPolicy, Stack, Validations, type ILocalBundling } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -50,6 +51,14 @@ export interface ChatFunctionProps {
   readonly eventBus: IEventBus;
   /** The fan-out queue; `queue:send` grants `sqs:SendMessage` (and the KMS use it needs) on it only. */
   readonly fanOutQueue: IQueue;
+  /**
+   * The stack's customer-managed key (`lib/encryption.ts`), if any: encrypts
+   * the function's log group; the table, bucket, bus and queue grants add the
+   * key use they need (`kms:Decrypt`, `kms:GenerateDataKey*`) on this key only.
+   */
+  readonly encryptionKey?: IKey;
+  /** Of the log group; default RETAIN_ON_UPDATE_OR_DELETE (the stack's `dataRemovalPolicy`). */
+  readonly logRemovalPolicy?: RemovalPolicy;
   /** Required when `permissions` includes `ws:manage`. */
   readonly webSocket?: WebSocketTarget;
   /** Variables from `functions/config.ts`; `NODE_OPTIONS` is added here. */
@@ -113,7 +122,11 @@ export class ChatFunction extends Construct {
     }
 
     // Explicit log group instead of `logRetention`, which deploys a custom-resource Lambda just to set retention.
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: logs.RetentionDays.ONE_MONTH });
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      encryptionKey: props.encryptionKey,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    });
 
     this.function = new lambda.Function(this, 'Function', {
       code: bundledCode(projectRoot, props.entry, props.assets ?? []),
@@ -154,6 +167,12 @@ export class ChatFunction extends Construct {
     // Active tracing (`tracing: ACTIVE`) adds xray:PutTraceSegments/PutTelemetryRecords, which support no resource-level permissions.
     if (props.tracing ?? true) {
       ack(role, 'IAM5[Resource::*]', 'X-Ray PutTraceSegments and PutTelemetryRecords only accept Resource "*" (tests assert no other action gets "*").');
+    }
+    if (props.encryptionKey) {
+      // CDK's table, queue and bus grants name these KMS action families; they apply to the stack's one key only.
+      for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
+        ack(role, `IAM5[Action::${action}]`, 'Key use granted by the table/queue grants on the stack\'s customer-managed key only (Resource is that key\'s ARN): data keys and re-encryption for SSE-KMS.');
+      }
     }
     const permissions = new Set(props.permissions);
     if (permissions.has('table:read') || permissions.has('table:write')) {
@@ -202,9 +221,12 @@ export class ChatFunction extends Construct {
       switch (permission) {
         case 'table:read':
           props.table.grantReadData(fn);
+          // The table is encrypted with the stack's key by override (ChatStack.createTable), so its grants omit the key.
+          props.encryptionKey?.grant(fn, 'kms:Decrypt', 'kms:DescribeKey');
           break;
         case 'table:write':
           props.table.grantWriteData(fn);
+          props.encryptionKey?.grant(fn, 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*');
           break;
         case 'bucket:read':
           props.bucket.grantRead(fn);
@@ -219,6 +241,8 @@ export class ChatFunction extends Construct {
               resources: [props.bucket.arnForObjects('*')],
             }),
           );
+          // SSE-KMS uploads (presigned ones too, signed with this role) need a data key from the bucket's key.
+          props.encryptionKey?.grant(fn, 'kms:GenerateDataKey', 'kms:Decrypt');
           break;
         case 'ws:manage':
           fn.addToRolePolicy(manageConnectionsStatement(this, props.webSocket));

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat, CfnAccount } from 'aws-cdk-lib/aws-apigateway';
 import {
   CorsHttpMethod,
@@ -20,6 +20,7 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -31,6 +32,7 @@ import { httpRoutes, queueRoutes, wsRoutes, type HttpRoute as HttpRouteEntry, ty
 import { Role } from '../functions/schemas';
 import { ChatFunction, PROJECT_ROOT } from './chat-function';
 import { readContext, type ChatStackContext } from './context';
+import { customerManagedKey } from './encryption';
 import { ChatOperations } from './operations';
 import { EdgeProtection } from './perimeter';
 
@@ -115,13 +117,23 @@ export class ChatStack extends Stack {
   /** S3 server access logs of the attachment bucket. */
   readonly accessLogBucket: s3.Bucket;
   readonly httpAccessLogs: logs.LogGroup;
-  readonly webSocketAccessLogs: logs.LogGroup;
+  /** Only with context `apiGatewayCloudWatchRole=create|existing`: API Gateway needs the account's CloudWatch role for them. */
+  readonly webSocketAccessLogs?: logs.LogGroup;
   /** Alarms, the alarm topic and the dashboard. */
   readonly operations: ChatOperations;
   /** CloudFront + WAF in front of the APIs, with context `edgeProtection=true` (`lib/perimeter.ts`). */
   readonly edge?: EdgeProtection;
   /** By route name. */
   readonly functions: Record<string, ChatFunction> = {};
+  /** The customer-managed key of every store, topic and log group (context `customerManagedKey`/`kmsKeyArn`, `lib/encryption.ts`). */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * Of the table, buckets, user pool, key and log groups: RETAIN_ON_UPDATE_OR_DELETE
+   * (kept when the stack is deleted or a replacement is made, but removed when
+   * a failed first deploy rolls back, so nothing is orphaned), or DESTROY with
+   * `destroyOnRemoval=true` on a non-prod stage.
+   */
+  readonly dataRemovalPolicy: RemovalPolicy;
 
   constructor(scope: Construct, id: string, props?: ChatStackProps) {
     super(scope, id, props);
@@ -130,15 +142,22 @@ export class ChatStack extends Stack {
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     this.config = readContext(this.node);
     const { corsOrigins, oidc } = this.config;
+    this.dataRemovalPolicy = this.config.destroyOnRemoval ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
+    // Cost allocation and "which stage is this?" in the console; names never need the stage (none are physical).
+    Tags.of(this).add('chat:stage', this.config.stage);
+    this.encryptionKey = customerManagedKey(this, this.config, this.dataRemovalPolicy);
 
     this.table = this.createTable();
     this.accessLogBucket = this.createAccessLogBucket();
     this.bucket = this.createBucket(corsOrigins, this.accessLogBucket);
-    this.eventBus = new events.EventBus(this, 'NotificationBus', { description: 'chat.message.offline events for recipients without an open connection' });
+    this.eventBus = new events.EventBus(this, 'NotificationBus', {
+      description: 'chat.message.offline events for recipients without an open connection',
+      kmsKey: this.encryptionKey,
+    });
     this.fanOutDeadLetterQueue = new sqs.Queue(this, 'FanOutDeadLetterQueue', {
       fifo: true,
       retentionPeriod: Duration.days(14),
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      ...this.queueEncryption(),
       enforceSSL: true,
     });
     this.fanOutQueue = new sqs.Queue(this, 'FanOutQueue', {
@@ -149,7 +168,7 @@ export class ChatStack extends Stack {
       // AWS's guidance for Lambda event sources: at least 6 × the function timeout.
       visibilityTimeout: Duration.seconds(FANOUT_TIMEOUT.toSeconds() * 6),
       retentionPeriod: Duration.days(1),
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      ...this.queueEncryption(),
       enforceSSL: true,
       deadLetterQueue: { queue: this.fanOutDeadLetterQueue, maxReceiveCount: 5 },
     });
@@ -166,10 +185,15 @@ export class ChatStack extends Stack {
       });
     }
 
-    this.httpAccessLogs = new logs.LogGroup(this, 'HttpApiAccessLogs', { retention: ACCESS_LOG_RETENTION, removalPolicy: RemovalPolicy.RETAIN });
-    this.webSocketAccessLogs = new logs.LogGroup(this, 'WebSocketApiAccessLogs', { retention: ACCESS_LOG_RETENTION, removalPolicy: RemovalPolicy.RETAIN });
+    const accessLogs = { retention: ACCESS_LOG_RETENTION, removalPolicy: this.dataRemovalPolicy, encryptionKey: this.encryptionKey };
+    this.httpAccessLogs = new logs.LogGroup(this, 'HttpApiAccessLogs', accessLogs);
+    // WebSocket (unlike HTTP API) access logs need the account-wide API Gateway CloudWatch role (createApiGatewayAccountRole).
+    const webSocketAccessLogs = this.config.apiGatewayCloudWatchRole !== 'none';
+    if (webSocketAccessLogs) this.webSocketAccessLogs = new logs.LogGroup(this, 'WebSocketApiAccessLogs', accessLogs);
 
     this.httpApi = new HttpApi(this, 'HttpApi', {
+      // Not unique in AWS, but what the console lists: the stage shows which stack an API belongs to.
+      apiName: `${this.stackName}-http`,
       description: 'Chat HTTP API',
       // The default stage HttpApi creates takes no throttling; `addStage` below creates `$default` instead.
       createDefaultStage: false,
@@ -192,6 +216,7 @@ export class ChatStack extends Stack {
     });
 
     this.webSocketApi = new WebSocketApi(this, 'WebSocketApi', {
+      apiName: `${this.stackName}-websocket`,
       description: 'Chat WebSocket API',
       routeSelectionExpression: '$request.body.action',
     });
@@ -200,12 +225,19 @@ export class ChatStack extends Stack {
       stageName: WEBSOCKET_STAGE_NAME,
       autoDeploy: true,
       throttle: this.config.wsThrottle,
-      accessLogSettings: {
+      accessLogSettings: this.webSocketAccessLogs && {
         destination: new LogGroupLogDestination(this.webSocketAccessLogs),
         format: AccessLogFormat.custom(JSON.stringify(WEBSOCKET_ACCESS_LOG_FORMAT)),
       },
     });
-    if (this.config.apiGatewayCloudWatchRole) this.createApiGatewayAccountRole();
+    if (this.config.apiGatewayCloudWatchRole === 'create') this.createApiGatewayAccountRole();
+    if (!webSocketAccessLogs) {
+      Validations.of(this.webSocketStage).acknowledge({
+        id: 'AwsSolutions-APIG1',
+        reason:
+          'WebSocket access logs need the account-wide API Gateway CloudWatch role, which this stack does not set unless told (context apiGatewayCloudWatchRole=create or existing, README "Deploy and verify"); every function still logs each request.',
+      });
+    }
 
     const environment = this.functionEnvironment();
 
@@ -278,29 +310,40 @@ export class ChatStack extends Stack {
       fanOutDeadLetterQueue: this.fanOutDeadLetterQueue,
       functions: this.functions,
       alarmEmail: this.config.alarmEmail,
+      encryptionKey: this.encryptionKey,
+      removalPolicy: this.dataRemovalPolicy,
     });
   }
 
   /**
    * API Gateway writes WebSocket (and REST) access logs with the region-wide
    * CloudWatch Logs role of the account (`AWS::ApiGateway::Account`); HTTP APIs
-   * need none. Kept when the stack is deleted, like CDK's RestApi does, since
-   * the account setting outlives the stack. Skip with context
-   * `apiGatewayCloudWatchRole=false` when the account already has one.
+   * need none. Opt-in (context `apiGatewayCloudWatchRole=create`): the setting
+   * is an account-wide singleton, so creating it overwrites another stack's
+   * role, and on a first deploy it can race IAM propagation of the new role.
+   * Kept on stack deletion (RETAIN_ON_UPDATE_OR_DELETE) since the account
+   * setting outlives the stack; a failed first deploy removes both.
    */
   private createApiGatewayAccountRole(): void {
     const role = new iam.Role(this, 'ApiGatewayCloudWatchRole', {
       assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonAPIGatewayPushToCloudWatchLogs')],
     });
-    role.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    role.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
       reason: 'The AWS-maintained policy API Gateway documents for its account-level logging role; it only allows writing CloudWatch Logs.',
     });
     const account = new CfnAccount(this, 'ApiGatewayAccount', { cloudWatchRoleArn: role.roleArn });
-    account.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    account.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
     this.webSocketStage.node.addDependency(account);
+  }
+
+  /** SQS-managed SSE by default; the stack's key with context customerManagedKey/kmsKeyArn. */
+  private queueEncryption(): Pick<sqs.QueueProps, 'encryption' | 'encryptionMasterKey' | 'dataKeyReuse'> {
+    if (!this.encryptionKey) return { encryption: sqs.QueueEncryption.SQS_MANAGED };
+    // Reusing a data key for an hour (the maximum) keeps KMS requests to a few per hour per queue and function.
+    return { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: this.encryptionKey, dataKeyReuse: Duration.hours(1) };
   }
 
   private createAccessLogBucket(): s3.Bucket {
@@ -311,7 +354,8 @@ export class ChatStack extends Stack {
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(90) }],
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: this.dataRemovalPolicy,
+      autoDeleteObjects: this.config.destroyOnRemoval,
     });
     Validations.of(bucket).acknowledge({
       id: 'AwsSolutions-S1',
@@ -327,7 +371,7 @@ export class ChatStack extends Stack {
       INCLUDE: dynamodb.ProjectionType.INCLUDE,
       ALL: dynamodb.ProjectionType.ALL,
     };
-    return new dynamodb.TableV2(this, 'Table', {
+    const table = new dynamodb.TableV2(this, 'Table', {
       partitionKey: attribute(KEY.pk),
       sortKey: attribute(KEY.sk),
       globalSecondaryIndexes: GLOBAL_SECONDARY_INDEXES.map((gsi) => ({
@@ -344,8 +388,17 @@ export class ChatStack extends Stack {
       // and needs no KMS grants on the function roles.
       encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
       deletionProtection: this.config.deletionProtection,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: this.dataRemovalPolicy,
     });
+    if (this.encryptionKey) {
+      // The stack's key instead (lib/encryption.ts). `TableEncryptionV2.customerManagedKey` refuses region-agnostic
+      // stacks (it renders one key per replica region), and this stack synthesizes offline without a region: the one
+      // replica is `${AWS::Region}`, so its SSESpecification takes the key directly. The table's grants then know no
+      // key; `ChatFunction` grants the key use its table permissions need.
+      const cfn = table.node.defaultChild as dynamodb.CfnGlobalTable;
+      cfn.addPropertyOverride('Replicas.0.SSESpecification.KMSMasterKeyId', this.encryptionKey.keyArn);
+    }
+    return table;
   }
 
   private createBucket(corsOrigins: string[], accessLogBucket: s3.Bucket): s3.Bucket {
@@ -355,7 +408,10 @@ export class ChatStack extends Stack {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,
-      encryption: s3.BucketEncryption.S3_MANAGED,
+      ...(this.encryptionKey
+        ? // An S3 Bucket Key cuts KMS requests (and their cost) by reusing a bucket-level data key.
+          { encryption: s3.BucketEncryption.KMS, encryptionKey: this.encryptionKey, bucketKeyEnabled: true }
+        : { encryption: s3.BucketEncryption.S3_MANAGED }),
       versioned: false,
       // Browsers upload straight to S3 with the presigned PUT/POST from POST /v1/chats/{chatId}/attachments.
       cors: [
@@ -372,7 +428,8 @@ export class ChatStack extends Stack {
         // Uploads land under pending/ until a message attaches them; what is still there a day later was abandoned.
         { id: 'expire-abandoned-uploads', prefix: 'pending/', expiration: Duration.days(1) },
       ],
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: this.dataRemovalPolicy,
+      autoDeleteObjects: this.config.destroyOnRemoval,
     });
   }
 
@@ -399,7 +456,8 @@ export class ChatStack extends Stack {
       // Users may add an authenticator app; requiring it is the embedding product's decision (see the acknowledgment).
       mfa: cognito.Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: this.dataRemovalPolicy,
+      deletionProtection: !this.config.destroyOnRemoval,
     });
     Validations.of(pool).acknowledge({
       id: 'AwsSolutions-COG2',
@@ -462,6 +520,8 @@ export class ChatStack extends Stack {
       bucket: this.bucket,
       eventBus: this.eventBus,
       fanOutQueue: this.fanOutQueue,
+      encryptionKey: this.encryptionKey,
+      logRemovalPolicy: this.dataRemovalPolicy,
       timeout,
       webSocket: { apiId: this.webSocketApi.apiId, stageName: WEBSOCKET_STAGE_NAME },
       environment,

@@ -12,7 +12,11 @@
  * | `httpRateLimit`, `httpBurstLimit` | 100, 200 | HTTP API `$default` stage throttling (requests/s, burst) |
  * | `wsRateLimit`, `wsBurstLimit` | 100, 200 | WebSocket stage throttling (messages/s, burst) |
  * | `alarmEmail` | unset | e-mail address subscribed to the alarm topic (confirm the subscription mail) |
- * | `apiGatewayCloudWatchRole` | `true` | create the region-wide API Gateway CloudWatch Logs role WebSocket access logs need; `false` when the account already has one |
+ * | `apiGatewayCloudWatchRole` | `none` | the region-wide API Gateway CloudWatch Logs role (`AWS::ApiGateway::Account`) that WebSocket access logs need: `create` (this stack sets it: account-wide, overwrites another stack's setting), `existing` (the account already has one: access logs on, nothing created), `none` (no WebSocket access logs). `true`/`false` mean `create`/`none` |
+ * | `stage` | `prod` | deployment stage: part of the stack name (`ServerlessChat-<stage>`) and of every tag, so dev and prod stacks live side by side in one account |
+ * | `destroyOnRemoval` | `false` | non-prod stages only: deleting the stack deletes the table, buckets (emptied first), user pool, key and log groups instead of keeping them |
+ * | `customerManagedKey` | `false` | create a customer-managed KMS key (rotated yearly) that encrypts the table, attachment bucket, queues, bus, SNS topics and log groups (SPEC §10) |
+ * | `kmsKeyArn` | unset | the same with an existing key (its key policy must let CloudWatch Logs, CloudWatch alarms and EventBridge use it: README "Compliance") |
  * | `tracing` | `true` | X-Ray active tracing with the Powertools tracer; `false` turns both off, and then the functions do not load the tracer or the X-Ray SDK (~60 ms less per cold start) |
  * | `edgeProtection` | `false` | CloudFront + AWS WAF rate rules in front of both APIs (`lib/perimeter.ts`); the web ACL is created in us-east-1 stacks only |
  * | `edgeIpRateLimit`, `edgeTokenRateLimit` | 2000, 1000 | requests per 5 minutes per client IP and per bearer token (WAF's minimum is 10) |
@@ -45,10 +49,37 @@ export interface ChatStackContext {
   readonly httpThrottle: Throttle;
   readonly wsThrottle: Throttle;
   readonly alarmEmail?: string;
-  readonly apiGatewayCloudWatchRole: boolean;
+  /** Who provides the account's API Gateway CloudWatch Logs role WebSocket access logs need (see the table above). */
+  readonly apiGatewayCloudWatchRole: ApiGatewayCloudWatchRole;
+  /** Lower-case stage name, `prod` by default. */
+  readonly stage: string;
+  /** Stateful resources are destroyed with the stack (non-prod stages only); otherwise RETAIN_ON_UPDATE_OR_DELETE. */
+  readonly destroyOnRemoval: boolean;
+  /** Unset: AWS owned/managed keys. `create`: the stack creates a customer-managed key; `keyArn`: that existing key. */
+  readonly customerManagedKey?: { readonly keyArn?: string };
   readonly tracing: boolean;
   /** Unset: no CloudFront/WAF perimeter (the default). */
   readonly edge?: { readonly ipRateLimit: number; readonly tokenRateLimit: number; readonly webAclArn?: string };
+}
+
+export type ApiGatewayCloudWatchRole = 'create' | 'existing' | 'none';
+
+/** The stage nobody may destroy with the stack (SPEC §10: data is kept). */
+export const PROD_STAGE = 'prod';
+
+/**
+ * The stack name of a stage, `ServerlessChat-<stage>`: what `cdk deploy`,
+ * `npm run smoke -- --stack` and the console show.
+ */
+export function stackNameFor(stage: string): string {
+  return `ServerlessChat-${stage}`;
+}
+
+/** Context `stage`: lower-case letters, digits and dashes, so it fits stack names, aliases and tags. */
+export function readStage(node: Node): string {
+  const stage = optionalString(node.tryGetContext('stage'), 'stage') ?? PROD_STAGE;
+  if (!/^[a-z][a-z0-9-]{0,19}$/.test(stage)) throw new Error(`Context stage must be 1-20 lower-case letters, digits or dashes starting with a letter, got ${JSON.stringify(stage)}`);
+  return stage;
 }
 
 export function readContext(node: Node): ChatStackContext {
@@ -64,10 +95,18 @@ export function readContext(node: Node): ChatStackContext {
   }
   const oidc = given === 3 ? { issuer: httpsUrl(issuer!, 'oidcIssuer'), audience: audience!, jwksUri: httpsUrl(jwksUri!, 'oidcJwksUri') } : undefined;
 
+  const stage = readStage(node);
+  const destroyOnRemoval = bool(get('destroyOnRemoval'), 'destroyOnRemoval') ?? false;
+  if (destroyOnRemoval && stage === PROD_STAGE) {
+    throw new Error(`Context destroyOnRemoval=true is not allowed for stage ${PROD_STAGE}: production data is kept when the stack is deleted`);
+  }
+  const deletionProtection = bool(get('deletionProtection'), 'deletionProtection');
+  if (destroyOnRemoval && deletionProtection === true) throw new Error('Context destroyOnRemoval=true contradicts deletionProtection=true');
+
   return {
     corsOrigins: stringList(get('corsOrigins'), 'corsOrigins') ?? ['*'],
     oidc,
-    deletionProtection: bool(get('deletionProtection'), 'deletionProtection') ?? true,
+    deletionProtection: deletionProtection ?? !destroyOnRemoval,
     httpThrottle: {
       rateLimit: positiveNumber(get('httpRateLimit'), 'httpRateLimit') ?? HTTP_THROTTLE_DEFAULT.rateLimit,
       burstLimit: positiveNumber(get('httpBurstLimit'), 'httpBurstLimit') ?? HTTP_THROTTLE_DEFAULT.burstLimit,
@@ -77,7 +116,10 @@ export function readContext(node: Node): ChatStackContext {
       burstLimit: positiveNumber(get('wsBurstLimit'), 'wsBurstLimit') ?? WS_THROTTLE_DEFAULT.burstLimit,
     },
     alarmEmail: email(get('alarmEmail'), 'alarmEmail'),
-    apiGatewayCloudWatchRole: bool(get('apiGatewayCloudWatchRole'), 'apiGatewayCloudWatchRole') ?? true,
+    apiGatewayCloudWatchRole: cloudWatchRole(get('apiGatewayCloudWatchRole')),
+    stage,
+    destroyOnRemoval,
+    customerManagedKey: keyContext(get),
     tracing: bool(get('tracing'), 'tracing') ?? true,
     edge: edgeContext(get),
   };
@@ -101,6 +143,26 @@ function edgeContext(get: (key: string) => unknown): ChatStackContext['edge'] {
     throw new Error('Context edgeWebAclArn must be the ARN of a CLOUDFRONT (global) web ACL in us-east-1');
   }
   return { ipRateLimit: limit('edgeIpRateLimit', 2000), tokenRateLimit: limit('edgeTokenRateLimit', 1000), webAclArn };
+}
+
+function cloudWatchRole(value: unknown): ApiGatewayCloudWatchRole {
+  if (value === undefined || value === null || value === '') return 'none';
+  if (value === true || value === 'true') return 'create';
+  if (value === false || value === 'false') return 'none';
+  if (value === 'create' || value === 'existing' || value === 'none') return value;
+  throw new Error(`Context apiGatewayCloudWatchRole must be create, existing or none, got ${JSON.stringify(value)}`);
+}
+
+function keyContext(get: (key: string) => unknown): ChatStackContext['customerManagedKey'] {
+  const create = bool(get('customerManagedKey'), 'customerManagedKey') ?? false;
+  const keyArn = optionalString(get('kmsKeyArn'), 'kmsKeyArn');
+  if (create && keyArn) throw new Error('Context customerManagedKey=true and kmsKeyArn exclude each other: create a key, or give one');
+  // An alias ARN would pass KMS for some services and fail for others (key policies, grants): a key ARN only.
+  if (keyArn && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$|^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/mrk-[0-9a-f]{32}$/.test(keyArn)) {
+    throw new Error(`Context kmsKeyArn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), got ${JSON.stringify(keyArn)}`);
+  }
+  if (keyArn) return { keyArn };
+  return create ? {} : undefined;
 }
 
 function optionalString(value: unknown, key: string): string | undefined {

@@ -13,7 +13,7 @@
  *
  * No alarm, topic, or dashboard has a physical name.
  */
-import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import type { HttpApi, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -52,6 +52,10 @@ export interface ChatOperationsProps {
   readonly functions: Record<string, ChatFunction>;
   /** Subscribed to the alarm topic when given. */
   readonly alarmEmail?: string;
+  /** The stack's customer-managed key (its policy lets CloudWatch use it, `lib/encryption.ts`); unset: a key of this construct. */
+  readonly encryptionKey?: kms.IKey;
+  /** Of the alarm topic's own key (without `encryptionKey`): the stack's data removal policy. */
+  readonly removalPolicy: RemovalPolicy;
 }
 
 export class ChatOperations extends Construct {
@@ -63,9 +67,28 @@ export class ChatOperations extends Construct {
     super(scope, id);
 
     // CloudWatch can only publish to an encrypted topic whose key lets it (the AWS managed aws/sns key does not).
-    const key = new kms.Key(this, 'AlarmTopicKey', { description: 'Encrypts the chat alarm topic', enableKeyRotation: true });
-    key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
-    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { displayName: 'Serverless chat alarms', masterKey: key, enforceSSL: true });
+    let key = props.encryptionKey;
+    if (!key) {
+      const own = new kms.Key(this, 'AlarmTopicKey', { description: 'Encrypts the chat alarm topic', enableKeyRotation: true, removalPolicy: props.removalPolicy });
+      own.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+      key = own;
+    }
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { displayName: `Chat alarms (${Stack.of(this).stackName})`, masterKey: key, enforceSSL: true });
+    // `enforceSSL` creates the topic policy with only a Deny; without this Allow, CloudWatch could never publish an alarm.
+    // Scoped to this account's alarms (confused-deputy protection: aws:SourceArn and aws:SourceAccount).
+    const stack = Stack.of(this);
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsOfThisAccount',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: {
+          ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*` },
+          StringEquals: { 'aws:SourceAccount': stack.account },
+        },
+      }),
+    );
     if (props.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     new CfnOutput(Stack.of(this), 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'SNS topic every alarm notifies' });
 

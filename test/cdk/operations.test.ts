@@ -97,7 +97,7 @@ describe('cdk-nag AwsSolutions checks', () => {
     }
     // The only rules acknowledged anywhere; a new one must be added here on purpose.
     const rules = [...new Set(acks.map((a) => a.id.replace(/\[.*$/, '')))].sort();
-    expect(rules).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-COG2', 'AwsSolutions-COG8', 'AwsSolutions-IAM4', 'AwsSolutions-IAM5', 'AwsSolutions-L1', 'AwsSolutions-S1']);
+    expect(rules).toEqual(['AwsSolutions-APIG1', 'AwsSolutions-APIG4', 'AwsSolutions-COG2', 'AwsSolutions-COG8', 'AwsSolutions-IAM4', 'AwsSolutions-IAM5', 'AwsSolutions-L1', 'AwsSolutions-S1']);
     // IAM5 only for specific wildcards, never a whole action family like `s3:*` or `dynamodb:*`.
     for (const ack of acks.filter((a) => a.id.startsWith('AwsSolutions-IAM5'))) {
       expect(ack.id, ack.path).toMatch(/^AwsSolutions-IAM5\[(Resource::.+|Action::s3:(GetObject|GetBucket|List)\*)\]$/);
@@ -105,7 +105,6 @@ describe('cdk-nag AwsSolutions checks', () => {
     const managed = acks.filter((a) => a.id.startsWith('AwsSolutions-IAM4')).map((a) => a.id);
     expect([...new Set(managed)].sort()).toEqual([
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
     ]);
   }, 120_000);
 });
@@ -259,8 +258,13 @@ describe('operations (default: Cognito)', () => {
     expect(body.widgets.some((w) => w.type === 'alarm')).toBe(true);
   });
 
-  it('logs access to both API stages as JSON, without query strings or headers', () => {
-    for (const apiId of [httpApiId, wsApiId]) {
+  it('logs access to both API stages as JSON, without query strings or headers (WebSocket: when the account has the API Gateway role)', () => {
+    const [, wsDefault] = s.only('AWS::ApiGatewayV2::Stage', (r) => r.Properties.ApiId.Ref === wsApiId);
+    expect(wsDefault.Properties.AccessLogSettings).toBeUndefined();
+    const withRole = Synth.of(build({ apiGatewayCloudWatchRole: 'existing' }).stack);
+    expect(withRole.ofType('AWS::ApiGateway::Account')).toHaveLength(0);
+    for (const [t, apiId] of [[s, httpApiId], [withRole, wsApiId]] as const) {
+      const s = t;
       const [, stage] = s.only('AWS::ApiGatewayV2::Stage', (r) => r.Properties.ApiId.Ref === apiId);
       const settings = stage.Properties.AccessLogSettings;
       expect(settings, apiId).toBeDefined();
@@ -275,16 +279,24 @@ describe('operations (default: Cognito)', () => {
     }
   });
 
-  it('sets the account-wide API Gateway CloudWatch role WebSocket access logs need, unless told not to', () => {
-    const [, account] = s.only('AWS::ApiGateway::Account');
+  it('sets the account-wide API Gateway CloudWatch role only when told to (an account singleton: opt-in)', () => {
+    expect(s.ofType('AWS::ApiGateway::Account')).toHaveLength(0);
+    const created = Synth.of(build({ apiGatewayCloudWatchRole: 'create' }).stack);
+    const [accountId, account] = created.only('AWS::ApiGateway::Account');
+    expect(account.DeletionPolicy).toBe('RetainExceptOnCreate');
+    const [, wsStage] = created.only('AWS::ApiGatewayV2::Stage', (r) => r.Properties.ApiId.Ref === wsApiId);
+    expect(wsStage.Properties.AccessLogSettings).toBeDefined();
+    expect((wsStage as Json).DependsOn).toContain(accountId);
     const roleId = account.Properties.CloudWatchRoleArn['Fn::GetAtt'][0] as string;
-    const role = s.resources[roleId]!;
+    const role = created.resources[roleId]!;
     expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Service: 'apigateway.amazonaws.com' });
     expect(asArray(role.Properties.ManagedPolicyArns).map(flatten)).toEqual([
       'arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
     ]);
-    const without = Synth.of(build({ apiGatewayCloudWatchRole: 'false' }).stack);
-    expect(without.ofType('AWS::ApiGateway::Account')).toHaveLength(0);
+    // `true`/`false` keep their earlier meaning (create/none).
+    expect(Synth.of(build({ apiGatewayCloudWatchRole: 'true' }).stack).ofType('AWS::ApiGateway::Account')).toHaveLength(1);
+    expect(Synth.of(build({ apiGatewayCloudWatchRole: 'false' }).stack).ofType('AWS::ApiGateway::Account')).toHaveLength(0);
+    expect(() => build({ apiGatewayCloudWatchRole: 'maybe' })).toThrow(/create, existing or none/);
   }, 120_000);
 
   it('writes S3 server access logs of the attachment bucket to a dedicated, private log bucket', () => {

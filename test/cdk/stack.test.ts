@@ -388,7 +388,8 @@ describe('ChatStack (default: Cognito)', () => {
       expect(p.Replicas[0].DeletionProtectionEnabled).toBe(true);
       expect(p.SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS' });
       expect(p.SSESpecification.KMSMasterKeyId).toBeUndefined();
-      expect(table.DeletionPolicy).toBe('Retain');
+      // Kept on delete and replacement, but removed when a failed first deploy rolls back (issue 19).
+      expect(table.DeletionPolicy).toBe('RetainExceptOnCreate');
       expect(table.UpdateReplacePolicy).toBe('Retain');
     });
   });
@@ -406,7 +407,7 @@ describe('ChatStack (default: Cognito)', () => {
         { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
       ]);
       expect(bucket.Properties.VersioningConfiguration).toBeUndefined();
-      expect(bucket.DeletionPolicy).toBe('Retain');
+      expect(bucket.DeletionPolicy).toBe('RetainExceptOnCreate');
     });
 
     it('denies requests without TLS', () => {
