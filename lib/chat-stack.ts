@@ -23,6 +23,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
@@ -127,6 +128,8 @@ export class ChatStack extends Stack {
   readonly functions: Record<string, ChatFunction> = {};
   /** The customer-managed key of every store, topic and log group (context `customerManagedKey`/`kmsKeyArn`, `lib/encryption.ts`). */
   readonly encryptionKey?: kms.IKey;
+  /** HMAC key material of signed cursors (`CURSOR_SECRET`). */
+  readonly cursorSecret: secretsmanager.Secret;
   /**
    * Of the table, buckets, user pool, key and log groups: RETAIN_ON_UPDATE_OR_DELETE
    * (kept when the stack is deleted or a replacement is made, but removed when
@@ -147,6 +150,13 @@ export class ChatStack extends Stack {
     Tags.of(this).add('chat:stage', this.config.stage);
     this.encryptionKey = customerManagedKey(this, this.config, this.dataRemovalPolicy);
 
+    // Key material of signed cursors (sync, functions/lib/signed-cursor.ts): generated once, never in the source.
+    this.cursorSecret = new secretsmanager.Secret(this, 'CursorSecret', {
+      description: 'HMAC key material of the API\'s signed cursors (GET /v1/sync); rotating it invalidates outstanding cursors',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      encryptionKey: this.encryptionKey,
+      removalPolicy: this.dataRemovalPolicy,
+    });
     this.table = this.createTable();
     this.accessLogBucket = this.createAccessLogBucket();
     this.bucket = this.createBucket(corsOrigins, this.accessLogBucket);
@@ -496,6 +506,8 @@ export class ChatStack extends Stack {
       WS_ENDPOINT: wsEndpoint,
       EVENT_BUS_NAME: this.eventBus.eventBusName,
       FANOUT_QUEUE_URL: this.fanOutQueue.queueUrl,
+      // A CloudFormation dynamic reference: resolved at deploy time, so functions need no Secrets Manager call at init.
+      CURSOR_SECRET: this.cursorSecret.secretValue.unsafeUnwrap(),
       ...auth,
       APP_VERSION: appVersion(),
     };

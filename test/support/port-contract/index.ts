@@ -13,6 +13,7 @@
  * ```
  */
 import { describe } from 'vitest';
+import { changeContract } from './changes';
 import { chatContract, membershipContract, userContract } from './chats';
 import { connectionContract, rateLimitContract, supportContract } from './desk';
 import type { MakeRepository } from './fixtures';
@@ -30,5 +31,6 @@ export function describePortContract(name: string, makeRepo: MakeRepository) {
     connectionContract(makeRepo);
     supportContract(makeRepo);
     rateLimitContract(makeRepo);
+    changeContract(makeRepo);
   });
 }
