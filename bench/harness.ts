@@ -51,6 +51,7 @@ export async function createEnvironment(): Promise<BenchEnvironment> {
     AWS_ACCESS_KEY_ID: 'bench',
     AWS_SECRET_ACCESS_KEY: 'bench',
     RATE_LIMIT_PER_MINUTE: '1000000',
+    CURSOR_SECRET: 'bench-cursor-secret-0123456789abcdef',
     // The other per-user limits of SPEC §5 still take their slot (and are counted); they just never refuse here.
     WRITE_RATE_LIMIT_PER_MINUTE: '1000000',
     CHAT_RATE_LIMIT_PER_MINUTE: '1000000',

@@ -23,9 +23,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { CORS } from '../functions/api-gateway';
 import { GLOBAL_SECONDARY_INDEXES, KEY, TTL_ATTRIBUTE, type GsiDefinition } from '../functions/data/table';
@@ -109,6 +109,8 @@ export class ChatStack extends Stack {
   readonly fanOutQueue: sqs.Queue;
   /** Jobs the fan-out worker failed 5 times. */
   readonly fanOutDeadLetterQueue: sqs.Queue;
+  /** HMAC key of list cursors (`CURSOR_SECRET`, `functions/domain/cursors.ts`). */
+  readonly cursorSecret: secretsmanager.Secret;
   readonly userPool?: cognito.UserPool;
   readonly userPoolClient?: cognito.UserPoolClient;
   readonly httpApi: HttpApi;
@@ -128,8 +130,6 @@ export class ChatStack extends Stack {
   readonly functions: Record<string, ChatFunction> = {};
   /** The customer-managed key of every store, topic and log group (context `customerManagedKey`/`kmsKeyArn`, `lib/encryption.ts`). */
   readonly encryptionKey?: kms.IKey;
-  /** HMAC key material of signed cursors (`CURSOR_SECRET`). */
-  readonly cursorSecret: secretsmanager.Secret;
   /**
    * Of the table, buckets, user pool, key and log groups: RETAIN_ON_UPDATE_OR_DELETE
    * (kept when the stack is deleted or a replacement is made, but removed when
@@ -150,16 +150,20 @@ export class ChatStack extends Stack {
     Tags.of(this).add('chat:stage', this.config.stage);
     this.encryptionKey = customerManagedKey(this, this.config, this.dataRemovalPolicy);
 
-    // Key material of signed cursors (sync, functions/lib/signed-cursor.ts): generated once, never in the source.
-    this.cursorSecret = new secretsmanager.Secret(this, 'CursorSecret', {
-      description: 'HMAC key material of the API\'s signed cursors (GET /v1/sync); rotating it invalidates outstanding cursors',
-      generateSecretString: { passwordLength: 64, excludePunctuation: true },
-      encryptionKey: this.encryptionKey,
-      removalPolicy: this.dataRemovalPolicy,
-    });
     this.table = this.createTable();
     this.accessLogBucket = this.createAccessLogBucket();
     this.bucket = this.createBucket(corsOrigins, this.accessLogBucket);
+    this.cursorSecret = new secretsmanager.Secret(this, 'CursorSecret', {
+      description: 'HMAC key that signs list cursors (support queue, chats list, sync); rotating it only sends clients back to the first page',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      // The stack's customer-managed key when there is one (KMS modes), else Secrets Manager's AWS-managed key.
+      encryptionKey: this.encryptionKey,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.cursorSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'The cursor key signs pagination positions only; rotating it (manually, then redeploying) invalidates outstanding cursors, which clients recover from by starting again (400 invalid cursor).',
+    });
     this.eventBus = new events.EventBus(this, 'NotificationBus', {
       description: 'chat.message.offline events for recipients without an open connection',
       kmsKey: this.encryptionKey,
@@ -506,7 +510,7 @@ export class ChatStack extends Stack {
       WS_ENDPOINT: wsEndpoint,
       EVENT_BUS_NAME: this.eventBus.eventBusName,
       FANOUT_QUEUE_URL: this.fanOutQueue.queueUrl,
-      // A CloudFormation dynamic reference: resolved at deploy time, so functions need no Secrets Manager call at init.
+      // A CloudFormation dynamic reference: resolved at deploy time, so the key is in no template or asset.
       CURSOR_SECRET: this.cursorSecret.secretValue.unsafeUnwrap(),
       ...auth,
       APP_VERSION: appVersion(),

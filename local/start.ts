@@ -168,6 +168,7 @@ async function main() {
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     APP_VERSION: process.env.APP_VERSION || pkg.version || '0.0.0',
+    // List and sync cursors are HMAC-signed (functions/domain/cursors.ts): kept per data directory, else fresh per start.
     CURSOR_SECRET: cursorSecret,
   });
   delete process.env.AWS_SESSION_TOKEN;

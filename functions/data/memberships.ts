@@ -161,12 +161,15 @@ export function membershipStore(db: Db): MembershipStore {
     },
 
     /** Deletes a membership and lowers `participantCount`; false when the user was not a participant. */
-    async remove(chatId, userId) {
+    async remove(chatId, userId, expectedRole) {
+      const membership = expectedRole
+        ? { ConditionExpression: 'attribute_exists(PK) AND #role = :role', ExpressionAttributeNames: { '#role': 'role' }, ExpressionAttributeValues: { ':role': expectedRole } }
+        : { ConditionExpression: 'attribute_exists(PK)' };
       return applied(
         db.client.send(
           new TransactWriteCommand({
             TransactItems: [
-              { Delete: { TableName: db.table, Key: membershipKey(chatId, userId), ConditionExpression: 'attribute_exists(PK)' } },
+              { Delete: { TableName: db.table, Key: membershipKey(chatId, userId), ...membership } },
               {
                 Update: {
                   TableName: db.table,

@@ -2,6 +2,8 @@
  * Chat rules (SPEC §3, §4): creating direct and group chats, listing the
  * caller's chats by latest activity, reading one chat, and who may see what.
  */
+import * as z from 'zod';
+import type { CursorScope } from './cursors';
 import { BadRequestError, chatNotFound, ConflictError, NotFoundError } from './errors';
 import type { ChatT } from '../schemas';
 import type { DomainContext } from './context';
@@ -217,24 +219,15 @@ export interface ListChatsInput {
   cursor?: string;
 }
 
-interface Cursor {
-  /** `lastActivityAt` of the last chat on the previous page. */
-  a: string;
-  /** Its id (tie-breaker). */
-  i: string;
-}
+/** A chats-list cursor: the (lastActivityAt, id) of the last chat on the previous page. */
+const ChatsCursor = z.object({ a: z.string().max(64), i: z.string().min(1).max(128) });
 
-const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
-
-function decodeCursor(raw: string): Cursor {
-  try {
-    const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Cursor;
-    if (typeof c.a === 'string' && typeof c.i === 'string') return c;
-  } catch {
-    // fall through
-  }
-  throw new BadRequestError('Invalid cursor.');
-}
+/** Chats-list cursors belong to the caller and to the filters of the first request. */
+const chatsScope = (principal: Principal, input: ListChatsInput): CursorScope => ({
+  kind: 'chats',
+  caller: principal.userId,
+  filter: { type: input.type, status: input.status, archived: input.archived ?? false },
+});
 
 /** Latest activity first; ties by id, descending. */
 const byActivity = (x: ChatRecord, y: ChatRecord) => y.lastActivityAt.localeCompare(x.lastActivityAt) || y.id.localeCompare(x.id);
@@ -252,7 +245,7 @@ export async function listChats(ctx: DomainContext, principal: Principal, input:
   const rows = await loadChats(ctx, principal, { archived: input.archived ?? false, type: input.type, status: input.status });
   let start = 0;
   if (input.cursor) {
-    const cursor = decodeCursor(input.cursor);
+    const cursor = ctx.cursors.open(chatsScope(principal, input), input.cursor, ChatsCursor);
     const pivot = { lastActivityAt: cursor.a, id: cursor.i } as ChatRecord;
     start = rows.findIndex((r) => byActivity(pivot, r.chat) < 0);
     if (start === -1) start = rows.length;
@@ -262,7 +255,7 @@ export async function listChats(ctx: DomainContext, principal: Principal, input:
   const hasMore = start + input.limit < rows.length;
   return {
     chats: pageRows.map((r) => chatView(r.chat, r.membership)),
-    nextCursor: hasMore && last ? encodeCursor({ a: last.chat.lastActivityAt, i: last.chat.id }) : null,
+    nextCursor: hasMore && last ? ctx.cursors.seal(chatsScope(principal, input), { a: last.chat.lastActivityAt, i: last.chat.id }) : null,
   };
 }
 

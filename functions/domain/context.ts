@@ -2,6 +2,7 @@
  * Everything a domain operation depends on, passed explicitly so the rules
  * run the same against DynamoDB (handlers) and in-memory fakes (unit tests).
  */
+import type { CursorCodec } from './cursors';
 import type { AttachmentStorage, Notifier, OfflinePublisher, Repository } from './ports';
 
 export interface Limits {
@@ -52,6 +53,8 @@ export interface DomainContext {
   /** Attachment objects (S3 on AWS). */
   readonly storage: AttachmentStorage;
   readonly limits: Limits;
+  /** Signs and opens list cursors (`domain/cursors.ts`, secret `CURSOR_SECRET`). */
+  readonly cursors: CursorCodec;
   /** Current time; injectable for tests. */
   readonly now: () => Date;
   /** New unique, time-sortable id (ULID). */

@@ -185,23 +185,46 @@ export async function removeParticipant(ctx: DomainContext, principal: Principal
   const { chat, membership } = await withSlot(ctx, principal.userId, 'writes', requireManager(ctx, principal, chatId));
   if (chat.type !== 'group') throw new BadRequestError('Participants can only be removed from group chats.');
   const self = userId === principal.userId;
-  const [target] = self && membership ? [membership] : await ctx.repo.memberships.getMany(chatId, [userId]);
-  if (!target) throw new NotFoundError('That user is not a participant of this chat.');
-  if (!self) {
-    const allowed =
-      isAdmin(principal) || membership?.role === 'owner' || (membership?.role === 'admin' && target.role === 'member');
-    if (!allowed) throw new ForbiddenError('You may not remove this participant.');
+  // The delete is conditioned on the role read, so whoever removes an owner knows it (an heir leaving while
+  // promoted is retried as the owner it now is, and hands over in turn): issue 13 item 10.
+  let target: MembershipRecord | undefined = self ? membership : undefined;
+  for (let attempt = 0; ; attempt++) {
+    if (!target) [target] = await ctx.repo.memberships.getMany(chatId, [userId]);
+    if (!target) throw new NotFoundError('That user is not a participant of this chat.');
+    if (!self) {
+      const allowed =
+        isAdmin(principal) || membership?.role === 'owner' || (membership?.role === 'admin' && target.role === 'member');
+      if (!allowed) throw new ForbiddenError('You may not remove this participant.');
+    }
+    if (await ctx.repo.memberships.remove(chatId, userId, target.role)) break;
+    if (attempt >= MAX_ROLE_RACE_RETRIES) throw new ConflictError('Participants changed meanwhile; retry.');
+    target = undefined;
   }
-
-  const audience = (await ctx.repo.memberships.listParticipants(chatId)).map((p) => p.userId);
-  if (!(await ctx.repo.memberships.remove(chatId, userId))) throw new NotFoundError('That user is not a participant of this chat.');
   if (target.role === 'owner') await handOverOwnership(ctx, chatId, userId);
+  const audience = (await ctx.repo.memberships.listParticipants(chatId)).map((p) => p.userId);
   await ctx.notifier.toUsers([...new Set([...audience, userId])], { type: 'participant.removed', chatId, userId });
 }
 
+/** Re-reads of a membership whose role changed under a removal before it answers 409. */
+const MAX_ROLE_RACE_RETRIES = 3;
+/** Heirs tried in one handover; each failure means that heir left meanwhile. */
+const MAX_HEIRS = 20;
+
+/**
+ * Makes the longest-standing admin, else member, the owner after the owner
+ * left. The promotion is conditioned on the heir's membership existing, so
+ * an heir who left meanwhile is skipped for the next one; an heir who leaves
+ * after being promoted removes an owner and hands over again (see
+ * `removeParticipant`). Stops if someone else is owner already.
+ */
 async function handOverOwnership(ctx: DomainContext, chatId: string, leaving: string): Promise<void> {
-  const rest = (await ctx.repo.memberships.listParticipants(chatId)).filter((p) => p.userId !== leaving);
   const rank = (role: ParticipantRole) => (role === 'admin' ? 0 : 1);
-  const heir = rest.sort((a, b) => rank(a.role) - rank(b.role) || a.joinedAt.localeCompare(b.joinedAt) || a.userId.localeCompare(b.userId))[0];
-  if (heir) await ctx.repo.memberships.update(chatId, heir.userId, { role: 'owner' });
+  for (let attempt = 0; attempt < MAX_HEIRS; attempt++) {
+    const rest = (await ctx.repo.memberships.listParticipants(chatId)).filter((p) => p.userId !== leaving);
+    if (rest.some((p) => p.role === 'owner')) return;
+    const heir = rest.sort((a, b) => rank(a.role) - rank(b.role) || a.joinedAt.localeCompare(b.joinedAt) || a.userId.localeCompare(b.userId))[0];
+    if (!heir) return;
+    if (await ctx.repo.memberships.update(chatId, heir.userId, { role: 'owner' })) return;
+  }
+  throw new ConflictError('Participants kept changing while ownership was handed over; retry.');
 }

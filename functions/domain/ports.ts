@@ -14,6 +14,7 @@ import type {
   MessagePreview,
   MessageRecord,
   ParticipantRecord,
+  ParticipantRole,
   PresenceRecord,
   Principal,
   SupportStatus,
@@ -100,8 +101,12 @@ export interface MembershipStore {
    * `missing` when there is no such chat.
    */
   add(chatId: string, members: MembershipRecord[], maxSize: number): Promise<'added' | 'full' | 'conflict' | 'missing'>;
-  /** Removes a membership; false when there was none. */
-  remove(chatId: string, userId: string): Promise<boolean>;
+  /**
+   * Removes a membership; false when there was none, or, with `expectedRole`,
+   * when its role is no longer that one (a condition expression: whoever
+   * removes an owner knows it was the owner, so ownership is handed over).
+   */
+  remove(chatId: string, userId: string, expectedRole?: ParticipantRole): Promise<boolean>;
   /** Changes per-user state or role; false when there is no such membership. */
   update(chatId: string, userId: string, changes: Partial<Pick<MembershipRecord, 'archived' | 'role'>>): Promise<boolean>;
 }

@@ -3,6 +3,8 @@
  * open support chat, assignment to the least-loaded agent, claiming and
  * reassigning, the queue, and desk statistics.
  */
+import * as z from 'zod';
+import type { CursorScope } from './cursors';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from './errors';
 import type { ChatT } from '../schemas';
 import { chatWithParticipants, contentFor, effectiveMembership, isAdmin, requireParticipant, sharedView } from './chats';
@@ -14,6 +16,14 @@ import { checkContent, sendMessage } from './messages';
 import { isDirectoryAgent } from './users';
 import type { ChatRecord, MembershipRecord, Principal, SupportStatus } from './types';
 import { chatView } from './views';
+
+/**
+ * What a queue cursor may hold: the store's opaque position, on DynamoDB a
+ * key of an index (at most 4 string attributes: PK, SK and the index's keys).
+ */
+const IndexKey = z
+  .record(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,15}$/), z.string().min(1).max(512))
+  .refine((key) => Object.keys(key).length >= 1 && Object.keys(key).length <= 4);
 
 const requesterKey = (userId: string): ChatUniqueness => ({ kind: 'support', requesterId: userId });
 
@@ -165,15 +175,13 @@ export interface QueueInput {
  */
 export async function supportQueue(ctx: DomainContext, principal: Principal, input: QueueInput) {
   if (input.assigneeId !== undefined && input.unassigned) throw new BadRequestError('Use either assigneeId or unassigned=true.');
-  let start: Record<string, unknown> | undefined;
-  if (input.cursor) {
-    try {
-      start = JSON.parse(Buffer.from(input.cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
-    } catch {
-      throw new BadRequestError('Invalid cursor.');
-    }
-    if (start === null || typeof start !== 'object') throw new BadRequestError('Invalid cursor.');
-  }
+  // The key selects a position in one index (GSI1 or GSI2): the cursor is bound to the caller and to the filters that pick it.
+  const scope: CursorScope = {
+    kind: 'support-queue',
+    caller: principal.userId,
+    filter: { status: input.status, assigneeId: input.assigneeId, unassigned: input.unassigned || undefined },
+  };
+  const start = input.cursor ? ctx.cursors.open(scope, input.cursor, IndexKey) : undefined;
   const page = await ctx.repo.support.queuePage({
     status: input.status,
     assigneeId: input.unassigned ? null : input.assigneeId,
@@ -190,7 +198,7 @@ export async function supportQueue(ctx: DomainContext, principal: Principal, inp
   return {
     // An agent reads the content (`lastMessage`) only of the chats they are in (their assignments, their own requests).
     chats: page.chatIds.filter((id) => chats.has(id)).map((id) => contentFor(principal, chatView(chats.get(id)!, mine.get(id)), mine.get(id))),
-    nextCursor: page.next ? Buffer.from(JSON.stringify(page.next)).toString('base64url') : null,
+    nextCursor: page.next ? ctx.cursors.seal(scope, page.next) : null,
   };
 }
 

@@ -30,33 +30,25 @@
  * millisecond (ids are unique) and however many chats a page spans.
  */
 import { encodeTime } from 'ulid';
+import * as z from 'zod';
 import { HEAD_SLACK_MS, SETTLE_MS } from './change-log';
 import { effectiveMembership } from './chats';
 import type { DomainContext } from './context';
-import { BadRequestError, SyncExpiredError } from './errors';
+import { SyncExpiredError } from './errors';
 import type { SyncEventT } from '../schemas';
 import type { ChangeEntry, ServerEvent } from './ports';
 import type { Principal } from './types';
 
-/** What a sync cursor holds (see above); signed and bound to its user by a `CursorCodec`. */
+/** What a sync cursor holds (see above); sealed for its caller by `ctx.cursors` (`cursors.ts`, kind `sync`). */
 export interface SyncPosition {
   p: string;
   q?: string;
   h?: string;
 }
 
-/** Turns positions into opaque cursors bound to their user and back (`lib/signed-cursor.ts`). */
-export interface CursorCodec {
-  encode(position: SyncPosition, userId: string): string;
-  /** Undefined for a cursor that is forged, edited or another user's. */
-  decode(raw: string, userId: string): SyncPosition | undefined;
-}
-
-export function isSyncPosition(value: unknown): value is SyncPosition {
-  const v = value as SyncPosition;
-  const pos = (x: unknown) => typeof x === 'string' && /^[0-9A-HJKMNP-TV-Z]{10}([0-9A-HJKMNP-TV-Z]{16})?$/.test(x);
-  return typeof v === 'object' && v !== null && pos(v.p) && (v.q === undefined || pos(v.q)) && (v.h === undefined || pos(v.h));
-}
+/** A position: a change id (ULID) or its 10-character time prefix. */
+const Position = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{10}([0-9A-HJKMNP-TV-Z]{16})?$/);
+const SyncPositionShape = z.strictObject({ p: Position, q: Position.optional(), h: Position.optional() });
 
 /** The position just below every change id of millisecond `ms` and later. */
 export const positionAt = (ms: number) => encodeTime(Math.max(0, ms), 10);
@@ -97,14 +89,15 @@ const later = (a: string, b: string) => (a > b ? a : b);
  * SPEC §7. Errors: 400 a cursor that is not the caller's (forged, edited,
  * another user's); 410 `sync_expired` a cursor older than the sync window.
  */
-export async function sync(ctx: DomainContext, principal: Principal, input: SyncInput, codec: CursorCodec): Promise<SyncResult> {
+export async function sync(ctx: DomainContext, principal: Principal, input: SyncInput): Promise<SyncResult> {
   const userId = principal.userId;
+  // Bound to the caller: another user's cursor does not open (400), nor an edited or forged one.
+  const scope = { kind: 'sync', caller: userId };
   const nowMs = ctx.now().getTime();
   const horizon = positionAt(nowMs - SETTLE_MS);
-  if (input.since === undefined) return { events: [], cursor: codec.encode({ p: horizon }, userId), hasMore: false };
+  if (input.since === undefined) return { events: [], cursor: ctx.cursors.seal(scope, { p: horizon }), hasMore: false };
 
-  const position = codec.decode(input.since, userId);
-  if (!position) throw new BadRequestError('This cursor is not valid for you: pass the `cursor` of one of your own sync answers.');
+  const position: SyncPosition = ctx.cursors.open(scope, input.since, SyncPositionShape);
   if (timeOfPosition(position.p) < nowMs - ctx.limits.syncWindowSeconds * 1000) throw new SyncExpiredError(ctx.limits.syncWindowSeconds);
   const after = position.q ?? position.p;
   const end = position.h ?? horizon;
@@ -142,7 +135,7 @@ export async function sync(ctx: DomainContext, principal: Principal, input: Sync
 
   const next: SyncPosition = hasMore && page.length > 0 ? { p: position.p, q: page.at(-1)!.id, h: end } : { p: later(position.p, end) };
   // The log holds no `typing` or `presence` (`change-log.ts` leaves them out).
-  return { events: page.map((e) => e.event as SyncEventT), cursor: codec.encode(next, userId), hasMore: hasMore && page.length > 0 };
+  return { events: page.map((e) => e.event as SyncEventT), cursor: ctx.cursors.seal(scope, next), hasMore: hasMore && page.length > 0 };
 }
 
 async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

@@ -2,7 +2,6 @@
 import { sync } from '../domain/sync';
 import { httpHandler } from '../lib/http';
 import { domainContext } from '../lib/runtime';
-import { syncCursors } from '../lib/sync-cursors';
 import { httpRoute } from '../routes';
 
-export const handler = httpHandler(httpRoute('Sync'), async ({ principal, query }) => sync(domainContext(), principal, query, syncCursors()));
+export const handler = httpHandler(httpRoute('Sync'), async ({ principal, query }) => sync(domainContext(), principal, query));

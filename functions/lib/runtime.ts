@@ -10,6 +10,7 @@ import { createDb, type Db } from '../data/client';
 import { createRepository } from '../data/repository';
 import { withChangeLog } from '../domain/change-log';
 import type { DomainContext } from '../domain/context';
+import { createCursorCodec } from '../domain/cursors';
 import type { ChatDelivery } from '../domain/ports';
 import { createNotifier } from './delivery';
 import { createFanOutQueue } from './fanout-queue';
@@ -55,7 +56,7 @@ export function domainContext(): DomainContext {
       count('ChangeLogFailures', 1);
     },
   });
-  context = { repo, notifier: publisher, offline, storage, limits: config.LIMITS, now, newId: ulid };
+  context = { repo, notifier: publisher, offline, storage, limits: config.LIMITS, cursors: createCursorCodec(config.CURSOR_SECRET), now, newId: ulid };
   return context;
 }
 

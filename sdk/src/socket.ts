@@ -7,12 +7,21 @@
  *   Gateway's 10-minute idle timeout.
  * - Reconnects before API Gateway's 2-hour connection cap, make-before-break
  *   (the new connection opens before the old one is closed).
- * - Catch-up after every reconnect: for every chat it has seen, it pages
- *   `GET /v1/chats/{chatId}/messages?after=<seq>` from the highest seq below
- *   which nothing is missing, and emits the missed messages as `message.new`
- *   (`catchUp: true`). Messages are de-duplicated by id, so a message that
- *   arrives both live and by catch-up is emitted once; one that arrived out of
- *   order is never skipped.
+ * - Sync on connect and after every reconnect (SPEC §7, `sync.ts`): one
+ *   `GET /v1/sync` from the stored cursor (pluggable store,
+ *   `cursor-store.ts`), paged while `hasMore`; every event is emitted as if
+ *   live (`catchUp: true`). On 410 `sync_expired` it takes a fresh cursor and
+ *   emits `syncExpired` (the app reloads). Against a server without sync it
+ *   falls back to paging `GET …/messages?after=` per tracked chat.
+ * - Idempotent events (SPEC §6, `freshness.ts`): a repeated or older copy of
+ *   an event is not emitted, so applying every emitted event never regresses.
+ * - Seq order per chat (`ordering.ts`): a `message.new` ahead of a missing
+ *   seq is held, and the gap is fetched (`after=`) after `gap.holdMs`
+ *   (250 ms) unless live events fill it first; de-duplicated by id.
+ * - Ordered sends (`send-queue.ts`): `sendMessage` sends one message per chat
+ *   at a time, in call order, over the socket when it is open and over HTTP
+ *   otherwise (or when an answer times out, with the same
+ *   `clientMessageId`); different chats are sent concurrently.
  * - Action frames (`sendMessage`, `markRead`, …) get a `requestId` and resolve
  *   with the `ack`; a frame lost with its connection is sent again on the
  *   next one (sends carry a `clientMessageId`, so the server stores them once).
@@ -32,9 +41,15 @@
  * Runs in browsers and Node ≥ 22 with the global `WebSocket`; on Node 20 pass
  * `WebSocket` from the `ws` package.
  */
+import { MemoryCursorStore, type SyncCursorStore } from './cursor-store.js';
 import { ChatSocketError } from './errors.js';
-import { WS_LIMITS, type ActionAnswerMap, type ActionFrameMap, type Message, type ServerFrameMap } from './generated.js';
+import { EventLedger } from './freshness.js';
+import { WS_LIMITS, type ActionAnswerMap, type ActionFrameMap, type Chat, type Message, type ServerFrameMap } from './generated.js';
 import { newClientMessageId, resolveToken, type TokenSource } from './http.js';
+import { SeqOrderer, type GapSource, type OrderedMessageEvent } from './ordering.js';
+import { KeyedQueue } from './send-queue.js';
+import type { ChatStore } from './store.js';
+import { runSync, type SyncResult, type SyncSource, type SyncedEvent } from './sync.js';
 
 /** The subset of the WHATWG `WebSocket` the socket uses (browsers, Node 22's global, the `ws` package). */
 export interface WebSocketLike {
@@ -66,27 +81,70 @@ export interface CaughtUpEvent {
   dropped: string[];
 }
 
+/** Emitted after every sync (on connect and after every reconnect). */
+export type SyncedSocketEvent = SyncResult;
+
+/** Emitted after 410 `sync_expired`: events were lost; reload the chat list and open chats (a fresh cursor is already taken). */
+export interface SyncExpiredEvent {
+  reason: 'sync_expired';
+}
+
+/** Server events as the socket emits them: `at` (SPEC §6) and `catchUp` (delivered by sync or a fetch, not live). */
+type Emitted<E> = E & { at?: string; catchUp?: boolean };
+
 /** Everything `on()` can listen to: server events (acks and pongs are consumed by the socket) plus lifecycle events. */
-export type SocketEventMap = Omit<ServerFrameMap, 'ack' | 'pong' | 'message.new'> & {
-  'message.new': ServerFrameMap['message.new'] & { catchUp?: boolean };
+export type SocketEventMap = { [K in Exclude<keyof ServerFrameMap, 'ack' | 'pong' | 'error'>]: Emitted<ServerFrameMap[K]> } & {
+  error: ServerFrameMap['error'];
   status: StatusEvent;
   caughtUp: CaughtUpEvent;
+  synced: SyncedSocketEvent;
+  syncExpired: SyncExpiredEvent;
 };
 
 type ActionPayload<A extends keyof ActionFrameMap> = Omit<ActionFrameMap[A], 'action' | 'requestId'>;
 
-/** What catch-up needs from the HTTP client (a `ChatClient` fits). */
-export interface CatchUpSource {
-  listMessages(chatId: string, query?: { after?: number; limit?: number }): Promise<{ messages: Message[]; hasMore: boolean }>;
+/** What catch-up and gap filling need from the HTTP client (a `ChatClient` fits). */
+export type CatchUpSource = GapSource;
+
+/** HTTP sends, for `sendMessage` while the socket is not open (a `ChatClient` fits). */
+export interface SendSource {
+  sendMessage(chatId: string, body: Omit<ActionPayload<'sendMessage'>, 'chatId' | 'to'>): Promise<{ message: Message }>;
+  sendToUser?(body: Omit<ActionPayload<'sendMessage'>, 'chatId'> & { to: string }): Promise<{ message: Message; chat?: Chat }>;
 }
+
+/** Re-reads a chat (participant names after a membership change), for the `store` (a `ChatClient` fits). */
+export interface ChatSource {
+  getChat(chatId: string): Promise<{ chat: Chat }>;
+}
+
+/** The HTTP client the socket uses: every part optional (a `ChatClient` has them all). */
+export type SocketApi = CatchUpSource & Partial<SendSource> & Partial<SyncSource> & Partial<ChatSource>;
 
 export interface ChatSocketOptions {
   /** `ws://127.0.0.1:3000/ws` locally; the stack's WebSocket stage URL on AWS. The token is appended as `?token=`. */
   url: string;
   /** Called before every (re)connect, so a refreshed token is used. */
   token: TokenSource;
-  /** Source of missed messages after a reconnect; without it there is no catch-up. */
-  api?: CatchUpSource;
+  /**
+   * The HTTP client (a `ChatClient`): sync (`sync`), gap fetches and the
+   * fallback catch-up (`listMessages`), sends while the socket is not open
+   * (`sendMessage`, `sendToUser`). Without it there is no catch-up.
+   */
+  api?: SocketApi;
+  /** Where the sync cursor is kept (default: memory). Key it per user: a cursor belongs to its user. */
+  cursorStore?: SyncCursorStore;
+  /** Events per sync page (default 500, the API's maximum). */
+  syncPageSize?: number;
+  /** Out-of-order messages: wait `holdMs` (250 ms) for live events before fetching the gap; release in order after `maxHoldMs` (10 s) of failed fetches. */
+  gap?: { holdMs?: number; maxHoldMs?: number };
+  /** The caller's user id (default: the token's `sub`): the socket stops tracking a chat the caller was removed from. */
+  userId?: string;
+  /**
+   * A replica to keep current (`store.ts`): every emitted server event is
+   * applied to it before listeners run; after a membership change the chat
+   * is re-read (`api.getChat`) for participant names.
+   */
+  store?: ChatStore;
   /** Defaults to the global `WebSocket`. */
   WebSocket?: WebSocketConstructor;
   /** Ping after this long without a client frame (default 5 min; must stay under the 10 min idle timeout). */
@@ -104,9 +162,11 @@ export interface ChatSocketOptions {
 }
 
 const OPEN = 1;
-/** Message ids remembered per chat for de-duplication. */
-const SEEN_PER_CHAT = 1_000;
-const CATCH_UP_PAGE = 100;
+
+/** Events about one message that the ordering buffer can fold into a held copy. */
+const MESSAGE_CHANGES = new Set(['message.edited', 'message.deleted', 'reaction.updated', 'message.pinned']);
+/** Messages whose early changes are remembered (oldest forgotten first). */
+const EARLY_CHANGES = 2_000;
 
 interface Pending {
   frame: string;
@@ -114,13 +174,6 @@ interface Pending {
   reject: (error: Error) => void;
   timer: ReturnType<typeof setTimeout>;
   sentOn?: WebSocketLike;
-}
-
-/** Per chat: `contiguous` = every seq ≤ it has been seen; `above` = seqs seen beyond it. */
-interface ChatCursor {
-  contiguous: number;
-  above: Set<number>;
-  ids: Set<string>;
 }
 
 const utf8Length = (text: string) => new TextEncoder().encode(text).length;
@@ -143,7 +196,17 @@ export class ChatSocket {
   private firstOpen?: { resolve: () => void; reject: (error: Error) => void };
   private readonly listeners = new Map<string, Set<(event: any) => void>>();
   private readonly pending = new Map<string, Pending>();
-  private readonly cursors = new Map<string, ChatCursor>();
+  private readonly orderer: SeqOrderer;
+  private readonly ledger: EventLedger;
+  private readonly sends = new KeyedQueue();
+  private readonly cursorStore: SyncCursorStore;
+  /** Set when the server has no `GET /v1/sync` (404): catch up per chat instead. */
+  private syncUnsupported = false;
+  private syncing?: Promise<void>;
+  private syncAgain = false;
+  /** Changes that arrived before their message (by chat and message id), folded in when it arrives. */
+  private readonly early = new Map<string, SyncedEvent[]>();
+  private me?: string;
   private readonly typingState = new Map<string, { sentAt: number; idle: ReturnType<typeof setTimeout> }>();
 
   constructor(options: ChatSocketOptions) {
@@ -158,6 +221,15 @@ export class ChatSocket {
       ...options,
     };
     if (this.options.keepaliveMs >= WS_LIMITS.idleTimeoutMs) throw new RangeError('keepaliveMs must be below the 10-minute idle timeout.');
+    this.me = options.userId;
+    this.cursorStore = options.cursorStore ?? new MemoryCursorStore();
+    this.ledger = new EventLedger({ me: () => this.me });
+    this.orderer = new SeqOrderer({
+      source: options.api,
+      holdMs: options.gap?.holdMs,
+      maxHoldMs: options.gap?.maxHoldMs,
+      emit: (event) => this.deliver(event as unknown as SyncedEvent),
+    });
   }
 
   get state(): SocketState {
@@ -165,7 +237,10 @@ export class ChatSocket {
   }
 
   /**
-   * Opens the connection. Resolves when it is open; rejects with
+   * Opens the connection. Resolves when it is open and the first sync is
+   * done (with a stored cursor: caught up; without: a cursor for "now" is
+   * taken, so load chats after this resolves and nothing falls between the
+   * load and the cursor). Rejects with
    * `connect_failed` if the first attempt fails (bad token or URL: the
    * browser does not say which) and then stays closed. After the first open,
    * drops are retried until {@link close}.
@@ -187,6 +262,7 @@ export class ChatSocket {
     for (const socket of [this.ws, this.candidate]) socket?.close(1000, 'client closed');
     this.ws = undefined;
     this.candidate = undefined;
+    this.orderer.dispose();
     this.failPending(new ChatSocketError('not_connected', 'The socket was closed.'));
     this.firstOpen?.reject(new ChatSocketError('not_connected', 'The socket was closed before it opened.'));
     this.firstOpen = undefined;
@@ -209,28 +285,44 @@ export class ChatSocket {
 
   /**
    * Tells the socket the app holds `chatId`'s messages up to `seq` (e.g. after
-   * loading history), so catch-up starts there. Never moves backwards.
+   * loading history), so ordering and catch-up start there. Never moves backwards.
    */
   track(chatId: string, seq: number): void {
-    const cursor = this.cursors.get(chatId);
-    if (!cursor) {
-      this.cursors.set(chatId, { contiguous: seq, above: new Set(), ids: new Set() });
-      return;
-    }
-    if (seq > cursor.contiguous) {
-      cursor.contiguous = seq;
-      this.advance(cursor);
-    }
+    this.orderer.track(chatId, seq);
   }
 
-  /** Stops catching up `chatId` (e.g. the user left it). */
+  /** Stops tracking `chatId` (e.g. the user left it). */
   untrack(chatId: string): void {
-    this.cursors.delete(chatId);
+    this.orderer.untrack(chatId);
   }
 
   /** The seq up to which nothing is missing in `chatId`, if tracked. */
   lastSeq(chatId: string): number | undefined {
-    return this.cursors.get(chatId)?.contiguous;
+    return this.orderer.lastSeq(chatId);
+  }
+
+  /** Seqs of `chatId` held back until a gap before them is filled (normally empty; for diagnostics). */
+  heldSeqs(chatId: string): number[] {
+    return this.orderer.heldSeqs(chatId);
+  }
+
+  /**
+   * Syncs now (it also runs on every (re)connect). Concurrent calls share
+   * one run; a call during a run runs once more after it. Resolves when done;
+   * never rejects (failures keep the cursor, the next sync retries).
+   */
+  sync(): Promise<void> {
+    if (this.syncing) {
+      this.syncAgain = true;
+      return this.syncing;
+    }
+    this.syncing = (async () => {
+      do {
+        this.syncAgain = false;
+        await this.syncOnce();
+      } while (this.syncAgain);
+    })().finally(() => (this.syncing = undefined));
+    return this.syncing;
   }
 
   /**
@@ -260,12 +352,21 @@ export class ChatSocket {
   /**
    * Sends a message (`chatId`, or `to` for a direct chat) and resolves with
    * the stored message. A `clientMessageId` is added when missing, so a resend
-   * after a reconnect stores it once.
+   * after a reconnect (or over HTTP after a timeout) stores it once.
+   *
+   * Order: the sends of one chat go one at a time in call order (the next
+   * leaves when the previous is answered), so they are stored in the order
+   * the app called this; sends to different chats run concurrently. A failed
+   * send does not hold back the ones after it. Transport: the socket while
+   * it is open, else HTTP (`api.sendMessage`/`api.sendToUser`); the order
+   * holds across both. Sends with `to` are ordered among themselves per
+   * recipient.
    */
-  async sendMessage(payload: ActionPayload<'sendMessage'>): Promise<Message> {
+  sendMessage(payload: ActionPayload<'sendMessage'>): Promise<Message> {
     if (payload.chatId) this.clearTyping(payload.chatId, true);
-    const ack = await this.request('sendMessage', { ...payload, clientMessageId: payload.clientMessageId ?? newClientMessageId() });
-    return ack.message;
+    const frame = { ...payload, clientMessageId: payload.clientMessageId ?? newClientMessageId() };
+    const key = payload.chatId ? `chat:${payload.chatId}` : `to:${payload.to ?? ''}`;
+    return this.sends.run(key, () => this.deliverSend(frame));
   }
 
   /** Moves the caller's read marker (default: latest); resolves with `{lastReadSeq, unreadCount}`. */
@@ -299,6 +400,107 @@ export class ChatSocket {
   }
 
   // ------------------------------------------------------------------ internals
+
+  private async deliverSend(frame: ActionPayload<'sendMessage'> & { clientMessageId: string }): Promise<Message> {
+    const api = this.options.api;
+    const http = Boolean(frame.chatId ? api?.sendMessage : api?.sendToUser);
+    if (http && this.currentState !== 'open') return this.httpSend(frame);
+    try {
+      const ack = await this.request('sendMessage', frame);
+      return ack.message;
+    } catch (error) {
+      // No answer in time: it may or may not be stored. Repeating it over HTTP with the same clientMessageId
+      // answers which (the first message, or the message stored now) before the next send of the chat leaves.
+      if (http && error instanceof ChatSocketError && error.code === 'timeout') return this.httpSend(frame);
+      throw error;
+    }
+  }
+
+  private async httpSend(frame: ActionPayload<'sendMessage'> & { clientMessageId: string }): Promise<Message> {
+    const api = this.options.api as SocketApi;
+    const { chatId, to, ...body } = frame;
+    if (chatId) return (await api.sendMessage!(chatId, body)).message;
+    return (await api.sendToUser!({ ...body, to: to! })).message;
+  }
+
+  /** An event from the socket or from sync: drop repeats and older copies, keep seq order, then emit. */
+  private ingest(event: SyncedEvent, catchUp: boolean) {
+    const tagged = catchUp ? { ...event, catchUp: true } : event;
+    if (event.type === 'message.new') {
+      this.orderer.accept(tagged as unknown as OrderedMessageEvent);
+      return;
+    }
+    if (!this.ledger.admit(event)) return;
+    const chatId = String(event.chatId ?? '');
+    if (MESSAGE_CHANGES.has(event.type)) {
+      const messageId = String(event.messageId ?? (event.message as Message | undefined)?.id ?? '');
+      if (this.orderer.fold(chatId, messageId, (message) => applyChange(message, event))) return;
+      // A change of a message not seen yet (its message.new comes later, e.g. by sync): remember it, so the
+      // message is emitted in its latest state. The change is emitted too: the app may hold it from history.
+      if (!this.orderer.seen(chatId, messageId)) this.rememberEarly(`${chatId}|${messageId}`, event);
+    }
+    if (event.type === 'participant.removed' && event.userId === this.me) this.orderer.untrack(chatId);
+    this.deliver(tagged);
+  }
+
+  private rememberEarly(key: string, event: SyncedEvent) {
+    const list = this.early.get(key) ?? [];
+    this.early.delete(key);
+    this.early.set(key, [...list, event]);
+    if (this.early.size > EARLY_CHANGES) this.early.delete(this.early.keys().next().value as string);
+  }
+
+  /** Applies an admitted event to the store, then emits it. */
+  private deliver(event: SyncedEvent) {
+    if (event.type === 'message.new') {
+      const message = event.message as Message;
+      const key = `${String(event.chatId)}|${message.id}`;
+      const changes = this.early.get(key);
+      if (changes) {
+        this.early.delete(key);
+        event = { ...event, message: changes.reduce(applyChange, message) };
+      }
+    }
+    const store = this.options.store;
+    if (store) {
+      store.apply(event);
+      const chatId = String(event.chatId ?? (event.chat as { id?: string } | undefined)?.id ?? '');
+      const membership = event.type === 'participants.added' || (event.type === 'participant.removed' && event.userId !== this.me);
+      const bare = event.type === 'chat.created' && !(event.chat as Chat).participants;
+      if ((membership || bare) && this.options.api?.getChat && store.chats.has(chatId)) this.refreshChat(chatId);
+    }
+    this.emit(event.type as keyof SocketEventMap, event as never);
+  }
+
+  /** Re-reads a chat into the store (participant names and roles); the caller may have lost it meanwhile (404: ignored). */
+  private refreshChat(chatId: string) {
+    const store = this.options.store!;
+    this.options.api!.getChat!(chatId).then(
+      ({ chat }) => store.putParticipantDetails(chatId, chat.participants),
+      () => undefined,
+    );
+  }
+
+  private async syncOnce() {
+    const api = this.options.api;
+    if (!api) return;
+    if (!api.sync || this.syncUnsupported) return this.catchUpPerChat();
+    let result: SyncResult;
+    try {
+      result = await runSync(api as SyncSource, this.cursorStore, (event) => this.ingest(event, true), this.options.syncPageSize ?? 500);
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      if (status === 404 || status === 405) {
+        this.syncUnsupported = true; // a server from before SPEC §7
+        return this.catchUpPerChat();
+      }
+      return; // network, 5xx: the cursor stays, the next reconnect (or sync()) retries
+    }
+    // Gaps that sync revealed (or that waited through the disconnect) are fetched now.
+    this.orderer.retryGaps();
+    if (result.expired) this.emit('syncExpired', { reason: 'sync_expired' });
+    this.emit('synced', result);
+  }
 
   private clearTyping(chatId: string, notify = false) {
     const state = this.typingState.get(chatId);
@@ -348,6 +550,7 @@ export class ChatSocket {
     });
     // Frames from a connection being replaced still count until it closes.
     ws.addEventListener('message', (event: { data: unknown }) => this.receive(event.data));
+    this.me ??= subjectOf(url);
     ws.addEventListener('close', (event: { code?: number; reason?: string }) => {
       const reason = `${event.code ?? ''} ${event.reason ?? ''}`.trim();
       if (ws === this.candidate) {
@@ -380,10 +583,12 @@ export class ChatSocket {
     this.scheduleCycle(this.options.maxConnectionAgeMs);
     this.armKeepalive();
     this.setState({ state: 'open' });
-    this.firstOpen?.resolve();
-    this.firstOpen = undefined;
     for (const entry of this.pending.values()) this.transmit(entry);
-    if (reconnected) void this.catchUp();
+    const firstOpen = this.firstOpen;
+    this.firstOpen = undefined;
+    // First connect without sync: nothing to catch up (the app loads history); with sync, the cursor is taken or used.
+    const catchUp = reconnected || this.options.api?.sync ? this.sync() : Promise.resolve();
+    void catchUp.then(() => firstOpen?.resolve());
   }
 
   private lost(reason: string) {
@@ -442,66 +647,20 @@ export class ChatSocket {
       return;
     }
     if (frame.type === 'ack' || frame.type === 'pong') return;
-    if (frame.type === 'message.new') {
-      const event = frame as unknown as ServerFrameMap['message.new'];
-      if (!this.remember(event.chatId, event.message)) return;
-    }
-    this.emit(frame.type as keyof SocketEventMap, frame as never);
+    this.ingest(frame as SyncedEvent, false);
   }
 
-  /** Records a message as seen; false if it was seen before. */
-  private remember(chatId: string, message: Message): boolean {
-    let cursor = this.cursors.get(chatId);
-    if (!cursor) this.cursors.set(chatId, (cursor = { contiguous: message.seq - 1, above: new Set(), ids: new Set() }));
-    if (cursor.ids.has(message.id)) return false;
-    cursor.ids.add(message.id);
-    if (cursor.ids.size > SEEN_PER_CHAT) cursor.ids.delete(cursor.ids.values().next().value as string);
-    if (message.seq > cursor.contiguous) {
-      cursor.above.add(message.seq);
-      this.advance(cursor);
-    }
-    return true;
-  }
-
-  private advance(cursor: ChatCursor) {
-    for (const seq of cursor.above) if (seq <= cursor.contiguous) cursor.above.delete(seq);
-    while (cursor.above.delete(cursor.contiguous + 1)) cursor.contiguous++;
-  }
-
-  private async catchUp() {
+  /** Catch-up without sync (a server from before SPEC §7): every tracked chat from its last contiguous seq. */
+  private async catchUpPerChat() {
     const result: CaughtUpEvent = { chats: 0, messages: 0, dropped: [] };
-    const api = this.options.api;
-    if (api) {
-      for (const [chatId, cursor] of [...this.cursors]) {
-        result.chats++;
-        let after = cursor.contiguous;
-        try {
-          for (;;) {
-            const page = await api.listMessages(chatId, { after, limit: CATCH_UP_PAGE });
-            for (const message of page.messages) {
-              after = Math.max(after, message.seq);
-              if (this.remember(chatId, message)) {
-                result.messages++;
-                this.emit('message.new', { type: 'message.new', chatId, message, at: message.createdAt, catchUp: true });
-              }
-            }
-            if (!page.hasMore || page.messages.length === 0) break;
-          }
-          // The server listed every message above the cursor: a seq still missing below `after` does not
-          // exist (the API keeps seqs gap-free, but a client must not stall on a hole if one ever appears).
-          const current = this.cursors.get(chatId);
-          if (current && after > current.contiguous) {
-            current.contiguous = after;
-            this.advance(current);
-          }
-        } catch (error) {
-          const status = (error as { status?: number }).status;
-          if (status === 404 || status === 403) {
-            this.cursors.delete(chatId);
-            result.dropped.push(chatId);
-          }
-          // Other failures (network, 503): the cursor stays, the next reconnect retries.
-        }
+    for (const chatId of this.orderer.chats()) {
+      result.chats++;
+      try {
+        result.messages += await this.orderer.catchUp(chatId);
+      } catch (error) {
+        const status = (error as { status?: number }).status;
+        if (status === 404 || status === 403) result.dropped.push(chatId);
+        // Other failures (network, 503): the cursor stays, the next reconnect retries.
       }
     }
     this.emit('caughtUp', result);
@@ -523,5 +682,43 @@ export class ChatSocket {
         });
       }
     }
+  }
+}
+
+/**
+ * A change event folded into a copy of its message (held, or arriving after
+ * the change). Each change touches its own fields, and the ledger admitted
+ * only the newest per field, so the order of folding does not matter; a
+ * delete is final (SPEC §3: content "", attachments dropped).
+ */
+function applyChange(message: Message, event: SyncedEvent): Message {
+  switch (event.type) {
+    case 'message.edited': {
+      const edited = event.message as Message;
+      if (message.deletedAt) return message;
+      return { ...message, content: edited.content, editedAt: edited.editedAt, mentions: (edited as { mentions?: string[] }).mentions ?? (message as { mentions?: string[] }).mentions } as Message;
+    }
+    case 'message.deleted':
+      return { ...message, content: '', attachments: [], deletedAt: message.deletedAt ?? event.at ?? new Date().toISOString() };
+    case 'reaction.updated':
+      return { ...message, reactions: event.reactions as Message['reactions'] };
+    case 'message.pinned':
+      // `pinnedAt`/`pinnedBy` (SPEC §9) may be newer than this SDK's generated Message type.
+      return { ...message, pinnedAt: event.pinned ? event.pinnedAt : undefined, pinnedBy: event.pinned ? event.pinnedBy : undefined } as Message;
+    default:
+      return message;
+  }
+}
+
+/** The `sub` claim of the JWT in a WebSocket URL's `token`, if readable (it is only used to recognise the caller's own removal). */
+function subjectOf(url: string): string | undefined {
+  try {
+    const token = new URL(url).searchParams.get('token') ?? '';
+    const payload = token.split('.')[1];
+    if (!payload) return undefined;
+    const json = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/')));
+    return typeof json.sub === 'string' ? json.sub : undefined;
+  } catch {
+    return undefined;
   }
 }

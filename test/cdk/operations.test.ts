@@ -97,7 +97,7 @@ describe('cdk-nag AwsSolutions checks', () => {
     }
     // The only rules acknowledged anywhere; a new one must be added here on purpose.
     const rules = [...new Set(acks.map((a) => a.id.replace(/\[.*$/, '')))].sort();
-    expect(rules).toEqual(['AwsSolutions-APIG1', 'AwsSolutions-APIG4', 'AwsSolutions-COG2', 'AwsSolutions-COG8', 'AwsSolutions-IAM4', 'AwsSolutions-IAM5', 'AwsSolutions-L1', 'AwsSolutions-S1']);
+    expect(rules).toEqual(['AwsSolutions-APIG1', 'AwsSolutions-APIG4', 'AwsSolutions-COG2', 'AwsSolutions-COG8', 'AwsSolutions-IAM4', 'AwsSolutions-IAM5', 'AwsSolutions-L1', 'AwsSolutions-S1', 'AwsSolutions-SMG4']);
     // IAM5 only for specific wildcards, never a whole action family like `s3:*` or `dynamodb:*`.
     for (const ack of acks.filter((a) => a.id.startsWith('AwsSolutions-IAM5'))) {
       expect(ack.id, ack.path).toMatch(/^AwsSolutions-IAM5\[(Resource::.+|Action::s3:(GetObject|GetBucket|List)\*)\]$/);

