@@ -32,6 +32,7 @@ import { GLOBAL_SECONDARY_INDEXES, KEY, TTL_ATTRIBUTE, type GsiDefinition } from
 import { httpRoutes, queueRoutes, wsRoutes, type HttpRoute as HttpRouteEntry, type Permission } from '../functions/routes';
 import { Role } from '../functions/schemas';
 import { ChatFunction, PROJECT_ROOT } from './chat-function';
+import { AuditArchive } from './audit';
 import { readContext, type ChatStackContext } from './context';
 import { customerManagedKey } from './encryption';
 import { ChatOperations } from './operations';
@@ -105,6 +106,8 @@ export class ChatStack extends Stack {
   readonly bucket: s3.Bucket;
   /** Offline notifications (SPEC §5): rules on this bus can send push notifications. */
   readonly eventBus: events.EventBus;
+  /** `chat.audit` events kept for context `auditRetentionDays` (unset: none). */
+  readonly auditArchive?: AuditArchive;
   /** Events of large chats, one FIFO group per chat, consumed by the fan-out worker. */
   readonly fanOutQueue: sqs.Queue;
   /** Jobs the fan-out worker failed 5 times. */
@@ -165,9 +168,12 @@ export class ChatStack extends Stack {
       reason: 'The cursor key signs pagination positions only; rotating it (manually, then redeploying) invalidates outstanding cursors, which clients recover from by starting again (400 invalid cursor).',
     });
     this.eventBus = new events.EventBus(this, 'NotificationBus', {
-      description: 'chat.message.offline events for recipients without an open connection',
+      description: 'chat.message.offline events for recipients without an open connection; chat.audit events (admin and support actions)',
       kmsKey: this.encryptionKey,
     });
+    if (this.config.auditRetentionDays) {
+      this.auditArchive = new AuditArchive(this, 'Audit', { eventBus: this.eventBus, retentionDays: this.config.auditRetentionDays, encryptionKey: this.encryptionKey });
+    }
     this.fanOutDeadLetterQueue = new sqs.Queue(this, 'FanOutDeadLetterQueue', {
       fifo: true,
       retentionPeriod: Duration.days(14),

@@ -21,6 +21,7 @@
  * | `edgeProtection` | `false` | CloudFront + AWS WAF rate rules in front of both APIs (`lib/perimeter.ts`); the web ACL is created in us-east-1 stacks only |
  * | `edgeIpRateLimit`, `edgeTokenRateLimit` | 2000, 1000 | requests per 5 minutes per client IP and per bearer token (WAF's minimum is 10) |
  * | `edgeWebAclArn` | unset | use this existing `CLOUDFRONT` web ACL (created in us-east-1) instead of creating one |
+ * | `auditRetentionDays` | unset | archive `chat.audit` events (SPEC §10) in an EventBridge archive kept this many days (whole days, 1-3650); unset = no archive (audit lines still go to each function's log group) |
  */
 import type { Node } from 'constructs';
 import { HTTP_THROTTLE_DEFAULT, WS_THROTTLE_DEFAULT } from '../functions/api-gateway';
@@ -60,6 +61,8 @@ export interface ChatStackContext {
   readonly tracing: boolean;
   /** Unset: no CloudFront/WAF perimeter (the default). */
   readonly edge?: { readonly ipRateLimit: number; readonly tokenRateLimit: number; readonly webAclArn?: string };
+  /** Unset: audit events are not archived (`lib/audit.ts`). */
+  readonly auditRetentionDays?: number;
 }
 
 export type ApiGatewayCloudWatchRole = 'create' | 'existing' | 'none';
@@ -122,7 +125,14 @@ export function readContext(node: Node): ChatStackContext {
     customerManagedKey: keyContext(get),
     tracing: bool(get('tracing'), 'tracing') ?? true,
     edge: edgeContext(get),
+    auditRetentionDays: wholeDays(get('auditRetentionDays'), 'auditRetentionDays', 3650),
   };
+}
+
+function wholeDays(value: unknown, key: string, max: number): number | undefined {
+  const n = positiveNumber(value, key);
+  if (n !== undefined && (!Number.isInteger(n) || n > max)) throw new Error(`Context ${key} must be a whole number of days from 1 to ${max}`);
+  return n;
 }
 
 function edgeContext(get: (key: string) => unknown): ChatStackContext['edge'] {

@@ -6,9 +6,12 @@
  * `EVENTS_ENDPOINT=http://127.0.0.1:$PORT/dev/events` (the local stack sets
  * it): `PutEvents` (AWS JSON 1.1, `X-Amz-Target: AWSEvents.PutEvents`) is
  * accepted and the last {@link KEEP} events are kept. `GET /dev/notifications`
- * lists their parsed `Detail` objects, oldest first; `DELETE` clears them.
+ * lists the parsed `Detail` objects of the offline notifications, oldest
+ * first; `DELETE` clears them. `GET /dev/audit` lists the `chat.audit`
+ * entries (SPEC §10) the same way; `DELETE /dev/audit` clears those.
  */
 import { randomUUID } from 'node:crypto';
+import { AUDIT_DETAIL_TYPE } from '../functions/domain/audit';
 import type { DevRequest, DevResponse, DevRoute } from './gateway/dev-routes';
 
 const KEEP = 200;
@@ -72,6 +75,13 @@ export function createEventBus(): LocalEventBus {
     return amzJson(200, { FailedEntryCount: 0, Entries: results });
   }
 
+  const isAudit = (event: StoredEvent) => event.detailType === AUDIT_DETAIL_TYPE;
+  const clearWhere = (drop: (event: StoredEvent) => boolean): DevResponse => {
+    const kept = stored.filter((e) => !drop(e));
+    stored.splice(0, stored.length, ...kept);
+    return { status: 204 };
+  };
+
   return {
     events: () => [...stored],
     clear: () => {
@@ -81,15 +91,10 @@ export function createEventBus(): LocalEventBus {
       // The SDK appends `/` to an endpoint that has a path.
       { method: 'POST', path: '/dev/events', handler: putEvents },
       { method: 'POST', path: '/dev/events/', handler: putEvents },
-      { method: 'GET', path: '/dev/notifications', handler: () => ({ body: { notifications: stored.map((event) => event.detail) } }) },
-      {
-        method: 'DELETE',
-        path: '/dev/notifications',
-        handler: () => {
-          stored.length = 0;
-          return { status: 204 };
-        },
-      },
+      { method: 'GET', path: '/dev/notifications', handler: () => ({ body: { notifications: stored.filter((e) => !isAudit(e)).map((event) => event.detail) } }) },
+      { method: 'DELETE', path: '/dev/notifications', handler: () => clearWhere((e) => !isAudit(e)) },
+      { method: 'GET', path: '/dev/audit', handler: () => ({ body: { entries: stored.filter(isAudit).map((event) => event.detail) } }) },
+      { method: 'DELETE', path: '/dev/audit', handler: () => clearWhere(isAudit) },
     ],
   };
 }

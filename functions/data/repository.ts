@@ -8,8 +8,10 @@ import { attachmentStore } from './attachments';
 import { changeStore } from './changes';
 import { chatStore } from './chats';
 import { connectionStore } from './connections';
+import { deviceStore } from './devices';
 import { membershipStore } from './memberships';
 import { messageStore } from './messages';
+import { pinStore } from './pins';
 import { rateLimitStore } from './rate-limits';
 import { supportStore } from './support';
 import { userStore } from './users';
@@ -25,5 +27,7 @@ export function createRepository(db: Db): Repository {
     rateLimits: rateLimitStore(db),
     attachments: attachmentStore(db),
     changes: changeStore(db),
+    devices: deviceStore(db),
+    pins: pinStore(db),
   };
 }

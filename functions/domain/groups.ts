@@ -13,8 +13,10 @@
  *
  * A chat the caller cannot see answers 404, as everywhere (SPEC §3).
  */
+import { AUDIT_ACTIONS, managesGroup, recordAudit } from './audit';
 import { BadRequestError, chatNotFound, ConflictError, ForbiddenError, NotFoundError } from './errors';
 import type { ChatT } from '../schemas';
+import { announceMembership } from './notifications';
 import { chatWithParticipants, contentFor, effectiveMembership, isAdmin, requireParticipant, sharedView } from './chats';
 import type { DomainContext } from './context';
 import { takeSlot, withSlot } from './limits';
@@ -82,7 +84,25 @@ export async function updateChat(ctx: DomainContext, principal: Principal, chatI
     releaseUnique: closing && chat.requesterId ? { kind: 'support', requesterId: chat.requesterId } : undefined,
   });
   if (!updated) throw new ConflictError('The chat changed meanwhile; read it again and retry.');
+  await auditUpdate(ctx, principal, chat, membership, input);
   return announceUpdate(ctx, updated, membership, principal);
+}
+
+/**
+ * Support chat status changes are audited always; title/metadata changes
+ * when made by platform role (support chats; groups the caller does not manage).
+ */
+async function auditUpdate(ctx: DomainContext, principal: Principal, chat: ChatRecord, membership: MembershipRecord | undefined, input: UpdateChatInput) {
+  const target = { type: 'chat' as const, id: chat.id };
+  const fields = (['title', 'metadata'] as const).filter((f) => input[f] !== undefined);
+  await Promise.all([
+    input.status !== undefined && input.status !== chat.status
+      ? recordAudit(ctx, principal, AUDIT_ACTIONS.chatStatusChanged, target, { from: chat.status ?? null, to: input.status })
+      : undefined,
+    fields.length > 0 && !managesGroup(chat, membership) && (chat.type === 'support' || isAdmin(principal))
+      ? recordAudit(ctx, principal, AUDIT_ACTIONS.chatUpdated, target, { fields: fields.join(',') })
+      : undefined,
+  ]);
 }
 
 /**
@@ -110,15 +130,11 @@ export async function announceUpdate(
   return contentFor(principal, view, membership);
 }
 
-/** `PUT /v1/chats/{id}/archive`: the caller's own flag; idempotent, not a toggle. */
+/** `PUT /v1/chats/{id}/archive`: the caller's own flag; idempotent, not a toggle. Emits `membership.updated` to the caller's connections. */
 export async function archiveChat(ctx: DomainContext, principal: Principal, chatId: string, archived: boolean): Promise<ChatT> {
   const { chat, membership } = await withSlot(ctx, principal.userId, 'writes', requireParticipant(ctx, principal, chatId));
-  if (membership.archived !== archived) {
-    if (!(await ctx.repo.memberships.update(chatId, principal.userId, { archived }))) throw chatNotFound();
-    // SPEC §6: to the caller's own connections (their other devices), and to their sync.
-    const notificationLevel = (membership as { notificationLevel?: 'all' | 'mentions' | 'none' }).notificationLevel ?? 'all';
-    await ctx.notifier.toUsers([principal.userId], { type: 'membership.updated', chatId, archived, notificationLevel, at: ctx.now().toISOString() });
-  }
+  if (membership.archived !== archived && !(await ctx.repo.memberships.update(chatId, principal.userId, { archived }))) throw chatNotFound();
+  await announceMembership(ctx, principal, chatId, { ...membership, archived });
   return chatWithParticipants(ctx, chat, { ...membership, archived });
 }
 
@@ -164,9 +180,10 @@ export async function addParticipants(
     if (result === 'missing') throw chatNotFound();
     const grown = { ...chat, participantCount: chat.participantCount + fresh.length };
     await ctx.notifier.toChat(grown, { type: 'participants.added', chatId, userIds: fresh, at: joinedAt });
+    if (!managesGroup(chat, membership)) await recordAudit(ctx, principal, AUDIT_ACTIONS.participantsAdded, { type: 'chat', id: chatId }, { count: fresh.length, userIds: fresh.slice(0, 20).join(',') });
     const view = await chatWithParticipants(ctx, grown, membership);
     // SPEC §7: the people added get the chat itself, enough to show it (live and in sync), as a new member sees it.
-    const joinerView = { ...sharedView(view), unreadCount: grown.lastSeq, lastReadSeq: 0, archived: false };
+    const joinerView = { ...sharedView(view), unreadCount: grown.lastSeq, unreadMentions: 0, lastReadSeq: 0, archived: false, notificationLevel: 'all' as const };
     await ctx.notifier.toUsers(fresh, { type: 'chat.created', chat: joinerView, at: joinedAt });
     return view;
   }
@@ -202,7 +219,10 @@ export async function removeParticipant(ctx: DomainContext, principal: Principal
   }
   if (target.role === 'owner') await handOverOwnership(ctx, chatId, userId);
   const audience = (await ctx.repo.memberships.listParticipants(chatId)).map((p) => p.userId);
-  await ctx.notifier.toUsers([...new Set([...audience, userId])], { type: 'participant.removed', chatId, userId });
+  await Promise.all([
+    ctx.notifier.toUsers([...new Set([...audience, userId])], { type: 'participant.removed', chatId, userId }),
+    !self && !managesGroup(chat, membership) ? recordAudit(ctx, principal, AUDIT_ACTIONS.participantRemoved, { type: 'chat', id: chatId }, { userId }) : undefined,
+  ]);
 }
 
 /** Re-reads of a membership whose role changed under a removal before it answers 409. */

@@ -12,6 +12,7 @@ import { withChangeLog } from '../domain/change-log';
 import type { DomainContext } from '../domain/context';
 import { createCursorCodec } from '../domain/cursors';
 import type { ChatDelivery } from '../domain/ports';
+import { createAuditLog } from './audit';
 import { createNotifier } from './delivery';
 import { createFanOutQueue } from './fanout-queue';
 import { logger } from './logger';
@@ -56,7 +57,8 @@ export function domainContext(): DomainContext {
       count('ChangeLogFailures', 1);
     },
   });
-  context = { repo, notifier: publisher, offline, storage, limits: config.LIMITS, cursors: createCursorCodec(config.CURSOR_SECRET), now, newId: ulid };
+  const audit = createAuditLog({ eventBusName: config.EVENT_BUS_NAME, endpoint: config.EVENTS_ENDPOINT, region: config.AWS_REGION });
+  context = { repo, notifier: publisher, offline, audit, storage, limits: config.LIMITS, cursors: createCursorCodec(config.CURSOR_SECRET), now, newId: ulid, pushPreview: config.PUSH_PREVIEW };
   return context;
 }
 

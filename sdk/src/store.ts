@@ -117,7 +117,7 @@ export class ChatStore {
         return this.onRemoved(chatId, String(event.userId));
       case 'membership.updated': {
         const chat = this.chats.get(chatId);
-        if (chat) this.chats.set(chatId, { ...chat, archived: Boolean(event.archived), notificationLevel: String(event.notificationLevel) });
+        if (chat) this.chats.set(chatId, { ...chat, archived: Boolean(event.archived), notificationLevel: event.notificationLevel as Chat['notificationLevel'] });
         return;
       }
       default:

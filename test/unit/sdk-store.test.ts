@@ -23,8 +23,10 @@ const chat = (id: string, extra: Partial<Chat> = {}): Chat => ({
     { userId: 'bob', name: 'Bob', role: 'member', joinedAt: t(0), online: false },
   ],
   unreadCount: 0,
+  unreadMentions: 0,
   lastReadSeq: 0,
   archived: false,
+  notificationLevel: 'all',
   ...extra,
 });
 const from = (sender: string, seq: number, chatId = 'c1') => ({ ...message(chatId, seq), senderId: sender });

@@ -34,8 +34,10 @@ const chat = (over: Partial<Chat> = {}): Chat => ({
   updatedAt: '2026-01-01T00:00:00.000Z',
   lastSeq: 0,
   unreadCount: 0,
+  unreadMentions: 0,
   lastReadSeq: 0,
   archived: false,
+  notificationLevel: 'all',
   ...over,
 });
 
@@ -48,6 +50,7 @@ const msg = (seq: number, over: Partial<Message> = {}): Message => ({
   content: `message ${seq}`,
   attachments: [],
   reactions: {},
+  mentions: [],
   createdAt: `2026-01-01T00:00:${String(seq).padStart(2, '0')}.000Z`,
   readBy: 0,
   ...over,

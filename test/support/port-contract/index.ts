@@ -18,6 +18,8 @@ import { chatContract, membershipContract, userContract } from './chats';
 import { connectionContract, rateLimitContract, supportContract } from './desk';
 import type { MakeRepository } from './fixtures';
 import { messageContract } from './messages';
+import { deviceContract, notificationStateContract } from './notifications';
+import { pinContract } from './pins';
 
 export type { MakeRepository } from './fixtures';
 
@@ -32,5 +34,8 @@ export function describePortContract(name: string, makeRepo: MakeRepository) {
     supportContract(makeRepo);
     rateLimitContract(makeRepo);
     changeContract(makeRepo);
+    notificationStateContract(makeRepo);
+    deviceContract(makeRepo);
+    pinContract(makeRepo);
   });
 }
