@@ -13,6 +13,7 @@ import { memoryChangeStore } from './memory-changes';
 import type { DomainContext, Limits } from '../../functions/domain/context';
 import { DEFAULT_LIMITS } from '../../functions/domain/context';
 import { createCursorCodec } from '../../functions/domain/cursors';
+import { messageId } from '../../functions/domain/ids';
 import { notifyOffline } from '../../functions/domain/notifications';
 import type { AttachmentStorage, AuditEntry, AuditLog, BlockedBy, ChatAudience, ClientIdPointer, Notifier, OfflineNotice, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
 
@@ -128,6 +129,15 @@ export class MemoryRepository implements Repository {
     getWithMembership: async (chatId, userId) => {
       await tick();
       return { chat: clone(this.chatMap.get(chatId)), membership: clone(this.memberMap.get(`${chatId}|${userId}`)) };
+    },
+    allocateSeq: async (chatId, next) => {
+      await tick();
+      const chat = this.chatMap.get(chatId);
+      if (!chat) return undefined;
+      const { ulid, ...fields } = next;
+      const seq = chat.lastSeq + 1;
+      Object.assign(chat, { lastSeq: seq, lastMessage: { ...fields, id: messageId(ulid, seq), seq }, lastActivityAt: next.createdAt, updatedAt: next.createdAt });
+      return seq;
     },
     recordMessage: async (chatId, preview) => {
       await tick();
@@ -337,10 +347,6 @@ export class MemoryRepository implements Repository {
     get: async (chatId, seq) => (await tick(), clone(this.messageMap.get(`${chatId}|${seq}`))),
     putAtomically: async (message) => {
       await tick();
-      // As in DynamoDB: only a message with attachments is written in a transaction with its pointer.
-      const withAttachments = (message.attachments ?? []).length > 0;
-      const pointer = withAttachments && message.clientMessageId && `${message.chatId}|${message.senderId}|${message.clientMessageId}`;
-      if (pointer && this.clientIdMap.has(pointer)) return 'duplicate';
       if (this.messageMap.has(`${message.chatId}|${message.seq}`)) return 'seq-taken';
       const slots = (message.attachments ?? []).map((a) => this.attachmentMap.get(`${message.chatId}|${a.id}`));
       if (slots.some((s) => !s || s.status !== 'pending' || s.ownerId !== message.senderId)) return 'attachment-used';
@@ -349,7 +355,6 @@ export class MemoryRepository implements Repository {
         Object.assign(s!, { status: 'attached', messageId: message.id });
         delete s!.expiresAt;
       }
-      if (pointer) this.clientIdMap.set(pointer, { messageUlid: message.id.split('-')[0], seq: message.seq });
       return 'stored';
     },
     findByClientId: async (chatId, senderId, cmid) => {
