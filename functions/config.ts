@@ -84,6 +84,8 @@ const EnvSchema = z
     FANOUT_INLINE_MAX: positiveInt(50),
     /** Only set locally: the local stack's SQS stand-in. */
     SQS_ENDPOINT: z.string().url().optional(),
+    /** SPEC §5/§7: how many days `GET /v1/sync` keeps changes (DynamoDB TTL of the change log); older cursors answer 410. */
+    SYNC_WINDOW_DAYS: positiveInt(30),
     /** SPEC §8: `none` keeps message content, sender names and chat titles out of notification events and pushes (CDK context `pushPreview`). */
     PUSH_PREVIEW: z.enum(['full', 'none']).default('full'),
     /**
@@ -167,4 +169,5 @@ export const LIMITS = {
   maxAttachmentBytes: env.MAX_ATTACHMENT_BYTES,
   uploadUrlSeconds: env.UPLOAD_URL_TTL_SECONDS,
   downloadUrlSeconds: env.DOWNLOAD_URL_TTL_SECONDS,
+  syncWindowSeconds: env.SYNC_WINDOW_DAYS * 86_400,
 } as const;

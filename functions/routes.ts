@@ -419,6 +419,23 @@ export const httpRoutes = [
     },
   },
   {
+    name: 'Sync',
+    permissions: RW,
+    method: 'GET',
+    path: '/v1/sync',
+    handler: 'functions/http/sync.ts',
+    auth: 'user',
+    access: 'user',
+    summary:
+      'SPEC §7: the events the caller missed since `since` (every event but `typing` and `presence`, as sent over WebSocket), in order within each chat; without `since` no events and a cursor for now. While `hasMore`, call again at once with `cursor`.',
+    query: s.SyncQuery,
+    response: { status: 200, body: s.SyncResponse },
+    statuses: {
+      400: '`since` is not one of the caller\'s cursors (forged, edited or another user\'s), or `limit` is over 500 (`bad_request`).',
+      410: '`since` is older than the sync window (`SYNC_WINDOW_DAYS`, 30 days; `sync_expired`): reload the chat list and open chats, then sync without `since`.',
+    },
+  },
+  {
     name: 'UpdateChat',
     rateLimit: 'writes',
     method: 'PATCH',

@@ -41,6 +41,8 @@ export interface Limits {
   readonly uploadUrlSeconds: number;
   /** Validity of presigned download URLs in message reads, seconds. */
   readonly downloadUrlSeconds: number;
+  /** SPEC §5/§7: how long sync keeps changes (30 days, `SYNC_WINDOW_DAYS`); an older cursor answers 410 `sync_expired`. */
+  readonly syncWindowSeconds: number;
 }
 
 export interface DomainContext {
@@ -79,4 +81,5 @@ export const DEFAULT_LIMITS: Limits = {
   maxAttachmentBytes: 10 * 1024 * 1024,
   uploadUrlSeconds: 15 * 60,
   downloadUrlSeconds: 15 * 60,
+  syncWindowSeconds: 30 * 86_400,
 };

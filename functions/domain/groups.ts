@@ -178,8 +178,14 @@ export async function addParticipants(
     if (result === 'full') throw full();
     if (result === 'conflict') throw new ConflictError('Participants changed meanwhile; retry.');
     if (result === 'missing') throw chatNotFound();
-    await ctx.notifier.toChat({ id: chatId, participantCount: chat.participantCount + fresh.length }, { type: 'participants.added', chatId, userIds: fresh });
+    const grown = { ...chat, participantCount: chat.participantCount + fresh.length };
+    await ctx.notifier.toChat(grown, { type: 'participants.added', chatId, userIds: fresh, at: joinedAt });
     if (!managesGroup(chat, membership)) await recordAudit(ctx, principal, AUDIT_ACTIONS.participantsAdded, { type: 'chat', id: chatId }, { count: fresh.length, userIds: fresh.slice(0, 20).join(',') });
+    const view = await chatWithParticipants(ctx, grown, membership);
+    // SPEC §7: the people added get the chat itself, enough to show it (live and in sync), as a new member sees it.
+    const joinerView = { ...sharedView(view), unreadCount: grown.lastSeq, unreadMentions: 0, lastReadSeq: 0, archived: false, notificationLevel: 'all' as const };
+    await ctx.notifier.toUsers(fresh, { type: 'chat.created', chat: joinerView, at: joinedAt });
+    return view;
   }
   return chatWithParticipants(ctx, { ...chat, participantCount: chat.participantCount + fresh.length }, membership);
 }

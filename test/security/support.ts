@@ -113,6 +113,7 @@ export const routeFixtures: Record<string, RouteFixture> = {
   MarkRead: { body: (f) => ({ upToSeq: f.messageSeq }) },
   CreateAttachment: { body: () => ({ filename: 'b.pdf', contentType: 'application/pdf', size: 10 }) },
   GetStats: {},
+  Sync: { query: () => ({ limit: '50' }) },
   UpdateChat: { body: () => ({ title: 'renamed' }) },
   ArchiveChat: { body: () => ({ archived: false }) },
   AddParticipants: { body: (f) => ({ userIds: [f.spare.id] }) },
