@@ -34,6 +34,14 @@ const EnvSchema = z
     AUTH_MODE: z.enum(['cognito', 'oidc']).default('oidc'),
     COGNITO_USER_POOL_ID: z.string().optional(),
     COGNITO_CLIENT_ID: z.string().optional(),
+    /**
+     * Which Cognito tokens are accepted as bearer tokens: `access` (default;
+     * what OAuth 2.0 defines for calling APIs) or `id` (explicit opt-in, for
+     * clients that only hold ID tokens). Never both (issue 13 item 12).
+     */
+    COGNITO_TOKEN_USE: z.enum(['access', 'id']).default('access'),
+    /** The claim OIDC tokens carry platform roles in (default `roles`); Cognito mode always reads `cognito:groups`. */
+    OIDC_ROLES_CLAIM: z.string().min(1).default('roles'),
     OIDC_ISSUER: z.string().optional(),
     OIDC_AUDIENCE: z.string().optional(),
     OIDC_JWKS_URI: z.string().url().optional(),
@@ -122,6 +130,9 @@ export const WS_URL = env.WS_URL ?? env.WS_ENDPOINT.replace(/^http/, 'ws');
 export const AUTH_MODE = env.AUTH_MODE;
 export const COGNITO_USER_POOL_ID = env.COGNITO_USER_POOL_ID;
 export const COGNITO_CLIENT_ID = env.COGNITO_CLIENT_ID;
+export const COGNITO_TOKEN_USE = env.COGNITO_TOKEN_USE;
+/** The one claim roles are read from in this mode. */
+export const ROLES_CLAIM = env.AUTH_MODE === 'cognito' ? 'cognito:groups' : env.OIDC_ROLES_CLAIM;
 export const OIDC_ISSUER = env.OIDC_ISSUER;
 export const OIDC_AUDIENCE = env.OIDC_AUDIENCE;
 export const OIDC_JWKS_URI = env.OIDC_JWKS_URI;

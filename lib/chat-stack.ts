@@ -498,11 +498,12 @@ export class ChatStack extends Stack {
     // Built from tokens rather than `webSocketStage.callbackUrl` so functions depend on the API only, not the stage.
     const wsEndpoint = `https://${this.webSocketApi.apiId}.execute-api.${this.region}.${this.urlSuffix}/${WEBSOCKET_STAGE_NAME}`;
     const auth: Record<string, string> = oidc
-      ? { AUTH_MODE: 'oidc', OIDC_ISSUER: oidc.issuer, OIDC_AUDIENCE: oidc.audience, OIDC_JWKS_URI: oidc.jwksUri }
+      ? { AUTH_MODE: 'oidc', OIDC_ISSUER: oidc.issuer, OIDC_AUDIENCE: oidc.audience, OIDC_JWKS_URI: oidc.jwksUri, OIDC_ROLES_CLAIM: this.config.oidcRolesClaim }
       : {
           AUTH_MODE: 'cognito',
           COGNITO_USER_POOL_ID: this.userPool!.userPoolId,
           COGNITO_CLIENT_ID: this.userPoolClient!.userPoolClientId,
+          COGNITO_TOKEN_USE: this.config.cognitoTokenUse,
         };
     return {
       TABLE_NAME: this.table.tableName,

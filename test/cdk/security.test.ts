@@ -35,3 +35,22 @@ describe('item 11: the cursor key', { timeout: 120_000 }, () => {
   });
 });
 
+
+describe('item 12: which tokens and which roles claim', { timeout: 120_000 }, () => {
+  const env = (synth: Synth) => synth.chatFunctions()[0]![1].Properties.Environment.Variables as Record<string, Json>;
+  const OIDC = { oidcIssuer: 'https://issuer.example.com', oidcAudience: 'chat', oidcJwksUri: 'https://issuer.example.com/jwks' };
+
+  it('Cognito mode accepts access tokens only by default, ID tokens only when told to', () => {
+    expect(env(defaults.synth)).toMatchObject({ AUTH_MODE: 'cognito', COGNITO_TOKEN_USE: 'access' });
+    expect(env(defaults.synth).OIDC_ROLES_CLAIM).toBeUndefined();
+    expect(env(build({ cognitoTokenUse: 'id' }).synth)).toMatchObject({ COGNITO_TOKEN_USE: 'id' });
+    expect(() => build({ cognitoTokenUse: 'both' })).toThrow(/access or id/);
+  });
+
+  it('OIDC mode reads roles from `roles` or the configured claim', () => {
+    expect(env(build(OIDC).synth)).toMatchObject({ AUTH_MODE: 'oidc', OIDC_ROLES_CLAIM: 'roles' });
+    expect(env(build({ ...OIDC, oidcRolesClaim: 'groups' }).synth)).toMatchObject({ OIDC_ROLES_CLAIM: 'groups' });
+    expect(() => build({ oidcRolesClaim: 'groups' })).toThrow(/oidcRolesClaim only applies/);
+    expect(() => build({ ...OIDC, cognitoTokenUse: 'id' })).toThrow(/cognitoTokenUse only applies/);
+  });
+});

@@ -177,8 +177,9 @@ export function expectProblem(res: Answer, status?: number, code?: string) {
 
 // ------------------------------------------------------------------ bad tokens
 
-export type BadTokenKind = 'none' | 'malformed' | 'expired' | 'wrongIssuer' | 'wrongAudience' | 'badSignature' | 'tamperedPayload' | 'algNone';
-export const BAD_TOKEN_KINDS: readonly BadTokenKind[] = ['none', 'malformed', 'expired', 'wrongIssuer', 'wrongAudience', 'badSignature', 'tamperedPayload', 'algNone'];
+export type BadTokenKind = 'none' | 'malformed' | 'expired' | 'wrongIssuer' | 'wrongAudience' | 'badSignature' | 'tamperedPayload' | 'algNone' | 'noExpiry' | 'futureIat';
+/** `noExpiry` and `futureIat` (issue 13 item 12) are signed by the real issuer: only the claim is wrong. */
+export const BAD_TOKEN_KINDS: readonly BadTokenKind[] = ['none', 'malformed', 'expired', 'wrongIssuer', 'wrongAudience', 'badSignature', 'tamperedPayload', 'algNone', 'noExpiry', 'futureIat'];
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -219,6 +220,8 @@ export async function badTokens(userId: string): Promise<Record<BadTokenKind, st
     badSignature: await sign({ iss: issuer, aud: audience, kid: realKid }),
     tamperedPayload: tampered,
     algNone: unsigned,
+    noExpiry: await mintToken(stack.baseUrl, userId, { noExpiry: true }),
+    futureIat: await mintToken(stack.baseUrl, userId, { issuedIn: 3600 }),
   };
 }
 

@@ -1,0 +1,49 @@
+/**
+ * Issue 13 items 10–18 (the red team's Low findings), replayed from the
+ * attacker's side over the wire against the run's local stack. The races of
+ * item 10 run on DynamoDB Local in ./atomic-writes.test.ts; forged cursors
+ * (item 11) and tokens without `exp` or with a future `iat` (item 12) are
+ * kinds of the generated matrix (./auth-matrix.test.ts, BAD_TOKEN_KINDS).
+ */
+import { describe, expect, it } from 'vitest';
+import { call, client, uniqueId } from '../support/api';
+import { mintToken } from '../../local/launcher';
+import { connectExpectRefusal } from '../support/ws-client';
+import { expectProblem, stack } from './support';
+
+// ------------------------------------------------------------------ item 11
+
+describe('item 11: forged support-queue cursors', () => {
+  it('the red team\'s cursor (a DynamoDB key of another index, base64url) answers 400, not 500', async () => {
+    const admin = await client(uniqueId('low-admin'), { roles: ['admin'] });
+    const key = { PK: 'CHAT#x', SK: 'META', GSI2PK: 'AGENT#none', GSI2SK: 'open#2026' };
+    const forged = Buffer.from(JSON.stringify(key)).toString('base64url');
+    expectProblem(await admin.get(`/v1/support/chats?cursor=${forged}`), 400, 'bad_request');
+    expectProblem(await admin.get(`/v1/support/chats?status=open&cursor=${forged}`), 400, 'bad_request');
+  });
+});
+
+// ------------------------------------------------------------------ item 12
+
+describe('item 12: token claims', () => {
+  it('in OIDC mode a `cognito:groups` claim grants no role (roles come from `roles` only)', async () => {
+    const id = uniqueId('low-groups');
+    const token = await mintToken(stack.baseUrl, id, { claims: { 'cognito:groups': ['admin', 'support'] } });
+    const me = await call(stack, 'GET', '/v1/me', { token });
+    expect(me.status, JSON.stringify(me.body)).toBe(200);
+    expect(me.body.roles ?? me.body.user?.roles).toEqual(['user']);
+    expectProblem(await call(stack, 'GET', '/v1/support/stats', { token }), 403, 'forbidden');
+  });
+
+  it('a token without exp or issued an hour ahead answers 401 on HTTP and is refused at $connect', async () => {
+    const id = uniqueId('low-times');
+    for (const options of [{ noExpiry: true }, { issuedIn: 3600 }]) {
+      const token = await mintToken(stack.baseUrl, id, options);
+      const res = await call(stack, 'GET', '/v1/me', { token });
+      expectProblem(res, 401, 'unauthorized');
+      expect(await connectExpectRefusal(stack.wsUrl, token)).toBe(401);
+    }
+    // Control: a token issued 30 s ahead (clock skew) is fine.
+    expect((await call(stack, 'GET', '/v1/me', { token: await mintToken(stack.baseUrl, id, { issuedIn: 30 }) })).status).toBe(200);
+  });
+});
