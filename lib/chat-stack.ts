@@ -196,6 +196,10 @@ export class ChatStack extends Stack {
         // otherwise enable the implicit and code grants with an example.com callback.
         disableOAuth: true,
         preventUserExistenceErrors: true,
+        // The display name (`name`) is set by operators (admin API or PUT /v1/users/{id}), never by users
+        // themselves: a user could otherwise rename to "Dr. Smith (Clinic Support)" (issue 13 item 13).
+        // `email` is required by the pool, and Cognito requires required attributes to be writable.
+        writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ email: true }),
       });
     }
 

@@ -16,6 +16,7 @@
  * allowed clock skew.
  */
 import { UnauthorizedError } from './errors';
+import { isBlank, stripDisplayText, toWellFormed } from './text';
 import { UserId } from '../schemas';
 import type { PlatformRole, Principal } from './types';
 
@@ -45,7 +46,12 @@ export function checkTokenTimes(claims: Claims, nowSeconds: number, maxSkewSecon
 export function principalFromClaims(claims: Claims, options: ClaimOptions = {}): Principal {
   const sub = UserId.safeParse(claims.sub);
   if (!sub.success) throw new UnauthorizedError('The token subject is not a supported user id.');
-  const str = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim().slice(0, 100) : undefined);
+  // Display text from the issuer gets the same treatment as names sent to the API (issue 13 items 13, 14).
+  const str = (v: unknown) => {
+    if (typeof v !== 'string') return undefined;
+    const text = [...stripDisplayText(toWellFormed(v)).trim()].slice(0, 100).join('');
+    return isBlank(text) ? undefined : text;
+  };
   const claim = claims[options.rolesClaim ?? 'roles'];
   const groups = Array.isArray(claim) ? claim : typeof claim === 'string' ? claim.split(/[ ,]+/) : [];
   const roles: PlatformRole[] = ['user'];

@@ -2,6 +2,7 @@
  * The user directory (SPEC §2): own profile, public profiles with presence,
  * admin provisioning.
  */
+import { displayText } from './text';
 import { NotFoundError } from './errors';
 import type { UserT } from '../schemas';
 import type { DomainContext } from './context';
@@ -58,11 +59,12 @@ export async function putUser(
   userId: string,
   input: { name: string; roles?: PlatformRole[]; email?: string },
 ): Promise<UserT> {
+  const name = displayText(input.name, 'name');
   const at = ctx.now();
   const now = at.toISOString();
   const roles = [...new Set<PlatformRole>(['user', ...(input.roles ?? [])])];
   // A provisioned support role lapses like one seen in a token, unless the user signs in with it.
   const supportUntil = roles.includes('support') ? Math.floor(at.getTime() / 1000) + ctx.limits.directoryRoleSeconds : undefined;
-  const user = await ctx.repo.users.put({ id: userId, name: input.name, roles, email: input.email, createdAt: now, updatedAt: now, supportUntil });
+  const user = await ctx.repo.users.put({ id: userId, name, roles, email: input.email, createdAt: now, updatedAt: now, supportUntil });
   return { id: user.id, name: user.name, roles: user.roles, email: user.email };
 }

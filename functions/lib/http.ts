@@ -19,6 +19,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod';
 import { BadRequestError, ForbiddenError, UnsupportedMediaTypeError } from '../domain/errors';
+import { requireWellFormed } from '../domain/text';
 import type { Principal } from '../domain/types';
 import { recordCaller } from '../domain/users';
 import type { HttpRoute } from '../routes';
@@ -127,6 +128,8 @@ function reply(status: number, body: unknown, headers: Record<string, string> = 
 
 function validate<T>(schema: z.ZodType | undefined, value: unknown, where: string): T {
   if (!schema) return undefined as T;
+  // Lone surrogates are refused in path, query and body alike, before any schema (issue 13 item 14).
+  requireWellFormed(value, where);
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new BadRequestError(`Invalid ${where}.`, { errors: zodIssues(parsed.error, where) });
   return parsed.data as T;

@@ -54,3 +54,11 @@ describe('item 12: which tokens and which roles claim', { timeout: 120_000 }, ()
     expect(() => build({ ...OIDC, cognitoTokenUse: 'id' })).toThrow(/cognitoTokenUse only applies/);
   });
 });
+
+describe('item 13: users cannot edit their display name in Cognito', { timeout: 120_000 }, () => {
+  it('the app client may write email only, not name', () => {
+    const [, appClient] = defaults.synth.only('AWS::Cognito::UserPoolClient');
+    expect(appClient.Properties.WriteAttributes).toEqual(['email']);
+    expect(appClient.Properties.WriteAttributes).not.toContain('name');
+  });
+});

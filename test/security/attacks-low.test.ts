@@ -47,3 +47,40 @@ describe('item 12: token claims', () => {
     expect((await call(stack, 'GET', '/v1/me', { token: await mintToken(stack.baseUrl, id, { issuedIn: 30 }) })).status).toBe(200);
   });
 });
+
+// ------------------------------------------------------------------ items 13 and 14
+
+describe('item 13: bidi overrides and invisible text', () => {
+  it('a look-alike name and a title with overrides are stored clean; zero-width-only content is refused', async () => {
+    const [alice, bob] = await Promise.all([client(uniqueId('low-bidi-a')), client(uniqueId('low-bidi-b'))]);
+    const admin = await client(uniqueId('low-bidi-admin'), { roles: ['admin'] });
+    const impostor = uniqueId('low-impostor');
+    const put = await admin.put(`/v1/users/${impostor}`, { name: 'Dr. Smith (Clinic Support)\u200B' });
+    expect(put.status, JSON.stringify(put.body)).toBeLessThan(300);
+    expect(put.body.user.name).toBe('Dr. Smith (Clinic Support)');
+    const group = await alice.post('/v1/chats', { type: 'group', participantIds: [bob.id], title: 'Results\u202Efdp.exe' });
+    expect(group.status).toBe(201);
+    expect(group.body.chat.title).toBe('Resultsfdp.exe');
+    const chatId = group.body.chat.id as string;
+    expectProblem(await alice.post(`/v1/chats/${chatId}/messages`, { content: '\u200B\u200B\u2060' }), 400, 'bad_request');
+    expectProblem(await alice.patch(`/v1/chats/${chatId}`, { title: '\u202E\u200B' }), 400, 'bad_request');
+    const file = await alice.post(`/v1/chats/${chatId}/attachments`, { filename: 'scan\u202Egnp.exe', contentType: 'image/png', size: 10 });
+    expect(file.status).toBe(201);
+    expect(file.body.attachment.filename).toBe('scangnp.exe');
+  });
+});
+
+describe('item 14: lone surrogates', () => {
+  it('answer 400 in short content, compressed-size content, titles and metadata; nothing is stored', async () => {
+    const [alice, bob] = await Promise.all([client(uniqueId('low-sur-a')), client(uniqueId('low-sur-b'))]);
+    const chatId = (await alice.post('/v1/chats', { type: 'direct', participantIds: [bob.id] })).body.chat.id as string;
+    for (const body of [{ content: 'hi \uD800' }, { content: `${'long text '.repeat(300)}\uDFFF` }, { content: 'ok', metadata: { note: 'x\uDBFF' } }]) {
+      const res = await alice.post(`/v1/chats/${chatId}/messages`, body);
+      expectProblem(res, 400, 'bad_request');
+      expect(JSON.stringify(res.body.errors)).toContain('lone surrogate');
+    }
+    const group = await alice.post('/v1/chats', { type: 'group', participantIds: [bob.id], title: 'T\uD83D' });
+    expectProblem(group, 400, 'bad_request');
+    expect((await alice.get(`/v1/chats/${chatId}/messages`)).body.messages).toEqual([]);
+  });
+});
