@@ -92,6 +92,17 @@ const EnvSchema = z
     FANOUT_INLINE_MAX: positiveInt(50),
     /** Only set locally: the local stack's SQS stand-in. */
     SQS_ENDPOINT: z.string().url().optional(),
+    /** SPEC §8: `none` keeps message content, sender names and chat titles out of notification events and pushes (CDK context `pushPreview`). */
+    PUSH_PREVIEW: z.enum(['full', 'none']).default('full'),
+    /**
+     * SNS mobile push: the platform application ARN per platform (CDK context
+     * `pushPlatformApplications`); a platform without one gets no pushes.
+     */
+    PUSH_APNS_ARN: z.string().min(1).optional(),
+    PUSH_APNS_SANDBOX_ARN: z.string().min(1).optional(),
+    PUSH_FCM_ARN: z.string().min(1).optional(),
+    /** Only set locally: the local stack's SNS stand-in (records pushes at `/dev/pushes`). */
+    SNS_ENDPOINT: z.string().url().optional(),
     /**
      * HMAC key of list cursors (`functions/domain/cursors.ts`), ≥ 32 characters.
      * The CDK stack sets it from a generated Secrets Manager secret; the local
@@ -146,6 +157,12 @@ export const EVENTS_ENDPOINT = env.EVENTS_ENDPOINT;
 export const FANOUT_QUEUE_URL = env.FANOUT_QUEUE_URL;
 export const FANOUT_INLINE_MAX = env.FANOUT_INLINE_MAX;
 export const SQS_ENDPOINT = env.SQS_ENDPOINT;
+export const PUSH_PREVIEW = env.PUSH_PREVIEW;
+/** Platform application ARNs by SPEC §8 platform; empty = SNS push is off. */
+export const PUSH_PLATFORM_APPLICATIONS: Partial<Record<'apns' | 'apns_sandbox' | 'fcm', string>> = Object.fromEntries(
+  Object.entries({ apns: env.PUSH_APNS_ARN, apns_sandbox: env.PUSH_APNS_SANDBOX_ARN, fcm: env.PUSH_FCM_ARN }).filter(([, arn]) => arn),
+);
+export const SNS_ENDPOINT = env.SNS_ENDPOINT;
 export const CURSOR_SECRET = env.CURSOR_SECRET ?? randomBytes(32).toString('base64url');
 export const LIMITS = {
   maxContentLength: env.MAX_CONTENT_LENGTH,

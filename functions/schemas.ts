@@ -21,6 +21,10 @@ export const Role = z.enum(['user', 'support', 'admin']);
 export const ParticipantRole = z.enum(['owner', 'admin', 'member', 'agent']);
 export const ChatType = z.enum(['direct', 'group', 'support']);
 export const ChatStatus = z.enum(['open', 'waiting', 'resolved', 'closed']);
+/** SPEC §8: which offline messages notify: every one, only mentions, none. */
+export const NotificationLevel = z.enum(['all', 'mentions', 'none']);
+/** SPEC §8 push platforms. */
+export const PushPlatform = z.enum(['apns', 'apns_sandbox', 'fcm']);
 /** Client metadata limits: small, shallow, and storable by DynamoDB as is. */
 export const METADATA_MAX_BYTES = 8 * 1024;
 const METADATA_MAX_DEPTH = 10;
@@ -117,8 +121,10 @@ export const Chat = z.object({
   participants: z.array(Participant).optional().describe('present on single-chat reads, omitted in lists'),
   metadata: Metadata.optional(),
   unreadCount: z.number().int(),
+  unreadMentions: z.number().int().describe('unread messages that mention the caller (SPEC §3)'),
   lastReadSeq: z.number().int(),
   archived: z.boolean(),
+  notificationLevel: NotificationLevel.describe('the caller\'s notification level for this chat (SPEC §8; default `all`)'),
 });
 
 export const Message = z.object({
@@ -140,12 +146,40 @@ export const Message = z.object({
     .optional()
     .describe('the message this one replies to, as it is now (edited: its new text; deleted: `preview` "" and `deleted: true`)'),
   reactions: z.record(z.string(), z.array(z.string())),
+  mentions: z.array(UserId).describe('participants the message mentions'),
+  pinnedAt: IsoTime.optional().describe('when the message was pinned (absent: not pinned)'),
+  pinnedBy: UserId.optional().describe('who pinned it'),
   clientMessageId: z.string().optional(),
   metadata: Metadata.optional(),
   createdAt: IsoTime,
   editedAt: IsoTime.optional(),
   deletedAt: IsoTime.optional(),
   readBy: z.number().int(),
+});
+
+/** A registered push device (SPEC §8); the token is the caller's own, so it is shown back. */
+export const Device = z.object({
+  id: z.string(),
+  platform: PushPlatform,
+  token: z.string(),
+  registeredAt: IsoTime,
+});
+
+/**
+ * The `Detail` of the EventBridge event `chat.message.offline` (SPEC §8).
+ * With `PUSH_PREVIEW=none` it has no `preview`, `senderName` or `chatTitle`.
+ */
+export const OfflineNotificationDetail = z.object({
+  recipientId: UserId,
+  chatId: ChatId,
+  chatTitle: z.string().optional(),
+  messageId: z.string(),
+  seq: z.number().int().positive(),
+  senderId: UserId,
+  senderName: z.string().optional(),
+  preview: z.string().optional().describe('first 100 characters'),
+  mentioned: z.boolean(),
+  unreadCount: z.number().int().min(0),
 });
 
 /** SPEC §3: the closed set of error codes clients switch on (`functions/domain/errors.ts` throws them). */
@@ -235,6 +269,8 @@ export const SendMessageBody = z.object({
   clientMessageId: z.string().min(1).max(128).optional(),
   metadata: Metadata.optional(),
   type: z.enum(['text', 'system']).optional(),
+  /** SPEC §5: ≤ 20, each a current participant (checked by the domain). */
+  mentions: z.array(UserId).max(20).optional(),
 });
 
 export const ListMessagesQuery = z
@@ -272,6 +308,21 @@ export const UpdateChatBody = z.object({
 });
 
 export const ArchiveBody = z.object({ archived: z.boolean() });
+export const NotificationsBody = z.object({ level: NotificationLevel });
+
+/** Device ids are the app's own (an installation id): a safe alphabet, as user ids. */
+export const DeviceParams = z.object({ deviceId: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 characters of A-Z a-z 0-9 . _ : -') });
+/**
+ * APNs device tokens are 32 bytes (64 hex digits) today, documented as
+ * variable length up to 100 bytes (200 hex digits); FCM registration tokens
+ * run to about 160-200 characters, with no documented maximum: 4,096
+ * bounds them generously (SNS accepts tokens up to that size).
+ */
+export const RegisterDeviceBody = z.discriminatedUnion('platform', [
+  z.object({ platform: z.literal('apns'), token: z.string().regex(/^[0-9A-Fa-f]{64,200}$/, 'must be the APNs device token in hex (64-200 digits)') }),
+  z.object({ platform: z.literal('apns_sandbox'), token: z.string().regex(/^[0-9A-Fa-f]{64,200}$/, 'must be the APNs device token in hex (64-200 digits)') }),
+  z.object({ platform: z.literal('fcm'), token: z.string().regex(/^[A-Za-z0-9_:.-]{32,4096}$/, 'must be an FCM registration token (32-4,096 characters)') }),
+]);
 
 export const ParticipantParams = z.object({ chatId: ChatId, userId: UserId });
 
@@ -348,7 +399,7 @@ export const Pong = z.object({ type: z.literal('pong'), requestId: RequestId });
  */
 export const ApiGatewayFrame = z.object({ message: z.string(), connectionId: z.string(), requestId: z.string() });
 /** A chat as one event payload shows it to every participant: without the caller-specific fields. */
-export const ChatShared = Chat.omit({ unreadCount: true, lastReadSeq: true, archived: true });
+export const ChatShared = Chat.omit({ unreadCount: true, unreadMentions: true, lastReadSeq: true, archived: true, notificationLevel: true });
 
 /** Answers to the actions (the `answer` of each WebSocket route). */
 export const SendMessageAck = ackOf({
@@ -376,6 +427,19 @@ export const ServerEvents = {
   'chat.updated': z.object({ type: z.literal('chat.updated'), chat: ChatShared }),
   'participants.added': z.object({ type: z.literal('participants.added'), chatId: ChatId, userIds: z.array(UserId) }),
   'participant.removed': z.object({ type: z.literal('participant.removed'), chatId: ChatId, userId: UserId }),
+  'membership.updated': z
+    .object({ type: z.literal('membership.updated'), chatId: ChatId, archived: z.boolean(), notificationLevel: NotificationLevel, at: IsoTime })
+    .describe('only to the caller\'s own connections, after an archive or notification-level change'),
+  'message.pinned': z.object({
+    type: z.literal('message.pinned'),
+    chatId: ChatId,
+    messageId: z.string(),
+    seq: z.number().int(),
+    pinned: z.boolean(),
+    pinnedBy: UserId.describe('who pinned or unpinned it'),
+    pinnedAt: IsoTime.describe('when it was pinned or unpinned'),
+    at: IsoTime,
+  }),
 } as const;
 
 /** The frames that answer an action; every other `ServerEvents` type is an event pushed to participants. */

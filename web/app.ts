@@ -7,7 +7,7 @@
  * and each tab can be a different user. Tokens come from the local stack's
  * `POST /dev/token`; the client exists only in the local stack.
  */
-import { ChatApiError, ChatClient, ChatSocket, type SocketState, type User } from '../sdk/src/index';
+import { ChatApiError, ChatClient, ChatSocket, LocalStorageCursorStore, type SocketState, type User } from '../sdk/src/index';
 import { ChatList, SupportQueue } from './chat-list';
 import { Conversation } from './conversation';
 import { byTestId } from './dom';
@@ -102,7 +102,10 @@ async function start(session: Session): Promise<void> {
     throw error;
   }
   const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
-  const socket = new ChatSocket({ url: wsUrl, token: () => session.token, api });
+  // The sync cursor per user and tab (sessionStorage, like the session): a reload resumes it, and a reconnect
+  // catches up with one GET /v1/sync (edits, deletes, reactions, renames, membership) instead of a request per chat.
+  const cursorStore = new LocalStorageCursorStore(`serverless-chat.sync.${me.id}`, sessionStorage);
+  const socket = new ChatSocket({ url: wsUrl, token: () => session.token, api, cursorStore, userId: me.id });
   const s: Services = { api, socket, me };
 
   byTestId('signin-view').hidden = true;
@@ -132,7 +135,8 @@ async function start(session: Session): Promise<void> {
   const conversation = new Conversation(s, chats, backToList);
   const queue = me.roles.includes('support') ? new SupportQueue(s, chats, select) : undefined;
 
-  // Socket events → list and conversation. Catch-up after a reconnect arrives as message.new too.
+  // Socket events → list and conversation. What happened while offline arrives the same way (sync, `catchUp: true`),
+  // once and in order, so these handlers are the whole reconnect story.
   const status = byTestId('connection-status');
   socket.on('status', ({ state }) => {
     status.dataset.state = state;
@@ -142,8 +146,14 @@ async function start(session: Session): Promise<void> {
     chats.onMessage(chatId, message, conversation.isViewing(chatId));
     conversation.onMessage(chatId, message);
   });
-  socket.on('message.edited', ({ chatId, message }) => conversation.onMessage(chatId, message));
-  socket.on('message.deleted', ({ chatId, messageId }) => conversation.onDeleted(chatId, messageId));
+  socket.on('message.edited', ({ chatId, message }) => {
+    chats.onMessageChanged(chatId, message);
+    conversation.onMessage(chatId, message);
+  });
+  socket.on('message.deleted', ({ chatId, messageId, at }) => {
+    chats.onMessageChanged(chatId, { id: messageId, deleted: true });
+    conversation.onDeleted(chatId, messageId, at);
+  });
   socket.on('reaction.updated', ({ chatId, messageId, reactions }) => conversation.onReactions(chatId, messageId, reactions));
   socket.on('messages.read', ({ chatId, userId, lastReadSeq }) => {
     if (userId === me.id) chats.onRead(chatId, lastReadSeq);
@@ -188,11 +198,19 @@ async function start(session: Session): Promise<void> {
     if (conversation.activeChatId === chatId) backToList();
   });
 
+  // Offline for longer than the sync window (410 sync_expired): the socket took a fresh cursor; reload what is shown.
+  socket.on('syncExpired', () => {
+    void chats.load().catch((error: unknown) => showError(sidebarError, error));
+    const active = conversation.activeChatId;
+    if (active) void conversation.open(active);
+  });
+
   wireSidebar(s, chats, select, sidebarError);
 
-  // Connect before loading, so nothing sent meanwhile is missed: an event for a chat not loaded yet
-  // makes the list fetch that chat. A failed first connect leaves the pill at "offline"; HTTP still works.
-  void socket.connect().catch((error: unknown) => showError(sidebarError, error));
+  // Connect (which takes the sync cursor) before loading, so nothing sent meanwhile is missed: an event for a
+  // chat not loaded yet makes the list fetch that chat. A failed first connect leaves the pill at "offline";
+  // HTTP still works.
+  await socket.connect().catch((error: unknown) => showError(sidebarError, error));
   await Promise.all([chats.load(), queue?.load()]);
   const fromHash = decodeURIComponent(location.hash.slice(1));
   if (fromHash && chats.get(fromHash)) select(fromHash);

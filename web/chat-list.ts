@@ -9,7 +9,7 @@
 import type { Chat, Message } from '../sdk/src/index';
 import { byTestId, h, shortTime } from './dom';
 import { describeError, showError, type Services } from './services';
-import { chatTitle, peerOf, previewText, sortChats, withMessage, type ChatEntry } from './state';
+import { chatTitle, listPreview, peerOf, sortChats, withChangedMessage, withMessage, type ChatEntry } from './state';
 
 /** Chats loaded at start (the API's maximum page). Older chats appear as soon as they have activity. */
 const LIST_LIMIT = 100;
@@ -83,6 +83,8 @@ export class ChatList {
   put(chat: Partial<Chat> & Pick<Chat, 'id'>): void {
     const known = this.chats.get(chat.id);
     const merged = { ...known, ...chat, participants: chat.participants ?? known?.participants } as ChatEntry;
+    // Reads and chat.updated carry the preview without the deleted flag: a delete we saw stays a delete.
+    if (known?.lastMessage?.deleted && merged.lastMessage?.id === known.lastMessage.id) merged.lastMessage = known.lastMessage;
     merged.unreadCount ??= 0;
     merged.lastReadSeq ??= 0;
     merged.archived ??= false;
@@ -118,6 +120,16 @@ export class ChatList {
     }
   }
 
+  /** A message was edited or deleted (live or synced): the preview follows when it is the chat's last one. */
+  onMessageChanged(chatId: string, change: Message | { id: string; deleted: true }): void {
+    const chat = this.chats.get(chatId);
+    if (!chat) return;
+    const next = withChangedMessage(chat, change);
+    if (next === chat) return;
+    this.chats.set(chatId, next);
+    this.render();
+  }
+
   /** The caller's read marker moved (here or on another device). */
   onRead(chatId: string, lastReadSeq: number, unreadCount?: number): void {
     const chat = this.chats.get(chatId);
@@ -149,7 +161,7 @@ export class ChatList {
       .filter((chat) => chat.archived === this.showArchived)
       .map((chat) => {
         const peer = peerOf(chat, meId);
-        const preview = chat.lastMessage ? `${this.nameOf(chat.id, chat.lastMessage.senderId)}: ${previewText({ content: chat.lastMessage.content, attachments: [] }) || '📎'}` : 'No messages yet';
+        const preview = chat.lastMessage ? `${this.nameOf(chat.id, chat.lastMessage.senderId)}: ${listPreview(chat.lastMessage)}` : 'No messages yet';
         return h(
           'li',
           { 'data-testid': 'chat-item', 'data-chat-id': chat.id, 'data-type': chat.type, 'aria-current': chat.id === this.activeId ? 'true' : 'false', tabindex: 0 },
@@ -157,7 +169,7 @@ export class ChatList {
             peer ? h('span', { class: 'dot', 'data-testid': 'presence-dot', 'data-online': String(this.isOnline(peer.userId)), title: this.isOnline(peer.userId) ? 'online' : 'offline' }) : null,
             h('div', { class: 'body' }, [
               h('div', { class: 'title', 'data-testid': 'chat-title' }, [chatTitle(chat, meId)]),
-              h('div', { class: 'preview muted' }, [preview]),
+              h('div', { class: 'preview muted', 'data-testid': 'chat-preview', 'data-deleted': chat.lastMessage?.deleted ? 'true' : undefined }, [preview]),
             ]),
             h('span', { class: 'muted' }, [shortTime(chat.lastMessage?.createdAt ?? chat.updatedAt)]),
             chat.unreadCount > 0 ? h('span', { class: 'badge', 'data-testid': 'unread-badge', 'aria-label': `${chat.unreadCount} unread` }, [String(chat.unreadCount)]) : null,

@@ -166,11 +166,11 @@ export class Conversation {
     if (message.senderId !== this.s.me.id) this.markReadIfViewing();
   }
 
-  /** `message.deleted`: the event carries no message, so apply the soft delete here (SPEC §3: content "", no attachments). */
-  onDeleted(chatId: string, messageId: string): void {
+  /** `message.deleted`: the event carries no message, so apply the soft delete here (SPEC §3: content "", no attachments; `at` is when). */
+  onDeleted(chatId: string, messageId: string, at = new Date().toISOString()): void {
     const message = this.messages.find((m) => m.id === messageId);
     if (chatId !== this.chatId || !message || message.deletedAt) return;
-    this.onMessage(chatId, { ...message, content: '', attachments: [], deletedAt: new Date().toISOString() });
+    this.onMessage(chatId, { ...message, content: '', attachments: [], deletedAt: at });
   }
 
   onReactions(chatId: string, messageId: string, reactions: Message['reactions']): void {
@@ -246,9 +246,9 @@ export class Conversation {
         replyTo: replyTo?.id,
         attachmentIds: attachments.length ? attachments.map((a) => a.id) : undefined,
       };
-      // The socket while it is open (lowest latency); HTTP while it reconnects, so sending never waits for the connection.
-      const message =
-        this.s.socket.state === 'open' ? await this.s.socket.sendMessage({ chatId, ...payload }) : (await this.s.api.sendMessage(chatId, payload)).message;
+      // The SDK sends over the socket while it is open and over HTTP while it reconnects (sending never waits for
+      // the connection), one message per chat at a time, so quick sends are stored in the order they were typed.
+      const message = await this.s.socket.sendMessage({ chatId, ...payload });
       this.chats.onMessage(chatId, message, true);
       this.onMessage(chatId, message);
     } catch (error) {

@@ -3,10 +3,13 @@
  * read receipts, unread counts, typing. No DOM and no network, so they are
  * unit-tested (`test/unit/web-state.test.ts`) apart from the page.
  */
-import type { Chat, Message } from '../sdk/src/index';
+import type { Chat, Message, MessagePreview } from '../sdk/src/index';
 
-/** A chat of the list: the API resource; `participants` once `GET /v1/chats/{id}` filled them in. */
-export type ChatEntry = Chat;
+/**
+ * A chat of the list: the API resource; `participants` once `GET /v1/chats/{id}`
+ * filled them in; `lastMessage.deleted` once its last message was deleted.
+ */
+export type ChatEntry = Omit<Chat, 'lastMessage'> & { lastMessage?: MessagePreview };
 
 /** SPEC §6 asks clients to drop a typing indicator after ~6 s without a repeat. */
 export const TYPING_EXPIRY_MS = 6_000;
@@ -61,7 +64,7 @@ export function chatTitle(chat: ChatEntry, meId: string): string {
  */
 export function withMessage(chat: ChatEntry, message: Message, meId: string, viewing: boolean): ChatEntry {
   if (message.seq <= chat.lastSeq) return chat;
-  const preview = { id: message.id, seq: message.seq, senderId: message.senderId, type: message.type, content: previewText(message), createdAt: message.createdAt };
+  const preview: MessagePreview = { id: message.id, seq: message.seq, senderId: message.senderId, type: message.type, content: message.deletedAt ? '' : previewText(message), createdAt: message.createdAt, ...(message.deletedAt ? { deleted: true as const } : {}) };
   const mine = message.senderId === meId;
   return {
     ...chat,
@@ -70,6 +73,30 @@ export function withMessage(chat: ChatEntry, message: Message, meId: string, vie
     lastReadSeq: mine ? message.seq : chat.lastReadSeq,
     unreadCount: mine || viewing ? 0 : chat.unreadCount + 1,
   };
+}
+
+/**
+ * The list entry after an edit or delete (live or synced): the preview
+ * follows when the changed message is the chat's last one. `change`: the
+ * edited message, or `{id, deleted: true}` for a delete. Unchanged chats are
+ * returned as they are.
+ */
+export function withChangedMessage(chat: ChatEntry, change: Message | { id: string; deleted: true }): ChatEntry {
+  const last = chat.lastMessage;
+  if (!last || last.id !== change.id || last.deleted) return chat;
+  if ('deleted' in change) return { ...chat, lastMessage: { ...last, content: '', deleted: true } };
+  if (change.deletedAt) return { ...chat, lastMessage: { ...last, content: '', deleted: true } };
+  return { ...chat, lastMessage: { ...last, content: previewText(change) } };
+}
+
+/**
+ * The chat list's line for its last message: "Message deleted" for a
+ * deleted one (never its old text or an attachment icon), the text, or 📎
+ * for an attachment-only message (the list preview carries no file names).
+ */
+export function listPreview(last: MessagePreview): string {
+  if (last.deleted) return 'Message deleted';
+  return last.content || '📎';
 }
 
 /** The list's one-line preview of a message. */

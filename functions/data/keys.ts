@@ -14,6 +14,9 @@
  * | clientMessageId | `CHAT#<chatId>` | `CMID#<senderId>#<clientMessageId>` | |
  * | attachment | `CHAT#<chatId>` | `ATT#<attachmentId>` | |
  * | uniqueness | `UNIQUE#direct#<a>#<b>`, `UNIQUE#context#<chat type>#<type>#<id>#<SHA-256 of the people>`, `UNIQUE#support#<requesterId>` | `UNIQUE` | |
+ * | device | `USER#<userId>` | `DEVICE#<deviceId>` | |
+ * | push token | `PUSHTOKEN#<platform>#<SHA-256 of the token>` | `TOKEN` | |
+ * | pin | `CHAT#<chatId>` | `PIN#<seq, 12 digits>` | |
  * | connection | `CONN#<connectionId>` | `CONN` | |
  * | rate counter | `RATE#<userId>#<window start>` (messages), `RATE#<userId>#<bucket>#<window start>` | `RATE` | |
  * | throttle | `RATE#<userId>#<key>` (e.g. `typing#<chatId>`) | `THROTTLE` | |
@@ -35,6 +38,9 @@ export const PREFIX = {
   rate: 'RATE#',
   agent: 'AGENT#',
   role: 'ROLE#',
+  device: 'DEVICE#',
+  pushToken: 'PUSHTOKEN#',
+  pin: 'PIN#',
 } as const;
 
 /** Fixed sort keys of the items that are one per partition. */
@@ -46,6 +52,7 @@ export const SORT = {
   connection: 'CONN',
   rate: 'RATE',
   throttle: 'THROTTLE',
+  pushToken: 'TOKEN',
 } as const;
 
 /** GSI1 partition of the support queue: every support chat. */
@@ -71,6 +78,22 @@ export const messageSk = (seq: number) => `${PREFIX.message}${String(seq).padSta
 /** The highest message sort key: the open end of an `after` range. */
 export const LAST_MESSAGE_SK = `${PREFIX.message}${'9'.repeat(SEQ_DIGITS)}`;
 export const messageKey = (chatId: string, seq: number): ItemKey => ({ PK: chatPk(chatId), SK: messageSk(seq) });
+
+/** A push device lives in its user's partition: one Query lists a user's devices. */
+export const deviceKey = (userId: string, deviceId: string): ItemKey => ({ PK: userPk(userId), SK: `${PREFIX.device}${deviceId}` });
+
+/**
+ * Who holds a push token now (SPEC §8: a token moves to the user who
+ * registers it last). The token is hashed: tokens run to 4 KB in the
+ * schema and are secrets of a kind, so the key holds neither.
+ */
+export const pushTokenKey = (platform: string, token: string): ItemKey => ({
+  PK: `${PREFIX.pushToken}${platform}#${createHash('sha256').update(token).digest('base64url')}`,
+  SK: SORT.pushToken,
+});
+
+/** One pin per pinned message, in the chat's partition (a Query of `PIN#` lists them, ≤ 50). */
+export const pinKey = (chatId: string, seq: number): ItemKey => ({ PK: chatPk(chatId), SK: `${PREFIX.pin}${String(seq).padStart(SEQ_DIGITS, '0')}` });
 
 export const clientIdKey = (chatId: string, senderId: string, clientMessageId: string): ItemKey => ({
   PK: chatPk(chatId),

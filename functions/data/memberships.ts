@@ -16,7 +16,9 @@ import { applied, batchGet, cancellationReasons, chunk, conditional, isCondition
 import { chatKey, chatPk, membershipKey, participantIndexKey, PREFIX, userPk } from './keys';
 
 export function toItem(m: MembershipRecord) {
-  return { ...membershipKey(m.chatId, m.userId), ...participantIndexKey(m.chatId, m.userId), entity: 'membership', ...m };
+  // `mentionSeqs` is a number set, only ever changed with ADD/DELETE (`addMention`, `dropMentions`).
+  const { mentionSeqs: _mentions, ...rest } = m;
+  return { ...membershipKey(m.chatId, m.userId), ...participantIndexKey(m.chatId, m.userId), entity: 'membership', ...rest };
 }
 
 export function fromItem(item: Record<string, unknown>): MembershipRecord {
@@ -29,6 +31,11 @@ export function fromItem(item: Record<string, unknown>): MembershipRecord {
     lastReadSeq: (item.lastReadSeq as number) ?? 0,
     lastReadAt: item.lastReadAt as string | undefined,
     archived: item.archived === true,
+    notificationLevel: item.notificationLevel as MembershipRecord['notificationLevel'],
+    notifiedSeq: item.notifiedSeq as number | undefined,
+    notifiedAt: item.notifiedAt as string | undefined,
+    // A DynamoDB number set arrives as a Set.
+    mentionSeqs: item.mentionSeqs instanceof Set ? [...(item.mentionSeqs as Set<number>)].map(Number).sort((a, b) => a - b) : undefined,
   };
 }
 
@@ -180,6 +187,63 @@ export function membershipStore(db: Db): MembershipStore {
                 },
               },
             ],
+          }),
+        ),
+      );
+    },
+
+    /**
+     * One conditional UpdateItem (≤ 1 WCU: a membership item is far below
+     * 1 KB). Not projected on GSI1, so it costs no index write.
+     */
+    async markNotified(chatId, userId, { seq, at, expected, mention }) {
+      const condition = mention
+        ? 'attribute_exists(PK) AND (attribute_not_exists(notifiedSeq) OR notifiedSeq < :seq)'
+        : expected === undefined
+          ? 'attribute_exists(PK) AND attribute_not_exists(notifiedSeq)'
+          : 'attribute_exists(PK) AND notifiedSeq = :expected';
+      return applied(
+        db.client.send(
+          new UpdateCommand({
+            TableName: db.table,
+            Key: membershipKey(chatId, userId),
+            UpdateExpression: 'SET notifiedSeq = :seq, notifiedAt = :at',
+            ConditionExpression: condition,
+            ExpressionAttributeValues: { ':seq': seq, ':at': at, ...(!mention && expected !== undefined ? { ':expected': expected } : {}) },
+          }),
+        ),
+      );
+    },
+
+    /** One UpdateItem per mentioned member (≤ 20), adding to a number set. */
+    async addMention(chatId, userIds, seq) {
+      await Promise.all(
+        userIds.map((userId) =>
+          applied(
+            db.client.send(
+              new UpdateCommand({
+                TableName: db.table,
+                Key: membershipKey(chatId, userId),
+                UpdateExpression: 'ADD mentionSeqs :s',
+                ConditionExpression: 'attribute_exists(PK)',
+                ExpressionAttributeValues: { ':s': new Set([seq]) },
+              }),
+            ),
+          ),
+        ),
+      );
+    },
+
+    async dropMentions(chatId, userId, seqs) {
+      if (seqs.length === 0) return;
+      await applied(
+        db.client.send(
+          new UpdateCommand({
+            TableName: db.table,
+            Key: membershipKey(chatId, userId),
+            UpdateExpression: 'DELETE mentionSeqs :s',
+            ConditionExpression: 'attribute_exists(PK)',
+            ExpressionAttributeValues: { ':s': new Set(seqs) },
           }),
         ),
       );

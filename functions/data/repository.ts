@@ -7,8 +7,10 @@ import type { Db } from './client';
 import { attachmentStore } from './attachments';
 import { chatStore } from './chats';
 import { connectionStore } from './connections';
+import { deviceStore } from './devices';
 import { membershipStore } from './memberships';
 import { messageStore } from './messages';
+import { pinStore } from './pins';
 import { rateLimitStore } from './rate-limits';
 import { supportStore } from './support';
 import { userStore } from './users';
@@ -23,5 +25,7 @@ export function createRepository(db: Db): Repository {
     support: supportStore(db),
     rateLimits: rateLimitStore(db),
     attachments: attachmentStore(db),
+    devices: deviceStore(db),
+    pins: pinStore(db),
   };
 }

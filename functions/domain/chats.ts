@@ -11,7 +11,7 @@ import type { DomainContext } from './context';
 import { takeSlot } from './limits';
 import type { ChatUniqueness } from './ports';
 import type { ChatRecord, ChatType, MembershipRecord, ParticipantRole, Principal } from './types';
-import { chatView, isOnline, unreadCount, withoutContent } from './views';
+import { chatView, isOnline, unreadCount, unreadMentions, withoutContent } from './views';
 
 export const isAdmin = (p: Principal) => p.roles.includes('admin');
 
@@ -159,7 +159,7 @@ export async function createChat(ctx: DomainContext, principal: Principal, input
   const view = await chatWithParticipants(ctx, chat, members[0]);
   // A new chat is unread-free and unarchived for everyone, so the per-user fields are exact here.
   // The creator gets it too, so their other devices list the chat (SPEC §6: the actor included).
-  await ctx.notifier.toUsers([principal.userId, ...others], { type: 'chat.created', chat: { ...sharedView(view), unreadCount: 0, lastReadSeq: 0, archived: false } });
+  await ctx.notifier.toUsers([principal.userId, ...others], { type: 'chat.created', chat: { ...sharedView(view), unreadCount: 0, unreadMentions: 0, lastReadSeq: 0, archived: false, notificationLevel: 'all' } });
   return { chat: view, created: true };
 }
 
@@ -179,8 +179,8 @@ async function existingChat(ctx: DomainContext, principal: Principal, chatId: st
  * fields (`unreadCount`, `lastReadSeq`, `archived`) are dropped, since one
  * payload goes to everyone.
  */
-export function sharedView(chat: ChatT): Omit<ChatT, 'unreadCount' | 'lastReadSeq' | 'archived'> {
-  const { unreadCount: _u, lastReadSeq: _l, archived: _a, ...shared } = chat;
+export function sharedView(chat: ChatT): Omit<ChatT, 'unreadCount' | 'unreadMentions' | 'lastReadSeq' | 'archived' | 'notificationLevel'> {
+  const { unreadCount: _u, unreadMentions: _m, lastReadSeq: _l, archived: _a, notificationLevel: _n, ...shared } = chat;
   return shared;
 }
 
@@ -267,12 +267,14 @@ export async function getStats(ctx: DomainContext, principal: Principal) {
   const rows = await loadChats(ctx, principal, { archived: false });
   let unreadChats = 0;
   let unreadMessages = 0;
+  let mentions = 0;
   for (const { chat, membership } of rows) {
     const unread = unreadCount(chat, membership);
     if (unread > 0) unreadChats++;
     unreadMessages += unread;
+    mentions += unreadMentions(membership);
   }
-  return { chats: rows.length, unreadChats, unreadMessages };
+  return { chats: rows.length, unreadChats, unreadMessages, unreadMentions: mentions };
 }
 
 /** The caller's chats with their memberships; agent memberships only while the token has the `support` role. */

@@ -3,7 +3,7 @@
  * run the same against DynamoDB (handlers) and in-memory fakes (unit tests).
  */
 import type { CursorCodec } from './cursors';
-import type { AttachmentStorage, Notifier, OfflinePublisher, Repository } from './ports';
+import type { AttachmentStorage, BlockedBy, Notifier, OfflinePublisher, Repository } from './ports';
 
 export interface Limits {
   /** SPEC §5: message content ≤ 5,000 characters (Unicode code points). */
@@ -57,6 +57,10 @@ export interface DomainContext {
   readonly now: () => Date;
   /** New unique, time-sortable id (ULID). */
   readonly newId: () => string;
+  /** SPEC §8 `PUSH_PREVIEW`: `none` keeps content, sender name and chat title out of notifications (default `full`). */
+  readonly pushPreview?: 'full' | 'none';
+  /** SPEC §9 hook: who blocked a sender, so they are not notified (absent: no block list). */
+  readonly blockedBy?: BlockedBy;
 }
 
 export const DEFAULT_LIMITS: Limits = {

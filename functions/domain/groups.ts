@@ -16,6 +16,7 @@
 import { displayText } from './text';
 import { BadRequestError, chatNotFound, ConflictError, ForbiddenError, NotFoundError } from './errors';
 import type { ChatT } from '../schemas';
+import { announceMembership } from './notifications';
 import { chatWithParticipants, contentFor, effectiveMembership, isAdmin, requireParticipant, sharedView } from './chats';
 import type { DomainContext } from './context';
 import { takeSlot, withSlot } from './limits';
@@ -112,10 +113,11 @@ export async function announceUpdate(
   return contentFor(principal, view, membership);
 }
 
-/** `PUT /v1/chats/{id}/archive`: the caller's own flag; idempotent, not a toggle. */
+/** `PUT /v1/chats/{id}/archive`: the caller's own flag; idempotent, not a toggle. Emits `membership.updated` to the caller's connections. */
 export async function archiveChat(ctx: DomainContext, principal: Principal, chatId: string, archived: boolean): Promise<ChatT> {
   const { chat, membership } = await withSlot(ctx, principal.userId, 'writes', requireParticipant(ctx, principal, chatId));
   if (membership.archived !== archived && !(await ctx.repo.memberships.update(chatId, principal.userId, { archived }))) throw chatNotFound();
+  await announceMembership(ctx, principal, chatId, { ...membership, archived });
   return chatWithParticipants(ctx, chat, { ...membership, archived });
 }
 

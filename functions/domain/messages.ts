@@ -22,7 +22,7 @@ import { createChat, isAdmin, requireParticipant, requireReader } from './chats'
 import type { DomainContext } from './context';
 import { messageId, seqOfMessageId } from './ids';
 import { takeSlot, withSlot } from './limits';
-import type { ClientIdKey, ClientIdPointer, ServerEvent } from './ports';
+import type { ClientIdKey, ClientIdPointer, OfflineNotice, ServerEvent } from './ports';
 import type { ChatRecord, MembershipRecord, MessageRecord, Principal } from './types';
 import { preview, previewOf, unreadCount } from './views';
 
@@ -33,7 +33,12 @@ export interface SendMessageInput {
   clientMessageId?: string;
   metadata?: Record<string, unknown>;
   type?: 'text' | 'system';
+  /** SPEC §5: ≤ 20 participant ids. */
+  mentions?: string[];
 }
+
+/** SPEC §5: mentions per message. */
+export const MAX_MENTIONS = 20;
 
 /** Bound on seq attempts under contention; past it the sender gets a 503 to retry. */
 const MAX_SEQ_ATTEMPTS = 50;
@@ -116,6 +121,7 @@ export async function sendMessage(
     prepareAttachments(ctx, principal, chatId, attachmentIds),
     input.replyTo ? replyTarget(ctx, chatId, input.replyTo) : Promise.resolve(undefined),
     claimKey ? ctx.repo.messages.claimClientId(claimKey, id, now, CLIENT_ID_LEASE_SECONDS) : Promise.resolve(undefined),
+    checkMentions(ctx, chatId, input.mentions),
   ] as const);
   const claim = results[4];
   const claimed = claimKey !== undefined && claim.status === 'fulfilled' && claim.value === undefined;
@@ -129,11 +135,13 @@ export async function sendMessage(
     await release();
     throw failure.reason;
   }
-  const [access, , attachments, reply] = results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+  const [access, , attachments, reply, , mentions] = results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
     Awaited<ReturnType<typeof requireParticipant>>,
     undefined,
     Awaited<ReturnType<typeof prepareAttachments>>,
     MessageRecord | undefined,
+    unknown,
+    string[],
   ];
   const { chat, membership } = access;
   if (claimKey && !claimed) {
@@ -158,6 +166,7 @@ export async function sendMessage(
       reactions: {},
       clientMessageId: input.clientMessageId,
       metadata: input.metadata,
+      mentions: mentions.length > 0 ? mentions : undefined,
       createdAt,
     };
     const outcome = await ctx.repo.messages.putAtomically(candidate);
@@ -221,6 +230,21 @@ async function repeatOfClaim(
   throw busy(CLIENT_ID_LEASE_SECONDS);
 }
 
+/**
+ * SPEC §5: ≤ 20 mentions, each a current participant (one BatchGetItem of
+ * their memberships, keyed by this chat); else 400. Answers them without
+ * duplicates, in the order given.
+ */
+async function checkMentions(ctx: DomainContext, chatId: string, mentions: readonly string[] | undefined): Promise<string[]> {
+  const unique = [...new Set(mentions ?? [])];
+  if (unique.length === 0) return [];
+  if (unique.length > MAX_MENTIONS) throw new BadRequestError(`A message mentions at most ${MAX_MENTIONS} participants.`);
+  const members = new Set((await ctx.repo.memberships.getMany(chatId, unique)).map((m) => m.userId));
+  const outsiders = unique.filter((u) => !members.has(u));
+  if (outsiders.length > 0) throw new BadRequestError(`Mentions must be participants of the chat: ${outsiders.join(', ')}.`);
+  return unique;
+}
+
 /** The first message stored with this `clientMessageId`; nothing is sent again. */
 async function replay(ctx: DomainContext, principal: Principal, chatId: string, clientMessageId: string) {
   const first = await ctx.repo.messages.findByClientId(chatId, principal.userId, clientMessageId);
@@ -249,24 +273,36 @@ async function afterStore(
     chat.type === 'support' && !chat.firstResponseAt && principal.userId !== chat.requesterId
       ? ctx.repo.chats.recordFirstResponse(chatId, createdAt, Math.max(0, Math.round((Date.parse(createdAt) - Date.parse(chat.createdAt)) / 1000)))
       : undefined,
+    // `unreadMentions` (SPEC §3): one write per mentioned participant, before the event goes out.
+    stored.mentions?.length ? ctx.repo.memberships.addMention(chatId, stored.mentions.filter((u) => u !== principal.userId), stored.seq) : undefined,
   ]).catch(() => [undefined, false] as const);
 
-  // System messages are announcements: no offline notifications for them.
-  const offline =
-    stored.type === 'text'
-      ? {
-          messageId: stored.id,
-          senderId: stored.senderId,
-          preview: stored.content.trim() !== '' ? preview(stored.content) : `[${stored.attachments?.[0]?.kind ?? 'attachment'}] ${stored.attachments?.[0]?.filename ?? ''}`.trim(),
-        }
-      : undefined;
   const events: ServerEvent[] = [{ type: 'message.new', chatId, message: view }];
   // The sender had unread messages from others: their marker jumps over them, which is a read receipt.
   // It rides on the same fan-out (one participant and presence lookup for both events).
   if (membership && membership.lastReadSeq < stored.seq - 1) {
     events.push({ type: 'messages.read', chatId, userId: principal.userId, lastReadSeq: stored.seq, readAt: createdAt });
   }
-  await Promise.all([updates, ctx.notifier.toChat(chat, events, { offline })]);
+  await Promise.all([updates, ctx.notifier.toChat(chat, events, { offline: offlineNotice(ctx, principal, chat, stored) })]);
+}
+
+/**
+ * What offline recipients are told about a message (SPEC §8), or nothing
+ * for system messages (announcements do not notify). With `PUSH_PREVIEW=none`
+ * (`ctx.pushPreview`) no content, sender name or chat title is included,
+ * so none of it reaches the fan-out queue, the bus or a push service.
+ */
+export function offlineNotice(ctx: DomainContext, principal: Principal, chat: ChatRecord, stored: MessageRecord): OfflineNotice | undefined {
+  if (stored.type !== 'text') return undefined;
+  const base = { messageId: stored.id, seq: stored.seq, senderId: stored.senderId, mentions: stored.mentions };
+  if (ctx.pushPreview === 'none') return base;
+  const first = stored.attachments?.[0];
+  return {
+    ...base,
+    senderName: principal.name,
+    chatTitle: chat.title,
+    preview: stored.content.trim() !== '' ? preview(stored.content) : `[${first?.kind ?? 'attachment'}] ${first?.filename ?? ''}`.trim(),
+  };
 }
 
 /**
@@ -288,6 +324,7 @@ export async function sendToUser(ctx: DomainContext, principal: Principal, input
       lastMessage: { id: m.id, seq: m.seq, senderId: m.senderId, type: m.type, content: preview(m.content), createdAt: m.createdAt },
       lastReadSeq: Math.max(chat.lastReadSeq, m.seq),
       unreadCount: 0,
+      unreadMentions: 0,
       updatedAt: m.createdAt,
     },
   };
@@ -461,7 +498,12 @@ export async function markRead(ctx: DomainContext, principal: Principal, chatId:
     // Not moved: a concurrent read (another device) moved it further; report the stored value.
     if (marker.lastReadSeq === undefined) throw chatNotFound();
     lastReadSeq = marker.lastReadSeq;
-    if (marker.moved) await ctx.notifier.toChat(chat, { type: 'messages.read', chatId, userId: principal.userId, lastReadSeq, readAt });
+    // Mentions the marker passed no longer count (SPEC §3 `unreadMentions`); pruned so the set stays small.
+    const passed = (membership.mentionSeqs ?? []).filter((seq) => seq <= lastReadSeq);
+    await Promise.all([
+      passed.length > 0 ? ctx.repo.memberships.dropMentions(chatId, principal.userId, passed).catch(() => undefined) : undefined,
+      marker.moved ? ctx.notifier.toChat(chat, { type: 'messages.read', chatId, userId: principal.userId, lastReadSeq, readAt }) : undefined,
+    ]);
   }
   return { lastReadSeq, unreadCount: unreadCount(chat, { ...membership, lastReadSeq }) };
 }

@@ -10,6 +10,7 @@ import type {
   AttachmentRecord,
   ChatRecord,
   ConnectionRecord,
+  DeviceRecord,
   MembershipRecord,
   MessagePreview,
   MessageRecord,
@@ -108,7 +109,61 @@ export interface MembershipStore {
    */
   remove(chatId: string, userId: string, expectedRole?: ParticipantRole): Promise<boolean>;
   /** Changes per-user state or role; false when there is no such membership. */
-  update(chatId: string, userId: string, changes: Partial<Pick<MembershipRecord, 'archived' | 'role'>>): Promise<boolean>;
+  update(chatId: string, userId: string, changes: Partial<Pick<MembershipRecord, 'archived' | 'role' | 'notificationLevel'>>): Promise<boolean>;
+  /**
+   * SPEC §8 coalescing: records that the user was notified about `seq` at
+   * `at`, on the condition that nobody else did meanwhile: the stored
+   * `notifiedSeq` is still `expected` (undefined: none), or, for a mention
+   * (`mention: true`), lower than `seq`. False (nothing written) when the
+   * condition failed or there is no such membership. One write.
+   */
+  markNotified(chatId: string, userId: string, change: { seq: number; at: string; expected?: number; mention: boolean }): Promise<boolean>;
+  /** Adds `seq` to the `mentionSeqs` of each of these members (non-members skipped). One write per user. */
+  addMention(chatId: string, userIds: readonly string[], seq: number): Promise<void>;
+  /** Removes these seqs from the user's `mentionSeqs` (those the read marker passed). */
+  dropMentions(chatId: string, userId: string, seqs: readonly number[]): Promise<void>;
+}
+
+/** Pins (SPEC §4): the message's `pinnedAt`/`pinnedBy`, one pin item per pinned message, the chat's `pinCount`. */
+export interface PinStore {
+  /**
+   * Pins the message (id, not deleted) when the chat has fewer than `max`
+   * pins, atomically. `already`: it is pinned; `missing`: no such message,
+   * or deleted; `full`: the chat has `max` pins.
+   */
+  pin(
+    target: { chatId: string; seq: number; id: string },
+    pin: { pinnedBy: string; pinnedAt: string; max: number },
+  ): Promise<'pinned' | 'already' | 'full' | 'missing'>;
+  /** Unpins it; false when it was not pinned (or is not this message). */
+  unpin(target: { chatId: string; seq: number; id: string }): Promise<boolean>;
+  /** The chat's pins, in no particular order (strongly consistent). */
+  list(chatId: string): Promise<{ seq: number; messageId: string; pinnedAt: string; pinnedBy: string }[]>;
+}
+
+/**
+ * Push devices (SPEC §8): one item per device in the user's partition, and
+ * one pointer per token naming the device that holds it, so a token
+ * registered by a second user moves to them.
+ */
+export interface DeviceStore {
+  /** The user's devices, in no particular order (one Query). */
+  list(userId: string): Promise<DeviceRecord[]>;
+  get(userId: string, deviceId: string): Promise<DeviceRecord | undefined>;
+  /** The device that holds this token now, if any. */
+  holderOf(platform: string, token: string): Promise<{ userId: string; deviceId: string } | undefined>;
+  /**
+   * Stores `device` and makes it the token's holder, deleting `remove`
+   * (devices it replaces: the token's previous holder, the evicted 11th,
+   * the same device's old token) with their pointers, in one transaction.
+   * `holder` is what the caller read from `holderOf`: false (nothing
+   * written) when the token changed hands meanwhile.
+   */
+  register(device: DeviceRecord, remove: readonly DeviceRecord[], holder: { userId: string; deviceId: string } | undefined): Promise<boolean>;
+  /** Deletes a device and its token pointer (when it still names it); answers the deleted device. */
+  remove(userId: string, deviceId: string): Promise<DeviceRecord | undefined>;
+  /** Records the SNS endpoint of a device, if it still has this token. */
+  setEndpoint(userId: string, deviceId: string, token: string, endpointArn: string): Promise<void>;
 }
 
 /** The support desk's queue and directory (SPEC §4 support routes). */
@@ -275,15 +330,27 @@ export interface Repository {
   readonly support: SupportStore;
   readonly rateLimits: RateLimitStore;
   readonly attachments: AttachmentStore;
+  readonly devices: DeviceStore;
+  readonly pins: PinStore;
 }
 
-/** The message an event is about, for offline notifications to participants without an open connection. */
+/**
+ * The message an event is about, for offline notifications to participants
+ * without an open connection (SPEC §8). With `PUSH_PREVIEW=none` the send
+ * leaves out `preview`, `senderName` and `chatTitle`, so they are not even
+ * queued.
+ */
 export interface OfflineNotice {
   messageId: string;
+  seq: number;
   /** Never notified about their own message. */
   senderId: string;
+  senderName?: string;
+  chatTitle?: string;
   /** First 100 characters. */
-  preview: string;
+  preview?: string;
+  /** Participants the message mentions: notified even when already notified (unless their level is `none`). */
+  mentions?: string[];
 }
 
 /**
@@ -301,15 +368,30 @@ export interface ChatDelivery {
   offline?: OfflineNotice;
 }
 
-/** An offline notification (SPEC §5), published for operators to wire push notifications. */
+/**
+ * An offline notification, the `Detail` of `chat.message.offline` (SPEC §8).
+ * `preview`, `senderName` and `chatTitle` are absent with `PUSH_PREVIEW=none`.
+ */
 export interface OfflineNotification {
   recipientId: string;
   chatId: string;
+  chatTitle?: string;
   messageId: string;
+  seq: number;
   senderId: string;
+  senderName?: string;
   /** First 100 characters of the content. */
-  preview: string;
+  preview?: string;
+  mentioned: boolean;
+  /** The recipient's unread messages in this chat. */
+  unreadCount: number;
 }
+
+/**
+ * Who of `recipientIds` blocked `senderId` (SPEC §9: a blocked sender never
+ * notifies). The hook point for the block list; without one nobody is.
+ */
+export type BlockedBy = (senderId: string, recipientIds: readonly string[]) => Promise<Set<string>>;
 
 export interface OfflinePublisher {
   /** Publishes the notifications; never throws (a failure must not fail the send). */

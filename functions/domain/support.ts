@@ -106,7 +106,7 @@ export async function openSupportChat(
 
   const view = await chatWithParticipants(ctx, chat, members[0]);
   // The requester's other devices and the assigned agent (SPEC §6: the actor included).
-  await ctx.notifier.toUsers(agentId ? [principal.userId, agentId] : [principal.userId], { type: 'chat.created', chat: { ...sharedView(view), unreadCount: 0, lastReadSeq: 0, archived: false } });
+  await ctx.notifier.toUsers(agentId ? [principal.userId, agentId] : [principal.userId], { type: 'chat.created', chat: { ...sharedView(view), unreadCount: 0, unreadMentions: 0, lastReadSeq: 0, archived: false, notificationLevel: 'all' } });
   if (initialMessage !== undefined) {
     // Its rate-limit slot is already taken (above), so this send cannot be refused for it.
     await sendMessage(ctx, principal, chat.id, { content: initialMessage }, { slotTaken: true });

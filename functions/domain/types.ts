@@ -89,6 +89,36 @@ export interface MembershipRecord {
   lastReadSeq: number;
   lastReadAt?: string;
   archived: boolean;
+  /** SPEC §8: which messages notify this user when offline; absent = `all`. */
+  notificationLevel?: NotificationLevel;
+  /**
+   * SPEC §8 coalescing: the seq and time of the last offline notification
+   * about this chat. No other follows until `lastReadSeq` reaches
+   * `notifiedSeq` or the user connects again (presence `lastSeenAt` after
+   * `notifiedAt`); a mention always notifies.
+   */
+  notifiedSeq?: number;
+  notifiedAt?: string;
+  /** Seqs of messages that mention this user (a number set, pruned as the marker passes them): `unreadMentions`. */
+  mentionSeqs?: number[];
+}
+
+/** SPEC §8 per-user, per-chat notification level. */
+export type NotificationLevel = 'all' | 'mentions' | 'none';
+
+/** SPEC §8 push platforms: APNs (production and sandbox) and FCM. */
+export type PushPlatform = 'apns' | 'apns_sandbox' | 'fcm';
+
+/** A registered push device: `PUT /v1/me/devices/{deviceId}`. */
+export interface DeviceRecord {
+  userId: string;
+  deviceId: string;
+  platform: PushPlatform;
+  token: string;
+  /** When the device was (last) registered: the 11th replaces the least recent. */
+  registeredAt: string;
+  /** The SNS platform endpoint created for the token, once created (only with push configured). */
+  endpointArn?: string;
 }
 
 /** The participant fields GSI1 projects (enough for fan-out and participant lists). */
@@ -145,6 +175,11 @@ export interface MessageRecord {
   reactions: Record<string, string[]>;
   clientMessageId?: string;
   metadata?: Record<string, unknown>;
+  /** SPEC §3: participants the message mentions (≤ 20). */
+  mentions?: string[];
+  /** SPEC §4 pins. */
+  pinnedAt?: string;
+  pinnedBy?: string;
   createdAt: string;
   editedAt?: string;
   deletedAt?: string;

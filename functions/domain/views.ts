@@ -17,6 +17,11 @@ export function unreadCount(chat: ChatRecord, membership?: MembershipRecord): nu
   return membership ? Math.max(0, chat.lastSeq - membership.lastReadSeq) : 0;
 }
 
+/** SPEC §3: unread messages whose `mentions` include the caller (their membership keeps the seqs). */
+export function unreadMentions(membership?: MembershipRecord): number {
+  return membership?.mentionSeqs?.filter((seq) => seq > membership.lastReadSeq).length ?? 0;
+}
+
 export function chatView(chat: ChatRecord, membership?: MembershipRecord, participants?: ChatT['participants']): ChatT {
   return {
     id: chat.id,
@@ -33,8 +38,10 @@ export function chatView(chat: ChatRecord, membership?: MembershipRecord, partic
     participants,
     metadata: chat.metadata,
     unreadCount: unreadCount(chat, membership),
+    unreadMentions: unreadMentions(membership),
     lastReadSeq: membership?.lastReadSeq ?? 0,
     archived: membership?.archived ?? false,
+    notificationLevel: membership?.notificationLevel ?? 'all',
   };
 }
 
@@ -72,6 +79,9 @@ export function messageView(message: MessageRecord, markers?: ReadonlyMap<string
     content: message.deletedAt ? '' : message.content,
     attachments: [],
     reactions: message.reactions ?? {},
+    mentions: message.mentions ?? [],
+    pinnedAt: message.pinnedAt,
+    pinnedBy: message.pinnedBy,
     clientMessageId: message.clientMessageId,
     metadata: message.metadata,
     createdAt: message.createdAt,

@@ -19,6 +19,7 @@
 import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { DomainContext } from '../domain/context';
 import { expireConnection, forgetGoneConnection } from '../domain/connections';
+import { notifyOffline } from '../domain/notifications';
 import type { ChatDelivery, Notifier, OfflineNotice, OfflinePublisher, Repository, ServerEvent } from '../domain/ports';
 import { logger } from './logger';
 import { count, fanOutDuration } from './metrics';
@@ -88,21 +89,21 @@ export function createNotifier(options: NotifierOptions): Notifier & { deliver(j
 
   /**
    * Posts the events, in order, to every live connection of `userIds`;
-   * answers the users who had none. Connections past their expiry (their
+   * answers the users who had none, with their presence's `lastSeenAt`. Connections past their expiry (their
    * token's `exp`, SPEC §6, or the 2 h record TTL) get nothing; they are
    * closed and forgotten on the way (`expireConnection`).
    */
-  async function post(userIds: readonly string[], event: ServerEvent | ServerEvent[]): Promise<string[]> {
+  async function post(userIds: readonly string[], event: ServerEvent | ServerEvent[]): Promise<{ userId: string; lastSeenAt?: string }[]> {
     const events = Array.isArray(event) ? event : [event];
     if (userIds.length === 0) return [];
     const presence = await options.repo.connections.getPresence(userIds);
     const now = Math.floor(Date.now() / 1000);
-    const offline: string[] = [];
+    const offline: { userId: string; lastSeenAt?: string }[] = [];
     const targets: string[] = [];
     const expired: string[] = [];
     for (const p of presence.values()) {
       const live = p.connections.filter((c) => c.expiresAt > now);
-      if (live.length === 0) offline.push(p.userId);
+      if (live.length === 0) offline.push({ userId: p.userId, lastSeenAt: p.lastSeenAt });
       for (const c of live) targets.push(c.connectionId);
       for (const c of p.connections) if (c.expiresAt <= now) expired.push(c.connectionId);
     }
@@ -139,12 +140,12 @@ export function createNotifier(options: NotifierOptions): Notifier & { deliver(j
     return offline;
   }
 
-  async function publishOffline(chatId: string, offlineUserIds: string[], notice: OfflineNotice | undefined): Promise<void> {
+  /** SPEC §8, coalesced (`domain/notifications.ts`); a failure is logged, never thrown. */
+  async function publishOffline(chatId: string, offline: { userId: string; lastSeenAt?: string }[], notice: OfflineNotice | undefined): Promise<void> {
     if (!notice) return;
-    const recipients = offlineUserIds.filter((u) => u !== notice.senderId);
-    if (recipients.length === 0) return;
-    await options.offline
-      .publish(recipients.map((recipientId) => ({ recipientId, chatId, messageId: notice.messageId, senderId: notice.senderId, preview: notice.preview })))
+    const ctx = options.context();
+    await notifyOffline({ repo: options.repo, offline: options.offline, now: ctx.now, blockedBy: ctx.blockedBy }, chatId, offline, notice)
+      .then((published) => count('OfflineNotifications', published.length))
       .catch((error: Error) => logger.error('offline notifications failed', { error }));
   }
 

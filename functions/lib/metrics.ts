@@ -9,6 +9,8 @@
  * | `Deliveries` | Count | PostToConnection calls that succeeded |
  * | `StaleConnectionsRemoved` | Count | connections forgotten after 410 Gone |
  * | `RateLimited` | Count | sends refused with 429 `rate_limited` |
+ * | `OfflineNotifications` | Count | `chat.message.offline` events published (after coalescing) |
+ * | `PushesSent` | Count | SNS mobile pushes published |
  * | `FanOutDurationMs` | Milliseconds | one chat event's delivery |
  *
  * `POWERTOOLS_METRICS_DISABLED=true` (the local stack's default) turns them off.
@@ -18,7 +20,7 @@ import type { MiddlewareObj } from '@middy/core';
 
 export const metrics = new Metrics({ namespace: 'ServerlessChat', serviceName: 'chat' });
 
-export function count(name: 'MessagesSent' | 'Deliveries' | 'StaleConnectionsRemoved' | 'RateLimited', value = 1): void {
+export function count(name: 'MessagesSent' | 'Deliveries' | 'StaleConnectionsRemoved' | 'RateLimited' | 'OfflineNotifications' | 'PushesSent', value = 1): void {
   if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
 }
 

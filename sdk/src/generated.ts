@@ -83,11 +83,19 @@ export interface Chat {
     [k: string]: unknown;
   };
   unreadCount: number;
+  /**
+   * unread messages that mention the caller (SPEC §3)
+   */
+  unreadMentions: number;
   lastReadSeq: number;
   archived: boolean;
+  /**
+   * the caller's notification level for this chat (SPEC §8; default `all`)
+   */
+  notificationLevel: 'all' | 'mentions' | 'none';
 }
 /** A chat as an event shows it to every participant. */
-export type SharedChat = Omit<Chat, 'unreadCount' | 'lastReadSeq' | 'archived'>;
+export type SharedChat = Omit<Chat, 'unreadCount' | 'unreadMentions' | 'lastReadSeq' | 'archived' | 'notificationLevel'>;
 export interface Message {
   id: string;
   chatId: string;
@@ -126,6 +134,18 @@ export interface Message {
   reactions: {
     [k: string]: string[];
   };
+  /**
+   * participants the message mentions
+   */
+  mentions: string[];
+  /**
+   * when the message was pinned (absent: not pinned)
+   */
+  pinnedAt?: string;
+  /**
+   * who pinned it
+   */
+  pinnedBy?: string;
   clientMessageId?: string;
   metadata?: {
     [k: string]: unknown;
@@ -279,6 +299,10 @@ export interface GetStatsResponse {
   chats: number;
   unreadChats: number;
   unreadMessages: number;
+  /**
+   * unread messages that mention the caller
+   */
+  unreadMentions: number;
 }
 export interface UpdateChatResponse {
   chat: Chat;
@@ -316,6 +340,52 @@ export interface SupportStatsResponse {
   unassigned: number;
   medianFirstResponseSeconds: number | null;
   total: number;
+}
+export interface SetNotificationLevelResponse {
+  chat: Chat;
+}
+export interface PinMessageResponse {
+  message: Message;
+}
+export interface UnpinMessageResponse {
+  message: Message;
+}
+export interface ListPinsResponse {
+  messages: Message[];
+  nextCursor: string | null;
+}
+export interface ListDevicesResponse {
+  devices: {
+    id: string;
+    platform: 'apns' | 'apns_sandbox' | 'fcm';
+    token: string;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    registeredAt: string;
+  }[];
+}
+export interface RegisterDeviceResponse {
+  device: {
+    id: string;
+    platform: 'apns' | 'apns_sandbox' | 'fcm';
+    token: string;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    registeredAt: string;
+  };
+}
+export interface GetDeviceResponse {
+  device: {
+    id: string;
+    platform: 'apns' | 'apns_sandbox' | 'fcm';
+    token: string;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    registeredAt: string;
+  };
 }
 /**
  * `chat`: sent with `to`, the direct chat as the sender sees it after the send
@@ -444,8 +514,54 @@ export interface ParticipantRemovedEvent {
   chatId: string;
   userId: string;
 }
+/**
+ * only to the caller's own connections, after an archive or notification-level change
+ */
+export interface MembershipUpdatedEvent {
+  type: 'membership.updated';
+  chatId: string;
+  archived: boolean;
+  notificationLevel: 'all' | 'mentions' | 'none';
+  /**
+   * ISO-8601 UTC timestamp
+   */
+  at: string;
+}
+export interface MessagePinnedEvent {
+  type: 'message.pinned';
+  chatId: string;
+  messageId: string;
+  seq: number;
+  pinned: boolean;
+  /**
+   * who pinned or unpinned it
+   */
+  pinnedBy: string;
+  /**
+   * when it was pinned or unpinned
+   */
+  pinnedAt: string;
+  /**
+   * ISO-8601 UTC timestamp
+   */
+  at: string;
+}
 
 // ---- Request bodies, queries and WebSocket actions (what a client sends) ----
+
+export type RegisterDeviceBody =
+  | {
+      platform: 'apns';
+      token: string;
+    }
+  | {
+      platform: 'apns_sandbox';
+      token: string;
+    }
+  | {
+      platform: 'fcm';
+      token: string;
+    };
 
 export interface HealthQuery {
   deep?: '0' | '1' | 'true' | 'false';
@@ -517,6 +633,10 @@ export interface SendMessageBody {
     [k: string]: unknown;
   };
   type?: 'text' | 'system';
+  /**
+   * @maxItems 20
+   */
+  mentions?: string[];
 }
 export interface EditMessageParams {
   chatId: string;
@@ -606,6 +726,10 @@ export interface SendToUserBody {
     [k: string]: unknown;
   };
   type?: 'text' | 'system';
+  /**
+   * @maxItems 20
+   */
+  mentions?: string[];
   to: string;
 }
 export interface SupportQueueQuery {
@@ -614,6 +738,32 @@ export interface SupportQueueQuery {
   unassigned?: 'true' | 'false';
   limit?: number;
   cursor?: string;
+}
+export interface SetNotificationLevelParams {
+  chatId: string;
+}
+export interface SetNotificationLevelBody {
+  level: 'all' | 'mentions' | 'none';
+}
+export interface PinMessageParams {
+  chatId: string;
+  messageId: string;
+}
+export interface UnpinMessageParams {
+  chatId: string;
+  messageId: string;
+}
+export interface ListPinsParams {
+  chatId: string;
+}
+export interface RegisterDeviceParams {
+  deviceId: string;
+}
+export interface GetDeviceParams {
+  deviceId: string;
+}
+export interface DeleteDeviceParams {
+  deviceId: string;
 }
 export interface SendMessageAction {
   content?: string;
@@ -627,6 +777,10 @@ export interface SendMessageAction {
     [k: string]: unknown;
   };
   type?: 'text' | 'system';
+  /**
+   * @maxItems 20
+   */
+  mentions?: string[];
   action: 'sendMessage';
   requestId?: string | number;
   chatId?: string;
@@ -665,6 +819,8 @@ export interface ServerFrameMap {
   'chat.updated': ChatUpdatedEvent;
   'participants.added': ParticipantsAddedEvent;
   'participant.removed': ParticipantRemovedEvent;
+  'membership.updated': MembershipUpdatedEvent;
+  'message.pinned': MessagePinnedEvent;
 }
 
 /** Every WebSocket action frame by its `action` (route key). */
@@ -741,6 +897,14 @@ export const routes = {
   sendToUser: { method: 'POST', path: '/v1/messages', auth: 'user', status: 201, idempotencyKey: 'clientMessageId' },
   supportQueue: { method: 'GET', path: '/v1/support/chats', auth: 'user', status: 200, paging: { items: 'chats', next: 'nextCursor', cursor: ['cursor'] } },
   supportStats: { method: 'GET', path: '/v1/support/stats', auth: 'user', status: 200 },
+  setNotificationLevel: { method: 'PUT', path: '/v1/chats/{chatId}/notifications', auth: 'user', status: 200 },
+  pinMessage: { method: 'PUT', path: '/v1/chats/{chatId}/messages/{messageId}/pin', auth: 'user', status: 200 },
+  unpinMessage: { method: 'DELETE', path: '/v1/chats/{chatId}/messages/{messageId}/pin', auth: 'user', status: 200 },
+  listPins: { method: 'GET', path: '/v1/chats/{chatId}/pins', auth: 'user', status: 200 },
+  listDevices: { method: 'GET', path: '/v1/me/devices', auth: 'user', status: 200 },
+  registerDevice: { method: 'PUT', path: '/v1/me/devices/{deviceId}', auth: 'user', status: 200 },
+  getDevice: { method: 'GET', path: '/v1/me/devices/{deviceId}', auth: 'user', status: 200 },
+  deleteDevice: { method: 'DELETE', path: '/v1/me/devices/{deviceId}', auth: 'user', status: 204 },
 } as const satisfies Record<string, RouteInfo>;
 
 export type OperationName = keyof typeof routes;
@@ -958,7 +1122,7 @@ export abstract class Operations {
   }
 
   /**
-   * `{chats, unreadChats, unreadMessages}` over the caller's non-archived chats.
+   * `{chats, unreadChats, unreadMessages, unreadMentions}` over the caller's non-archived chats.
    *
    * `GET /v1/stats` (user); answers 200.
    */
@@ -1052,5 +1216,77 @@ export abstract class Operations {
    */
   supportStats(options?: RequestOptions): Promise<SupportStatsResponse> {
     return this.request(routes.supportStats, {}, {}, options) as Promise<SupportStatsResponse>;
+  }
+
+  /**
+   * Set the caller's notification level for this chat (`all`, `mentions`, `none`; idempotent); emits `membership.updated` to the caller's own connections.
+   *
+   * `PUT /v1/chats/{chatId}/notifications` (participant); answers 200.
+   */
+  setNotificationLevel(chatId: string, body: SetNotificationLevelBody, options?: RequestOptions): Promise<SetNotificationLevelResponse> {
+    return this.request(routes.setNotificationLevel, { chatId }, { body: body ?? {} }, options) as Promise<SetNotificationLevelResponse>;
+  }
+
+  /**
+   * Pin a message (idempotent; ≤ 50 pinned per chat, then 409); emits `message.pinned`.
+   *
+   * `PUT /v1/chats/{chatId}/messages/{messageId}/pin` (group owner/admin; any participant in direct and support chats; admin); answers 200.
+   */
+  pinMessage(chatId: string, messageId: string, options?: RequestOptions): Promise<PinMessageResponse> {
+    return this.request(routes.pinMessage, { chatId, messageId }, {}, options) as Promise<PinMessageResponse>;
+  }
+
+  /**
+   * Unpin a message (idempotent); emits `message.pinned` with `pinned: false`.
+   *
+   * `DELETE /v1/chats/{chatId}/messages/{messageId}/pin` (group owner/admin; any participant in direct and support chats; admin); answers 200.
+   */
+  unpinMessage(chatId: string, messageId: string, options?: RequestOptions): Promise<UnpinMessageResponse> {
+    return this.request(routes.unpinMessage, { chatId, messageId }, {}, options) as Promise<UnpinMessageResponse>;
+  }
+
+  /**
+   * The pinned messages of a chat, most recently pinned first (≤ 50, one page).
+   *
+   * `GET /v1/chats/{chatId}/pins` (participant, admin); answers 200.
+   */
+  listPins(chatId: string, options?: RequestOptions): Promise<ListPinsResponse> {
+    return this.request(routes.listPins, { chatId }, {}, options) as Promise<ListPinsResponse>;
+  }
+
+  /**
+   * The caller's registered push devices, most recently registered first (≤ 10).
+   *
+   * `GET /v1/me/devices` (user (own devices)); answers 200.
+   */
+  listDevices(options?: RequestOptions): Promise<ListDevicesResponse> {
+    return this.request(routes.listDevices, {}, {}, options) as Promise<ListDevicesResponse>;
+  }
+
+  /**
+   * Register a push token (`apns`, `apns_sandbox`, `fcm`) for this device; a token registered by another device moves here; an 11th device replaces the least recently registered.
+   *
+   * `PUT /v1/me/devices/{deviceId}` (user (own devices)); answers 200.
+   */
+  registerDevice(deviceId: string, body?: RegisterDeviceBody, options?: RequestOptions): Promise<RegisterDeviceResponse> {
+    return this.request(routes.registerDevice, { deviceId }, { body: body ?? {} }, options) as Promise<RegisterDeviceResponse>;
+  }
+
+  /**
+   * One of the caller's devices.
+   *
+   * `GET /v1/me/devices/{deviceId}` (user (own devices)); answers 200.
+   */
+  getDevice(deviceId: string, options?: RequestOptions): Promise<GetDeviceResponse> {
+    return this.request(routes.getDevice, { deviceId }, {}, options) as Promise<GetDeviceResponse>;
+  }
+
+  /**
+   * Remove one of the caller's devices (idempotent); it gets no more pushes.
+   *
+   * `DELETE /v1/me/devices/{deviceId}` (user (own devices)); answers 204.
+   */
+  deleteDevice(deviceId: string, options?: RequestOptions): Promise<void> {
+    return this.request(routes.deleteDevice, { deviceId }, {}, options) as Promise<void>;
   }
 }

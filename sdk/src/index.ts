@@ -14,6 +14,7 @@ export {
   ChatSocket,
   type CaughtUpEvent,
   type CatchUpSource,
+  type ChatSource,
   type ChatSocketOptions,
   type SendSource,
   type SocketApi,
@@ -29,6 +30,7 @@ export { LocalStorageCursorStore, MemoryCursorStore, type StorageLike, type Sync
 export { EventLedger } from './freshness.js';
 export { SeqOrderer, laterMessage, type GapSource, type OrderedMessageEvent } from './ordering.js';
 export { KeyedQueue } from './send-queue.js';
+export { ChatStore, preview, type MessagePreview, type StoredChat } from './store.js';
 export { runSync, type SyncPage, type SyncResult, type SyncSource, type SyncedEvent } from './sync.js';
 export { ChatApiError, ChatSocketError } from './errors.js';
 export * from './generated.js';

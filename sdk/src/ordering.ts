@@ -118,6 +118,11 @@ export class SeqOrderer {
     return this.lines.get(chatId)?.contiguous;
   }
 
+  /** Whether a message with this id was accepted (emitted or held) in `chatId`, among the last remembered. */
+  seen(chatId: string, messageId: string): boolean {
+    return this.lines.get(chatId)?.ids.has(messageId) ?? false;
+  }
+
   /** Messages held back in `chatId`, waiting for a gap (for diagnostics and tests). */
   heldSeqs(chatId: string): number[] {
     return [...(this.lines.get(chatId)?.held.keys() ?? [])].sort((a, b) => a - b);

@@ -48,6 +48,7 @@ import { WS_LIMITS, type ActionAnswerMap, type ActionFrameMap, type Chat, type M
 import { newClientMessageId, resolveToken, type TokenSource } from './http.js';
 import { SeqOrderer, type GapSource, type OrderedMessageEvent } from './ordering.js';
 import { KeyedQueue } from './send-queue.js';
+import type { ChatStore } from './store.js';
 import { runSync, type SyncResult, type SyncSource, type SyncedEvent } from './sync.js';
 
 /** The subset of the WHATWG `WebSocket` the socket uses (browsers, Node 22's global, the `ws` package). */
@@ -111,8 +112,13 @@ export interface SendSource {
   sendToUser?(body: Omit<ActionPayload<'sendMessage'>, 'chatId'> & { to: string }): Promise<{ message: Message; chat?: Chat }>;
 }
 
+/** Re-reads a chat (participant names after a membership change), for the `store` (a `ChatClient` fits). */
+export interface ChatSource {
+  getChat(chatId: string): Promise<{ chat: Chat }>;
+}
+
 /** The HTTP client the socket uses: every part optional (a `ChatClient` has them all). */
-export type SocketApi = CatchUpSource & Partial<SendSource> & Partial<SyncSource>;
+export type SocketApi = CatchUpSource & Partial<SendSource> & Partial<SyncSource> & Partial<ChatSource>;
 
 export interface ChatSocketOptions {
   /** `ws://127.0.0.1:3000/ws` locally; the stack's WebSocket stage URL on AWS. The token is appended as `?token=`. */
@@ -133,6 +139,12 @@ export interface ChatSocketOptions {
   gap?: { holdMs?: number; maxHoldMs?: number };
   /** The caller's user id (default: the token's `sub`): the socket stops tracking a chat the caller was removed from. */
   userId?: string;
+  /**
+   * A replica to keep current (`store.ts`): every emitted server event is
+   * applied to it before listeners run; after a membership change the chat
+   * is re-read (`api.getChat`) for participant names.
+   */
+  store?: ChatStore;
   /** Defaults to the global `WebSocket`. */
   WebSocket?: WebSocketConstructor;
   /** Ping after this long without a client frame (default 5 min; must stay under the 10 min idle timeout). */
@@ -153,6 +165,8 @@ const OPEN = 1;
 
 /** Events about one message that the ordering buffer can fold into a held copy. */
 const MESSAGE_CHANGES = new Set(['message.edited', 'message.deleted', 'reaction.updated', 'message.pinned']);
+/** Messages whose early changes are remembered (oldest forgotten first). */
+const EARLY_CHANGES = 2_000;
 
 interface Pending {
   frame: string;
@@ -190,6 +204,8 @@ export class ChatSocket {
   private syncUnsupported = false;
   private syncing?: Promise<void>;
   private syncAgain = false;
+  /** Changes that arrived before their message (by chat and message id), folded in when it arrives. */
+  private readonly early = new Map<string, SyncedEvent[]>();
   private me?: string;
   private readonly typingState = new Map<string, { sentAt: number; idle: ReturnType<typeof setTimeout> }>();
 
@@ -212,7 +228,7 @@ export class ChatSocket {
       source: options.api,
       holdMs: options.gap?.holdMs,
       maxHoldMs: options.gap?.maxHoldMs,
-      emit: (event) => this.emit('message.new', event),
+      emit: (event) => this.deliver(event as unknown as SyncedEvent),
     });
   }
 
@@ -419,9 +435,50 @@ export class ChatSocket {
     if (MESSAGE_CHANGES.has(event.type)) {
       const messageId = String(event.messageId ?? (event.message as Message | undefined)?.id ?? '');
       if (this.orderer.fold(chatId, messageId, (message) => applyChange(message, event))) return;
+      // A change of a message not seen yet (its message.new comes later, e.g. by sync): remember it, so the
+      // message is emitted in its latest state. The change is emitted too: the app may hold it from history.
+      if (!this.orderer.seen(chatId, messageId)) this.rememberEarly(`${chatId}|${messageId}`, event);
     }
     if (event.type === 'participant.removed' && event.userId === this.me) this.orderer.untrack(chatId);
-    this.emit(event.type as keyof SocketEventMap, tagged as never);
+    this.deliver(tagged);
+  }
+
+  private rememberEarly(key: string, event: SyncedEvent) {
+    const list = this.early.get(key) ?? [];
+    this.early.delete(key);
+    this.early.set(key, [...list, event]);
+    if (this.early.size > EARLY_CHANGES) this.early.delete(this.early.keys().next().value as string);
+  }
+
+  /** Applies an admitted event to the store, then emits it. */
+  private deliver(event: SyncedEvent) {
+    if (event.type === 'message.new') {
+      const message = event.message as Message;
+      const key = `${String(event.chatId)}|${message.id}`;
+      const changes = this.early.get(key);
+      if (changes) {
+        this.early.delete(key);
+        event = { ...event, message: changes.reduce(applyChange, message) };
+      }
+    }
+    const store = this.options.store;
+    if (store) {
+      store.apply(event);
+      const chatId = String(event.chatId ?? (event.chat as { id?: string } | undefined)?.id ?? '');
+      const membership = event.type === 'participants.added' || (event.type === 'participant.removed' && event.userId !== this.me);
+      const bare = event.type === 'chat.created' && !(event.chat as Chat).participants;
+      if ((membership || bare) && this.options.api?.getChat && store.chats.has(chatId)) this.refreshChat(chatId);
+    }
+    this.emit(event.type as keyof SocketEventMap, event as never);
+  }
+
+  /** Re-reads a chat into the store (participant names and roles); the caller may have lost it meanwhile (404: ignored). */
+  private refreshChat(chatId: string) {
+    const store = this.options.store!;
+    this.options.api!.getChat!(chatId).then(
+      ({ chat }) => store.putParticipantDetails(chatId, chat.participants),
+      () => undefined,
+    );
   }
 
   private async syncOnce() {
@@ -628,13 +685,21 @@ export class ChatSocket {
   }
 }
 
-/** A change event folded into a held copy of its message (SPEC §3: a soft delete empties content and attachments). */
+/**
+ * A change event folded into a copy of its message (held, or arriving after
+ * the change). Each change touches its own fields, and the ledger admitted
+ * only the newest per field, so the order of folding does not matter; a
+ * delete is final (SPEC §3: content "", attachments dropped).
+ */
 function applyChange(message: Message, event: SyncedEvent): Message {
   switch (event.type) {
-    case 'message.edited':
-      return { ...(event.message as Message) };
+    case 'message.edited': {
+      const edited = event.message as Message;
+      if (message.deletedAt) return message;
+      return { ...message, content: edited.content, editedAt: edited.editedAt, mentions: (edited as { mentions?: string[] }).mentions ?? (message as { mentions?: string[] }).mentions } as Message;
+    }
     case 'message.deleted':
-      return { ...message, content: '', attachments: [], deletedAt: event.at ?? new Date().toISOString() };
+      return { ...message, content: '', attachments: [], deletedAt: message.deletedAt ?? event.at ?? new Date().toISOString() };
     case 'reaction.updated':
       return { ...message, reactions: event.reactions as Message['reactions'] };
     case 'message.pinned':

@@ -137,7 +137,9 @@ describe('offline notifications', () => {
           const { notifications } = (await call(stack, 'GET', '/dev/notifications')).body;
           return notifications.filter((n: any) => n.messageId === sent.id);
         })
-        .toEqual([{ recipientId: bob.id, chatId: group, messageId: sent.id, senderId: ada.id, preview: 'Are you there, Bob?' }]);
+        .toEqual([
+          { recipientId: bob.id, chatId: group, messageId: sent.id, seq: sent.seq, senderId: ada.id, senderName: expect.any(String), preview: 'Are you there, Bob?', mentioned: false, unreadCount: 1 },
+        ]);
     } finally {
       carolSocket.close();
     }

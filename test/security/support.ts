@@ -122,6 +122,14 @@ export const routeFixtures: Record<string, RouteFixture> = {
   SendToUser: { body: (f) => ({ to: f.member.id, content: 'matrix direct' }) },
   SupportQueue: { query: () => ({ limit: '5' }) },
   SupportStats: {},
+  SetNotificationLevel: { body: () => ({ level: 'mentions' }) },
+  ListDevices: {},
+  PinMessage: { params: (f) => ({ messageId: f.messageId }) },
+  UnpinMessage: { params: (f) => ({ messageId: f.messageId }) },
+  ListPins: {},
+  RegisterDevice: { params: () => ({ deviceId: 'sec-device' }), body: () => ({ platform: 'fcm', token: `sec-${uniqueId('token')}`.replace(/[^A-Za-z0-9_:.-]/g, '').padEnd(40, 'x') }) },
+  GetDevice: { params: () => ({ deviceId: 'sec-device' }) },
+  DeleteDevice: { params: () => ({ deviceId: 'sec-device' }) },
 };
 
 export interface BuiltRequest {

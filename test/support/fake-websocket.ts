@@ -55,7 +55,7 @@ export class FakeSocket {
 
 export const latest = () => FakeSocket.all.at(-1)!;
 export const message = (chatId: string, seq: number, id = `m${seq}`): Message =>
-  ({ id, chatId, seq, senderId: 'bob', type: 'text', content: `#${seq}`, attachments: [], reactions: {}, createdAt: '2026-01-01T00:00:00.000Z', readBy: 0 }) as Message;
+  ({ id, chatId, seq, senderId: 'bob', type: 'text', content: `#${seq}`, attachments: [], reactions: {}, mentions: [], createdAt: '2026-01-01T00:00:00.000Z', readBy: 0 }) as Message;
 
 /** A message history per chat, served like `GET …/messages?after=` (pages of `limit`, ascending). */
 export function historyApi(history: Record<string, Message[]>) {

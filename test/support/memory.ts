@@ -11,14 +11,16 @@ import { uniqueKey } from '../../functions/data/keys';
 import type { DomainContext, Limits } from '../../functions/domain/context';
 import { DEFAULT_LIMITS } from '../../functions/domain/context';
 import { createCursorCodec } from '../../functions/domain/cursors';
+import { notifyOffline } from '../../functions/domain/notifications';
+import type { AttachmentStorage, BlockedBy, ChatAudience, ClientIdPointer, Notifier, OfflineNotice, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
 
 /** The cursor secret of test contexts (any 32+ characters). */
 export const TEST_CURSOR_SECRET = 'test-cursor-secret-0123456789abcdef';
-import type { AttachmentStorage, ChatAudience, ClientIdPointer, Notifier, OfflineNotice, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
 import type {
   AttachmentRecord,
   ChatRecord,
   ConnectionRecord,
+  DeviceRecord,
   MembershipRecord,
   MessageRecord,
   PresenceRecord,
@@ -205,6 +207,92 @@ export class MemoryRepository implements Repository {
       if (!m) return false;
       Object.assign(m, changes);
       return true;
+    },
+    markNotified: async (chatId, userId, { seq, at, expected, mention }) => {
+      await tick();
+      const m = this.memberMap.get(`${chatId}|${userId}`);
+      if (!m) return false;
+      const ok = mention ? m.notifiedSeq === undefined || m.notifiedSeq < seq : m.notifiedSeq === expected;
+      if (ok) Object.assign(m, { notifiedSeq: seq, notifiedAt: at });
+      return ok;
+    },
+    addMention: async (chatId, userIds, seq) => {
+      await tick();
+      for (const u of userIds) {
+        const m = this.memberMap.get(`${chatId}|${u}`);
+        if (m) m.mentionSeqs = [...new Set([...(m.mentionSeqs ?? []), seq])].sort((a, b) => a - b);
+      }
+    },
+    dropMentions: async (chatId, userId, seqs) => {
+      await tick();
+      const m = this.memberMap.get(`${chatId}|${userId}`);
+      if (!m || seqs.length === 0) return;
+      const left = (m.mentionSeqs ?? []).filter((s) => !seqs.includes(s));
+      m.mentionSeqs = left.length > 0 ? left : undefined;
+    },
+  };
+
+  readonly pinMap = new Map<string, { seq: number; messageId: string; pinnedAt: string; pinnedBy: string }>(); // `${chatId}|${seq}`
+
+  pins: Repository['pins'] = {
+    pin: async ({ chatId, seq, id }, { pinnedBy, pinnedAt, max }) => {
+      await tick();
+      const m = this.messageMap.get(`${chatId}|${seq}`);
+      if (!m || m.id !== id || m.deletedAt) return 'missing';
+      if (m.pinnedAt) return 'already';
+      if (!this.chatMap.has(chatId)) return 'missing';
+      if ([...this.pinMap.keys()].filter((k) => k.startsWith(`${chatId}|`)).length >= max) return 'full';
+      Object.assign(m, { pinnedAt, pinnedBy });
+      this.pinMap.set(`${chatId}|${seq}`, { seq, messageId: id, pinnedAt, pinnedBy });
+      return 'pinned';
+    },
+    unpin: async ({ chatId, seq, id }) => {
+      await tick();
+      const m = this.messageMap.get(`${chatId}|${seq}`);
+      if (!m || m.id !== id || !m.pinnedAt) return false;
+      delete m.pinnedAt;
+      delete m.pinnedBy;
+      this.pinMap.delete(`${chatId}|${seq}`);
+      return true;
+    },
+    list: async (chatId) => (await tick(), [...this.pinMap.entries()].filter(([k]) => k.startsWith(`${chatId}|`)).map(([, v]) => clone(v))),
+  };
+
+  readonly deviceMap = new Map<string, DeviceRecord>(); // `${userId}|${deviceId}`
+  readonly tokenMap = new Map<string, { userId: string; deviceId: string }>(); // `${platform}|${token}`
+
+  devices: Repository['devices'] = {
+    list: async (userId) => (await tick(), [...this.deviceMap.values()].filter((d) => d.userId === userId).map(clone)),
+    get: async (userId, deviceId) => (await tick(), clone(this.deviceMap.get(`${userId}|${deviceId}`))),
+    holderOf: async (platform, token) => (await tick(), clone(this.tokenMap.get(`${platform}|${token}`))),
+    register: async (device, remove, holder) => {
+      await tick();
+      const tokenKey = `${device.platform}|${device.token}`;
+      const current = this.tokenMap.get(tokenKey);
+      if (holder ? current?.userId !== holder.userId || current?.deviceId !== holder.deviceId : current !== undefined) return false;
+      for (const old of remove) {
+        this.deviceMap.delete(`${old.userId}|${old.deviceId}`);
+        const pointer = this.tokenMap.get(`${old.platform}|${old.token}`);
+        if (pointer?.userId === old.userId && pointer.deviceId === old.deviceId) this.tokenMap.delete(`${old.platform}|${old.token}`);
+      }
+      this.deviceMap.set(`${device.userId}|${device.deviceId}`, clone(device));
+      this.tokenMap.set(tokenKey, { userId: device.userId, deviceId: device.deviceId });
+      return true;
+    },
+    remove: async (userId, deviceId) => {
+      await tick();
+      const device = this.deviceMap.get(`${userId}|${deviceId}`);
+      if (!device) return undefined;
+      this.deviceMap.delete(`${userId}|${deviceId}`);
+      const key = `${device.platform}|${device.token}`;
+      const pointer = this.tokenMap.get(key);
+      if (pointer?.userId === userId && pointer.deviceId === deviceId) this.tokenMap.delete(key);
+      return device;
+    },
+    setEndpoint: async (userId, deviceId, token, endpointArn) => {
+      await tick();
+      const device = this.deviceMap.get(`${userId}|${deviceId}`);
+      if (device && device.token === token) device.endpointArn = endpointArn;
     },
   };
 
@@ -399,11 +487,16 @@ export class RecordingNotifier implements Notifier {
     if (!notice) return;
     const presence = await this.repo.connections.getPresence(userIds);
     const now = Math.floor(this.now().getTime() / 1000);
-    const offline = userIds.filter((u) => u !== notice.senderId && !presence.get(u)?.connections.some((c) => c.expiresAt > now));
-    if (offline.length > 0) {
-      await this.offline.publish(offline.map((recipientId) => ({ recipientId, chatId, messageId: notice.messageId, senderId: notice.senderId, preview: notice.preview }))).catch(() => undefined);
-    }
+    const offline = userIds
+      .filter((u) => !presence.get(u)?.connections.some((c) => c.expiresAt > now))
+      .map((userId) => ({ userId, lastSeenAt: presence.get(userId)?.lastSeenAt }));
+    // The same coalescing rule as the real notifier (`lib/delivery.ts`).
+    await notifyOffline({ repo: this.repo, offline: this.offline, now: this.now, blockedBy: this.blockedBy }, chatId, offline, notice).catch(() => undefined);
   }
+
+  /** SPEC §9 hook for tests: who blocked whom (`blocker → blocked`). */
+  readonly blocks = new Set<string>();
+  private readonly blockedBy: BlockedBy = async (senderId, recipientIds) => new Set(recipientIds.filter((r) => this.blocks.has(`${r}|${senderId}`)));
 
   async toUsers(userIds: readonly string[], event: ServerEvent) {
     this.sent.push({ userIds: [...userIds], event });

@@ -20,6 +20,8 @@ const TYPES: (keyof SocketEventMap)[] = [
   'chat.updated',
   'participants.added',
   'participant.removed',
+  'membership.updated',
+  'message.pinned',
   'error',
   'status',
   'caughtUp',

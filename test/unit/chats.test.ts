@@ -123,7 +123,7 @@ describe('listChats and stats', () => {
     expect(listed.map((c) => c.id)).toEqual([chats[0], chats[2], chats[1]]);
     expect(listed[0]).toMatchObject({ unreadCount: 2, lastSeq: 2, lastMessage: { content: 'there', senderId: 'u0' } });
     expect(listed[1].unreadCount).toBe(0);
-    expect(await getStats(ctx, alice)).toEqual({ chats: 3, unreadChats: 1, unreadMessages: 2 });
+    expect(await getStats(ctx, alice)).toEqual({ chats: 3, unreadChats: 1, unreadMessages: 2, unreadMentions: 0 });
   });
 
   it('pages with a cursor without repeating or skipping chats', async () => {

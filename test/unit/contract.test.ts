@@ -18,10 +18,12 @@ const chat = {
   updatedAt: NOW,
   lastSeq: 1,
   unreadCount: 0,
+  unreadMentions: 0,
   lastReadSeq: 1,
   archived: false,
+  notificationLevel: 'all',
 };
-const message = { id: '01JD8X3K9M2N4P5Q6R7S8T9V0W-1', chatId: chat.id, seq: 1, senderId: 'alice', type: 'text', content: 'hi', attachments: [], reactions: {}, createdAt: NOW, readBy: 0 };
+const message = { id: '01JD8X3K9M2N4P5Q6R7S8T9V0W-1', chatId: chat.id, seq: 1, senderId: 'alice', type: 'text', content: 'hi', attachments: [], reactions: {}, mentions: [], createdAt: NOW, readBy: 0 };
 const problem = (status: number, code: string, extra: Record<string, unknown> = {}) => ({ type: `urn:problem:chat:${code}`, title: 'T', status, detail: 'd', code, ...extra });
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) => new Headers({ 'content-type': status >= 400 ? 'application/problem+json' : 'application/json', ...headers });
@@ -97,7 +99,7 @@ describe('what the route table says each route answers', () => {
 });
 
 describe('WebSocket frames', () => {
-  const message = { id: 'm-1', chatId: chat.id, seq: 1, senderId: 'alice', type: 'text', content: 'hi', attachments: [], reactions: {}, createdAt: NOW, readBy: 0 };
+  const message = { id: 'm-1', chatId: chat.id, seq: 1, senderId: 'alice', type: 'text', content: 'hi', attachments: [], reactions: {}, mentions: [], createdAt: NOW, readBy: 0 };
 
   it('passes answers to the actions sent and documented events', () => {
     const c = wsContract();

@@ -132,7 +132,7 @@ describe('archive', () => {
     expect((await archiveChat(ctx, member, chatId, true)).archived).toBe(true);
     expect((await listChats(ctx, member, { limit: 20 })).chats).toEqual([]);
     expect((await listChats(ctx, member, { limit: 20, archived: true })).chats.map((c) => c.id)).toEqual([chatId]);
-    expect(await getStats(ctx, member)).toEqual({ chats: 0, unreadChats: 0, unreadMessages: 0 });
+    expect(await getStats(ctx, member)).toEqual({ chats: 0, unreadChats: 0, unreadMessages: 0, unreadMentions: 0 });
     expect((await listChats(ctx, owner, { limit: 20 })).chats.map((c) => c.id)).toEqual([chatId]);
     await archiveChat(ctx, member, chatId, false);
     expect((await listChats(ctx, member, { limit: 20 })).chats[0]).toMatchObject({ id: chatId, archived: false, unreadCount: 1 });

@@ -247,7 +247,9 @@ describe('offline notifications and read receipts', () => {
     const { chat } = await createChat(m.ctx, alice, { type: 'group', participantIds: ['bob', 'carol'] });
     await connect(m.ctx, carol, 'carol-conn', 3600);
     const { message } = await sendMessage(m.ctx, alice, chat.id, { content: 'x'.repeat(150) });
-    expect(m.offline.published).toEqual([{ recipientId: 'bob', chatId: chat.id, messageId: message.id, senderId: 'alice', preview: 'x'.repeat(100) }]);
+    expect(m.offline.published).toEqual([
+      { recipientId: 'bob', chatId: chat.id, messageId: message.id, seq: 1, senderId: 'alice', senderName: 'ALICE', preview: 'x'.repeat(100), mentioned: false, unreadCount: 1 },
+    ]);
     m.offline.fail = true;
     expect((await sendMessage(m.ctx, carol, chat.id, { content: 'still sent' })).message.seq).toBe(2);
   });

@@ -21,6 +21,8 @@ import {
   TypingTracker,
   typingText,
   upsertMessage,
+  listPreview,
+  withChangedMessage,
   withMessage,
 } from '../../web/state';
 
@@ -32,8 +34,10 @@ const chat = (over: Partial<Chat> = {}): Chat => ({
   updatedAt: '2026-01-01T00:00:00.000Z',
   lastSeq: 0,
   unreadCount: 0,
+  unreadMentions: 0,
   lastReadSeq: 0,
   archived: false,
+  notificationLevel: 'all',
   ...over,
 });
 
@@ -46,6 +50,7 @@ const msg = (seq: number, over: Partial<Message> = {}): Message => ({
   content: `message ${seq}`,
   attachments: [],
   reactions: {},
+  mentions: [],
   createdAt: `2026-01-01T00:00:${String(seq).padStart(2, '0')}.000Z`,
   readBy: 0,
   ...over,
@@ -81,6 +86,28 @@ describe('withMessage', () => {
   it('previews attachments and deletions', () => {
     const image = { id: 'a', filename: 'cow.png', contentType: 'image/png', size: 1, kind: 'image', url: 'u', urlExpiresAt: 't' };
     expect(withMessage(chat(), msg(1, { content: '', attachments: [image] }), 'ada', false).lastMessage?.content).toBe('📎 cow.png');
+  });
+});
+
+describe('chat-list previews follow edits and deletes', () => {
+  const last = (content: string) => ({ id: 'm4', seq: 4, senderId: 'bob', type: 'text' as const, content, createdAt: '2026-01-01T00:00:04.000Z' });
+
+  it('an edit of the last message changes the preview; of another message, nothing', () => {
+    const entry = chat({ lastSeq: 4, lastMessage: last('old') });
+    expect(withChangedMessage(entry, msg(4, { content: 'new', editedAt: 't' })).lastMessage).toMatchObject({ content: 'new' });
+    expect(withChangedMessage(entry, msg(3, { content: 'other' }))).toBe(entry);
+  });
+
+  it('a deleted last message reads "Message deleted", not its old text nor an attachment icon, and stays deleted', () => {
+    const entry = chat({ lastSeq: 4, lastMessage: last('secret') });
+    const deleted = withChangedMessage(entry, { id: 'm4', deleted: true });
+    expect(deleted.lastMessage).toMatchObject({ content: '', deleted: true });
+    expect(listPreview(deleted.lastMessage!)).toBe('Message deleted');
+    expect(withChangedMessage(deleted, msg(4, { content: 'late edit' }))).toBe(deleted);
+    // An attachment-only message (content "") is not a deleted one.
+    expect(listPreview(last(''))).toBe('📎');
+    expect(listPreview(last('hi'))).toBe('hi');
+    expect(withMessage(chat(), msg(1, { content: '', deletedAt: 't' }), 'ada', false).lastMessage).toMatchObject({ deleted: true, content: '' });
   });
 });
 

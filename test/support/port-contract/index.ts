@@ -17,6 +17,8 @@ import { chatContract, membershipContract, userContract } from './chats';
 import { connectionContract, rateLimitContract, supportContract } from './desk';
 import type { MakeRepository } from './fixtures';
 import { messageContract } from './messages';
+import { deviceContract, notificationStateContract } from './notifications';
+import { pinContract } from './pins';
 
 export type { MakeRepository } from './fixtures';
 
@@ -30,5 +32,8 @@ export function describePortContract(name: string, makeRepo: MakeRepository) {
     connectionContract(makeRepo);
     supportContract(makeRepo);
     rateLimitContract(makeRepo);
+    notificationStateContract(makeRepo);
+    deviceContract(makeRepo);
+    pinContract(makeRepo);
   });
 }
