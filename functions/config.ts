@@ -70,6 +70,8 @@ const EnvSchema = z
     PARTICIPANT_RATE_LIMIT_PER_MINUTE: positiveInt(100),
     /** SPEC §5: one relayed `typing` per user per chat per this many seconds. */
     TYPING_INTERVAL_SECONDS: positiveInt(2),
+    /** SPEC §5: open WebSocket connections per user; the oldest is closed when one more opens. */
+    MAX_CONNECTIONS_PER_USER: positiveInt(10),
     /** SPEC §4: distinct reactions per message. */
     MAX_REACTIONS_PER_MESSAGE: positiveInt(50),
     /** How long a directory `support` role counts for assignment after the user was last seen with it. */
@@ -173,6 +175,7 @@ export const LIMITS = {
   participantAddsPerMinute: env.PARTICIPANT_RATE_LIMIT_PER_MINUTE,
   typingIntervalSeconds: env.TYPING_INTERVAL_SECONDS,
   maxReactionsPerMessage: env.MAX_REACTIONS_PER_MESSAGE,
+  maxConnectionsPerUser: env.MAX_CONNECTIONS_PER_USER,
   directoryRoleSeconds: env.DIRECTORY_ROLE_TTL_SECONDS,
   editWindowSeconds: env.EDIT_WINDOW_SECONDS,
   maxAttachmentBytes: env.MAX_ATTACHMENT_BYTES,

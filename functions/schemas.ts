@@ -84,6 +84,12 @@ export const User = z.object({
   lastSeenAt: IsoTime.nullable().optional(),
 });
 
+/**
+ * `GET /v1/users/{id}`: `roles`, `online` and `lastSeenAt` are absent for
+ * callers who share no chat with the user (and are not admins): SPEC §4.
+ */
+export const PublicUser = User.extend({ roles: z.array(Role).optional() });
+
 export const MessagePreview = z.object({
   id: z.string(),
   seq: z.number().int(),
@@ -451,3 +457,4 @@ export type ServerEvent = z.infer<(typeof ServerEvents)[EventType]>;
 export type ChatT = z.infer<typeof Chat>;
 export type MessageT = z.infer<typeof Message>;
 export type UserT = z.infer<typeof User>;
+export type PublicUserT = z.infer<typeof PublicUser>;

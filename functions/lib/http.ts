@@ -3,7 +3,8 @@
  *
  * In order: Powertools tracer (X-Ray subsegment around everything below;
  * 5xx recorded as faults) → logger context → metrics → failures
- * (`failures.ts`: every thrown error becomes problem+json) → header
+ * (`failures.ts`: every thrown error becomes problem+json), with the security
+ * headers of `security-headers.ts` on every answer → header
  * normalization → the handler: the JSON body ({@link parseJsonBody}),
  * authentication (`auth.ts`) and the route's `roles`, zod validation of path,
  * query and body against the route table's schemas, then `fn`.
@@ -28,6 +29,7 @@ import { answerFailures, isFault } from './failures';
 import { withLogging } from './logger';
 import { withMetrics } from './metrics';
 import { problemResponse } from './problem';
+import { withSecurityHeaders } from './security-headers';
 import { annotate, withTracing } from './tracer';
 import { zodIssues } from './validation';
 
@@ -140,6 +142,8 @@ export function httpHandler<R extends HttpRoute>(route: R, fn: (request: HttpReq
     .use(withTracing(isFault))
     .use(withLogging())
     .use(withMetrics())
+    // Outside answerFailures: problem answers get the headers too (onError runs inside out).
+    .use(withSecurityHeaders(route.auth === 'user'))
     .use(answerFailures((error, event: APIGatewayProxyEventV2) => problemResponse(error, event.rawPath)))
     .use(httpHeaderNormalizer())
     .handler(async (event, context) => {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { call, client, uniqueId } from '../support/api';
 import { mintToken } from '../../local/launcher';
 import { connectExpectRefusal } from '../support/ws-client';
-import { expectProblem, stack } from './support';
+import { expectProblem, expectSecurityHeaders, stack } from './support';
 
 // ------------------------------------------------------------------ item 11
 
@@ -82,5 +82,64 @@ describe('item 14: lone surrogates', () => {
     const group = await alice.post('/v1/chats', { type: 'group', participantIds: [bob.id], title: 'T\uD83D' });
     expectProblem(group, 400, 'bad_request');
     expect((await alice.get(`/v1/chats/${chatId}/messages`)).body.messages).toEqual([]);
+  });
+});
+
+// ------------------------------------------------------------------ item 16
+
+describe('item 16: roles and presence by id', () => {
+  it('a stranger gets {id, name}; a chat partner and an admin see roles, online and lastSeenAt', async () => {
+    const [nurse, stranger, partner] = await Promise.all([client(uniqueId('low-nurse'), { roles: ['support'] }), client(uniqueId('low-stranger')), client(uniqueId('low-partner'))]);
+    const admin = await client(uniqueId('low-priv-admin'), { roles: ['admin'] });
+    const socket = await nurse.ws();
+    try {
+      const seen = await stranger.get(`/v1/users/${nurse.id}`);
+      expect(seen.status).toBe(200);
+      expect(seen.body.user).toEqual({ id: nurse.id, name: expect.any(String) });
+      expect((await partner.post('/v1/chats', { type: 'direct', participantIds: [nurse.id] })).status).toBe(201);
+      for (const viewer of [partner, admin]) {
+        expect((await viewer.get(`/v1/users/${nurse.id}`)).body.user).toMatchObject({ id: nurse.id, roles: ['user', 'support'], online: true });
+      }
+    } finally {
+      await socket.close();
+    }
+  });
+});
+
+// ------------------------------------------------------------------ item 17
+
+describe('item 17: at most 10 WebSocket connections per user', () => {
+  it('the 11th closes the oldest (through @connections DELETE); the others stay open and receive', { timeout: 60_000 }, async () => {
+    const [hoarder, friend] = await Promise.all([client(uniqueId('low-hoarder')), client(uniqueId('low-friend'))]);
+    const chatId = (await friend.post('/v1/chats', { type: 'direct', participantIds: [hoarder.id] })).body.chat.id as string;
+    const sockets = [];
+    try {
+      for (let i = 0; i < 10; i++) sockets.push(await hoarder.ws());
+      const eleventh = await hoarder.ws();
+      sockets.push(eleventh);
+      const closed = await Promise.race([sockets[0]!.closed.then(() => true), new Promise((r) => setTimeout(() => r(false), 10_000))]);
+      expect(closed, 'the oldest connection is closed').toBe(true);
+      expect((await friend.post(`/v1/chats/${chatId}/messages`, { content: 'still here?' })).status).toBe(201);
+      for (const socket of sockets.slice(1)) await socket.next((f) => f.type === 'message.new', 10_000);
+    } finally {
+      await Promise.all(sockets.map((s) => s.close()));
+    }
+  });
+});
+
+// ------------------------------------------------------------------ item 18
+
+describe('item 18: security headers', () => {
+  it('successes, problems and public documents carry HSTS, nosniff, a restrictive CSP and no-referrer; /docs keeps its own CSP', async () => {
+    const alice = await client(uniqueId('low-headers'));
+    expectSecurityHeaders(await alice.get('/v1/me'));
+    expectSecurityHeaders(await alice.get('/v1/chats/ZZZZZZZZZZZZZZZZZZZZZZZZZZ'));
+    expectSecurityHeaders(await call(stack, 'GET', '/health'), false);
+    expectSecurityHeaders(await call(stack, 'GET', '/openapi.json'), false);
+    const docs = await call(stack, 'GET', '/docs');
+    expect(docs.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(docs.headers.get('content-security-policy')).not.toMatch(/https?:|unsafe-eval|\*/);
+    expect(docs.headers.get('strict-transport-security')).toMatch(/max-age/);
+    expect(String(docs.body)).not.toMatch(/<script[^>]+src="(https?:)?\/\//);
   });
 });

@@ -183,6 +183,17 @@ export function expectProblem(res: Answer, status?: number, code?: string) {
   if (code !== undefined) expect(res.body.code, describe).toBe(code);
 }
 
+/** Issue 13 item 18: the security headers every answer of the functions carries (`functions/lib/security-headers.ts`). */
+export function expectSecurityHeaders(res: Answer, authenticated = true) {
+  const describe = `${res.status} headers`;
+  expect(res.headers.get('strict-transport-security'), describe).toMatch(/^max-age=\d{8,}; includeSubDomains$/);
+  expect(res.headers.get('x-content-type-options'), describe).toBe('nosniff');
+  expect(res.headers.get('content-security-policy'), describe).toMatch(/default-src 'none'/);
+  expect(res.headers.get('content-security-policy'), describe).toMatch(/frame-ancestors 'none'/);
+  expect(res.headers.get('referrer-policy'), describe).toBe('no-referrer');
+  if (authenticated) expect(res.headers.get('cache-control'), describe).toBe('no-store');
+}
+
 // ------------------------------------------------------------------ bad tokens
 
 export type BadTokenKind = 'none' | 'malformed' | 'expired' | 'wrongIssuer' | 'wrongAudience' | 'badSignature' | 'tamperedPayload' | 'algNone' | 'noExpiry' | 'futureIat';
