@@ -36,6 +36,7 @@ import { readContext, type ChatStackContext } from './context';
 import { customerManagedKey } from './encryption';
 import { ChatOperations } from './operations';
 import { EdgeProtection } from './perimeter';
+import { AttachmentMalwareProtection } from './malware-protection';
 
 /** The fan-out worker's timeout: delivering one batch to 10 chats of 1,000 participants with bounded concurrency. */
 const FANOUT_TIMEOUT = Duration.seconds(60);
@@ -109,6 +110,8 @@ export class ChatStack extends Stack {
   readonly fanOutQueue: sqs.Queue;
   /** Jobs the fan-out worker failed 5 times. */
   readonly fanOutDeadLetterQueue: sqs.Queue;
+  /** Opt-in (`malwareProtection=true`): GuardDuty scans attachments; infected ones cannot be downloaded. */
+  readonly malwareProtection?: AttachmentMalwareProtection;
   /** HMAC key of list cursors (`CURSOR_SECRET`, `functions/domain/cursors.ts`). */
   readonly cursorSecret: secretsmanager.Secret;
   readonly userPool?: cognito.UserPool;
@@ -153,6 +156,7 @@ export class ChatStack extends Stack {
     this.table = this.createTable();
     this.accessLogBucket = this.createAccessLogBucket();
     this.bucket = this.createBucket(corsOrigins, this.accessLogBucket);
+    if (this.config.malwareProtection) this.malwareProtection = new AttachmentMalwareProtection(this, 'MalwareProtection', { bucket: this.bucket, encryptionKey: this.encryptionKey });
     this.cursorSecret = new secretsmanager.Secret(this, 'CursorSecret', {
       description: 'HMAC key that signs list cursors (support queue, chats list, sync); rotating it only sends clients back to the first page',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },

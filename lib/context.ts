@@ -10,6 +10,7 @@
  * | `oidcIssuer`, `oidcAudience`, `oidcJwksUri` | unset | all three: use this OIDC issuer instead of a Cognito user pool (SPEC §1) |
  * | `oidcRolesClaim` | `roles` | the OIDC tokens' claim with platform roles (OIDC mode only; Cognito mode reads `cognito:groups`) |
  * | `cognitoTokenUse` | `access` | which Cognito tokens are bearer tokens: `access`, or `id` (explicit opt-in); Cognito mode only |
+ * | `malwareProtection` | `false` | GuardDuty Malware Protection for S3 on the attachment bucket (`lib/malware-protection.ts`): infected attachments cannot be downloaded |
  * | `deletionProtection` | `true` | DynamoDB deletion protection |
  * | `httpRateLimit`, `httpBurstLimit` | 100, 200 | HTTP API `$default` stage throttling (requests/s, burst) |
  * | `wsRateLimit`, `wsBurstLimit` | 100, 200 | WebSocket stage throttling (messages/s, burst) |
@@ -66,6 +67,8 @@ export interface ChatStackContext {
   readonly tracing: boolean;
   /** Unset: no CloudFront/WAF perimeter (the default). */
   readonly edge?: { readonly ipRateLimit: number; readonly tokenRateLimit: number; readonly webAclArn?: string };
+  /** GuardDuty Malware Protection for S3 on the attachment bucket (opt-in). */
+  readonly malwareProtection: boolean;
 }
 
 export type ApiGatewayCloudWatchRole = 'create' | 'existing' | 'none';
@@ -135,6 +138,7 @@ export function readContext(node: Node): ChatStackContext {
     customerManagedKey: keyContext(get),
     tracing: bool(get('tracing'), 'tracing') ?? true,
     edge: edgeContext(get),
+    malwareProtection: bool(get('malwareProtection'), 'malwareProtection') ?? false,
   };
 }
 
