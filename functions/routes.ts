@@ -29,7 +29,7 @@ export type PlatformRole = z.infer<typeof s.Role>;
  * narrowest IAM grant (`lib/chat-function.ts`). Every authenticated route
  * writes the caller's directory entry (SPEC §2), hence `table:write`.
  */
-export type Permission = 'table:read' | 'table:write' | 'ws:manage' | 'bucket:read' | 'bucket:write' | 'events:put' | 'queue:send';
+export type Permission = 'table:read' | 'table:write' | 'ws:manage' | 'bucket:read' | 'bucket:write' | 'events:put' | 'queue:send' | 'push:send';
 
 /**
  * A status a route answers besides `response.status`, and when. A 2xx answers
@@ -129,6 +129,8 @@ const RW_WS = [...RW, 'ws:manage', 'queue:send'] as const;
 const SEND = [...RW_WS, 'events:put', 'bucket:read', 'bucket:write'] as const;
 /** Routes that answer messages sign attachment download URLs, which needs read access to the bucket. */
 const READ_MESSAGES = [...RW, 'bucket:read'] as const;
+/** Admin and support actions publish `chat.audit` events (SPEC §10, `domain/audit.ts`). */
+const AUDITED = [...RW_WS, 'events:put'] as const;
 
 export const httpRoutes = [
   {
@@ -203,7 +205,7 @@ export const httpRoutes = [
   },
   {
     name: 'PutUser',
-    permissions: RW,
+    permissions: [...RW, 'events:put'],
     method: 'PUT',
     path: '/v1/users/{userId}',
     handler: 'functions/http/put-user.ts',
@@ -335,7 +337,7 @@ export const httpRoutes = [
     auth: 'user',
     access: 'author, group owner/admin, admin',
     summary: 'Soft delete (idempotent); emits `message.deleted`.',
-    permissions: [...RW_WS, 'bucket:write'],
+    permissions: [...AUDITED, 'bucket:write'],
     params: s.MessageParams,
     response: { status: 200, body: one('message', s.Message) },
     statuses: { 403: 'Neither the author, a group owner/admin nor an admin (`forbidden`).' },
@@ -425,7 +427,7 @@ export const httpRoutes = [
     auth: 'user',
     access: 'group owner/admin, platform admin; for support chats the assignee, support agents, admins (also `status`)',
     summary: 'Change title, metadata or (support chats) status; emits `chat.updated`.',
-    permissions: RW_WS,
+    permissions: AUDITED,
     params: s.ChatParams,
     body: s.UpdateChatBody,
     response: { status: 200, body: one('chat', s.Chat) },
@@ -457,7 +459,7 @@ export const httpRoutes = [
     auth: 'user',
     access: 'group owner/admin, platform admin',
     summary: 'Add users to a group (≤ 1,000 participants); emits `participants.added`.',
-    permissions: RW_WS,
+    permissions: AUDITED,
     params: s.ChatParams,
     body: s.AddParticipantsBody,
     response: { status: 200, body: one('chat', s.Chat) },
@@ -476,7 +478,7 @@ export const httpRoutes = [
     auth: 'user',
     access: 'group owner/admin, platform admin, or self (leave)',
     summary: 'Remove a participant or leave; emits `participant.removed` (to the removed user too).',
-    permissions: RW_WS,
+    permissions: AUDITED,
     params: s.ParticipantParams,
     response: { status: 204 },
     statuses: { 403: 'May not remove this participant (`forbidden`).' },
@@ -491,7 +493,7 @@ export const httpRoutes = [
     roles: ['support', 'admin'],
     access: 'admin; a support agent may claim an unassigned chat',
     summary: 'Assign a support chat; the agent joins as `agent`; emits `chat.updated`.',
-    permissions: RW_WS,
+    permissions: AUDITED,
     params: s.ChatParams,
     body: s.AssignBody,
     response: { status: 200, body: one('chat', s.Chat) },
@@ -769,6 +771,33 @@ export const queueRoutes = [
     permissions: [...RW, 'ws:manage', 'events:put'],
   },
 ] as const satisfies readonly QueueRoute[];
+
+/**
+ * Event consumers: functions an EventBridge rule on the notification bus
+ * invokes for events of `detailType`. The CDK stack creates them only when
+ * `enabledBy` is configured (`push`: SNS platform applications); the local
+ * stack's bus runs them for every matching event.
+ */
+export interface EventRoute {
+  readonly name: string;
+  readonly handler: string;
+  readonly summary: string;
+  readonly detailType: string;
+  readonly enabledBy: 'push';
+  readonly permissions: readonly Permission[];
+}
+
+export const eventRoutes = [
+  {
+    name: 'Push',
+    handler: 'functions/events/push.ts',
+    summary: 'Sends each chat.message.offline notification as an SNS mobile push to the recipient\'s devices (SPEC §8).',
+    detailType: 'chat.message.offline',
+    enabledBy: 'push',
+    // Reads devices and unread counts, records endpoints and removes dead devices (table:write), talks to SNS (push:send).
+    permissions: [...RW, 'push:send'],
+  },
+] as const satisfies readonly EventRoute[];
 
 export type HttpRouteName = (typeof httpRoutes)[number]['name'];
 export type WsRouteKey = (typeof wsRoutes)[number]['routeKey'];

@@ -19,6 +19,7 @@ import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/a
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -29,9 +30,10 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { CORS } from '../functions/api-gateway';
 import { GLOBAL_SECONDARY_INDEXES, KEY, TTL_ATTRIBUTE, type GsiDefinition } from '../functions/data/table';
-import { httpRoutes, queueRoutes, wsRoutes, type HttpRoute as HttpRouteEntry, type Permission } from '../functions/routes';
+import { eventRoutes, httpRoutes, queueRoutes, wsRoutes, type HttpRoute as HttpRouteEntry, type Permission } from '../functions/routes';
 import { Role } from '../functions/schemas';
 import { ChatFunction, PROJECT_ROOT } from './chat-function';
+import { AuditArchive } from './audit';
 import { readContext, type ChatStackContext } from './context';
 import { customerManagedKey } from './encryption';
 import { ChatOperations } from './operations';
@@ -40,6 +42,8 @@ import { AttachmentMalwareProtection } from './malware-protection';
 
 /** The fan-out worker's timeout: delivering one batch to 10 chats of 1,000 participants with bounded concurrency. */
 const FANOUT_TIMEOUT = Duration.seconds(60);
+/** The push worker: a few SNS calls per device, ≤ 10 devices. */
+const PUSH_TIMEOUT = Duration.seconds(30);
 
 /** WebSocket stage name; part of the client URL and of the `@connections` ARNs. */
 export const WEBSOCKET_STAGE_NAME = 'prod';
@@ -106,6 +110,8 @@ export class ChatStack extends Stack {
   readonly bucket: s3.Bucket;
   /** Offline notifications (SPEC §5): rules on this bus can send push notifications. */
   readonly eventBus: events.EventBus;
+  /** `chat.audit` events kept for context `auditRetentionDays` (unset: none). */
+  readonly auditArchive?: AuditArchive;
   /** Events of large chats, one FIFO group per chat, consumed by the fan-out worker. */
   readonly fanOutQueue: sqs.Queue;
   /** Jobs the fan-out worker failed 5 times. */
@@ -114,6 +120,8 @@ export class ChatStack extends Stack {
   readonly malwareProtection?: AttachmentMalwareProtection;
   /** HMAC key of list cursors (`CURSOR_SECRET`, `functions/domain/cursors.ts`). */
   readonly cursorSecret: secretsmanager.Secret;
+  /** Only with push configured: events the push worker could not take (after EventBridge's retries). */
+  pushDeadLetterQueue?: sqs.Queue;
   readonly userPool?: cognito.UserPool;
   readonly userPoolClient?: cognito.UserPoolClient;
   readonly httpApi: HttpApi;
@@ -169,9 +177,12 @@ export class ChatStack extends Stack {
       reason: 'The cursor key signs pagination positions only; rotating it (manually, then redeploying) invalidates outstanding cursors, which clients recover from by starting again (400 invalid cursor).',
     });
     this.eventBus = new events.EventBus(this, 'NotificationBus', {
-      description: 'chat.message.offline events for recipients without an open connection',
+      description: 'chat.message.offline events for recipients without an open connection; chat.audit events (admin and support actions)',
       kmsKey: this.encryptionKey,
     });
+    if (this.config.auditRetentionDays) {
+      this.auditArchive = new AuditArchive(this, 'Audit', { eventBus: this.eventBus, retentionDays: this.config.auditRetentionDays, encryptionKey: this.encryptionKey });
+    }
     this.fanOutDeadLetterQueue = new sqs.Queue(this, 'FanOutDeadLetterQueue', {
       fifo: true,
       retentionPeriod: Duration.days(14),
@@ -306,6 +317,31 @@ export class ChatStack extends Stack {
     for (const route of queueRoutes) {
       const fn = this.addFunction(route.name, route.handler, route.permissions, 'queue', `SQS ${route.name}`, environment, FANOUT_TIMEOUT);
       fn.function.addEventSource(new SqsEventSource(this.fanOutQueue, { batchSize: 10, reportBatchItemFailures: true }));
+    }
+
+    const push = this.config.pushPlatformApplications;
+    if (push) {
+      const pushEnvironment = {
+        ...environment,
+        ...(push.apns ? { PUSH_APNS_ARN: push.apns } : {}),
+        ...(push.apns_sandbox ? { PUSH_APNS_SANDBOX_ARN: push.apns_sandbox } : {}),
+        ...(push.fcm ? { PUSH_FCM_ARN: push.fcm } : {}),
+      };
+      this.pushDeadLetterQueue = new sqs.Queue(this, 'PushDeadLetterQueue', { retentionPeriod: Duration.days(14), ...this.queueEncryption(), enforceSSL: true });
+      Validations.of(this.pushDeadLetterQueue).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: 'This is the dead-letter queue of the push rule target: undeliverable chat.message.offline events wait here for the operator.',
+      });
+      for (const route of eventRoutes) {
+        const fn = this.addFunction(route.name, route.handler, route.permissions, 'queue', `EventBridge ${route.detailType}`, pushEnvironment, PUSH_TIMEOUT, undefined, Object.values(push));
+        new events.Rule(this, `${route.name}Rule`, {
+          eventBus: this.eventBus,
+          description: `${route.detailType} → ${route.name}`,
+          // `Source: "chat"` (SPEC §8, functions/lib/offline.ts).
+          eventPattern: { source: ['chat'], detailType: [route.detailType] },
+          targets: [new eventTargets.LambdaFunction(fn.function, { deadLetterQueue: this.pushDeadLetterQueue, retryAttempts: 2, maxEventAge: Duration.hours(1) })],
+        });
+      }
     }
 
     if (this.config.edge) {
@@ -521,6 +557,7 @@ export class ChatStack extends Stack {
       FANOUT_QUEUE_URL: this.fanOutQueue.queueUrl,
       // A CloudFormation dynamic reference: resolved at deploy time, so the key is in no template or asset.
       CURSOR_SECRET: this.cursorSecret.secretValue.unsafeUnwrap(),
+      PUSH_PREVIEW: this.config.pushPreview,
       ...auth,
       APP_VERSION: appVersion(),
     };
@@ -535,6 +572,7 @@ export class ChatStack extends Stack {
     environment: Record<string, string>,
     timeout?: Duration,
     assets?: readonly string[],
+    pushApplications?: readonly string[],
   ): ChatFunction {
     if (this.functions[name]) throw new Error(`Duplicate route name ${name} in functions/routes.ts`);
     const fn = new ChatFunction(this, name, {
@@ -553,6 +591,7 @@ export class ChatStack extends Stack {
       description,
       tracing: this.config.tracing,
       assets,
+      pushApplications,
     });
     this.functions[name] = fn;
     return fn;

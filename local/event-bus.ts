@@ -6,9 +6,12 @@
  * `EVENTS_ENDPOINT=http://127.0.0.1:$PORT/dev/events` (the local stack sets
  * it): `PutEvents` (AWS JSON 1.1, `X-Amz-Target: AWSEvents.PutEvents`) is
  * accepted and the last {@link KEEP} events are kept. `GET /dev/notifications`
- * lists their parsed `Detail` objects, oldest first; `DELETE` clears them.
+ * lists the parsed `Detail` objects of the offline notifications, oldest
+ * first; `DELETE` clears them. `GET /dev/audit` lists the `chat.audit`
+ * entries (SPEC §10) the same way; `DELETE /dev/audit` clears those.
  */
 import { randomUUID } from 'node:crypto';
+import { AUDIT_DETAIL_TYPE } from '../functions/domain/audit';
 import type { DevRequest, DevResponse, DevRoute } from './gateway/dev-routes';
 
 const KEEP = 200;
@@ -30,8 +33,15 @@ export interface LocalEventBus {
   routes: DevRoute[];
 }
 
-/** Creates an empty in-memory bus; register its `routes` on the gateway. */
-export function createEventBus(): LocalEventBus {
+/** A rule's target, as an EventBridge rule on the stack's bus invokes a function: asynchronously, one event at a time. */
+export interface LocalEventTarget {
+  detailType: string;
+  /** Receives the event as EventBridge delivers it to Lambda; a failure is logged, never reported to the publisher. */
+  invoke(event: { id: string; version: '0'; account: string; time: string; region: string; resources: string[]; source: string; 'detail-type': string; detail: unknown }): Promise<void>;
+}
+
+/** Creates an empty in-memory bus; register its `routes` on the gateway. `targets` run for matching events (`Source: "chat"`). */
+export function createEventBus(options: { targets?: LocalEventTarget[]; region?: string; log?: (line: string) => void } = {}): LocalEventBus {
   const stored: StoredEvent[] = [];
   const amzJson = (status: number, body: unknown): DevResponse => ({
     status,
@@ -58,19 +68,34 @@ export function createEventBus(): LocalEventBus {
       } catch {
         // keep the raw string
       }
-      stored.push({
+      const event = {
         id,
         time: new Date().toISOString(),
         source: entry.Source as string | undefined,
         detailType: entry.DetailType as string | undefined,
         eventBusName: entry.EventBusName as string | undefined,
         detail,
-      });
+      };
+      stored.push(event);
+      for (const target of options.targets ?? []) {
+        if (event.source !== 'chat' || event.detailType !== target.detailType) continue;
+        // Not awaited: PutEvents answers before any rule target runs, as on AWS.
+        void target
+          .invoke({ id, version: '0', account: '000000000000', time: event.time, region: options.region ?? 'us-east-1', resources: [], source: event.source, 'detail-type': event.detailType, detail })
+          .catch((error: Error) => options.log?.(`event target for ${target.detailType} failed: ${error.message}`));
+      }
       return { EventId: id };
     });
     if (stored.length > KEEP) stored.splice(0, stored.length - KEEP);
     return amzJson(200, { FailedEntryCount: 0, Entries: results });
   }
+
+  const isAudit = (event: StoredEvent) => event.detailType === AUDIT_DETAIL_TYPE;
+  const clearWhere = (drop: (event: StoredEvent) => boolean): DevResponse => {
+    const kept = stored.filter((e) => !drop(e));
+    stored.splice(0, stored.length, ...kept);
+    return { status: 204 };
+  };
 
   return {
     events: () => [...stored],
@@ -81,15 +106,10 @@ export function createEventBus(): LocalEventBus {
       // The SDK appends `/` to an endpoint that has a path.
       { method: 'POST', path: '/dev/events', handler: putEvents },
       { method: 'POST', path: '/dev/events/', handler: putEvents },
-      { method: 'GET', path: '/dev/notifications', handler: () => ({ body: { notifications: stored.map((event) => event.detail) } }) },
-      {
-        method: 'DELETE',
-        path: '/dev/notifications',
-        handler: () => {
-          stored.length = 0;
-          return { status: 204 };
-        },
-      },
+      { method: 'GET', path: '/dev/notifications', handler: () => ({ body: { notifications: stored.filter((e) => !isAudit(e)).map((event) => event.detail) } }) },
+      { method: 'DELETE', path: '/dev/notifications', handler: () => clearWhere((e) => !isAudit(e)) },
+      { method: 'GET', path: '/dev/audit', handler: () => ({ body: { entries: stored.filter(isAudit).map((event) => event.detail) } }) },
+      { method: 'DELETE', path: '/dev/audit', handler: () => clearWhere(isAudit) },
     ],
   };
 }

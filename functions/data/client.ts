@@ -24,6 +24,9 @@ export interface Db {
  * operation and table, never items); the document client shares its
  * middleware stack, so its calls are traced too.
  */
+/** Connection timeout against DynamoDB Local (see `createDb`). */
+const LOCAL_CONNECTION_TIMEOUT_MS = 10_000;
+
 export function createDb(options: {
   table: string;
   region?: string;
@@ -35,8 +38,11 @@ export function createDb(options: {
       region: options.region ?? 'us-east-1',
       endpoint: options.endpoint,
       credentials: options.credentials,
-      // A stuck connection fails fast and is retried (3 attempts) well within the 10 s Lambda timeout.
-      requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
+      // A stuck connection fails fast and is retried (3 attempts) well within the 10 s Lambda timeout. An
+      // endpoint override is DynamoDB Local (local stack, tests, bench): there every concurrent invocation
+      // shares one process and one socket pool, and a burst of new sockets to the Java server on a busy
+      // machine takes seconds to be accepted, which DynamoDB itself never does.
+      requestHandler: { connectionTimeout: options.endpoint ? LOCAL_CONNECTION_TIMEOUT_MS : 1000, requestTimeout: 3000 },
     }),
   );
   return {

@@ -3,7 +3,7 @@
  * run the same against DynamoDB (handlers) and in-memory fakes (unit tests).
  */
 import type { CursorCodec } from './cursors';
-import type { AttachmentStorage, BlockedBy, Notifier, OfflinePublisher, Repository } from './ports';
+import type { AttachmentStorage, AuditLog, BlockedBy, Notifier, OfflinePublisher, Repository } from './ports';
 
 export interface Limits {
   /** SPEC §5: message content ≤ 5,000 characters (Unicode code points). */
@@ -50,6 +50,8 @@ export interface DomainContext {
   readonly notifier: Notifier;
   /** Offline notifications (EventBridge on AWS). */
   readonly offline: OfflinePublisher;
+  /** Admin and support actions (SPEC §10): `chat.audit` on the bus and a log line. */
+  readonly audit: AuditLog;
   /** Attachment objects (S3 on AWS). */
   readonly storage: AttachmentStorage;
   readonly limits: Limits;

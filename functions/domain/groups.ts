@@ -14,6 +14,7 @@
  * A chat the caller cannot see answers 404, as everywhere (SPEC §3).
  */
 import { displayText } from './text';
+import { AUDIT_ACTIONS, managesGroup, recordAudit } from './audit';
 import { BadRequestError, chatNotFound, ConflictError, ForbiddenError, NotFoundError } from './errors';
 import type { ChatT } from '../schemas';
 import { announceMembership } from './notifications';
@@ -85,7 +86,25 @@ export async function updateChat(ctx: DomainContext, principal: Principal, chatI
     releaseUnique: closing && chat.requesterId ? { kind: 'support', requesterId: chat.requesterId } : undefined,
   });
   if (!updated) throw new ConflictError('The chat changed meanwhile; read it again and retry.');
+  await auditUpdate(ctx, principal, chat, membership, input);
   return announceUpdate(ctx, updated, membership, principal);
+}
+
+/**
+ * Support chat status changes are audited always; title/metadata changes
+ * when made by platform role (support chats; groups the caller does not manage).
+ */
+async function auditUpdate(ctx: DomainContext, principal: Principal, chat: ChatRecord, membership: MembershipRecord | undefined, input: UpdateChatInput) {
+  const target = { type: 'chat' as const, id: chat.id };
+  const fields = (['title', 'metadata'] as const).filter((f) => input[f] !== undefined);
+  await Promise.all([
+    input.status !== undefined && input.status !== chat.status
+      ? recordAudit(ctx, principal, AUDIT_ACTIONS.chatStatusChanged, target, { from: chat.status ?? null, to: input.status })
+      : undefined,
+    fields.length > 0 && !managesGroup(chat, membership) && (chat.type === 'support' || isAdmin(principal))
+      ? recordAudit(ctx, principal, AUDIT_ACTIONS.chatUpdated, target, { fields: fields.join(',') })
+      : undefined,
+  ]);
 }
 
 /**
@@ -162,6 +181,7 @@ export async function addParticipants(
     if (result === 'conflict') throw new ConflictError('Participants changed meanwhile; retry.');
     if (result === 'missing') throw chatNotFound();
     await ctx.notifier.toChat({ id: chatId, participantCount: chat.participantCount + fresh.length }, { type: 'participants.added', chatId, userIds: fresh });
+    if (!managesGroup(chat, membership)) await recordAudit(ctx, principal, AUDIT_ACTIONS.participantsAdded, { type: 'chat', id: chatId }, { count: fresh.length, userIds: fresh.slice(0, 20).join(',') });
   }
   return chatWithParticipants(ctx, { ...chat, participantCount: chat.participantCount + fresh.length }, membership);
 }
@@ -195,7 +215,10 @@ export async function removeParticipant(ctx: DomainContext, principal: Principal
   }
   if (target.role === 'owner') await handOverOwnership(ctx, chatId, userId);
   const audience = (await ctx.repo.memberships.listParticipants(chatId)).map((p) => p.userId);
-  await ctx.notifier.toUsers([...new Set([...audience, userId])], { type: 'participant.removed', chatId, userId });
+  await Promise.all([
+    ctx.notifier.toUsers([...new Set([...audience, userId])], { type: 'participant.removed', chatId, userId }),
+    !self && !managesGroup(chat, membership) ? recordAudit(ctx, principal, AUDIT_ACTIONS.participantRemoved, { type: 'chat', id: chatId }, { userId }) : undefined,
+  ]);
 }
 
 /** Re-reads of a membership whose role changed under a removal before it answers 409. */

@@ -18,6 +18,7 @@ import type {
   ParticipantRole,
   PresenceRecord,
   Principal,
+  PushPlatform,
   SupportStatus,
   UserRecord,
 } from './types';
@@ -60,7 +61,16 @@ export interface ChatStore {
   getMany(chatIds: readonly string[]): Promise<ChatRecord[]>;
   /** The chat and the caller's membership, read strongly consistently in one request. */
   getWithMembership(chatId: string, userId: string): Promise<{ chat?: ChatRecord; membership?: MembershipRecord }>;
-  /** Moves `lastSeq`/`lastMessage`/`lastActivityAt` forward; a lower seq arriving late changes nothing. */
+  /**
+   * Allocates the chat's next seq atomically (SPEC §3: unique, strictly
+   * increasing) and makes `next`, the message about to be stored at it, the
+   * chat's `lastMessage` (`id` = `messageId(next.ulid, seq)`); moves
+   * `lastActivityAt`. Concurrent callers never get the same seq, and the
+   * preview of the highest seq allocated always wins. Undefined when the
+   * chat does not exist.
+   */
+  allocateSeq(chatId: string, next: Omit<MessagePreview, 'id' | 'seq'> & { ulid: string }): Promise<number | undefined>;
+  /** Moves `lastSeq`/`lastMessage`/`lastActivityAt` forward; a lower seq arriving late changes nothing (seeding, imports). */
   recordMessage(chatId: string, preview: MessagePreview): Promise<void>;
   /**
    * Applies `changes` if the chat still has the `expect`ed values; with
@@ -205,12 +215,11 @@ export interface MessageStore {
   /**
    * Stores the message at its seq. With attachments, in one transaction that
    * also marks each attachment used (each must still be `pending` and owned
-   * by the sender) and records its `clientMessageId` when it has one.
-   * Without attachments a plain conditional put: claim the
+   * by the sender); without, a plain conditional put. Claim the
    * `clientMessageId` first with `claimClientId`.
    * `attachment-used`: one of the attachments was consumed meanwhile.
    */
-  putAtomically(message: MessageRecord): Promise<'stored' | 'seq-taken' | 'duplicate' | 'retry' | 'attachment-used'>;
+  putAtomically(message: MessageRecord): Promise<'stored' | 'seq-taken' | 'retry' | 'attachment-used'>;
   /**
    * Claims a `clientMessageId` for the message whose id starts with
    * `messageUlid`, with a lease of `leaseSeconds`. Undefined when claimed;
@@ -388,6 +397,33 @@ export interface OfflineNotification {
 }
 
 /**
+ * One mobile push (SPEC §8): the chat is the collapse key (APNs
+ * `apns-collapse-id`, FCM `collapse_key`), `badge` the recipient's total
+ * unread count. `title`/`body` are absent with `PUSH_PREVIEW=none`.
+ */
+export interface PushMessage {
+  chatId: string;
+  messageId: string;
+  seq: number;
+  title?: string;
+  body?: string;
+  badge: number;
+  mentioned: boolean;
+}
+
+/** Amazon SNS mobile push (a local recorder in the local stack). */
+export interface PushService {
+  /** Platforms with a configured SNS platform application; empty = push is off. */
+  readonly platforms: readonly PushPlatform[];
+  /** Creates (or finds: SNS answers the same ARN for the same token) the platform endpoint of a token. */
+  createEndpoint(platform: PushPlatform, token: string, userId: string): Promise<string>;
+  /** `gone`: SNS reports the endpoint disabled or invalid (the app was uninstalled, the token expired). */
+  publish(endpointArn: string, platform: PushPlatform, message: PushMessage): Promise<'sent' | 'gone'>;
+  /** Best effort; never throws. */
+  deleteEndpoint(endpointArn: string): Promise<void>;
+}
+
+/**
  * Who of `recipientIds` blocked `senderId` (SPEC §9: a blocked sender never
  * notifies). The hook point for the block list; without one nobody is.
  */
@@ -419,4 +455,36 @@ export interface Notifier {
    * (a frame, JSON text) to it when given; one already gone is fine. Never throws.
    */
   close(connectionId: string, farewell?: string): Promise<void>;
+}
+
+/**
+ * What an admin or support action was about (SPEC §10 audit). `chatId`
+ * locates a message (its id alone does not).
+ */
+export interface AuditTarget {
+  type: 'user' | 'chat' | 'message' | 'report' | 'erasure' | 'export';
+  id: string;
+  chatId?: string;
+}
+
+/**
+ * One audit record (SPEC §10): who (`actorId`, `actorRoles` from their
+ * token; `system` for the background workers), what (`action`, e.g.
+ * `user.provisioned`; see `domain/audit.ts`), on what (`target`), when
+ * (`at`, ISO-8601 UTC). `details` holds ids and states only, never message
+ * content (health data stays out of logs and the bus).
+ */
+export interface AuditEntry {
+  actorId: string;
+  actorRoles: string[];
+  action: string;
+  target: AuditTarget;
+  at: string;
+  details?: Record<string, string | number | boolean | null>;
+}
+
+/** Where audit records go: the `chat.audit` event on the bus and a structured log line (`functions/lib/audit.ts`). */
+export interface AuditLog {
+  /** Records the entry; never throws (the audited action already happened). */
+  record(entry: AuditEntry): Promise<void>;
 }

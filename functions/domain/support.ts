@@ -3,6 +3,7 @@
  * open support chat, assignment to the least-loaded agent, claiming and
  * reassigning, the queue, and desk statistics.
  */
+import { AUDIT_ACTIONS, recordAudit } from './audit';
 import * as z from 'zod';
 import type { CursorScope } from './cursors';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from './errors';
@@ -155,6 +156,7 @@ export async function assignChat(ctx: DomainContext, principal: Principal, chatI
   const joined: MembershipRecord = { chatId, userId: agentId, chatType: 'support', role: 'agent', joinedAt: ctx.now().toISOString(), lastReadSeq: 0, archived: false };
   await ctx.repo.memberships.add(chatId, [joined], Number.MAX_SAFE_INTEGER);
   if (previous) await ctx.repo.memberships.remove(chatId, previous);
+  await recordAudit(ctx, principal, AUDIT_ACTIONS.chatAssigned, { type: 'chat', id: chatId }, { assigneeId: agentId, previousAssigneeId: previous ?? null });
   // An agent claiming the chat is its participant from now on; an admin assigning someone else keeps their own view.
   const callerMembership = principal.userId === agentId ? joined : previous === principal.userId ? undefined : membership;
   return announceUpdate(ctx, updated, callerMembership, principal, previous ? [previous] : []);

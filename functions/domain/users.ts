@@ -3,6 +3,7 @@
  * admin provisioning.
  */
 import { displayText } from './text';
+import { AUDIT_ACTIONS, recordAudit } from './audit';
 import { NotFoundError } from './errors';
 import type { PublicUserT, UserT } from '../schemas';
 import type { DomainContext } from './context';
@@ -73,12 +74,13 @@ function publicProfile(user: UserRecord, presence: PresenceRecord | undefined, n
  * the user's first sign-in. Roles here describe the user in the directory
  * (e.g. who can be assigned support chats, for `directoryRoleSeconds` unless
  * the user signs in with the role); what a caller may do is always decided
- * by the roles in their token (SPEC §2).
+ * by the roles in their token (SPEC §2). Audited as `user.provisioned` (SPEC §10).
  */
 export async function putUser(
   ctx: DomainContext,
   userId: string,
   input: { name: string; roles?: PlatformRole[]; email?: string },
+  admin: Principal,
 ): Promise<UserT> {
   const name = displayText(input.name, 'name');
   const at = ctx.now();
@@ -87,5 +89,6 @@ export async function putUser(
   // A provisioned support role lapses like one seen in a token, unless the user signs in with it.
   const supportUntil = roles.includes('support') ? Math.floor(at.getTime() / 1000) + ctx.limits.directoryRoleSeconds : undefined;
   const user = await ctx.repo.users.put({ id: userId, name, roles, email: input.email, createdAt: now, updatedAt: now, supportUntil });
+  await recordAudit(ctx, admin, AUDIT_ACTIONS.userProvisioned, { type: 'user', id: userId }, { roles: roles.join(',') });
   return { id: user.id, name: user.name, roles: user.roles, email: user.email };
 }

@@ -4,6 +4,6 @@ import { httpHandler } from '../lib/http';
 import { domainContext } from '../lib/runtime';
 import { httpRoute } from '../routes';
 
-export const handler = httpHandler(httpRoute('PutUser'), async ({ params, body }) => ({
-  user: await putUser(domainContext(), params.userId, body),
+export const handler = httpHandler(httpRoute('PutUser'), async ({ principal, params, body }) => ({
+  user: await putUser(domainContext(), params.userId, body, principal),
 }));

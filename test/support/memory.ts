@@ -11,8 +11,9 @@ import { uniqueKey } from '../../functions/data/keys';
 import type { DomainContext, Limits } from '../../functions/domain/context';
 import { DEFAULT_LIMITS } from '../../functions/domain/context';
 import { createCursorCodec } from '../../functions/domain/cursors';
+import { messageId } from '../../functions/domain/ids';
 import { notifyOffline } from '../../functions/domain/notifications';
-import type { AttachmentStorage, BlockedBy, ChatAudience, ClientIdPointer, Notifier, OfflineNotice, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
+import type { AttachmentStorage, AuditEntry, AuditLog, BlockedBy, ChatAudience, ClientIdPointer, Notifier, OfflineNotice, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
 
 /** The cursor secret of test contexts (any 32+ characters). */
 export const TEST_CURSOR_SECRET = 'test-cursor-secret-0123456789abcdef';
@@ -123,6 +124,15 @@ export class MemoryRepository implements Repository {
     getWithMembership: async (chatId, userId) => {
       await tick();
       return { chat: clone(this.chatMap.get(chatId)), membership: clone(this.memberMap.get(`${chatId}|${userId}`)) };
+    },
+    allocateSeq: async (chatId, next) => {
+      await tick();
+      const chat = this.chatMap.get(chatId);
+      if (!chat) return undefined;
+      const { ulid, ...fields } = next;
+      const seq = chat.lastSeq + 1;
+      Object.assign(chat, { lastSeq: seq, lastMessage: { ...fields, id: messageId(ulid, seq), seq }, lastActivityAt: next.createdAt, updatedAt: next.createdAt });
+      return seq;
     },
     recordMessage: async (chatId, preview) => {
       await tick();
@@ -332,10 +342,6 @@ export class MemoryRepository implements Repository {
     get: async (chatId, seq) => (await tick(), clone(this.messageMap.get(`${chatId}|${seq}`))),
     putAtomically: async (message) => {
       await tick();
-      // As in DynamoDB: only a message with attachments is written in a transaction with its pointer.
-      const withAttachments = (message.attachments ?? []).length > 0;
-      const pointer = withAttachments && message.clientMessageId && `${message.chatId}|${message.senderId}|${message.clientMessageId}`;
-      if (pointer && this.clientIdMap.has(pointer)) return 'duplicate';
       if (this.messageMap.has(`${message.chatId}|${message.seq}`)) return 'seq-taken';
       const slots = (message.attachments ?? []).map((a) => this.attachmentMap.get(`${message.chatId}|${a.id}`));
       if (slots.some((s) => !s || s.status !== 'pending' || s.ownerId !== message.senderId)) return 'attachment-used';
@@ -344,7 +350,6 @@ export class MemoryRepository implements Repository {
         Object.assign(s!, { status: 'attached', messageId: message.id });
         delete s!.expiresAt;
       }
-      if (pointer) this.clientIdMap.set(pointer, { messageUlid: message.id.split('-')[0], seq: message.seq });
       return 'stored';
     },
     findByClientId: async (chatId, senderId, cmid) => {
@@ -553,6 +558,20 @@ export class RecordingOffline implements OfflinePublisher {
   }
 }
 
+/** Keeps audit entries in order; `fail` makes every record throw (the domain must not care). */
+export class RecordingAudit implements AuditLog {
+  readonly entries: AuditEntry[] = [];
+  fail = false;
+  async record(entry: AuditEntry) {
+    if (this.fail) throw new Error('EventBridge is down');
+    this.entries.push(entry);
+  }
+  /** Entries with this action. */
+  of(action: string) {
+    return this.entries.filter((e) => e.action === action);
+  }
+}
+
 /** A domain context on the in-memory fakes with a controllable clock. */
 export function memoryContext(options: { limits?: Partial<Limits>; start?: Date } = {}) {
   const clock = { now: options.start ?? new Date('2026-01-01T00:00:00.000Z') };
@@ -560,11 +579,13 @@ export function memoryContext(options: { limits?: Partial<Limits>; start?: Date 
   const offline = new RecordingOffline();
   const notifier = new RecordingNotifier(repo, offline, () => clock.now);
   const storage = new MemoryStorage();
+  const audit = new RecordingAudit();
   const newId = monotonicFactory();
   const ctx: DomainContext = {
     repo,
     notifier,
     offline,
+    audit,
     storage,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     cursors: createCursorCodec(TEST_CURSOR_SECRET),
@@ -575,7 +596,7 @@ export function memoryContext(options: { limits?: Partial<Limits>; start?: Date 
   const advance = (ms: number) => {
     clock.now = new Date(clock.now.getTime() + ms);
   };
-  return { ctx, repo, notifier, offline, storage, advance };
+  return { ctx, repo, notifier, offline, audit, storage, advance };
 }
 
 /** A principal, registered in the directory like a caller who has used the API. */

@@ -121,12 +121,13 @@ describe('item 3: assignment and agent access do not outlive the support role', 
 
   it('a provisioned support role lapses too, and provisioning without it removes the agent at once', async () => {
     const m = memoryContext({ limits: { directoryRoleSeconds: 60 } });
-    await putUser(m.ctx, 'agent-p', { name: 'P', roles: ['support'] });
+    const admin = await user(m.repo, 'root', ['admin']);
+    await putUser(m.ctx, 'agent-p', { name: 'P', roles: ['support'] }, admin);
     expect(await m.repo.support.agents(m.ctx.now())).toEqual(['agent-p']);
     m.advance(61_000);
     expect(await m.repo.support.agents(m.ctx.now())).toEqual([]);
-    await putUser(m.ctx, 'agent-p', { name: 'P', roles: ['support'] });
-    await putUser(m.ctx, 'agent-p', { name: 'P', roles: [] });
+    await putUser(m.ctx, 'agent-p', { name: 'P', roles: ['support'] }, admin);
+    await putUser(m.ctx, 'agent-p', { name: 'P', roles: [] }, admin);
     expect(await m.repo.support.agents(m.ctx.now())).toEqual([]);
   });
 });

@@ -45,15 +45,15 @@ describe('display text (item 13)', () => {
 
   it('through the domain: chats, titles, support subjects, names, filenames, token names, content', async () => {
     const { ctx, repo } = memoryContext();
-    const [alice, bob] = [await user(repo, 'alice'), await user(repo, 'bob')];
+    const [alice, bob, root] = [await user(repo, 'alice'), await user(repo, 'bob'), await user(repo, 'root', ['admin'])];
     const { chat } = await createChat(ctx, alice, { type: 'group', participantIds: ['bob'], title: 'Clinic\u202E Team\u200B' });
     expect(chat.title).toBe('Clinic Team');
     expect(await codeOf(createChat(ctx, alice, { type: 'group', participantIds: ['bob'], title: '\u200B\u202E' }))).toBe('400 bad_request');
     expect(await codeOf(updateChat(ctx, alice, chat.id, { title: '\u2060' }))).toBe('400 bad_request');
     expect((await updateChat(ctx, alice, chat.id, { title: '\u2066Renamed\u2069' })).title).toBe('Renamed');
     expect((await openSupportChat(ctx, bob, { subject: 'Help\u200F' })).chat.title).toBe('Help');
-    expect((await putUser(ctx, 'carol', { name: 'Dr. Smith (Clinic Support)\u200B' })).name).toBe('Dr. Smith (Clinic Support)');
-    expect(await codeOf(putUser(ctx, 'dave', { name: '\u200B' }))).toBe('400 bad_request');
+    expect((await putUser(ctx, 'carol', { name: 'Dr. Smith (Clinic Support)\u200B' }, root)).name).toBe('Dr. Smith (Clinic Support)');
+    expect(await codeOf(putUser(ctx, 'dave', { name: '\u200B' }, root))).toBe('400 bad_request');
     expect(cleanFilename('x-ray\u202Egpj.exe')).toBe('x-raygpj.exe');
     expect(cleanFilename('\u200B\u202E')).toBe('file');
     expect(principalFromClaims({ sub: 'eve', name: '\u202EAdmin\u200B', email: 'e@x.io' }).name).toBe('Admin');
