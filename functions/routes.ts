@@ -225,9 +225,9 @@ export const httpRoutes = [
     handler: 'functions/http/get-user.ts',
     auth: 'user',
     access: 'user',
-    summary: 'Public profile with presence (`online`, `lastSeenAt`).',
+    summary: 'Public profile `{id, name}`; `roles`, `online` and `lastSeenAt` only for callers who share a chat with the user, and for admins.',
     params: s.UserParams,
-    response: { status: 200, body: one('user', s.User) },
+    response: { status: 200, body: one('user', s.PublicUser) },
     statuses: { 404: 'No such user (`not_found`).' },
   },
   {

@@ -84,6 +84,12 @@ export const User = z.object({
   lastSeenAt: IsoTime.nullable().optional(),
 });
 
+/**
+ * `GET /v1/users/{id}`: `roles`, `online` and `lastSeenAt` are absent for
+ * callers who share no chat with the user (and are not admins): SPEC §4.
+ */
+export const PublicUser = User.extend({ roles: z.array(Role).optional() });
+
 export const MessagePreview = z.object({
   id: z.string(),
   seq: z.number().int(),
@@ -488,3 +494,4 @@ export type ChatT = z.infer<typeof Chat>;
 export type SyncEventT = z.infer<typeof SyncEvent>;
 export type MessageT = z.infer<typeof Message>;
 export type UserT = z.infer<typeof User>;
+export type PublicUserT = z.infer<typeof PublicUser>;

@@ -24,6 +24,8 @@ export interface Limits {
   readonly participantAddsPerMinute: number;
   /** SPEC §5: at most one `typing` per user per chat is relayed in this many seconds (2); extras are acked and dropped. */
   readonly typingIntervalSeconds: number;
+  /** SPEC §5: open WebSocket connections per user (10); an 11th closes the oldest. */
+  readonly maxConnectionsPerUser: number;
   /** SPEC §4: distinct reactions per message (50); a new one past that answers 409. */
   readonly maxReactionsPerMessage: number;
   /**
@@ -76,6 +78,7 @@ export const DEFAULT_LIMITS: Limits = {
   participantAddsPerMinute: 100,
   typingIntervalSeconds: 2,
   maxReactionsPerMessage: 50,
+  maxConnectionsPerUser: 10,
   directoryRoleSeconds: 24 * 60 * 60,
   editWindowSeconds: 15 * 60,
   maxAttachmentBytes: 10 * 1024 * 1024,

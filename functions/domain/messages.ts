@@ -5,6 +5,7 @@
  *
  * Every event is sent after the change it describes is stored.
  */
+import { isBlank } from './text';
 import {
   AttachmentNotUploadedError,
   BadRequestError,
@@ -98,7 +99,8 @@ export async function sendMessage(
 ): Promise<{ message: MessageT; replayed: boolean }> {
   const content = input.content ?? '';
   const attachmentIds = input.attachmentIds ?? [];
-  if (content.trim() === '' && attachmentIds.length === 0) throw new BadRequestError('A message needs content or attachments.');
+  // Zero-width-only text ("\u200B") shows nothing: it is no content (issue 13 item 13).
+  if (isBlank(content) && attachmentIds.length === 0) throw new BadRequestError('A message needs visible content or attachments.');
   checkContent(ctx, content);
   const type = input.type ?? 'text';
   if (type === 'system' && !isAdmin(principal)) throw new ForbiddenError('Only admins may send system messages.');
@@ -424,7 +426,7 @@ export async function findMessage(ctx: DomainContext, chatId: string, id: string
  * resurrects content.
  */
 export async function editMessage(ctx: DomainContext, principal: Principal, chatId: string, id: string, content: string) {
-  if (content.trim() === '') throw new BadRequestError('Content cannot be empty; delete the message instead.');
+  if (isBlank(content)) throw new BadRequestError('Content cannot be empty (or invisible); delete the message instead.');
   checkContent(ctx, content);
   const { chat } = await withSlot(ctx, principal.userId, 'writes', requireParticipant(ctx, principal, chatId));
   const message = await findMessage(ctx, chatId, id);

@@ -243,7 +243,14 @@ export interface PutUserResponse {
   user: User;
 }
 export interface GetUserResponse {
-  user: User;
+  user: {
+    id: string;
+    name: string;
+    roles?: ('user' | 'support' | 'admin')[];
+    email?: string;
+    online?: boolean;
+    lastSeenAt?: string | null;
+  };
 }
 export interface CreateChatResponse {
   chat: Chat;
@@ -1078,7 +1085,7 @@ export abstract class Operations {
   }
 
   /**
-   * Public profile with presence (`online`, `lastSeenAt`).
+   * Public profile `{id, name}`; `roles`, `online` and `lastSeenAt` only for callers who share a chat with the user, and for admins.
    *
    * `GET /v1/users/{userId}` (user); answers 200.
    */

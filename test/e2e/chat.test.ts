@@ -71,11 +71,12 @@ describe('health and identity', () => {
     // Raw: the SDK's types require a name.
     expect((await admin.put(`/v1/users/${newcomer}`, { roles: ['admin'] })).status).toBe(400);
 
-    const profile = await ada.api.getUser(newcomer);
-    expect(profile.user).toMatchObject({ id: newcomer, name: 'New Person', online: false, lastSeenAt: null });
+    // SPEC §4: someone who shares no chat with them sees the name only.
+    expect((await ada.api.getUser(newcomer)).user).toEqual({ id: newcomer, name: 'New Person' });
     await expect(ada.api.getUser(uniqueId('ghost'))).rejects.toMatchObject({ status: 404, code: 'not_found' });
     // A provisioned user can be added to chats before their first sign-in.
     await expect(ada.api.createChat({ type: 'direct', participantIds: [newcomer] })).resolves.toMatchObject({ chat: { type: 'direct' } });
+    expect((await ada.api.getUser(newcomer)).user).toMatchObject({ id: newcomer, name: 'New Person', roles: ['user', 'support'], online: false, lastSeenAt: null });
   });
 });
 
