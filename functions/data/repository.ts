@@ -8,6 +8,7 @@ import { attachmentStore } from './attachments';
 import { chatBanStore } from './chat-bans';
 import { moderationStore } from './moderation';
 import { reportStore } from './reports';
+import { changeStore } from './changes';
 import { chatStore } from './chats';
 import { connectionStore } from './connections';
 import { deviceStore } from './devices';
@@ -31,6 +32,7 @@ export function createRepository(db: Db): Repository {
     moderation: moderationStore(db),
     chatBans: chatBanStore(db),
     reports: reportStore(db),
+    changes: changeStore(db),
     devices: deviceStore(db),
     pins: pinStore(db),
   };

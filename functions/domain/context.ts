@@ -24,6 +24,8 @@ export interface Limits {
   readonly participantAddsPerMinute: number;
   /** SPEC §5: at most one `typing` per user per chat is relayed in this many seconds (2); extras are acked and dropped. */
   readonly typingIntervalSeconds: number;
+  /** SPEC §5: open WebSocket connections per user (10); an 11th closes the oldest. */
+  readonly maxConnectionsPerUser: number;
   /** SPEC §4: distinct reactions per message (50); a new one past that answers 409. */
   readonly maxReactionsPerMessage: number;
   /**
@@ -45,6 +47,8 @@ export interface Limits {
   readonly blockedWords: readonly string[];
   /** SPEC §9: how long a container trusts what it read of a caller's platform ban on routes that do not send (30 s, `lib/ban-check.ts`). */
   readonly banCheckSeconds: number;
+  /** SPEC §5/§7: how long sync keeps changes (30 days, `SYNC_WINDOW_DAYS`); an older cursor answers 410 `sync_expired`. */
+  readonly syncWindowSeconds: number;
 }
 
 export interface DomainContext {
@@ -80,6 +84,7 @@ export const DEFAULT_LIMITS: Limits = {
   participantAddsPerMinute: 100,
   typingIntervalSeconds: 2,
   maxReactionsPerMessage: 50,
+  maxConnectionsPerUser: 10,
   directoryRoleSeconds: 24 * 60 * 60,
   editWindowSeconds: 15 * 60,
   maxAttachmentBytes: 10 * 1024 * 1024,
@@ -87,4 +92,5 @@ export const DEFAULT_LIMITS: Limits = {
   downloadUrlSeconds: 15 * 60,
   blockedWords: [],
   banCheckSeconds: 30,
+  syncWindowSeconds: 30 * 86_400,
 };

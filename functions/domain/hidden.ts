@@ -10,8 +10,8 @@
  * blocked user". A reply quoting a blocked user's message shows `preview:
  * ""` and `hidden: true`.
  */
-import type { MessageT, ServerEvent } from '../schemas';
-import type { HiddenFrom } from './ports';
+import type { MessageT } from '../schemas';
+import type { EventInput, HiddenFrom } from './ports';
 
 /** The placeholder of `message` (SPEC §9). */
 export function hiddenMessage(message: MessageT): MessageT {
@@ -64,8 +64,8 @@ export interface Hiding {
  * placeholders (or hidden reply previews), `typing` from a blocked user is
  * dropped; every other event is unchanged.
  */
-export function hideEvents(events: readonly ServerEvent[], hiding: Hiding): ServerEvent[] {
-  const out: ServerEvent[] = [];
+export function hideEvents(events: readonly EventInput[], hiding: Hiding): EventInput[] {
+  const out: EventInput[] = [];
   for (const event of events) {
     if (event.type === 'typing' && hiding.sender) continue;
     if (event.type === 'message.new' || event.type === 'message.edited') {
@@ -81,7 +81,7 @@ export function hideEvents(events: readonly ServerEvent[], hiding: Hiding): Serv
  * else first, then those who block the quoted message's sender, then those
  * who block the sender (never notified). Without `hide`, one group.
  */
-export function hidingGroups(audience: readonly string[], job: { event: ServerEvent | ServerEvent[]; hide?: HiddenFrom }) {
+export function hidingGroups(audience: readonly string[], job: { event: EventInput | EventInput[]; hide?: HiddenFrom }) {
   const events = Array.isArray(job.event) ? job.event : [job.event];
   const sender = new Set(job.hide?.sender ?? []);
   const reply = new Set(job.hide?.reply ?? []);

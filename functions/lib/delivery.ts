@@ -21,7 +21,7 @@ import type { DomainContext } from '../domain/context';
 import { expireConnection, forgetGoneConnection } from '../domain/connections';
 import { hidingGroups } from '../domain/hidden';
 import { notifyOffline } from '../domain/notifications';
-import type { ChatDelivery, Notifier, OfflineNotice, OfflinePublisher, Repository, ServerEvent } from '../domain/ports';
+import type { ChatDelivery, EventInput, Notifier, OfflineNotice, OfflinePublisher, Repository } from '../domain/ports';
 import { logger } from './logger';
 import { count, fanOutDuration } from './metrics';
 import { traced } from './tracer';
@@ -95,7 +95,7 @@ export function createNotifier(options: NotifierOptions): Notifier & { deliver(j
    * token's `exp`, SPEC §6, or the 2 h record TTL) get nothing; they are
    * closed and forgotten on the way (`expireConnection`).
    */
-  async function post(groups: readonly { userIds: readonly string[]; events: readonly ServerEvent[] }[]): Promise<{ userId: string; lastSeenAt?: string }[]> {
+  async function post(groups: readonly { userIds: readonly string[]; events: readonly EventInput[] }[]): Promise<{ userId: string; lastSeenAt?: string }[]> {
     const userIds = groups.flatMap((g) => g.userIds);
     if (userIds.length === 0) return [];
     const presence = await options.repo.connections.getPresence(userIds);

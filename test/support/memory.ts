@@ -9,6 +9,8 @@
 import { monotonicFactory } from 'ulid';
 import { uniqueKey } from '../../functions/data/keys';
 import { MemoryChatBans, MemoryModeration, MemoryReports } from './memory-moderation';
+import { withChangeLog } from '../../functions/domain/change-log';
+import { memoryChangeStore } from './memory-changes';
 import type { DomainContext, Limits } from '../../functions/domain/context';
 import { DEFAULT_LIMITS } from '../../functions/domain/context';
 import { hidingGroups } from '../../functions/domain/hidden';
@@ -52,6 +54,9 @@ export class MemoryRepository implements Repository {
 
   /** `now` is the clock presence pruning reads (DynamoDB's reads the machine's). */
   constructor(private readonly now: () => Date = () => new Date()) {}
+
+  /** The sync change log (`memory-changes.ts`); `chatLogs`/`userLogs` let tests look inside. */
+  changes = memoryChangeStore(this);
 
   attachments: Repository['attachments'] = {
     create: async (a) => {
@@ -495,7 +500,7 @@ export class RecordingNotifier implements Notifier {
     const audience = participants.map((p) => p.userId).filter((u) => u !== options?.exceptUserId);
     // The same split by what each recipient may see as the real notifier's (SPEC §9).
     const groups = hidingGroups(audience, { event, hide: options?.hide });
-    for (const group of groups) for (const e of group.events) this.sent.push({ userIds: group.userIds, event: e });
+    for (const group of groups) for (const e of group.events) this.sent.push({ userIds: group.userIds, event: e as ServerEvent });
     const notice = options?.offline;
     if (!notice) return;
     const userIds = groups.filter((g) => g.notify).flatMap((g) => g.userIds);
@@ -604,7 +609,8 @@ export function memoryContext(options: { limits?: Partial<Limits>; start?: Date 
   const newId = monotonicFactory();
   const ctx: DomainContext = {
     repo,
-    notifier,
+    // Published as in production: stamped with `at` and recorded for sync (`notifier.sent` keeps what was delivered).
+    notifier: withChangeLog(notifier, { changes: repo.changes, now: () => new Date(clock.now), windowSeconds: { ...DEFAULT_LIMITS, ...options.limits }.syncWindowSeconds }),
     offline,
     bus,
     audit,

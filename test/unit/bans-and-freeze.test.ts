@@ -43,9 +43,9 @@ describe('platform bans (SPEC §9)', () => {
   it('shows banned to admins only, and keeps the name when only banned is given', async () => {
     const { ctx, member, root } = await group();
     await putUser(ctx, 'other', { banned: true }, root);
-    expect(await getUser(ctx, 'other', root)).toMatchObject({ name: 'OTHER', banned: true });
-    expect(await getUser(ctx, 'other', member)).not.toHaveProperty('banned');
-    expect((await getUser(ctx, 'member', root)).banned).toBe(false);
+    expect(await getUser(ctx, root, 'other')).toMatchObject({ name: 'OTHER', banned: true });
+    expect(await getUser(ctx, member, 'other')).not.toHaveProperty('banned');
+    expect((await getUser(ctx, root, 'member')).banned).toBe(false);
   });
 
   it('refuses banning oneself (400) and unknown users (404)', async () => {
