@@ -7,6 +7,8 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { coldStartSection, coldStartTargets, COLD_START_TARGETS, type ColdStartRun } from './cold-start';
 import { roundTripText, type OperationResult, type RunFigures } from './measure';
+import { SYNC_CHANGED_CHATS } from './scenarios';
+import { LIST_USERS } from './seed';
 
 export interface ReportInput {
   root: string;
@@ -58,6 +60,68 @@ const r2 = (n: number) => Math.round(n * 100) / 100;
  * Issue 17's targets (SPEC §8 coalescing), from the "Notifications"
  * scenarios: also printed on their own by `npx tsx bench/notifications.ts`.
  */
+/**
+ * Issue 15's targets: empty and non-empty sync requests for users in 10, 100
+ * and 1,000 chats, and the writes a send or a change adds for sync (the
+ * change-log entry and, in a quiet chat, the head; `domain/change-log.ts`).
+ */
+export function syncTargets(ops: readonly OperationResult[]): Target[] {
+  const byId = (id: string) => ops.find((o) => o.id === id);
+  const out: Target[] = [];
+  const sizes = new Map(LIST_USERS.map(([, c]) => [c, c]));
+  const rows = (kind: 'empty' | 'events') =>
+    ops
+      .filter((o) => o.id.startsWith(`sync-${kind}-`))
+      .map((o) => {
+        const c = Number(/sync-\w+-(\d+)/.exec(o.id)![1]);
+        const max = 1 + Math.ceil(c / 100) + (kind === 'events' ? SYNC_CHANGED_CHATS : 0);
+        return { c: sizes.get(c) ?? c, got: o.steady.requests, max };
+      });
+  const empty = rows('empty');
+  const events = rows('events');
+  if (empty.length > 0) {
+    out.push({
+      target: 'A sync that returns nothing ≤ 1 + ⌈C/100⌉ DynamoDB requests for a user in C chats',
+      pass: empty.every((r) => r.got <= r.max),
+      measured: empty.map((r) => `C=${fmt(r.c)}: ${r.got} ≤ ${r.max}`).join('; '),
+    });
+    out.push({
+      target: `A sync with events ≤ 1 + ⌈C/100⌉ + 1 per changed chat (${SYNC_CHANGED_CHATS} changed)`,
+      pass: events.every((r) => r.got <= r.max),
+      measured: events.map((r) => `C=${fmt(r.c)}: ${r.got} ≤ ${r.max}`).join('; '),
+    });
+  }
+  /** Requests that exist for sync only: log entries and head moves. */
+  const syncWrites = (o: OperationResult) => o.steady.detail.filter((d) => d.what.startsWith('CHANGES#') || d.what.includes('CHAT!') || d.what.includes('(sync head)'));
+  const wcuOf = (o: OperationResult) => r2(syncWrites(o).reduce((n, d) => n + d.wcu, 0));
+  const send = byId('send-2');
+  if (send) {
+    const extra = syncWrites(send);
+    out.push({
+      target: 'A send costs at most one extra write for sync',
+      pass: extra.length <= 1,
+      measured: `send-2 (1 KB message): ${extra.length} extra write (${extra.map((d) => d.what).join(', ') || 'none'}), ${wcuOf(send)} WCU`,
+    });
+  }
+  const changes = ['sync-edit-2', 'sync-delete-2', 'sync-react-2', 'sync-read-2', 'sync-archive-2'].map(byId).filter((o): o is OperationResult => o !== undefined);
+  if (changes.length > 0) {
+    out.push({
+      target: 'An edit, delete, reaction, marker move or membership change costs ≤ 1 extra WCU for sync (chat active in the last 5 s)',
+      pass: changes.every((o) => wcuOf(o) <= 1),
+      measured: changes.map((o) => `${o.id}: ${wcuOf(o)}`).join('; '),
+    });
+  }
+  const quiet = byId('sync-react-2-quiet');
+  if (quiet) {
+    out.push({
+      target: 'The same in a chat quiet for 5 s or more (the chat head moves too)',
+      pass: wcuOf(quiet) <= 1,
+      measured: `sync-react-2-quiet: ${wcuOf(quiet)} WCU in ${syncWrites(quiet).length} writes (the log entry plus the chat's head, moved because the chat was quiet; 1 WCU here would take a head that the changed item itself carries, which a sync could not read in 1 + ⌈C/100⌉ requests)`,
+    });
+  }
+  return out;
+}
+
 export function notificationTargets(ops: readonly OperationResult[]): { target: string; pass: boolean; measured: string }[] {
   const byId = (id: string) => ops.find((o) => o.id === id);
   const burst = byId('notify-100-burst-10');
@@ -222,6 +286,8 @@ export async function writeReport(input: ReportInput): Promise<void> {
   }
   // Issue 17: offline notifications coalesced per recipient and chat (SPEC §8).
   targets.push(...notificationTargets(ops));
+  // Issue 15: sync (GET /v1/sync and what changes write for it).
+  targets.push(...syncTargets(ops));
   // No Scan.
   const scanSources = await scanUsesInSource(input.root);
   targets.push({

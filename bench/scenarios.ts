@@ -238,6 +238,76 @@ const notifyDirect: Scenario = (h, f) => ({
     for (let i = 0; i < 10; i++) await h.http('SendMessage', 's-off', { params: { chatId: f.d2off }, body: { content } }, [201]);
   },
 });
+// ------------------------------------------------------------------ sync (SPEC §7, issue 15)
+
+/** Chats that change in the "with events" rows. */
+export const SYNC_CHANGED_CHATS = 3;
+
+/** A fresh cursor for `user` (`GET /v1/sync` without `since`). */
+const freshCursor = async (h: Harness, user: string) => ((await h.http('Sync', user, {}, [200])) as { cursor: string }).cursor;
+
+/** `GET /v1/sync` by the user with `count` chats: nothing changed since the cursor, or `SYNC_CHANGED_CHATS` chats got a message. */
+const syncRow =
+  (user: string, count: number, changed: boolean): Scenario =>
+  (h) => {
+    let since = '';
+    return {
+      id: `sync-${changed ? 'events' : 'empty'}-${count}`,
+      area: 'Sync',
+      label: changed
+        ? `\`GET /v1/sync\`, user in ${count.toLocaleString('en-US')} chats, ${SYNC_CHANGED_CHATS} of them with a new message`
+        : `\`GET /v1/sync\` with nothing new, user in ${count.toLocaleString('en-US')} chats`,
+      route: 'GET /v1/sync',
+      delivers: false,
+      prepare: async (i) => {
+        since = await freshCursor(h, user);
+        if (!changed) return;
+        const chats = (await h.ctx.repo.memberships.listByUser(user)).map((m) => m.chatId).sort();
+        const pick = chats.slice((i * SYNC_CHANGED_CHATS) % chats.length).concat(chats).slice(0, SYNC_CHANGED_CHATS);
+        for (const chatId of pick) {
+          const { chat } = await h.ctx.repo.chats.getWithMembership(chatId, user);
+          const partner = chat!.participantIds!.find((p) => p !== user)!;
+          await sendMessage(h.ctx, h.principal(partner), chatId, { content: 'sync bench' });
+        }
+      },
+      invoke: async () => {
+        const page = (await h.http('Sync', user, { query: { since, limit: '100' } }, [200])) as { events: { type: string }[] };
+        const news = page.events.filter((e) => e.type === 'message.new').length;
+        if (changed ? news < SYNC_CHANGED_CHATS : page.events.length !== 0) throw new Error(`sync by ${user} returned ${page.events.length} events`);
+      },
+    };
+  };
+
+/** What a change writes for sync: edits, reactions and markers in a chat of 2 (active: a message a moment ago; quiet: none for 6 s). */
+const changeRow =
+  (id: string, label: string, quiet: boolean, change: (h: Harness, f: Fixtures, message: { id: string }) => Promise<void>): Scenario =>
+  (h, f) => {
+    let message = { id: '' };
+    return {
+      id,
+      area: 'Sync',
+      label,
+      route: 'write',
+      delivers: true,
+      prepare: async () => {
+        message = (await sendMessage(h.ctx, h.principal('s-on'), f.d2on, { content: 'change me' })).message;
+        if (quiet) await new Promise((resolve) => setTimeout(resolve, 6_000));
+      },
+      invoke: () => change(h, f, message),
+    };
+  };
+
+const syncWrites: Scenario[] = [
+  changeRow('sync-edit-2', '`PATCH` edit, chat of 2 (active)', false, async (h, f, m) => void (await h.http('EditMessage', 's-on', { params: { chatId: f.d2on, messageId: m.id }, body: { content: 'changed' } }, [200]))),
+  changeRow('sync-react-2', '`PUT` reaction, chat of 2 (active)', false, async (h, f, m) => void (await h.http('AddReaction', 'r-on', { params: { chatId: f.d2on, messageId: m.id, reaction: 'like' } }, [200]))),
+  changeRow('sync-delete-2', '`DELETE` message, chat of 2 (active)', false, async (h, f, m) => void (await h.http('DeleteMessage', 's-on', { params: { chatId: f.d2on, messageId: m.id } }, [200]))),
+  changeRow('sync-read-2', '`POST` read marker, chat of 2 (active)', false, async (h, f) => void (await h.http('MarkRead', 'r-on', { params: { chatId: f.d2on } }, [200]))),
+  changeRow('sync-react-2-quiet', '`PUT` reaction, chat of 2 quiet for 6 s (the chat head moves too)', true, async (h, f, m) => void (await h.http('AddReaction', 'r-on', { params: { chatId: f.d2on, messageId: m.id, reaction: 'dislike' } }, [200]))),
+  changeRow('sync-archive-2', '`PUT` archive (membership change), chat of 2', false, async (h, f) => {
+    const archived = (await h.ctx.repo.memberships.getMany(f.d2on, ['r-on']))[0]?.archived ?? false;
+    await h.http('ArchiveChat', 'r-on', { params: { chatId: f.d2on }, body: { archived: !archived } }, [200]);
+  }),
+];
 
 // ------------------------------------------------------------------ the run
 
@@ -268,4 +338,8 @@ export const scenarios: ScenarioArea[] = [
     ],
   },
   { title: 'Notifications (SPEC §8 coalescing)', scenarios: [notifyBurst, notifyCoalesced, notifyDirect] },
+  {
+    title: 'Sync (GET /v1/sync and what changes write for it)',
+    scenarios: [...LIST_USERS.flatMap(([user, count]) => [syncRow(user, count, false), syncRow(user, count, true)]), ...syncWrites],
+  },
 ];
