@@ -6,9 +6,11 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { coldStartSection, coldStartTargets, COLD_START_TARGETS, type ColdStartRun } from './cold-start';
+import { evaluateBudgets, type Target } from './budgets';
 import { roundTripText, type OperationResult, type RunFigures } from './measure';
-import { SYNC_CHANGED_CHATS } from './scenarios';
-import { LIST_USERS } from './seed';
+import { total } from './totals';
+
+const r2 = (n: number) => Math.round(n * 100) / 100;
 
 export interface ReportInput {
   root: string;
@@ -19,12 +21,6 @@ export interface ReportInput {
   environment: { node: string; cpus: number; cpuModel: string; seconds: number; code: { commit: string; uncommitted: string[] } };
   fanOutQueue: { workerRoute: string | null; workerInvocationsWholeRun: number };
   setup: { runsPerOperation: number; coldStartRuns: number; messageBytes: number; onlineShare: number };
-}
-
-interface Target {
-  target: string;
-  pass: boolean;
-  measured: string;
 }
 
 async function sourceFiles(dir: string): Promise<string[]> {
@@ -53,75 +49,10 @@ function requestsCell(f: RunFigures): string {
   return `${f.requests} (${parts.join(', ') || 'none'})`;
 }
 
-const r2 = (n: number) => Math.round(n * 100) / 100;
-
-/** The handler's work plus, when it queued fan-out jobs, the worker's. */
 /**
  * Issue 17's targets (SPEC §8 coalescing), from the "Notifications"
  * scenarios: also printed on their own by `npx tsx bench/notifications.ts`.
  */
-/**
- * Issue 15's targets: empty and non-empty sync requests for users in 10, 100
- * and 1,000 chats, and the writes a send or a change adds for sync (the
- * change-log entry and, in a quiet chat, the head; `domain/change-log.ts`).
- */
-export function syncTargets(ops: readonly OperationResult[]): Target[] {
-  const byId = (id: string) => ops.find((o) => o.id === id);
-  const out: Target[] = [];
-  const sizes = new Map(LIST_USERS.map(([, c]) => [c, c]));
-  const rows = (kind: 'empty' | 'events') =>
-    ops
-      .filter((o) => o.id.startsWith(`sync-${kind}-`))
-      .map((o) => {
-        const c = Number(/sync-\w+-(\d+)/.exec(o.id)![1]);
-        const max = 1 + Math.ceil(c / 100) + (kind === 'events' ? SYNC_CHANGED_CHATS : 0);
-        return { c: sizes.get(c) ?? c, got: o.steady.requests, max };
-      });
-  const empty = rows('empty');
-  const events = rows('events');
-  if (empty.length > 0) {
-    out.push({
-      target: 'A sync that returns nothing ≤ 1 + ⌈C/100⌉ DynamoDB requests for a user in C chats',
-      pass: empty.every((r) => r.got <= r.max),
-      measured: empty.map((r) => `C=${fmt(r.c)}: ${r.got} ≤ ${r.max}`).join('; '),
-    });
-    out.push({
-      target: `A sync with events ≤ 1 + ⌈C/100⌉ + 1 per changed chat (${SYNC_CHANGED_CHATS} changed)`,
-      pass: events.every((r) => r.got <= r.max),
-      measured: events.map((r) => `C=${fmt(r.c)}: ${r.got} ≤ ${r.max}`).join('; '),
-    });
-  }
-  /** Requests that exist for sync only: log entries and head moves. */
-  const syncWrites = (o: OperationResult) => o.steady.detail.filter((d) => d.what.startsWith('CHANGES#') || d.what.includes('CHAT!') || d.what.includes('(sync head)'));
-  const wcuOf = (o: OperationResult) => r2(syncWrites(o).reduce((n, d) => n + d.wcu, 0));
-  const send = byId('send-2');
-  if (send) {
-    const extra = syncWrites(send);
-    out.push({
-      target: 'A send costs at most one extra write for sync',
-      pass: extra.length <= 1,
-      measured: `send-2 (1 KB message): ${extra.length} extra write (${extra.map((d) => d.what).join(', ') || 'none'}), ${wcuOf(send)} WCU`,
-    });
-  }
-  const changes = ['sync-edit-2', 'sync-delete-2', 'sync-react-2', 'sync-read-2', 'sync-archive-2'].map(byId).filter((o): o is OperationResult => o !== undefined);
-  if (changes.length > 0) {
-    out.push({
-      target: 'An edit, delete, reaction, marker move or membership change costs ≤ 1 extra WCU for sync (chat active in the last 5 s)',
-      pass: changes.every((o) => wcuOf(o) <= 1),
-      measured: changes.map((o) => `${o.id}: ${wcuOf(o)}`).join('; '),
-    });
-  }
-  const quiet = byId('sync-react-2-quiet');
-  if (quiet) {
-    out.push({
-      target: 'The same in a chat quiet for 5 s or more (the chat head moves too)',
-      pass: wcuOf(quiet) <= 1,
-      measured: `sync-react-2-quiet: ${wcuOf(quiet)} WCU in ${syncWrites(quiet).length} writes (the log entry plus the chat's head, moved because the chat was quiet; 1 WCU here would take a head that the changed item itself carries, which a sync could not read in 1 + ⌈C/100⌉ requests)`,
-    });
-  }
-  return out;
-}
-
 export function notificationTargets(ops: readonly OperationResult[]): { target: string; pass: boolean; measured: string }[] {
   const byId = (id: string) => ops.find((o) => o.id === id);
   const burst = byId('notify-100-burst-10');
@@ -147,27 +78,6 @@ export function notificationTargets(ops: readonly OperationResult[]): { target: 
       measured: `per send: ${reads.length} BatchGetItem of ${offline} memberships (${r2(reads.reduce((sum, d) => sum + d.rcu, 0))} RCU); per burst: ${marks.length} conditional UpdateItem, ${markWcu} WCU for ${entries(burst)} recipients notified`,
     },
   ];
-}
-
-function total(op: OperationResult) {
-  const f = op.steady;
-  const w = op.worker;
-  const byCommand: Record<string, number> = { ...f.byCommand };
-  for (const [c, n] of Object.entries(w?.byCommand ?? {})) byCommand[c] = (byCommand[c] ?? 0) + n;
-  return {
-    requests: f.requests + (w?.requests ?? 0),
-    byCommand,
-    writeRequests: f.writeRequests + (w?.writeRequests ?? 0),
-    rcu: r2(f.rcu + (w?.rcu ?? 0)),
-    wcu: r2(f.wcu + (w?.wcu ?? 0)),
-    indexWcu: r2(f.indexWcu + (w?.indexWcu ?? 0)),
-    connectionLookups: f.connectionLookups + (w?.connectionLookups ?? 0),
-    connectionPosts: f.connectionPosts + (w?.connectionPosts ?? 0),
-    putEventsCalls: f.putEventsCalls + (w?.putEventsCalls ?? 0),
-    putEventsEntries: f.putEventsEntries + (w?.putEventsEntries ?? 0),
-    queueSends: f.queueSends,
-    lambdaInvocations: op.lambdaInvocations + (w?.invocations ?? 0),
-  };
 }
 
 function costOf(op: OperationResult | undefined) {
@@ -232,6 +142,30 @@ export async function writeReport(input: ReportInput): Promise<void> {
       measured: `total: ${rows.map((r) => `${fmt(r.n)}: ${roundTripText(r.f).split(' / ')[1]}`).join('; ')}`,
     });
   }
+  // SPEC §9 blocks: no extra round trip on send, ≤ 1 extra read per list.
+  {
+    const plain = byId('send-100');
+    const blocked = byId('send-100-blocked');
+    if (plain && blocked) {
+      const [p, b] = [plain.steady, blocked.steady];
+      const reads = (f: RunFigures) => (f.byCommand.GetItem ?? 0);
+      targets.push({
+        target: 'Blocks: a send whose sender 10 of 100 members block costs no extra DynamoDB request or round trip over an unblocked send (the blockers come with the sender\'s one moderation GetItem)',
+        pass: b.requests === p.requests && b.roundTrips.total === p.roundTrips.total && reads(b) === reads(p),
+        measured: `send-100: ${p.requests} requests, ${p.roundTrips.total} round trips; send-100-blocked: ${b.requests} requests, ${b.roundTrips.total} round trips`,
+      });
+    }
+    const page = byId('read-page-100');
+    const blocking = byId('read-page-100-blocking');
+    if (page && blocking) {
+      const [p, b] = [page.steady, blocking.steady];
+      targets.push({
+        target: 'Blocks: a message page costs ≤ 1 read for the viewer\'s blocks (one GetItem of their moderation item, the same with or without blocks)',
+        pass: (p.byCommand.GetItem ?? 0) <= 1 && b.requests === p.requests,
+        measured: `read-page-100: ${p.requests} requests (${p.byCommand.GetItem ?? 0} GetItem); read-page-100-blocking: ${b.requests} requests (${b.byCommand.GetItem ?? 0} GetItem)`,
+      });
+    }
+  }
   // Connection lookups ≤ 1 + ⌈N/100⌉.
   {
     const cases = [
@@ -286,8 +220,6 @@ export async function writeReport(input: ReportInput): Promise<void> {
   }
   // Issue 17: offline notifications coalesced per recipient and chat (SPEC §8).
   targets.push(...notificationTargets(ops));
-  // Issue 15: sync (GET /v1/sync and what changes write for it).
-  targets.push(...syncTargets(ops));
   // No Scan.
   const scanSources = await scanUsesInSource(input.root);
   targets.push({
@@ -297,6 +229,8 @@ export async function writeReport(input: ReportInput): Promise<void> {
   });
   // Cold start (issue 20).
   targets.push(...coldStartTargets(input.coldStart));
+  // Every capability's budget rows (bench/budgets.ts).
+  targets.push(...evaluateBudgets(ops));
 
   const costModel = {
     description:
