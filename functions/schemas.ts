@@ -91,6 +91,7 @@ export const MessagePreview = z.object({
   type: z.enum(['text', 'system']),
   content: z.string().describe('first 100 characters'),
   createdAt: IsoTime,
+  deleted: z.literal(true).optional().describe('the message was deleted (`content` is "")'),
 });
 
 export const Participant = z.object({

@@ -40,9 +40,11 @@ export interface MessagePreview {
   seq: number;
   senderId: string;
   type: 'text' | 'system';
-  /** First 100 characters of the content. */
+  /** First 100 characters of the content ("" once deleted). */
   content: string;
   createdAt: string;
+  /** The message was deleted: clients show "Message deleted", not an empty or attachment-only preview. */
+  deleted?: true;
 }
 
 export interface ChatRecord {

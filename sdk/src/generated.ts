@@ -65,6 +65,10 @@ export interface Chat {
      * ISO-8601 UTC timestamp
      */
     createdAt: string;
+    /**
+     * the message was deleted (`content` is "")
+     */
+    deleted?: true;
   };
   /**
    * present on single-chat reads, omitted in lists
