@@ -10,6 +10,8 @@ import { evaluateBudgets, type Target } from './budgets';
 import { roundTripText, type OperationResult, type RunFigures } from './measure';
 import { total } from './totals';
 
+const r2 = (n: number) => Math.round(n * 100) / 100;
+
 export interface ReportInput {
   root: string;
   operations: OperationResult[];
