@@ -137,8 +137,25 @@ const hotChats: Budget = (c) => {
   return rows;
 };
 
+// ------------------------------------------------------------------ posts per message (issue 20)
+
+/** Sends per run of `conversation-2-ws` in `scenarios.ts` (3 each: within the rate limit over 4 runs and the bursts). */
+export const CONVERSATION_SENDS = 6;
+/** Connections a message of `conversation-2-ws` reaches: the recipient's and the sender's own. */
+const CONVERSATION_CONNECTIONS = 2;
+
+const postsPerMessage: Budget = perOperation({
+  target:
+    '`@connections` posts per recipient connection per message in a back-and-forth conversation ≤ 1.1 (SPEC §6: no `messages.read` for one\'s own send)',
+  ids: ['conversation-2-ws'],
+  value: (op, c) => Math.round((c.total(op).connectionPosts / (CONVERSATION_SENDS * CONVERSATION_CONNECTIONS)) * 100) / 100,
+  limit: 1.1,
+  unit: 'posts per connection per message',
+  label: () => `chat of 2, ${CONVERSATION_SENDS} alternating sends`,
+});
+
 /** Every budget row, in report order. Add new capabilities here. */
-export const budgets: Budget[] = [hotChats];
+export const budgets: Budget[] = [hotChats, postsPerMessage];
 
 export function evaluateBudgets(operations: readonly OperationResult[]): Target[] {
   const c = budgetContext(operations);

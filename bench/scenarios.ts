@@ -7,7 +7,7 @@
  */
 import { sendMessage } from '../functions/domain/messages';
 import { prose } from '../test/support/prose';
-import { burstId, HOT_CHAT_BURSTS, recordOutcome } from './budgets';
+import { burstId, CONVERSATION_SENDS, HOT_CHAT_BURSTS, recordOutcome } from './budgets';
 import { newConnectionId } from './events';
 import type { Harness } from './harness';
 import type { OperationSpec } from './measure';
@@ -147,6 +147,31 @@ const hotChatBurst =
     },
   });
 
+const conversation: { chatId?: string } = {};
+/**
+ * A back-and-forth conversation over WebSocket in a chat of 2, both online with one connection each: every send
+ * answers the other's (issue 20 "posts per message"). Each message reaches 2 connections (the recipient's and
+ * the sender's own); a `messages.read` for the sender's own send would add a post to each.
+ */
+const backAndForth: Scenario = (h, f) => {
+  const [a, b] = [poolId(30), poolId(40)];
+  return {
+    id: 'conversation-2-ws',
+    area: 'Sending',
+    label: `Back-and-forth conversation over WebSocket, chat of 2, both online (${CONVERSATION_SENDS} alternating sends, figures for all together)`,
+    route: 'sendMessage',
+    delivers: true,
+    prepare: async () => {
+      conversation.chatId ??= (await h.http('CreateChat', a, { body: { type: 'direct', participantIds: [b] } }, [200, 201]))?.chat.id;
+    },
+    invoke: async () => {
+      for (let i = 0; i < CONVERSATION_SENDS; i++) {
+        await h.wsAction('sendMessage', f.connections.get(i % 2 ? b : a)!, { chatId: conversation.chatId!, content: `reply ${i}` });
+      }
+    },
+  };
+};
+
 const sendOverWebSocket: Scenario = (h, f) => ({
   id: 'send-100-ws',
   area: 'Sending',
@@ -263,6 +288,7 @@ export const scenarios: ScenarioArea[] = [
       httpSend('send-1000', 'Send, chat of 1,000 (100 online)', 'g1000-s', (f) => f.g1000),
       ...HOT_CHAT_BURSTS.map(hotChatBurst),
       sendOverWebSocket,
+      backAndForth,
     ],
   },
   {
