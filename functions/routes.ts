@@ -29,7 +29,7 @@ export type PlatformRole = z.infer<typeof s.Role>;
  * narrowest IAM grant (`lib/chat-function.ts`). Every authenticated route
  * writes the caller's directory entry (SPEC §2), hence `table:write`.
  */
-export type Permission = 'table:read' | 'table:write' | 'ws:manage' | 'bucket:read' | 'bucket:write' | 'events:put' | 'queue:send';
+export type Permission = 'table:read' | 'table:write' | 'ws:manage' | 'bucket:read' | 'bucket:write' | 'events:put' | 'queue:send' | 'push:send';
 
 /**
  * A status a route answers besides `response.status`, and when. A 2xx answers
@@ -771,6 +771,33 @@ export const queueRoutes = [
     permissions: [...RW, 'ws:manage', 'events:put'],
   },
 ] as const satisfies readonly QueueRoute[];
+
+/**
+ * Event consumers: functions an EventBridge rule on the notification bus
+ * invokes for events of `detailType`. The CDK stack creates them only when
+ * `enabledBy` is configured (`push`: SNS platform applications); the local
+ * stack's bus runs them for every matching event.
+ */
+export interface EventRoute {
+  readonly name: string;
+  readonly handler: string;
+  readonly summary: string;
+  readonly detailType: string;
+  readonly enabledBy: 'push';
+  readonly permissions: readonly Permission[];
+}
+
+export const eventRoutes = [
+  {
+    name: 'Push',
+    handler: 'functions/events/push.ts',
+    summary: 'Sends each chat.message.offline notification as an SNS mobile push to the recipient\'s devices (SPEC §8).',
+    detailType: 'chat.message.offline',
+    enabledBy: 'push',
+    // Reads devices and unread counts, records endpoints and removes dead devices (table:write), talks to SNS (push:send).
+    permissions: [...RW, 'push:send'],
+  },
+] as const satisfies readonly EventRoute[];
 
 export type HttpRouteName = (typeof httpRoutes)[number]['name'];
 export type WsRouteKey = (typeof wsRoutes)[number]['routeKey'];

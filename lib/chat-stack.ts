@@ -19,6 +19,7 @@ import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/a
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -29,7 +30,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { CORS } from '../functions/api-gateway';
 import { GLOBAL_SECONDARY_INDEXES, KEY, TTL_ATTRIBUTE, type GsiDefinition } from '../functions/data/table';
-import { httpRoutes, queueRoutes, wsRoutes, type HttpRoute as HttpRouteEntry, type Permission } from '../functions/routes';
+import { eventRoutes, httpRoutes, queueRoutes, wsRoutes, type HttpRoute as HttpRouteEntry, type Permission } from '../functions/routes';
 import { Role } from '../functions/schemas';
 import { ChatFunction, PROJECT_ROOT } from './chat-function';
 import { AuditArchive } from './audit';
@@ -40,6 +41,8 @@ import { EdgeProtection } from './perimeter';
 
 /** The fan-out worker's timeout: delivering one batch to 10 chats of 1,000 participants with bounded concurrency. */
 const FANOUT_TIMEOUT = Duration.seconds(60);
+/** The push worker: a few SNS calls per device, ≤ 10 devices. */
+const PUSH_TIMEOUT = Duration.seconds(30);
 
 /** WebSocket stage name; part of the client URL and of the `@connections` ARNs. */
 export const WEBSOCKET_STAGE_NAME = 'prod';
@@ -114,6 +117,8 @@ export class ChatStack extends Stack {
   readonly fanOutDeadLetterQueue: sqs.Queue;
   /** HMAC key of list cursors (`CURSOR_SECRET`, `functions/domain/cursors.ts`). */
   readonly cursorSecret: secretsmanager.Secret;
+  /** Only with push configured: events the push worker could not take (after EventBridge's retries). */
+  pushDeadLetterQueue?: sqs.Queue;
   readonly userPool?: cognito.UserPool;
   readonly userPoolClient?: cognito.UserPoolClient;
   readonly httpApi: HttpApi;
@@ -304,6 +309,31 @@ export class ChatStack extends Stack {
     for (const route of queueRoutes) {
       const fn = this.addFunction(route.name, route.handler, route.permissions, 'queue', `SQS ${route.name}`, environment, FANOUT_TIMEOUT);
       fn.function.addEventSource(new SqsEventSource(this.fanOutQueue, { batchSize: 10, reportBatchItemFailures: true }));
+    }
+
+    const push = this.config.pushPlatformApplications;
+    if (push) {
+      const pushEnvironment = {
+        ...environment,
+        ...(push.apns ? { PUSH_APNS_ARN: push.apns } : {}),
+        ...(push.apns_sandbox ? { PUSH_APNS_SANDBOX_ARN: push.apns_sandbox } : {}),
+        ...(push.fcm ? { PUSH_FCM_ARN: push.fcm } : {}),
+      };
+      this.pushDeadLetterQueue = new sqs.Queue(this, 'PushDeadLetterQueue', { retentionPeriod: Duration.days(14), ...this.queueEncryption(), enforceSSL: true });
+      Validations.of(this.pushDeadLetterQueue).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: 'This is the dead-letter queue of the push rule target: undeliverable chat.message.offline events wait here for the operator.',
+      });
+      for (const route of eventRoutes) {
+        const fn = this.addFunction(route.name, route.handler, route.permissions, 'queue', `EventBridge ${route.detailType}`, pushEnvironment, PUSH_TIMEOUT, undefined, Object.values(push));
+        new events.Rule(this, `${route.name}Rule`, {
+          eventBus: this.eventBus,
+          description: `${route.detailType} → ${route.name}`,
+          // `Source: "chat"` (SPEC §8, functions/lib/offline.ts).
+          eventPattern: { source: ['chat'], detailType: [route.detailType] },
+          targets: [new eventTargets.LambdaFunction(fn.function, { deadLetterQueue: this.pushDeadLetterQueue, retryAttempts: 2, maxEventAge: Duration.hours(1) })],
+        });
+      }
     }
 
     if (this.config.edge) {
@@ -518,6 +548,7 @@ export class ChatStack extends Stack {
       FANOUT_QUEUE_URL: this.fanOutQueue.queueUrl,
       // A CloudFormation dynamic reference: resolved at deploy time, so the key is in no template or asset.
       CURSOR_SECRET: this.cursorSecret.secretValue.unsafeUnwrap(),
+      PUSH_PREVIEW: this.config.pushPreview,
       ...auth,
       APP_VERSION: appVersion(),
     };
@@ -532,6 +563,7 @@ export class ChatStack extends Stack {
     environment: Record<string, string>,
     timeout?: Duration,
     assets?: readonly string[],
+    pushApplications?: readonly string[],
   ): ChatFunction {
     if (this.functions[name]) throw new Error(`Duplicate route name ${name} in functions/routes.ts`);
     const fn = new ChatFunction(this, name, {
@@ -550,6 +582,7 @@ export class ChatStack extends Stack {
       description,
       tracing: this.config.tracing,
       assets,
+      pushApplications,
     });
     this.functions[name] = fn;
     return fn;

@@ -21,6 +21,8 @@
  * | `edgeProtection` | `false` | CloudFront + AWS WAF rate rules in front of both APIs (`lib/perimeter.ts`); the web ACL is created in us-east-1 stacks only |
  * | `edgeIpRateLimit`, `edgeTokenRateLimit` | 2000, 1000 | requests per 5 minutes per client IP and per bearer token (WAF's minimum is 10) |
  * | `edgeWebAclArn` | unset | use this existing `CLOUDFRONT` web ACL (created in us-east-1) instead of creating one |
+ * | `pushPreview` | `full` | `none`: no message preview, sender name or chat title in offline-notification events and pushes (SPEC §8, for health data) |
+ * | `pushPlatformApplications` | unset | existing SNS platform applications to push through (SPEC §8): an object (or JSON string) `{apns?, apnsSandbox?, fcm?}` of their ARNs; unset: no push worker, only the EventBridge event |
  * | `auditRetentionDays` | unset | archive `chat.audit` events (SPEC §10) in an EventBridge archive kept this many days (whole days, 1-3650); unset = no archive (audit lines still go to each function's log group) |
  */
 import type { Node } from 'constructs';
@@ -59,6 +61,10 @@ export interface ChatStackContext {
   /** Unset: AWS owned/managed keys. `create`: the stack creates a customer-managed key; `keyArn`: that existing key. */
   readonly customerManagedKey?: { readonly keyArn?: string };
   readonly tracing: boolean;
+  /** SPEC §8 `PUSH_PREVIEW`. */
+  readonly pushPreview: 'full' | 'none';
+  /** SNS platform application ARNs by SPEC platform; unset or empty: SNS push is off. */
+  readonly pushPlatformApplications?: Partial<Record<'apns' | 'apns_sandbox' | 'fcm', string>>;
   /** Unset: no CloudFront/WAF perimeter (the default). */
   readonly edge?: { readonly ipRateLimit: number; readonly tokenRateLimit: number; readonly webAclArn?: string };
   /** Unset: audit events are not archived (`lib/audit.ts`). */
@@ -125,6 +131,8 @@ export function readContext(node: Node): ChatStackContext {
     customerManagedKey: keyContext(get),
     tracing: bool(get('tracing'), 'tracing') ?? true,
     edge: edgeContext(get),
+    pushPreview: pushPreview(get('pushPreview')),
+    pushPlatformApplications: pushApplications(get('pushPlatformApplications')),
     auditRetentionDays: wholeDays(get('auditRetentionDays'), 'auditRetentionDays', 3650),
   };
 }
@@ -133,6 +141,37 @@ function wholeDays(value: unknown, key: string, max: number): number | undefined
   const n = positiveNumber(value, key);
   if (n !== undefined && (!Number.isInteger(n) || n > max)) throw new Error(`Context ${key} must be a whole number of days from 1 to ${max}`);
   return n;
+}
+
+function pushPreview(value: unknown): 'full' | 'none' {
+  if (value === undefined) return 'full';
+  if (value === 'full' || value === 'none') return value;
+  throw new Error(`Context pushPreview must be "full" or "none", got ${JSON.stringify(value)}`);
+}
+
+/** SNS platform application ARNs: `arn:<partition>:sns:<region>:<account>:app/<APNS|APNS_SANDBOX|GCM>/<name>`, the platform matching its key. */
+function pushApplications(value: unknown): ChatStackContext['pushPlatformApplications'] {
+  if (value === undefined) return undefined;
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new Error('Context pushPlatformApplications must be an object (or JSON) {apns?, apnsSandbox?, fcm?} of SNS platform application ARNs');
+    }
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('Context pushPlatformApplications must be an object {apns?, apnsSandbox?, fcm?}');
+  const platforms = { apns: 'APNS', apnsSandbox: 'APNS_SANDBOX', fcm: 'GCM' } as const;
+  const out: NonNullable<ChatStackContext['pushPlatformApplications']> = {};
+  for (const [key, arn] of Object.entries(parsed as Record<string, unknown>)) {
+    const platform = platforms[key as keyof typeof platforms];
+    if (!platform) throw new Error(`Context pushPlatformApplications has an unknown key ${JSON.stringify(key)} (apns, apnsSandbox, fcm)`);
+    if (typeof arn !== 'string' || !new RegExp(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:\\d{12}:app/${platform}/[A-Za-z0-9_.-]{1,256}$`).test(arn)) {
+      throw new Error(`Context pushPlatformApplications.${key} must be the ARN of an SNS ${platform} platform application, got ${JSON.stringify(arn)}`);
+    }
+    out[key === 'apnsSandbox' ? 'apns_sandbox' : (key as 'apns' | 'fcm')] = arn;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 function edgeContext(get: (key: string) => unknown): ChatStackContext['edge'] {

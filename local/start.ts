@@ -24,12 +24,15 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { queueRoutes } from '../functions/routes';
+import { eventRoutes, queueRoutes } from '../functions/routes';
 import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamo } from './dynamo';
 import { createEventBus } from './event-bus';
 import { bindGateway, type LambdaHandler } from './gateway';
+import { lambdaContext } from './gateway/lambda-host';
 import { createIssuer, LOCAL_AUDIENCE } from './issuer';
 import { createLocalQueue } from './queue';
+import { createLocalSns } from './sns';
+import { invocationScope } from './invocations';
 import { startS3 } from './s3';
 import { buildWebClient } from './web';
 
@@ -128,7 +131,28 @@ async function main() {
   await ensureTable(dynamo.value.endpoint, TABLE_NAME);
 
   const issuer = await createIssuer({ baseUrl, audience: LOCAL_AUDIENCE });
-  const eventBus = createEventBus();
+  // SPEC §8: the push worker behind the bus, as the CDK stack wires it, against the local SNS stand-in (/dev/pushes).
+  const sns = createLocalSns();
+  const [pushRoute] = eventRoutes;
+  let pushWorker: Promise<LambdaHandler> | undefined;
+  const pushScope = invocationScope();
+  const eventBus = createEventBus({
+    region: LOCAL_REGION,
+    log: (line) => process.stderr.write(`${line}\n`),
+    targets: [
+      {
+        detailType: pushRoute.detailType,
+        invoke: async (event) => {
+          const [handler, inInvocation] = await Promise.all([
+            (pushWorker ??= import(pathToFileURL(resolve(root, pushRoute.handler)).href).then((m: { handler: LambdaHandler }) => m.handler)),
+            pushScope,
+          ]);
+          const context = lambdaContext({ functionName: pushRoute.name, timeoutMs: 30_000, region: LOCAL_REGION, memoryMb: 256 });
+          await inInvocation(context, () => handler(event, context));
+        },
+      },
+    ],
+  });
   // The same asynchronous fan-out path as AWS: handlers send to this queue, which runs the FanOut worker.
   const [fanOutRoute] = queueRoutes;
   let worker: Promise<LambdaHandler> | undefined;
@@ -163,6 +187,12 @@ async function main() {
     // No X-Ray daemon locally; the handlers' tracer calls are no-ops.
     POWERTOOLS_TRACE_ENABLED: 'false',
     EVENT_BUS_NAME: process.env.EVENT_BUS_NAME || 'chat-local',
+    PUSH_PREVIEW: process.env.PUSH_PREVIEW || 'full',
+    SNS_ENDPOINT: `${baseUrl}/dev/sns`,
+    // Stand-in platform applications, so the local stack pushes (to /dev/pushes) like a stack deployed with push credentials.
+    PUSH_APNS_ARN: `arn:aws:sns:${LOCAL_REGION}:000000000000:app/APNS/chat-local`,
+    PUSH_APNS_SANDBOX_ARN: `arn:aws:sns:${LOCAL_REGION}:000000000000:app/APNS_SANDBOX/chat-local`,
+    PUSH_FCM_ARN: `arn:aws:sns:${LOCAL_REGION}:000000000000:app/GCM/chat-local`,
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
@@ -175,7 +205,7 @@ async function main() {
   const web = await buildWebClient({ root });
   const gateway = await bound.start({
     root,
-    devRoutes: [...issuer.routes, ...eventBus.routes, ...fanOutQueue.routes],
+    devRoutes: [...issuer.routes, ...eventBus.routes, ...fanOutQueue.routes, ...sns.routes],
     assets: web.assets,
   });
 

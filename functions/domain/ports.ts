@@ -18,6 +18,7 @@ import type {
   ParticipantRole,
   PresenceRecord,
   Principal,
+  PushPlatform,
   SupportStatus,
   UserRecord,
 } from './types';
@@ -393,6 +394,33 @@ export interface OfflineNotification {
   mentioned: boolean;
   /** The recipient's unread messages in this chat. */
   unreadCount: number;
+}
+
+/**
+ * One mobile push (SPEC §8): the chat is the collapse key (APNs
+ * `apns-collapse-id`, FCM `collapse_key`), `badge` the recipient's total
+ * unread count. `title`/`body` are absent with `PUSH_PREVIEW=none`.
+ */
+export interface PushMessage {
+  chatId: string;
+  messageId: string;
+  seq: number;
+  title?: string;
+  body?: string;
+  badge: number;
+  mentioned: boolean;
+}
+
+/** Amazon SNS mobile push (a local recorder in the local stack). */
+export interface PushService {
+  /** Platforms with a configured SNS platform application; empty = push is off. */
+  readonly platforms: readonly PushPlatform[];
+  /** Creates (or finds: SNS answers the same ARN for the same token) the platform endpoint of a token. */
+  createEndpoint(platform: PushPlatform, token: string, userId: string): Promise<string>;
+  /** `gone`: SNS reports the endpoint disabled or invalid (the app was uninstalled, the token expired). */
+  publish(endpointArn: string, platform: PushPlatform, message: PushMessage): Promise<'sent' | 'gone'>;
+  /** Best effort; never throws. */
+  deleteEndpoint(endpointArn: string): Promise<void>;
 }
 
 /**

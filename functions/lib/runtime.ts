@@ -10,11 +10,12 @@ import { createDb, type Db } from '../data/client';
 import { createRepository } from '../data/repository';
 import type { DomainContext } from '../domain/context';
 import { createCursorCodec } from '../domain/cursors';
-import type { ChatDelivery } from '../domain/ports';
+import type { ChatDelivery, PushService } from '../domain/ports';
 import { createAuditLog } from './audit';
 import { createNotifier } from './delivery';
 import { createFanOutQueue } from './fanout-queue';
 import { createOfflinePublisher } from './offline';
+import { createSnsPush } from './sns-push';
 import { createStorage } from './storage';
 
 let context: DomainContext | undefined;
@@ -45,6 +46,14 @@ export function domainContext(): DomainContext {
   const audit = createAuditLog({ eventBusName: config.EVENT_BUS_NAME, endpoint: config.EVENTS_ENDPOINT, region: config.AWS_REGION });
   context = { repo, notifier, offline, audit, storage, limits: config.LIMITS, cursors: createCursorCodec(config.CURSOR_SECRET), now: () => new Date(), newId: ulid, pushPreview: config.PUSH_PREVIEW };
   return context;
+}
+
+let push: PushService | undefined;
+
+/** SNS mobile push with the configured platform applications (none: push is off). */
+export function pushService(): PushService {
+  push ??= createSnsPush({ applications: config.PUSH_PLATFORM_APPLICATIONS, endpoint: config.SNS_ENDPOINT, region: config.AWS_REGION });
+  return push;
 }
 
 /** Inline delivery of one chat event (the fan-out worker's job). */
