@@ -225,9 +225,9 @@ export const httpRoutes = [
     handler: 'functions/http/get-user.ts',
     auth: 'user',
     access: 'user',
-    summary: 'Public profile with presence (`online`, `lastSeenAt`).',
+    summary: 'Public profile `{id, name}`; `roles`, `online` and `lastSeenAt` only for callers who share a chat with the user, and for admins.',
     params: s.UserParams,
-    response: { status: 200, body: one('user', s.User) },
+    response: { status: 200, body: one('user', s.PublicUser) },
     statuses: { 404: 'No such user (`not_found`).' },
   },
   {
@@ -416,6 +416,23 @@ export const httpRoutes = [
     response: {
       status: 200,
       body: z.object({ chats: z.number().int(), unreadChats: z.number().int(), unreadMessages: z.number().int(), unreadMentions: z.number().int().describe('unread messages that mention the caller') }),
+    },
+  },
+  {
+    name: 'Sync',
+    permissions: RW,
+    method: 'GET',
+    path: '/v1/sync',
+    handler: 'functions/http/sync.ts',
+    auth: 'user',
+    access: 'user',
+    summary:
+      'SPEC §7: the events the caller missed since `since` (every event but `typing` and `presence`, as sent over WebSocket), in order within each chat; without `since` no events and a cursor for now. While `hasMore`, call again at once with `cursor`.',
+    query: s.SyncQuery,
+    response: { status: 200, body: s.SyncResponse },
+    statuses: {
+      400: '`since` is not one of the caller\'s cursors (forged, edited or another user\'s), or `limit` is over 500 (`bad_request`).',
+      410: '`since` is older than the sync window (`SYNC_WINDOW_DAYS`, 30 days; `sync_expired`): reload the chat list and open chats, then sync without `since`.',
     },
   },
   {

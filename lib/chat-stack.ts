@@ -38,6 +38,7 @@ import { readContext, type ChatStackContext } from './context';
 import { customerManagedKey } from './encryption';
 import { ChatOperations } from './operations';
 import { EdgeProtection } from './perimeter';
+import { AttachmentMalwareProtection } from './malware-protection';
 
 /** The fan-out worker's timeout: delivering one batch to 10 chats of 1,000 participants with bounded concurrency. */
 const FANOUT_TIMEOUT = Duration.seconds(60);
@@ -115,6 +116,8 @@ export class ChatStack extends Stack {
   readonly fanOutQueue: sqs.Queue;
   /** Jobs the fan-out worker failed 5 times. */
   readonly fanOutDeadLetterQueue: sqs.Queue;
+  /** Opt-in (`malwareProtection=true`): GuardDuty scans attachments; infected ones cannot be downloaded. */
+  readonly malwareProtection?: AttachmentMalwareProtection;
   /** HMAC key of list cursors (`CURSOR_SECRET`, `functions/domain/cursors.ts`). */
   readonly cursorSecret: secretsmanager.Secret;
   /** Only with push configured: events the push worker could not take (after EventBridge's retries). */
@@ -161,6 +164,7 @@ export class ChatStack extends Stack {
     this.table = this.createTable();
     this.accessLogBucket = this.createAccessLogBucket();
     this.bucket = this.createBucket(corsOrigins, this.accessLogBucket);
+    if (this.config.malwareProtection) this.malwareProtection = new AttachmentMalwareProtection(this, 'MalwareProtection', { bucket: this.bucket, encryptionKey: this.encryptionKey });
     this.cursorSecret = new secretsmanager.Secret(this, 'CursorSecret', {
       description: 'HMAC key that signs list cursors (support queue, chats list, sync); rotating it only sends clients back to the first page',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
@@ -207,6 +211,10 @@ export class ChatStack extends Stack {
         // otherwise enable the implicit and code grants with an example.com callback.
         disableOAuth: true,
         preventUserExistenceErrors: true,
+        // The display name (`name`) is set by operators (admin API or PUT /v1/users/{id}), never by users
+        // themselves: a user could otherwise rename to "Dr. Smith (Clinic Support)" (issue 13 item 13).
+        // `email` is required by the pool, and Cognito requires required attributes to be writable.
+        writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ email: true }),
       });
     }
 
@@ -534,11 +542,12 @@ export class ChatStack extends Stack {
     // Built from tokens rather than `webSocketStage.callbackUrl` so functions depend on the API only, not the stage.
     const wsEndpoint = `https://${this.webSocketApi.apiId}.execute-api.${this.region}.${this.urlSuffix}/${WEBSOCKET_STAGE_NAME}`;
     const auth: Record<string, string> = oidc
-      ? { AUTH_MODE: 'oidc', OIDC_ISSUER: oidc.issuer, OIDC_AUDIENCE: oidc.audience, OIDC_JWKS_URI: oidc.jwksUri }
+      ? { AUTH_MODE: 'oidc', OIDC_ISSUER: oidc.issuer, OIDC_AUDIENCE: oidc.audience, OIDC_JWKS_URI: oidc.jwksUri, OIDC_ROLES_CLAIM: this.config.oidcRolesClaim }
       : {
           AUTH_MODE: 'cognito',
           COGNITO_USER_POOL_ID: this.userPool!.userPoolId,
           COGNITO_CLIENT_ID: this.userPoolClient!.userPoolClientId,
+          COGNITO_TOKEN_USE: this.config.cognitoTokenUse,
         };
     return {
       TABLE_NAME: this.table.tableName,

@@ -8,6 +8,9 @@
  * |---|---|---|
  * | `corsOrigins` | `['*']` | browser origins for the HTTP API and the bucket (array, JSON array string, or comma-separated string) |
  * | `oidcIssuer`, `oidcAudience`, `oidcJwksUri` | unset | all three: use this OIDC issuer instead of a Cognito user pool (SPEC §1) |
+ * | `oidcRolesClaim` | `roles` | the OIDC tokens' claim with platform roles (OIDC mode only; Cognito mode reads `cognito:groups`) |
+ * | `cognitoTokenUse` | `access` | which Cognito tokens are bearer tokens: `access`, or `id` (explicit opt-in); Cognito mode only |
+ * | `malwareProtection` | `false` | GuardDuty Malware Protection for S3 on the attachment bucket (`lib/malware-protection.ts`): infected attachments cannot be downloaded |
  * | `deletionProtection` | `true` | DynamoDB deletion protection |
  * | `httpRateLimit`, `httpBurstLimit` | 100, 200 | HTTP API `$default` stage throttling (requests/s, burst) |
  * | `wsRateLimit`, `wsBurstLimit` | 100, 200 | WebSocket stage throttling (messages/s, burst) |
@@ -48,6 +51,10 @@ export interface ChatStackContext {
   readonly corsOrigins: string[];
   /** Unset: the stack creates a Cognito user pool. */
   readonly oidc?: OidcConfig;
+  /** OIDC mode: the claim with platform roles. */
+  readonly oidcRolesClaim: string;
+  /** Cognito mode: accept access tokens (default) or ID tokens, never both. */
+  readonly cognitoTokenUse: 'access' | 'id';
   readonly deletionProtection: boolean;
   readonly httpThrottle: Throttle;
   readonly wsThrottle: Throttle;
@@ -67,6 +74,8 @@ export interface ChatStackContext {
   readonly pushPlatformApplications?: Partial<Record<'apns' | 'apns_sandbox' | 'fcm', string>>;
   /** Unset: no CloudFront/WAF perimeter (the default). */
   readonly edge?: { readonly ipRateLimit: number; readonly tokenRateLimit: number; readonly webAclArn?: string };
+  /** GuardDuty Malware Protection for S3 on the attachment bucket (opt-in). */
+  readonly malwareProtection: boolean;
   /** Unset: audit events are not archived (`lib/audit.ts`). */
   readonly auditRetentionDays?: number;
 }
@@ -111,10 +120,17 @@ export function readContext(node: Node): ChatStackContext {
   }
   const deletionProtection = bool(get('deletionProtection'), 'deletionProtection');
   if (destroyOnRemoval && deletionProtection === true) throw new Error('Context destroyOnRemoval=true contradicts deletionProtection=true');
+  const oidcRolesClaim = optionalString(get('oidcRolesClaim'), 'oidcRolesClaim');
+  const cognitoTokenUse = optionalString(get('cognitoTokenUse'), 'cognitoTokenUse');
+  if (oidcRolesClaim !== undefined && !oidc) throw new Error('Context oidcRolesClaim only applies with an OIDC issuer (oidcIssuer, …)');
+  if (cognitoTokenUse !== undefined && oidc) throw new Error('Context cognitoTokenUse only applies to the Cognito user pool, not with oidcIssuer');
+  if (cognitoTokenUse !== undefined && cognitoTokenUse !== 'access' && cognitoTokenUse !== 'id') throw new Error('Context cognitoTokenUse must be access or id');
 
   return {
     corsOrigins: stringList(get('corsOrigins'), 'corsOrigins') ?? ['*'],
     oidc,
+    oidcRolesClaim: oidcRolesClaim ?? 'roles',
+    cognitoTokenUse: (cognitoTokenUse as 'access' | 'id' | undefined) ?? 'access',
     deletionProtection: deletionProtection ?? !destroyOnRemoval,
     httpThrottle: {
       rateLimit: positiveNumber(get('httpRateLimit'), 'httpRateLimit') ?? HTTP_THROTTLE_DEFAULT.rateLimit,
@@ -131,6 +147,7 @@ export function readContext(node: Node): ChatStackContext {
     customerManagedKey: keyContext(get),
     tracing: bool(get('tracing'), 'tracing') ?? true,
     edge: edgeContext(get),
+    malwareProtection: bool(get('malwareProtection'), 'malwareProtection') ?? false,
     pushPreview: pushPreview(get('pushPreview')),
     pushPlatformApplications: pushApplications(get('pushPlatformApplications')),
     auditRetentionDays: wholeDays(get('auditRetentionDays'), 'auditRetentionDays', 3650),

@@ -24,6 +24,8 @@ export interface Limits {
   readonly participantAddsPerMinute: number;
   /** SPEC §5: at most one `typing` per user per chat is relayed in this many seconds (2); extras are acked and dropped. */
   readonly typingIntervalSeconds: number;
+  /** SPEC §5: open WebSocket connections per user (10); an 11th closes the oldest. */
+  readonly maxConnectionsPerUser: number;
   /** SPEC §4: distinct reactions per message (50); a new one past that answers 409. */
   readonly maxReactionsPerMessage: number;
   /**
@@ -41,6 +43,8 @@ export interface Limits {
   readonly uploadUrlSeconds: number;
   /** Validity of presigned download URLs in message reads, seconds. */
   readonly downloadUrlSeconds: number;
+  /** SPEC §5/§7: how long sync keeps changes (30 days, `SYNC_WINDOW_DAYS`); an older cursor answers 410 `sync_expired`. */
+  readonly syncWindowSeconds: number;
 }
 
 export interface DomainContext {
@@ -74,9 +78,11 @@ export const DEFAULT_LIMITS: Limits = {
   participantAddsPerMinute: 100,
   typingIntervalSeconds: 2,
   maxReactionsPerMessage: 50,
+  maxConnectionsPerUser: 10,
   directoryRoleSeconds: 24 * 60 * 60,
   editWindowSeconds: 15 * 60,
   maxAttachmentBytes: 10 * 1024 * 1024,
   uploadUrlSeconds: 15 * 60,
   downloadUrlSeconds: 15 * 60,
+  syncWindowSeconds: 30 * 86_400,
 };

@@ -5,6 +5,7 @@
  *
  * Every event is sent after the change it describes is stored.
  */
+import { isBlank } from './text';
 import {
   AttachmentNotUploadedError,
   BadRequestError,
@@ -98,7 +99,8 @@ export async function sendMessage(
 ): Promise<{ message: MessageT; replayed: boolean }> {
   const content = input.content ?? '';
   const attachmentIds = input.attachmentIds ?? [];
-  if (content.trim() === '' && attachmentIds.length === 0) throw new BadRequestError('A message needs content or attachments.');
+  // Zero-width-only text ("\u200B") shows nothing: it is no content (issue 13 item 13).
+  if (isBlank(content) && attachmentIds.length === 0) throw new BadRequestError('A message needs visible content or attachments.');
   checkContent(ctx, content);
   const type = input.type ?? 'text';
   if (type === 'system' && !isAdmin(principal)) throw new ForbiddenError('Only admins may send system messages.');
@@ -346,15 +348,12 @@ async function afterStore(
     stored.mentions?.length ? ctx.repo.memberships.addMention(chatId, stored.mentions.filter((u) => u !== principal.userId), stored.seq) : undefined,
   ]).catch(() => undefined);
 
-  const events: ServerEvent[] = [{ type: 'message.new', chatId, message: view }];
-  // The sender had unread messages from others: their marker jumps over them, which is a read receipt.
-  // It rides on the same fan-out (one participant and presence lookup for both events).
-  if (membership && membership.lastReadSeq < stored.seq - 1) {
-    events.push({ type: 'messages.read', chatId, userId: principal.userId, lastReadSeq: stored.seq, readAt: createdAt });
-  }
+  // SPEC §6: no `messages.read` for the sender's own send: `message.new` implies that the sender's
+  // `lastReadSeq` is now this seq (clients move it themselves), which saves a post per connection.
+  const event: ServerEvent = { type: 'message.new', chatId, message: view, at: createdAt };
   await Promise.all([
     updates,
-    ctx.notifier.toChat(chat, events, { offline: offlineNotice(ctx, principal, chat, stored) }),
+    ctx.notifier.toChat(chat, event, { offline: offlineNotice(ctx, principal, chat, stored) }),
     stored.type === 'system' ? recordAudit(ctx, principal, AUDIT_ACTIONS.systemMessageSent, { type: 'message', id: stored.id, chatId }, { seq: stored.seq }) : undefined,
   ]);
 }
@@ -427,7 +426,7 @@ export async function findMessage(ctx: DomainContext, chatId: string, id: string
  * resurrects content.
  */
 export async function editMessage(ctx: DomainContext, principal: Principal, chatId: string, id: string, content: string) {
-  if (content.trim() === '') throw new BadRequestError('Content cannot be empty; delete the message instead.');
+  if (isBlank(content)) throw new BadRequestError('Content cannot be empty (or invisible); delete the message instead.');
   checkContent(ctx, content);
   const { chat } = await withSlot(ctx, principal.userId, 'writes', requireParticipant(ctx, principal, chatId));
   const message = await findMessage(ctx, chatId, id);
@@ -444,7 +443,7 @@ export async function editMessage(ctx: DomainContext, principal: Principal, chat
   if (!edited) throw new ConflictError('The message was deleted meanwhile.');
   if (chat.lastMessage?.id === id) await ctx.repo.chats.replacePreview(chatId, previewOf(edited));
   const view = await presentMessage(ctx, edited, await markersOf(ctx, chatId));
-  await ctx.notifier.toChat(chat, { type: 'message.edited', chatId, message: view });
+  await ctx.notifier.toChat(chat, { type: 'message.edited', chatId, message: view, at: edited.editedAt ?? now.toISOString() });
   return { message: view };
 }
 
@@ -474,7 +473,7 @@ export async function deleteMessage(ctx: DomainContext, principal: Principal, ch
     chat.lastMessage?.id === id ? ctx.repo.chats.replacePreview(chatId, previewOf(deleted)) : undefined,
   ]);
   await Promise.all([
-    ctx.notifier.toChat(chat, { type: 'message.deleted', chatId, messageId: id, seq: deleted.seq }),
+    ctx.notifier.toChat(chat, { type: 'message.deleted', chatId, messageId: id, seq: deleted.seq, at: deleted.deletedAt }),
     // Another user's message deleted by platform role (not as the group's owner/admin) is a moderation act.
     message.senderId !== principal.userId && isAdmin(principal) && !managesGroup(chat, membership)
       ? recordAudit(ctx, principal, AUDIT_ACTIONS.messageDeleted, { type: 'message', id, chatId }, { senderId: message.senderId, seq: message.seq })
@@ -637,7 +636,7 @@ export async function markRead(ctx: DomainContext, principal: Principal, chatId:
     const passed = (membership.mentionSeqs ?? []).filter((seq) => seq <= lastReadSeq);
     await Promise.all([
       passed.length > 0 ? ctx.repo.memberships.dropMentions(chatId, principal.userId, passed).catch(() => undefined) : undefined,
-      marker.moved ? ctx.notifier.toChat(chat, { type: 'messages.read', chatId, userId: principal.userId, lastReadSeq, readAt }) : undefined,
+      marker.moved ? ctx.notifier.toChat(chat, { type: 'messages.read', chatId, userId: principal.userId, lastReadSeq, readAt, at: readAt }) : undefined,
     ]);
   }
   return { lastReadSeq, unreadCount: unreadCount(chat, { ...membership, lastReadSeq }) };

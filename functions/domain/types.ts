@@ -66,6 +66,12 @@ export interface ChatRecord {
   /** Number of participants; the group size limit is a condition on it. */
   participantCount: number;
   /**
+   * The sync head (SPEC §7, `domain/change-log.ts`): when an event last changed
+   * the chat, for changes that do not move `updatedAt` (edits, reactions,
+   * read markers); kept to within a few seconds, never moved back.
+   */
+  changedAt?: string;
+  /**
    * Participant ids, kept only for direct and support chats (at most 3), so
    * presence can find a user's contacts without a query per chat.
    */

@@ -8,6 +8,8 @@
  */
 import { monotonicFactory } from 'ulid';
 import { uniqueKey } from '../../functions/data/keys';
+import { withChangeLog } from '../../functions/domain/change-log';
+import { memoryChangeStore } from './memory-changes';
 import type { DomainContext, Limits } from '../../functions/domain/context';
 import { DEFAULT_LIMITS } from '../../functions/domain/context';
 import { createCursorCodec } from '../../functions/domain/cursors';
@@ -46,6 +48,9 @@ export class MemoryRepository implements Repository {
 
   /** `now` is the clock presence pruning reads (DynamoDB's reads the machine's). */
   constructor(private readonly now: () => Date = () => new Date()) {}
+
+  /** The sync change log (`memory-changes.ts`); `chatLogs`/`userLogs` let tests look inside. */
+  changes = memoryChangeStore(this);
 
   attachments: Repository['attachments'] = {
     create: async (a) => {
@@ -583,7 +588,8 @@ export function memoryContext(options: { limits?: Partial<Limits>; start?: Date 
   const newId = monotonicFactory();
   const ctx: DomainContext = {
     repo,
-    notifier,
+    // Published as in production: stamped with `at` and recorded for sync (`notifier.sent` keeps what was delivered).
+    notifier: withChangeLog(notifier, { changes: repo.changes, now: () => new Date(clock.now), windowSeconds: { ...DEFAULT_LIMITS, ...options.limits }.syncWindowSeconds }),
     offline,
     audit,
     storage,
