@@ -30,7 +30,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { CORS } from '../functions/api-gateway';
 import { GLOBAL_SECONDARY_INDEXES, KEY, TTL_ATTRIBUTE, type GsiDefinition } from '../functions/data/table';
-import { eventRoutes, httpRoutes, queueRoutes, wsRoutes, type HttpRoute as HttpRouteEntry, type Permission } from '../functions/routes';
+import { eventRoutes, httpRoutes, queueRoutes, scheduledRoutes, wsRoutes, type HttpRoute as HttpRouteEntry, type Permission } from '../functions/routes';
 import { Role } from '../functions/schemas';
 import { ChatFunction, PROJECT_ROOT } from './chat-function';
 import { AuditArchive } from './audit';
@@ -38,6 +38,7 @@ import { readContext, type ChatStackContext } from './context';
 import { customerManagedKey } from './encryption';
 import { ChatOperations } from './operations';
 import { EdgeProtection } from './perimeter';
+import { AttachmentMalwareProtection } from './malware-protection';
 
 /** The fan-out worker's timeout: delivering one batch to 10 chats of 1,000 participants with bounded concurrency. */
 const FANOUT_TIMEOUT = Duration.seconds(60);
@@ -115,6 +116,8 @@ export class ChatStack extends Stack {
   readonly fanOutQueue: sqs.Queue;
   /** Jobs the fan-out worker failed 5 times. */
   readonly fanOutDeadLetterQueue: sqs.Queue;
+  /** Opt-in (`malwareProtection=true`): GuardDuty scans attachments; infected ones cannot be downloaded. */
+  readonly malwareProtection?: AttachmentMalwareProtection;
   /** HMAC key of list cursors (`CURSOR_SECRET`, `functions/domain/cursors.ts`). */
   readonly cursorSecret: secretsmanager.Secret;
   /** Only with push configured: events the push worker could not take (after EventBridge's retries). */
@@ -161,6 +164,7 @@ export class ChatStack extends Stack {
     this.table = this.createTable();
     this.accessLogBucket = this.createAccessLogBucket();
     this.bucket = this.createBucket(corsOrigins, this.accessLogBucket);
+    if (this.config.malwareProtection) this.malwareProtection = new AttachmentMalwareProtection(this, 'MalwareProtection', { bucket: this.bucket, encryptionKey: this.encryptionKey });
     this.cursorSecret = new secretsmanager.Secret(this, 'CursorSecret', {
       description: 'HMAC key that signs list cursors (support queue, chats list, sync); rotating it only sends clients back to the first page',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
@@ -207,6 +211,10 @@ export class ChatStack extends Stack {
         // otherwise enable the implicit and code grants with an example.com callback.
         disableOAuth: true,
         preventUserExistenceErrors: true,
+        // The display name (`name`) is set by operators (admin API or PUT /v1/users/{id}), never by users
+        // themselves: a user could otherwise rename to "Dr. Smith (Clinic Support)" (issue 13 item 13).
+        // `email` is required by the pool, and Cognito requires required attributes to be writable.
+        writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ email: true }),
       });
     }
 
@@ -311,6 +319,12 @@ export class ChatStack extends Stack {
       fn.function.addEventSource(new SqsEventSource(this.fanOutQueue, { batchSize: 10, reportBatchItemFailures: true }));
     }
 
+    for (const route of scheduledRoutes) {
+      // Background work like the queue consumers: the same timeout ceiling.
+      const fn = this.addFunction(route.name, route.handler, route.permissions, 'queue', `Schedule ${route.name}`, environment);
+      new events.Rule(this, `${route.name}Schedule`, { schedule: events.Schedule.expression(route.schedule), targets: [new eventTargets.LambdaFunction(fn.function)] });
+    }
+
     const push = this.config.pushPlatformApplications;
     if (push) {
       const pushEnvironment = {
@@ -362,6 +376,7 @@ export class ChatStack extends Stack {
       alarmEmail: this.config.alarmEmail,
       encryptionKey: this.encryptionKey,
       removalPolicy: this.dataRemovalPolicy,
+      reportSlaHours: this.config.reportSlaHours,
     });
   }
 
@@ -534,11 +549,12 @@ export class ChatStack extends Stack {
     // Built from tokens rather than `webSocketStage.callbackUrl` so functions depend on the API only, not the stage.
     const wsEndpoint = `https://${this.webSocketApi.apiId}.execute-api.${this.region}.${this.urlSuffix}/${WEBSOCKET_STAGE_NAME}`;
     const auth: Record<string, string> = oidc
-      ? { AUTH_MODE: 'oidc', OIDC_ISSUER: oidc.issuer, OIDC_AUDIENCE: oidc.audience, OIDC_JWKS_URI: oidc.jwksUri }
+      ? { AUTH_MODE: 'oidc', OIDC_ISSUER: oidc.issuer, OIDC_AUDIENCE: oidc.audience, OIDC_JWKS_URI: oidc.jwksUri, OIDC_ROLES_CLAIM: this.config.oidcRolesClaim }
       : {
           AUTH_MODE: 'cognito',
           COGNITO_USER_POOL_ID: this.userPool!.userPoolId,
           COGNITO_CLIENT_ID: this.userPoolClient!.userPoolClientId,
+          COGNITO_TOKEN_USE: this.config.cognitoTokenUse,
         };
     return {
       TABLE_NAME: this.table.tableName,
@@ -546,6 +562,8 @@ export class ChatStack extends Stack {
       WS_ENDPOINT: wsEndpoint,
       EVENT_BUS_NAME: this.eventBus.eventBusName,
       FANOUT_QUEUE_URL: this.fanOutQueue.queueUrl,
+      ...(this.config.blockedWords.length > 0 ? { BLOCKED_WORDS: this.config.blockedWords.join(',') } : {}),
+      REPORT_SLA_HOURS: String(this.config.reportSlaHours),
       // A CloudFormation dynamic reference: resolved at deploy time, so the key is in no template or asset.
       CURSOR_SECRET: this.cursorSecret.secretValue.unsafeUnwrap(),
       PUSH_PREVIEW: this.config.pushPreview,

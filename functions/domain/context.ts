@@ -3,7 +3,7 @@
  * run the same against DynamoDB (handlers) and in-memory fakes (unit tests).
  */
 import type { CursorCodec } from './cursors';
-import type { AttachmentStorage, AuditLog, BlockedBy, Notifier, OfflinePublisher, Repository } from './ports';
+import type { AttachmentStorage, AuditLog, BlockedBy, EventPublisher, Notifier, OfflinePublisher, Repository } from './ports';
 
 export interface Limits {
   /** SPEC §5: message content ≤ 5,000 characters (Unicode code points). */
@@ -24,6 +24,8 @@ export interface Limits {
   readonly participantAddsPerMinute: number;
   /** SPEC §5: at most one `typing` per user per chat is relayed in this many seconds (2); extras are acked and dropped. */
   readonly typingIntervalSeconds: number;
+  /** SPEC §5: open WebSocket connections per user (10); an 11th closes the oldest. */
+  readonly maxConnectionsPerUser: number;
   /** SPEC §4: distinct reactions per message (50); a new one past that answers 409. */
   readonly maxReactionsPerMessage: number;
   /**
@@ -41,6 +43,12 @@ export interface Limits {
   readonly uploadUrlSeconds: number;
   /** Validity of presigned download URLs in message reads, seconds. */
   readonly downloadUrlSeconds: number;
+  /** SPEC §9: the operator's blocked words (`BLOCKED_WORDS`), normalised (`word-filter.ts`); none by default. */
+  readonly blockedWords: readonly string[];
+  /** SPEC §9: how long a container trusts what it read of a caller's platform ban on routes that do not send (30 s, `lib/ban-check.ts`). */
+  readonly banCheckSeconds: number;
+  /** SPEC §5/§7: how long sync keeps changes (30 days, `SYNC_WINDOW_DAYS`); an older cursor answers 410 `sync_expired`. */
+  readonly syncWindowSeconds: number;
 }
 
 export interface DomainContext {
@@ -48,6 +56,8 @@ export interface DomainContext {
   readonly notifier: Notifier;
   /** Offline notifications (EventBridge on AWS). */
   readonly offline: OfflinePublisher;
+  /** Domain events on the bus (EventBridge on AWS): reports, audit. */
+  readonly bus: EventPublisher;
   /** Admin and support actions (SPEC §10): `chat.audit` on the bus and a log line. */
   readonly audit: AuditLog;
   /** Attachment objects (S3 on AWS). */
@@ -74,9 +84,13 @@ export const DEFAULT_LIMITS: Limits = {
   participantAddsPerMinute: 100,
   typingIntervalSeconds: 2,
   maxReactionsPerMessage: 50,
+  maxConnectionsPerUser: 10,
   directoryRoleSeconds: 24 * 60 * 60,
   editWindowSeconds: 15 * 60,
   maxAttachmentBytes: 10 * 1024 * 1024,
   uploadUrlSeconds: 15 * 60,
   downloadUrlSeconds: 15 * 60,
+  blockedWords: [],
+  banCheckSeconds: 30,
+  syncWindowSeconds: 30 * 86_400,
 };

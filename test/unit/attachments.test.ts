@@ -107,3 +107,12 @@ describe('sending with attachments', () => {
     expect(messages[0].attachments).toEqual([]);
   });
 });
+
+describe('download disposition (issue 13 item 15)', () => {
+  it('images inline, every other allowed type as a download, with an ASCII-only quoted filename', async () => {
+    const { contentDisposition } = await import('../../functions/lib/storage');
+    expect(contentDisposition('x-ray.png', 'image/png')).toBe('inline; filename="x-ray.png"');
+    for (const type of ['application/pdf', 'audio/mpeg', 'video/mp4']) expect(contentDisposition('a.bin', type)).toMatch(/^attachment; /);
+    expect(contentDisposition('bé"\r\n;x.pdf', 'application/pdf')).toBe('attachment; filename="b_____x.pdf"');
+  });
+});
