@@ -18,6 +18,7 @@ import { chatContract, membershipContract, userContract } from './chats';
 import { connectionContract, rateLimitContract, supportContract } from './desk';
 import type { MakeRepository } from './fixtures';
 import { messageContract } from './messages';
+import { moderationContract } from './moderation';
 import { deviceContract, notificationStateContract } from './notifications';
 import { pinContract } from './pins';
 
@@ -33,6 +34,7 @@ export function describePortContract(name: string, makeRepo: MakeRepository) {
     connectionContract(makeRepo);
     supportContract(makeRepo);
     rateLimitContract(makeRepo);
+    moderationContract(makeRepo);
     changeContract(makeRepo);
     notificationStateContract(makeRepo);
     deviceContract(makeRepo);
