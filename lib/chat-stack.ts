@@ -40,6 +40,11 @@ import { EdgeProtection } from './perimeter';
 
 /** The fan-out worker's timeout: delivering one batch to 10 chats of 1,000 participants with bounded concurrency. */
 const FANOUT_TIMEOUT = Duration.seconds(60);
+/**
+ * The governance worker (SPEC §10): an erasure stops between batches ~20 s
+ * before this and continues in a new job, so a run never times out mid-batch.
+ */
+const GOVERNANCE_TIMEOUT = Duration.seconds(120);
 
 /** WebSocket stage name; part of the client URL and of the `@connections` ARNs. */
 export const WEBSOCKET_STAGE_NAME = 'prod';
@@ -114,6 +119,10 @@ export class ChatStack extends Stack {
   readonly fanOutDeadLetterQueue: sqs.Queue;
   /** HMAC key of list cursors (`CURSOR_SECRET`, `functions/domain/cursors.ts`). */
   readonly cursorSecret: secretsmanager.Secret;
+  /** Erasure and export jobs (SPEC §10), one FIFO group per user, consumed by the governance worker. */
+  readonly jobQueue: sqs.Queue;
+  /** Governance jobs that failed 5 times (an erasure there keeps its checkpoint: redrive it to resume). */
+  readonly jobDeadLetterQueue: sqs.Queue;
   readonly userPool?: cognito.UserPool;
   readonly userPoolClient?: cognito.UserPoolClient;
   readonly httpApi: HttpApi;
@@ -191,6 +200,24 @@ export class ChatStack extends Stack {
       ...this.queueEncryption(),
       enforceSSL: true,
       deadLetterQueue: { queue: this.fanOutDeadLetterQueue, maxReceiveCount: 5 },
+    });
+
+    this.jobDeadLetterQueue = new sqs.Queue(this, 'GovernanceDeadLetterQueue', {
+      fifo: true,
+      retentionPeriod: Duration.days(14),
+      ...this.queueEncryption(),
+      enforceSSL: true,
+    });
+    this.jobQueue = new sqs.Queue(this, 'GovernanceQueue', {
+      fifo: true,
+      fifoThroughputLimit: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+      deduplicationScope: sqs.DeduplicationScope.MESSAGE_GROUP,
+      // AWS's guidance for Lambda event sources: at least 6 × the function timeout. A crashed run resumes after it.
+      visibilityTimeout: Duration.seconds(GOVERNANCE_TIMEOUT.toSeconds() * 6),
+      retentionPeriod: Duration.days(14),
+      ...this.queueEncryption(),
+      enforceSSL: true,
+      deadLetterQueue: { queue: this.jobDeadLetterQueue, maxReceiveCount: 5 },
     });
 
     if (!oidc) {
@@ -302,6 +329,12 @@ export class ChatStack extends Stack {
     }
 
     for (const route of queueRoutes) {
+      if ('queue' in route && route.queue === 'governance') {
+        // One job per invocation: an erasure runs until its time budget, then continues in a new job.
+        const fn = this.addFunction(route.name, route.handler, route.permissions, 'queue', `SQS ${route.name}`, environment, GOVERNANCE_TIMEOUT);
+        fn.function.addEventSource(new SqsEventSource(this.jobQueue, { batchSize: 1, reportBatchItemFailures: true }));
+        continue;
+      }
       const fn = this.addFunction(route.name, route.handler, route.permissions, 'queue', `SQS ${route.name}`, environment, FANOUT_TIMEOUT);
       fn.function.addEventSource(new SqsEventSource(this.fanOutQueue, { batchSize: 10, reportBatchItemFailures: true }));
     }
@@ -518,6 +551,7 @@ export class ChatStack extends Stack {
       FANOUT_QUEUE_URL: this.fanOutQueue.queueUrl,
       // A CloudFormation dynamic reference: resolved at deploy time, so the key is in no template or asset.
       CURSOR_SECRET: this.cursorSecret.secretValue.unsafeUnwrap(),
+      GOVERNANCE_QUEUE_URL: this.jobQueue.queueUrl,
       ...auth,
       APP_VERSION: appVersion(),
     };
@@ -542,6 +576,7 @@ export class ChatStack extends Stack {
       bucket: this.bucket,
       eventBus: this.eventBus,
       fanOutQueue: this.fanOutQueue,
+      jobQueue: this.jobQueue,
       encryptionKey: this.encryptionKey,
       logRemovalPolicy: this.dataRemovalPolicy,
       timeout,

@@ -24,12 +24,12 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { queueRoutes } from '../functions/routes';
+import { queueRoutes as queueConsumers } from '../functions/routes';
 import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamo } from './dynamo';
 import { createEventBus } from './event-bus';
 import { bindGateway, type LambdaHandler } from './gateway';
 import { createIssuer, LOCAL_AUDIENCE } from './issuer';
-import { createLocalQueue } from './queue';
+import { createLocalQueue, queueRoutes } from './queue';
 import { startS3 } from './s3';
 import { buildWebClient } from './web';
 
@@ -130,12 +130,23 @@ async function main() {
   const issuer = await createIssuer({ baseUrl, audience: LOCAL_AUDIENCE });
   const eventBus = createEventBus();
   // The same asynchronous fan-out path as AWS: handlers send to this queue, which runs the FanOut worker.
-  const [fanOutRoute] = queueRoutes;
+  const fanOutRoute = queueConsumers.find((r) => r.name === 'FanOut')!;
   let worker: Promise<LambdaHandler> | undefined;
   const fanOutQueue = createLocalQueue({
     queueName: 'chat-fanout.fifo',
     region: LOCAL_REGION,
     worker: () => (worker ??= import(pathToFileURL(resolve(root, fanOutRoute.handler)).href).then((m: { handler: LambdaHandler }) => m.handler)),
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  // Erasure and export jobs (SPEC §10) run the same way: the Governance worker from its own queue.
+  const governanceRoute = queueConsumers.find((r) => r.name === 'Governance')!;
+  let governanceWorker: Promise<LambdaHandler> | undefined;
+  const governanceQueue = createLocalQueue({
+    queueName: 'chat-governance.fifo',
+    region: LOCAL_REGION,
+    functionName: governanceRoute.name,
+    timeoutMs: 120_000,
+    worker: () => (governanceWorker ??= import(pathToFileURL(resolve(root, governanceRoute.handler)).href).then((m: { handler: LambdaHandler }) => m.handler)),
     log: (line) => process.stderr.write(`${line}\n`),
   });
   const pkg = JSON.parse(await readFile(resolve(root, 'package.json'), 'utf8')) as { version?: string };
@@ -155,6 +166,9 @@ async function main() {
     EVENTS_ENDPOINT: `${baseUrl}/dev/events`,
     SQS_ENDPOINT: `${baseUrl}/dev/sqs`,
     FANOUT_QUEUE_URL: `${baseUrl}/dev/sqs/chat-fanout.fifo`,
+    GOVERNANCE_QUEUE_URL: `${baseUrl}/dev/sqs/chat-governance.fifo`,
+    // One process: the container that takes an erasure request forgets the caller at once anyway.
+    ERASURE_CHECK_SECONDS: process.env.ERASURE_CHECK_SECONDS || '30',
     FANOUT_INLINE_MAX: process.env.FANOUT_INLINE_MAX || '50',
     // List cursors are HMAC-signed (functions/domain/cursors.ts): a fresh key per start unless one is given.
     CURSOR_SECRET: process.env.CURSOR_SECRET || randomBytes(32).toString('base64url'),
@@ -175,7 +189,7 @@ async function main() {
   const web = await buildWebClient({ root });
   const gateway = await bound.start({
     root,
-    devRoutes: [...issuer.routes, ...eventBus.routes, ...fanOutQueue.routes],
+    devRoutes: [...issuer.routes, ...eventBus.routes, ...queueRoutes([fanOutQueue, governanceQueue])],
     assets: web.assets,
   });
 

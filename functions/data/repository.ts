@@ -8,6 +8,8 @@ import { attachmentStore } from './attachments';
 import { chatStore } from './chats';
 import { connectionStore } from './connections';
 import { deviceStore } from './devices';
+import { erasureStore } from './erasures';
+import { exportStore } from './exports';
 import { membershipStore } from './memberships';
 import { messageStore } from './messages';
 import { pinStore } from './pins';
@@ -27,5 +29,7 @@ export function createRepository(db: Db): Repository {
     attachments: attachmentStore(db),
     devices: deviceStore(db),
     pins: pinStore(db),
+    erasures: erasureStore(db),
+    exports: exportStore(db),
   };
 }

@@ -33,6 +33,8 @@ export interface UserRecord {
    * before). Past it the directory no longer offers the user as an agent.
    */
   supportUntil?: number;
+  /** SPEC §10: the user was erased; the entry is `{id, name: "Deleted user", deleted: true}`. */
+  deleted?: true;
 }
 
 export interface MessagePreview {

@@ -3,7 +3,7 @@
  * admin provisioning.
  */
 import { AUDIT_ACTIONS, recordAudit } from './audit';
-import { NotFoundError } from './errors';
+import { erasedAccount, NotFoundError } from './errors';
 import type { UserT } from '../schemas';
 import type { DomainContext } from './context';
 import type { PlatformRole, Principal, PresenceRecord, UserRecord } from './types';
@@ -14,11 +14,17 @@ import { isOnline } from './views';
  * have called any route or connected), name and roles from their token. A
  * `support` role counts for assignment for `limits.directoryRoleSeconds`
  * from now, so an agent demoted in the identity provider who never signs in
- * again drops out of the pool (see `UserRecord.supportUntil`).
+ * again drops out of the pool (see `UserRecord.supportUntil`). An erased
+ * user (SPEC §10) is refused with 401 unless the route `allowErased`.
  */
-export function recordCaller(ctx: DomainContext, principal: Principal): Promise<void> {
+export async function recordCaller(ctx: DomainContext, principal: Principal, options: { allowErased?: boolean } = {}): Promise<void> {
   const now = ctx.now();
-  return ctx.repo.users.touch(principal, now.toISOString(), Math.floor(now.getTime() / 1000) + ctx.limits.directoryRoleSeconds);
+  // SPEC §10: an erased user's tokens open nothing; the touch cannot bring the entry back (its write is conditional).
+  const [erased] = await Promise.all([
+    ctx.repo.users.isErased(principal.userId, ctx.limits.erasureCheckSeconds),
+    ctx.repo.users.touch(principal, now.toISOString(), Math.floor(now.getTime() / 1000) + ctx.limits.directoryRoleSeconds),
+  ]);
+  if (erased && !options.allowErased) throw erasedAccount();
 }
 
 /** Whether the directory offers this user as a support agent at `now` (role present and not lapsed). */

@@ -152,7 +152,7 @@ export function httpHandler<R extends HttpRoute>(route: R, fn: (request: HttpReq
         // Imported here, not at the top: a function with only public routes (the API documents) then never
         // loads the repository and the DynamoDB client (lib/bundling.ts splits dynamic imports into chunks).
         const { domainContext } = await import('./runtime');
-        await recordCaller(domainContext(), principal);
+        await recordCaller(domainContext(), principal, { allowErased: route.allowErased === true });
       }
       const request = {
         params: validate(route.params, event.pathParameters ?? {}, 'path'),

@@ -14,6 +14,7 @@ import type { ChatDelivery } from '../domain/ports';
 import { createAuditLog } from './audit';
 import { createNotifier } from './delivery';
 import { createFanOutQueue } from './fanout-queue';
+import { createJobQueue } from './jobs-queue';
 import { createOfflinePublisher } from './offline';
 import { createStorage } from './storage';
 
@@ -43,7 +44,8 @@ export function domainContext(): DomainContext {
   });
   const storage = createStorage({ bucket: config.BUCKET_NAME, endpoint: config.S3_ENDPOINT, region: config.AWS_REGION });
   const audit = createAuditLog({ eventBusName: config.EVENT_BUS_NAME, endpoint: config.EVENTS_ENDPOINT, region: config.AWS_REGION });
-  context = { repo, notifier, offline, audit, storage, limits: config.LIMITS, cursors: createCursorCodec(config.CURSOR_SECRET), now: () => new Date(), newId: ulid, pushPreview: config.PUSH_PREVIEW };
+  const jobs = createJobQueue({ queueUrl: config.GOVERNANCE_QUEUE_URL, endpoint: config.SQS_ENDPOINT, region: config.AWS_REGION });
+  context = { repo, notifier, offline, audit, jobs, storage, limits: config.LIMITS, cursors: createCursorCodec(config.CURSOR_SECRET), now: () => new Date(), newId: ulid, pushPreview: config.PUSH_PREVIEW };
   return context;
 }
 
