@@ -43,7 +43,6 @@ export type ErasureStep = (typeof ERASURE_STEPS)[number];
 
 /** Steps waiting for their module (SPEC §8 devices, §9 blocks and reports). */
 export const UNCONNECTED_STEPS: Partial<Record<ErasureStep, string>> = {
-  devices: 'devices (SPEC §8): connect `repo.devices` when the push module lands',
   blocks: 'blocks (SPEC §9): connect `repo.blocks` when the moderation module lands',
   reports: 'reports filed by the user (SPEC §9): connect `repo.reports` when the moderation module lands',
 };
@@ -182,6 +181,8 @@ class ErasureRun {
         return this.chats();
       case 'former':
         return this.former();
+      case 'devices':
+        return this.devices();
       default:
         // devices, blocks, reports: see UNCONNECTED_STEPS.
         return 'done';
@@ -196,6 +197,12 @@ class ErasureRun {
       await this.ctx.repo.connections.delete(connectionId);
     }
     await this.ctx.repo.connections.deletePresence(this.userId);
+    return 'done';
+  }
+
+  /** Every registered push device with its token pointer (SPEC §8 devices); idempotent. */
+  private async devices(): Promise<'done'> {
+    for (const device of await this.ctx.repo.devices.list(this.userId)) await this.ctx.repo.devices.remove(this.userId, device.deviceId);
     return 'done';
   }
 

@@ -45,6 +45,8 @@ export async function getUser(ctx: DomainContext, userId: string): Promise<UserT
 }
 
 function publicProfile(user: UserRecord, presence: PresenceRecord | undefined, now: Date): UserT {
+  // SPEC §10: all that stays of an erased user.
+  if (user.deleted) return { id: user.id, name: user.name, roles: ['user'], deleted: true };
   const nowSeconds = Math.floor(now.getTime() / 1000);
   const online = isOnline(presence, nowSeconds);
   // A connection that vanished without `$disconnect` was last seen, at the latest, when its record expired.

@@ -130,6 +130,13 @@ export const routeFixtures: Record<string, RouteFixture> = {
   RegisterDevice: { params: () => ({ deviceId: 'sec-device' }), body: () => ({ platform: 'fcm', token: `sec-${uniqueId('token')}`.replace(/[^A-Za-z0-9_:.-]/g, '').padEnd(40, 'x') }) },
   GetDevice: { params: () => ({ deviceId: 'sec-device' }) },
   DeleteDevice: { params: () => ({ deviceId: 'sec-device' }) },
+  // Erasures target nobody the other fixtures use: an unknown user (404), or ids nobody has (404).
+  EraseUser: { params: () => ({ userId: uniqueId('sec-never-erased') }) },
+  EraseMe: {},
+  GetErasure: { params: () => ({ erasureId: '01JAAAAAAAAAAAAAAAAAAAAAAA' }) },
+  ExportMe: {},
+  ExportUser: { params: (f) => ({ userId: f.member.id }) },
+  GetExport: { params: () => ({ exportId: '01JAAAAAAAAAAAAAAAAAAAAAAA' }) },
 };
 
 export interface BuiltRequest {

@@ -16,6 +16,7 @@ import { describe } from 'vitest';
 import { chatContract, membershipContract, userContract } from './chats';
 import { connectionContract, rateLimitContract, supportContract } from './desk';
 import type { MakeRepository } from './fixtures';
+import { governanceContract } from './governance';
 import { messageContract } from './messages';
 import { deviceContract, notificationStateContract } from './notifications';
 import { pinContract } from './pins';
@@ -35,5 +36,6 @@ export function describePortContract(name: string, makeRepo: MakeRepository) {
     notificationStateContract(makeRepo);
     deviceContract(makeRepo);
     pinContract(makeRepo);
+    governanceContract(makeRepo);
   });
 }
