@@ -480,6 +480,10 @@ export class ChatStack extends Stack {
         { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
         // Uploads land under pending/ until a message attaches them; what is still there a day later was abandoned.
         { id: 'expire-abandoned-uploads', prefix: 'pending/', expiration: Duration.days(1) },
+        // SPEC §10: export documents are downloaded within days; the export record's TTL matches.
+        { id: 'expire-exports', prefix: 'exports/', expiration: Duration.days(this.config.exportRetentionDays) },
+        // SPEC §10 retention: attachment objects go with their messages (DynamoDB TTL, same age).
+        ...(this.config.messageRetentionDays ? [{ id: 'expire-attachments-with-messages', prefix: 'chats/', expiration: Duration.days(this.config.messageRetentionDays) }] : []),
       ],
       removalPolicy: this.dataRemovalPolicy,
       autoDeleteObjects: this.config.destroyOnRemoval,
@@ -552,6 +556,8 @@ export class ChatStack extends Stack {
       // A CloudFormation dynamic reference: resolved at deploy time, so the key is in no template or asset.
       CURSOR_SECRET: this.cursorSecret.secretValue.unsafeUnwrap(),
       GOVERNANCE_QUEUE_URL: this.jobQueue.queueUrl,
+      EXPORT_RETENTION_DAYS: String(this.config.exportRetentionDays),
+      ...(this.config.messageRetentionDays ? { MESSAGE_RETENTION_DAYS: String(this.config.messageRetentionDays) } : {}),
       ...auth,
       APP_VERSION: appVersion(),
     };

@@ -21,6 +21,8 @@
  * | `edgeProtection` | `false` | CloudFront + AWS WAF rate rules in front of both APIs (`lib/perimeter.ts`); the web ACL is created in us-east-1 stacks only |
  * | `edgeIpRateLimit`, `edgeTokenRateLimit` | 2000, 1000 | requests per 5 minutes per client IP and per bearer token (WAF's minimum is 10) |
  * | `edgeWebAclArn` | unset | use this existing `CLOUDFRONT` web ACL (created in us-east-1) instead of creating one |
+ * | `messageRetentionDays` | unset | SPEC §10: messages expire this many days after they were sent (DynamoDB TTL), attachment objects with them (S3 lifecycle on `chats/`); unset = kept forever |
+ * | `exportRetentionDays` | 7 | days an export document (`exports/`, S3 lifecycle) and its record are kept |
  * | `auditRetentionDays` | unset | archive `chat.audit` events (SPEC §10) in an EventBridge archive kept this many days (whole days, 1-3650); unset = no archive (audit lines still go to each function's log group) |
  */
 import type { Node } from 'constructs';
@@ -61,6 +63,10 @@ export interface ChatStackContext {
   readonly tracing: boolean;
   /** Unset: no CloudFront/WAF perimeter (the default). */
   readonly edge?: { readonly ipRateLimit: number; readonly tokenRateLimit: number; readonly webAclArn?: string };
+  /** SPEC §10 retention; unset: messages are kept forever. */
+  readonly messageRetentionDays?: number;
+  /** Days export documents are kept (default 7). */
+  readonly exportRetentionDays: number;
   /** Unset: audit events are not archived (`lib/audit.ts`). */
   readonly auditRetentionDays?: number;
 }
@@ -126,6 +132,8 @@ export function readContext(node: Node): ChatStackContext {
     tracing: bool(get('tracing'), 'tracing') ?? true,
     edge: edgeContext(get),
     auditRetentionDays: wholeDays(get('auditRetentionDays'), 'auditRetentionDays', 3650),
+    messageRetentionDays: wholeDays(get('messageRetentionDays'), 'messageRetentionDays', 36500),
+    exportRetentionDays: wholeDays(get('exportRetentionDays'), 'exportRetentionDays', 365) ?? 7,
   };
 }
 

@@ -167,6 +167,8 @@ export async function sendMessage(
       metadata: input.metadata,
       mentions: mentions.length > 0 ? mentions : undefined,
       createdAt,
+      // SPEC §10 retention: DynamoDB TTL removes it this many days after it was sent.
+      expiresAt: ctx.limits.messageRetentionDays ? Math.floor(now.getTime() / 1000) + ctx.limits.messageRetentionDays * 86_400 : undefined,
     };
     const outcome = await ctx.repo.messages.putAtomically(candidate);
     if (outcome === 'stored') stored = candidate;

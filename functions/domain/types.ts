@@ -45,6 +45,8 @@ export interface MessagePreview {
   /** First 100 characters of the content. */
   content: string;
   createdAt: string;
+  /** SPEC §10 retention: when the message expires (epoch seconds, its DynamoDB TTL); never in an answer. */
+  expiresAt?: number;
 }
 
 export interface ChatRecord {
@@ -185,6 +187,8 @@ export interface MessageRecord {
   createdAt: string;
   editedAt?: string;
   deletedAt?: string;
+  /** SPEC §10 retention (`MESSAGE_RETENTION_DAYS`): epoch seconds when DynamoDB TTL removes it; absent = kept forever. */
+  expiresAt?: number;
 }
 
 /** One open WebSocket connection (API Gateway `connectionId`). */
