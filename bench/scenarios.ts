@@ -265,6 +265,54 @@ const exporting: Scenario = (h) => {
     },
   };
 };
+// ------------------------------------------------------------------ notifications (issue 17)
+
+/**
+ * SPEC §8 coalescing in steady conversation: before each measured burst the
+ * offline members of the group of 100 catch up (read to the end, unmeasured),
+ * then `g100-s` sends 10 messages one after another. The first notifies every
+ * offline recipient once; the other nine notify nobody.
+ */
+const notifyBurst: Scenario = (h, f) => ({
+  id: 'notify-100-burst-10',
+  area: 'Notifications',
+  label: 'Burst of 10 sends, group of 100 (89 recipients offline, caught up before the burst): figures for all 10 together',
+  route: 'POST /v1/chats/{chatId}/messages',
+  delivers: true,
+  prepare: async () => {
+    const seq = await h.ctx.repo.messages.latestSeq(f.g100);
+    await Promise.all(f.poolIds.slice(0, 99).map((u) => h.ctx.repo.memberships.advanceReadMarker(f.g100, u, seq, new Date().toISOString())));
+  },
+  invoke: async () => {
+    for (let i = 0; i < 10; i++) await h.http('SendMessage', 'g100-s', { params: { chatId: f.g100 }, body: { content } }, [201]);
+  },
+});
+
+/** The same chat with every offline recipient already notified and not caught up: what coalescing costs a send that notifies nobody. */
+const notifyCoalesced: Scenario = (h, f) => ({
+  id: 'notify-100-coalesced',
+  area: 'Notifications',
+  label: 'Send, group of 100, every offline recipient already notified (coalesced: no event)',
+  route: 'POST /v1/chats/{chatId}/messages',
+  delivers: true,
+  invoke: async () => void (await h.http('SendMessage', 'g100-s', { params: { chatId: f.g100 }, body: { content } }, [201])),
+});
+
+/** A direct chat whose recipient never reads: one notification, then silence. */
+const notifyDirect: Scenario = (h, f) => ({
+  id: 'notify-2-burst-10',
+  area: 'Notifications',
+  label: 'Burst of 10 sends, chat of 2 (recipient offline, caught up before the burst): figures for all 10 together',
+  route: 'POST /v1/chats/{chatId}/messages',
+  delivers: true,
+  prepare: async () => {
+    const seq = await h.ctx.repo.messages.latestSeq(f.d2off);
+    await h.ctx.repo.memberships.advanceReadMarker(f.d2off, 'r-off', seq, new Date().toISOString());
+  },
+  invoke: async () => {
+    for (let i = 0; i < 10; i++) await h.http('SendMessage', 's-off', { params: { chatId: f.d2off }, body: { content } }, [201]);
+  },
+});
 
 // ------------------------------------------------------------------ the run
 
@@ -295,4 +343,5 @@ export const scenarios: ScenarioArea[] = [
     ],
   },
   { title: 'Data governance (SPEC §10 workers)', scenarios: [erasure, exporting] },
+  { title: 'Notifications (SPEC §8 coalescing)', scenarios: [notifyBurst, notifyCoalesced, notifyDirect] },
 ];

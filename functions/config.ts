@@ -34,6 +34,14 @@ const EnvSchema = z
     AUTH_MODE: z.enum(['cognito', 'oidc']).default('oidc'),
     COGNITO_USER_POOL_ID: z.string().optional(),
     COGNITO_CLIENT_ID: z.string().optional(),
+    /**
+     * Which Cognito tokens are accepted as bearer tokens: `access` (default;
+     * what OAuth 2.0 defines for calling APIs) or `id` (explicit opt-in, for
+     * clients that only hold ID tokens). Never both (issue 13 item 12).
+     */
+    COGNITO_TOKEN_USE: z.enum(['access', 'id']).default('access'),
+    /** The claim OIDC tokens carry platform roles in (default `roles`); Cognito mode always reads `cognito:groups`. */
+    OIDC_ROLES_CLAIM: z.string().min(1).default('roles'),
     OIDC_ISSUER: z.string().optional(),
     OIDC_AUDIENCE: z.string().optional(),
     OIDC_JWKS_URI: z.string().url().optional(),
@@ -62,6 +70,8 @@ const EnvSchema = z
     PARTICIPANT_RATE_LIMIT_PER_MINUTE: positiveInt(100),
     /** SPEC §5: one relayed `typing` per user per chat per this many seconds. */
     TYPING_INTERVAL_SECONDS: positiveInt(2),
+    /** SPEC §5: open WebSocket connections per user; the oldest is closed when one more opens. */
+    MAX_CONNECTIONS_PER_USER: positiveInt(10),
     /** SPEC §4: distinct reactions per message. */
     MAX_REACTIONS_PER_MESSAGE: positiveInt(50),
     /** How long a directory `support` role counts for assignment after the user was last seen with it. */
@@ -98,6 +108,8 @@ const EnvSchema = z
     MESSAGE_RETENTION_DAYS: z.coerce.number().int().positive().optional(),
     /** Only set locally: the local stack's SQS stand-in. */
     SQS_ENDPOINT: z.string().url().optional(),
+    /** SPEC §5/§7: how many days `GET /v1/sync` keeps changes (DynamoDB TTL of the change log); older cursors answer 410. */
+    SYNC_WINDOW_DAYS: positiveInt(30),
     /** SPEC §8: `none` keeps message content, sender names and chat titles out of notification events and pushes (CDK context `pushPreview`). */
     PUSH_PREVIEW: z.enum(['full', 'none']).default('full'),
     /**
@@ -147,6 +159,9 @@ export const WS_URL = env.WS_URL ?? env.WS_ENDPOINT.replace(/^http/, 'ws');
 export const AUTH_MODE = env.AUTH_MODE;
 export const COGNITO_USER_POOL_ID = env.COGNITO_USER_POOL_ID;
 export const COGNITO_CLIENT_ID = env.COGNITO_CLIENT_ID;
+export const COGNITO_TOKEN_USE = env.COGNITO_TOKEN_USE;
+/** The one claim roles are read from in this mode. */
+export const ROLES_CLAIM = env.AUTH_MODE === 'cognito' ? 'cognito:groups' : env.OIDC_ROLES_CLAIM;
 export const OIDC_ISSUER = env.OIDC_ISSUER;
 export const OIDC_AUDIENCE = env.OIDC_AUDIENCE;
 export const OIDC_JWKS_URI = env.OIDC_JWKS_URI;
@@ -177,6 +192,7 @@ export const LIMITS = {
   participantAddsPerMinute: env.PARTICIPANT_RATE_LIMIT_PER_MINUTE,
   typingIntervalSeconds: env.TYPING_INTERVAL_SECONDS,
   maxReactionsPerMessage: env.MAX_REACTIONS_PER_MESSAGE,
+  maxConnectionsPerUser: env.MAX_CONNECTIONS_PER_USER,
   directoryRoleSeconds: env.DIRECTORY_ROLE_TTL_SECONDS,
   editWindowSeconds: env.EDIT_WINDOW_SECONDS,
   maxAttachmentBytes: env.MAX_ATTACHMENT_BYTES,
@@ -186,4 +202,5 @@ export const LIMITS = {
   exportRetentionDays: env.EXPORT_RETENTION_DAYS,
   messageRetentionDays: env.MESSAGE_RETENTION_DAYS,
   erasureCheckSeconds: env.ERASURE_CHECK_SECONDS,
+  syncWindowSeconds: env.SYNC_WINDOW_DAYS * 86_400,
 } as const;

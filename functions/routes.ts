@@ -29,7 +29,7 @@ export type PlatformRole = z.infer<typeof s.Role>;
  * narrowest IAM grant (`lib/chat-function.ts`). Every authenticated route
  * writes the caller's directory entry (SPEC §2), hence `table:write`.
  */
-export type Permission = 'table:read' | 'table:write' | 'ws:manage' | 'bucket:read' | 'bucket:write' | 'events:put' | 'queue:send' | 'jobs:send';
+export type Permission = 'table:read' | 'table:write' | 'ws:manage' | 'bucket:read' | 'bucket:write' | 'events:put' | 'queue:send' | 'push:send' | 'jobs:send';
 
 /**
  * A status a route answers besides `response.status`, and when. A 2xx answers
@@ -231,9 +231,9 @@ export const httpRoutes = [
     handler: 'functions/http/get-user.ts',
     auth: 'user',
     access: 'user',
-    summary: 'Public profile with presence (`online`, `lastSeenAt`).',
+    summary: 'Public profile `{id, name}`; `roles`, `online` and `lastSeenAt` only for callers who share a chat with the user, and for admins.',
     params: s.UserParams,
-    response: { status: 200, body: one('user', s.User) },
+    response: { status: 200, body: one('user', s.PublicUser) },
     statuses: { 404: 'No such user (`not_found`).' },
   },
   {
@@ -422,6 +422,23 @@ export const httpRoutes = [
     response: {
       status: 200,
       body: z.object({ chats: z.number().int(), unreadChats: z.number().int(), unreadMessages: z.number().int(), unreadMentions: z.number().int().describe('unread messages that mention the caller') }),
+    },
+  },
+  {
+    name: 'Sync',
+    permissions: RW,
+    method: 'GET',
+    path: '/v1/sync',
+    handler: 'functions/http/sync.ts',
+    auth: 'user',
+    access: 'user',
+    summary:
+      'SPEC §7: the events the caller missed since `since` (every event but `typing` and `presence`, as sent over WebSocket), in order within each chat; without `since` no events and a cursor for now. While `hasMore`, call again at once with `cursor`.',
+    query: s.SyncQuery,
+    response: { status: 200, body: s.SyncResponse },
+    statuses: {
+      400: '`since` is not one of the caller\'s cursors (forged, edited or another user\'s), or `limit` is over 500 (`bad_request`).',
+      410: '`since` is older than the sync window (`SYNC_WINDOW_DAYS`, 30 days; `sync_expired`): reload the chat list and open chats, then sync without `since`.',
     },
   },
   {
@@ -869,6 +886,33 @@ export const queueRoutes = [
     queue: 'governance',
   },
 ] as const satisfies readonly QueueRoute[];
+
+/**
+ * Event consumers: functions an EventBridge rule on the notification bus
+ * invokes for events of `detailType`. The CDK stack creates them only when
+ * `enabledBy` is configured (`push`: SNS platform applications); the local
+ * stack's bus runs them for every matching event.
+ */
+export interface EventRoute {
+  readonly name: string;
+  readonly handler: string;
+  readonly summary: string;
+  readonly detailType: string;
+  readonly enabledBy: 'push';
+  readonly permissions: readonly Permission[];
+}
+
+export const eventRoutes = [
+  {
+    name: 'Push',
+    handler: 'functions/events/push.ts',
+    summary: 'Sends each chat.message.offline notification as an SNS mobile push to the recipient\'s devices (SPEC §8).',
+    detailType: 'chat.message.offline',
+    enabledBy: 'push',
+    // Reads devices and unread counts, records endpoints and removes dead devices (table:write), talks to SNS (push:send).
+    permissions: [...RW, 'push:send'],
+  },
+] as const satisfies readonly EventRoute[];
 
 export type HttpRouteName = (typeof httpRoutes)[number]['name'];
 export type WsRouteKey = (typeof wsRoutes)[number]['routeKey'];

@@ -86,6 +86,12 @@ export const User = z.object({
   deleted: z.literal(true).optional(),
 });
 
+/**
+ * `GET /v1/users/{id}`: `roles`, `online` and `lastSeenAt` are absent for
+ * callers who share no chat with the user (and are not admins): SPEC §4.
+ */
+export const PublicUser = User.extend({ roles: z.array(Role).optional() });
+
 export const MessagePreview = z.object({
   id: z.string(),
   seq: z.number().int(),
@@ -93,6 +99,7 @@ export const MessagePreview = z.object({
   type: z.enum(['text', 'system']),
   content: z.string().describe('first 100 characters'),
   createdAt: IsoTime,
+  deleted: z.literal(true).optional().describe('the message was deleted (`content` is "")'),
 });
 
 export const Participant = z.object({
@@ -195,6 +202,7 @@ export const ErrorCode = z.enum([
   'rate_limited',
   'edit_window_expired',
   'attachment_not_uploaded',
+  'sync_expired',
   'internal',
 ]);
 /** One failed input check of a 400: `path` is like `body.participantIds[0]` or `frame.chatId`. */
@@ -439,24 +447,29 @@ export const MarkReadAck = ackOf({ lastReadSeq: z.number().int(), unreadCount: z
 /** SPEC §5: `relayed: false` when the typing event was dropped (one is relayed per user and chat every 2 s). */
 export const TypingAck = ackOf({ relayed: z.boolean().describe('whether the event was relayed (false: dropped, one per user and chat every 2 s)') });
 
+/** SPEC §6: every event but `typing` and `presence` carries the ISO time of the change. */
+const At = IsoTime.describe('ISO time of the change (SPEC §6)');
+
 /** Every frame the server sends, by `type` (SPEC §6): the three answers to actions, then the events. */
 export const ServerEvents = {
   ack: Ack.describe('answer to a client action; each action documents its members (AsyncAPI `reply`)'),
   error: ErrorFrame,
   pong: Pong,
-  'message.new': z.object({ type: z.literal('message.new'), chatId: ChatId, message: Message }),
-  'message.edited': z.object({ type: z.literal('message.edited'), chatId: ChatId, message: Message }),
-  'message.deleted': z.object({ type: z.literal('message.deleted'), chatId: ChatId, messageId: z.string(), seq: z.number().int() }),
-  'reaction.updated': z.object({ type: z.literal('reaction.updated'), chatId: ChatId, messageId: z.string(), reactions: z.record(z.string(), z.array(z.string())) }),
-  'messages.read': z.object({ type: z.literal('messages.read'), chatId: ChatId, userId: UserId, lastReadSeq: z.number().int(), readAt: IsoTime }),
+  'message.new': z.object({ type: z.literal('message.new'), chatId: ChatId, message: Message, at: At }),
+  'message.edited': z.object({ type: z.literal('message.edited'), chatId: ChatId, message: Message, at: At }),
+  'message.deleted': z.object({ type: z.literal('message.deleted'), chatId: ChatId, messageId: z.string(), seq: z.number().int(), at: At }),
+  'reaction.updated': z.object({ type: z.literal('reaction.updated'), chatId: ChatId, messageId: z.string(), reactions: z.record(z.string(), z.array(z.string())), at: At }),
+  'messages.read': z
+    .object({ type: z.literal('messages.read'), chatId: ChatId, userId: UserId, lastReadSeq: z.number().int(), readAt: IsoTime, at: At })
+    .describe("a participant's read marker moved; not sent for a sender's own send (`message.new` implies the sender's `lastReadSeq` is the message's seq)"),
   typing: z.object({ type: z.literal('typing'), chatId: ChatId, userId: UserId, isTyping: z.boolean() }),
   presence: z.object({ type: z.literal('presence'), userId: UserId, online: z.boolean(), lastSeenAt: IsoTime.optional() }),
-  'chat.created': z.object({ type: z.literal('chat.created'), chat: Chat }),
-  'chat.updated': z.object({ type: z.literal('chat.updated'), chat: ChatShared }),
-  'participants.added': z.object({ type: z.literal('participants.added'), chatId: ChatId, userIds: z.array(UserId) }),
-  'participant.removed': z.object({ type: z.literal('participant.removed'), chatId: ChatId, userId: UserId }),
+  'chat.created': z.object({ type: z.literal('chat.created'), chat: Chat, at: At }),
+  'chat.updated': z.object({ type: z.literal('chat.updated'), chat: ChatShared, at: At }),
+  'participants.added': z.object({ type: z.literal('participants.added'), chatId: ChatId, userIds: z.array(UserId), at: At }),
+  'participant.removed': z.object({ type: z.literal('participant.removed'), chatId: ChatId, userId: UserId, at: At }),
   'membership.updated': z
-    .object({ type: z.literal('membership.updated'), chatId: ChatId, archived: z.boolean(), notificationLevel: NotificationLevel, at: IsoTime })
+    .object({ type: z.literal('membership.updated'), chatId: ChatId, archived: z.boolean(), notificationLevel: NotificationLevel, at: At })
     .describe('only to the caller\'s own connections, after an archive or notification-level change'),
   'message.pinned': z.object({
     type: z.literal('message.pinned'),
@@ -466,7 +479,7 @@ export const ServerEvents = {
     pinned: z.boolean(),
     pinnedBy: UserId.describe('who pinned or unpinned it'),
     pinnedAt: IsoTime.describe('when it was pinned or unpinned'),
-    at: IsoTime,
+    at: At,
   }),
 } as const;
 
@@ -476,6 +489,37 @@ export type EventType = Exclude<keyof typeof ServerEvents, AnswerType>;
 /** An event pushed to participants' connections (SPEC §6), exactly as `ServerEvents` documents it. */
 export type ServerEvent = z.infer<(typeof ServerEvents)[EventType]>;
 
+// ---------------------------------------------------------------- sync (SPEC §7)
+
+/** SPEC §7: `limit` default 100, at most 500 (above: 400). */
+export const SyncQuery = z.object({
+  since: z.string().min(1).max(2048).optional().describe('the `cursor` of the previous answer; absent: no events and a cursor for now'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+/** The events sync answers: every `ServerEvents` event but `typing` and `presence`, exactly as sent over WebSocket. */
+export const SyncEvent = z.discriminatedUnion('type', [
+  ServerEvents['message.new'],
+  ServerEvents['message.edited'],
+  ServerEvents['message.deleted'],
+  ServerEvents['reaction.updated'],
+  ServerEvents['messages.read'],
+  ServerEvents['chat.created'],
+  ServerEvents['chat.updated'],
+  ServerEvents['participants.added'],
+  ServerEvents['participant.removed'],
+  ServerEvents['membership.updated'],
+  ServerEvents['message.pinned'],
+]);
+
+export const SyncResponse = z.object({
+  events: z.array(SyncEvent).describe('in the order they happened within each chat; at a page boundary a few may repeat (applying them again changes nothing)'),
+  cursor: z.string().describe('opaque, bound to the caller: pass it as `since` next time'),
+  hasMore: z.boolean().describe('true: call again at once with `cursor`'),
+});
+
 export type ChatT = z.infer<typeof Chat>;
+export type SyncEventT = z.infer<typeof SyncEvent>;
 export type MessageT = z.infer<typeof Message>;
 export type UserT = z.infer<typeof User>;
+export type PublicUserT = z.infer<typeof PublicUser>;

@@ -63,6 +63,12 @@ export interface ChatFunctionProps {
   readonly logRemovalPolicy?: RemovalPolicy;
   /** Required when `permissions` includes `ws:manage`. */
   readonly webSocket?: WebSocketTarget;
+  /**
+   * SNS platform application ARNs (`arn:aws:sns:<region>:<account>:app/<APNS|APNS_SANDBOX|GCM>/<name>`):
+   * `push:send` grants `sns:CreatePlatformEndpoint` on them and `sns:Publish`/`sns:DeleteEndpoint`
+   * on their endpoints only. Required when `permissions` includes `push:send`.
+   */
+  readonly pushApplications?: readonly string[];
   /** Variables from `functions/config.ts`; `NODE_OPTIONS` is added here. */
   readonly environment: Record<string, string>;
   /** Shown in the Lambda console, e.g. the route key. */
@@ -200,6 +206,15 @@ export class ChatFunction extends Construct {
         'Attachment object keys are generated per upload at run time (under pending/ until attached); the grant is limited to the objects of this one bucket.',
       );
     }
+    if (permissions.has('push:send')) {
+      for (const app of props.pushApplications ?? []) {
+        ack(
+          role,
+          `IAM5[Resource::${endpointsOf(app)}]`,
+          'SNS names a platform endpoint per device token at run time (CreatePlatformEndpoint); the grant covers only the endpoints of this one platform application.',
+        );
+      }
+    }
     if (permissions.has('ws:manage') && props.webSocket) {
       for (const method of ['POST', 'GET', 'DELETE']) {
         const arn = Stack.of(this).formatArn({
@@ -258,6 +273,13 @@ export class ChatFunction extends Construct {
         case 'jobs:send':
           props.jobQueue.grantSendMessages(fn);
           break;
+        case 'push:send': {
+          const apps = props.pushApplications ?? [];
+          if (apps.length === 0) throw new Error(`${this.node.path}: permission push:send needs pushApplications`);
+          fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:CreatePlatformEndpoint'], resources: [...apps] }));
+          fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:Publish', 'sns:DeleteEndpoint'], resources: apps.map(endpointsOf) }));
+          break;
+        }
         default: {
           const unknown: never = permission;
           throw new Error(`Unknown permission ${String(unknown)}`);
@@ -319,6 +341,11 @@ function nagRef(scope: Construct, value: string): string {
     throw new Error(`Cannot render ${JSON.stringify(v)} for cdk-nag`);
   };
   return flat(Stack.of(scope).resolve(value));
+}
+
+/** The ARN pattern of a platform application's endpoints: `…:app/GCM/name` → `…:endpoint/GCM/name/*`. */
+export function endpointsOf(applicationArn: string): string {
+  return `${applicationArn.replace(/:app\//, ':endpoint/')}/*`;
 }
 
 /**

@@ -19,6 +19,7 @@ import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/a
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -29,7 +30,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { CORS } from '../functions/api-gateway';
 import { GLOBAL_SECONDARY_INDEXES, KEY, TTL_ATTRIBUTE, type GsiDefinition } from '../functions/data/table';
-import { httpRoutes, queueRoutes, wsRoutes, type HttpRoute as HttpRouteEntry, type Permission } from '../functions/routes';
+import { eventRoutes, httpRoutes, queueRoutes, wsRoutes, type HttpRoute as HttpRouteEntry, type Permission } from '../functions/routes';
 import { Role } from '../functions/schemas';
 import { ChatFunction, PROJECT_ROOT } from './chat-function';
 import { AuditArchive } from './audit';
@@ -37,6 +38,7 @@ import { readContext, type ChatStackContext } from './context';
 import { customerManagedKey } from './encryption';
 import { ChatOperations } from './operations';
 import { EdgeProtection } from './perimeter';
+import { AttachmentMalwareProtection } from './malware-protection';
 
 /** The fan-out worker's timeout: delivering one batch to 10 chats of 1,000 participants with bounded concurrency. */
 const FANOUT_TIMEOUT = Duration.seconds(60);
@@ -45,6 +47,8 @@ const FANOUT_TIMEOUT = Duration.seconds(60);
  * before this and continues in a new job, so a run never times out mid-batch.
  */
 const GOVERNANCE_TIMEOUT = Duration.seconds(120);
+/** The push worker: a few SNS calls per device, ≤ 10 devices. */
+const PUSH_TIMEOUT = Duration.seconds(30);
 
 /** WebSocket stage name; part of the client URL and of the `@connections` ARNs. */
 export const WEBSOCKET_STAGE_NAME = 'prod';
@@ -117,12 +121,16 @@ export class ChatStack extends Stack {
   readonly fanOutQueue: sqs.Queue;
   /** Jobs the fan-out worker failed 5 times. */
   readonly fanOutDeadLetterQueue: sqs.Queue;
+  /** Opt-in (`malwareProtection=true`): GuardDuty scans attachments; infected ones cannot be downloaded. */
+  readonly malwareProtection?: AttachmentMalwareProtection;
   /** HMAC key of list cursors (`CURSOR_SECRET`, `functions/domain/cursors.ts`). */
   readonly cursorSecret: secretsmanager.Secret;
   /** Erasure and export jobs (SPEC §10), one FIFO group per user, consumed by the governance worker. */
   readonly jobQueue: sqs.Queue;
   /** Governance jobs that failed 5 times (an erasure there keeps its checkpoint: redrive it to resume). */
   readonly jobDeadLetterQueue: sqs.Queue;
+  /** Only with push configured: events the push worker could not take (after EventBridge's retries). */
+  pushDeadLetterQueue?: sqs.Queue;
   readonly userPool?: cognito.UserPool;
   readonly userPoolClient?: cognito.UserPoolClient;
   readonly httpApi: HttpApi;
@@ -165,6 +173,7 @@ export class ChatStack extends Stack {
     this.table = this.createTable();
     this.accessLogBucket = this.createAccessLogBucket();
     this.bucket = this.createBucket(corsOrigins, this.accessLogBucket);
+    if (this.config.malwareProtection) this.malwareProtection = new AttachmentMalwareProtection(this, 'MalwareProtection', { bucket: this.bucket, encryptionKey: this.encryptionKey });
     this.cursorSecret = new secretsmanager.Secret(this, 'CursorSecret', {
       description: 'HMAC key that signs list cursors (support queue, chats list, sync); rotating it only sends clients back to the first page',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
@@ -229,6 +238,10 @@ export class ChatStack extends Stack {
         // otherwise enable the implicit and code grants with an example.com callback.
         disableOAuth: true,
         preventUserExistenceErrors: true,
+        // The display name (`name`) is set by operators (admin API or PUT /v1/users/{id}), never by users
+        // themselves: a user could otherwise rename to "Dr. Smith (Clinic Support)" (issue 13 item 13).
+        // `email` is required by the pool, and Cognito requires required attributes to be writable.
+        writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ email: true }),
       });
     }
 
@@ -337,6 +350,31 @@ export class ChatStack extends Stack {
       }
       const fn = this.addFunction(route.name, route.handler, route.permissions, 'queue', `SQS ${route.name}`, environment, FANOUT_TIMEOUT);
       fn.function.addEventSource(new SqsEventSource(this.fanOutQueue, { batchSize: 10, reportBatchItemFailures: true }));
+    }
+
+    const push = this.config.pushPlatformApplications;
+    if (push) {
+      const pushEnvironment = {
+        ...environment,
+        ...(push.apns ? { PUSH_APNS_ARN: push.apns } : {}),
+        ...(push.apns_sandbox ? { PUSH_APNS_SANDBOX_ARN: push.apns_sandbox } : {}),
+        ...(push.fcm ? { PUSH_FCM_ARN: push.fcm } : {}),
+      };
+      this.pushDeadLetterQueue = new sqs.Queue(this, 'PushDeadLetterQueue', { retentionPeriod: Duration.days(14), ...this.queueEncryption(), enforceSSL: true });
+      Validations.of(this.pushDeadLetterQueue).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: 'This is the dead-letter queue of the push rule target: undeliverable chat.message.offline events wait here for the operator.',
+      });
+      for (const route of eventRoutes) {
+        const fn = this.addFunction(route.name, route.handler, route.permissions, 'queue', `EventBridge ${route.detailType}`, pushEnvironment, PUSH_TIMEOUT, undefined, Object.values(push));
+        new events.Rule(this, `${route.name}Rule`, {
+          eventBus: this.eventBus,
+          description: `${route.detailType} → ${route.name}`,
+          // `Source: "chat"` (SPEC §8, functions/lib/offline.ts).
+          eventPattern: { source: ['chat'], detailType: [route.detailType] },
+          targets: [new eventTargets.LambdaFunction(fn.function, { deadLetterQueue: this.pushDeadLetterQueue, retryAttempts: 2, maxEventAge: Duration.hours(1) })],
+        });
+      }
     }
 
     if (this.config.edge) {
@@ -541,11 +579,12 @@ export class ChatStack extends Stack {
     // Built from tokens rather than `webSocketStage.callbackUrl` so functions depend on the API only, not the stage.
     const wsEndpoint = `https://${this.webSocketApi.apiId}.execute-api.${this.region}.${this.urlSuffix}/${WEBSOCKET_STAGE_NAME}`;
     const auth: Record<string, string> = oidc
-      ? { AUTH_MODE: 'oidc', OIDC_ISSUER: oidc.issuer, OIDC_AUDIENCE: oidc.audience, OIDC_JWKS_URI: oidc.jwksUri }
+      ? { AUTH_MODE: 'oidc', OIDC_ISSUER: oidc.issuer, OIDC_AUDIENCE: oidc.audience, OIDC_JWKS_URI: oidc.jwksUri, OIDC_ROLES_CLAIM: this.config.oidcRolesClaim }
       : {
           AUTH_MODE: 'cognito',
           COGNITO_USER_POOL_ID: this.userPool!.userPoolId,
           COGNITO_CLIENT_ID: this.userPoolClient!.userPoolClientId,
+          COGNITO_TOKEN_USE: this.config.cognitoTokenUse,
         };
     return {
       TABLE_NAME: this.table.tableName,
@@ -558,6 +597,7 @@ export class ChatStack extends Stack {
       GOVERNANCE_QUEUE_URL: this.jobQueue.queueUrl,
       EXPORT_RETENTION_DAYS: String(this.config.exportRetentionDays),
       ...(this.config.messageRetentionDays ? { MESSAGE_RETENTION_DAYS: String(this.config.messageRetentionDays) } : {}),
+      PUSH_PREVIEW: this.config.pushPreview,
       ...auth,
       APP_VERSION: appVersion(),
     };
@@ -572,6 +612,7 @@ export class ChatStack extends Stack {
     environment: Record<string, string>,
     timeout?: Duration,
     assets?: readonly string[],
+    pushApplications?: readonly string[],
   ): ChatFunction {
     if (this.functions[name]) throw new Error(`Duplicate route name ${name} in functions/routes.ts`);
     const fn = new ChatFunction(this, name, {
@@ -591,6 +632,7 @@ export class ChatStack extends Stack {
       description,
       tracing: this.config.tracing,
       assets,
+      pushApplications,
     });
     this.functions[name] = fn;
     return fn;

@@ -8,6 +8,9 @@
  * |---|---|---|
  * | `corsOrigins` | `['*']` | browser origins for the HTTP API and the bucket (array, JSON array string, or comma-separated string) |
  * | `oidcIssuer`, `oidcAudience`, `oidcJwksUri` | unset | all three: use this OIDC issuer instead of a Cognito user pool (SPEC §1) |
+ * | `oidcRolesClaim` | `roles` | the OIDC tokens' claim with platform roles (OIDC mode only; Cognito mode reads `cognito:groups`) |
+ * | `cognitoTokenUse` | `access` | which Cognito tokens are bearer tokens: `access`, or `id` (explicit opt-in); Cognito mode only |
+ * | `malwareProtection` | `false` | GuardDuty Malware Protection for S3 on the attachment bucket (`lib/malware-protection.ts`): infected attachments cannot be downloaded |
  * | `deletionProtection` | `true` | DynamoDB deletion protection |
  * | `httpRateLimit`, `httpBurstLimit` | 100, 200 | HTTP API `$default` stage throttling (requests/s, burst) |
  * | `wsRateLimit`, `wsBurstLimit` | 100, 200 | WebSocket stage throttling (messages/s, burst) |
@@ -23,6 +26,8 @@
  * | `edgeWebAclArn` | unset | use this existing `CLOUDFRONT` web ACL (created in us-east-1) instead of creating one |
  * | `messageRetentionDays` | unset | SPEC §10: messages expire this many days after they were sent (DynamoDB TTL), attachment objects with them (S3 lifecycle on `chats/`); unset = kept forever |
  * | `exportRetentionDays` | 7 | days an export document (`exports/`, S3 lifecycle) and its record are kept |
+ * | `pushPreview` | `full` | `none`: no message preview, sender name or chat title in offline-notification events and pushes (SPEC §8, for health data) |
+ * | `pushPlatformApplications` | unset | existing SNS platform applications to push through (SPEC §8): an object (or JSON string) `{apns?, apnsSandbox?, fcm?}` of their ARNs; unset: no push worker, only the EventBridge event |
  * | `auditRetentionDays` | unset | archive `chat.audit` events (SPEC §10) in an EventBridge archive kept this many days (whole days, 1-3650); unset = no archive (audit lines still go to each function's log group) |
  */
 import type { Node } from 'constructs';
@@ -48,6 +53,10 @@ export interface ChatStackContext {
   readonly corsOrigins: string[];
   /** Unset: the stack creates a Cognito user pool. */
   readonly oidc?: OidcConfig;
+  /** OIDC mode: the claim with platform roles. */
+  readonly oidcRolesClaim: string;
+  /** Cognito mode: accept access tokens (default) or ID tokens, never both. */
+  readonly cognitoTokenUse: 'access' | 'id';
   readonly deletionProtection: boolean;
   readonly httpThrottle: Throttle;
   readonly wsThrottle: Throttle;
@@ -61,12 +70,18 @@ export interface ChatStackContext {
   /** Unset: AWS owned/managed keys. `create`: the stack creates a customer-managed key; `keyArn`: that existing key. */
   readonly customerManagedKey?: { readonly keyArn?: string };
   readonly tracing: boolean;
+  /** SPEC §8 `PUSH_PREVIEW`. */
+  readonly pushPreview: 'full' | 'none';
+  /** SNS platform application ARNs by SPEC platform; unset or empty: SNS push is off. */
+  readonly pushPlatformApplications?: Partial<Record<'apns' | 'apns_sandbox' | 'fcm', string>>;
   /** Unset: no CloudFront/WAF perimeter (the default). */
   readonly edge?: { readonly ipRateLimit: number; readonly tokenRateLimit: number; readonly webAclArn?: string };
   /** SPEC §10 retention; unset: messages are kept forever. */
   readonly messageRetentionDays?: number;
   /** Days export documents are kept (default 7). */
   readonly exportRetentionDays: number;
+  /** GuardDuty Malware Protection for S3 on the attachment bucket (opt-in). */
+  readonly malwareProtection: boolean;
   /** Unset: audit events are not archived (`lib/audit.ts`). */
   readonly auditRetentionDays?: number;
 }
@@ -111,10 +126,17 @@ export function readContext(node: Node): ChatStackContext {
   }
   const deletionProtection = bool(get('deletionProtection'), 'deletionProtection');
   if (destroyOnRemoval && deletionProtection === true) throw new Error('Context destroyOnRemoval=true contradicts deletionProtection=true');
+  const oidcRolesClaim = optionalString(get('oidcRolesClaim'), 'oidcRolesClaim');
+  const cognitoTokenUse = optionalString(get('cognitoTokenUse'), 'cognitoTokenUse');
+  if (oidcRolesClaim !== undefined && !oidc) throw new Error('Context oidcRolesClaim only applies with an OIDC issuer (oidcIssuer, …)');
+  if (cognitoTokenUse !== undefined && oidc) throw new Error('Context cognitoTokenUse only applies to the Cognito user pool, not with oidcIssuer');
+  if (cognitoTokenUse !== undefined && cognitoTokenUse !== 'access' && cognitoTokenUse !== 'id') throw new Error('Context cognitoTokenUse must be access or id');
 
   return {
     corsOrigins: stringList(get('corsOrigins'), 'corsOrigins') ?? ['*'],
     oidc,
+    oidcRolesClaim: oidcRolesClaim ?? 'roles',
+    cognitoTokenUse: (cognitoTokenUse as 'access' | 'id' | undefined) ?? 'access',
     deletionProtection: deletionProtection ?? !destroyOnRemoval,
     httpThrottle: {
       rateLimit: positiveNumber(get('httpRateLimit'), 'httpRateLimit') ?? HTTP_THROTTLE_DEFAULT.rateLimit,
@@ -131,6 +153,9 @@ export function readContext(node: Node): ChatStackContext {
     customerManagedKey: keyContext(get),
     tracing: bool(get('tracing'), 'tracing') ?? true,
     edge: edgeContext(get),
+    malwareProtection: bool(get('malwareProtection'), 'malwareProtection') ?? false,
+    pushPreview: pushPreview(get('pushPreview')),
+    pushPlatformApplications: pushApplications(get('pushPlatformApplications')),
     auditRetentionDays: wholeDays(get('auditRetentionDays'), 'auditRetentionDays', 3650),
     messageRetentionDays: wholeDays(get('messageRetentionDays'), 'messageRetentionDays', 36500),
     exportRetentionDays: wholeDays(get('exportRetentionDays'), 'exportRetentionDays', 365) ?? 7,
@@ -141,6 +166,37 @@ function wholeDays(value: unknown, key: string, max: number): number | undefined
   const n = positiveNumber(value, key);
   if (n !== undefined && (!Number.isInteger(n) || n > max)) throw new Error(`Context ${key} must be a whole number of days from 1 to ${max}`);
   return n;
+}
+
+function pushPreview(value: unknown): 'full' | 'none' {
+  if (value === undefined) return 'full';
+  if (value === 'full' || value === 'none') return value;
+  throw new Error(`Context pushPreview must be "full" or "none", got ${JSON.stringify(value)}`);
+}
+
+/** SNS platform application ARNs: `arn:<partition>:sns:<region>:<account>:app/<APNS|APNS_SANDBOX|GCM>/<name>`, the platform matching its key. */
+function pushApplications(value: unknown): ChatStackContext['pushPlatformApplications'] {
+  if (value === undefined) return undefined;
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new Error('Context pushPlatformApplications must be an object (or JSON) {apns?, apnsSandbox?, fcm?} of SNS platform application ARNs');
+    }
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('Context pushPlatformApplications must be an object {apns?, apnsSandbox?, fcm?}');
+  const platforms = { apns: 'APNS', apnsSandbox: 'APNS_SANDBOX', fcm: 'GCM' } as const;
+  const out: NonNullable<ChatStackContext['pushPlatformApplications']> = {};
+  for (const [key, arn] of Object.entries(parsed as Record<string, unknown>)) {
+    const platform = platforms[key as keyof typeof platforms];
+    if (!platform) throw new Error(`Context pushPlatformApplications has an unknown key ${JSON.stringify(key)} (apns, apnsSandbox, fcm)`);
+    if (typeof arn !== 'string' || !new RegExp(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:\\d{12}:app/${platform}/[A-Za-z0-9_.-]{1,256}$`).test(arn)) {
+      throw new Error(`Context pushPlatformApplications.${key} must be the ARN of an SNS ${platform} platform application, got ${JSON.stringify(arn)}`);
+    }
+    out[key === 'apnsSandbox' ? 'apns_sandbox' : (key as 'apns' | 'fcm')] = arn;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 function edgeContext(get: (key: string) => unknown): ChatStackContext['edge'] {

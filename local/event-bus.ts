@@ -33,8 +33,15 @@ export interface LocalEventBus {
   routes: DevRoute[];
 }
 
-/** Creates an empty in-memory bus; register its `routes` on the gateway. */
-export function createEventBus(): LocalEventBus {
+/** A rule's target, as an EventBridge rule on the stack's bus invokes a function: asynchronously, one event at a time. */
+export interface LocalEventTarget {
+  detailType: string;
+  /** Receives the event as EventBridge delivers it to Lambda; a failure is logged, never reported to the publisher. */
+  invoke(event: { id: string; version: '0'; account: string; time: string; region: string; resources: string[]; source: string; 'detail-type': string; detail: unknown }): Promise<void>;
+}
+
+/** Creates an empty in-memory bus; register its `routes` on the gateway. `targets` run for matching events (`Source: "chat"`). */
+export function createEventBus(options: { targets?: LocalEventTarget[]; region?: string; log?: (line: string) => void } = {}): LocalEventBus {
   const stored: StoredEvent[] = [];
   const amzJson = (status: number, body: unknown): DevResponse => ({
     status,
@@ -61,14 +68,22 @@ export function createEventBus(): LocalEventBus {
       } catch {
         // keep the raw string
       }
-      stored.push({
+      const event = {
         id,
         time: new Date().toISOString(),
         source: entry.Source as string | undefined,
         detailType: entry.DetailType as string | undefined,
         eventBusName: entry.EventBusName as string | undefined,
         detail,
-      });
+      };
+      stored.push(event);
+      for (const target of options.targets ?? []) {
+        if (event.source !== 'chat' || event.detailType !== target.detailType) continue;
+        // Not awaited: PutEvents answers before any rule target runs, as on AWS.
+        void target
+          .invoke({ id, version: '0', account: '000000000000', time: event.time, region: options.region ?? 'us-east-1', resources: [], source: event.source, 'detail-type': event.detailType, detail })
+          .catch((error: Error) => options.log?.(`event target for ${target.detailType} failed: ${error.message}`));
+      }
       return { EventId: id };
     });
     if (stored.length > KEEP) stored.splice(0, stored.length - KEEP);

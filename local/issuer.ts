@@ -31,6 +31,15 @@ export interface MintOptions {
    * already expired token, handy for testing 401s.
    */
   expiresIn?: number;
+  /**
+   * Attack fixtures for the security suite (issue 13 item 12), local only:
+   * `noExpiry` leaves `exp` out, `issuedIn` sets `iat` that many seconds
+   * from now (positive = in the future), `claims` adds other claims (e.g.
+   * `cognito:groups` in OIDC mode); registered claims cannot be overridden.
+   */
+  noExpiry?: boolean;
+  issuedIn?: number;
+  claims?: Record<string, unknown>;
 }
 
 export interface LocalIssuer {
@@ -67,19 +76,20 @@ export async function createIssuer(options: { baseUrl: string; audience?: string
     const exp = now + (claims.expiresIn ?? DEFAULT_EXPIRES_IN_S);
     // An expired token still needs iat < exp to look like a real (old) token.
     const iat = exp <= now ? exp - DEFAULT_EXPIRES_IN_S : now;
-    const payload: Record<string, unknown> = {};
+    const payload: Record<string, unknown> = { ...claims.claims };
+    for (const registered of ['iss', 'aud', 'sub', 'iat', 'exp', 'nbf', 'jti']) delete payload[registered];
     if (claims.name !== undefined) payload.name = claims.name;
     if (claims.email !== undefined) payload.email = claims.email;
     if (claims.roles !== undefined) payload.roles = [...claims.roles];
-    return new SignJWT(payload)
+    const jwt = new SignJWT(payload)
       .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
       .setIssuer(issuer)
       .setAudience(audience)
       .setSubject(claims.userId)
-      .setIssuedAt(iat)
-      .setExpirationTime(exp)
-      .setJti(randomUUID())
-      .sign(privateKey);
+      .setIssuedAt(claims.issuedIn !== undefined ? now + claims.issuedIn : iat)
+      .setJti(randomUUID());
+    if (!claims.noExpiry) jwt.setExpirationTime(exp);
+    return jwt.sign(privateKey);
   }
 
   const json = (body: unknown, status = 200): DevResponse => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -145,6 +155,18 @@ export function parseTokenRequest(input: unknown): MintOptions | string {
       return '`expiresIn` must be an integer number of seconds (at most 30 days; negative = already expired).';
     }
     out.expiresIn = body.expiresIn;
+  }
+  if (body.noExpiry !== undefined) {
+    if (typeof body.noExpiry !== 'boolean') return '`noExpiry` must be true or false.';
+    out.noExpiry = body.noExpiry;
+  }
+  if (body.issuedIn !== undefined) {
+    if (typeof body.issuedIn !== 'number' || !Number.isInteger(body.issuedIn) || Math.abs(body.issuedIn) > 366 * 24 * 3600) return '`issuedIn` must be an integer number of seconds.';
+    out.issuedIn = body.issuedIn;
+  }
+  if (body.claims !== undefined) {
+    if (typeof body.claims !== 'object' || body.claims === null || Array.isArray(body.claims)) return '`claims` must be a JSON object.';
+    out.claims = body.claims as Record<string, unknown>;
   }
   return out;
 }

@@ -42,6 +42,10 @@ export interface TokenOptions {
   email?: string;
   /** Seconds; negative mints an expired token. */
   expiresIn?: number;
+  /** Security-suite fixtures (`local/issuer.ts` MintOptions): no `exp`, `iat` offset, extra claims. */
+  noExpiry?: boolean;
+  issuedIn?: number;
+  claims?: Record<string, unknown>;
 }
 
 export interface LocalStack extends StackInfo {

@@ -20,16 +20,19 @@
  * Exit codes: 0 after Ctrl-C/SIGTERM/SIGHUP, 1 when startup fails (the message says why).
  */
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { queueRoutes as queueConsumers } from '../functions/routes';
+import { eventRoutes, queueRoutes } from '../functions/routes';
 import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamo } from './dynamo';
 import { createEventBus } from './event-bus';
 import { bindGateway, type LambdaHandler } from './gateway';
+import { lambdaContext } from './gateway/lambda-host';
 import { createIssuer, LOCAL_AUDIENCE } from './issuer';
-import { createLocalQueue, queueRoutes } from './queue';
+import { createLocalQueue, queueRoutes as localQueueRoutes } from './queue';
+import { createLocalSns } from './sns';
+import { invocationScope } from './invocations';
 import { startS3 } from './s3';
 import { buildWebClient } from './web';
 
@@ -128,9 +131,30 @@ async function main() {
   await ensureTable(dynamo.value.endpoint, TABLE_NAME);
 
   const issuer = await createIssuer({ baseUrl, audience: LOCAL_AUDIENCE });
-  const eventBus = createEventBus();
+  // SPEC §8: the push worker behind the bus, as the CDK stack wires it, against the local SNS stand-in (/dev/pushes).
+  const sns = createLocalSns();
+  const [pushRoute] = eventRoutes;
+  let pushWorker: Promise<LambdaHandler> | undefined;
+  const pushScope = invocationScope();
+  const eventBus = createEventBus({
+    region: LOCAL_REGION,
+    log: (line) => process.stderr.write(`${line}\n`),
+    targets: [
+      {
+        detailType: pushRoute.detailType,
+        invoke: async (event) => {
+          const [handler, inInvocation] = await Promise.all([
+            (pushWorker ??= import(pathToFileURL(resolve(root, pushRoute.handler)).href).then((m: { handler: LambdaHandler }) => m.handler)),
+            pushScope,
+          ]);
+          const context = lambdaContext({ functionName: pushRoute.name, timeoutMs: 30_000, region: LOCAL_REGION, memoryMb: 256 });
+          await inInvocation(context, () => handler(event, context));
+        },
+      },
+    ],
+  });
   // The same asynchronous fan-out path as AWS: handlers send to this queue, which runs the FanOut worker.
-  const fanOutRoute = queueConsumers.find((r) => r.name === 'FanOut')!;
+  const fanOutRoute = queueRoutes.find((r) => r.name === 'FanOut')!;
   let worker: Promise<LambdaHandler> | undefined;
   const fanOutQueue = createLocalQueue({
     queueName: 'chat-fanout.fifo',
@@ -139,7 +163,7 @@ async function main() {
     log: (line) => process.stderr.write(`${line}\n`),
   });
   // Erasure and export jobs (SPEC §10) run the same way: the Governance worker from its own queue.
-  const governanceRoute = queueConsumers.find((r) => r.name === 'Governance')!;
+  const governanceRoute = queueRoutes.find((r) => r.name === 'Governance')!;
   let governanceWorker: Promise<LambdaHandler> | undefined;
   const governanceQueue = createLocalQueue({
     queueName: 'chat-governance.fifo',
@@ -150,6 +174,9 @@ async function main() {
     log: (line) => process.stderr.write(`${line}\n`),
   });
   const pkg = JSON.parse(await readFile(resolve(root, 'package.json'), 'utf8')) as { version?: string };
+
+  // Signed cursors (sync) must survive a restart when the data does: the secret lives next to the data.
+  const cursorSecret = process.env.CURSOR_SECRET || (await localCursorSecret(DATA_DIR));
 
   // Handlers read their configuration at import time, so this must precede bound.start() (which imports them).
   Object.assign(process.env, {
@@ -170,17 +197,23 @@ async function main() {
     // One process: the container that takes an erasure request forgets the caller at once anyway.
     ERASURE_CHECK_SECONDS: process.env.ERASURE_CHECK_SECONDS || '30',
     FANOUT_INLINE_MAX: process.env.FANOUT_INLINE_MAX || '50',
-    // List cursors are HMAC-signed (functions/domain/cursors.ts): a fresh key per start unless one is given.
-    CURSOR_SECRET: process.env.CURSOR_SECRET || randomBytes(32).toString('base64url'),
     // CloudWatch embedded metrics would only flood the terminal locally; LOG_METRICS=1 shows them.
     POWERTOOLS_METRICS_DISABLED: process.env.LOG_METRICS === '1' ? 'false' : 'true',
     // No X-Ray daemon locally; the handlers' tracer calls are no-ops.
     POWERTOOLS_TRACE_ENABLED: 'false',
     EVENT_BUS_NAME: process.env.EVENT_BUS_NAME || 'chat-local',
+    PUSH_PREVIEW: process.env.PUSH_PREVIEW || 'full',
+    SNS_ENDPOINT: `${baseUrl}/dev/sns`,
+    // Stand-in platform applications, so the local stack pushes (to /dev/pushes) like a stack deployed with push credentials.
+    PUSH_APNS_ARN: `arn:aws:sns:${LOCAL_REGION}:000000000000:app/APNS/chat-local`,
+    PUSH_APNS_SANDBOX_ARN: `arn:aws:sns:${LOCAL_REGION}:000000000000:app/APNS_SANDBOX/chat-local`,
+    PUSH_FCM_ARN: `arn:aws:sns:${LOCAL_REGION}:000000000000:app/GCM/chat-local`,
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     APP_VERSION: process.env.APP_VERSION || pkg.version || '0.0.0',
+    // List and sync cursors are HMAC-signed (functions/domain/cursors.ts): kept per data directory, else fresh per start.
+    CURSOR_SECRET: cursorSecret,
   });
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
@@ -189,7 +222,7 @@ async function main() {
   const web = await buildWebClient({ root });
   const gateway = await bound.start({
     root,
-    devRoutes: [...issuer.routes, ...eventBus.routes, ...queueRoutes([fanOutQueue, governanceQueue])],
+    devRoutes: [...issuer.routes, ...eventBus.routes, ...localQueueRoutes([fanOutQueue, governanceQueue]), ...sns.routes],
     assets: web.assets,
   });
 
@@ -220,6 +253,18 @@ async function main() {
       '',
     ].join('\n'),
   );
+}
+
+/** A random cursor secret, kept in `DATA_DIR/cursor-secret` when data persists (so cursors stay valid across restarts). */
+async function localCursorSecret(dataDir: string | undefined): Promise<string> {
+  const fresh = randomBytes(32).toString('base64url');
+  if (!dataDir) return fresh;
+  const file = resolve(dataDir, 'cursor-secret');
+  const stored = await readFile(file, 'utf8').then((text) => text.trim(), () => '');
+  if (stored.length >= 32) return stored;
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, fresh, { mode: 0o600 });
+  return fresh;
 }
 
 main().catch((error: unknown) => {

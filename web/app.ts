@@ -155,6 +155,12 @@ async function start(session: Session): Promise<void> {
     conversation.onDeleted(chatId, messageId, at);
   });
   socket.on('reaction.updated', ({ chatId, messageId, reactions }) => conversation.onReactions(chatId, messageId, reactions));
+  socket.on('message.pinned', ({ chatId, messageId, pinned, pinnedBy, pinnedAt }) => conversation.onPinned(chatId, messageId, pinned, pinnedBy, pinnedAt));
+  // The caller's own archive flag or notification level changed (here or on another device).
+  socket.on('membership.updated', ({ chatId, archived, notificationLevel }) => {
+    chats.put({ id: chatId, archived, notificationLevel });
+    conversation.onChatChanged(chatId);
+  });
   socket.on('messages.read', ({ chatId, userId, lastReadSeq }) => {
     if (userId === me.id) chats.onRead(chatId, lastReadSeq);
     else conversation.onRead(chatId, userId, lastReadSeq);

@@ -136,7 +136,9 @@ export class ChatList {
     if (!chat || lastReadSeq < chat.lastReadSeq) return;
     // Unread counts only others' messages; without the server's count, reading up to lastSeq is the one case known to be 0.
     const unread = unreadCount ?? (lastReadSeq >= chat.lastSeq ? 0 : chat.unreadCount);
-    this.chats.set(chatId, { ...chat, lastReadSeq, unreadCount: unread });
+    // Mentions above the new marker are not known here; reading to the end clears them, a partial read keeps the server's count until the next refresh.
+    const unreadMentions = lastReadSeq >= chat.lastSeq ? 0 : chat.unreadMentions;
+    this.chats.set(chatId, { ...chat, lastReadSeq, unreadCount: unread, unreadMentions });
     this.render();
   }
 
@@ -172,6 +174,9 @@ export class ChatList {
               h('div', { class: 'preview muted', 'data-testid': 'chat-preview', 'data-deleted': chat.lastMessage?.deleted ? 'true' : undefined }, [preview]),
             ]),
             h('span', { class: 'muted' }, [shortTime(chat.lastMessage?.createdAt ?? chat.updatedAt)]),
+            (chat.unreadMentions ?? 0) > 0
+              ? h('span', { class: 'badge mention', 'data-testid': 'mention-badge', 'aria-label': `${chat.unreadMentions} unread mentions` }, [`@${chat.unreadMentions}`])
+              : null,
             chat.unreadCount > 0 ? h('span', { class: 'badge', 'data-testid': 'unread-badge', 'aria-label': `${chat.unreadCount} unread` }, [String(chat.unreadCount)]) : null,
           ],
           {

@@ -5,7 +5,11 @@
  * on screen. Each message's actions (reply, edit, delete, react) appear on
  * hover or keyboard focus, and on a long press on touch screens; a delete
  * asks first. The header opens search (`search.ts`) and the details panel
- * (`details.ts`: members, support status, archive).
+ * (`details.ts`: members, support status, archive, notification level).
+ * Typing `@` offers the participants to mention (the mention is sent as
+ * `mentions` and highlighted in the message); pinned messages show in a bar
+ * above the history, and group owners/admins (anyone in direct and support
+ * chats) pin and unpin from a message's actions.
  *
  * Messages are kept ordered by seq and re-rendered as a whole on change:
  * simple, and fast enough for the few hundred messages a page holds.
@@ -17,7 +21,23 @@ import { confirmAction } from './confirm';
 import { ChatDetails } from './details';
 import { ChatSearch } from './search';
 import { describeError, showError, type Services } from './services';
-import { chatTitle, isAgent, peerOf, REACTIONS, reactionChips, receipt, supportLine, TypingTracker, typingText, upsertMessage, withDaySeparators } from './state';
+import {
+  chatTitle,
+  isAgent,
+  mentionCandidates,
+  mentionQuery,
+  mentionSegments,
+  mentionsIn,
+  peerOf,
+  REACTIONS,
+  reactionChips,
+  receipt,
+  supportLine,
+  TypingTracker,
+  typingText,
+  upsertMessage,
+  withDaySeparators,
+} from './state';
 
 /** How long a touch must rest on a message to open its actions (a common long-press threshold). */
 const LONG_PRESS_MS = 450;
@@ -48,6 +68,12 @@ export class Conversation {
   private markAgain = false;
   /** Bumped on every open(): answers for a chat the user already left are dropped. */
   private generation = 0;
+  /** The chat's pinned messages, most recently pinned first (`GET …/pins`). */
+  private pins: Message[] = [];
+  /** Mentions picked from the suggestions for the message being written: user id → the name inserted as `@Name`. */
+  private picked = new Map<string, string>();
+  private readonly pinnedBar = byTestId('pinned-bar');
+  private readonly suggestions = byTestId<HTMLUListElement>('mention-suggestions');
 
   private readonly root = byTestId('conversation');
   private readonly list = byTestId<HTMLOListElement>('messages');
@@ -80,12 +106,17 @@ export class Conversation {
       void this.submit();
     });
     this.input.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      const first = this.suggestions.hidden ? null : this.suggestions.querySelector<HTMLElement>('[data-testid="mention-suggestion"]');
+      if (first && (event.key === 'Tab' || (event.key === 'Enter' && !event.shiftKey))) {
+        event.preventDefault();
+        first.click();
+      } else if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
         void this.submit();
       } else if (event.key === 'Escape') this.clearContext();
     });
     this.input.addEventListener('input', () => {
+      this.renderSuggestions();
       if (!this.chatId || this.editing) return;
       if (this.input.value.trim()) this.s.socket.typing(this.chatId);
       else this.s.socket.stopTyping(this.chatId);
@@ -124,9 +155,14 @@ export class Conversation {
     this.search.show(chatId);
     this.renderAll();
 
+    this.pins = [];
+    this.picked.clear();
+    this.renderPins();
     try {
-      const [page] = await Promise.all([this.s.api.listMessages(chatId, { limit: PAGE }), this.chats.refresh(chatId)]);
+      const [page, pins] = await Promise.all([this.s.api.listMessages(chatId, { limit: PAGE }), this.s.api.listPins(chatId), this.chats.refresh(chatId)]);
       if (generation !== this.generation) return;
+      this.pins = pins.messages;
+      this.renderPins();
       for (const message of page.messages) this.messages = upsertMessage(this.messages, message);
       this.hasMore = page.hasMore;
       this.olderCursor = page.nextCursor;
@@ -171,6 +207,21 @@ export class Conversation {
     const message = this.messages.find((m) => m.id === messageId);
     if (chatId !== this.chatId || !message || message.deletedAt) return;
     this.onMessage(chatId, { ...message, content: '', attachments: [], deletedAt: at });
+  }
+
+  /** `message.pinned`: the message shows its pin, and the pinned bar is read again (it is short: ≤ 50). */
+  onPinned(chatId: string, messageId: string, pinned: boolean, pinnedBy: string, pinnedAt: string): void {
+    if (chatId !== this.chatId) return;
+    const message = this.messages.find((m) => m.id === messageId);
+    if (message) this.onMessage(chatId, { ...message, pinnedAt: pinned ? pinnedAt : undefined, pinnedBy: pinned ? pinnedBy : undefined });
+    void this.s.api.listPins(chatId).then(
+      (pins) => {
+        if (chatId !== this.chatId) return;
+        this.pins = pins.messages;
+        this.renderPins();
+      },
+      (error: unknown) => showError(this.error, error),
+    );
   }
 
   onReactions(chatId: string, messageId: string, reactions: Message['reactions']): void {
@@ -241,10 +292,14 @@ export class Conversation {
     this.renderContext();
     try {
       const attachments = await Promise.all(uploads.map((u) => u.done));
+      const mentions = mentionsIn(content, this.picked);
+      this.picked.clear();
+      this.renderSuggestions();
       const payload = {
         content: content || undefined,
         replyTo: replyTo?.id,
         attachmentIds: attachments.length ? attachments.map((a) => a.id) : undefined,
+        mentions: mentions.length ? mentions : undefined,
       };
       // The SDK sends over the socket while it is open and over HTTP while it reconnects (sending never waits for
       // the connection), one message per chat at a time, so quick sends are stored in the order they were typed.
@@ -323,6 +378,69 @@ export class Conversation {
     } catch (error) {
       showError(this.error, error);
     }
+  }
+
+  private async togglePin(message: Message): Promise<void> {
+    const chatId = this.chatId;
+    if (!chatId) return;
+    try {
+      const { message: updated } = message.pinnedAt ? await this.s.api.unpinMessage(chatId, message.id) : await this.s.api.pinMessage(chatId, message.id);
+      this.onMessage(chatId, updated);
+      this.pins = (await this.s.api.listPins(chatId)).messages;
+      this.renderPins();
+    } catch (error) {
+      showError(this.error, error);
+    }
+  }
+
+  /** SPEC §4: group owners/admins; anyone in direct and support chats; platform admins. The server decides; this only hides the button. */
+  private mayPin(chatId: string): boolean {
+    const chat = this.chats.get(chatId);
+    if (!chat) return false;
+    if (this.s.me.roles.includes('admin') || chat.type !== 'group') return true;
+    const role = chat.participants?.find((p) => p.userId === this.s.me.id)?.role;
+    return role === 'owner' || role === 'admin';
+  }
+
+  /** The pinned bar: the latest pin, and how many there are; a click shows that message. */
+  private renderPins(): void {
+    const [latest] = this.pins;
+    this.pinnedBar.hidden = !latest;
+    if (!latest) {
+      this.pinnedBar.replaceChildren();
+      return;
+    }
+    const chatId = latest.chatId;
+    this.pinnedBar.replaceChildren(
+      h('button', { type: 'button', class: 'link', 'data-testid': 'pinned-latest', 'data-id': latest.id }, [
+        `📌 ${this.chats.nameOf(chatId, latest.senderId)}: ${latest.deletedAt ? 'Message deleted' : latest.content.slice(0, 100)}`,
+      ], { click: () => this.reveal(latest.id) }),
+      h('span', { class: 'muted', 'data-testid': 'pinned-count' }, [this.pins.length === 1 ? '1 pinned' : `${this.pins.length} pinned`]),
+    );
+  }
+
+  /** @-mention suggestions from the chat's participants while the caret is in `@name`. */
+  private renderSuggestions(): void {
+    const chat = this.chatId ? this.chats.get(this.chatId) : undefined;
+    const at = chat && !this.editing ? mentionQuery(this.input.value, this.input.selectionStart ?? this.input.value.length) : undefined;
+    const candidates = at && chat ? mentionCandidates(chat, this.s.me.id, at.query) : [];
+    this.suggestions.hidden = candidates.length === 0;
+    this.suggestions.replaceChildren(
+      ...candidates.map((c) =>
+        h('li', { role: 'option', 'data-testid': 'mention-suggestion', 'data-user-id': c.userId, tabindex: -1 }, [`@${c.name}`], {
+          click: () => {
+            const caret = this.input.selectionStart ?? this.input.value.length;
+            const text = `${this.input.value.slice(0, at!.start)}@${c.name} ${this.input.value.slice(caret)}`;
+            this.input.value = text;
+            const position = at!.start + c.name.length + 2;
+            this.input.setSelectionRange(position, position);
+            this.picked.set(c.userId, c.name);
+            this.input.focus();
+            this.renderSuggestions();
+          },
+        }),
+      ),
+    );
   }
 
   private async remove(message: Message): Promise<void> {
@@ -477,6 +595,7 @@ export class Conversation {
             button('reply', 'Reply', () => this.startReply(message)),
             mine ? button('edit', 'Edit', () => this.startEdit(message)) : null,
             mine ? button('delete', 'Delete', () => void this.remove(message)) : null,
+            this.mayPin(chatId) ? button(message.pinnedAt ? 'unpin' : 'pin', message.pinnedAt ? 'Unpin' : 'Pin', () => void this.togglePin(message)) : null,
             ...REACTIONS.map((r) => {
               const react = button('react', r.label, () => void this.toggleReaction(message, r.key), `React ${r.key}`);
               react.dataset.reaction = r.key;
@@ -492,6 +611,8 @@ export class Conversation {
         'data-mine': String(mine),
         'data-type': message.type,
         'data-deleted': String(deleted),
+        'data-mentioned': message.mentions?.includes(meId) ? 'true' : undefined,
+        'data-pinned': message.pinnedAt ? 'true' : undefined,
         // Focusable, so keyboard users reach the actions (they show on :focus-within).
         tabindex: actions ? 0 : undefined,
         'data-actions-open': actions && message.id === this.actionsOpenId ? 'true' : undefined,
@@ -506,7 +627,15 @@ export class Conversation {
               state ? h('span', { class: 'receipt', 'data-testid': 'receipt', 'data-state': state, title: state === 'read' ? 'Read' : 'Sent' }, [state === 'read' ? '✓✓' : '✓']) : null,
             ]),
         quote,
-        h('div', { class: 'content', 'data-testid': 'message-content' }, [content]),
+        h(
+          'div',
+          { class: 'content', 'data-testid': 'message-content' },
+          deleted
+            ? [content]
+            : mentionSegments(content, (message.mentions ?? []).map((id) => this.chats.nameOf(chatId, id))).map((part) =>
+                part.mention ? h('mark', { class: 'mention', 'data-testid': 'mention' }, [part.text]) : part.text,
+              ),
+        ),
         ...images,
         chips.length ? h('div', { class: 'reactions', 'data-testid': 'reactions' }, chips) : null,
         actions,

@@ -6,7 +6,8 @@
  *   confirmation); everyone can leave (confirmed).
  * - Support chats: agents set the status (open, waiting, resolved, closed);
  *   the requester sees who is helping them, by name.
- * - Every chat: archive and unarchive (the caller's own flag).
+ * - Every chat: archive and unarchive (the caller's own flag), and the
+ *   caller's notification level (all, mentions only, nothing).
  *
  * The server decides who may do what (a refused action shows its problem
  * `detail`); the panel only hides controls the caller's role cannot use.
@@ -16,7 +17,7 @@ import type { ChatList } from './chat-list';
 import { confirmAction } from './confirm';
 import { byTestId, h } from './dom';
 import { describeError, type Services } from './services';
-import { canManageGroup, canRemoveMember, chatTitle, helpers, isAgent, parseUserIds, SUPPORT_STATUSES, type ChatEntry } from './state';
+import { canManageGroup, canRemoveMember, chatTitle, helpers, isAgent, NOTIFICATION_LEVELS, parseUserIds, SUPPORT_STATUSES, type ChatEntry } from './state';
 
 export class ChatDetails {
   private readonly panel = byTestId('details-panel');
@@ -71,6 +72,7 @@ export class ChatDetails {
       this.error ? h('p', { class: 'error', 'data-testid': 'details-error', role: 'alert' }, [this.error]) : null,
       chat.type === 'group' ? this.titleSection(chat, canManageGroup(chat, meId, roles)) : null,
       chat.type === 'support' ? this.supportSection(chat) : null,
+      this.notificationSection(chat),
       this.membersSection(chat),
       chat.type === 'group' && canManageGroup(chat, meId, roles) ? this.addSection(chat) : null,
       h('section', { class: 'actions-row' }, [
@@ -117,6 +119,25 @@ export class ChatDetails {
           h('button', { type: 'button', 'data-testid': `status-${value}`, 'aria-pressed': String(value === status) }, [value], {
             click: () => {
               if (value !== status) void this.run(async () => this.chats.put((await this.s.api.updateChat(chat.id, { status: value })).chat));
+            },
+          }),
+        ),
+      ),
+    ]);
+  }
+
+  /** SPEC §8: the caller's own notification level for this chat. */
+  private notificationSection(chat: ChatEntry): HTMLElement {
+    const level = chat.notificationLevel ?? 'all';
+    return h('section', {}, [
+      h('div', { class: 'muted' }, ['Notifications']),
+      h(
+        'div',
+        { class: 'segmented', role: 'group', 'aria-label': 'Notifications', 'data-testid': 'notification-level', 'data-level': level },
+        NOTIFICATION_LEVELS.map(({ value, label }) =>
+          h('button', { type: 'button', 'data-testid': `notify-${value}`, 'aria-pressed': String(value === level) }, [label], {
+            click: () => {
+              if (value !== level) void this.run(async () => this.chats.put((await this.s.api.setNotificationLevel(chat.id, { level: value })).chat));
             },
           }),
         ),

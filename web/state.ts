@@ -72,7 +72,56 @@ export function withMessage(chat: ChatEntry, message: Message, meId: string, vie
     lastMessage: preview,
     lastReadSeq: mine ? message.seq : chat.lastReadSeq,
     unreadCount: mine || viewing ? 0 : chat.unreadCount + 1,
+    unreadMentions: mine || viewing ? 0 : (chat.unreadMentions ?? 0) + (message.mentions?.includes(meId) ? 1 : 0),
   };
+}
+
+/** SPEC §8 levels, in the order the menu shows them. */
+export const NOTIFICATION_LEVELS = [
+  { value: 'all', label: 'All messages' },
+  { value: 'mentions', label: 'Mentions only' },
+  { value: 'none', label: 'Nothing' },
+] as const;
+
+/**
+ * The @-mention being typed at the caret: `@` at the start or after a space,
+ * then the name typed so far (no space). Undefined when the caret is not in one.
+ */
+export function mentionQuery(text: string, caret: number): { start: number; query: string } | undefined {
+  const before = text.slice(0, caret);
+  const match = /(^|\s)@([^\s@]*)$/.exec(before);
+  return match ? { start: caret - match[2].length - 1, query: match[2] } : undefined;
+}
+
+/** Participants (not the caller) whose name or id starts with `query`, case-insensitively; at most `limit`. */
+export function mentionCandidates(chat: ChatEntry, meId: string, query: string, limit = 5): { userId: string; name: string }[] {
+  const q = query.toLocaleLowerCase();
+  return (chat.participants ?? [])
+    .filter((p) => p.userId !== meId && (p.name.toLocaleLowerCase().startsWith(q) || p.userId.toLocaleLowerCase().startsWith(q)))
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .slice(0, limit)
+    .map((p) => ({ userId: p.userId, name: p.name }));
+}
+
+/** The ids of the picked mentions whose `@Name` is still in the text (the user may have deleted one). */
+export function mentionsIn(text: string, picked: ReadonlyMap<string, string>): string[] {
+  return [...picked].filter(([, name]) => text.includes(`@${name}`)).map(([userId]) => userId);
+}
+
+/** The message content split into plain text and `@Name` mentions of the given people, for highlighting. */
+export function mentionSegments(content: string, names: readonly string[]): { text: string; mention: boolean }[] {
+  const wanted = [...new Set(names)].filter(Boolean).sort((a, b) => b.length - a.length);
+  if (wanted.length === 0) return [{ text: content, mention: false }];
+  const escaped = wanted.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const parts: { text: string; mention: boolean }[] = [];
+  let last = 0;
+  for (const match of content.matchAll(new RegExp(`@(?:${escaped.join('|')})`, 'g'))) {
+    if (match.index! > last) parts.push({ text: content.slice(last, match.index), mention: false });
+    parts.push({ text: match[0], mention: true });
+    last = match.index! + match[0].length;
+  }
+  if (last < content.length) parts.push({ text: content.slice(last), mention: false });
+  return parts;
 }
 
 /**

@@ -9,7 +9,7 @@ import { CATEGORIES, CATEGORY_CONTENTS, type CpuProfileSummary } from './cpu-pro
 import { fmt, pct } from './format';
 import type { Options } from './options';
 import type { Phase, Plan } from './plan';
-import type { RunResult } from './traffic';
+import { POSTS_PER_DELIVERY_TARGET, type RunResult } from './traffic';
 
 /** CPU milliseconds a process group (`processCpu` key) spent per message sent in the run; undefined when not measured. */
 export function processCpuMsPerMessage(r: RunResult, key: string): number | undefined {
@@ -38,6 +38,11 @@ function rows(r: RunResult): [string, string][] {
       Object.entries(r.otherEvents)
         .map(([k, v]) => `${k} ×${v}`)
         .join(', ') || 'none',
+    ],
+    [
+      '@connections posts per delivered message',
+      `${fmt(r.postsPerDelivery, 3)} (${r.eventPosts} event posts for ${r.delivered} deliveries; target ≤ ${POSTS_PER_DELIVERY_TARGET} per recipient connection: ` +
+        `${r.postsPerDelivery <= POSTS_PER_DELIVERY_TARGET ? 'PASS' : 'FAIL'})`,
     ],
     ['drain', `${fmt(r.drainMs / 1000)} s, ended: ${r.drainEndedBy}`],
     [

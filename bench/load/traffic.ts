@@ -71,8 +71,21 @@ export interface RunResult {
   /** CPU seconds of the target's main thread over the send + drain phase (NaN: not measured). */
   mainThreadCpuSeconds: number;
   otherEvents: Record<string, number>;
+  /**
+   * Event frames received (every `@connections` post but the acks): this run's deliveries, duplicates,
+   * misdirected ones and other events (`messages.read`, presence, …), not frames of other runs or gateway errors.
+   */
+  eventPosts: number;
+  /** `eventPosts / delivered`: posts per recipient connection per message (issue 20 target ≤ 1.1). */
+  postsPerDelivery: number;
   closedEarly: number;
 }
+
+/** The issue 20 budget for {@link RunResult.postsPerDelivery}, after SPEC §6 dropped `messages.read` for one's own send. */
+export const POSTS_PER_DELIVERY_TARGET = 1.1;
+
+/** Keys of `otherEvents` that are not posts of this run's events. */
+const notEventPost = (key: string) => key.startsWith('(') || key === 'message.new (other run)' || key === 'pong';
 
 export interface Percentiles {
   count: number;
@@ -383,6 +396,7 @@ export async function runTraffic(target: Target, plan: Plan, phase: Phase, o: Op
     else if (ackState[i] === 2) ackErrors++;
   }
   const spanSeconds = delivered > 0 ? (lastDelivery - started) / 1000 : 0;
+  const eventPosts = delivered + duplicated + unexpected + Object.entries(otherEvents).reduce((n, [key, count]) => (notEventPost(key) ? n : n + count), 0);
   return {
     name: target.name,
     phase: phase.name,
@@ -417,6 +431,8 @@ export async function runTraffic(target: Target, plan: Plan, phase: Phase, o: Op
     windowUs: { startUs, endUs },
     mainThreadCpuSeconds,
     otherEvents,
+    eventPosts,
+    postsPerDelivery: delivered > 0 ? eventPosts / delivered : NaN,
     closedEarly,
   };
 }

@@ -24,6 +24,9 @@ export interface Db {
  * operation and table, never items); the document client shares its
  * middleware stack, so its calls are traced too.
  */
+/** Connection timeout against DynamoDB Local (see `createDb`). */
+const LOCAL_CONNECTION_TIMEOUT_MS = 10_000;
+
 export function createDb(options: {
   table: string;
   region?: string;
@@ -35,8 +38,11 @@ export function createDb(options: {
       region: options.region ?? 'us-east-1',
       endpoint: options.endpoint,
       credentials: options.credentials,
-      // A stuck connection fails fast and is retried (3 attempts) well within the 10 s Lambda timeout.
-      requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
+      // A stuck connection fails fast and is retried (3 attempts) well within the 10 s Lambda timeout. An
+      // endpoint override is DynamoDB Local (local stack, tests, bench): there every concurrent invocation
+      // shares one process and one socket pool, and a burst of new sockets to the Java server on a busy
+      // machine takes seconds to be accepted, which DynamoDB itself never does.
+      requestHandler: { connectionTimeout: options.endpoint ? LOCAL_CONNECTION_TIMEOUT_MS : 1000, requestTimeout: 3000 },
     }),
   );
   return {
@@ -133,14 +139,18 @@ async function untilProcessed<T>(api: string, pending: T[], send: (part: T[]) =>
  * Missing items are simply absent from the result. Counts: ⌈keys/100⌉
  * requests when nothing is throttled.
  */
-export async function batchGet(db: Db, keys: readonly Key[], consistent = false): Promise<Item[]> {
+export async function batchGet(db: Db, keys: readonly Key[], consistent = false, projection?: readonly string[]): Promise<Item[]> {
   const unique = [...new Map(keys.map((k) => [`${k.PK}\u0000${k.SK}`, k])).values()];
+  // A projection reads (and returns) only these attributes; RCUs still count the whole item.
+  const projected = projection
+    ? { ProjectionExpression: projection.map((_, i) => `#p${i}`).join(', '), ExpressionAttributeNames: Object.fromEntries(projection.map((a, i) => [`#p${i}`, a])) }
+    : {};
   const results = await Promise.all(
     chunk(unique, 100).map(async (part) => {
       const items: Item[] = [];
       await untilProcessed('BatchGetItem', part, async (pending) => {
         const out = await db.client.send(
-          new BatchGetCommand({ RequestItems: { [db.table]: { Keys: pending, ConsistentRead: consistent } } }),
+          new BatchGetCommand({ RequestItems: { [db.table]: { Keys: pending, ConsistentRead: consistent, ...projected } } }),
         );
         items.push(...((out.Responses?.[db.table] ?? []) as Item[]));
         return (out.UnprocessedKeys?.[db.table]?.Keys ?? []) as Key[];

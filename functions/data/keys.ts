@@ -24,6 +24,8 @@
  * | erasure | `ERASURE#<erasureId>` | `ERASURE` | |
  * | erasure of a user | `USER#<userId>` | `ERASURE` (→ erasureId; one per user) | |
  * | export | `EXPORT#<exportId>` | `EXPORT` | |
+ * | chat change (sync log) | `CHANGES#<chatId>` | `<change id: ULID>` | |
+ * | user change (sync log) | `USER#<userId>` | `CHAT!<change id: ULID>` (sorts right before the memberships) | |
  */
 import { createHash } from 'node:crypto';
 import type { ChatUniqueness } from '../domain/ports';
@@ -42,6 +44,9 @@ export const PREFIX = {
   rate: 'RATE#',
   agent: 'AGENT#',
   role: 'ROLE#',
+  changes: 'CHANGES#',
+  /** `!` sorts just before `#`: a user's change log sits right before their memberships (`CHAT#…`), so one Query range reads both. */
+  userChange: 'CHAT!',
   device: 'DEVICE#',
   pushToken: 'PUSHTOKEN#',
   pin: 'PIN#',
@@ -178,6 +183,15 @@ export const roleIndexKey = (role: 'support', userId: string, until: number) => 
 export const LAST_ROLE_SK = '9999999999#\uffff';
 /** The user id of a role sort key. */
 export const userIdOfRoleSk = (sort: string) => sort.slice(sort.indexOf('#') + 1);
+
+/** A chat's change log (SPEC §7 sync): one partition per chat, sorted by change id. */
+export const chatChangesPk = (chatId: string) => `${PREFIX.changes}${chatId}`;
+export const chatChangeKey = (chatId: string, changeId: string): ItemKey => ({ PK: chatChangesPk(chatId), SK: changeId });
+/** A user's own change log: in their partition, sorted by change id, right before their memberships. */
+export const userChangeSk = (changeId: string) => `${PREFIX.userChange}${changeId}`;
+export const userChangeKey = (userId: string, changeId: string): ItemKey => ({ PK: userPk(userId), SK: userChangeSk(changeId) });
+/** The highest membership sort key: the open end of the user-log-plus-memberships range. */
+export const LAST_MEMBERSHIP_SK = `${PREFIX.chat}\uffff`;
 
 /** The chat id of a `CHAT#<chatId>` key value. */
 export const chatIdOf = (value: string) => value.slice(PREFIX.chat.length);

@@ -25,16 +25,15 @@
  * without these codecs (exports, a stream consumer) must decode `contentZ`.
  *
  * Idempotent sends: `SK = CMID#<senderId>#<clientMessageId>` in the chat's
- * partition, expiring (TTL) after `CLIENT_ID_TTL_SECONDS`. Two ways to write it:
- * - a claim (`claimClientId`), put before the message with
- *   `attribute_not_exists`: it records the id the message will carry (its
- *   ULID part) and a lease. One plain write (1 WCU) instead of a
- *   transaction, which would double the message's write units. A repeat
- *   finds the message by that id (`findClaimedMessage`); a claim whose
- *   message never came (the sender crashed) can be taken over once its
- *   lease has run out (`takeOverClientId`).
- * - with attachments, in the message's transaction (`putAtomically`), since
- *   attachment slots must be consumed atomically anyway.
+ * partition, expiring (TTL) after `CLIENT_ID_TTL_SECONDS`: a claim
+ * (`claimClientId`), put before the seq is allocated with
+ * `attribute_not_exists`, recording the id the message will carry (its ULID
+ * part) and a lease. One plain write (1 WCU) instead of a transaction, which
+ * would double the message's write units. A repeat finds the message by that
+ * id (`findClaimedMessage`); a claim whose message never came (the sender
+ * crashed) can be taken over once its lease has run out
+ * (`takeOverClientId`). Pointers written by earlier versions inside the
+ * message's transaction also carry the message's `seq` and `messageId`.
  */
 import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants } from 'node:zlib';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
@@ -183,11 +182,10 @@ export function messageStore(db: Db): MessageStore {
   return {
     /**
      * Stores a message at its seq (`attribute_not_exists`). With attachments, in
-     * one transaction with: each attachment slot moved from `pending` to
-     * `attached` (condition: still pending, owned by the sender) and, when it
-     * has one, the `clientMessageId` pointer (condition: new). Without
+     * one transaction with each attachment slot moved from `pending` to
+     * `attached` (condition: still pending, owned by the sender). Without
      * attachments, a single conditional PutItem (half the write cost of a
-     * transaction); the caller claims a `clientMessageId` beforehand
+     * transaction). The caller claims a `clientMessageId` beforehand
      * (`claimClientId`). `retry`: the transaction collided with another one in
      * flight (TransactionConflict); try again.
      */
@@ -206,23 +204,6 @@ export function messageStore(db: Db): MessageStore {
             ExpressionAttributeValues: { ':attached': 'attached', ':pending': 'pending', ':message': message.id, ':sender': message.senderId },
           },
         })),
-        ...(message.clientMessageId
-          ? [
-              {
-                Put: {
-                  TableName: db.table,
-                  Item: {
-                    ...clientIdKey(message.chatId, message.senderId, message.clientMessageId),
-                    entity: 'clientMessageId',
-                    messageId: message.id,
-                    seq: message.seq,
-                    [TTL_ATTRIBUTE]: Math.floor(Date.parse(message.createdAt) / 1000) + CLIENT_ID_TTL_SECONDS,
-                  },
-                  ConditionExpression: 'attribute_not_exists(PK)',
-                },
-              },
-            ]
-          : []),
       ];
       try {
         await db.client.send(new TransactWriteCommand({ TransactItems: items }));
@@ -230,7 +211,6 @@ export function messageStore(db: Db): MessageStore {
       } catch (error) {
         const reasons = cancellationReasons(error);
         const failed = (i: number) => reasons[i]?.code === 'ConditionalCheckFailed';
-        if (message.clientMessageId && failed(items.length - 1)) return 'duplicate';
         if (failed(0)) return 'seq-taken';
         if (attachments.some((_, i) => failed(i + 1))) return 'attachment-used';
         if (reasons.some((r) => r.code === 'TransactionConflict')) return 'retry';

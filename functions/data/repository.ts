@@ -5,6 +5,7 @@
 import type { Repository } from '../domain/ports';
 import type { Db } from './client';
 import { attachmentStore } from './attachments';
+import { changeStore } from './changes';
 import { chatStore } from './chats';
 import { connectionStore } from './connections';
 import { deviceStore } from './devices';
@@ -27,6 +28,7 @@ export function createRepository(db: Db): Repository {
     support: supportStore(db),
     rateLimits: rateLimitStore(db),
     attachments: attachmentStore(db),
+    changes: changeStore(db),
     devices: deviceStore(db),
     pins: pinStore(db),
     erasures: erasureStore(db),

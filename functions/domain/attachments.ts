@@ -8,6 +8,7 @@
  * abandoned uploads clean themselves up), then `chats/<chatId>/<id>` once a
  * message uses it (a server-side copy).
  */
+import { isBlank, stripDisplayText } from './text';
 import { AttachmentNotUploadedError, BadRequestError, PayloadTooLargeError } from './errors';
 import type { MessageT } from '../schemas';
 import { requireParticipant } from './chats';
@@ -49,12 +50,17 @@ export function kindOf(contentType: string): AttachmentKind {
   return major === 'image' || major === 'audio' || major === 'video' ? major : 'file';
 }
 
-/** The last path segment, without control characters, at most 255 characters. */
+/**
+ * The last path segment, without control characters, bidi controls and
+ * hidden characters ("invoice\u202Efdp.exe" shows as "invoiceexe.pdf"
+ * otherwise: issue 13 item 13), at most 255 characters; `file` if nothing is left.
+ */
 export function cleanFilename(filename: string): string {
   const base = filename.split(/[\\/]/).pop() ?? '';
   // eslint-disable-next-line no-control-regex
-  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim();
-  return [...clean].slice(0, 255).join('') || 'file';
+  const clean = stripDisplayText(base.replace(/[\u0000-\u001f\u007f]/g, '')).trim();
+  const short = [...clean].slice(0, 255).join('');
+  return isBlank(short) ? 'file' : short;
 }
 
 /**

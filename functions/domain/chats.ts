@@ -2,6 +2,7 @@
  * Chat rules (SPEC §3, §4): creating direct and group chats, listing the
  * caller's chats by latest activity, reading one chat, and who may see what.
  */
+import { displayText } from './text';
 import * as z from 'zod';
 import type { CursorScope } from './cursors';
 import { BadRequestError, chatNotFound, ConflictError, NotFoundError } from './errors';
@@ -100,6 +101,8 @@ export function creationUniqueness(type: 'direct' | 'group', people: readonly st
  */
 export async function createChat(ctx: DomainContext, principal: Principal, input: CreateChatInput): Promise<{ chat: ChatT; created: boolean }> {
   const others = [...new Set(input.participantIds)].filter((id) => id !== principal.userId);
+  // Bidi controls and zero-width characters are stripped; a title of nothing visible is 400 (issue 13 item 13).
+  const title = input.title === undefined ? undefined : displayText(input.title, 'title');
   if (input.type === 'direct') {
     if (others.length !== 1) throw new BadRequestError('A direct chat has exactly one other participant.');
     if (input.title !== undefined) throw new BadRequestError('A direct chat has no title.');
@@ -124,7 +127,7 @@ export async function createChat(ctx: DomainContext, principal: Principal, input
   const chat: ChatRecord = {
     id: ctx.newId(),
     type: input.type,
-    title: input.title,
+    title,
     context: input.context,
     createdBy: principal.userId,
     createdAt: now,

@@ -31,10 +31,31 @@ export async function connect(ctx: DomainContext, principal: Principal, connecti
   await ctx.repo.connections.put(connection);
   const presence = await ctx.repo.connections.addToPresence(principal.userId, connectionId, connection.expiresAt);
   const nowSeconds = Math.floor(now.getTime() / 1000);
-  if (presence.connections.filter((c) => c.expiresAt > nowSeconds).length === 1) {
+  const live = presence.connections.filter((c) => c.expiresAt > nowSeconds);
+  if (live.length === 1) {
     await announcePresence(ctx, principal.userId, { type: 'presence', userId: principal.userId, online: true });
   }
+  const excess = live.length - ctx.limits.maxConnectionsPerUser;
+  if (excess > 0) await closeOldest(ctx, live.map((c) => c.connectionId).filter((id) => id !== connectionId), excess);
   return connection;
+}
+
+/**
+ * SPEC §5: at most `limits.maxConnectionsPerUser` (10) connections per user;
+ * opening one more closes the oldest (by `connectedAt`) through `@connections`
+ * DELETE, so one user cannot slow every
+ * fan-out with hundreds of sockets (issue 13 item 17). Only then are the
+ * records read (at most 10 GetItem). Concurrent opens may pick the same
+ * oldest connection: closing is idempotent, and the next open trims again.
+ */
+async function closeOldest(ctx: DomainContext, others: string[], excess: number): Promise<void> {
+  const records = (await Promise.all(others.map((id) => ctx.repo.connections.get(id)))).filter((r): r is ConnectionRecord => r !== undefined);
+  const known = new Set(records.map((r) => r.connectionId));
+  // A presence entry without a record is a leftover: it goes first.
+  const byAge = records.sort((a, b) => a.connectedAt.localeCompare(b.connectedAt) || a.connectionId.localeCompare(b.connectionId)).map((r) => r.connectionId);
+  const order = [...others.filter((id) => !known.has(id)), ...byAge];
+  // No farewell frame: SPEC §6 has no unsolicited error frame; the client sees the close and may reconnect.
+  await Promise.all(order.slice(0, excess).map((id) => expireConnection(ctx, id)));
 }
 
 /**

@@ -24,6 +24,8 @@ export interface Limits {
   readonly participantAddsPerMinute: number;
   /** SPEC §5: at most one `typing` per user per chat is relayed in this many seconds (2); extras are acked and dropped. */
   readonly typingIntervalSeconds: number;
+  /** SPEC §5: open WebSocket connections per user (10); an 11th closes the oldest. */
+  readonly maxConnectionsPerUser: number;
   /** SPEC §4: distinct reactions per message (50); a new one past that answers 409. */
   readonly maxReactionsPerMessage: number;
   /**
@@ -49,6 +51,8 @@ export interface Limits {
   readonly messageRetentionDays?: number;
   /** SPEC §10: how long a container trusts that a caller was not erased before reading the directory again (30 s). */
   readonly erasureCheckSeconds: number;
+  /** SPEC §5/§7: how long sync keeps changes (30 days, `SYNC_WINDOW_DAYS`); an older cursor answers 410 `sync_expired`. */
+  readonly syncWindowSeconds: number;
 }
 
 export interface DomainContext {
@@ -84,6 +88,7 @@ export const DEFAULT_LIMITS: Limits = {
   participantAddsPerMinute: 100,
   typingIntervalSeconds: 2,
   maxReactionsPerMessage: 50,
+  maxConnectionsPerUser: 10,
   directoryRoleSeconds: 24 * 60 * 60,
   editWindowSeconds: 15 * 60,
   maxAttachmentBytes: 10 * 1024 * 1024,
@@ -92,4 +97,5 @@ export const DEFAULT_LIMITS: Limits = {
   exportUrlSeconds: 15 * 60,
   exportRetentionDays: 7,
   erasureCheckSeconds: 30,
+  syncWindowSeconds: 30 * 86_400,
 };

@@ -278,7 +278,7 @@ class ErasureRun {
     const result = message.deletedAt ? { deleted: false as const } : await this.ctx.repo.messages.softDelete({ chatId: chat.id, seq: message.seq, id: message.id }, deletedAt, Object.keys(message.reactions));
     // Deleted by this erasure, now or in a batch that crashed before its checkpoint: counted (and announced) once.
     this.erasure.messagesErased += 1;
-    events.push({ type: 'message.deleted', chatId: chat.id, messageId: message.id, seq: message.seq });
+    events.push({ type: 'message.deleted', chatId: chat.id, messageId: message.id, seq: message.seq, at: deletedAt });
     if (result.deleted && chat.lastMessage?.id === message.id) await this.ctx.repo.chats.replacePreview(chat.id, previewOf(result.message));
   }
 
@@ -301,7 +301,7 @@ class ErasureRun {
       }
       this.erasure.reactionsRemoved += 1;
     }
-    if (current !== message && current !== 'stale') events.push({ type: 'reaction.updated', chatId: message.chatId, messageId: message.id, reactions: current.reactions });
+    if (current !== message && current !== 'stale') events.push({ type: 'reaction.updated', chatId: message.chatId, messageId: message.id, reactions: current.reactions, at: this.ctx.now().toISOString() });
   }
 
   /** SPEC §10: the user's open support chats are closed (which frees nothing: they cannot open another). */

@@ -119,6 +119,13 @@ export class AttachmentNotUploadedError extends AppError {
   }
 }
 
+/** SPEC §7: 410 `sync_expired`: the cursor is older than the sync window; reload the chat list and open chats, then take a fresh cursor. */
+export class SyncExpiredError extends AppError {
+  constructor(windowSeconds: number) {
+    super(410, 'sync_expired', `This sync cursor is older than the sync window (${Math.round(windowSeconds / 86_400)} days): reload your chats, then sync without \`since\` for a fresh cursor.`);
+  }
+}
+
 /** 503: busy or briefly unavailable; nothing was changed, so a retry is safe. */
 export class ServiceUnavailableError extends AppError {
   constructor(message = 'The service is temporarily unavailable; retry later.', retryAfterSeconds = 1) {

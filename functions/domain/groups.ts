@@ -13,6 +13,7 @@
  *
  * A chat the caller cannot see answers 404, as everywhere (SPEC §3).
  */
+import { displayText } from './text';
 import { AUDIT_ACTIONS, managesGroup, recordAudit } from './audit';
 import { BadRequestError, chatNotFound, ConflictError, ForbiddenError, NotFoundError } from './errors';
 import type { ChatT } from '../schemas';
@@ -62,6 +63,7 @@ export async function updateChat(ctx: DomainContext, principal: Principal, chatI
   if (input.title === undefined && input.metadata === undefined && input.status === undefined) {
     throw new BadRequestError('Give at least one of title, metadata or status.');
   }
+  const title = input.title === undefined ? undefined : displayText(input.title, 'title');
   const { chat, membership } = await withSlot(ctx, principal.userId, 'writes', requireManager(ctx, principal, chatId));
   if (chat.type === 'direct') throw new BadRequestError('Direct chats have no title, metadata or status to change.');
   if (chat.type === 'group') {
@@ -75,7 +77,7 @@ export async function updateChat(ctx: DomainContext, principal: Principal, chatI
   }
 
   const changes: ChatChanges = { updatedAt: ctx.now().toISOString() };
-  if (input.title !== undefined) changes.title = input.title;
+  if (title !== undefined) changes.title = title;
   if (input.metadata !== undefined) changes.metadata = input.metadata;
   if (input.status !== undefined) changes.status = input.status;
   const closing = input.status === 'closed' && chat.status !== 'closed';
@@ -178,8 +180,14 @@ export async function addParticipants(
     if (result === 'full') throw full();
     if (result === 'conflict') throw new ConflictError('Participants changed meanwhile; retry.');
     if (result === 'missing') throw chatNotFound();
-    await ctx.notifier.toChat({ id: chatId, participantCount: chat.participantCount + fresh.length }, { type: 'participants.added', chatId, userIds: fresh });
+    const grown = { ...chat, participantCount: chat.participantCount + fresh.length };
+    await ctx.notifier.toChat(grown, { type: 'participants.added', chatId, userIds: fresh, at: joinedAt });
     if (!managesGroup(chat, membership)) await recordAudit(ctx, principal, AUDIT_ACTIONS.participantsAdded, { type: 'chat', id: chatId }, { count: fresh.length, userIds: fresh.slice(0, 20).join(',') });
+    const view = await chatWithParticipants(ctx, grown, membership);
+    // SPEC §7: the people added get the chat itself, enough to show it (live and in sync), as a new member sees it.
+    const joinerView = { ...sharedView(view), unreadCount: grown.lastSeq, unreadMentions: 0, lastReadSeq: 0, archived: false, notificationLevel: 'all' as const };
+    await ctx.notifier.toUsers(fresh, { type: 'chat.created', chat: joinerView, at: joinedAt });
+    return view;
   }
   return chatWithParticipants(ctx, { ...chat, participantCount: chat.participantCount + fresh.length }, membership);
 }

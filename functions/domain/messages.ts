@@ -5,6 +5,7 @@
  *
  * Every event is sent after the change it describes is stored.
  */
+import { isBlank } from './text';
 import {
   AttachmentNotUploadedError,
   BadRequestError,
@@ -40,20 +41,16 @@ export interface SendMessageInput {
 /** SPEC §5: mentions per message. */
 export const MAX_MENTIONS = 20;
 
-/** Bound on seq attempts under contention; past it the sender gets a 503 to retry. */
-const MAX_SEQ_ATTEMPTS = 50;
-
 /**
- * The seq to try after `seq` turned out to be taken. A taken seq proves its
- * predecessors exist, so `seq + 1` is always gap-free and needs no read;
- * every fourth attempt re-reads the latest seq to catch up quickly when the
- * chat item lags far behind (e.g. after a crash between message and chat
- * writes). Past a few attempts a short random pause spreads racing senders.
+ * Bound on allocations per send. Only a chat item whose `lastSeq` lags its
+ * messages makes an allocated seq turn out taken (a chat written by the
+ * optimistic allocator of earlier versions, which moved `lastSeq` after the
+ * message); each allocation moves past one such message, so the lag heals
+ * within a few sends. Past the bound: 503, retry.
  */
-async function nextSeqAfterConflict(ctx: DomainContext, chatId: string, seq: number, attempt: number): Promise<number> {
-  if (attempt >= 4) await pause(attempt);
-  return attempt % 4 === 3 ? Math.max(seq, await ctx.repo.messages.latestSeq(chatId)) + 1 : seq + 1;
-}
+const MAX_ALLOCATIONS = 10;
+/** Bound on re-sending a transaction that collided with another one in flight (TransactionConflict). */
+const MAX_TRANSACTION_RETRIES = 5;
 
 const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 ** attempt)));
 
@@ -67,27 +64,29 @@ export function checkContent(ctx: DomainContext, content: string): void {
 /**
  * Stores a message and delivers `message.new` to every participant.
  *
- * - Seq allocation: the next seq is the chat's `lastSeq` + 1 (read together
- *   with the membership check); the message is put only if that seq is free,
- *   else the next one is tried (`nextSeqAfterConflict`). The chat item's
- *   `lastSeq` only moves after a message is stored, so a crash between the
- *   two can delay it but never skip a seq: seqs are unique, strictly
- *   increasing and gap-free (SPEC §3).
+ * - Seq allocation (`storeAtNextSeq`): after the checks, one atomic
+ *   UpdateItem on the chat item allocates the seq and sets `lastMessage`,
+ *   then the message is put at it. k members sending at once cost k
+ *   allocations and k puts: no retries, no 503 from contention. Seqs are
+ *   unique and strictly increasing; a failed put leaves a deleted
+ *   placeholder, and only a function dying in that one round trip leaves a
+ *   gap (`storeAtNextSeq`, `healGaps`).
  * - `clientMessageId`: claimed with one conditional write in the first round
- *   trip (with attachments: written in the message's transaction instead);
- *   a repeat (also a concurrent one) from the same sender in the same chat
+ *   trip, before a seq is allocated; a repeat (also a concurrent one) from the same sender in the same chat
  *   answers the first message with `replayed: true` and stores and sends
  *   nothing, or 409 with `Retry-After` while the first is still being
  *   stored. A claim left by a crashed send is taken over after
  *   `CLIENT_ID_LEASE_SECONDS`.
  * - Rate limit (SPEC §5): a per-user counter per minute, taken in parallel
  *   with the access check; over the limit → 429 `rate_limited`.
- * - Sending moves the sender's read marker; when that marks others'
- *   messages read, `messages.read` is emitted too.
+ * - Sending moves the sender's read marker (alongside the put); when that
+ *   marks others' messages read, `messages.read` is emitted too.
  * - Participants without an open connection get an offline notification.
  *
- * Writes: message, chat item, sender's read marker, rate counter (4, plus the
- * pointer with a `clientMessageId`), whatever the chat's size.
+ * Writes: chat item (allocation), message, sender's read marker, rate
+ * counter (4, plus the claim with a `clientMessageId`), whatever the chat's
+ * size and however many members send at once. Round trips: checks,
+ * allocation, put + marker, then the fan-out.
  * Errors: 404 not a participant, 400 empty/too long/bad reply, 403 `system`
  * without admin, 429 rate limited, 400 `attachment_not_uploaded`.
  */
@@ -100,16 +99,17 @@ export async function sendMessage(
 ): Promise<{ message: MessageT; replayed: boolean }> {
   const content = input.content ?? '';
   const attachmentIds = input.attachmentIds ?? [];
-  if (content.trim() === '' && attachmentIds.length === 0) throw new BadRequestError('A message needs content or attachments.');
+  // Zero-width-only text ("\u200B") shows nothing: it is no content (issue 13 item 13).
+  if (isBlank(content) && attachmentIds.length === 0) throw new BadRequestError('A message needs visible content or attachments.');
   checkContent(ctx, content);
   const type = input.type ?? 'text';
   if (type === 'system' && !isAdmin(principal)) throw new ForbiddenError('Only admins may send system messages.');
 
   const now = ctx.now();
   const id = ctx.newId();
-  // A clientMessageId is claimed up front with one plain write; with attachments it goes into the
-  // message's transaction instead (see data/messages.ts).
-  const claimKey = input.clientMessageId && attachmentIds.length === 0 ? { chatId, senderId: principal.userId, clientMessageId: input.clientMessageId } : undefined;
+  // A clientMessageId is claimed up front with one plain write, before any seq is allocated: a repeat
+  // never allocates one.
+  const claimKey = input.clientMessageId ? { chatId, senderId: principal.userId, clientMessageId: input.clientMessageId } : undefined;
   // One round trip: access, rate limit, attachments, reply target and the claim are independent reads/writes.
   // (Attachment and reply lookups are keyed by this chat, so a non-participant learns nothing from them.)
   const results = await Promise.allSettled([
@@ -149,38 +149,30 @@ export async function sendMessage(
   }
 
   const createdAt = now.toISOString();
-  let seq = chat.lastSeq + 1;
-  let stored: MessageRecord | undefined;
-  for (let attempt = 0; attempt < MAX_SEQ_ATTEMPTS && !stored; attempt++) {
-    const candidate: MessageRecord = {
-      id: messageId(id, seq),
-      chatId,
-      seq,
-      senderId: principal.userId,
-      type,
-      content,
-      // Only the reference is stored: the preview is the original's current text, resolved when read (`presentMessages`).
-      replyTo: reply ? { id: reply.id, seq: reply.seq, senderId: reply.senderId } : undefined,
-      attachments: attachments.length > 0 ? attachments : undefined,
-      reactions: {},
-      clientMessageId: input.clientMessageId,
-      metadata: input.metadata,
-      mentions: mentions.length > 0 ? mentions : undefined,
-      createdAt,
-      // SPEC §10 retention: DynamoDB TTL removes it this many days after it was sent.
-      expiresAt: ctx.limits.messageRetentionDays ? Math.floor(now.getTime() / 1000) + ctx.limits.messageRetentionDays * 86_400 : undefined,
-    };
-    const outcome = await ctx.repo.messages.putAtomically(candidate);
-    if (outcome === 'stored') stored = candidate;
-    else if (outcome === 'duplicate') return replay(ctx, principal, chatId, input.clientMessageId!);
-    else if (outcome === 'attachment-used') {
-      throw new AttachmentNotUploadedError('An attachment of this message was used by another message meanwhile.');
-    } else if (outcome === 'retry') await pause(attempt + 2);
-    else seq = await nextSeqAfterConflict(ctx, chatId, seq, attempt);
-  }
-  if (!stored) {
+  const build = (seq: number): MessageRecord => ({
+    id: messageId(id, seq),
+    chatId,
+    seq,
+    senderId: principal.userId,
+    type,
+    content,
+    // Only the reference is stored: the preview is the original's current text, resolved when read (`presentMessages`).
+    replyTo: reply ? { id: reply.id, seq: reply.seq, senderId: reply.senderId } : undefined,
+    attachments: attachments.length > 0 ? attachments : undefined,
+    reactions: {},
+    clientMessageId: input.clientMessageId,
+    metadata: input.metadata,
+    mentions: mentions.length > 0 ? mentions : undefined,
+    createdAt,
+    // SPEC §10 retention: DynamoDB TTL removes it this many days after it was sent.
+    expiresAt: ctx.limits.messageRetentionDays ? Math.floor(now.getTime() / 1000) + ctx.limits.messageRetentionDays * 86_400 : undefined,
+  });
+  let stored: MessageRecord;
+  try {
+    stored = await storeAtNextSeq(ctx, build, id, membership !== undefined);
+  } catch (error) {
     await release();
-    throw new ServiceUnavailableError('This chat is too busy right now; retry the message.');
+    throw error;
   }
 
   // The objects now live under their final keys; the pending copies would expire in a day anyway.
@@ -190,6 +182,90 @@ export async function sendMessage(
     afterStore(ctx, principal, chat, membership, stored, view),
   ]);
   return { message: view, replayed: false };
+}
+
+/**
+ * Allocates the next seq (`ChatStore.allocateSeq`: one atomic UpdateItem
+ * that also makes this message the chat's `lastMessage`) and puts the
+ * message there, with the sender's read marker moved alongside. Cost is
+ * linear in the number of senders: each send is one allocation and one put
+ * however many members send at once (SPEC §3 seqs: unique, strictly
+ * increasing).
+ *
+ * Gaps: a seq is allocated before its message exists. When the put fails
+ * (an attachment consumed meanwhile, transaction conflicts past the bound,
+ * a DynamoDB error), the seq is filled with a deleted placeholder
+ * (`fillGap`), so seqs stay contiguous and unread counts (`lastSeq -
+ * lastReadSeq`) count exactly the stored messages. Only a function that
+ * dies between the allocation and the put (a crash or timeout within that
+ * one round trip) leaves a seq without a message: the SPEC's catch-up rules
+ * tolerate that gap (a page simply lacks that seq), and
+ * `healGaps` fills it with the same placeholder the first time a history
+ * read finds it once that sender can no longer be running.
+ */
+async function storeAtNextSeq(ctx: DomainContext, build: (seq: number) => MessageRecord, ulid: string, moveMarker: boolean): Promise<MessageRecord> {
+  const draft = build(0);
+  for (let allocation = 0; allocation < MAX_ALLOCATIONS; allocation++) {
+    const seq = await ctx.repo.chats.allocateSeq(draft.chatId, { ulid, ...withoutIdentity(previewOf(draft)) });
+    if (seq === undefined) throw chatNotFound();
+    const candidate = build(seq);
+    const [outcome] = await Promise.all([
+      putAt(ctx, candidate).catch(async (error: unknown) => {
+        await fillGap(ctx, candidate);
+        throw error;
+      }),
+      // The marker may move before the message is stored: a failed put leaves a placeholder at this seq.
+      moveMarker ? ctx.repo.memberships.advanceReadMarker(draft.chatId, draft.senderId, seq, draft.createdAt).catch(() => undefined) : undefined,
+    ]);
+    if (outcome === 'stored') return candidate;
+    if (outcome === 'seq-taken') continue;
+    await fillGap(ctx, candidate);
+    if (outcome === 'attachment-used') throw new AttachmentNotUploadedError('An attachment of this message was used by another message meanwhile.');
+    throw new ServiceUnavailableError('This chat is too busy right now; retry the message.');
+  }
+  throw new ServiceUnavailableError('This chat is too busy right now; retry the message.');
+}
+
+function withoutIdentity(preview: ReturnType<typeof previewOf>) {
+  const { id: _id, seq: _seq, ...rest } = preview;
+  return rest;
+}
+
+/** The put at an allocated seq; a transaction that collided with another in flight is sent again. */
+async function putAt(ctx: DomainContext, message: MessageRecord) {
+  for (let attempt = 0; ; attempt++) {
+    const outcome = await ctx.repo.messages.putAtomically(message);
+    if (outcome !== 'retry' || attempt === MAX_TRANSACTION_RETRIES) return outcome;
+    await pause(attempt + 2);
+  }
+}
+
+/**
+ * The placeholder for a seq whose message was never stored: a deleted
+ * message (SPEC §3: `content` "", `deletedAt` set) by `senderId`, so clients
+ * see an ordinary deleted message and the seq run stays contiguous; and the
+ * chat's `lastMessage`, when it still shows this seq's preview, shows the
+ * placeholder's. Best effort: a DynamoDB failure here leaves the gap for
+ * `healGaps`. Written only when nothing is at the seq (a late real message
+ * wins; the placeholder never overwrites one).
+ */
+export async function fillGap(ctx: DomainContext, at: Pick<MessageRecord, 'id' | 'chatId' | 'seq' | 'senderId' | 'createdAt'>): Promise<void> {
+  const placeholder: MessageRecord = {
+    id: at.id,
+    chatId: at.chatId,
+    seq: at.seq,
+    senderId: at.senderId,
+    type: 'text',
+    content: '',
+    reactions: {},
+    createdAt: at.createdAt,
+    deletedAt: at.createdAt,
+  };
+  try {
+    if ((await ctx.repo.messages.putAtomically(placeholder)) === 'stored') await ctx.repo.chats.replacePreview(at.chatId, previewOf(placeholder));
+  } catch {
+    // Left for healGaps.
+  }
 }
 
 /**
@@ -253,7 +329,7 @@ async function replay(ctx: DomainContext, principal: Principal, chatId: string, 
   return { message: await presentMessage(ctx, first), replayed: true };
 }
 
-/** Chat item, read marker, first response, then events and offline notifications. */
+/** First response (support chats), then events and offline notifications. The chat item and marker moved with the store. */
 async function afterStore(
   ctx: DomainContext,
   principal: Principal,
@@ -263,30 +339,23 @@ async function afterStore(
   view: MessageT,
 ) {
   const { chatId, createdAt } = stored;
-  // The chat item and read marker follow the stored message; delivery need not wait for them. Once the
-  // message is stored the send has succeeded: a failure here is not reported to the sender (who would
-  // retry and duplicate it). A lagging chat item heals with the next message (the seq walk in
-  // `nextSeqAfterConflict`), a lagging marker with the next read.
+  // Once the message is stored the send has succeeded: a failure here is not reported to the sender (who
+  // would retry and duplicate it).
   const updates = Promise.all([
-    ctx.repo.chats.recordMessage(chatId, previewOf(stored)),
-    membership ? ctx.repo.memberships.advanceReadMarker(chatId, principal.userId, stored.seq, createdAt) : Promise.resolve(false),
     // Support desk statistics: the first answer by anyone but the requester (once per chat).
     chat.type === 'support' && !chat.firstResponseAt && principal.userId !== chat.requesterId
       ? ctx.repo.chats.recordFirstResponse(chatId, createdAt, Math.max(0, Math.round((Date.parse(createdAt) - Date.parse(chat.createdAt)) / 1000)))
       : undefined,
     // `unreadMentions` (SPEC §3): one write per mentioned participant, before the event goes out.
     stored.mentions?.length ? ctx.repo.memberships.addMention(chatId, stored.mentions.filter((u) => u !== principal.userId), stored.seq) : undefined,
-  ]).catch(() => [undefined, false] as const);
+  ]).catch(() => undefined);
 
-  const events: ServerEvent[] = [{ type: 'message.new', chatId, message: view }];
-  // The sender had unread messages from others: their marker jumps over them, which is a read receipt.
-  // It rides on the same fan-out (one participant and presence lookup for both events).
-  if (membership && membership.lastReadSeq < stored.seq - 1) {
-    events.push({ type: 'messages.read', chatId, userId: principal.userId, lastReadSeq: stored.seq, readAt: createdAt });
-  }
+  // SPEC §6: no `messages.read` for the sender's own send: `message.new` implies that the sender's
+  // `lastReadSeq` is now this seq (clients move it themselves), which saves a post per connection.
+  const event: ServerEvent = { type: 'message.new', chatId, message: view, at: createdAt };
   await Promise.all([
     updates,
-    ctx.notifier.toChat(chat, events, { offline: offlineNotice(ctx, principal, chat, stored) }),
+    ctx.notifier.toChat(chat, event, { offline: offlineNotice(ctx, principal, chat, stored) }),
     stored.type === 'system' ? recordAudit(ctx, principal, AUDIT_ACTIONS.systemMessageSent, { type: 'message', id: stored.id, chatId }, { seq: stored.seq }) : undefined,
   ]);
 }
@@ -359,7 +428,7 @@ export async function findMessage(ctx: DomainContext, chatId: string, id: string
  * resurrects content.
  */
 export async function editMessage(ctx: DomainContext, principal: Principal, chatId: string, id: string, content: string) {
-  if (content.trim() === '') throw new BadRequestError('Content cannot be empty; delete the message instead.');
+  if (isBlank(content)) throw new BadRequestError('Content cannot be empty (or invisible); delete the message instead.');
   checkContent(ctx, content);
   const { chat } = await withSlot(ctx, principal.userId, 'writes', requireParticipant(ctx, principal, chatId));
   const message = await findMessage(ctx, chatId, id);
@@ -376,7 +445,7 @@ export async function editMessage(ctx: DomainContext, principal: Principal, chat
   if (!edited) throw new ConflictError('The message was deleted meanwhile.');
   if (chat.lastMessage?.id === id) await ctx.repo.chats.replacePreview(chatId, previewOf(edited));
   const view = await presentMessage(ctx, edited, await markersOf(ctx, chatId));
-  await ctx.notifier.toChat(chat, { type: 'message.edited', chatId, message: view });
+  await ctx.notifier.toChat(chat, { type: 'message.edited', chatId, message: view, at: edited.editedAt ?? now.toISOString() });
   return { message: view };
 }
 
@@ -406,7 +475,7 @@ export async function deleteMessage(ctx: DomainContext, principal: Principal, ch
     chat.lastMessage?.id === id ? ctx.repo.chats.replacePreview(chatId, previewOf(deleted)) : undefined,
   ]);
   await Promise.all([
-    ctx.notifier.toChat(chat, { type: 'message.deleted', chatId, messageId: id, seq: deleted.seq }),
+    ctx.notifier.toChat(chat, { type: 'message.deleted', chatId, messageId: id, seq: deleted.seq, at: deleted.deletedAt }),
     // Another user's message deleted by platform role (not as the group's owner/admin) is a moderation act.
     message.senderId !== principal.userId && isAdmin(principal) && !managesGroup(chat, membership)
       ? recordAudit(ctx, principal, AUDIT_ACTIONS.messageDeleted, { type: 'message', id, chatId }, { senderId: message.senderId, seq: message.seq })
@@ -448,13 +517,14 @@ const SEARCH_BUDGET = 1000;
  * `limit` matches while `hasMore` is true).
  */
 export async function listMessages(ctx: DomainContext, principal: Principal, chatId: string, input: ListMessagesInput) {
-  await requireReader(ctx, principal, chatId);
+  const { chat } = await requireReader(ctx, principal, chatId);
   const forward = input.after !== undefined;
   let messages: MessageRecord[];
   let hasMore: boolean;
   let cursor: number | undefined;
   if (input.q === undefined) {
     ({ messages, hasMore } = await ctx.repo.messages.page(chatId, { before: input.before, after: input.after, limit: input.limit }));
+    ({ messages, hasMore } = await healGaps(ctx, chat, input, messages, hasMore));
     const edge = forward ? messages.at(-1) : messages[0];
     cursor = edge?.seq;
   } else {
@@ -466,6 +536,61 @@ export async function listMessages(ctx: DomainContext, principal: Principal, cha
     hasMore,
     nextCursor: hasMore && cursor !== undefined ? String(cursor) : null,
   };
+}
+
+/**
+ * A seq allocated this long ago (ms) without its message will never get one:
+ * a send allocates and puts within one function run, and functions stop
+ * after 30 s (API Gateway's integration timeout, enforced in
+ * `lib/chat-function.ts`). Twice that, measured from the creation of a later
+ * message (whose allocation came after the missing one's) or of the chat's
+ * latest allocation, plus a margin for clock skew between functions.
+ */
+export const GAP_HEAL_AFTER_MS = 120_000;
+/** A page heals at most this many missing seqs (a chat where many are missing is not a crash gap). */
+const MAX_HEALED_PER_PAGE = 10;
+/** The sender recorded on a placeholder whose sender is unknown (a mid-chat gap): the server itself. */
+export const GAP_SENDER = 'system';
+
+/**
+ * Fills the seqs a history page should contain but that hold no message:
+ * the traces of sends that died between allocating a seq and storing it
+ * (`storeAtNextSeq`). Each becomes the deleted placeholder `fillGap` writes
+ * (once its sender cannot be running any more: `GAP_HEAL_AFTER_MS`), so the
+ * stored messages agree with `lastSeq` and with unread counts (`lastSeq -
+ * lastReadSeq`, which count every seq) and clients see a contiguous run.
+ * The placeholders are part of this page. A read writes only when such a gap
+ * exists: never in normal operation.
+ */
+async function healGaps(ctx: DomainContext, chat: ChatRecord, input: ListMessagesInput, messages: MessageRecord[], hasMore: boolean) {
+  if (messages.length === 0 && chat.lastSeq === 0) return { messages, hasMore };
+  const forward = input.after !== undefined;
+  // The seqs this page covers: up to its last message when more follow, else up to the chat's latest seq.
+  const top = forward ? (hasMore ? messages.at(-1)!.seq : chat.lastSeq) : Math.min(chat.lastSeq, (input.before ?? Infinity) - 1);
+  const bottom = forward ? input.after! + 1 : hasMore ? messages[0].seq : 1;
+  const have = new Set(messages.map((m) => m.seq));
+  const missing: number[] = [];
+  // At most |page| + MAX + 1 steps: the walk stops once more seqs are missing than a crash leaves.
+  for (let seq = top; seq >= bottom && missing.length <= MAX_HEALED_PER_PAGE; seq--) if (!have.has(seq)) missing.push(seq);
+  if (missing.length === 0 || missing.length > MAX_HEALED_PER_PAGE) return { messages, hasMore };
+  const now = ctx.now().getTime();
+  const ordered = [...messages].sort((a, b) => a.seq - b.seq);
+  const healed: MessageRecord[] = [];
+  for (const seq of missing) {
+    // The latest allocation is the chat's lastMessage: its id, sender and time are known.
+    const allocated = chat.lastMessage?.seq === seq ? chat.lastMessage : undefined;
+    const after = ordered.find((m) => m.seq > seq);
+    const since = allocated?.createdAt ?? after?.createdAt ?? chat.lastActivityAt;
+    if (now - Date.parse(since) < GAP_HEAL_AFTER_MS) continue;
+    const at = { id: allocated?.id ?? messageId(ctx.newId(), seq), chatId: chat.id, seq, senderId: allocated?.senderId ?? GAP_SENDER, createdAt: since };
+    await fillGap(ctx, at);
+    const stored = await ctx.repo.messages.get(chat.id, seq, true);
+    if (stored) healed.push(stored);
+  }
+  if (healed.length === 0) return { messages, hasMore };
+  const merged = [...ordered, ...healed].sort((a, b) => a.seq - b.seq);
+  if (merged.length <= input.limit) return { messages: merged, hasMore };
+  return { messages: forward ? merged.slice(0, input.limit) : merged.slice(-input.limit), hasMore: true };
 }
 
 async function search(ctx: DomainContext, chatId: string, q: string, input: ListMessagesInput) {
@@ -513,7 +638,7 @@ export async function markRead(ctx: DomainContext, principal: Principal, chatId:
     const passed = (membership.mentionSeqs ?? []).filter((seq) => seq <= lastReadSeq);
     await Promise.all([
       passed.length > 0 ? ctx.repo.memberships.dropMentions(chatId, principal.userId, passed).catch(() => undefined) : undefined,
-      marker.moved ? ctx.notifier.toChat(chat, { type: 'messages.read', chatId, userId: principal.userId, lastReadSeq, readAt }) : undefined,
+      marker.moved ? ctx.notifier.toChat(chat, { type: 'messages.read', chatId, userId: principal.userId, lastReadSeq, readAt, at: readAt }) : undefined,
     ]);
   }
   return { lastReadSeq, unreadCount: unreadCount(chat, { ...membership, lastReadSeq }) };

@@ -18,6 +18,7 @@ import type {
   ParticipantRole,
   PresenceRecord,
   Principal,
+  PushPlatform,
   SupportStatus,
   UserRecord,
 } from './types';
@@ -72,7 +73,16 @@ export interface ChatStore {
   getMany(chatIds: readonly string[]): Promise<ChatRecord[]>;
   /** The chat and the caller's membership, read strongly consistently in one request. */
   getWithMembership(chatId: string, userId: string): Promise<{ chat?: ChatRecord; membership?: MembershipRecord }>;
-  /** Moves `lastSeq`/`lastMessage`/`lastActivityAt` forward; a lower seq arriving late changes nothing. */
+  /**
+   * Allocates the chat's next seq atomically (SPEC §3: unique, strictly
+   * increasing) and makes `next`, the message about to be stored at it, the
+   * chat's `lastMessage` (`id` = `messageId(next.ulid, seq)`); moves
+   * `lastActivityAt`. Concurrent callers never get the same seq, and the
+   * preview of the highest seq allocated always wins. Undefined when the
+   * chat does not exist.
+   */
+  allocateSeq(chatId: string, next: Omit<MessagePreview, 'id' | 'seq'> & { ulid: string }): Promise<number | undefined>;
+  /** Moves `lastSeq`/`lastMessage`/`lastActivityAt` forward; a lower seq arriving late changes nothing (seeding, imports). */
   recordMessage(chatId: string, preview: MessagePreview): Promise<void>;
   /**
    * Applies `changes` if the chat still has the `expect`ed values; with
@@ -223,12 +233,11 @@ export interface MessageStore {
   /**
    * Stores the message at its seq. With attachments, in one transaction that
    * also marks each attachment used (each must still be `pending` and owned
-   * by the sender) and records its `clientMessageId` when it has one.
-   * Without attachments a plain conditional put: claim the
+   * by the sender); without, a plain conditional put. Claim the
    * `clientMessageId` first with `claimClientId`.
    * `attachment-used`: one of the attachments was consumed meanwhile.
    */
-  putAtomically(message: MessageRecord): Promise<'stored' | 'seq-taken' | 'duplicate' | 'retry' | 'attachment-used'>;
+  putAtomically(message: MessageRecord): Promise<'stored' | 'seq-taken' | 'retry' | 'attachment-used'>;
   /**
    * Claims a `clientMessageId` for the message whose id starts with
    * `messageUlid`, with a lease of `leaseSeconds`. Undefined when claimed;
@@ -343,6 +352,48 @@ export interface RateLimitStore {
   throttle(userId: string, key: string, intervalSeconds: number, now: Date): Promise<boolean>;
 }
 
+/**
+ * One recorded change (SPEC §7): the event exactly as it was sent, under a
+ * change id that is unique and time-ordered (a ULID of the time it was
+ * recorded), kept until `expiresAt` (epoch seconds, the sync window).
+ */
+export interface ChangeEntry {
+  id: string;
+  event: ServerEvent;
+  expiresAt: number;
+  /** User-log `participant.removed` entries: when the removed user had joined, so their sync reads the chat's log only from then on. */
+  joinedAt?: string;
+}
+
+/**
+ * The change log behind `GET /v1/sync` (SPEC §7; README "Data model"): a
+ * log per chat for events every participant gets, a log per user for
+ * events addressed to one user, and a per-chat head (`changedAt` on the
+ * chat item) that tells a sync which chats to read.
+ */
+export interface ChangeStore {
+  /** Appends a chat-wide entry. */
+  appendToChat(chatId: string, entry: ChangeEntry): Promise<void>;
+  /** Appends an entry to each user's log (one write per user). */
+  appendToUsers(userIds: readonly string[], entry: ChangeEntry): Promise<void>;
+  /** Moves the chat's `changedAt` forward to `at` (never back; nothing when there is no such chat). */
+  touchChat(chatId: string, at: string): Promise<void>;
+  /**
+   * The user's memberships and the entries of their own log with an id
+   * greater than `after`, in one strongly consistent read (one Query: the
+   * user log sorts right before the memberships).
+   */
+  userState(userId: string, after: string): Promise<{ memberships: MembershipRecord[]; entries: ChangeEntry[] }>;
+  /** `changedAt` of each chat (strongly consistent); chats without one are absent. */
+  heads(chatIds: readonly string[]): Promise<Map<string, string>>;
+  /**
+   * A chat's entries with `after < id ≤ upTo` (no upper bound without
+   * `upTo`), ascending, at most `limit` (strongly consistent); `more` when
+   * there are further entries in the range.
+   */
+  chatEntries(chatId: string, range: { after: string; upTo?: string; limit: number }): Promise<{ entries: ChangeEntry[]; more: boolean }>;
+}
+
 export interface Repository {
   readonly users: UserStore;
   readonly chats: ChatStore;
@@ -352,6 +403,7 @@ export interface Repository {
   readonly support: SupportStore;
   readonly rateLimits: RateLimitStore;
   readonly attachments: AttachmentStore;
+  readonly changes: ChangeStore;
   readonly devices: DeviceStore;
   readonly pins: PinStore;
   readonly erasures: ErasureStore;
@@ -444,13 +496,13 @@ export interface OfflineNotice {
  * The chat an event goes to. `participantCount` (from the chat item the
  * caller already read) decides inline or queued delivery without a query.
  */
-export type ChatAudience = Pick<ChatRecord, 'id' | 'participantCount'>;
+export type ChatAudience = Pick<ChatRecord, 'id' | 'participantCount'> & Partial<Pick<ChatRecord, 'changedAt'>>;
 
 /** One chat event to deliver: inline, or as a fan-out job (serializable). */
 export interface ChatDelivery {
   chatId: string;
   /** Several events share one participant and presence lookup; each connection gets them in this order. */
-  event: ServerEvent | ServerEvent[];
+  event: EventInput | EventInput[];
   exceptUserId?: string;
   offline?: OfflineNotice;
 }
@@ -475,6 +527,33 @@ export interface OfflineNotification {
 }
 
 /**
+ * One mobile push (SPEC §8): the chat is the collapse key (APNs
+ * `apns-collapse-id`, FCM `collapse_key`), `badge` the recipient's total
+ * unread count. `title`/`body` are absent with `PUSH_PREVIEW=none`.
+ */
+export interface PushMessage {
+  chatId: string;
+  messageId: string;
+  seq: number;
+  title?: string;
+  body?: string;
+  badge: number;
+  mentioned: boolean;
+}
+
+/** Amazon SNS mobile push (a local recorder in the local stack). */
+export interface PushService {
+  /** Platforms with a configured SNS platform application; empty = push is off. */
+  readonly platforms: readonly PushPlatform[];
+  /** Creates (or finds: SNS answers the same ARN for the same token) the platform endpoint of a token. */
+  createEndpoint(platform: PushPlatform, token: string, userId: string): Promise<string>;
+  /** `gone`: SNS reports the endpoint disabled or invalid (the app was uninstalled, the token expired). */
+  publish(endpointArn: string, platform: PushPlatform, message: PushMessage): Promise<'sent' | 'gone'>;
+  /** Best effort; never throws. */
+  deleteEndpoint(endpointArn: string): Promise<void>;
+}
+
+/**
  * Who of `recipientIds` blocked `senderId` (SPEC §9: a blocked sender never
  * notifies). The hook point for the block list; without one nobody is.
  */
@@ -490,6 +569,14 @@ import type { ServerEvent } from '../schemas';
 
 export type { ServerEvent };
 
+/**
+ * An event as the domain emits it: `at` (SPEC §6, the ISO time of the
+ * change) may be left out, and the publication (`change-log.ts`) stamps the
+ * time it records the change. Emitters that know the time of the change
+ * (a message's `createdAt`, an edit's `editedAt`) pass it.
+ */
+export type EventInput = ServerEvent extends infer E ? (E extends { at: string } ? Omit<E, 'at'> & { at?: string } : E) : never;
+
 export interface Notifier {
   /**
    * Sends `event` to every open connection of every participant of the chat
@@ -498,9 +585,9 @@ export interface Notifier {
    * notification. Large chats are delivered asynchronously, in order.
    * Never throws: the change is already stored.
    */
-  toChat(chat: ChatAudience, event: ServerEvent | ServerEvent[], options?: { exceptUserId?: string; offline?: OfflineNotice }): Promise<void>;
+  toChat(chat: ChatAudience, event: EventInput | EventInput[], options?: { exceptUserId?: string; offline?: OfflineNotice }): Promise<void>;
   /** Sends `event` to every open connection of the given users. */
-  toUsers(userIds: readonly string[], event: ServerEvent): Promise<void>;
+  toUsers(userIds: readonly string[], event: EventInput): Promise<void>;
   /**
    * Closes a connection (`@connections` DELETE), after posting `farewell`
    * (a frame, JSON text) to it when given; one already gone is fine. Never throws.

@@ -15,6 +15,7 @@ import { announceUpdate, isSupportAgent, requireManager } from './groups';
 import { takeSlot, withSlot } from './limits';
 import { checkContent, sendMessage } from './messages';
 import { isDirectoryAgent } from './users';
+import { displayText, isBlank } from './text';
 import type { ChatRecord, MembershipRecord, Principal, SupportStatus } from './types';
 import { chatView } from './views';
 
@@ -60,7 +61,9 @@ export async function openSupportChat(
   principal: Principal,
   input: { subject?: string; initialMessage?: string },
 ): Promise<{ chat: ChatT; created: boolean }> {
-  const initialMessage = input.initialMessage !== undefined && input.initialMessage.trim() !== '' ? input.initialMessage : undefined;
+  // An initial message that shows nothing (whitespace, zero-width characters) is no message (issue 13 item 13).
+  const initialMessage = input.initialMessage !== undefined && !isBlank(input.initialMessage) ? input.initialMessage : undefined;
+  const subject = input.subject === undefined ? undefined : displayText(input.subject, 'subject');
   if (initialMessage !== undefined) checkContent(ctx, initialMessage);
   const key = requesterKey(principal.userId);
   const open = await ctx.repo.chats.findUnique(key);
@@ -77,7 +80,7 @@ export async function openSupportChat(
   const chat: ChatRecord = {
     id: ctx.newId(),
     type: 'support',
-    title: input.subject,
+    title: subject,
     status: 'open',
     assigneeId: agentId ?? null,
     requesterId: principal.userId,

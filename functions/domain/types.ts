@@ -42,11 +42,13 @@ export interface MessagePreview {
   seq: number;
   senderId: string;
   type: 'text' | 'system';
-  /** First 100 characters of the content. */
+  /** First 100 characters of the content ("" once deleted). */
   content: string;
   createdAt: string;
   /** SPEC §10 retention: when the message expires (epoch seconds, its DynamoDB TTL); never in an answer. */
   expiresAt?: number;
+  /** The message was deleted: clients show "Message deleted", not an empty or attachment-only preview. */
+  deleted?: true;
 }
 
 export interface ChatRecord {
@@ -67,6 +69,12 @@ export interface ChatRecord {
   metadata?: Record<string, unknown>;
   /** Number of participants; the group size limit is a condition on it. */
   participantCount: number;
+  /**
+   * The sync head (SPEC §7, `domain/change-log.ts`): when an event last changed
+   * the chat, for changes that do not move `updatedAt` (edits, reactions,
+   * read markers); kept to within a few seconds, never moved back.
+   */
+  changedAt?: string;
   /**
    * Participant ids, kept only for direct and support chats (at most 3), so
    * presence can find a user's contacts without a query per chat.

@@ -2,12 +2,14 @@
  * The user directory (SPEC §2): own profile, public profiles with presence,
  * admin provisioning.
  */
+import { displayText } from './text';
 import { AUDIT_ACTIONS, recordAudit } from './audit';
 import { erasedAccount, NotFoundError } from './errors';
-import type { UserT } from '../schemas';
+import type { PublicUserT, UserT } from '../schemas';
 import type { DomainContext } from './context';
 import type { PlatformRole, Principal, PresenceRecord, UserRecord } from './types';
 import { isOnline } from './views';
+import { effectiveMembership, isAdmin } from './chats';
 
 /**
  * Records the caller in the directory (SPEC §2: a user is known once they
@@ -37,11 +39,31 @@ export function me(principal: Principal): UserT {
   return { id: principal.userId, name: principal.name, roles: [...principal.roles], email: principal.email };
 }
 
-/** `GET /v1/users/{id}`: public profile `{id, name, roles, online, lastSeenAt}`; 404 when unknown. */
-export async function getUser(ctx: DomainContext, userId: string): Promise<UserT> {
-  const [user, presence] = await Promise.all([ctx.repo.users.get(userId), ctx.repo.connections.getPresence([userId])]);
+/**
+ * `GET /v1/users/{id}` (SPEC §4): `{id, name}` for every caller; `roles`,
+ * `online` and `lastSeenAt` only for the user themselves, platform admins
+ * and callers who share a chat with them (issue 13 item 16: roles and
+ * presence are not for strangers who guessed an id). 404 when unknown.
+ *
+ * Cost: the profile (one GetItem) and, for other callers, both users'
+ * memberships (one Query of each user's partition, in parallel: one round
+ * trip, ⌈M/1 MB⌉ pages each), then the presence item only when it is shown.
+ * Agent memberships count only while the caller's token has `support`.
+ */
+export async function getUser(ctx: DomainContext, principal: Principal, userId: string): Promise<PublicUserT> {
+  const self = principal.userId === userId || isAdmin(principal);
+  const [user, shared] = await Promise.all([ctx.repo.users.get(userId), self ? Promise.resolve(true) : sharesChat(ctx, principal, userId)]);
   if (!user) throw new NotFoundError('User not found.');
+  if (!shared) return { id: user.id, name: user.name };
+  const presence = await ctx.repo.connections.getPresence([userId]);
   return publicProfile(user, presence.get(userId), ctx.now());
+}
+
+/** Whether the caller and `userId` are participants of one chat (the caller's agent memberships only with the `support` role). */
+async function sharesChat(ctx: DomainContext, principal: Principal, userId: string): Promise<boolean> {
+  const [mine, theirs] = await Promise.all([ctx.repo.memberships.listByUser(principal.userId), ctx.repo.memberships.listByUser(userId)]);
+  const chats = new Set(mine.filter((m) => effectiveMembership(principal, m)).map((m) => m.chatId));
+  return theirs.some((m) => chats.has(m.chatId));
 }
 
 function publicProfile(user: UserRecord, presence: PresenceRecord | undefined, now: Date): UserT {
@@ -68,12 +90,13 @@ export async function putUser(
   input: { name: string; roles?: PlatformRole[]; email?: string },
   admin: Principal,
 ): Promise<UserT> {
+  const name = displayText(input.name, 'name');
   const at = ctx.now();
   const now = at.toISOString();
   const roles = [...new Set<PlatformRole>(['user', ...(input.roles ?? [])])];
   // A provisioned support role lapses like one seen in a token, unless the user signs in with it.
   const supportUntil = roles.includes('support') ? Math.floor(at.getTime() / 1000) + ctx.limits.directoryRoleSeconds : undefined;
-  const user = await ctx.repo.users.put({ id: userId, name: input.name, roles, email: input.email, createdAt: now, updatedAt: now, supportUntil });
+  const user = await ctx.repo.users.put({ id: userId, name, roles, email: input.email, createdAt: now, updatedAt: now, supportUntil });
   await recordAudit(ctx, admin, AUDIT_ACTIONS.userProvisioned, { type: 'user', id: userId }, { roles: roles.join(',') });
   return { id: user.id, name: user.name, roles: user.roles, email: user.email };
 }

@@ -99,15 +99,17 @@ export function withoutContent<C extends { lastMessage?: unknown }>(chat: C): C 
   return rest as C;
 }
 
+/** A chat's `lastMessage` preview of a message; a deleted one is `content: ""` with `deleted: true` (like `replyTo`). */
 export function previewOf(message: MessageRecord): MessagePreview {
   return {
     id: message.id,
     seq: message.seq,
     senderId: message.senderId,
     type: message.type,
-    content: preview(message.content),
+    content: message.deletedAt ? '' : preview(message.content),
     createdAt: message.createdAt,
     ...(message.expiresAt ? { expiresAt: message.expiresAt } : {}),
+    ...(message.deletedAt ? { deleted: true as const } : {}),
   };
 }
 

@@ -2,15 +2,18 @@
  * Bearer token verification with aws-jwt-verify (SPEC §2), identical for
  * every HTTP route and for `$connect`, on AWS and locally.
  *
- * - `AUTH_MODE=cognito`: `CognitoJwtVerifier` for the stack's user pool; ID
- *   and access tokens of the app client are accepted.
+ * - `AUTH_MODE=cognito`: `CognitoJwtVerifier` for the stack's user pool and
+ *   app client; access tokens only (`COGNITO_TOKEN_USE=id` accepts ID tokens
+ *   instead, never both); roles from `cognito:groups`.
  * - `AUTH_MODE=oidc`: `JwtVerifier` for any OIDC issuer (issuer, audience,
  *   JWKS URI). aws-jwt-verify fetches JWKS over https only; a JWKS URI on a
  *   loopback address (the local token issuer) is fetched over plain http,
  *   and nothing else is, so no deployed configuration can downgrade it.
  *
  * Signature, issuer, audience/client id and expiry are all checked by the
- * library; every failure is a 401.
+ * library; `exp` must be present and `iat` at most 60 s ahead
+ * (`checkTokenTimes`); roles come from the mode's one claim
+ * (`config.ROLES_CLAIM`). Every failure is a 401.
  */
 import { CognitoJwtVerifier, JwtVerifier } from 'aws-jwt-verify';
 import { FetchError, JwtExpiredError } from 'aws-jwt-verify/error';
@@ -18,7 +21,7 @@ import { SimpleFetcher } from 'aws-jwt-verify/https';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import * as config from '../config';
-import { principalFromClaims } from '../domain/identity';
+import { checkTokenTimes, principalFromClaims } from '../domain/identity';
 import type { Principal } from '../domain/types';
 import { ServiceUnavailableError, UnauthorizedError } from '../domain/errors';
 import { logger } from './logger';
@@ -48,7 +51,7 @@ function verifier(): Verify {
     const v = CognitoJwtVerifier.create({
       userPoolId: config.COGNITO_USER_POOL_ID!,
       clientId: config.COGNITO_CLIENT_ID!,
-      tokenUse: null,
+      tokenUse: config.COGNITO_TOKEN_USE,
     });
     verify = (token) => v.verify(token) as Promise<JwtPayload>;
   } else {
@@ -82,7 +85,8 @@ export async function authenticate(token: string | undefined): Promise<Principal
     if (error instanceof JwtExpiredError) throw new UnauthorizedError('The bearer token has expired; get a new one.');
     throw new UnauthorizedError('The bearer token is invalid.');
   }
-  return principalFromClaims(claims);
+  checkTokenTimes(claims, Math.floor(Date.now() / 1000));
+  return principalFromClaims(claims, { rolesClaim: config.ROLES_CLAIM });
 }
 
 export { bearerToken } from './auth-header';

@@ -20,7 +20,7 @@ import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewayma
 import type { DomainContext } from '../domain/context';
 import { expireConnection, forgetGoneConnection } from '../domain/connections';
 import { notifyOffline } from '../domain/notifications';
-import type { ChatDelivery, Notifier, OfflineNotice, OfflinePublisher, Repository, ServerEvent } from '../domain/ports';
+import type { ChatDelivery, EventInput, Notifier, OfflineNotice, OfflinePublisher, Repository } from '../domain/ports';
 import { logger } from './logger';
 import { count, fanOutDuration } from './metrics';
 import { traced } from './tracer';
@@ -93,7 +93,7 @@ export function createNotifier(options: NotifierOptions): Notifier & { deliver(j
    * token's `exp`, SPEC §6, or the 2 h record TTL) get nothing; they are
    * closed and forgotten on the way (`expireConnection`).
    */
-  async function post(userIds: readonly string[], event: ServerEvent | ServerEvent[]): Promise<{ userId: string; lastSeenAt?: string }[]> {
+  async function post(userIds: readonly string[], event: EventInput | EventInput[]): Promise<{ userId: string; lastSeenAt?: string }[]> {
     const events = Array.isArray(event) ? event : [event];
     if (userIds.length === 0) return [];
     const presence = await options.repo.connections.getPresence(userIds);

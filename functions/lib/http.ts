@@ -3,7 +3,8 @@
  *
  * In order: Powertools tracer (X-Ray subsegment around everything below;
  * 5xx recorded as faults) → logger context → metrics → failures
- * (`failures.ts`: every thrown error becomes problem+json) → header
+ * (`failures.ts`: every thrown error becomes problem+json), with the security
+ * headers of `security-headers.ts` on every answer → header
  * normalization → the handler: the JSON body ({@link parseJsonBody}),
  * authentication (`auth.ts`) and the route's `roles`, zod validation of path,
  * query and body against the route table's schemas, then `fn`.
@@ -19,6 +20,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod';
 import { BadRequestError, ForbiddenError, UnsupportedMediaTypeError } from '../domain/errors';
+import { requireWellFormed } from '../domain/text';
 import type { Principal } from '../domain/types';
 import { recordCaller } from '../domain/users';
 import type { HttpRoute } from '../routes';
@@ -27,6 +29,7 @@ import { answerFailures, isFault } from './failures';
 import { withLogging } from './logger';
 import { withMetrics } from './metrics';
 import { problemResponse } from './problem';
+import { withSecurityHeaders } from './security-headers';
 import { annotate, withTracing } from './tracer';
 import { zodIssues } from './validation';
 
@@ -127,6 +130,8 @@ function reply(status: number, body: unknown, headers: Record<string, string> = 
 
 function validate<T>(schema: z.ZodType | undefined, value: unknown, where: string): T {
   if (!schema) return undefined as T;
+  // Lone surrogates are refused in path, query and body alike, before any schema (issue 13 item 14).
+  requireWellFormed(value, where);
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new BadRequestError(`Invalid ${where}.`, { errors: zodIssues(parsed.error, where) });
   return parsed.data as T;
@@ -137,6 +142,8 @@ export function httpHandler<R extends HttpRoute>(route: R, fn: (request: HttpReq
     .use(withTracing(isFault))
     .use(withLogging())
     .use(withMetrics())
+    // Outside answerFailures: problem answers get the headers too (onError runs inside out).
+    .use(withSecurityHeaders(route.auth === 'user'))
     .use(answerFailures((error, event: APIGatewayProxyEventV2) => problemResponse(error, event.rawPath)))
     .use(httpHeaderNormalizer())
     .handler(async (event, context) => {

@@ -8,14 +8,18 @@ import { ulid } from 'ulid';
 import * as config from '../config';
 import { createDb, type Db } from '../data/client';
 import { createRepository } from '../data/repository';
+import { withChangeLog } from '../domain/change-log';
 import type { DomainContext } from '../domain/context';
 import { createCursorCodec } from '../domain/cursors';
-import type { ChatDelivery } from '../domain/ports';
+import type { ChatDelivery, PushService } from '../domain/ports';
 import { createAuditLog } from './audit';
 import { createNotifier } from './delivery';
 import { createFanOutQueue } from './fanout-queue';
 import { createJobQueue } from './jobs-queue';
+import { logger } from './logger';
+import { count } from './metrics';
 import { createOfflinePublisher } from './offline';
+import { createSnsPush } from './sns-push';
 import { createStorage } from './storage';
 
 let context: DomainContext | undefined;
@@ -43,10 +47,30 @@ export function domainContext(): DomainContext {
     context: () => domainContext(),
   });
   const storage = createStorage({ bucket: config.BUCKET_NAME, endpoint: config.S3_ENDPOINT, region: config.AWS_REGION });
+  const now = () => new Date();
+  // Every event is recorded for `GET /v1/sync` where it is published (SPEC §7, domain/change-log.ts).
+  const publisher = withChangeLog(notifier, {
+    changes: repo.changes,
+    now,
+    windowSeconds: config.LIMITS.syncWindowSeconds,
+    onError: (error, event) => {
+      // The change is stored and live clients got it; a client that was offline misses it until it reloads.
+      logger.error('recording a change for sync failed', { eventType: event.type, error: error as Error });
+      count('ChangeLogFailures', 1);
+    },
+  });
   const audit = createAuditLog({ eventBusName: config.EVENT_BUS_NAME, endpoint: config.EVENTS_ENDPOINT, region: config.AWS_REGION });
   const jobs = createJobQueue({ queueUrl: config.GOVERNANCE_QUEUE_URL, endpoint: config.SQS_ENDPOINT, region: config.AWS_REGION });
-  context = { repo, notifier, offline, audit, jobs, storage, limits: config.LIMITS, cursors: createCursorCodec(config.CURSOR_SECRET), now: () => new Date(), newId: ulid, pushPreview: config.PUSH_PREVIEW };
+  context = { repo, notifier: publisher, offline, audit, jobs, storage, limits: config.LIMITS, cursors: createCursorCodec(config.CURSOR_SECRET), now, newId: ulid, pushPreview: config.PUSH_PREVIEW };
   return context;
+}
+
+let push: PushService | undefined;
+
+/** SNS mobile push with the configured platform applications (none: push is off). */
+export function pushService(): PushService {
+  push ??= createSnsPush({ applications: config.PUSH_PLATFORM_APPLICATIONS, endpoint: config.SNS_ENDPOINT, region: config.AWS_REGION });
+  return push;
 }
 
 /** Inline delivery of one chat event (the fan-out worker's job). */

@@ -15,6 +15,7 @@
  *   was opened with (SPEC §6): then the `unauthorized` error frame is posted
  *   through `@connections` and the connection closed (`expireConnection`).
  */
+import { requireWellFormed } from '../domain/text';
 import middy from '@middy/core';
 import type { APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import type * as z from 'zod';
@@ -130,6 +131,8 @@ export function wsHandler<R extends WsRoute>(route: R, fn: (request: WsRequest<R
       const caller = await callerOf(connectionId);
       const raw = parseFrame(event.body);
       if (!raw) throw new BadRequestError('Frames must be JSON objects with an "action".');
+      // As on HTTP: no lone surrogates anywhere in a frame (issue 13 item 14).
+      requireWellFormed(raw, 'frame');
       let frame: Record<string, unknown> = raw;
       let principal: Principal | undefined;
       if (route.frame) {

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'rate_limited'
   | 'edit_window_expired'
   | 'attachment_not_uploaded'
+  | 'sync_expired'
   | 'internal';
 /**
  * an HTML page
@@ -66,6 +67,10 @@ export interface Chat {
      * ISO-8601 UTC timestamp
      */
     createdAt: string;
+    /**
+     * the message was deleted (`content` is "")
+     */
+    deleted?: true;
   };
   /**
    * present on single-chat reads, omitted in lists
@@ -239,7 +244,14 @@ export interface PutUserResponse {
   user: User;
 }
 export interface GetUserResponse {
-  user: User;
+  user: {
+    id: string;
+    name: string;
+    roles?: ('user' | 'support' | 'admin')[];
+    email?: string;
+    online?: boolean;
+    lastSeenAt?: string | null;
+  };
 }
 export interface CreateChatResponse {
   chat: Chat;
@@ -304,6 +316,155 @@ export interface GetStatsResponse {
    * unread messages that mention the caller
    */
   unreadMentions: number;
+}
+export interface SyncResponse {
+  /**
+   * in the order they happened within each chat; at a page boundary a few may repeat (applying them again changes nothing)
+   */
+  events: (
+    | MessageNewEvent
+    | MessageEditedEvent
+    | MessageDeletedEvent
+    | ReactionUpdatedEvent
+    | MessagesReadEvent
+    | ChatCreatedEvent
+    | ChatUpdatedEvent
+    | ParticipantsAddedEvent
+    | ParticipantRemovedEvent
+    | MembershipUpdatedEvent
+    | MessagePinnedEvent
+  )[];
+  /**
+   * opaque, bound to the caller: pass it as `since` next time
+   */
+  cursor: string;
+  /**
+   * true: call again at once with `cursor`
+   */
+  hasMore: boolean;
+}
+export interface MessageNewEvent {
+  type: 'message.new';
+  chatId: string;
+  message: Message;
+  /**
+   * ISO time of the change (SPEC §6)
+   */
+  at: string;
+}
+export interface MessageEditedEvent {
+  type: 'message.edited';
+  chatId: string;
+  message: Message;
+  /**
+   * ISO time of the change (SPEC §6)
+   */
+  at: string;
+}
+export interface MessageDeletedEvent {
+  type: 'message.deleted';
+  chatId: string;
+  messageId: string;
+  seq: number;
+  /**
+   * ISO time of the change (SPEC §6)
+   */
+  at: string;
+}
+export interface ReactionUpdatedEvent {
+  type: 'reaction.updated';
+  chatId: string;
+  messageId: string;
+  reactions: {
+    [k: string]: string[];
+  };
+  /**
+   * ISO time of the change (SPEC §6)
+   */
+  at: string;
+}
+/**
+ * a participant's read marker moved; not sent for a sender's own send (`message.new` implies the sender's `lastReadSeq` is the message's seq)
+ */
+export interface MessagesReadEvent {
+  type: 'messages.read';
+  chatId: string;
+  userId: string;
+  lastReadSeq: number;
+  /**
+   * ISO-8601 UTC timestamp
+   */
+  readAt: string;
+  /**
+   * ISO time of the change (SPEC §6)
+   */
+  at: string;
+}
+export interface ChatCreatedEvent {
+  type: 'chat.created';
+  chat: Chat;
+  /**
+   * ISO time of the change (SPEC §6)
+   */
+  at: string;
+}
+export interface ChatUpdatedEvent {
+  type: 'chat.updated';
+  chat: SharedChat;
+  /**
+   * ISO time of the change (SPEC §6)
+   */
+  at: string;
+}
+export interface ParticipantsAddedEvent {
+  type: 'participants.added';
+  chatId: string;
+  userIds: string[];
+  /**
+   * ISO time of the change (SPEC §6)
+   */
+  at: string;
+}
+export interface ParticipantRemovedEvent {
+  type: 'participant.removed';
+  chatId: string;
+  userId: string;
+  /**
+   * ISO time of the change (SPEC §6)
+   */
+  at: string;
+}
+/**
+ * only to the caller's own connections, after an archive or notification-level change
+ */
+export interface MembershipUpdatedEvent {
+  type: 'membership.updated';
+  chatId: string;
+  archived: boolean;
+  notificationLevel: 'all' | 'mentions' | 'none';
+  /**
+   * ISO time of the change (SPEC §6)
+   */
+  at: string;
+}
+export interface MessagePinnedEvent {
+  type: 'message.pinned';
+  chatId: string;
+  messageId: string;
+  seq: number;
+  pinned: boolean;
+  /**
+   * who pinned or unpinned it
+   */
+  pinnedBy: string;
+  /**
+   * when it was pinned or unpinned
+   */
+  pinnedAt: string;
+  /**
+   * ISO time of the change (SPEC §6)
+   */
+  at: string;
 }
 export interface UpdateChatResponse {
   chat: Chat;
@@ -580,40 +741,6 @@ export interface PongEvent {
   type: 'pong';
   requestId?: string | number;
 }
-export interface MessageNewEvent {
-  type: 'message.new';
-  chatId: string;
-  message: Message;
-}
-export interface MessageEditedEvent {
-  type: 'message.edited';
-  chatId: string;
-  message: Message;
-}
-export interface MessageDeletedEvent {
-  type: 'message.deleted';
-  chatId: string;
-  messageId: string;
-  seq: number;
-}
-export interface ReactionUpdatedEvent {
-  type: 'reaction.updated';
-  chatId: string;
-  messageId: string;
-  reactions: {
-    [k: string]: string[];
-  };
-}
-export interface MessagesReadEvent {
-  type: 'messages.read';
-  chatId: string;
-  userId: string;
-  lastReadSeq: number;
-  /**
-   * ISO-8601 UTC timestamp
-   */
-  readAt: string;
-}
 export interface TypingEvent {
   type: 'typing';
   chatId: string;
@@ -628,56 +755,6 @@ export interface PresenceEvent {
    * ISO-8601 UTC timestamp
    */
   lastSeenAt?: string;
-}
-export interface ChatCreatedEvent {
-  type: 'chat.created';
-  chat: Chat;
-}
-export interface ChatUpdatedEvent {
-  type: 'chat.updated';
-  chat: SharedChat;
-}
-export interface ParticipantsAddedEvent {
-  type: 'participants.added';
-  chatId: string;
-  userIds: string[];
-}
-export interface ParticipantRemovedEvent {
-  type: 'participant.removed';
-  chatId: string;
-  userId: string;
-}
-/**
- * only to the caller's own connections, after an archive or notification-level change
- */
-export interface MembershipUpdatedEvent {
-  type: 'membership.updated';
-  chatId: string;
-  archived: boolean;
-  notificationLevel: 'all' | 'mentions' | 'none';
-  /**
-   * ISO-8601 UTC timestamp
-   */
-  at: string;
-}
-export interface MessagePinnedEvent {
-  type: 'message.pinned';
-  chatId: string;
-  messageId: string;
-  seq: number;
-  pinned: boolean;
-  /**
-   * who pinned or unpinned it
-   */
-  pinnedBy: string;
-  /**
-   * when it was pinned or unpinned
-   */
-  pinnedAt: string;
-  /**
-   * ISO-8601 UTC timestamp
-   */
-  at: string;
 }
 
 // ---- Request bodies, queries and WebSocket actions (what a client sends) ----
@@ -805,6 +882,13 @@ export interface CreateAttachmentBody {
   filename: string;
   contentType: string;
   size: number;
+}
+export interface SyncQuery {
+  /**
+   * the `cursor` of the previous answer; absent: no events and a cursor for now
+   */
+  since?: string;
+  limit?: number;
 }
 export interface UpdateChatParams {
   chatId: string;
@@ -1033,6 +1117,7 @@ export const routes = {
   markRead: { method: 'POST', path: '/v1/chats/{chatId}/read', auth: 'user', status: 200 },
   createAttachment: { method: 'POST', path: '/v1/chats/{chatId}/attachments', auth: 'user', status: 201 },
   getStats: { method: 'GET', path: '/v1/stats', auth: 'user', status: 200 },
+  sync: { method: 'GET', path: '/v1/sync', auth: 'user', status: 200 },
   updateChat: { method: 'PATCH', path: '/v1/chats/{chatId}', auth: 'user', status: 200 },
   archiveChat: { method: 'PUT', path: '/v1/chats/{chatId}/archive', auth: 'user', status: 200 },
   addParticipants: { method: 'POST', path: '/v1/chats/{chatId}/participants', auth: 'user', status: 200 },
@@ -1151,7 +1236,7 @@ export abstract class Operations {
   }
 
   /**
-   * Public profile with presence (`online`, `lastSeenAt`).
+   * Public profile `{id, name}`; `roles`, `online` and `lastSeenAt` only for callers who share a chat with the user, and for admins.
    *
    * `GET /v1/users/{userId}` (user); answers 200.
    */
@@ -1279,6 +1364,15 @@ export abstract class Operations {
    */
   getStats(options?: RequestOptions): Promise<GetStatsResponse> {
     return this.request(routes.getStats, {}, {}, options) as Promise<GetStatsResponse>;
+  }
+
+  /**
+   * SPEC §7: the events the caller missed since `since` (every event but `typing` and `presence`, as sent over WebSocket), in order within each chat; without `since` no events and a cursor for now. While `hasMore`, call again at once with `cursor`.
+   *
+   * `GET /v1/sync` (user); answers 200.
+   */
+  sync(query?: SyncQuery, options?: RequestOptions): Promise<SyncResponse> {
+    return this.request(routes.sync, {}, { query }, options) as Promise<SyncResponse>;
   }
 
   /**

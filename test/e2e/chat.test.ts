@@ -71,11 +71,12 @@ describe('health and identity', () => {
     // Raw: the SDK's types require a name.
     expect((await admin.put(`/v1/users/${newcomer}`, { roles: ['admin'] })).status).toBe(400);
 
-    const profile = await ada.api.getUser(newcomer);
-    expect(profile.user).toMatchObject({ id: newcomer, name: 'New Person', online: false, lastSeenAt: null });
+    // SPEC §4: someone who shares no chat with them sees the name only.
+    expect((await ada.api.getUser(newcomer)).user).toEqual({ id: newcomer, name: 'New Person' });
     await expect(ada.api.getUser(uniqueId('ghost'))).rejects.toMatchObject({ status: 404, code: 'not_found' });
     // A provisioned user can be added to chats before their first sign-in.
     await expect(ada.api.createChat({ type: 'direct', participantIds: [newcomer] })).resolves.toMatchObject({ chat: { type: 'direct' } });
+    expect((await ada.api.getUser(newcomer)).user).toMatchObject({ id: newcomer, name: 'New Person', roles: ['user', 'support'], online: false, lastSeenAt: null });
   });
 });
 
@@ -103,8 +104,8 @@ describe('chatting', () => {
 
     const read = await aliceWs.request('markRead', { chatId });
     expect(read).toMatchObject({ type: 'ack', lastReadSeq: 2, unreadCount: 0 });
-    // Bob's reply read Alice's message: his marker moved, which is a read receipt too.
-    expect(await aliceWs.next((f) => isType('messages.read', chatId)(f) && f.userId === bob.id)).toMatchObject({ lastReadSeq: 2 });
+    // Bob's reply moved his marker to it, but no messages.read is sent for a send (SPEC §6): message.new implies it.
+    expect(aliceWs.received.some((f) => isType('messages.read', chatId)(f) && f.userId === bob.id)).toBe(false);
     const receipt = await bobWs.next((f) => isType('messages.read', chatId)(f) && f.userId === alice.id);
     expect(receipt).toMatchObject({ chatId, userId: alice.id, lastReadSeq: 2, readAt: expect.any(String) });
 

@@ -6,10 +6,10 @@
  * missed message exactly once.
  */
 import { describe, expect, it } from 'vitest';
-import { ChatApiError, routes, type ChatClient, type OperationName } from '../../sdk/src/index';
+import { ChatApiError, routes, type OperationName } from '../../sdk/src/index';
 import { client, uniqueId } from '../support/api';
 import { connectionIdsOf, deleteConnection } from '../support/connections';
-import { record } from '../support/sdk-events';
+import { counting, record } from '../support/sdk-events';
 
 /** Cuts every open connection of `userId` the way API Gateway would (`DELETE @connections/{id}`); answers how many. */
 async function cutConnections(userId: string): Promise<number> {
@@ -18,30 +18,12 @@ async function cutConnections(userId: string): Promise<number> {
   return ids.length;
 }
 
-/** Wraps a ChatClient so the test can assert which operations it called. */
-function counting(api: ChatClient) {
-  const called = new Set<string>();
-  const proxy = new Proxy(api, {
-    get(target, key, receiver) {
-      const value = Reflect.get(target, key, receiver);
-      if (typeof key === 'string' && key in routes && typeof value === 'function') {
-        return (...args: unknown[]) => {
-          called.add(key);
-          return value.apply(target, args);
-        };
-      }
-      return value;
-    },
-  });
-  return { api: proxy, called };
-}
-
 describe('client SDK end to end', () => {
   it('calls every HTTP route through its typed method', async () => {
     const admin = await client(uniqueId('sdk-admin'), { name: 'Admin', roles: ['admin', 'support'] });
     const bob = await client(uniqueId('sdk-bob'), { name: 'Bob' });
     const carol = await client(uniqueId('sdk-carol'), { name: 'Carol' });
-    const { api, called } = counting(admin.api);
+    const { api, calls } = counting(admin.api);
 
     expect((await api.health({ deep: '1' })).status).toBe('ok');
     expect(await api.openApi()).toMatchObject({ openapi: '3.1.0' });
@@ -85,12 +67,14 @@ describe('client SDK end to end', () => {
     expect(sent.chat.type).toBe('direct');
 
     const { chat: ticket } = await carol.api.openSupportChat({ subject: 'Help', initialMessage: 'my order' });
-    called.add('openSupportChat');
+    calls.push('openSupportChat'); // called as carol above
     expect((await api.supportQueue({ status: ticket.status })).chats.length).toBeGreaterThan(0);
     expect((await api.assignChat(ticket.id, { agentId: admin.id })).chat.assigneeId).toBe(admin.id);
     expect(await api.supportStats()).toMatchObject({ byStatus: expect.any(Object) });
+    const { cursor } = await api.sync();
+    expect(await api.sync({ since: cursor, limit: 10 })).toMatchObject({ hasMore: false, cursor: expect.any(String) });
 
-    expect([...called].sort()).toEqual((Object.keys(routes) as OperationName[]).sort());
+    expect([...new Set(calls)].sort()).toEqual((Object.keys(routes) as OperationName[]).sort());
   });
 
   it('maps problems to ChatApiError with the server\'s code', async () => {
@@ -159,7 +143,8 @@ describe('client SDK end to end', () => {
       await bobEvents.next('status', (s) => s.state === 'reconnecting');
       for (const content of ['three', 'four', 'five']) await alice.api.sendMessage(chat.id, { content });
 
-      expect(await bobEvents.next('caughtUp', undefined, 10_000)).toMatchObject({ messages: 3, dropped: [] });
+      // The server has GET /v1/sync (SPEC §7): one sync instead of a catch-up per chat.
+      expect(await bobEvents.next('synced', undefined, 10_000)).toMatchObject({ expired: false, fresh: false });
       await alice.api.sendMessage(chat.id, { content: 'six' });
       await bobEvents.next('message.new', (e) => e.message.seq === 6);
 

@@ -17,6 +17,8 @@
  *   and wrongly signed cursors answer 400 `bad_request` (never a 5xx: a
  *   forged key never reaches DynamoDB as `ExclusiveStartKey`); a signed
  *   cursor opens only for the caller it was given to and with its filters;
+ * - every answer above (401s and the valid-token controls) carries the
+ *   security headers (issue 13 item 18);
  * - finally, every route of the table was exercised.
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -35,6 +37,7 @@ import {
   badTokens,
   createFixtures,
   expectProblem,
+  expectSecurityHeaders,
   paramNames,
   requestFor,
   routeFixtures,
@@ -101,6 +104,7 @@ describe('401 for every authenticated HTTP route × bad token kind', () => {
       const res = await send(req, bad[kind]);
       expect(res.status, `${kind}: ${JSON.stringify(res.body)}`).toBe(401);
       expectProblem(res, 401, 'unauthorized');
+      expectSecurityHeaders(res);
       cases++;
     }
     // A non-Bearer scheme and an empty Bearer are no better.
@@ -113,6 +117,8 @@ describe('401 for every authenticated HTTP route × bad token kind', () => {
     const valid = await send(req, validCaller(route as { name: string; roles?: readonly string[] }, f).token);
     expect(valid.status, `valid token: ${JSON.stringify(valid.body)}`).not.toBe(401);
     expect(valid.status, `valid token: ${JSON.stringify(valid.body)}`).toBeLessThan(500);
+    // Issue 13 item 18: successes and refusals alike carry the security headers.
+    expectSecurityHeaders(valid);
     hit.unauthorized.add(route.name);
   });
 });

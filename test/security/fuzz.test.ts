@@ -555,6 +555,84 @@ describe('issue 13 fuzzing', () => {
   });
 });
 
+describe('issue 13 fuzzing, items 11–18', () => {
+  const LONE = ['\uD800', '\uDFFF', 'a\uDBFFb', '\uDE00\uD83D'];
+  /** Every string leaf of a JSON value, as [path, value] with a setter. */
+  const stringLeaves = (value: unknown, path: (string | number)[] = []): (string | number)[][] => {
+    if (typeof value === 'string') return [path];
+    if (Array.isArray(value)) return value.flatMap((v, i) => stringLeaves(v, [...path, i]));
+    if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => stringLeaves(v, [...path, k]));
+    return [];
+  };
+  const withLeaf = (value: unknown, path: (string | number)[], f: (s: string) => string): unknown => {
+    if (path.length === 0) return f(value as string);
+    const copy: any = Array.isArray(value) ? [...value] : { ...(value as object) };
+    copy[path[0]!] = withLeaf(copy[path[0]!], path.slice(1), f);
+    return copy;
+  };
+
+  it('item 14: a lone surrogate in any string of any route\'s body answers 400 (never stored, never a 5xx)', { timeout: 120_000 }, async () => {
+    const withStrings = authRoutes.filter((r) => 'body' in r && r.body && stringLeaves(requestFor(r, f).body).length > 0);
+    expect(withStrings.length).toBeGreaterThan(5);
+    for (const route of withStrings) {
+      const base = requestFor(route, f);
+      const token = ('roles' in route && route.roles ? f.admin : f.owner).token;
+      for (const leaf of stringLeaves(base.body)) {
+        const lone = LONE[leaf.length % LONE.length]!;
+        const res = await call(stack, base.method, base.path, { token, body: withLeaf(base.body, leaf, (v) => `${v}${lone}`) });
+        checkAnswer(route.name, res, false, () => `${route.name} body.${leaf.join('.')} + lone surrogate`);
+        expect(res.status, `${route.name} body.${leaf.join('.')}: ${JSON.stringify(res.body)}`).toBe(400);
+        expect(JSON.stringify(res.body.errors ?? [])).toContain('lone surrogate');
+      }
+    }
+    // A metadata key, and the query string, too.
+    const meta = await call(stack, 'PATCH', `/v1/chats/${f.groupId}`, { token: f.owner.token, body: { metadata: { ['k\uD800']: 1 } } });
+    expect(meta.status).toBe(400);
+    const ws = await connect(stack.wsUrl, f.owner.token);
+    try {
+      const answer = await ws.request('sendMessage', { action: 'sendMessage', chatId: f.groupId, content: 'hi \uD83D' }).catch((e: Error) => e);
+      expect(JSON.stringify(answer)).toMatch(/bad_request|lone surrogate/);
+    } finally {
+      await ws.close();
+    }
+  });
+
+  it('item 13: titles never keep bidi controls or hidden characters; nothing visible is 400', { timeout: 90_000 }, async () => {
+    const piece = fc.constantFrom('Dr. Smith', 'a', 'עברית', 'عربي', '😀', '👨‍👩‍👧', ' ', '\u202E', '\u202A', '\u2066', '\u2069', '\u200E', '\u200F', '\u061C', '\u200B', '\u2060', '\uFEFF', '\u00AD', '\u200D', '\u200C', '\u3164', '\u2800');
+    await fc.assert(
+      fc.asyncProperty(fc.array(piece, { minLength: 1, maxLength: 8 }).map((p) => p.join('')), async (title) => {
+        const res = await call(stack, 'PATCH', `/v1/chats/${f.groupId}`, { token: f.admin.token, body: { title } });
+        checkAnswer('UpdateChat title (issue 13)', res, false, () => JSON.stringify(title));
+        expect([200, 400, 429], JSON.stringify(res.body)).toContain(res.status);
+        if (res.status === 200) {
+          expect(res.body.chat.title).not.toMatch(/[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069\u200B\u2060\uFEFF\u00AD]/);
+          expect(res.body.chat.title.replace(/[\s\p{Default_Ignorable_Code_Point}\p{Cf}\u2800]/gu, '')).not.toBe('');
+        }
+      }),
+      // The admin's writes are limited to 60 a minute: stay below.
+      { numRuns: Math.min(RUNS, 40) },
+    );
+  });
+
+  it('item 11: any string or forged key as a cursor answers 400 on the chats list and the support queue, never a 5xx', { timeout: 90_000 }, async () => {
+    const key = fc.dictionary(fc.constantFrom('PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK', 'x'), fc.oneof(fc.string(), fc.integer(), fc.constant({ S: 'x' })), { minKeys: 1, maxKeys: 5 });
+    const cursor = fc.oneof(
+      fc.string({ minLength: 1, maxLength: 80 }),
+      key.map((k) => Buffer.from(JSON.stringify(k)).toString('base64url')),
+      key.map((k) => `${Buffer.from(JSON.stringify(k)).toString('base64url')}.${Buffer.alloc(16, 7).toString('base64url')}`),
+    );
+    await fc.assert(
+      fc.asyncProperty(cursor, fc.boolean(), async (value, queue) => {
+        const [path, token] = queue ? ['/v1/support/chats', f.admin.token] : ['/v1/chats', f.owner.token];
+        const res = await call(stack, 'GET', `${path}?cursor=${encodeURIComponent(value)}`, { token });
+        checkAnswer(queue ? 'SupportQueue cursor' : 'ListChats cursor', res, false, () => JSON.stringify(value));
+        expect(res.status, `${path} cursor ${JSON.stringify(value)}: ${JSON.stringify(res.body)}`).toBe(400);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
 describe('after the fuzzing', () => {
   it('the stack is healthy: GET /health?deep=1 answers 200 and fixtures still work', async () => {
     const health = await call(stack, 'GET', '/health?deep=1');

@@ -183,9 +183,11 @@ describe('roles come only from `roles` / `cognito:groups`', () => {
     expect(principalFromClaims({ ...base, ...claims }).roles).toEqual(['user']);
   });
 
-  it('`roles` and `cognito:groups` do grant roles', () => {
+  it('the mode\'s one roles claim grants roles, the other one nothing (issue 13 item 12)', () => {
     expect(principalFromClaims({ ...base, roles: ['admin'] }).roles).toEqual(['user', 'admin']);
-    expect(principalFromClaims({ ...base, 'cognito:groups': ['support'] }).roles).toEqual(['user', 'support']);
+    expect(principalFromClaims({ ...base, 'cognito:groups': ['support'] }).roles).toEqual(['user']);
+    expect(principalFromClaims({ ...base, 'cognito:groups': ['support'] }, { rolesClaim: 'cognito:groups' }).roles).toEqual(['user', 'support']);
+    expect(principalFromClaims({ ...base, roles: ['admin'] }, { rolesClaim: 'cognito:groups' }).roles).toEqual(['user']);
   });
 
   it('end to end: extra fields in the token request and in bodies grant no role', async () => {

@@ -126,6 +126,7 @@ export const routeFixtures: Record<string, RouteFixture> = {
   MarkRead: { body: (f) => ({ upToSeq: f.messageSeq }) },
   CreateAttachment: { body: () => ({ filename: 'b.pdf', contentType: 'application/pdf', size: 10 }) },
   GetStats: {},
+  Sync: { query: () => ({ limit: '50' }) },
   UpdateChat: { body: () => ({ title: 'renamed' }) },
   ArchiveChat: { body: () => ({ archived: false }) },
   AddParticipants: { body: (f) => ({ userIds: [f.spare.id] }) },
@@ -203,10 +204,22 @@ export function expectProblem(res: Answer, status?: number, code?: string) {
   if (code !== undefined) expect(res.body.code, describe).toBe(code);
 }
 
+/** Issue 13 item 18: the security headers every answer of the functions carries (`functions/lib/security-headers.ts`). */
+export function expectSecurityHeaders(res: Answer, authenticated = true) {
+  const describe = `${res.status} headers`;
+  expect(res.headers.get('strict-transport-security'), describe).toMatch(/^max-age=\d{8,}; includeSubDomains$/);
+  expect(res.headers.get('x-content-type-options'), describe).toBe('nosniff');
+  expect(res.headers.get('content-security-policy'), describe).toMatch(/default-src 'none'/);
+  expect(res.headers.get('content-security-policy'), describe).toMatch(/frame-ancestors 'none'/);
+  expect(res.headers.get('referrer-policy'), describe).toBe('no-referrer');
+  if (authenticated) expect(res.headers.get('cache-control'), describe).toBe('no-store');
+}
+
 // ------------------------------------------------------------------ bad tokens
 
-export type BadTokenKind = 'none' | 'malformed' | 'expired' | 'wrongIssuer' | 'wrongAudience' | 'badSignature' | 'tamperedPayload' | 'algNone';
-export const BAD_TOKEN_KINDS: readonly BadTokenKind[] = ['none', 'malformed', 'expired', 'wrongIssuer', 'wrongAudience', 'badSignature', 'tamperedPayload', 'algNone'];
+export type BadTokenKind = 'none' | 'malformed' | 'expired' | 'wrongIssuer' | 'wrongAudience' | 'badSignature' | 'tamperedPayload' | 'algNone' | 'noExpiry' | 'futureIat';
+/** `noExpiry` and `futureIat` (issue 13 item 12) are signed by the real issuer: only the claim is wrong. */
+export const BAD_TOKEN_KINDS: readonly BadTokenKind[] = ['none', 'malformed', 'expired', 'wrongIssuer', 'wrongAudience', 'badSignature', 'tamperedPayload', 'algNone', 'noExpiry', 'futureIat'];
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -247,6 +260,8 @@ export async function badTokens(userId: string): Promise<Record<BadTokenKind, st
     badSignature: await sign({ iss: issuer, aud: audience, kid: realKid }),
     tamperedPayload: tampered,
     algNone: unsigned,
+    noExpiry: await mintToken(stack.baseUrl, userId, { noExpiry: true }),
+    futureIat: await mintToken(stack.baseUrl, userId, { issuedIn: 3600 }),
   };
 }
 

@@ -8,9 +8,12 @@
  */
 import { monotonicFactory } from 'ulid';
 import { uniqueKey } from '../../functions/data/keys';
+import { withChangeLog } from '../../functions/domain/change-log';
+import { memoryChangeStore } from './memory-changes';
 import type { DomainContext, Limits } from '../../functions/domain/context';
 import { DEFAULT_LIMITS } from '../../functions/domain/context';
 import { createCursorCodec } from '../../functions/domain/cursors';
+import { messageId } from '../../functions/domain/ids';
 import { notifyOffline } from '../../functions/domain/notifications';
 import type { AttachmentStorage, AuditEntry, AuditLog, BlockedBy, ErasureRecord, ExportRecord, GovernanceJob, JobQueue, ChatAudience, ClientIdPointer, Notifier, OfflineNotice, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
 
@@ -45,6 +48,9 @@ export class MemoryRepository implements Repository {
 
   /** `now` is the clock presence pruning reads (DynamoDB's reads the machine's). */
   constructor(private readonly now: () => Date = () => new Date()) {}
+
+  /** The sync change log (`memory-changes.ts`); `chatLogs`/`userLogs` let tests look inside. */
+  changes = memoryChangeStore(this);
 
   attachments: Repository['attachments'] = {
     create: async (a) => {
@@ -164,6 +170,15 @@ export class MemoryRepository implements Repository {
     getWithMembership: async (chatId, userId) => {
       await tick();
       return { chat: clone(this.chatMap.get(chatId)), membership: clone(this.memberMap.get(`${chatId}|${userId}`)) };
+    },
+    allocateSeq: async (chatId, next) => {
+      await tick();
+      const chat = this.chatMap.get(chatId);
+      if (!chat) return undefined;
+      const { ulid, ...fields } = next;
+      const seq = chat.lastSeq + 1;
+      Object.assign(chat, { lastSeq: seq, lastMessage: { ...fields, id: messageId(ulid, seq), seq }, lastActivityAt: next.createdAt, updatedAt: next.createdAt });
+      return seq;
     },
     recordMessage: async (chatId, preview) => {
       await tick();
@@ -379,10 +394,6 @@ export class MemoryRepository implements Repository {
     get: async (chatId, seq) => (await tick(), clone(this.messageMap.get(`${chatId}|${seq}`))),
     putAtomically: async (message) => {
       await tick();
-      // As in DynamoDB: only a message with attachments is written in a transaction with its pointer.
-      const withAttachments = (message.attachments ?? []).length > 0;
-      const pointer = withAttachments && message.clientMessageId && `${message.chatId}|${message.senderId}|${message.clientMessageId}`;
-      if (pointer && this.clientIdMap.has(pointer)) return 'duplicate';
       if (this.messageMap.has(`${message.chatId}|${message.seq}`)) return 'seq-taken';
       const slots = (message.attachments ?? []).map((a) => this.attachmentMap.get(`${message.chatId}|${a.id}`));
       if (slots.some((s) => !s || s.status !== 'pending' || s.ownerId !== message.senderId)) return 'attachment-used';
@@ -391,7 +402,6 @@ export class MemoryRepository implements Repository {
         Object.assign(s!, { status: 'attached', messageId: message.id });
         delete s!.expiresAt;
       }
-      if (pointer) this.clientIdMap.set(pointer, { messageUlid: message.id.split('-')[0], seq: message.seq });
       return 'stored';
     },
     findByClientId: async (chatId, senderId, cmid) => {
@@ -644,7 +654,8 @@ export function memoryContext(options: { limits?: Partial<Limits>; start?: Date 
   const newId = monotonicFactory();
   const ctx: DomainContext = {
     repo,
-    notifier,
+    // Published as in production: stamped with `at` and recorded for sync (`notifier.sent` keeps what was delivered).
+    notifier: withChangeLog(notifier, { changes: repo.changes, now: () => new Date(clock.now), windowSeconds: { ...DEFAULT_LIMITS, ...options.limits }.syncWindowSeconds }),
     offline,
     audit,
     jobs,

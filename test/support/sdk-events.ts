@@ -3,7 +3,7 @@
  * may already have arrived: `const events = record(socket)` then
  * `await events.next('message.new', (e) => e.chatId === id)`.
  */
-import type { ChatClient, ChatSocket, SocketEventMap } from '../../sdk/src/index';
+import { routes, type ChatClient, type ChatSocket, type SocketEventMap } from '../../sdk/src/index';
 import { sdkClient } from './api';
 
 type Entry = { [K in keyof SocketEventMap]: { type: K; event: SocketEventMap[K] } }[keyof SocketEventMap];
@@ -85,4 +85,22 @@ export async function withStatus<T>(user: { api: ChatClient; token: string }, ca
   const api = sdkClient({ token: user.token, onResponse: (response) => (status = response.status) });
   const body = await call(api);
   return { status, body };
+}
+
+/** Wraps a ChatClient so a test can assert which operations it called, in order (`calls`: operation names). */
+export function counting(api: ChatClient): { api: ChatClient; calls: string[] } {
+  const calls: string[] = [];
+  const proxy = new Proxy(api, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver);
+      if (typeof key === 'string' && key in routes && typeof value === 'function') {
+        return (...args: unknown[]) => {
+          calls.push(key);
+          return value.apply(target, args);
+        };
+      }
+      return value;
+    },
+  });
+  return { api: proxy, calls };
 }

@@ -90,7 +90,11 @@ describe('sending with attachments', () => {
     const a = await upload();
     const results = await Promise.all([codeOf(sendMessage(ctx, alice, chatId, { attachmentIds: [a] })), codeOf(sendMessage(ctx, alice, chatId, { attachmentIds: [a] }))]);
     expect(results.sort()).toEqual(['400 attachment_not_uploaded', 'resolved']);
-    expect(repo.messageMap.size).toBe(1);
+    // The loser had allocated a seq: it holds a deleted placeholder, so seqs stay contiguous (issue 20).
+    const stored = [...repo.messageMap.values()].sort((x, y) => x.seq - y.seq);
+    expect(stored.map((m) => m.seq)).toEqual([1, 2]);
+    expect(stored.filter((m) => m.attachments?.some((x) => x.id === a))).toHaveLength(1);
+    expect(stored.filter((m) => m.deletedAt && m.content === '' && !m.attachments)).toHaveLength(1);
   });
 
   it('drops attachments and their objects when the message is deleted', async () => {
@@ -101,5 +105,14 @@ describe('sending with attachments', () => {
     expect(storage.objects.has(objectKey(chatId, a))).toBe(false);
     const { messages } = await listMessages(ctx, bob, chatId, { limit: 10 });
     expect(messages[0].attachments).toEqual([]);
+  });
+});
+
+describe('download disposition (issue 13 item 15)', () => {
+  it('images inline, every other allowed type as a download, with an ASCII-only quoted filename', async () => {
+    const { contentDisposition } = await import('../../functions/lib/storage');
+    expect(contentDisposition('x-ray.png', 'image/png')).toBe('inline; filename="x-ray.png"');
+    for (const type of ['application/pdf', 'audio/mpeg', 'video/mp4']) expect(contentDisposition('a.bin', type)).toMatch(/^attachment; /);
+    expect(contentDisposition('bé"\r\n;x.pdf', 'application/pdf')).toBe('attachment; filename="b_____x.pdf"');
   });
 });

@@ -109,7 +109,7 @@ describe('WebSocket frames', () => {
     expect(c.received({ type: 'pong' })).toBeUndefined();
     c.sent({ action: 'fly', requestId: 7 });
     expect(c.received({ type: 'error', requestId: 7, code: 'bad_request', detail: 'Unknown action "fly".', message: 'Unknown action "fly".' })).toBeUndefined();
-    expect(c.received({ type: 'message.new', chatId: chat.id, message })).toBeUndefined();
+    expect(c.received({ type: 'message.new', chatId: chat.id, message, at: NOW })).toBeUndefined();
     expect(c.received({ message: 'Internal server error', connectionId: 'c', requestId: 'apigw' })).toBeUndefined();
   });
 

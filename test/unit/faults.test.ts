@@ -27,24 +27,29 @@ describe('DynamoDB faults', () => {
     expect(generic.message).not.toContain('secret');
   });
 
-  it('leaves no message, seq or read marker behind when the message write fails', async () => {
+  it('fills the allocated seq with a deleted placeholder when the message write fails, so the retry follows it without a gap', async () => {
     const { ctx, repo } = memoryContext();
     const alice = await user(repo, 'alice');
     await user(repo, 'bob');
     const { chat } = await createChat(ctx, alice, { type: 'direct', participantIds: ['bob'] });
     await sendMessage(ctx, alice, chat.id, { content: 'first' });
     const put = repo.messages.putAtomically;
-    repo.messages.putAtomically = async () => {
-      throw awsError('ProvisionedThroughputExceededException');
+    // Only the message's own write fails; the placeholder (no content) goes through.
+    repo.messages.putAtomically = async (m) => {
+      if (m.content !== '') throw awsError('ProvisionedThroughputExceededException');
+      return put(m);
     };
-    const error = await sendMessage(ctx, alice, chat.id, { content: 'lost?' }).catch((e) => toAppError(e));
+    const error = await sendMessage(ctx, alice, chat.id, { content: 'lost?', clientMessageId: 'c-1' }).catch((e) => toAppError(e));
     expect(error).toMatchObject({ status: 503 });
-    expect(repo.messageMap.size).toBe(1);
-    expect(repo.chatMap.get(chat.id)!.lastSeq).toBe(1);
-    expect(repo.memberMap.get(`${chat.id}|alice`)!.lastReadSeq).toBe(1);
     repo.messages.putAtomically = put;
-    // Retrying succeeds with the next seq: no gap.
-    expect((await sendMessage(ctx, alice, chat.id, { content: 'retried' })).message.seq).toBe(2);
+    const placeholder = repo.messageMap.get(`${chat.id}|2`)!;
+    expect(placeholder).toMatchObject({ seq: 2, senderId: 'alice', content: '', deletedAt: expect.any(String) });
+    expect(placeholder.clientMessageId).toBeUndefined();
+    // Nothing of the failed content is left: not in the chat list preview either.
+    expect(repo.chatMap.get(chat.id)!).toMatchObject({ lastSeq: 2, lastMessage: { id: placeholder.id, seq: 2, content: '' } });
+    // The claim was given back: the retry with the same clientMessageId stores the message, next seq.
+    expect((await sendMessage(ctx, alice, chat.id, { content: 'retried', clientMessageId: 'c-1' })).message).toMatchObject({ seq: 3, content: 'retried' });
+    expect(repo.chatMap.get(chat.id)!.lastMessage).toMatchObject({ seq: 3, content: 'retried' });
   });
 
   it('answers success once the message is stored, even when the read-marker update fails afterwards', async () => {
@@ -60,7 +65,7 @@ describe('DynamoDB faults', () => {
     expect(message.seq).toBe(1);
     // Reporting a failure here would make the client send the message again.
     expect([...repo.messageMap.values()].map((m) => m.content)).toEqual(['stored']);
-    expect(repo.chatMap.get(chat.id)!.lastSeq).toBe(1);
+    expect(repo.chatMap.get(chat.id)!).toMatchObject({ lastSeq: 1, lastMessage: { seq: 1, content: 'stored' } });
   });
 });
 

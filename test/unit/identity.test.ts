@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { principalFromClaims } from '../../functions/domain/identity';
+import { checkTokenTimes, MAX_IAT_SKEW_SECONDS, principalFromClaims } from '../../functions/domain/identity';
 import { messageId, seqOfMessageId } from '../../functions/domain/ids';
 import { bearerToken } from '../../functions/lib/auth-header';
 
@@ -11,8 +11,12 @@ describe('principalFromClaims (SPEC §2)', () => {
     expect(principalFromClaims({ sub: 'u1' }).name).toBe('u1');
   });
 
-  it('reads roles from cognito:groups or a roles claim and always includes user', () => {
-    expect(principalFromClaims({ sub: 'u1', 'cognito:groups': ['admin', 'other'] }).roles).toEqual(['user', 'admin']);
+  it('reads roles from the one claim the mode defines and always includes user (issue 13 item 12)', () => {
+    const cognito = { rolesClaim: 'cognito:groups' };
+    expect(principalFromClaims({ sub: 'u1', 'cognito:groups': ['admin', 'other'] }, cognito).roles).toEqual(['user', 'admin']);
+    expect(principalFromClaims({ sub: 'u1', roles: ['admin'] }, cognito).roles).toEqual(['user']);
+    expect(principalFromClaims({ sub: 'u1', 'cognito:groups': ['admin'] }).roles).toEqual(['user']);
+    expect(principalFromClaims({ sub: 'u1', realm: ['admin'], roles: ['admin'] }, { rolesClaim: 'realm' }).roles).toEqual(['user', 'admin']);
     expect(principalFromClaims({ sub: 'u1', roles: ['support'] }).roles).toEqual(['user', 'support']);
     expect(principalFromClaims({ sub: 'u1', roles: 'support admin' }).roles).toEqual(['user', 'support', 'admin']);
     expect(principalFromClaims({ sub: 'u1', roles: [{}] }).roles).toEqual(['user']);
@@ -23,6 +27,21 @@ describe('principalFromClaims (SPEC §2)', () => {
       expect(() => principalFromClaims({ sub })).toThrow(expect.objectContaining({ status: 401 }));
     }
     expect(principalFromClaims({ sub: 'auth0|123' }).userId).toBe('auth0|123');
+  });
+});
+
+describe('checkTokenTimes (issue 13 item 12)', () => {
+  const now = 1_800_000_000;
+  it('requires a numeric exp', () => {
+    for (const exp of [undefined, '1900000000', null, Number.NaN]) expect(() => checkTokenTimes({ exp, iat: now }, now)).toThrow(expect.objectContaining({ status: 401 }));
+    expect(() => checkTokenTimes({ exp: now + 60 }, now)).not.toThrow();
+  });
+
+  it('bounds iat in the future by the allowed clock skew', () => {
+    expect(() => checkTokenTimes({ exp: now + 7200, iat: now + MAX_IAT_SKEW_SECONDS }, now)).not.toThrow();
+    expect(() => checkTokenTimes({ exp: now + 7200, iat: now + MAX_IAT_SKEW_SECONDS + 1 }, now)).toThrow(/future/);
+    expect(() => checkTokenTimes({ exp: now + 7200, iat: 'soon' }, now)).toThrow(expect.objectContaining({ status: 401 }));
+    expect(() => checkTokenTimes({ exp: now + 7200, iat: now - 86_400 }, now)).not.toThrow();
   });
 });
 

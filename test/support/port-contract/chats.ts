@@ -1,6 +1,8 @@
 /** The contract of `UserStore`, `ChatStore` and `MembershipStore`. */
 import { describe, expect, it } from 'vitest';
 import type { ChatUniqueness } from '../../../functions/domain/ports';
+import { ulid } from 'ulid';
+import { messageId } from '../../../functions/domain/ids';
 import type { MessagePreview } from '../../../functions/domain/types';
 import { at, chatRecord, chatWith, member, storedChat, T0, uid, repositoryFor, type MakeRepository } from './fixtures';
 
@@ -101,6 +103,27 @@ export function chatContract(makeRepo: MakeRepository) {
       // A chat that does not exist is not created by a late message.
       const missing = uid('chat');
       await repo.chats.recordMessage(missing, preview(1));
+      expect(await storedChat(repo, missing)).toBeUndefined();
+    });
+
+    it('allocates seqs atomically: concurrent allocations get distinct consecutive seqs and the highest one\'s preview', async () => {
+      const chat = await chatWith(repo, [uid('u')]);
+      const ulids = Array.from({ length: 12 }, () => ulid());
+      const next = (i: number) => ({ ulid: ulids[i], senderId: `s${i}`, type: 'text' as const, content: `c${i}`, createdAt: at(i + 1) });
+      const seqs = await Promise.all(ulids.map((_, i) => repo.chats.allocateSeq(chat.id, next(i))));
+      expect([...seqs].sort((x, y) => x! - y!)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+      const top = seqs.indexOf(12);
+      const stored = await storedChat(repo, chat.id);
+      expect(stored).toMatchObject({ lastSeq: 12, lastActivityAt: at(top + 1), updatedAt: at(top + 1) });
+      // The preview is the message allocated last, with the id its seq gives it.
+      expect(stored?.lastMessage).toEqual({ id: messageId(ulids[top], 12), seq: 12, senderId: `s${top}`, type: 'text', content: `c${top}`, createdAt: at(top + 1) });
+      // That preview can be replaced by its id (an edit or delete of the message) and by nothing else.
+      await repo.chats.replacePreview(chat.id, { ...stored!.lastMessage!, id: messageId(ulids[top], 11), seq: 11, content: 'not this one' });
+      await repo.chats.replacePreview(chat.id, { ...stored!.lastMessage!, content: 'edited' });
+      expect((await storedChat(repo, chat.id))?.lastMessage).toEqual({ ...stored!.lastMessage!, content: 'edited' });
+      // A chat that does not exist is not created by an allocation.
+      const missing = uid('chat');
+      expect(await repo.chats.allocateSeq(missing, next(0))).toBeUndefined();
       expect(await storedChat(repo, missing)).toBeUndefined();
     });
 

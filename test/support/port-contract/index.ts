@@ -13,6 +13,7 @@
  * ```
  */
 import { describe } from 'vitest';
+import { changeContract } from './changes';
 import { chatContract, membershipContract, userContract } from './chats';
 import { connectionContract, rateLimitContract, supportContract } from './desk';
 import type { MakeRepository } from './fixtures';
@@ -33,6 +34,7 @@ export function describePortContract(name: string, makeRepo: MakeRepository) {
     connectionContract(makeRepo);
     supportContract(makeRepo);
     rateLimitContract(makeRepo);
+    changeContract(makeRepo);
     notificationStateContract(makeRepo);
     deviceContract(makeRepo);
     pinContract(makeRepo);

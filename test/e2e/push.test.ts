@@ -1,0 +1,56 @@
+/**
+ * SPEC §8 mobile push end to end: the local stack runs the same push worker
+ * behind its bus as a stack deployed with SNS platform applications, against
+ * its SNS stand-in, and lists what it would have sent at `/dev/pushes`: one
+ * push per device, the chat as collapse key, the total unread as badge; a
+ * token moved to another user pushes to them; a disabled endpoint's device
+ * is removed.
+ */
+import { describe, expect, inject, it } from 'vitest';
+import { call, client, uniqueId } from '../support/api';
+
+const stack = inject('stack');
+
+async function pushesTo(token: string): Promise<any[]> {
+  const { pushes } = (await call(stack, 'GET', '/dev/pushes')).body;
+  return pushes.filter((p: any) => p.token === token);
+}
+
+const hexToken = () => Array.from({ length: 64 }, () => '0123456789abcdef'[Math.floor(Math.random() * 16)]).join('');
+
+describe('mobile push', () => {
+  it('pushes once per burst to every device, with the chat as collapse key and the total unread as badge', async () => {
+    const [ada, bob] = await Promise.all(['ada', 'bob'].map((n) => client(uniqueId(n))));
+    const apns = hexToken();
+    const fcm = `fcm-${uniqueId('t')}`.replace(/[^A-Za-z0-9_:.-]/g, '').padEnd(48, 'x');
+    await bob.api.registerDevice('iphone', { platform: 'apns', token: apns });
+    await bob.api.registerDevice('pixel', { platform: 'fcm', token: fcm });
+    const { chat } = await ada.api.createChat({ type: 'group', participantIds: [bob.id], title: 'Crew' });
+    await ada.api.sendMessage(chat.id, { content: 'first' });
+    await ada.api.sendMessage(chat.id, { content: 'second' });
+    await expect.poll(async () => (await pushesTo(apns)).length).toBe(1);
+    const [iphone] = await pushesTo(apns);
+    expect(iphone).toMatchObject({ platform: 'APNS', userId: bob.id, attributes: { 'AWS.SNS.MOBILE.APNS.COLLAPSE_ID': chat.id } });
+    expect(iphone.payload).toMatchObject({ aps: { alert: { title: `${ada.id} in Crew`, body: 'first' }, badge: 1, 'thread-id': chat.id }, chatId: chat.id });
+    await expect.poll(async () => (await pushesTo(fcm)).length).toBe(1);
+    expect((await pushesTo(fcm))[0].payload.fcmV1Message.message.android).toMatchObject({ collapse_key: chat.id, notification: { notification_count: 1 } });
+
+    // A mention is pushed despite coalescing, with the badge counting every unread message.
+    await ada.api.sendMessage(chat.id, { content: `@${bob.id}`, mentions: [bob.id] });
+    await expect.poll(async () => (await pushesTo(apns)).map((p) => p.payload.aps.badge)).toEqual([1, 3]);
+  });
+
+  it('pushes to the user a token moved to, and removes a device whose endpoint SNS disabled', async () => {
+    const [ada, bob, cy] = await Promise.all(['ada', 'bob', 'cy'].map((n) => client(uniqueId(n))));
+    const token = hexToken();
+    await bob.api.registerDevice('shared', { platform: 'apns_sandbox', token });
+    await cy.api.registerDevice('mine-now', { platform: 'apns_sandbox', token });
+    const dead = `disabled-${uniqueId('t')}`.replace(/[^A-Za-z0-9_:.-]/g, '').padEnd(48, 'x');
+    await cy.api.registerDevice('old-phone', { platform: 'fcm', token: dead });
+    const { chat } = await ada.api.createChat({ type: 'group', participantIds: [bob.id, cy.id] });
+    await ada.api.sendMessage(chat.id, { content: 'to both' });
+    await expect.poll(async () => (await pushesTo(token)).map((p) => p.userId)).toEqual([cy.id]);
+    await expect.poll(async () => (await cy.api.listDevices()).devices.map((d) => d.id)).toEqual(['mine-now']);
+    expect(await pushesTo(dead)).toEqual([]);
+  });
+});
