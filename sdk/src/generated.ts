@@ -251,6 +251,7 @@ export interface GetUserResponse {
     email?: string;
     online?: boolean;
     lastSeenAt?: string | null;
+    deleted?: true;
   };
 }
 export interface CreateChatResponse {
