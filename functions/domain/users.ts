@@ -54,6 +54,8 @@ export async function getUser(ctx: DomainContext, principal: Principal, userId: 
   const self = principal.userId === userId || isAdmin(principal);
   const [user, shared] = await Promise.all([ctx.repo.users.get(userId), self ? Promise.resolve(true) : sharesChat(ctx, principal, userId)]);
   if (!user) throw new NotFoundError('User not found.');
+  // SPEC §10: all that stays of an erased user, whoever asks.
+  if (user.deleted) return { id: user.id, name: user.name, deleted: true };
   if (!shared) return { id: user.id, name: user.name };
   const presence = await ctx.repo.connections.getPresence([userId]);
   return publicProfile(user, presence.get(userId), ctx.now());
@@ -67,8 +69,6 @@ async function sharesChat(ctx: DomainContext, principal: Principal, userId: stri
 }
 
 function publicProfile(user: UserRecord, presence: PresenceRecord | undefined, now: Date): UserT {
-  // SPEC §10: all that stays of an erased user.
-  if (user.deleted) return { id: user.id, name: user.name, roles: ['user'], deleted: true };
   const nowSeconds = Math.floor(now.getTime() / 1000);
   const online = isOnline(presence, nowSeconds);
   // A connection that vanished without `$disconnect` was last seen, at the latest, when its record expired.
