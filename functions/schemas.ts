@@ -84,6 +84,8 @@ export const User = z.object({
   lastSeenAt: IsoTime.nullable().optional(),
   /** SPEC §10: the user was erased (`name` is "Deleted user"). */
   deleted: z.literal(true).optional(),
+  banned: z.boolean().optional().describe('SPEC §9: admins only; `true` while the user is banned platform-wide'),
+  bannedReason: z.string().optional().describe('admins only'),
 });
 
 /**
@@ -97,8 +99,9 @@ export const MessagePreview = z.object({
   seq: z.number().int(),
   senderId: z.string(),
   type: z.enum(['text', 'system']),
-  content: z.string().describe('first 100 characters'),
+  content: z.string().describe('first 100 characters; "" when `hidden`'),
   createdAt: IsoTime,
+  hidden: z.literal(true).optional().describe('SPEC §9: from a user the caller blocked'),
   deleted: z.literal(true).optional().describe('the message was deleted (`content` is "")'),
 });
 
@@ -129,6 +132,7 @@ export const Chat = z.object({
   lastMessage: MessagePreview.optional(),
   participants: z.array(Participant).optional().describe('present on single-chat reads, omitted in lists'),
   metadata: Metadata.optional(),
+  frozen: z.boolean().describe('SPEC §9: while true, sends, edits and reactions answer 403 `chat_frozen` (admins excepted)'),
   unreadCount: z.number().int(),
   unreadMentions: z.number().int().describe('unread messages that mention the caller (SPEC §3)'),
   lastReadSeq: z.number().int(),
@@ -151,6 +155,7 @@ export const Message = z.object({
       senderId: z.string(),
       preview: z.string().describe('the original\'s current text, first 100 characters; "" when it is deleted'),
       deleted: z.literal(true).optional().describe('the original was deleted'),
+      hidden: z.literal(true).optional().describe('SPEC §9: the original is from a user the caller blocked (`preview` "")'),
     })
     .optional()
     .describe('the message this one replies to, as it is now (edited: its new text; deleted: `preview` "" and `deleted: true`)'),
@@ -163,6 +168,7 @@ export const Message = z.object({
   createdAt: IsoTime,
   editedAt: IsoTime.optional(),
   deletedAt: IsoTime.optional(),
+  hidden: z.literal(true).optional().describe('SPEC §9: a placeholder for a message from a user the caller blocked: `content` "", no attachments, reactions or metadata'),
   readBy: z.number().int(),
 });
 
@@ -202,6 +208,10 @@ export const ErrorCode = z.enum([
   'rate_limited',
   'edit_window_expired',
   'attachment_not_uploaded',
+  'blocked',
+  'banned',
+  'chat_frozen',
+  'content_blocked',
   'sync_expired',
   'internal',
 ]);
@@ -275,11 +285,17 @@ export const HealthQuery = z.object({ deep: z.enum(['0', '1', 'true', 'false']).
 /** `GET /docs?api=`: which API the reference shows (default `http`). */
 export const DocsQuery = z.object({ api: z.enum(['http', 'websocket']).optional() });
 
-export const PutUserBody = z.object({
-  name: z.string().trim().min(1).max(100),
-  roles: z.array(Role).max(3).optional(),
-  email: z.string().email().max(254).optional(),
-});
+export const PutUserBody = z
+  .object({
+    name: z.string().trim().min(1).max(100).optional(),
+    roles: z.array(Role).max(3).optional(),
+    email: z.string().email().max(254).optional(),
+    /** SPEC §9: platform ban (`true`) or lifting it (`false`); alone, it changes nothing else. */
+    banned: z.boolean().optional(),
+    bannedReason: z.string().trim().min(1).max(500).optional(),
+  })
+  .refine((b) => b.name !== undefined || b.banned !== undefined, { message: 'give name (provisioning) or banned (a platform ban)' })
+  .refine((b) => b.bannedReason === undefined || b.banned === true, { message: 'bannedReason goes with banned: true' });
 
 export const CreateChatBody = z.object({
   type: z.enum(['direct', 'group']),
@@ -341,6 +357,8 @@ export const UpdateChatBody = z.object({
   title: z.string().trim().min(1).max(100).optional(),
   metadata: Metadata.optional(),
   status: ChatStatus.optional(),
+  /** SPEC §9: freeze (`true`) or unfreeze the chat. */
+  frozen: z.boolean().optional(),
 });
 
 export const ArchiveBody = z.object({ archived: z.boolean() });
@@ -391,6 +409,53 @@ export const SupportStats = z.object({
   unassigned: z.number(),
   medianFirstResponseSeconds: z.number().nullable(),
   total: z.number(),
+});
+
+// ---------------------------------------------------------------- moderation (SPEC §9)
+
+export const BlockedUser = z.object({ id: UserId, name: z.string(), blockedAt: IsoTime });
+export const ReportReason = z.enum(['spam', 'harassment', 'inappropriate', 'other']);
+export const ReportStatus = z.enum(['open', 'resolved', 'dismissed']);
+export const ReportAction = z.enum(['none', 'delete_message', 'ban_user']);
+export const Report = z.object({
+  id: z.string(),
+  chatId: ChatId,
+  messageId: z.string(),
+  reporterId: UserId,
+  reason: ReportReason,
+  details: z.string().optional(),
+  status: ReportStatus,
+  createdAt: IsoTime,
+  message: Message.describe('the message as it was when reported, content included'),
+  resolvedAt: IsoTime.optional(),
+  resolvedBy: UserId.optional(),
+  action: ReportAction.optional(),
+});
+export const ReportBody = z.object({
+  reason: ReportReason,
+  details: z.string().trim().max(1000).optional().describe('≤ 1,000 characters'),
+});
+export const ReportParams = z.object({ reportId: z.string().regex(/^[0-9A-Za-z]{1,64}$/, 'must be an id returned by the API') });
+export const ReportsQuery = z.object({
+  status: ReportStatus.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(1024).optional(),
+});
+export const ResolveReportBody = z.object({
+  status: z.enum(['resolved', 'dismissed']),
+  action: ReportAction.optional().describe('default `none`; `delete_message` soft-deletes the message, `ban_user` bans its author platform-wide'),
+});
+export const ChatBan = z.object({
+  userId: UserId,
+  reason: z.string().optional(),
+  bannedBy: UserId,
+  createdAt: IsoTime,
+  expiresAt: IsoTime.optional(),
+});
+export const ChatBanBody = z.object({
+  userId: UserId,
+  reason: z.string().trim().min(1).max(500).optional(),
+  expiresAt: z.iso.datetime({ offset: true }).optional().describe('ISO-8601; the ban ends then (absent: until removed)'),
 });
 
 // ---------------------------------------------------------------- WebSocket frames (SPEC §6)
@@ -522,4 +587,5 @@ export type ChatT = z.infer<typeof Chat>;
 export type SyncEventT = z.infer<typeof SyncEvent>;
 export type MessageT = z.infer<typeof Message>;
 export type UserT = z.infer<typeof User>;
+export type ReportT = z.infer<typeof Report>;
 export type PublicUserT = z.infer<typeof PublicUser>;

@@ -24,6 +24,11 @@
  * | erasure | `ERASURE#<erasureId>` | `ERASURE` | |
  * | erasure of a user | `USER#<userId>` | `ERASURE` (→ erasureId; one per user) | |
  * | export | `EXPORT#<exportId>` | `EXPORT` | |
+ * | moderation state | `USER#<userId>` | `MODERATION` | |
+ * | block | `USER#<blockerId>` | `BLOCK#<blockedId>` | |
+ * | group ban | `CHAT#<chatId>` | `BAN#<userId>` | |
+ * | report | `REPORT#<reportId>` | `REPORT` | GSI1 `REPORTS` / `<rank>#<status>#<createdAt>#<reportId>` (open = rank 0: first) |
+ * | report uniqueness | `UNIQUE#report#<chatId>#<messageId>#<reporterId>` | `UNIQUE` | |
  * | chat change (sync log) | `CHANGES#<chatId>` | `<change id: ULID>` | |
  * | user change (sync log) | `USER#<userId>` | `CHAT!<change id: ULID>` (sorts right before the memberships) | |
  */
@@ -44,6 +49,9 @@ export const PREFIX = {
   rate: 'RATE#',
   agent: 'AGENT#',
   role: 'ROLE#',
+  block: 'BLOCK#',
+  ban: 'BAN#',
+  report: 'REPORT#',
   changes: 'CHANGES#',
   /** `!` sorts just before `#`: a user's change log sits right before their memberships (`CHAT#…`), so one Query range reads both. */
   userChange: 'CHAT!',
@@ -64,6 +72,8 @@ export const SORT = {
   connection: 'CONN',
   rate: 'RATE',
   throttle: 'THROTTLE',
+  moderation: 'MODERATION',
+  report: 'REPORT',
   pushToken: 'TOKEN',
   erasure: 'ERASURE',
   export: 'EXPORT',
@@ -208,3 +218,25 @@ export const erasureKey = (erasureId: string): ItemKey => ({ PK: `${PREFIX.erasu
 export const userErasureKey = (userId: string): ItemKey => ({ PK: userPk(userId), SK: SORT.erasure });
 
 export const exportKey = (exportId: string): ItemKey => ({ PK: `${PREFIX.export}${exportId}`, SK: SORT.export });
+/** SPEC §9: a user's moderation state (who blocks them, whom they block, a platform ban). */
+export const moderationKey = (userId: string): ItemKey => ({ PK: userPk(userId), SK: SORT.moderation });
+/** SPEC §9: one block, in the blocker's partition (their `GET /v1/me/blocks`). */
+export const blockKey = (blockerId: string, blockedId: string): ItemKey => ({ PK: userPk(blockerId), SK: `${PREFIX.block}${blockedId}` });
+/** SPEC §9: a group ban, in the chat's partition. */
+export const chatBanKey = (chatId: string, userId: string): ItemKey => ({ PK: chatPk(chatId), SK: `${PREFIX.ban}${userId}` });
+export const reportKey = (reportId: string): ItemKey => ({ PK: `${PREFIX.report}${reportId}`, SK: SORT.report });
+/** One report per reporter and message (SPEC §9: reporting again answers the first). */
+export const reportUniqueKey = (chatId: string, messageId: string, reporterId: string): ItemKey => ({
+  PK: `${PREFIX.unique}report#${chatId}#${messageId}#${reporterId}`,
+  SK: SORT.unique,
+});
+/** GSI1 partition of the moderation queue: every report. */
+export const REPORT_QUEUE = 'REPORTS';
+const REPORT_RANK = { open: 0, resolved: 1, dismissed: 2 } as const;
+/** Sort-key prefix of one status in the moderation queue: open reports sort first. */
+export const reportStatusPrefix = (status: keyof typeof REPORT_RANK) => `${REPORT_RANK[status]}#${status}#`;
+/** The queue's index keys of a report: by status rank, then age. */
+export const reportIndexKeys = (report: { id: string; status: keyof typeof REPORT_RANK; createdAt: string }) => ({
+  GSI1PK: REPORT_QUEUE,
+  GSI1SK: `${reportStatusPrefix(report.status)}${report.createdAt}#${report.id}`,
+});

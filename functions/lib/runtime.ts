@@ -11,8 +11,9 @@ import { createRepository } from '../data/repository';
 import { withChangeLog } from '../domain/change-log';
 import type { DomainContext } from '../domain/context';
 import { createCursorCodec } from '../domain/cursors';
-import type { ChatDelivery, PushService } from '../domain/ports';
+import type { ChatDelivery, EventPublisher, PushService } from '../domain/ports';
 import { createAuditLog } from './audit';
+import { createBusPublisher } from './bus';
 import { createNotifier } from './delivery';
 import { createFanOutQueue } from './fanout-queue';
 import { createJobQueue } from './jobs-queue';
@@ -61,7 +62,12 @@ export function domainContext(): DomainContext {
   });
   const audit = createAuditLog({ eventBusName: config.EVENT_BUS_NAME, endpoint: config.EVENTS_ENDPOINT, region: config.AWS_REGION });
   const jobs = createJobQueue({ queueUrl: config.GOVERNANCE_QUEUE_URL, endpoint: config.SQS_ENDPOINT, region: config.AWS_REGION });
-  context = { repo, notifier: publisher, offline, audit, jobs, storage, limits: config.LIMITS, cursors: createCursorCodec(config.CURSOR_SECRET), now, newId: ulid, pushPreview: config.PUSH_PREVIEW };
+  const events = createBusPublisher({ eventBusName: config.EVENT_BUS_NAME, endpoint: config.EVENTS_ENDPOINT, region: config.AWS_REGION });
+  // SPEC §9 events other than audit (`chat.report.created`), on the same bus.
+  const bus: EventPublisher = { publish: (entries) => events.put(entries.map((e) => ({ source: 'chat', detailType: e.detailType, detail: e.detail }))) };
+  // No `blockedBy` hook: SPEC §9 blockers of a sender are already left out of the offline recipients by the
+  // delivery itself (`hide.sender`, from the sender's moderation item the send read), so no second read.
+  context = { repo, notifier: publisher, offline, audit, bus, jobs, storage, limits: config.LIMITS, cursors: createCursorCodec(config.CURSOR_SECRET), now, newId: ulid, pushPreview: config.PUSH_PREVIEW };
   return context;
 }
 

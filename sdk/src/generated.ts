@@ -14,6 +14,10 @@ export type ErrorCode =
   | 'rate_limited'
   | 'edit_window_expired'
   | 'attachment_not_uploaded'
+  | 'blocked'
+  | 'banned'
+  | 'chat_frozen'
+  | 'content_blocked'
   | 'sync_expired'
   | 'internal';
 /**
@@ -33,6 +37,14 @@ export interface User {
   online?: boolean;
   lastSeenAt?: string | null;
   deleted?: true;
+  /**
+   * SPEC §9: admins only; `true` while the user is banned platform-wide
+   */
+  banned?: boolean;
+  /**
+   * admins only
+   */
+  bannedReason?: string;
 }
 export interface Chat {
   id: string;
@@ -60,13 +72,17 @@ export interface Chat {
     senderId: string;
     type: 'text' | 'system';
     /**
-     * first 100 characters
+     * first 100 characters; "" when `hidden`
      */
     content: string;
     /**
      * ISO-8601 UTC timestamp
      */
     createdAt: string;
+    /**
+     * SPEC §9: from a user the caller blocked
+     */
+    hidden?: true;
     /**
      * the message was deleted (`content` is "")
      */
@@ -88,6 +104,10 @@ export interface Chat {
   metadata?: {
     [k: string]: unknown;
   };
+  /**
+   * SPEC §9: while true, sends, edits and reactions answer 403 `chat_frozen` (admins excepted)
+   */
+  frozen: boolean;
   unreadCount: number;
   /**
    * unread messages that mention the caller (SPEC §3)
@@ -136,6 +156,10 @@ export interface Message {
      * the original was deleted
      */
     deleted?: true;
+    /**
+     * SPEC §9: the original is from a user the caller blocked (`preview` "")
+     */
+    hidden?: true;
   };
   reactions: {
     [k: string]: string[];
@@ -168,6 +192,10 @@ export interface Message {
    * ISO-8601 UTC timestamp
    */
   deletedAt?: string;
+  /**
+   * SPEC §9: a placeholder for a message from a user the caller blocked: `content` "", no attachments, reactions or metadata
+   */
+  hidden?: true;
   readBy: number;
 }
 export interface Problem {
@@ -252,6 +280,14 @@ export interface GetUserResponse {
     online?: boolean;
     lastSeenAt?: string | null;
     deleted?: true;
+    /**
+     * SPEC §9: admins only; `true` while the user is banned platform-wide
+     */
+    banned?: boolean;
+    /**
+     * admins only
+     */
+    bannedReason?: string;
   };
 }
 export interface CreateChatResponse {
@@ -503,6 +539,350 @@ export interface SupportStatsResponse {
   unassigned: number;
   medianFirstResponseSeconds: number | null;
   total: number;
+}
+export interface ListBlocksResponse {
+  users: {
+    id: string;
+    name: string;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    blockedAt: string;
+  }[];
+}
+export interface ReportMessageResponse {
+  report: {
+    id: string;
+    chatId: string;
+    messageId: string;
+    reporterId: string;
+    reason: 'spam' | 'harassment' | 'inappropriate' | 'other';
+    details?: string;
+    status: 'open' | 'resolved' | 'dismissed';
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    createdAt: string;
+    message: Message1;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    resolvedAt?: string;
+    resolvedBy?: string;
+    action?: 'none' | 'delete_message' | 'ban_user';
+  };
+}
+/**
+ * the message as it was when reported, content included
+ */
+export interface Message1 {
+  id: string;
+  chatId: string;
+  seq: number;
+  senderId: string;
+  type: 'text' | 'system';
+  content: string;
+  attachments: {
+    id: string;
+    filename: string;
+    contentType: string;
+    size: number;
+    kind: string;
+    url: string;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    urlExpiresAt: string;
+  }[];
+  /**
+   * the message this one replies to, as it is now (edited: its new text; deleted: `preview` "" and `deleted: true`)
+   */
+  replyTo?: {
+    id: string;
+    seq: number;
+    senderId: string;
+    /**
+     * the original's current text, first 100 characters; "" when it is deleted
+     */
+    preview: string;
+    /**
+     * the original was deleted
+     */
+    deleted?: true;
+    /**
+     * SPEC §9: the original is from a user the caller blocked (`preview` "")
+     */
+    hidden?: true;
+  };
+  reactions: {
+    [k: string]: string[];
+  };
+  /**
+   * participants the message mentions
+   */
+  mentions: string[];
+  /**
+   * when the message was pinned (absent: not pinned)
+   */
+  pinnedAt?: string;
+  /**
+   * who pinned it
+   */
+  pinnedBy?: string;
+  clientMessageId?: string;
+  metadata?: {
+    [k: string]: unknown;
+  };
+  /**
+   * ISO-8601 UTC timestamp
+   */
+  createdAt: string;
+  /**
+   * ISO-8601 UTC timestamp
+   */
+  editedAt?: string;
+  /**
+   * ISO-8601 UTC timestamp
+   */
+  deletedAt?: string;
+  /**
+   * SPEC §9: a placeholder for a message from a user the caller blocked: `content` "", no attachments, reactions or metadata
+   */
+  hidden?: true;
+  readBy: number;
+}
+export interface ListReportsResponse {
+  reports: {
+    id: string;
+    chatId: string;
+    messageId: string;
+    reporterId: string;
+    reason: 'spam' | 'harassment' | 'inappropriate' | 'other';
+    details?: string;
+    status: 'open' | 'resolved' | 'dismissed';
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    createdAt: string;
+    message: Message2;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    resolvedAt?: string;
+    resolvedBy?: string;
+    action?: 'none' | 'delete_message' | 'ban_user';
+  }[];
+  nextCursor: string | null;
+}
+/**
+ * the message as it was when reported, content included
+ */
+export interface Message2 {
+  id: string;
+  chatId: string;
+  seq: number;
+  senderId: string;
+  type: 'text' | 'system';
+  content: string;
+  attachments: {
+    id: string;
+    filename: string;
+    contentType: string;
+    size: number;
+    kind: string;
+    url: string;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    urlExpiresAt: string;
+  }[];
+  /**
+   * the message this one replies to, as it is now (edited: its new text; deleted: `preview` "" and `deleted: true`)
+   */
+  replyTo?: {
+    id: string;
+    seq: number;
+    senderId: string;
+    /**
+     * the original's current text, first 100 characters; "" when it is deleted
+     */
+    preview: string;
+    /**
+     * the original was deleted
+     */
+    deleted?: true;
+    /**
+     * SPEC §9: the original is from a user the caller blocked (`preview` "")
+     */
+    hidden?: true;
+  };
+  reactions: {
+    [k: string]: string[];
+  };
+  /**
+   * participants the message mentions
+   */
+  mentions: string[];
+  /**
+   * when the message was pinned (absent: not pinned)
+   */
+  pinnedAt?: string;
+  /**
+   * who pinned it
+   */
+  pinnedBy?: string;
+  clientMessageId?: string;
+  metadata?: {
+    [k: string]: unknown;
+  };
+  /**
+   * ISO-8601 UTC timestamp
+   */
+  createdAt: string;
+  /**
+   * ISO-8601 UTC timestamp
+   */
+  editedAt?: string;
+  /**
+   * ISO-8601 UTC timestamp
+   */
+  deletedAt?: string;
+  /**
+   * SPEC §9: a placeholder for a message from a user the caller blocked: `content` "", no attachments, reactions or metadata
+   */
+  hidden?: true;
+  readBy: number;
+}
+export interface ResolveReportResponse {
+  report: {
+    id: string;
+    chatId: string;
+    messageId: string;
+    reporterId: string;
+    reason: 'spam' | 'harassment' | 'inappropriate' | 'other';
+    details?: string;
+    status: 'open' | 'resolved' | 'dismissed';
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    createdAt: string;
+    message: Message3;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    resolvedAt?: string;
+    resolvedBy?: string;
+    action?: 'none' | 'delete_message' | 'ban_user';
+  };
+}
+/**
+ * the message as it was when reported, content included
+ */
+export interface Message3 {
+  id: string;
+  chatId: string;
+  seq: number;
+  senderId: string;
+  type: 'text' | 'system';
+  content: string;
+  attachments: {
+    id: string;
+    filename: string;
+    contentType: string;
+    size: number;
+    kind: string;
+    url: string;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    urlExpiresAt: string;
+  }[];
+  /**
+   * the message this one replies to, as it is now (edited: its new text; deleted: `preview` "" and `deleted: true`)
+   */
+  replyTo?: {
+    id: string;
+    seq: number;
+    senderId: string;
+    /**
+     * the original's current text, first 100 characters; "" when it is deleted
+     */
+    preview: string;
+    /**
+     * the original was deleted
+     */
+    deleted?: true;
+    /**
+     * SPEC §9: the original is from a user the caller blocked (`preview` "")
+     */
+    hidden?: true;
+  };
+  reactions: {
+    [k: string]: string[];
+  };
+  /**
+   * participants the message mentions
+   */
+  mentions: string[];
+  /**
+   * when the message was pinned (absent: not pinned)
+   */
+  pinnedAt?: string;
+  /**
+   * who pinned it
+   */
+  pinnedBy?: string;
+  clientMessageId?: string;
+  metadata?: {
+    [k: string]: unknown;
+  };
+  /**
+   * ISO-8601 UTC timestamp
+   */
+  createdAt: string;
+  /**
+   * ISO-8601 UTC timestamp
+   */
+  editedAt?: string;
+  /**
+   * ISO-8601 UTC timestamp
+   */
+  deletedAt?: string;
+  /**
+   * SPEC §9: a placeholder for a message from a user the caller blocked: `content` "", no attachments, reactions or metadata
+   */
+  hidden?: true;
+  readBy: number;
+}
+export interface BanFromChatResponse {
+  ban: {
+    userId: string;
+    reason?: string;
+    bannedBy: string;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    createdAt: string;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    expiresAt?: string;
+  };
+}
+export interface ListChatBansResponse {
+  bans: {
+    userId: string;
+    reason?: string;
+    bannedBy: string;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    createdAt: string;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    expiresAt?: string;
+  }[];
 }
 export interface SetNotificationLevelResponse {
   chat: Chat;
@@ -784,12 +1164,14 @@ export interface PutUserParams {
   userId: string;
 }
 export interface PutUserBody {
-  name: string;
+  name?: string;
   /**
    * @maxItems 3
    */
   roles?: ('user' | 'support' | 'admin')[];
   email?: string;
+  banned?: boolean;
+  bannedReason?: string;
 }
 export interface GetUserParams {
   userId: string;
@@ -900,6 +1282,7 @@ export interface UpdateChatBody {
     [k: string]: unknown;
   };
   status?: 'open' | 'waiting' | 'resolved' | 'closed';
+  frozen?: boolean;
 }
 export interface ArchiveChatParams {
   chatId: string;
@@ -956,6 +1339,56 @@ export interface SupportQueueQuery {
   unassigned?: 'true' | 'false';
   limit?: number;
   cursor?: string;
+}
+export interface BlockUserParams {
+  userId: string;
+}
+export interface UnblockUserParams {
+  userId: string;
+}
+export interface ReportMessageParams {
+  chatId: string;
+  messageId: string;
+}
+export interface ReportMessageBody {
+  reason: 'spam' | 'harassment' | 'inappropriate' | 'other';
+  /**
+   * ≤ 1,000 characters
+   */
+  details?: string;
+}
+export interface ListReportsQuery {
+  status?: 'open' | 'resolved' | 'dismissed';
+  limit?: number;
+  cursor?: string;
+}
+export interface ResolveReportParams {
+  reportId: string;
+}
+export interface ResolveReportBody {
+  status: 'resolved' | 'dismissed';
+  /**
+   * default `none`; `delete_message` soft-deletes the message, `ban_user` bans its author platform-wide
+   */
+  action?: 'none' | 'delete_message' | 'ban_user';
+}
+export interface BanFromChatParams {
+  chatId: string;
+}
+export interface BanFromChatBody {
+  userId: string;
+  reason?: string;
+  /**
+   * ISO-8601; the ban ends then (absent: until removed)
+   */
+  expiresAt?: string;
+}
+export interface ListChatBansParams {
+  chatId: string;
+}
+export interface UnbanFromChatParams {
+  chatId: string;
+  userId: string;
 }
 export interface SetNotificationLevelParams {
   chatId: string;
@@ -1128,6 +1561,15 @@ export const routes = {
   sendToUser: { method: 'POST', path: '/v1/messages', auth: 'user', status: 201, idempotencyKey: 'clientMessageId' },
   supportQueue: { method: 'GET', path: '/v1/support/chats', auth: 'user', status: 200, paging: { items: 'chats', next: 'nextCursor', cursor: ['cursor'] } },
   supportStats: { method: 'GET', path: '/v1/support/stats', auth: 'user', status: 200 },
+  blockUser: { method: 'PUT', path: '/v1/me/blocks/{userId}', auth: 'user', status: 204 },
+  unblockUser: { method: 'DELETE', path: '/v1/me/blocks/{userId}', auth: 'user', status: 204 },
+  listBlocks: { method: 'GET', path: '/v1/me/blocks', auth: 'user', status: 200 },
+  reportMessage: { method: 'POST', path: '/v1/chats/{chatId}/messages/{messageId}/reports', auth: 'user', status: 201 },
+  listReports: { method: 'GET', path: '/v1/moderation/reports', auth: 'user', status: 200, paging: { items: 'reports', next: 'nextCursor', cursor: ['cursor'] } },
+  resolveReport: { method: 'PATCH', path: '/v1/moderation/reports/{reportId}', auth: 'user', status: 200 },
+  banFromChat: { method: 'POST', path: '/v1/chats/{chatId}/bans', auth: 'user', status: 201 },
+  listChatBans: { method: 'GET', path: '/v1/chats/{chatId}/bans', auth: 'user', status: 200 },
+  unbanFromChat: { method: 'DELETE', path: '/v1/chats/{chatId}/bans/{userId}', auth: 'user', status: 204 },
   setNotificationLevel: { method: 'PUT', path: '/v1/chats/{chatId}/notifications', auth: 'user', status: 200 },
   pinMessage: { method: 'PUT', path: '/v1/chats/{chatId}/messages/{messageId}/pin', auth: 'user', status: 200 },
   unpinMessage: { method: 'DELETE', path: '/v1/chats/{chatId}/messages/{messageId}/pin', auth: 'user', status: 200 },
@@ -1228,11 +1670,11 @@ export abstract class Operations {
   }
 
   /**
-   * Provision or update a user in the directory.
+   * Provision or update a user in the directory; `banned` bans (closing their connections) or lifts a ban (SPEC §9).
    *
    * `PUT /v1/users/{userId}` (admin); answers 200.
    */
-  putUser(userId: string, body: PutUserBody, options?: RequestOptions): Promise<PutUserResponse> {
+  putUser(userId: string, body?: PutUserBody, options?: RequestOptions): Promise<PutUserResponse> {
     return this.request(routes.putUser, { userId }, { body: body ?? {} }, options) as Promise<PutUserResponse>;
   }
 
@@ -1377,9 +1819,9 @@ export abstract class Operations {
   }
 
   /**
-   * Change title, metadata or (support chats) status; emits `chat.updated`.
+   * Change title, metadata, (support chats) status, or freeze the chat (`frozen`, SPEC §9); emits `chat.updated`.
    *
-   * `PATCH /v1/chats/{chatId}` (group owner/admin, platform admin; for support chats the assignee, support agents, admins (also `status`)); answers 200.
+   * `PATCH /v1/chats/{chatId}` (group owner/admin, platform admin; for support chats the assignee, support agents, admins (also `status`); `frozen`: group owner/admin, support agents in support chats, admin anywhere); answers 200.
    */
   updateChat(chatId: string, body?: UpdateChatBody, options?: RequestOptions): Promise<UpdateChatResponse> {
     return this.request(routes.updateChat, { chatId }, { body: body ?? {} }, options) as Promise<UpdateChatResponse>;
@@ -1462,6 +1904,94 @@ export abstract class Operations {
    */
   supportStats(options?: RequestOptions): Promise<SupportStatsResponse> {
     return this.request(routes.supportStats, {}, {}, options) as Promise<SupportStatsResponse>;
+  }
+
+  /**
+   * Block a user (idempotent): no direct chat either way, their messages hidden elsewhere, no typing or presence between you (SPEC §9).
+   *
+   * `PUT /v1/me/blocks/{userId}` (user); answers 204.
+   */
+  blockUser(userId: string, options?: RequestOptions): Promise<void> {
+    return this.request(routes.blockUser, { userId }, {}, options) as Promise<void>;
+  }
+
+  /**
+   * Lift a block (idempotent); their messages show again.
+   *
+   * `DELETE /v1/me/blocks/{userId}` (user); answers 204.
+   */
+  unblockUser(userId: string, options?: RequestOptions): Promise<void> {
+    return this.request(routes.unblockUser, { userId }, {}, options) as Promise<void>;
+  }
+
+  /**
+   * The users the caller blocks, oldest block first.
+   *
+   * `GET /v1/me/blocks` (user); answers 200.
+   */
+  listBlocks(options?: RequestOptions): Promise<ListBlocksResponse> {
+    return this.request(routes.listBlocks, {}, {}, options) as Promise<ListBlocksResponse>;
+  }
+
+  /**
+   * Report a message (idempotent per reporter and message); keeps a snapshot of it and publishes `chat.report.created` (SPEC §9).
+   *
+   * `POST /v1/chats/{chatId}/messages/{messageId}/reports` (participant); answers 201. 200: The caller reported this message before: the first report.
+   */
+  reportMessage(chatId: string, messageId: string, body: ReportMessageBody, options?: RequestOptions): Promise<ReportMessageResponse> {
+    return this.request(routes.reportMessage, { chatId, messageId }, { body: body ?? {} }, options) as Promise<ReportMessageResponse>;
+  }
+
+  /**
+   * The moderation queue: open reports first, oldest first; `status`, `limit`, `cursor`.
+   *
+   * `GET /v1/moderation/reports` (admin); answers 200.
+   */
+  listReports(query?: ListReportsQuery, options?: RequestOptions): Promise<ListReportsResponse> {
+    return this.request(routes.listReports, {}, { query }, options) as Promise<ListReportsResponse>;
+  }
+
+  /**
+   * Every page of {@link listReports}, in order: each page's `nextCursor` is passed back as `cursor` until it is null.
+   */
+  listReportsPages(query: ListReportsQuery = {}, options?: RequestOptions): AsyncGenerator<ListReportsResponse> {
+    return this.pages(routes.listReports, {}, query, options) as AsyncGenerator<ListReportsResponse>;
+  }
+
+  /**
+   * Close a report; `delete_message` soft-deletes the message (`message.deleted`), `ban_user` bans its author platform-wide.
+   *
+   * `PATCH /v1/moderation/reports/{reportId}` (admin); answers 200.
+   */
+  resolveReport(reportId: string, body: ResolveReportBody, options?: RequestOptions): Promise<ResolveReportResponse> {
+    return this.request(routes.resolveReport, { reportId }, { body: body ?? {} }, options) as Promise<ResolveReportResponse>;
+  }
+
+  /**
+   * Ban a user from a group: removes them (`participant.removed`) and keeps them out until unbanned or `expiresAt` (SPEC §9).
+   *
+   * `POST /v1/chats/{chatId}/bans` (group owner/admin, platform admin; never the owner, and a group admin cannot ban another admin); answers 201.
+   */
+  banFromChat(chatId: string, body: BanFromChatBody, options?: RequestOptions): Promise<BanFromChatResponse> {
+    return this.request(routes.banFromChat, { chatId }, { body: body ?? {} }, options) as Promise<BanFromChatResponse>;
+  }
+
+  /**
+   * The group's bans in force, oldest first.
+   *
+   * `GET /v1/chats/{chatId}/bans` (group owner/admin, platform admin); answers 200.
+   */
+  listChatBans(chatId: string, options?: RequestOptions): Promise<ListChatBansResponse> {
+    return this.request(routes.listChatBans, { chatId }, {}, options) as Promise<ListChatBansResponse>;
+  }
+
+  /**
+   * Lift a group ban (idempotent); the user can be added again.
+   *
+   * `DELETE /v1/chats/{chatId}/bans/{userId}` (group owner/admin, platform admin); answers 204.
+   */
+  unbanFromChat(chatId: string, userId: string, options?: RequestOptions): Promise<void> {
+    return this.request(routes.unbanFromChat, { chatId, userId }, {}, options) as Promise<void>;
   }
 
   /**

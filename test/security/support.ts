@@ -37,6 +37,8 @@ export interface Fixtures {
   /** Users only the erasure routes touch (EraseUser's target; EraseMe's caller, once): erasing anyone else would break the other fixtures. */
   erasable: TestUser;
   selfErasing: TestUser;
+  /** A user in no chat, that routes may ban from the group (BanFromChat). */
+  bannable: TestUser;
   directId: string;
   groupId: string;
   supportId: string;
@@ -44,10 +46,12 @@ export interface Fixtures {
   messageId: string;
   messageSeq: number;
   attachmentId: string;
+  /** The member's report of `messageId` (SPEC §9). */
+  reportId: string;
 }
 
 export async function createFixtures(prefix: string): Promise<Fixtures> {
-  const [owner, member, outsider, admin, agent, removable, spare] = await Promise.all([
+  const [owner, member, outsider, admin, agent, removable, spare, bannable] = await Promise.all([
     client(uniqueId(`${prefix}-owner`)),
     client(uniqueId(`${prefix}-member`)),
     client(uniqueId(`${prefix}-outsider`)),
@@ -55,6 +59,7 @@ export async function createFixtures(prefix: string): Promise<Fixtures> {
     client(uniqueId(`${prefix}-agent`), { roles: ['support'] }),
     client(uniqueId(`${prefix}-removable`)),
     client(uniqueId(`${prefix}-spare`)),
+    client(uniqueId(`${prefix}-bannable`)),
   ]);
   const [erasable, selfErasing] = await Promise.all([client(uniqueId(`${prefix}-erasable`)), client(uniqueId(`${prefix}-self-erasing`))]);
   const direct = await owner.post('/v1/chats', { type: 'direct', participantIds: [member.id] });
@@ -68,6 +73,8 @@ export async function createFixtures(prefix: string): Promise<Fixtures> {
   expect(message.status, JSON.stringify(message.body)).toBe(201);
   const attachment = await owner.post(`/v1/chats/${groupId}/attachments`, { filename: 'a.png', contentType: 'image/png', size: 16 });
   expect(attachment.status, JSON.stringify(attachment.body)).toBe(201);
+  const report = await member.post(`/v1/chats/${groupId}/messages/${message.body.message.id}/reports`, { reason: 'spam' });
+  expect(report.status, JSON.stringify(report.body)).toBe(201);
   return {
     owner,
     member,
@@ -78,12 +85,14 @@ export async function createFixtures(prefix: string): Promise<Fixtures> {
     spare,
     erasable,
     selfErasing,
+    bannable,
     directId: direct.body.chat.id,
     groupId,
     supportId: support.body.chat.id,
     messageId: message.body.message.id,
     messageSeq: message.body.message.seq,
     attachmentId: attachment.body.attachment.id,
+    reportId: report.body.report.id,
   };
 }
 
@@ -136,6 +145,16 @@ export const routeFixtures: Record<string, RouteFixture> = {
   SendToUser: { body: (f) => ({ to: f.member.id, content: 'matrix direct' }) },
   SupportQueue: { query: () => ({ limit: '5' }) },
   SupportStats: {},
+  BlockUser: { params: (f) => ({ userId: f.outsider.id }) },
+  UnblockUser: { params: (f) => ({ userId: f.outsider.id }) },
+  ListBlocks: {},
+  ReportMessage: { params: (f) => ({ messageId: f.messageId }), body: () => ({ reason: 'spam' }) },
+  ListReports: { query: () => ({ limit: '5' }) },
+  // The admin dismissing the fixture report; repeating it is idempotent (200).
+  ResolveReport: { params: (f) => ({ reportId: f.reportId }), body: () => ({ status: 'dismissed' }) },
+  BanFromChat: { body: (f) => ({ userId: f.bannable.id, reason: 'matrix' }) },
+  ListChatBans: {},
+  UnbanFromChat: { params: (f) => ({ userId: f.bannable.id }) },
   SetNotificationLevel: { body: () => ({ level: 'mentions' }) },
   ListDevices: {},
   PinMessage: { params: (f) => ({ messageId: f.messageId }) },

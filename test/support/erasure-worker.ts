@@ -11,7 +11,7 @@ import { createRepository } from '../../functions/data/repository';
 import { DEFAULT_LIMITS, type DomainContext } from '../../functions/domain/context';
 import { runErasure } from '../../functions/domain/erasure';
 import { LOCAL_CREDENTIALS } from '../../local/dynamo';
-import { MemoryStorage, RecordingAudit, RecordingJobs, RecordingNotifier, RecordingOffline, TEST_CURSOR_SECRET } from './memory';
+import { MemoryStorage, RecordingAudit, RecordingBus, RecordingJobs, RecordingNotifier, RecordingOffline, TEST_CURSOR_SECRET } from './memory';
 import { createCursorCodec } from '../../functions/domain/cursors';
 
 const [table, endpoint, region, erasureId] = process.argv.slice(2);
@@ -29,6 +29,7 @@ const ctx: DomainContext = {
   notifier: new RecordingNotifier(repo, offline),
   offline,
   audit: new RecordingAudit(),
+  bus: new RecordingBus(),
   jobs: new RecordingJobs(),
   storage: new MemoryStorage(),
   limits: DEFAULT_LIMITS,

@@ -20,6 +20,7 @@ const chat = {
   unreadCount: 0,
   unreadMentions: 0,
   lastReadSeq: 1,
+  frozen: false,
   archived: false,
   notificationLevel: 'all',
 };
@@ -90,7 +91,7 @@ describe('what the route table says each route answers', () => {
     expect(send.get(429)!.bodies.map((b) => b.kind)).toEqual(['problem', 'gateway']);
     expect(send.get(413)!.bodies.map((b) => b.kind)).toEqual(['gateway']);
     expect(send.get(200)!.description).toContain('clientMessageId');
-    expect([...httpResponses(httpRoute('GetMe')).keys()]).toEqual([200, 401, 429, 500, 503]);
+    expect([...httpResponses(httpRoute('GetMe')).keys()]).toEqual([200, 401, 403, 429, 500, 503]);
     expect([...httpResponses(httpRoute('Health')).keys()]).toEqual([200, 400, 429, 500, 503]);
     expect(httpResponses(httpRoute('Health')).get(503)!.bodies.map((b) => b.kind)).toEqual(['json', 'gateway']);
     expect(httpResponses(httpRoute('RemoveParticipant')).get(204)!.bodies).toEqual([]);

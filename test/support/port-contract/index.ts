@@ -19,6 +19,7 @@ import { connectionContract, rateLimitContract, supportContract } from './desk';
 import type { MakeRepository } from './fixtures';
 import { governanceContract } from './governance';
 import { messageContract } from './messages';
+import { moderationContract } from './moderation';
 import { deviceContract, notificationStateContract } from './notifications';
 import { pinContract } from './pins';
 
@@ -34,6 +35,7 @@ export function describePortContract(name: string, makeRepo: MakeRepository) {
     connectionContract(makeRepo);
     supportContract(makeRepo);
     rateLimitContract(makeRepo);
+    moderationContract(makeRepo);
     changeContract(makeRepo);
     notificationStateContract(makeRepo);
     deviceContract(makeRepo);
