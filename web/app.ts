@@ -206,6 +206,11 @@ async function start(session: Session): Promise<void> {
     if (conversation.activeChatId === chatId) backToList();
   });
 
+  // Archived or unarchived on another device (or while offline): the list follows.
+  socket.on('membership.updated', ({ chatId, archived }) => {
+    if (chats.get(chatId)) chats.put({ id: chatId, archived });
+  });
+
   // Offline for longer than the sync window (410 sync_expired): the socket took a fresh cursor; reload what is shown.
   socket.on('syncExpired', () => {
     void chats.load().catch((error: unknown) => showError(sidebarError, error));
