@@ -54,6 +54,37 @@ function requestsCell(f: RunFigures): string {
 const r2 = (n: number) => Math.round(n * 100) / 100;
 
 /** The handler's work plus, when it queued fan-out jobs, the worker's. */
+/**
+ * Issue 17's targets (SPEC §8 coalescing), from the "Notifications"
+ * scenarios: also printed on their own by `npx tsx bench/notifications.ts`.
+ */
+export function notificationTargets(ops: readonly OperationResult[]): { target: string; pass: boolean; measured: string }[] {
+  const byId = (id: string) => ops.find((o) => o.id === id);
+  const burst = byId('notify-100-burst-10');
+  const coalesced = byId('notify-100-coalesced');
+  const direct = byId('notify-2-burst-10');
+  if (!burst || !coalesced || !direct) return [];
+  // g100-s sends: 99 other members, 10 of them online.
+  const offline = 89;
+  const entries = (o: OperationResult) => total(o).putEventsEntries;
+  const memberships = /^(\d+× )?USER#…\/CHAT#…$/;
+  const reads = (coalesced.worker?.detail ?? []).filter((d) => d.command === 'BatchGetItem' && memberships.test(d.what));
+  const marks = (burst.worker?.detail ?? []).filter((d) => d.command === 'UpdateItem' && memberships.test(d.what));
+  const markWcu = r2(marks.reduce((sum, d) => sum + d.wcu, 0));
+  return [
+    {
+      target: 'Offline notifications (EventBridge entries; SNS publishes are these × devices) ≤ 1 per offline recipient per burst of 10 messages, not per message',
+      pass: entries(burst) <= offline && entries(direct) <= 1 && entries(coalesced) === 0,
+      measured: `group of 100 (${offline} offline): ${entries(burst)} per burst (${r2(entries(burst) / 10)} per message); a send to recipients already notified: ${entries(coalesced)}; chat of 2: ${entries(direct)} per burst`,
+    },
+    {
+      target: 'Coalescing costs ≤ ⌈F/100⌉ extra reads per send (F offline recipients) and ≤ 1 WCU per newly notified recipient',
+      pass: reads.length <= Math.ceil(offline / 100) && markWcu <= entries(burst),
+      measured: `per send: ${reads.length} BatchGetItem of ${offline} memberships (${r2(reads.reduce((sum, d) => sum + d.rcu, 0))} RCU); per burst: ${marks.length} conditional UpdateItem, ${markWcu} WCU for ${entries(burst)} recipients notified`,
+    },
+  ];
+}
+
 function total(op: OperationResult) {
   const f = op.steady;
   const w = op.worker;
@@ -137,6 +168,30 @@ export async function writeReport(input: ReportInput): Promise<void> {
       measured: `total: ${rows.map((r) => `${fmt(r.n)}: ${roundTripText(r.f).split(' / ')[1]}`).join('; ')}`,
     });
   }
+  // SPEC §9 blocks: no extra round trip on send, ≤ 1 extra read per list.
+  {
+    const plain = byId('send-100');
+    const blocked = byId('send-100-blocked');
+    if (plain && blocked) {
+      const [p, b] = [plain.steady, blocked.steady];
+      const reads = (f: RunFigures) => (f.byCommand.GetItem ?? 0);
+      targets.push({
+        target: 'Blocks: a send whose sender 10 of 100 members block costs no extra DynamoDB request or round trip over an unblocked send (the blockers come with the sender\'s one moderation GetItem)',
+        pass: b.requests === p.requests && b.roundTrips.total === p.roundTrips.total && reads(b) === reads(p),
+        measured: `send-100: ${p.requests} requests, ${p.roundTrips.total} round trips; send-100-blocked: ${b.requests} requests, ${b.roundTrips.total} round trips`,
+      });
+    }
+    const page = byId('read-page-100');
+    const blocking = byId('read-page-100-blocking');
+    if (page && blocking) {
+      const [p, b] = [page.steady, blocking.steady];
+      targets.push({
+        target: 'Blocks: a message page costs ≤ 1 read for the viewer\'s blocks (one GetItem of their moderation item, the same with or without blocks)',
+        pass: (p.byCommand.GetItem ?? 0) <= 1 && b.requests === p.requests,
+        measured: `read-page-100: ${p.requests} requests (${p.byCommand.GetItem ?? 0} GetItem); read-page-100-blocking: ${b.requests} requests (${b.byCommand.GetItem ?? 0} GetItem)`,
+      });
+    }
+  }
   // Connection lookups ≤ 1 + ⌈N/100⌉.
   {
     const cases = [
@@ -190,30 +245,7 @@ export async function writeReport(input: ReportInput): Promise<void> {
     }
   }
   // Issue 17: offline notifications coalesced per recipient and chat (SPEC §8).
-  {
-    const burst = byId('notify-100-burst-10');
-    const coalesced = byId('notify-100-coalesced');
-    const direct = byId('notify-2-burst-10');
-    if (burst && coalesced && direct) {
-      // g100-s sends: 99 other members, 10 of them online.
-      const offline = 89;
-      const entries = (o: OperationResult) => total(o).putEventsEntries;
-      targets.push({
-        target: 'Offline notifications (EventBridge entries; SNS publishes are these × devices) ≤ 1 per offline recipient per burst of 10 messages, not per message',
-        pass: entries(burst) <= offline && entries(direct) <= 1 && entries(coalesced) === 0,
-        measured: `group of 100 (${offline} offline): ${entries(burst)} per burst (${r2(entries(burst) / 10)} per message); a send to recipients already notified: ${entries(coalesced)}; chat of 2: ${entries(direct)} per burst`,
-      });
-      const memberships = /^(\d+× )?USER#…\/CHAT#…$/;
-      const reads = (coalesced.worker?.detail ?? []).filter((d) => d.command === 'BatchGetItem' && memberships.test(d.what));
-      const marks = (burst.worker?.detail ?? []).filter((d) => d.command === 'UpdateItem' && memberships.test(d.what));
-      const markWcu = r2(marks.reduce((sum, d) => sum + d.wcu, 0));
-      targets.push({
-        target: 'Coalescing costs ≤ ⌈F/100⌉ extra reads per send (F offline recipients) and ≤ 1 WCU per newly notified recipient',
-        pass: reads.length <= Math.ceil(offline / 100) && markWcu <= entries(burst),
-        measured: `per send: ${reads.length} BatchGetItem of ${offline} memberships (${r2(reads.reduce((sum, d) => sum + d.rcu, 0))} RCU); per burst: ${marks.length} conditional UpdateItem, ${markWcu} WCU for ${entries(burst)} recipients notified`,
-      });
-    }
-  }
+  targets.push(...notificationTargets(ops));
   // No Scan.
   const scanSources = await scanUsesInSource(input.root);
   targets.push({

@@ -190,6 +190,37 @@ const markRead: Scenario = (h, f) => ({
   invoke: async () => void (await h.http('MarkRead', poolId(1), { params: { chatId: f.g100 } }, [200])),
 });
 
+// ------------------------------------------------------------------ moderation (SPEC §9)
+
+/** Pool users 11-20 (members of the chat of 100) block its sender `g100-s` before the moderation scenarios. */
+const BLOCKERS = Array.from({ length: 10 }, (_, i) => poolId(11 + i));
+const blockSender = async (h: Harness) => {
+  for (const blocker of BLOCKERS) await h.ctx.repo.moderation.block(blocker, 'g100-s', new Date().toISOString());
+};
+
+const sendBlocked: Scenario = (h, f) => ({
+  id: 'send-100-blocked',
+  area: 'Moderation',
+  label: 'Send, chat of 100 (10 online), sender blocked by 10 members: they get placeholders, never notifications',
+  route: 'POST /v1/chats/{chatId}/messages',
+  delivers: true,
+  prepare: () => blockSender(h),
+  invoke: async () => void (await h.http('SendMessage', 'g100-s', { params: { chatId: f.g100 }, body: { content } }, [201])),
+});
+
+const readBlocking: Scenario = (h, f) => ({
+  id: 'read-page-100-blocking',
+  area: 'Moderation',
+  label: 'Messages page (limit 50), chat of 100, by a member who blocks the sender of most of them (placeholders)',
+  route: 'GET /v1/chats/{chatId}/messages',
+  delivers: false,
+  prepare: () => blockSender(h),
+  invoke: async () => {
+    const page = await h.http('ListMessages', BLOCKERS[0]!, { params: { chatId: f.g100 }, query: { limit: '50' } }, [200]);
+    if (!page?.messages.some((m: { hidden?: boolean }) => m.hidden)) throw new Error('read-page-100-blocking: no placeholder in the page');
+  },
+});
+
 // ------------------------------------------------------------------ notifications (issue 17)
 
 /**
@@ -268,4 +299,6 @@ export const scenarios: ScenarioArea[] = [
     ],
   },
   { title: 'Notifications (SPEC §8 coalescing)', scenarios: [notifyBurst, notifyCoalesced, notifyDirect] },
+  // Last: the blocks it records change what the chat of 100's members see (and who of them is notified).
+  { title: 'Moderation (SPEC §9: blocks)', scenarios: [sendBlocked, readBlocking] },
 ];

@@ -10,6 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
+import { parseBlockedWords } from './domain/word-filter';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -94,6 +95,19 @@ const EnvSchema = z
     FANOUT_INLINE_MAX: positiveInt(50),
     /** Only set locally: the local stack's SQS stand-in. */
     SQS_ENDPOINT: z.string().url().optional(),
+    /** SPEC §9: comma-separated words (or phrases) messages and edits may not contain (CDK context `blockedWords`). */
+    BLOCKED_WORDS: z.string().max(65_536).optional(),
+    /**
+     * How long a container trusts what it read of a caller's platform ban on
+     * routes that do not send (sends and `$connect` always read it): a ban
+     * reaches every route within this many seconds, at one read per caller
+     * and container per period rather than one per request.
+     */
+    BAN_CHECK_SECONDS: positiveInt(30),
+    /** SPEC §9: reports left open longer than this raise the `ReportSla` alarm. */
+    REPORT_SLA_HOURS: z.coerce.number().positive().default(24),
+    /** SPEC §5/§7: how many days `GET /v1/sync` keeps changes (DynamoDB TTL of the change log); older cursors answer 410. */
+    SYNC_WINDOW_DAYS: positiveInt(30),
     /** SPEC §8: `none` keeps message content, sender names and chat titles out of notification events and pushes (CDK context `pushPreview`). */
     PUSH_PREVIEW: z.enum(['full', 'none']).default('full'),
     /**
@@ -159,6 +173,7 @@ export const EVENTS_ENDPOINT = env.EVENTS_ENDPOINT;
 export const FANOUT_QUEUE_URL = env.FANOUT_QUEUE_URL;
 export const FANOUT_INLINE_MAX = env.FANOUT_INLINE_MAX;
 export const SQS_ENDPOINT = env.SQS_ENDPOINT;
+export const REPORT_SLA_HOURS = env.REPORT_SLA_HOURS;
 export const PUSH_PREVIEW = env.PUSH_PREVIEW;
 /** Platform application ARNs by SPEC §8 platform; empty = SNS push is off. */
 export const PUSH_PLATFORM_APPLICATIONS: Partial<Record<'apns' | 'apns_sandbox' | 'fcm', string>> = Object.fromEntries(
@@ -181,4 +196,7 @@ export const LIMITS = {
   maxAttachmentBytes: env.MAX_ATTACHMENT_BYTES,
   uploadUrlSeconds: env.UPLOAD_URL_TTL_SECONDS,
   downloadUrlSeconds: env.DOWNLOAD_URL_TTL_SECONDS,
+  blockedWords: parseBlockedWords(env.BLOCKED_WORDS),
+  banCheckSeconds: env.BAN_CHECK_SECONDS,
+  syncWindowSeconds: env.SYNC_WINDOW_DAYS * 86_400,
 } as const;

@@ -42,6 +42,7 @@ function sharedStatuses(route: HttpRoute): [number, string, AnswerBody[]][] {
   if (route.params || route.query || route.body) shared.push([400, 'Invalid input (`bad_request`; `errors` names each failed check).', [problem]]);
   if (route.auth === 'user') shared.push([401, 'No bearer token, or one that is invalid or expired (`unauthorized`; `detail` says which).', [problem]]);
   if (route.roles) shared.push([403, `Only for the ${route.roles.join(' or ')} role (\`forbidden\`).`, [problem]]);
+  if (route.auth === 'user') shared.push([403, 'The caller is banned platform-wide (`banned`, SPEC §9).', [problem]]);
   if (route.auth === 'user' && /\{chatId\}/.test(route.path)) {
     shared.push([404, 'No such chat, or the caller is not in it: the same answer (`not_found`, SPEC §3).', [problem]]);
   }

@@ -205,17 +205,22 @@ export const httpRoutes = [
   },
   {
     name: 'PutUser',
-    permissions: [...RW, 'events:put'],
+    // A ban closes the user's connections (ws:manage) and is audited on the bus (events:put).
+    permissions: [...RW, 'ws:manage', 'events:put'],
     method: 'PUT',
     path: '/v1/users/{userId}',
     handler: 'functions/http/put-user.ts',
     auth: 'user',
     roles: ['admin'],
     access: 'admin',
-    summary: 'Provision or update a user in the directory.',
+    summary: 'Provision or update a user in the directory; `banned` bans (closing their connections) or lifts a ban (SPEC §9).',
     params: s.UserParams,
     body: s.PutUserBody,
     response: { status: 200, body: one('user', s.User) },
+    statuses: {
+      400: 'An admin banning themselves (`bad_request`).',
+      404: '`banned` without `name` for a user the directory does not know (`not_found`).',
+    },
   },
   {
     name: 'GetUser',
@@ -244,6 +249,7 @@ export const httpRoutes = [
     response: { status: 201, body: one('chat', s.Chat) },
     statuses: {
       200: 'The existing direct chat of this pair, or the existing chat of this `context` with the same people (creation is idempotent).',
+      403: 'A direct chat with a user who blocks the caller or whom the caller blocks (`blocked`, SPEC §9).',
       404: 'A participant is not a known user (`not_found`).',
       409: 'The chat of this `context` and these people exists, but the caller has left it (`conflict`).',
     },
@@ -303,8 +309,8 @@ export const httpRoutes = [
     response: { status: 201, body: one('message', s.Message) },
     statuses: {
       200: 'A repeat of this `clientMessageId`: the first message, not stored or sent again.',
-      400: 'An attachment id that is not an uploaded, unused attachment of the sender in this chat (`attachment_not_uploaded`).',
-      403: '`type: "system"` without the admin role (`forbidden`).',
+      400: 'An attachment id that is not an uploaded, unused attachment of the sender in this chat (`attachment_not_uploaded`); a blocked word (`content_blocked`, SPEC §9).',
+      403: '`type: "system"` without the admin role (`forbidden`); a direct chat where either user blocks the other (`blocked`); a frozen chat (`chat_frozen`), SPEC §9.',
       409: 'A first send with this `clientMessageId` is still being stored (`conflict`, `Retry-After`): retry.',
       429: 'Over the rate limit (`rate_limited`, SPEC §5; `Retry-After` says when the window resets).',
     },
@@ -324,7 +330,8 @@ export const httpRoutes = [
     body: s.EditMessageBody,
     response: { status: 200, body: one('message', s.Message) },
     statuses: {
-      403: 'Not the author (`forbidden`), or past the edit window (`edit_window_expired`).',
+      400: 'A blocked word (`content_blocked`, SPEC §9).',
+      403: 'Not the author (`forbidden`), past the edit window (`edit_window_expired`), or a frozen chat (`chat_frozen`, SPEC §9).',
       409: 'The message was deleted (`conflict`).',
     },
   },
@@ -356,6 +363,7 @@ export const httpRoutes = [
     response: { status: 200, body: one('message', s.Message) },
     statuses: {
       400: 'Not `like`, `dislike` or one emoji of Unicode\'s RGI list (`bad_request`).',
+      403: 'A frozen chat (`chat_frozen`, SPEC §9).',
       409: 'The message was deleted, or already has 50 distinct reactions (`conflict`).',
     },
   },
@@ -373,6 +381,7 @@ export const httpRoutes = [
     response: { status: 200, body: one('message', s.Message) },
     statuses: {
       400: 'Not `like`, `dislike` or one emoji of Unicode\'s RGI list (`bad_request`).',
+      403: 'A frozen chat (`chat_frozen`, SPEC §9).',
       409: 'The message was deleted, or its reactions kept changing (`conflict`): retry.',
     },
   },
@@ -419,14 +428,31 @@ export const httpRoutes = [
     },
   },
   {
+    name: 'Sync',
+    permissions: RW,
+    method: 'GET',
+    path: '/v1/sync',
+    handler: 'functions/http/sync.ts',
+    auth: 'user',
+    access: 'user',
+    summary:
+      'SPEC §7: the events the caller missed since `since` (every event but `typing` and `presence`, as sent over WebSocket), in order within each chat; without `since` no events and a cursor for now. While `hasMore`, call again at once with `cursor`.',
+    query: s.SyncQuery,
+    response: { status: 200, body: s.SyncResponse },
+    statuses: {
+      400: '`since` is not one of the caller\'s cursors (forged, edited or another user\'s), or `limit` is over 500 (`bad_request`).',
+      410: '`since` is older than the sync window (`SYNC_WINDOW_DAYS`, 30 days; `sync_expired`): reload the chat list and open chats, then sync without `since`.',
+    },
+  },
+  {
     name: 'UpdateChat',
     rateLimit: 'writes',
     method: 'PATCH',
     path: '/v1/chats/{chatId}',
     handler: 'functions/http/update-chat.ts',
     auth: 'user',
-    access: 'group owner/admin, platform admin; for support chats the assignee, support agents, admins (also `status`)',
-    summary: 'Change title, metadata or (support chats) status; emits `chat.updated`.',
+    access: 'group owner/admin, platform admin; for support chats the assignee, support agents, admins (also `status`); `frozen`: group owner/admin, support agents in support chats, admin anywhere',
+    summary: 'Change title, metadata, (support chats) status, or freeze the chat (`frozen`, SPEC §9); emits `chat.updated`.',
     permissions: AUDITED,
     params: s.ChatParams,
     body: s.UpdateChatBody,
@@ -466,7 +492,7 @@ export const httpRoutes = [
     statuses: {
       403: 'Not the group\'s owner or admin; only the owner adds admins (`forbidden`).',
       404: 'A user is not known (`not_found`).',
-      409: 'Participants changed meanwhile (`conflict`): retry.',
+      409: 'Participants changed meanwhile (`conflict`): retry; or a user is banned from this group (`banned`, SPEC §9).',
     },
   },
   {
@@ -535,8 +561,8 @@ export const httpRoutes = [
     statuses: {
       200: 'A repeat of this `clientMessageId`: the first message, not stored or sent again.',
       404: '`to` is not a known user (`not_found`).',
-      400: 'An attachment id that is not an uploaded, unused attachment of the sender in this chat (`attachment_not_uploaded`).',
-      403: '`type: "system"` without the admin role (`forbidden`).',
+      400: 'An attachment id that is not an uploaded, unused attachment of the sender in this chat (`attachment_not_uploaded`); a blocked word (`content_blocked`, SPEC §9).',
+      403: '`type: "system"` without the admin role (`forbidden`); either user blocks the other (`blocked`, SPEC §9).',
       409: 'A first send with this `clientMessageId` is still being stored (`conflict`, `Retry-After`): retry.',
       429: 'Over the rate limit (`rate_limited`, SPEC §5; `Retry-After` says when the window resets).',
     },
@@ -567,6 +593,138 @@ export const httpRoutes = [
     summary: 'Support chats by status, open chats per agent, median first-response time (seconds).',
     permissions: RW,
     response: { status: 200, body: s.SupportStats },
+  },
+  {
+    name: 'BlockUser',
+    rateLimit: 'writes',
+    method: 'PUT',
+    path: '/v1/me/blocks/{userId}',
+    handler: 'functions/http/block-user.ts',
+    auth: 'user',
+    access: 'user',
+    summary: 'Block a user (idempotent): no direct chat either way, their messages hidden elsewhere, no typing or presence between you (SPEC §9).',
+    permissions: RW,
+    params: s.UserParams,
+    response: { status: 204 },
+    statuses: { 400: 'Blocking oneself (`bad_request`).', 404: 'No such user (`not_found`).' },
+  },
+  {
+    name: 'UnblockUser',
+    rateLimit: 'writes',
+    method: 'DELETE',
+    path: '/v1/me/blocks/{userId}',
+    handler: 'functions/http/unblock-user.ts',
+    auth: 'user',
+    access: 'user',
+    summary: 'Lift a block (idempotent); their messages show again.',
+    permissions: RW,
+    params: s.UserParams,
+    response: { status: 204 },
+  },
+  {
+    name: 'ListBlocks',
+    method: 'GET',
+    path: '/v1/me/blocks',
+    handler: 'functions/http/list-blocks.ts',
+    auth: 'user',
+    access: 'user',
+    summary: 'The users the caller blocks, oldest block first.',
+    permissions: RW,
+    response: { status: 200, body: z.object({ users: z.array(s.BlockedUser) }) },
+  },
+  {
+    name: 'ReportMessage',
+    rateLimit: 'writes',
+    method: 'POST',
+    path: '/v1/chats/{chatId}/messages/{messageId}/reports',
+    handler: 'functions/http/report-message.ts',
+    auth: 'user',
+    access: 'participant',
+    summary: 'Report a message (idempotent per reporter and message); keeps a snapshot of it and publishes `chat.report.created` (SPEC §9).',
+    permissions: [...RW, 'bucket:read', 'events:put'],
+    params: s.MessageParams,
+    body: s.ReportBody,
+    response: { status: 201, body: one('report', s.Report) },
+    statuses: {
+      200: 'The caller reported this message before: the first report.',
+      400: 'Reporting one\'s own message (`bad_request`).',
+      404: 'No such message in this chat (`not_found`).',
+    },
+  },
+  {
+    name: 'ListReports',
+    method: 'GET',
+    path: '/v1/moderation/reports',
+    handler: 'functions/http/list-reports.ts',
+    auth: 'user',
+    roles: ['admin'],
+    access: 'admin',
+    summary: 'The moderation queue: open reports first, oldest first; `status`, `limit`, `cursor`.',
+    permissions: RW,
+    query: s.ReportsQuery,
+    response: { status: 200, body: page('reports', s.Report) },
+    paging: { items: 'reports', next: 'nextCursor', cursor: ['cursor'] },
+  },
+  {
+    name: 'ResolveReport',
+    method: 'PATCH',
+    path: '/v1/moderation/reports/{reportId}',
+    handler: 'functions/http/resolve-report.ts',
+    auth: 'user',
+    roles: ['admin'],
+    access: 'admin',
+    summary: 'Close a report; `delete_message` soft-deletes the message (`message.deleted`), `ban_user` bans its author platform-wide.',
+    // delete_message: the delete's events and objects; ban_user: closing connections; both: audit on the bus.
+    permissions: [...RW_WS, 'bucket:write', 'events:put'],
+    params: s.ReportParams,
+    body: s.ResolveReportBody,
+    response: { status: 200, body: one('report', s.Report) },
+    statuses: { 400: '`dismissed` with an action (`bad_request`).', 404: 'No such report (`not_found`).', 409: 'The report is already closed (`conflict`).' },
+  },
+  {
+    name: 'BanFromChat',
+    rateLimit: 'writes',
+    method: 'POST',
+    path: '/v1/chats/{chatId}/bans',
+    handler: 'functions/http/ban-from-chat.ts',
+    auth: 'user',
+    access: 'group owner/admin, platform admin; never the owner, and a group admin cannot ban another admin',
+    summary: 'Ban a user from a group: removes them (`participant.removed`) and keeps them out until unbanned or `expiresAt` (SPEC §9).',
+    permissions: [...RW_WS, 'events:put'],
+    params: s.ChatParams,
+    body: s.ChatBanBody,
+    response: { status: 201, body: one('ban', s.ChatBan) },
+    statuses: {
+      400: 'Not a group, `expiresAt` in the past, or banning oneself (`bad_request`).',
+      403: 'Not the group\'s owner or admin, or a target they may not ban (the owner; another admin) (`forbidden`).',
+    },
+  },
+  {
+    name: 'ListChatBans',
+    method: 'GET',
+    path: '/v1/chats/{chatId}/bans',
+    handler: 'functions/http/list-chat-bans.ts',
+    auth: 'user',
+    access: 'group owner/admin, platform admin',
+    summary: 'The group\'s bans in force, oldest first.',
+    permissions: RW,
+    params: s.ChatParams,
+    response: { status: 200, body: z.object({ bans: z.array(s.ChatBan) }) },
+    statuses: { 403: 'Not the group\'s owner or admin (`forbidden`).' },
+  },
+  {
+    name: 'UnbanFromChat',
+    rateLimit: 'writes',
+    method: 'DELETE',
+    path: '/v1/chats/{chatId}/bans/{userId}',
+    handler: 'functions/http/unban-from-chat.ts',
+    auth: 'user',
+    access: 'group owner/admin, platform admin',
+    summary: 'Lift a group ban (idempotent); the user can be added again.',
+    permissions: [...RW, 'events:put'],
+    params: s.ParticipantParams,
+    response: { status: 204 },
+    statuses: { 403: 'Not the group\'s owner or admin (`forbidden`).' },
   },
   {
     name: 'SetNotificationLevel',
@@ -686,7 +844,7 @@ export const wsRoutes = [
     permissions: RW,
     routeKey: '$connect',
     handler: 'functions/ws/connect.ts',
-    summary: 'Authenticates `?token=`, records the connection; a bad token refuses the upgrade with 401.',
+    summary: 'Authenticates `?token=`, records the connection; a bad token refuses the upgrade with 401, a banned user with 403 (SPEC §9).',
     returnResponse: false,
   },
   {
@@ -771,6 +929,30 @@ export const queueRoutes = [
     permissions: [...RW, 'ws:manage', 'events:put'],
   },
 ] as const satisfies readonly QueueRoute[];
+
+/**
+ * Scheduled functions: driven by an EventBridge schedule rather than a
+ * route. The CDK stack creates the function and the rule; the local stack
+ * does not run them (tests call the handler).
+ */
+export interface ScheduledRoute {
+  readonly name: string;
+  readonly handler: string;
+  readonly summary: string;
+  /** EventBridge schedule expression. */
+  readonly schedule: string;
+  readonly permissions: readonly Permission[];
+}
+
+export const scheduledRoutes = [
+  {
+    name: 'ReportSla',
+    handler: 'functions/scheduled/report-sla.ts',
+    summary: 'Publishes the age of the oldest open report (`OldestOpenReportAgeSeconds`); the `ReportSla` alarm fires past `REPORT_SLA_HOURS` (SPEC §9).',
+    schedule: 'rate(5 minutes)',
+    permissions: ['table:read'],
+  },
+] as const satisfies readonly ScheduledRoute[];
 
 /**
  * Event consumers: functions an EventBridge rule on the notification bus

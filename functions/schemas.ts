@@ -82,6 +82,8 @@ export const User = z.object({
   email: z.string().optional(),
   online: z.boolean().optional(),
   lastSeenAt: IsoTime.nullable().optional(),
+  banned: z.boolean().optional().describe('SPEC §9: admins only; `true` while the user is banned platform-wide'),
+  bannedReason: z.string().optional().describe('admins only'),
 });
 
 /**
@@ -95,8 +97,9 @@ export const MessagePreview = z.object({
   seq: z.number().int(),
   senderId: z.string(),
   type: z.enum(['text', 'system']),
-  content: z.string().describe('first 100 characters'),
+  content: z.string().describe('first 100 characters; "" when `hidden`'),
   createdAt: IsoTime,
+  hidden: z.literal(true).optional().describe('SPEC §9: from a user the caller blocked'),
   deleted: z.literal(true).optional().describe('the message was deleted (`content` is "")'),
 });
 
@@ -127,6 +130,7 @@ export const Chat = z.object({
   lastMessage: MessagePreview.optional(),
   participants: z.array(Participant).optional().describe('present on single-chat reads, omitted in lists'),
   metadata: Metadata.optional(),
+  frozen: z.boolean().describe('SPEC §9: while true, sends, edits and reactions answer 403 `chat_frozen` (admins excepted)'),
   unreadCount: z.number().int(),
   unreadMentions: z.number().int().describe('unread messages that mention the caller (SPEC §3)'),
   lastReadSeq: z.number().int(),
@@ -149,6 +153,7 @@ export const Message = z.object({
       senderId: z.string(),
       preview: z.string().describe('the original\'s current text, first 100 characters; "" when it is deleted'),
       deleted: z.literal(true).optional().describe('the original was deleted'),
+      hidden: z.literal(true).optional().describe('SPEC §9: the original is from a user the caller blocked (`preview` "")'),
     })
     .optional()
     .describe('the message this one replies to, as it is now (edited: its new text; deleted: `preview` "" and `deleted: true`)'),
@@ -161,6 +166,7 @@ export const Message = z.object({
   createdAt: IsoTime,
   editedAt: IsoTime.optional(),
   deletedAt: IsoTime.optional(),
+  hidden: z.literal(true).optional().describe('SPEC §9: a placeholder for a message from a user the caller blocked: `content` "", no attachments, reactions or metadata'),
   readBy: z.number().int(),
 });
 
@@ -200,6 +206,11 @@ export const ErrorCode = z.enum([
   'rate_limited',
   'edit_window_expired',
   'attachment_not_uploaded',
+  'blocked',
+  'banned',
+  'chat_frozen',
+  'content_blocked',
+  'sync_expired',
   'internal',
 ]);
 /** One failed input check of a 400: `path` is like `body.participantIds[0]` or `frame.chatId`. */
@@ -246,11 +257,17 @@ export const HealthQuery = z.object({ deep: z.enum(['0', '1', 'true', 'false']).
 /** `GET /docs?api=`: which API the reference shows (default `http`). */
 export const DocsQuery = z.object({ api: z.enum(['http', 'websocket']).optional() });
 
-export const PutUserBody = z.object({
-  name: z.string().trim().min(1).max(100),
-  roles: z.array(Role).max(3).optional(),
-  email: z.string().email().max(254).optional(),
-});
+export const PutUserBody = z
+  .object({
+    name: z.string().trim().min(1).max(100).optional(),
+    roles: z.array(Role).max(3).optional(),
+    email: z.string().email().max(254).optional(),
+    /** SPEC §9: platform ban (`true`) or lifting it (`false`); alone, it changes nothing else. */
+    banned: z.boolean().optional(),
+    bannedReason: z.string().trim().min(1).max(500).optional(),
+  })
+  .refine((b) => b.name !== undefined || b.banned !== undefined, { message: 'give name (provisioning) or banned (a platform ban)' })
+  .refine((b) => b.bannedReason === undefined || b.banned === true, { message: 'bannedReason goes with banned: true' });
 
 export const CreateChatBody = z.object({
   type: z.enum(['direct', 'group']),
@@ -312,6 +329,8 @@ export const UpdateChatBody = z.object({
   title: z.string().trim().min(1).max(100).optional(),
   metadata: Metadata.optional(),
   status: ChatStatus.optional(),
+  /** SPEC §9: freeze (`true`) or unfreeze the chat. */
+  frozen: z.boolean().optional(),
 });
 
 export const ArchiveBody = z.object({ archived: z.boolean() });
@@ -362,6 +381,53 @@ export const SupportStats = z.object({
   unassigned: z.number(),
   medianFirstResponseSeconds: z.number().nullable(),
   total: z.number(),
+});
+
+// ---------------------------------------------------------------- moderation (SPEC §9)
+
+export const BlockedUser = z.object({ id: UserId, name: z.string(), blockedAt: IsoTime });
+export const ReportReason = z.enum(['spam', 'harassment', 'inappropriate', 'other']);
+export const ReportStatus = z.enum(['open', 'resolved', 'dismissed']);
+export const ReportAction = z.enum(['none', 'delete_message', 'ban_user']);
+export const Report = z.object({
+  id: z.string(),
+  chatId: ChatId,
+  messageId: z.string(),
+  reporterId: UserId,
+  reason: ReportReason,
+  details: z.string().optional(),
+  status: ReportStatus,
+  createdAt: IsoTime,
+  message: Message.describe('the message as it was when reported, content included'),
+  resolvedAt: IsoTime.optional(),
+  resolvedBy: UserId.optional(),
+  action: ReportAction.optional(),
+});
+export const ReportBody = z.object({
+  reason: ReportReason,
+  details: z.string().trim().max(1000).optional().describe('≤ 1,000 characters'),
+});
+export const ReportParams = z.object({ reportId: z.string().regex(/^[0-9A-Za-z]{1,64}$/, 'must be an id returned by the API') });
+export const ReportsQuery = z.object({
+  status: ReportStatus.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(1024).optional(),
+});
+export const ResolveReportBody = z.object({
+  status: z.enum(['resolved', 'dismissed']),
+  action: ReportAction.optional().describe('default `none`; `delete_message` soft-deletes the message, `ban_user` bans its author platform-wide'),
+});
+export const ChatBan = z.object({
+  userId: UserId,
+  reason: z.string().optional(),
+  bannedBy: UserId,
+  createdAt: IsoTime,
+  expiresAt: IsoTime.optional(),
+});
+export const ChatBanBody = z.object({
+  userId: UserId,
+  reason: z.string().trim().min(1).max(500).optional(),
+  expiresAt: z.iso.datetime({ offset: true }).optional().describe('ISO-8601; the ban ends then (absent: until removed)'),
 });
 
 // ---------------------------------------------------------------- WebSocket frames (SPEC §6)
@@ -418,24 +484,29 @@ export const MarkReadAck = ackOf({ lastReadSeq: z.number().int(), unreadCount: z
 /** SPEC §5: `relayed: false` when the typing event was dropped (one is relayed per user and chat every 2 s). */
 export const TypingAck = ackOf({ relayed: z.boolean().describe('whether the event was relayed (false: dropped, one per user and chat every 2 s)') });
 
+/** SPEC §6: every event but `typing` and `presence` carries the ISO time of the change. */
+const At = IsoTime.describe('ISO time of the change (SPEC §6)');
+
 /** Every frame the server sends, by `type` (SPEC §6): the three answers to actions, then the events. */
 export const ServerEvents = {
   ack: Ack.describe('answer to a client action; each action documents its members (AsyncAPI `reply`)'),
   error: ErrorFrame,
   pong: Pong,
-  'message.new': z.object({ type: z.literal('message.new'), chatId: ChatId, message: Message }),
-  'message.edited': z.object({ type: z.literal('message.edited'), chatId: ChatId, message: Message }),
-  'message.deleted': z.object({ type: z.literal('message.deleted'), chatId: ChatId, messageId: z.string(), seq: z.number().int() }),
-  'reaction.updated': z.object({ type: z.literal('reaction.updated'), chatId: ChatId, messageId: z.string(), reactions: z.record(z.string(), z.array(z.string())) }),
-  'messages.read': z.object({ type: z.literal('messages.read'), chatId: ChatId, userId: UserId, lastReadSeq: z.number().int(), readAt: IsoTime }),
+  'message.new': z.object({ type: z.literal('message.new'), chatId: ChatId, message: Message, at: At }),
+  'message.edited': z.object({ type: z.literal('message.edited'), chatId: ChatId, message: Message, at: At }),
+  'message.deleted': z.object({ type: z.literal('message.deleted'), chatId: ChatId, messageId: z.string(), seq: z.number().int(), at: At }),
+  'reaction.updated': z.object({ type: z.literal('reaction.updated'), chatId: ChatId, messageId: z.string(), reactions: z.record(z.string(), z.array(z.string())), at: At }),
+  'messages.read': z
+    .object({ type: z.literal('messages.read'), chatId: ChatId, userId: UserId, lastReadSeq: z.number().int(), readAt: IsoTime, at: At })
+    .describe("a participant's read marker moved; not sent for a sender's own send (`message.new` implies the sender's `lastReadSeq` is the message's seq)"),
   typing: z.object({ type: z.literal('typing'), chatId: ChatId, userId: UserId, isTyping: z.boolean() }),
   presence: z.object({ type: z.literal('presence'), userId: UserId, online: z.boolean(), lastSeenAt: IsoTime.optional() }),
-  'chat.created': z.object({ type: z.literal('chat.created'), chat: Chat }),
-  'chat.updated': z.object({ type: z.literal('chat.updated'), chat: ChatShared }),
-  'participants.added': z.object({ type: z.literal('participants.added'), chatId: ChatId, userIds: z.array(UserId) }),
-  'participant.removed': z.object({ type: z.literal('participant.removed'), chatId: ChatId, userId: UserId }),
+  'chat.created': z.object({ type: z.literal('chat.created'), chat: Chat, at: At }),
+  'chat.updated': z.object({ type: z.literal('chat.updated'), chat: ChatShared, at: At }),
+  'participants.added': z.object({ type: z.literal('participants.added'), chatId: ChatId, userIds: z.array(UserId), at: At }),
+  'participant.removed': z.object({ type: z.literal('participant.removed'), chatId: ChatId, userId: UserId, at: At }),
   'membership.updated': z
-    .object({ type: z.literal('membership.updated'), chatId: ChatId, archived: z.boolean(), notificationLevel: NotificationLevel, at: IsoTime })
+    .object({ type: z.literal('membership.updated'), chatId: ChatId, archived: z.boolean(), notificationLevel: NotificationLevel, at: At })
     .describe('only to the caller\'s own connections, after an archive or notification-level change'),
   'message.pinned': z.object({
     type: z.literal('message.pinned'),
@@ -445,7 +516,7 @@ export const ServerEvents = {
     pinned: z.boolean(),
     pinnedBy: UserId.describe('who pinned or unpinned it'),
     pinnedAt: IsoTime.describe('when it was pinned or unpinned'),
-    at: IsoTime,
+    at: At,
   }),
 } as const;
 
@@ -455,7 +526,38 @@ export type EventType = Exclude<keyof typeof ServerEvents, AnswerType>;
 /** An event pushed to participants' connections (SPEC §6), exactly as `ServerEvents` documents it. */
 export type ServerEvent = z.infer<(typeof ServerEvents)[EventType]>;
 
+// ---------------------------------------------------------------- sync (SPEC §7)
+
+/** SPEC §7: `limit` default 100, at most 500 (above: 400). */
+export const SyncQuery = z.object({
+  since: z.string().min(1).max(2048).optional().describe('the `cursor` of the previous answer; absent: no events and a cursor for now'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+/** The events sync answers: every `ServerEvents` event but `typing` and `presence`, exactly as sent over WebSocket. */
+export const SyncEvent = z.discriminatedUnion('type', [
+  ServerEvents['message.new'],
+  ServerEvents['message.edited'],
+  ServerEvents['message.deleted'],
+  ServerEvents['reaction.updated'],
+  ServerEvents['messages.read'],
+  ServerEvents['chat.created'],
+  ServerEvents['chat.updated'],
+  ServerEvents['participants.added'],
+  ServerEvents['participant.removed'],
+  ServerEvents['membership.updated'],
+  ServerEvents['message.pinned'],
+]);
+
+export const SyncResponse = z.object({
+  events: z.array(SyncEvent).describe('in the order they happened within each chat; at a page boundary a few may repeat (applying them again changes nothing)'),
+  cursor: z.string().describe('opaque, bound to the caller: pass it as `since` next time'),
+  hasMore: z.boolean().describe('true: call again at once with `cursor`'),
+});
+
 export type ChatT = z.infer<typeof Chat>;
+export type SyncEventT = z.infer<typeof SyncEvent>;
 export type MessageT = z.infer<typeof Message>;
 export type UserT = z.infer<typeof User>;
+export type ReportT = z.infer<typeof Report>;
 export type PublicUserT = z.infer<typeof PublicUser>;

@@ -30,7 +30,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { CORS } from '../functions/api-gateway';
 import { GLOBAL_SECONDARY_INDEXES, KEY, TTL_ATTRIBUTE, type GsiDefinition } from '../functions/data/table';
-import { eventRoutes, httpRoutes, queueRoutes, wsRoutes, type HttpRoute as HttpRouteEntry, type Permission } from '../functions/routes';
+import { eventRoutes, httpRoutes, queueRoutes, scheduledRoutes, wsRoutes, type HttpRoute as HttpRouteEntry, type Permission } from '../functions/routes';
 import { Role } from '../functions/schemas';
 import { ChatFunction, PROJECT_ROOT } from './chat-function';
 import { AuditArchive } from './audit';
@@ -319,6 +319,12 @@ export class ChatStack extends Stack {
       fn.function.addEventSource(new SqsEventSource(this.fanOutQueue, { batchSize: 10, reportBatchItemFailures: true }));
     }
 
+    for (const route of scheduledRoutes) {
+      // Background work like the queue consumers: the same timeout ceiling.
+      const fn = this.addFunction(route.name, route.handler, route.permissions, 'queue', `Schedule ${route.name}`, environment);
+      new events.Rule(this, `${route.name}Schedule`, { schedule: events.Schedule.expression(route.schedule), targets: [new eventTargets.LambdaFunction(fn.function)] });
+    }
+
     const push = this.config.pushPlatformApplications;
     if (push) {
       const pushEnvironment = {
@@ -370,6 +376,7 @@ export class ChatStack extends Stack {
       alarmEmail: this.config.alarmEmail,
       encryptionKey: this.encryptionKey,
       removalPolicy: this.dataRemovalPolicy,
+      reportSlaHours: this.config.reportSlaHours,
     });
   }
 
@@ -555,6 +562,8 @@ export class ChatStack extends Stack {
       WS_ENDPOINT: wsEndpoint,
       EVENT_BUS_NAME: this.eventBus.eventBusName,
       FANOUT_QUEUE_URL: this.fanOutQueue.queueUrl,
+      ...(this.config.blockedWords.length > 0 ? { BLOCKED_WORDS: this.config.blockedWords.join(',') } : {}),
+      REPORT_SLA_HOURS: String(this.config.reportSlaHours),
       // A CloudFormation dynamic reference: resolved at deploy time, so the key is in no template or asset.
       CURSOR_SECRET: this.cursorSecret.secretValue.unsafeUnwrap(),
       PUSH_PREVIEW: this.config.pushPreview,

@@ -24,6 +24,8 @@
  * | `edgeProtection` | `false` | CloudFront + AWS WAF rate rules in front of both APIs (`lib/perimeter.ts`); the web ACL is created in us-east-1 stacks only |
  * | `edgeIpRateLimit`, `edgeTokenRateLimit` | 2000, 1000 | requests per 5 minutes per client IP and per bearer token (WAF's minimum is 10) |
  * | `edgeWebAclArn` | unset | use this existing `CLOUDFRONT` web ACL (created in us-east-1) instead of creating one |
+ * | `blockedWords` | none | SPEC §9 word filter: words or phrases messages and edits may not contain (array, JSON array string, or comma-separated string); the functions' `BLOCKED_WORDS` |
+ * | `reportSlaHours` | 24 | SPEC §9: a report left open longer raises the `ReportSla` alarm; the functions' `REPORT_SLA_HOURS` |
  * | `pushPreview` | `full` | `none`: no message preview, sender name or chat title in offline-notification events and pushes (SPEC §8, for health data) |
  * | `pushPlatformApplications` | unset | existing SNS platform applications to push through (SPEC §8): an object (or JSON string) `{apns?, apnsSandbox?, fcm?}` of their ARNs; unset: no push worker, only the EventBridge event |
  * | `auditRetentionDays` | unset | archive `chat.audit` events (SPEC §10) in an EventBridge archive kept this many days (whole days, 1-3650); unset = no archive (audit lines still go to each function's log group) |
@@ -74,6 +76,10 @@ export interface ChatStackContext {
   readonly pushPlatformApplications?: Partial<Record<'apns' | 'apns_sandbox' | 'fcm', string>>;
   /** Unset: no CloudFront/WAF perimeter (the default). */
   readonly edge?: { readonly ipRateLimit: number; readonly tokenRateLimit: number; readonly webAclArn?: string };
+  /** SPEC §9: the word filter's words (none: no filter). */
+  readonly blockedWords: string[];
+  /** SPEC §9: hours a report may stay open before the `ReportSla` alarm. */
+  readonly reportSlaHours: number;
   /** GuardDuty Malware Protection for S3 on the attachment bucket (opt-in). */
   readonly malwareProtection: boolean;
   /** Unset: audit events are not archived (`lib/audit.ts`). */
@@ -147,6 +153,8 @@ export function readContext(node: Node): ChatStackContext {
     customerManagedKey: keyContext(get),
     tracing: bool(get('tracing'), 'tracing') ?? true,
     edge: edgeContext(get),
+    blockedWords: blockedWords(get('blockedWords')),
+    reportSlaHours: positiveNumber(get('reportSlaHours'), 'reportSlaHours') ?? 24,
     malwareProtection: bool(get('malwareProtection'), 'malwareProtection') ?? false,
     pushPreview: pushPreview(get('pushPreview')),
     pushPlatformApplications: pushApplications(get('pushPlatformApplications')),
@@ -209,6 +217,14 @@ function edgeContext(get: (key: string) => unknown): ChatStackContext['edge'] {
     throw new Error('Context edgeWebAclArn must be the ARN of a CLOUDFRONT (global) web ACL in us-east-1');
   }
   return { ipRateLimit: limit('edgeIpRateLimit', 2000), tokenRateLimit: limit('edgeTokenRateLimit', 1000), webAclArn };
+}
+
+/** The word filter's list: commas separate entries, so an entry cannot hold one (`BLOCKED_WORDS` is comma-separated). */
+function blockedWords(value: unknown): string[] {
+  if (value === undefined || value === null || value === '') return [];
+  const words = stringList(value, 'blockedWords') ?? [];
+  if (words.some((w) => w.includes(','))) throw new Error('Context blockedWords entries cannot contain commas');
+  return words;
 }
 
 function cloudWatchRole(value: unknown): ApiGatewayCloudWatchRole {

@@ -6,7 +6,7 @@
  * |---|---|
  * | `HttpApi5xxRate` | HTTP API 5xx / requests > 1 % over 5 min, with at least `HTTP_MIN_REQUESTS` requests |
  * | `WebSocketIntegrationErrorRate` | WebSocket integration errors / (messages + connects) > 5 % over 5 min, same minimum |
- * | `<Route>Errors`, `<Route>Throttles` | any function error (an unhandled exception or a timeout: handlers answer domain errors themselves) or throttle in 5 min, per function |
+ * | `FunctionErrors<n>`, `FunctionThrottles<n>` | any function error (an unhandled exception or a timeout: handlers answer domain errors themselves) or throttle in 5 min, per group of ≤ 10 functions (named in the description) |
  * | `TableThrottles`, `<Index>Throttles` | any read or write throttle event on the table or one of its GSIs in 5 min |
  * | `FanOutDeadLetters` | a fan-out job landed in the dead-letter queue (deliveries that failed 5 times) |
  * | `FanOutBacklog` | the oldest fan-out job waited more than 2 min, 3 minutes in a row |
@@ -39,6 +39,8 @@ export const HTTP_5XX_THRESHOLD_PERCENT = 1;
 export const WS_INTEGRATION_ERROR_THRESHOLD_PERCENT = 5;
 
 const FIVE_MINUTES = Duration.minutes(5);
+/** Functions per Errors/Throttles alarm: CloudWatch's limit of metrics in a metric math alarm. */
+export const ALARM_GROUP_SIZE = 10;
 
 export interface ChatOperationsProps {
   readonly httpApi: HttpApi;
@@ -56,6 +58,8 @@ export interface ChatOperationsProps {
   readonly encryptionKey?: kms.IKey;
   /** Of the alarm topic's own key (without `encryptionKey`): the stack's data removal policy. */
   readonly removalPolicy: RemovalPolicy;
+  /** SPEC §9: hours a report may stay open before the `ReportSla` alarm (context `reportSlaHours`, default 24). */
+  readonly reportSlaHours?: number;
 }
 
 export class ChatOperations extends Construct {
@@ -173,16 +177,29 @@ export class ChatOperations extends Construct {
     });
 
     const functions = Object.entries(props.functions);
-    for (const [name, fn] of functions) {
-      this.alarm(`${name}Errors`, {
-        alarmDescription: `${name}: the function failed (unhandled error or timeout)`,
-        metric: fn.function.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
+    // One alarm per metric and group of ≤ 10 functions (a metric math alarm's limit), not one per function: two
+    // alarms for each of 50+ functions would take a fifth of CloudFormation's 500 resources per stack. Which
+    // function failed: the alarm's description names the group, the dashboard's per-function graphs show it.
+    for (let i = 0; i < functions.length; i += ALARM_GROUP_SIZE) {
+      const group = functions.slice(i, i + ALARM_GROUP_SIZE);
+      const n = i / ALARM_GROUP_SIZE + 1;
+      const names = group.map(([name]) => name).join(', ');
+      const sum = (metric: (fn: ChatFunction) => cloudwatch.Metric, label: string) =>
+        new cloudwatch.MathExpression({
+          expression: `SUM([${group.map((_, j) => `m${j}`).join(',')}])`,
+          usingMetrics: Object.fromEntries(group.map(([, fn], j) => [`m${j}`, metric(fn)])),
+          period: FIVE_MINUTES,
+          label,
+        });
+      this.alarm(`FunctionErrors${n}`, {
+        alarmDescription: `A function failed (unhandled error or timeout), one of: ${names}`,
+        metric: sum((fn) => fn.function.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 'Errors'),
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       });
-      this.alarm(`${name}Throttles`, {
-        alarmDescription: `${name}: invocations throttled (account or reserved concurrency exhausted)`,
-        metric: fn.function.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }),
+      this.alarm(`FunctionThrottles${n}`, {
+        alarmDescription: `Invocations throttled (account or reserved concurrency exhausted), one of: ${names}`,
+        metric: sum((fn) => fn.function.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }), 'Throttles'),
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       });
@@ -209,6 +226,21 @@ export class ChatOperations extends Construct {
       metric: props.fanOutQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' }),
       threshold: 120,
       evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+
+    // SPEC §9: app stores expect reports to be acted on promptly. `ReportSla` (a scheduled function) publishes the
+    // oldest open report's age every 5 minutes; missing data (no schedule run) is not a breach.
+    this.alarm('ReportSla', {
+      alarmDescription: `A report has been open for more than ${props.reportSlaHours ?? 24} hours (REPORT_SLA_HOURS): work the moderation queue (GET /v1/moderation/reports)`,
+      metric: new cloudwatch.Metric({
+        namespace: APP_METRICS_NAMESPACE,
+        metricName: 'OldestOpenReportAgeSeconds',
+        dimensionsMap: { service: APP_METRICS_SERVICE },
+        period: FIVE_MINUTES,
+        statistic: 'Maximum',
+      }),
+      threshold: (props.reportSlaHours ?? 24) * 3600,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     });
 

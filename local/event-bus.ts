@@ -9,6 +9,8 @@
  * lists the parsed `Detail` objects of the offline notifications, oldest
  * first; `DELETE` clears them. `GET /dev/audit` lists the `chat.audit`
  * entries (SPEC §10) the same way; `DELETE /dev/audit` clears those.
+ * `GET /dev/events` lists every kept event with its `detailType` (SPEC §9
+ * `chat.report.created` included).
  */
 import { randomUUID } from 'node:crypto';
 import { AUDIT_DETAIL_TYPE } from '../functions/domain/audit';
@@ -110,6 +112,8 @@ export function createEventBus(options: { targets?: LocalEventTarget[]; region?:
       { method: 'DELETE', path: '/dev/notifications', handler: () => clearWhere((e) => !isAudit(e)) },
       { method: 'GET', path: '/dev/audit', handler: () => ({ body: { entries: stored.filter(isAudit).map((event) => event.detail) } }) },
       { method: 'DELETE', path: '/dev/audit', handler: () => clearWhere(isAudit) },
+      // Every kept event with its detailType (SPEC §9 `chat.report.created`, §10 `chat.audit`, offline notifications).
+      { method: 'GET', path: '/dev/events', handler: () => ({ body: { events: stored } }) },
     ],
   };
 }

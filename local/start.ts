@@ -20,7 +20,7 @@
  * Exit codes: 0 after Ctrl-C/SIGTERM/SIGHUP, 1 when startup fails (the message says why).
  */
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -164,6 +164,9 @@ async function main() {
   });
   const pkg = JSON.parse(await readFile(resolve(root, 'package.json'), 'utf8')) as { version?: string };
 
+  // Signed cursors (sync) must survive a restart when the data does: the secret lives next to the data.
+  const cursorSecret = process.env.CURSOR_SECRET || (await localCursorSecret(DATA_DIR));
+
   // Handlers read their configuration at import time, so this must precede bound.start() (which imports them).
   Object.assign(process.env, {
     TABLE_NAME,
@@ -180,8 +183,6 @@ async function main() {
     SQS_ENDPOINT: `${baseUrl}/dev/sqs`,
     FANOUT_QUEUE_URL: `${baseUrl}/dev/sqs/chat-fanout.fifo`,
     FANOUT_INLINE_MAX: process.env.FANOUT_INLINE_MAX || '50',
-    // List cursors are HMAC-signed (functions/domain/cursors.ts): a fresh key per start unless one is given.
-    CURSOR_SECRET: process.env.CURSOR_SECRET || randomBytes(32).toString('base64url'),
     // CloudWatch embedded metrics would only flood the terminal locally; LOG_METRICS=1 shows them.
     POWERTOOLS_METRICS_DISABLED: process.env.LOG_METRICS === '1' ? 'false' : 'true',
     // No X-Ray daemon locally; the handlers' tracer calls are no-ops.
@@ -197,6 +198,8 @@ async function main() {
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     APP_VERSION: process.env.APP_VERSION || pkg.version || '0.0.0',
+    // List and sync cursors are HMAC-signed (functions/domain/cursors.ts): kept per data directory, else fresh per start.
+    CURSOR_SECRET: cursorSecret,
   });
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
@@ -236,6 +239,18 @@ async function main() {
       '',
     ].join('\n'),
   );
+}
+
+/** A random cursor secret, kept in `DATA_DIR/cursor-secret` when data persists (so cursors stay valid across restarts). */
+async function localCursorSecret(dataDir: string | undefined): Promise<string> {
+  const fresh = randomBytes(32).toString('base64url');
+  if (!dataDir) return fresh;
+  const file = resolve(dataDir, 'cursor-secret');
+  const stored = await readFile(file, 'utf8').then((text) => text.trim(), () => '');
+  if (stored.length >= 32) return stored;
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, fresh, { mode: 0o600 });
+  return fresh;
 }
 
 main().catch((error: unknown) => {

@@ -10,6 +10,7 @@
 import { ChatApiError, ChatClient, ChatSocket, LocalStorageCursorStore, type SocketState, type User } from '../sdk/src/index';
 import { ChatList, SupportQueue } from './chat-list';
 import { Conversation } from './conversation';
+import { ModerationQueue } from './moderation';
 import { byTestId } from './dom';
 import { describeError, showError, type Services } from './services';
 import { parseUserIds } from './state';
@@ -54,18 +55,18 @@ byTestId<HTMLFormElement>('signin-form').addEventListener('submit', (event) => {
   const form = new FormData(event.currentTarget as HTMLFormElement);
   const userId = String(form.get('userId') ?? '').trim();
   const name = String(form.get('name') ?? '').trim();
-  void signIn(userId, name || undefined, form.get('agent') === 'on');
+  void signIn(userId, name || undefined, form.get('agent') === 'on', form.get('admin') === 'on');
 });
 
 /** `POST /dev/token` (local stack only, hence not an SDK method), then start the app. */
-async function signIn(userId: string, name: string | undefined, agent: boolean): Promise<void> {
+async function signIn(userId: string, name: string | undefined, agent: boolean, admin = false): Promise<void> {
   const button = byTestId<HTMLButtonElement>('signin-submit');
   button.disabled = true;
   try {
     const res = await fetch('/dev/token', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ userId, name, roles: agent ? ['support'] : undefined }),
+      body: JSON.stringify({ userId, name, roles: agent || admin ? [...(agent ? ['support'] : []), ...(admin ? ['admin'] : [])] : undefined }),
     });
     const body = (await res.json().catch(() => ({}))) as { token?: string; detail?: string; message?: string };
     if (!res.ok || !body.token) throw new Error(body.detail ?? body.message ?? `POST /dev/token answered ${res.status}`);
@@ -134,6 +135,7 @@ async function start(session: Session): Promise<void> {
   const chats = new ChatList(s, select);
   const conversation = new Conversation(s, chats, backToList);
   const queue = me.roles.includes('support') ? new SupportQueue(s, chats, select) : undefined;
+  const moderation = me.roles.includes('admin') ? new ModerationQueue(s) : undefined;
 
   // Socket events → list and conversation. What happened while offline arrives the same way (sync, `catchUp: true`),
   // once and in order, so these handlers are the whole reconnect story.
@@ -204,6 +206,11 @@ async function start(session: Session): Promise<void> {
     if (conversation.activeChatId === chatId) backToList();
   });
 
+  // Archived or unarchived on another device (or while offline): the list follows.
+  socket.on('membership.updated', ({ chatId, archived }) => {
+    if (chats.get(chatId)) chats.put({ id: chatId, archived });
+  });
+
   // Offline for longer than the sync window (410 sync_expired): the socket took a fresh cursor; reload what is shown.
   socket.on('syncExpired', () => {
     void chats.load().catch((error: unknown) => showError(sidebarError, error));
@@ -217,7 +224,7 @@ async function start(session: Session): Promise<void> {
   // chat not loaded yet makes the list fetch that chat. A failed first connect leaves the pill at "offline";
   // HTTP still works.
   await socket.connect().catch((error: unknown) => showError(sidebarError, error));
-  await Promise.all([chats.load(), queue?.load()]);
+  await Promise.all([chats.load(), queue?.load(), moderation?.load(), conversation.blocks.load()]);
   const fromHash = decodeURIComponent(location.hash.slice(1));
   if (fromHash && chats.get(fromHash)) select(fromHash);
 }

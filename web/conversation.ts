@@ -19,6 +19,7 @@ import { byTestId, h, shortTime } from './dom';
 import type { ChatList } from './chat-list';
 import { confirmAction } from './confirm';
 import { ChatDetails } from './details';
+import { Blocks, HIDDEN_TEXT, reportDialog } from './moderation';
 import { ChatSearch } from './search';
 import { describeError, showError, type Services } from './services';
 import {
@@ -84,6 +85,8 @@ export class Conversation {
   private readonly error = byTestId('composer-error');
   readonly details: ChatDetails;
   readonly search: ChatSearch;
+  /** Whom the user blocks (SPEC §9): toggled from a sender's name. */
+  readonly blocks: Blocks;
 
   constructor(
     private readonly s: Services,
@@ -91,6 +94,7 @@ export class Conversation {
     /** The caller left the chat from the details panel. */
     onLeft: (chatId: string) => void,
   ) {
+    this.blocks = new Blocks(s);
     this.details = new ChatDetails(s, chats, { left: onLeft, changed: (chatId) => this.onChatChanged(chatId) });
     this.search = new ChatSearch(s, chats, (messageId) => this.reveal(messageId));
     // Which input was used last decides whether focus shows a message's actions (style.css).
@@ -380,6 +384,15 @@ export class Conversation {
     }
   }
 
+  /** SPEC §9: block or unblock a sender; the history reloads with (or without) the server's placeholders. */
+  private async toggleBlock(userId: string, name: string): Promise<void> {
+    try {
+      if (this.chatId && (await this.blocks.toggle(userId, name))) await this.open(this.chatId);
+    } catch (error) {
+      showError(this.error, error);
+    }
+  }
+
   private async togglePin(message: Message): Promise<void> {
     const chatId = this.chatId;
     if (!chatId) return;
@@ -388,6 +401,14 @@ export class Conversation {
       this.onMessage(chatId, updated);
       this.pins = (await this.s.api.listPins(chatId)).messages;
       this.renderPins();
+    } catch (error) {
+      showError(this.error, error);
+    }
+  }
+
+  private async report(message: Message): Promise<void> {
+    try {
+      if (await reportDialog(this.s, message.chatId, message.id)) this.error.textContent = 'Reported. Thank you.';
     } catch (error) {
       showError(this.error, error);
     }
@@ -530,6 +551,11 @@ export class Conversation {
 
   private renderHeader(): void {
     const chat = this.chatId ? this.chats.get(this.chatId) : undefined;
+    // SPEC §9: a frozen chat is read-only for everyone but admins.
+    const frozen = Boolean(chat?.frozen) && !this.s.me.roles.includes('admin');
+    byTestId('frozen-note').hidden = !frozen;
+    byTestId<HTMLButtonElement>('send').disabled = frozen;
+    this.input.disabled = frozen;
     const dot = byTestId('conversation-presence');
     const subtitle = byTestId('conversation-subtitle');
     byTestId('conversation-title').textContent = chat ? chatTitle(chat, this.s.me.id) : '';
@@ -566,11 +592,30 @@ export class Conversation {
     const meId = this.s.me.id;
     const mine = message.senderId === meId;
     const deleted = Boolean(message.deletedAt);
+    const hidden = message.hidden === true;
     const state = receipt(message, meId, this.markers);
-    const content = deleted ? 'Message deleted' : message.content;
+    const content = hidden ? HIDDEN_TEXT : deleted ? 'Message deleted' : message.content;
     const quote = message.replyTo
-      ? h('div', { class: 'quote', 'data-testid': 'reply-quote' }, [`${this.chats.nameOf(chatId, message.replyTo.senderId)}: ${message.replyTo.preview || '…'}`])
+      ? h('div', { class: 'quote', 'data-testid': 'reply-quote' }, [
+          `${this.chats.nameOf(chatId, message.replyTo.senderId)}: ${message.replyTo.hidden ? HIDDEN_TEXT : message.replyTo.preview || '…'}`,
+        ])
       : null;
+    const senderName = this.chats.nameOf(chatId, message.senderId);
+    // SPEC §9: block or unblock from a sender's name.
+    const sender = mine
+      ? h('span', { class: 'sender', 'data-testid': 'message-sender' }, [senderName])
+      : h(
+          'button',
+          {
+            type: 'button',
+            class: 'link sender',
+            'data-testid': 'message-sender',
+            'data-blocked': String(this.blocks.has(message.senderId)),
+            title: this.blocks.has(message.senderId) ? `Unblock ${senderName}` : `Block ${senderName}`,
+          },
+          [senderName],
+          { click: () => void this.toggleBlock(message.senderId, senderName) },
+        );
     const images = message.attachments.map((a) =>
       a.kind === 'image'
         ? h('a', { class: 'attachment', href: a.url, target: '_blank', rel: 'noopener' }, [h('img', { src: a.url, alt: a.filename, 'data-testid': 'attachment-image' }, [], { load: () => this.keepBottom() })])
@@ -589,12 +634,13 @@ export class Conversation {
         },
       });
     const actions =
-      deleted || message.type === 'system'
+      deleted || hidden || message.type === 'system'
         ? null
         : h('div', { class: 'actions', 'data-testid': 'message-actions', role: 'toolbar', 'aria-label': 'Message actions' }, [
             button('reply', 'Reply', () => this.startReply(message)),
             mine ? button('edit', 'Edit', () => this.startEdit(message)) : null,
             mine ? button('delete', 'Delete', () => void this.remove(message)) : null,
+            mine ? null : button('report', 'Report', () => void this.report(message)),
             this.mayPin(chatId) ? button(message.pinnedAt ? 'unpin' : 'pin', message.pinnedAt ? 'Unpin' : 'Pin', () => void this.togglePin(message)) : null,
             ...REACTIONS.map((r) => {
               const react = button('react', r.label, () => void this.toggleReaction(message, r.key), `React ${r.key}`);
@@ -611,6 +657,7 @@ export class Conversation {
         'data-mine': String(mine),
         'data-type': message.type,
         'data-deleted': String(deleted),
+        'data-hidden': String(hidden),
         'data-mentioned': message.mentions?.includes(meId) ? 'true' : undefined,
         'data-pinned': message.pinnedAt ? 'true' : undefined,
         // Focusable, so keyboard users reach the actions (they show on :focus-within).
@@ -621,7 +668,7 @@ export class Conversation {
         message.type === 'system'
           ? null
           : h('div', { class: 'meta' }, [
-              h('span', { class: 'sender', 'data-testid': 'message-sender' }, [this.chats.nameOf(chatId, message.senderId)]),
+              sender,
               h('span', {}, [shortTime(message.createdAt)]),
               message.editedAt && !deleted ? h('span', { 'data-testid': 'edited' }, ['(edited)']) : null,
               state ? h('span', { class: 'receipt', 'data-testid': 'receipt', 'data-state': state, title: state === 'read' ? 'Read' : 'Sent' }, [state === 'read' ? '✓✓' : '✓']) : null,
@@ -630,7 +677,7 @@ export class Conversation {
         h(
           'div',
           { class: 'content', 'data-testid': 'message-content' },
-          deleted
+          deleted || hidden
             ? [content]
             : mentionSegments(content, (message.mentions ?? []).map((id) => this.chats.nameOf(chatId, id))).map((part) =>
                 part.mention ? h('mark', { class: 'mention', 'data-testid': 'mention' }, [part.text]) : part.text,

@@ -75,6 +75,14 @@ export class ChatDetails {
       this.notificationSection(chat),
       this.membersSection(chat),
       chat.type === 'group' && canManageGroup(chat, meId, roles) ? this.addSection(chat) : null,
+      // SPEC §9: the group's owner and admins (and platform admins) freeze and unfreeze it.
+      chat.type === 'group' && canManageGroup(chat, meId, roles)
+        ? h('section', { class: 'actions-row' }, [
+            h('button', { type: 'button', class: 'secondary', 'data-testid': 'freeze-toggle', 'aria-pressed': String(Boolean(chat.frozen)) }, [chat.frozen ? 'Unfreeze chat' : 'Freeze chat'], {
+              click: () => void this.run(async () => this.chats.put((await this.s.api.updateChat(chat.id, { frozen: !chat.frozen })).chat)),
+            }),
+          ])
+        : null,
       h('section', { class: 'actions-row' }, [
         h('button', { type: 'button', class: 'secondary', 'data-testid': 'archive-toggle' }, [chat.archived ? 'Unarchive' : 'Archive'], {
           click: () => void this.run(() => this.archive(chat, !chat.archived)),

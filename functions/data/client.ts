@@ -139,14 +139,18 @@ async function untilProcessed<T>(api: string, pending: T[], send: (part: T[]) =>
  * Missing items are simply absent from the result. Counts: ⌈keys/100⌉
  * requests when nothing is throttled.
  */
-export async function batchGet(db: Db, keys: readonly Key[], consistent = false): Promise<Item[]> {
+export async function batchGet(db: Db, keys: readonly Key[], consistent = false, projection?: readonly string[]): Promise<Item[]> {
   const unique = [...new Map(keys.map((k) => [`${k.PK}\u0000${k.SK}`, k])).values()];
+  // A projection reads (and returns) only these attributes; RCUs still count the whole item.
+  const projected = projection
+    ? { ProjectionExpression: projection.map((_, i) => `#p${i}`).join(', '), ExpressionAttributeNames: Object.fromEntries(projection.map((a, i) => [`#p${i}`, a])) }
+    : {};
   const results = await Promise.all(
     chunk(unique, 100).map(async (part) => {
       const items: Item[] = [];
       await untilProcessed('BatchGetItem', part, async (pending) => {
         const out = await db.client.send(
-          new BatchGetCommand({ RequestItems: { [db.table]: { Keys: pending, ConsistentRead: consistent } } }),
+          new BatchGetCommand({ RequestItems: { [db.table]: { Keys: pending, ConsistentRead: consistent, ...projected } } }),
         );
         items.push(...((out.Responses?.[db.table] ?? []) as Item[]));
         return (out.UnprocessedKeys?.[db.table]?.Keys ?? []) as Key[];

@@ -20,6 +20,13 @@
  * | connection | `CONN#<connectionId>` | `CONN` | |
  * | rate counter | `RATE#<userId>#<window start>` (messages), `RATE#<userId>#<bucket>#<window start>` | `RATE` | |
  * | throttle | `RATE#<userId>#<key>` (e.g. `typing#<chatId>`) | `THROTTLE` | |
+ * | moderation state | `USER#<userId>` | `MODERATION` | |
+ * | block | `USER#<blockerId>` | `BLOCK#<blockedId>` | |
+ * | group ban | `CHAT#<chatId>` | `BAN#<userId>` | |
+ * | report | `REPORT#<reportId>` | `REPORT` | GSI1 `REPORTS` / `<rank>#<status>#<createdAt>#<reportId>` (open = rank 0: first) |
+ * | report uniqueness | `UNIQUE#report#<chatId>#<messageId>#<reporterId>` | `UNIQUE` | |
+ * | chat change (sync log) | `CHANGES#<chatId>` | `<change id: ULID>` | |
+ * | user change (sync log) | `USER#<userId>` | `CHAT!<change id: ULID>` (sorts right before the memberships) | |
  */
 import { createHash } from 'node:crypto';
 import type { ChatUniqueness } from '../domain/ports';
@@ -38,6 +45,12 @@ export const PREFIX = {
   rate: 'RATE#',
   agent: 'AGENT#',
   role: 'ROLE#',
+  block: 'BLOCK#',
+  ban: 'BAN#',
+  report: 'REPORT#',
+  changes: 'CHANGES#',
+  /** `!` sorts just before `#`: a user's change log sits right before their memberships (`CHAT#…`), so one Query range reads both. */
+  userChange: 'CHAT!',
   device: 'DEVICE#',
   pushToken: 'PUSHTOKEN#',
   pin: 'PIN#',
@@ -52,6 +65,8 @@ export const SORT = {
   connection: 'CONN',
   rate: 'RATE',
   throttle: 'THROTTLE',
+  moderation: 'MODERATION',
+  report: 'REPORT',
   pushToken: 'TOKEN',
 } as const;
 
@@ -170,7 +185,39 @@ export const LAST_ROLE_SK = '9999999999#\uffff';
 /** The user id of a role sort key. */
 export const userIdOfRoleSk = (sort: string) => sort.slice(sort.indexOf('#') + 1);
 
+/** A chat's change log (SPEC §7 sync): one partition per chat, sorted by change id. */
+export const chatChangesPk = (chatId: string) => `${PREFIX.changes}${chatId}`;
+export const chatChangeKey = (chatId: string, changeId: string): ItemKey => ({ PK: chatChangesPk(chatId), SK: changeId });
+/** A user's own change log: in their partition, sorted by change id, right before their memberships. */
+export const userChangeSk = (changeId: string) => `${PREFIX.userChange}${changeId}`;
+export const userChangeKey = (userId: string, changeId: string): ItemKey => ({ PK: userPk(userId), SK: userChangeSk(changeId) });
+/** The highest membership sort key: the open end of the user-log-plus-memberships range. */
+export const LAST_MEMBERSHIP_SK = `${PREFIX.chat}\uffff`;
+
 /** The chat id of a `CHAT#<chatId>` key value. */
 export const chatIdOf = (value: string) => value.slice(PREFIX.chat.length);
 /** The user id of a `USER#<userId>` key value. */
 export const userIdOf = (value: string) => value.slice(PREFIX.user.length);
+
+/** SPEC §9: a user's moderation state (who blocks them, whom they block, a platform ban). */
+export const moderationKey = (userId: string): ItemKey => ({ PK: userPk(userId), SK: SORT.moderation });
+/** SPEC §9: one block, in the blocker's partition (their `GET /v1/me/blocks`). */
+export const blockKey = (blockerId: string, blockedId: string): ItemKey => ({ PK: userPk(blockerId), SK: `${PREFIX.block}${blockedId}` });
+/** SPEC §9: a group ban, in the chat's partition. */
+export const chatBanKey = (chatId: string, userId: string): ItemKey => ({ PK: chatPk(chatId), SK: `${PREFIX.ban}${userId}` });
+export const reportKey = (reportId: string): ItemKey => ({ PK: `${PREFIX.report}${reportId}`, SK: SORT.report });
+/** One report per reporter and message (SPEC §9: reporting again answers the first). */
+export const reportUniqueKey = (chatId: string, messageId: string, reporterId: string): ItemKey => ({
+  PK: `${PREFIX.unique}report#${chatId}#${messageId}#${reporterId}`,
+  SK: SORT.unique,
+});
+/** GSI1 partition of the moderation queue: every report. */
+export const REPORT_QUEUE = 'REPORTS';
+const REPORT_RANK = { open: 0, resolved: 1, dismissed: 2 } as const;
+/** Sort-key prefix of one status in the moderation queue: open reports sort first. */
+export const reportStatusPrefix = (status: keyof typeof REPORT_RANK) => `${REPORT_RANK[status]}#${status}#`;
+/** The queue's index keys of a report: by status rank, then age. */
+export const reportIndexKeys = (report: { id: string; status: keyof typeof REPORT_RANK; createdAt: string }) => ({
+  GSI1PK: REPORT_QUEUE,
+  GSI1SK: `${reportStatusPrefix(report.status)}${report.createdAt}#${report.id}`,
+});

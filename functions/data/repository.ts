@@ -5,6 +5,10 @@
 import type { Repository } from '../domain/ports';
 import type { Db } from './client';
 import { attachmentStore } from './attachments';
+import { chatBanStore } from './chat-bans';
+import { moderationStore } from './moderation';
+import { reportStore } from './reports';
+import { changeStore } from './changes';
 import { chatStore } from './chats';
 import { connectionStore } from './connections';
 import { deviceStore } from './devices';
@@ -25,6 +29,10 @@ export function createRepository(db: Db): Repository {
     support: supportStore(db),
     rateLimits: rateLimitStore(db),
     attachments: attachmentStore(db),
+    moderation: moderationStore(db),
+    chatBans: chatBanStore(db),
+    reports: reportStore(db),
+    changes: changeStore(db),
     devices: deviceStore(db),
     pins: pinStore(db),
   };

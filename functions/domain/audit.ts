@@ -50,6 +50,20 @@ export const AUDIT_ACTIONS = {
   exportRequested: 'export.requested',
   /** The export worker wrote the document (actor `system`; details: userId, bytes). */
   exportCompleted: 'export.completed',
+  /** SPEC §9 `PUT /v1/users/{id} {banned: true}` (details: reason given or not). */
+  userBanned: 'user.banned',
+  /** SPEC §9 `PUT /v1/users/{id} {banned: false}`. */
+  userUnbanned: 'user.unbanned',
+  /** SPEC §9 `POST /v1/chats/{id}/bans` (target: the user, with chatId; details: expiresAt). */
+  chatBanned: 'chat.banned',
+  /** SPEC §9 `DELETE /v1/chats/{id}/bans/{userId}`. */
+  chatUnbanned: 'chat.unbanned',
+  /** SPEC §9 `PATCH /v1/chats/{id} {frozen: true}`. */
+  chatFrozen: 'chat.frozen',
+  /** SPEC §9 `PATCH /v1/chats/{id} {frozen: false}`. */
+  chatUnfrozen: 'chat.unfrozen',
+  /** SPEC §9 `PATCH /v1/moderation/reports/{id}` (details: status, action). */
+  reportClosed: 'report.closed',
 } as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[keyof typeof AUDIT_ACTIONS] | (string & {});

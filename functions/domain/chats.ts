@@ -5,7 +5,8 @@
 import { displayText } from './text';
 import * as z from 'zod';
 import type { CursorScope } from './cursors';
-import { BadRequestError, chatNotFound, ConflictError, NotFoundError } from './errors';
+import { BadRequestError, BlockedError, chatNotFound, ConflictError, NotFoundError } from './errors';
+import { blockedBetween } from './blocks';
 import type { ChatT } from '../schemas';
 import type { DomainContext } from './context';
 import { takeSlot } from './limits';
@@ -96,7 +97,8 @@ export function creationUniqueness(type: 'direct' | 'group', people: readonly st
  * slot first (SPEC §5: 10 a minute; 429 past it), then writes with a
  * conditional transaction, so concurrent creates of the same pair or
  * context still yield one chat.
- * Errors: 400 for a bad participant list, 404 for unknown user ids, 409 when
+ * Errors: 400 for a bad participant list, 404 for unknown user ids, 403
+ * `blocked` for a direct chat while either user blocks the other, 409 when
  * the caller has left the existing context chat, 429 past the creation limit.
  */
 export async function createChat(ctx: DomainContext, principal: Principal, input: CreateChatInput): Promise<{ chat: ChatT; created: boolean }> {
@@ -114,12 +116,15 @@ export async function createChat(ctx: DomainContext, principal: Principal, input
   }
 
   const unique = creationUniqueness(input.type, [principal.userId, ...others], input.context);
-  const [known, existingId] = await Promise.all([
+  const [known, existingId, moderation] = await Promise.all([
     ctx.repo.users.getMany(others),
     unique ? ctx.repo.chats.findUnique(unique) : Promise.resolve(undefined),
+    // SPEC §9: no direct chat while either blocks the other (one GetItem, in the same round trip).
+    input.type === 'direct' ? ctx.repo.moderation.state(principal.userId, true) : Promise.resolve(undefined),
   ]);
   const unknown = others.filter((id) => !known.has(id));
   if (unknown.length > 0) throw new NotFoundError(`Unknown user${unknown.length > 1 ? 's' : ''}: ${unknown.slice(0, 10).join(', ')}.`);
+  if (moderation && blockedBetween(moderation, others[0])) throw new BlockedError();
   if (existingId) return { chat: await existingChat(ctx, principal, existingId), created: false };
   await takeSlot(ctx, principal.userId, 'chats');
 

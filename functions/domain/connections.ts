@@ -1,11 +1,11 @@
 /**
  * WebSocket connection lifecycle and ephemeral signals (SPEC §6).
  */
-import { UnauthorizedError } from './errors';
+import { BannedError, UnauthorizedError } from './errors';
 import { requireParticipant } from './chats';
 import type { DomainContext } from './context';
 import { typingRelayed } from './limits';
-import type { ConnectionRecord, Principal } from './types';
+import type { ConnectionRecord, ModerationState, Principal } from './types';
 
 /**
  * `$connect`: records the connection for the authenticated user. There is no
@@ -30,10 +30,18 @@ export async function connect(ctx: DomainContext, principal: Principal, connecti
   };
   await ctx.repo.connections.put(connection);
   const presence = await ctx.repo.connections.addToPresence(principal.userId, connectionId, connection.expiresAt);
+  // SPEC §9: read after the connection is recorded, so a ban landing meanwhile either sees this connection
+  // (and closes it) or is seen here (`bans.ts`).
+  const state = await ctx.repo.moderation.state(principal.userId, true);
+  if (state.ban) {
+    await ctx.repo.connections.delete(connectionId);
+    await ctx.repo.connections.removeFromPresence(principal.userId, connectionId, now.toISOString());
+    throw new BannedError();
+  }
   const nowSeconds = Math.floor(now.getTime() / 1000);
   const live = presence.connections.filter((c) => c.expiresAt > nowSeconds);
   if (live.length === 1) {
-    await announcePresence(ctx, principal.userId, { type: 'presence', userId: principal.userId, online: true });
+    await announcePresence(ctx, principal.userId, { type: 'presence', userId: principal.userId, online: true }, state);
   }
   const excess = live.length - ctx.limits.maxConnectionsPerUser;
   if (excess > 0) await closeOldest(ctx, live.map((c) => c.connectionId).filter((id) => id !== connectionId), excess);
@@ -64,14 +72,23 @@ async function closeOldest(ctx: DomainContext, others: string[], excess: number)
  * participant ids on the chat item, so this costs one Query of the user's
  * memberships and ⌈C/100⌉ BatchGetItem, not a query per chat. Groups are
  * left out on purpose: a presence change in a 1,000-member group would
- * cost 1,000 deliveries.
+ * cost 1,000 deliveries. SPEC §9: nobody who blocks the user, or whom the
+ * user blocks, gets it (`state`: the user's moderation state, read here
+ * when the caller has not).
  */
-async function announcePresence(ctx: DomainContext, userId: string, event: { type: 'presence'; userId: string; online: boolean; lastSeenAt?: string }) {
-  const memberships = (await ctx.repo.memberships.listByUser(userId)).filter((m) => m.chatType === 'direct' || m.chatType === 'support');
-  if (memberships.length === 0) return;
-  const chats = await ctx.repo.chats.getMany(memberships.map((m) => m.chatId));
+async function announcePresence(
+  ctx: DomainContext,
+  userId: string,
+  event: { type: 'presence'; userId: string; online: boolean; lastSeenAt?: string },
+  state?: ModerationState,
+) {
+  const [memberships, moderation] = await Promise.all([ctx.repo.memberships.listByUser(userId), state ?? ctx.repo.moderation.state(userId)]);
+  const contactChats = memberships.filter((m) => m.chatType === 'direct' || m.chatType === 'support');
+  if (contactChats.length === 0) return;
+  const chats = await ctx.repo.chats.getMany(contactChats.map((m) => m.chatId));
   const contacts = new Set(chats.flatMap((c) => c.participantIds ?? []));
   contacts.delete(userId);
+  for (const other of [...moderation.blockedBy, ...moderation.blocking]) contacts.delete(other);
   if (contacts.size > 0) await ctx.notifier.toUsers([...contacts], event);
 }
 
@@ -164,14 +181,27 @@ export async function forgetGoneConnection(ctx: DomainContext, connectionId: str
  * `typingIntervalSeconds` (2 s); extra frames are acked and dropped, so a
  * typing flood costs its sender one conditional write per frame and its
  * chat nothing. The throttle and the access check run in the same round
- * trip; a non-participant gets the 404 of a missing chat either way.
+ * trip (with the typist's moderation item: SPEC §9, no typing between a
+ * blocker and the blocked); a non-participant gets the 404 of a missing
+ * chat either way.
  * Answers whether the event was relayed.
  */
 export async function typing(ctx: DomainContext, principal: Principal, chatId: string, isTyping: boolean): Promise<{ relayed: boolean }> {
-  const [access, relayed] = await Promise.allSettled([requireParticipant(ctx, principal, chatId), typingRelayed(ctx, principal.userId, chatId)]);
+  const [access, relayed, moderation] = await Promise.allSettled([
+    requireParticipant(ctx, principal, chatId),
+    typingRelayed(ctx, principal.userId, chatId),
+    ctx.repo.moderation.state(principal.userId),
+  ]);
   if (access.status === 'rejected') throw access.reason;
   if (relayed.status === 'rejected') throw relayed.reason;
+  if (moderation.status === 'rejected') throw moderation.reason;
   if (!relayed.value) return { relayed: false };
-  await ctx.notifier.toChat(access.value.chat, { type: 'typing', chatId, userId: principal.userId, isTyping }, { exceptUserId: principal.userId });
+  // SPEC §9: typing never reaches anyone who blocks the typist or whom the typist blocks.
+  const hidden = [...moderation.value.blockedBy, ...moderation.value.blocking];
+  await ctx.notifier.toChat(
+    access.value.chat,
+    { type: 'typing', chatId, userId: principal.userId, isTyping },
+    { exceptUserId: principal.userId, ...(hidden.length > 0 ? { hide: { sender: hidden } } : {}) },
+  );
   return { relayed: true };
 }

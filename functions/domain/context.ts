@@ -3,7 +3,7 @@
  * run the same against DynamoDB (handlers) and in-memory fakes (unit tests).
  */
 import type { CursorCodec } from './cursors';
-import type { AttachmentStorage, AuditLog, BlockedBy, Notifier, OfflinePublisher, Repository } from './ports';
+import type { AttachmentStorage, AuditLog, BlockedBy, EventPublisher, Notifier, OfflinePublisher, Repository } from './ports';
 
 export interface Limits {
   /** SPEC §5: message content ≤ 5,000 characters (Unicode code points). */
@@ -43,6 +43,12 @@ export interface Limits {
   readonly uploadUrlSeconds: number;
   /** Validity of presigned download URLs in message reads, seconds. */
   readonly downloadUrlSeconds: number;
+  /** SPEC §9: the operator's blocked words (`BLOCKED_WORDS`), normalised (`word-filter.ts`); none by default. */
+  readonly blockedWords: readonly string[];
+  /** SPEC §9: how long a container trusts what it read of a caller's platform ban on routes that do not send (30 s, `lib/ban-check.ts`). */
+  readonly banCheckSeconds: number;
+  /** SPEC §5/§7: how long sync keeps changes (30 days, `SYNC_WINDOW_DAYS`); an older cursor answers 410 `sync_expired`. */
+  readonly syncWindowSeconds: number;
 }
 
 export interface DomainContext {
@@ -50,6 +56,8 @@ export interface DomainContext {
   readonly notifier: Notifier;
   /** Offline notifications (EventBridge on AWS). */
   readonly offline: OfflinePublisher;
+  /** Domain events on the bus (EventBridge on AWS): reports, audit. */
+  readonly bus: EventPublisher;
   /** Admin and support actions (SPEC §10): `chat.audit` on the bus and a log line. */
   readonly audit: AuditLog;
   /** Attachment objects (S3 on AWS). */
@@ -82,4 +90,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxAttachmentBytes: 10 * 1024 * 1024,
   uploadUrlSeconds: 15 * 60,
   downloadUrlSeconds: 15 * 60,
+  blockedWords: [],
+  banCheckSeconds: 30,
+  syncWindowSeconds: 30 * 86_400,
 };

@@ -119,6 +119,41 @@ export class AttachmentNotUploadedError extends AppError {
   }
 }
 
+/** SPEC §9: 403 `blocked`: one of the two users blocks the other (direct chats, `to` sends). */
+export class BlockedError extends AppError {
+  constructor(message = 'You cannot message this user.') {
+    super(403, 'blocked', message);
+  }
+}
+
+/** SPEC §9: 403 `banned` (a platform ban, every route but `/health`); 409 `banned` for adding a user banned from the group. */
+export class BannedError extends AppError {
+  constructor(message = 'Your account is banned.', status: 403 | 409 = 403) {
+    super(status, 'banned', message);
+  }
+}
+
+/** SPEC §9: 403 `chat_frozen`: sends, edits and reactions in a frozen chat (admins excepted). */
+export class ChatFrozenError extends AppError {
+  constructor(message = 'This chat is frozen: it can be read, but nothing can be sent, edited or reacted to.') {
+    super(403, 'chat_frozen', message);
+  }
+}
+
+/** SPEC §9: 400 `content_blocked`: the content contains a word the operator blocked (`BLOCKED_WORDS`). */
+export class ContentBlockedError extends AppError {
+  constructor(message = 'The message contains a blocked word.') {
+    super(400, 'content_blocked', message);
+  }
+}
+
+/** SPEC §7: 410 `sync_expired`: the cursor is older than the sync window; reload the chat list and open chats, then take a fresh cursor. */
+export class SyncExpiredError extends AppError {
+  constructor(windowSeconds: number) {
+    super(410, 'sync_expired', `This sync cursor is older than the sync window (${Math.round(windowSeconds / 86_400)} days): reload your chats, then sync without \`since\` for a fresh cursor.`);
+  }
+}
+
 /** 503: busy or briefly unavailable; nothing was changed, so a retry is safe. */
 export class ServiceUnavailableError extends AppError {
   constructor(message = 'The service is temporarily unavailable; retry later.', retryAfterSeconds = 1) {

@@ -10,19 +10,20 @@
  * | add participants | group owner/admin, platform admin | no (use the assignee route) | no |
  * | remove a participant | owner (anyone), group admin (members), platform admin, self (leave) | no | no |
  * | archive | every participant, for themselves | same | same |
+ * | frozen (SPEC §9) | group owner/admin, platform admin | support agents, admins | platform admin |
  *
  * A chat the caller cannot see answers 404, as everywhere (SPEC §3).
  */
 import { displayText } from './text';
 import { AUDIT_ACTIONS, managesGroup, recordAudit } from './audit';
-import { BadRequestError, chatNotFound, ConflictError, ForbiddenError, NotFoundError } from './errors';
+import { BadRequestError, BannedError, chatNotFound, ChatFrozenError, ConflictError, ForbiddenError, NotFoundError } from './errors';
 import type { ChatT } from '../schemas';
 import { announceMembership } from './notifications';
 import { chatWithParticipants, contentFor, effectiveMembership, isAdmin, requireParticipant, sharedView } from './chats';
 import type { DomainContext } from './context';
 import { takeSlot, withSlot } from './limits';
 import type { ChatChanges } from './ports';
-import type { ChatRecord, MembershipRecord, ParticipantRole, Principal, SupportStatus } from './types';
+import type { ChatBanRecord, ChatRecord, MembershipRecord, ParticipantRole, Principal, SupportStatus } from './types';
 import { withoutContent } from './views';
 
 export const isSupportAgent = (p: Principal) => p.roles.includes('support');
@@ -40,7 +41,7 @@ export async function requireManager(ctx: DomainContext, principal: Principal, c
   return { chat, membership };
 }
 
-const canManageGroup = (principal: Principal, membership?: MembershipRecord) =>
+export const canManageGroup = (principal: Principal, membership?: MembershipRecord) =>
   isAdmin(principal) || membership?.role === 'owner' || membership?.role === 'admin';
 
 const canManageSupport = (principal: Principal, chat: ChatRecord) =>
@@ -50,6 +51,7 @@ export interface UpdateChatInput {
   title?: string;
   metadata?: Record<string, unknown>;
   status?: SupportStatus;
+  frozen?: boolean;
 }
 
 /**
@@ -60,13 +62,17 @@ export interface UpdateChatInput {
  * `closed` or changed concurrently.
  */
 export async function updateChat(ctx: DomainContext, principal: Principal, chatId: string, input: UpdateChatInput): Promise<ChatT> {
-  if (input.title === undefined && input.metadata === undefined && input.status === undefined) {
-    throw new BadRequestError('Give at least one of title, metadata or status.');
+  if (input.title === undefined && input.metadata === undefined && input.status === undefined && input.frozen === undefined) {
+    throw new BadRequestError('Give at least one of title, metadata, status or frozen.');
   }
   const title = input.title === undefined ? undefined : displayText(input.title, 'title');
   const { chat, membership } = await withSlot(ctx, principal.userId, 'writes', requireManager(ctx, principal, chatId));
-  if (chat.type === 'direct') throw new BadRequestError('Direct chats have no title, metadata or status to change.');
-  if (chat.type === 'group') {
+  if (input.frozen !== undefined) checkMayFreeze(principal, chat, membership);
+  if (chat.type === 'direct') {
+    if (input.title !== undefined || input.metadata !== undefined || input.status !== undefined) {
+      throw new BadRequestError('Direct chats have no title, metadata or status to change.');
+    }
+  } else if (chat.type === 'group') {
     if (input.status !== undefined) throw new BadRequestError('Only support chats have a status.');
     if (!canManageGroup(principal, membership)) throw new ForbiddenError('Only the group\'s owner or admins may change it.');
   } else if (!canManageSupport(principal, chat)) {
@@ -80,6 +86,7 @@ export async function updateChat(ctx: DomainContext, principal: Principal, chatI
   if (title !== undefined) changes.title = title;
   if (input.metadata !== undefined) changes.metadata = input.metadata;
   if (input.status !== undefined) changes.status = input.status;
+  if (input.frozen !== undefined) changes.frozen = input.frozen;
   const closing = input.status === 'closed' && chat.status !== 'closed';
   const updated = await ctx.repo.chats.update(chat, changes, {
     expect: chat.type === 'support' ? { status: chat.status } : undefined,
@@ -87,7 +94,32 @@ export async function updateChat(ctx: DomainContext, principal: Principal, chatI
   });
   if (!updated) throw new ConflictError('The chat changed meanwhile; read it again and retry.');
   await auditUpdate(ctx, principal, chat, membership, input);
+  if (input.frozen !== undefined && input.frozen !== (chat.frozen ?? false)) {
+    await recordAudit(ctx, principal, input.frozen ? AUDIT_ACTIONS.chatFrozen : AUDIT_ACTIONS.chatUnfrozen, { type: 'chat', id: chatId });
+  }
   return announceUpdate(ctx, updated, membership, principal);
+}
+
+/**
+ * SPEC §9: who may freeze or unfreeze a chat: a group's owner or admins,
+ * support agents (and the assignee) in support chats, platform admins
+ * anywhere (direct chats: only they). 403 otherwise.
+ */
+function checkMayFreeze(principal: Principal, chat: ChatRecord, membership: MembershipRecord | undefined): void {
+  const allowed =
+    isAdmin(principal) ||
+    (chat.type === 'group' && (membership?.role === 'owner' || membership?.role === 'admin')) ||
+    (chat.type === 'support' && canManageSupport(principal, chat));
+  if (!allowed) throw new ForbiddenError('Only a group\'s owner or admins, support agents (support chats) or admins may freeze this chat.');
+}
+
+/**
+ * SPEC §9: 403 `chat_frozen` for sends, edits and reactions in a frozen
+ * chat, except for platform admins (who moderate it). Reads and read
+ * markers still work.
+ */
+export function checkNotFrozen(principal: Principal, chat: Pick<ChatRecord, 'frozen'>): void {
+  if (chat.frozen && !isAdmin(principal)) throw new ChatFrozenError();
 }
 
 /**
@@ -149,7 +181,8 @@ export async function archiveChat(ctx: DomainContext, principal: Principal, chat
  * one `participants` rate-limit slot (SPEC §5: 100 a minute). Emits
  * `participants.added {chatId, userIds}` to every participant, the new ones
  * included. Errors: 400 not a group or over the size limit, 403 not an
- * owner/admin, 404 chat not visible or unknown users, 429 past the limit.
+ * owner/admin, 404 chat not visible or unknown users, 409 `banned` for a
+ * user banned from the group (SPEC §9), 429 past the limit.
  */
 export async function addParticipants(
   ctx: DomainContext,
@@ -164,9 +197,12 @@ export async function addParticipants(
   if (role === 'admin' && membership?.role !== 'owner' && !isAdmin(principal)) throw new ForbiddenError('Only the owner may add group admins.');
 
   const ids = [...new Set(input.userIds)];
-  const [known, current] = await Promise.all([ctx.repo.users.getMany(ids), ctx.repo.memberships.getMany(chatId, ids)]);
+  const [known, current, bans] = await Promise.all([ctx.repo.users.getMany(ids), ctx.repo.memberships.getMany(chatId, ids), ctx.repo.chatBans.getMany(chatId, ids)]);
   const unknown = ids.filter((id) => !known.has(id));
   if (unknown.length > 0) throw new NotFoundError(`Unknown user${unknown.length > 1 ? 's' : ''}: ${unknown.slice(0, 10).join(', ')}.`);
+  // SPEC §9: a user banned from the group stays out until unbanned or the ban expires.
+  const banned = bans.filter((b) => isActiveBan(b, ctx.now()));
+  if (banned.length > 0) throw new BannedError(`Banned from this group: ${banned.slice(0, 10).map((b) => b.userId).join(', ')}.`, 409);
   const existing = new Set(current.map((m) => m.userId));
   const fresh = ids.filter((id) => !existing.has(id));
 
@@ -180,11 +216,20 @@ export async function addParticipants(
     if (result === 'full') throw full();
     if (result === 'conflict') throw new ConflictError('Participants changed meanwhile; retry.');
     if (result === 'missing') throw chatNotFound();
-    await ctx.notifier.toChat({ id: chatId, participantCount: chat.participantCount + fresh.length }, { type: 'participants.added', chatId, userIds: fresh });
+    const grown = { ...chat, participantCount: chat.participantCount + fresh.length };
+    await ctx.notifier.toChat(grown, { type: 'participants.added', chatId, userIds: fresh, at: joinedAt });
     if (!managesGroup(chat, membership)) await recordAudit(ctx, principal, AUDIT_ACTIONS.participantsAdded, { type: 'chat', id: chatId }, { count: fresh.length, userIds: fresh.slice(0, 20).join(',') });
+    const view = await chatWithParticipants(ctx, grown, membership);
+    // SPEC §7: the people added get the chat itself, enough to show it (live and in sync), as a new member sees it.
+    const joinerView = { ...sharedView(view), unreadCount: grown.lastSeq, unreadMentions: 0, lastReadSeq: 0, archived: false, notificationLevel: 'all' as const };
+    await ctx.notifier.toUsers(fresh, { type: 'chat.created', chat: joinerView, at: joinedAt });
+    return view;
   }
   return chatWithParticipants(ctx, { ...chat, participantCount: chat.participantCount + fresh.length }, membership);
 }
+
+/** SPEC §9: a group ban holds until it is removed or its `expiresAt` passes. */
+export const isActiveBan = (ban: Pick<ChatBanRecord, 'expiresAt'>, now: Date) => !ban.expiresAt || Date.parse(ban.expiresAt) > now.getTime();
 
 /**
  * `DELETE /v1/chats/{id}/participants/{userId}`: removal by the owner, a

@@ -20,12 +20,17 @@ import type { MessageT } from '../schemas';
 import { AUDIT_ACTIONS, managesGroup, recordAudit } from './audit';
 import { pendingKey, prepareAttachments, presentMessage, presentMessages } from './attachments';
 import { createChat, isAdmin, requireParticipant, requireReader } from './chats';
+import { checkNotFrozen } from './groups';
 import type { DomainContext } from './context';
 import { messageId, seqOfMessageId } from './ids';
 import { takeSlot, withSlot } from './limits';
 import type { ClientIdKey, ClientIdPointer, OfflineNotice, ServerEvent } from './ports';
-import type { ChatRecord, MembershipRecord, MessageRecord, Principal } from './types';
+import type { ChatRecord, MembershipRecord, MessageRecord, ModerationState, Principal } from './types';
+import { refuseBanned } from './bans';
+import { blockedByViewer, checkDirectAllowed } from './blocks';
+import { viewFor } from './hidden';
 import { preview, previewOf, unreadCount } from './views';
+import { checkBlockedWords } from './word-filter';
 
 export interface SendMessageInput {
   content?: string;
@@ -54,11 +59,17 @@ const MAX_TRANSACTION_RETRIES = 5;
 
 const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 ** attempt)));
 
-/** SPEC §5: content limit in characters (code points, so an emoji counts once); 400 past it. */
+/**
+ * SPEC §5: content limit in characters (code points, so an emoji counts
+ * once); 400 past it. SPEC §9: 400 `content_blocked` for a blocked word.
+ * Checked before anything is read or written, so a refused message stores
+ * nothing.
+ */
 export function checkContent(ctx: DomainContext, content: string): void {
   if ([...content].length > ctx.limits.maxContentLength) {
     throw new BadRequestError(`Message content is limited to ${ctx.limits.maxContentLength} characters.`);
   }
+  checkBlockedWords(ctx.limits.blockedWords, content);
 }
 
 /**
@@ -121,6 +132,8 @@ export async function sendMessage(
     input.replyTo ? replyTarget(ctx, chatId, input.replyTo) : Promise.resolve(undefined),
     claimKey ? ctx.repo.messages.claimClientId(claimKey, id, now, CLIENT_ID_LEASE_SECONDS) : Promise.resolve(undefined),
     checkMentions(ctx, chatId, input.mentions),
+    // SPEC §9: the sender's own moderation item: a ban, blocks in a direct chat, and who must see placeholders.
+    ctx.repo.moderation.state(principal.userId, true),
   ] as const);
   const claim = results[4];
   const claimed = claimKey !== undefined && claim.status === 'fulfilled' && claim.value === undefined;
@@ -134,15 +147,24 @@ export async function sendMessage(
     await release();
     throw failure.reason;
   }
-  const [access, , attachments, reply, , mentions] = results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+  const [access, , attachments, reply, , mentions, moderation] = results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
     Awaited<ReturnType<typeof requireParticipant>>,
     undefined,
     Awaited<ReturnType<typeof prepareAttachments>>,
     MessageRecord | undefined,
     unknown,
     string[],
+    ModerationState,
   ];
   const { chat, membership } = access;
+  try {
+    refuseBanned(moderation);
+    checkDirectAllowed(chat, moderation);
+    checkNotFrozen(principal, chat);
+  } catch (error) {
+    await release();
+    throw error;
+  }
   if (claimKey && !claimed) {
     const repeat = await repeatOfClaim(ctx, claimKey, (claim as PromiseFulfilledResult<ClientIdPointer>).value, id, now);
     if (repeat) return repeat;
@@ -177,7 +199,7 @@ export async function sendMessage(
   const view = await presentMessage(ctx, stored, undefined, reply ? [reply] : []);
   await Promise.all([
     ctx.storage.remove(attachments.map((a) => pendingKey(chatId, a.id))),
-    afterStore(ctx, principal, chat, membership, stored, view),
+    afterStore(ctx, principal, chat, membership, stored, view, moderation.blockedBy),
   ]);
   return { message: view, replayed: false };
 }
@@ -335,6 +357,7 @@ async function afterStore(
   membership: MembershipRecord | undefined,
   stored: MessageRecord,
   view: MessageT,
+  blockers: readonly string[],
 ) {
   const { chatId, createdAt } = stored;
   // Once the message is stored the send has succeeded: a failure here is not reported to the sender (who
@@ -348,15 +371,13 @@ async function afterStore(
     stored.mentions?.length ? ctx.repo.memberships.addMention(chatId, stored.mentions.filter((u) => u !== principal.userId), stored.seq) : undefined,
   ]).catch(() => undefined);
 
-  const events: ServerEvent[] = [{ type: 'message.new', chatId, message: view }];
-  // The sender had unread messages from others: their marker jumps over them, which is a read receipt.
-  // It rides on the same fan-out (one participant and presence lookup for both events).
-  if (membership && membership.lastReadSeq < stored.seq - 1) {
-    events.push({ type: 'messages.read', chatId, userId: principal.userId, lastReadSeq: stored.seq, readAt: createdAt });
-  }
+  // SPEC §6: no `messages.read` for the sender's own send: `message.new` implies that the sender's
+  // `lastReadSeq` is now this seq (clients move it themselves), which saves a post per connection.
+  const event: ServerEvent = { type: 'message.new', chatId, message: view, at: createdAt };
   await Promise.all([
     updates,
-    ctx.notifier.toChat(chat, events, { offline: offlineNotice(ctx, principal, chat, stored) }),
+    // SPEC §9: those who block the sender get placeholders and no notification.
+    ctx.notifier.toChat(chat, event, { offline: offlineNotice(ctx, principal, chat, stored), hide: blockers.length > 0 ? { sender: blockers } : undefined }),
     stored.type === 'system' ? recordAudit(ctx, principal, AUDIT_ACTIONS.systemMessageSent, { type: 'message', id: stored.id, chatId }, { seq: stored.seq }) : undefined,
   ]);
 }
@@ -431,7 +452,12 @@ export async function findMessage(ctx: DomainContext, chatId: string, id: string
 export async function editMessage(ctx: DomainContext, principal: Principal, chatId: string, id: string, content: string) {
   if (isBlank(content)) throw new BadRequestError('Content cannot be empty (or invisible); delete the message instead.');
   checkContent(ctx, content);
-  const { chat } = await withSlot(ctx, principal.userId, 'writes', requireParticipant(ctx, principal, chatId));
+  const [{ chat }, moderation] = await Promise.all([
+    withSlot(ctx, principal.userId, 'writes', requireParticipant(ctx, principal, chatId)),
+    // SPEC §9: those who block the author see the edit as a placeholder too.
+    ctx.repo.moderation.state(principal.userId),
+  ]);
+  checkNotFrozen(principal, chat);
   const message = await findMessage(ctx, chatId, id);
   if (message.senderId !== principal.userId) throw new ForbiddenError('Only the author may edit a message.');
   if (message.deletedAt) throw new ConflictError('The message was deleted.');
@@ -446,7 +472,7 @@ export async function editMessage(ctx: DomainContext, principal: Principal, chat
   if (!edited) throw new ConflictError('The message was deleted meanwhile.');
   if (chat.lastMessage?.id === id) await ctx.repo.chats.replacePreview(chatId, previewOf(edited));
   const view = await presentMessage(ctx, edited, await markersOf(ctx, chatId));
-  await ctx.notifier.toChat(chat, { type: 'message.edited', chatId, message: view });
+  await ctx.notifier.toChat(chat, { type: 'message.edited', chatId, message: view, at: edited.editedAt ?? now.toISOString() }, moderation.blockedBy.length > 0 ? { hide: { sender: moderation.blockedBy } } : undefined);
   return { message: view };
 }
 
@@ -476,7 +502,7 @@ export async function deleteMessage(ctx: DomainContext, principal: Principal, ch
     chat.lastMessage?.id === id ? ctx.repo.chats.replacePreview(chatId, previewOf(deleted)) : undefined,
   ]);
   await Promise.all([
-    ctx.notifier.toChat(chat, { type: 'message.deleted', chatId, messageId: id, seq: deleted.seq }),
+    ctx.notifier.toChat(chat, { type: 'message.deleted', chatId, messageId: id, seq: deleted.seq, at: deleted.deletedAt }),
     // Another user's message deleted by platform role (not as the group's owner/admin) is a moderation act.
     message.senderId !== principal.userId && isAdmin(principal) && !managesGroup(chat, membership)
       ? recordAudit(ctx, principal, AUDIT_ACTIONS.messageDeleted, { type: 'message', id, chatId }, { senderId: message.senderId, seq: message.seq })
@@ -518,7 +544,8 @@ const SEARCH_BUDGET = 1000;
  * `limit` matches while `hasMore` is true).
  */
 export async function listMessages(ctx: DomainContext, principal: Principal, chatId: string, input: ListMessagesInput) {
-  const { chat } = await requireReader(ctx, principal, chatId);
+  // SPEC §9: whom the caller blocks (one GetItem, in the access check's round trip): their messages are placeholders.
+  const [{ chat }, blocking] = await Promise.all([requireReader(ctx, principal, chatId), blockedByViewer(ctx, principal)]);
   const forward = input.after !== undefined;
   let messages: MessageRecord[];
   let hasMore: boolean;
@@ -529,11 +556,11 @@ export async function listMessages(ctx: DomainContext, principal: Principal, cha
     const edge = forward ? messages.at(-1) : messages[0];
     cursor = edge?.seq;
   } else {
-    ({ messages, hasMore, cursor } = await search(ctx, chatId, input.q, input));
+    ({ messages, hasMore, cursor } = await search(ctx, chatId, input.q, input, blocking));
   }
   const markers = messages.length > 0 ? await markersOf(ctx, chatId) : new Map<string, number>();
   return {
-    messages: await presentMessages(ctx, messages, markers),
+    messages: (await presentMessages(ctx, messages, markers)).map((m) => viewFor(m, blocking)),
     hasMore,
     nextCursor: hasMore && cursor !== undefined ? String(cursor) : null,
   };
@@ -594,7 +621,8 @@ async function healGaps(ctx: DomainContext, chat: ChatRecord, input: ListMessage
   return { messages: forward ? merged.slice(0, input.limit) : merged.slice(-input.limit), hasMore: true };
 }
 
-async function search(ctx: DomainContext, chatId: string, q: string, input: ListMessagesInput) {
+/** Blocked senders' messages never match (SPEC §9: the caller sees only placeholders of them, and a placeholder would only say that it matched). */
+async function search(ctx: DomainContext, chatId: string, q: string, input: ListMessagesInput, blocking: ReadonlySet<string>) {
   const needle = q.toLocaleLowerCase();
   const forward = input.after !== undefined;
   const found: MessageRecord[] = [];
@@ -608,7 +636,7 @@ async function search(ctx: DomainContext, chatId: string, q: string, input: List
     for (const [i, m] of ordered.entries()) {
       scanned++;
       position = m.seq;
-      if (!m.deletedAt && m.content.toLocaleLowerCase().includes(needle)) found.push(m);
+      if (!m.deletedAt && !blocking.has(m.senderId) && m.content.toLocaleLowerCase().includes(needle)) found.push(m);
       if (found.length === input.limit) {
         more = more || i < ordered.length - 1;
         break;
@@ -639,7 +667,7 @@ export async function markRead(ctx: DomainContext, principal: Principal, chatId:
     const passed = (membership.mentionSeqs ?? []).filter((seq) => seq <= lastReadSeq);
     await Promise.all([
       passed.length > 0 ? ctx.repo.memberships.dropMentions(chatId, principal.userId, passed).catch(() => undefined) : undefined,
-      marker.moved ? ctx.notifier.toChat(chat, { type: 'messages.read', chatId, userId: principal.userId, lastReadSeq, readAt }) : undefined,
+      marker.moved ? ctx.notifier.toChat(chat, { type: 'messages.read', chatId, userId: principal.userId, lastReadSeq, readAt, at: readAt }) : undefined,
     ]);
   }
   return { lastReadSeq, unreadCount: unreadCount(chat, { ...membership, lastReadSeq }) };

@@ -8,6 +8,8 @@
  */
 import type {
   AttachmentRecord,
+  BlockRecord,
+  ChatBanRecord,
   ChatRecord,
   ConnectionRecord,
   DeviceRecord,
@@ -17,7 +19,10 @@ import type {
   ParticipantRecord,
   ParticipantRole,
   PresenceRecord,
+  ModerationState,
   Principal,
+  ReportRecord,
+  ReportStatus,
   PushPlatform,
   SupportStatus,
   UserRecord,
@@ -89,7 +94,7 @@ export interface ChatStore {
   recordFirstResponse(chatId: string, at: string, seconds: number): Promise<void>;
 }
 
-export type ChatChanges = Partial<Pick<ChatRecord, 'title' | 'metadata' | 'status' | 'assigneeId' | 'participantIds' | 'updatedAt'>>;
+export type ChatChanges = Partial<Pick<ChatRecord, 'title' | 'metadata' | 'status' | 'assigneeId' | 'participantIds' | 'updatedAt' | 'frozen'>>;
 
 export interface MembershipStore {
   /** Every membership of a user (all chat types, archived included). */
@@ -330,6 +335,98 @@ export interface RateLimitStore {
   throttle(userId: string, key: string, intervalSeconds: number, now: Date): Promise<boolean>;
 }
 
+/**
+ * SPEC §9 blocks and platform bans: one moderation item per user
+ * (`ModerationState`) plus one item per block for the blocker's list.
+ */
+export interface ModerationStore {
+  /** The user's state (empty sets and no ban when nothing was ever recorded). `consistent`: strongly consistent read. */
+  state(userId: string, consistent?: boolean): Promise<ModerationState>;
+  /**
+   * Records that `blockerId` blocks `blockedId`, atomically on both users'
+   * moderation items and the block item. False (nothing written) when it
+   * already did.
+   */
+  block(blockerId: string, blockedId: string, at: string): Promise<boolean>;
+  /** Lifts a block, atomically on all three items; false when there was none. */
+  unblock(blockerId: string, blockedId: string): Promise<boolean>;
+  /** The users `blockerId` blocks, oldest block first. */
+  blocks(blockerId: string): Promise<BlockRecord[]>;
+  /** Sets (`ban`) or lifts (undefined) a platform ban. */
+  setBan(userId: string, ban: ModerationState['ban']): Promise<void>;
+}
+
+/** SPEC §9 group bans: one item per (chat, user) in the chat's partition. */
+export interface ChatBanStore {
+  /** Creates or replaces a ban. */
+  put(ban: ChatBanRecord): Promise<void>;
+  /** The bans of these users in the chat (expired ones included: the domain decides). */
+  getMany(chatId: string, userIds: readonly string[]): Promise<ChatBanRecord[]>;
+  /** Every ban of the chat, oldest first. */
+  list(chatId: string): Promise<ChatBanRecord[]>;
+  /** Removes a ban; false when there was none. */
+  remove(chatId: string, userId: string): Promise<boolean>;
+}
+
+/** SPEC §9 reports: the report items and the moderation queue (open first, oldest first). */
+export interface ReportStore {
+  /**
+   * Stores a report unless its reporter already reported this message:
+   * then nothing is written and the first report's id is answered.
+   */
+  create(report: ReportRecord): Promise<{ created: true } | { created: false; reportId: string }>;
+  get(reportId: string, consistent?: boolean): Promise<ReportRecord | undefined>;
+  /**
+   * A page of the queue: open reports first, then resolved, then dismissed,
+   * each oldest first; `status` narrows it. `next` (opaque) continues it.
+   */
+  page(filter: { status?: ReportStatus; limit: number; start?: Record<string, unknown> }): Promise<{ reports: ReportRecord[]; next?: Record<string, unknown> }>;
+  /** Closes an open report; undefined (nothing written) when it is not open any more. */
+  resolve(reportId: string, change: Required<Pick<ReportRecord, 'status' | 'resolvedAt' | 'resolvedBy' | 'action'>>): Promise<ReportRecord | undefined>;
+}
+
+/**
+ * One recorded change (SPEC §7): the event exactly as it was sent, under a
+ * change id that is unique and time-ordered (a ULID of the time it was
+ * recorded), kept until `expiresAt` (epoch seconds, the sync window).
+ */
+export interface ChangeEntry {
+  id: string;
+  event: ServerEvent;
+  expiresAt: number;
+  /** User-log `participant.removed` entries: when the removed user had joined, so their sync reads the chat's log only from then on. */
+  joinedAt?: string;
+}
+
+/**
+ * The change log behind `GET /v1/sync` (SPEC §7; README "Data model"): a
+ * log per chat for events every participant gets, a log per user for
+ * events addressed to one user, and a per-chat head (`changedAt` on the
+ * chat item) that tells a sync which chats to read.
+ */
+export interface ChangeStore {
+  /** Appends a chat-wide entry. */
+  appendToChat(chatId: string, entry: ChangeEntry): Promise<void>;
+  /** Appends an entry to each user's log (one write per user). */
+  appendToUsers(userIds: readonly string[], entry: ChangeEntry): Promise<void>;
+  /** Moves the chat's `changedAt` forward to `at` (never back; nothing when there is no such chat). */
+  touchChat(chatId: string, at: string): Promise<void>;
+  /**
+   * The user's memberships and the entries of their own log with an id
+   * greater than `after`, in one strongly consistent read (one Query: the
+   * user log sorts right before the memberships).
+   */
+  userState(userId: string, after: string): Promise<{ memberships: MembershipRecord[]; entries: ChangeEntry[] }>;
+  /** `changedAt` of each chat (strongly consistent); chats without one are absent. */
+  heads(chatIds: readonly string[]): Promise<Map<string, string>>;
+  /**
+   * A chat's entries with `after < id ≤ upTo` (no upper bound without
+   * `upTo`), ascending, at most `limit` (strongly consistent); `more` when
+   * there are further entries in the range.
+   */
+  chatEntries(chatId: string, range: { after: string; upTo?: string; limit: number }): Promise<{ entries: ChangeEntry[]; more: boolean }>;
+}
+
 export interface Repository {
   readonly users: UserStore;
   readonly chats: ChatStore;
@@ -339,6 +436,10 @@ export interface Repository {
   readonly support: SupportStore;
   readonly rateLimits: RateLimitStore;
   readonly attachments: AttachmentStore;
+  readonly moderation: ModerationStore;
+  readonly chatBans: ChatBanStore;
+  readonly reports: ReportStore;
+  readonly changes: ChangeStore;
   readonly devices: DeviceStore;
   readonly pins: PinStore;
 }
@@ -366,15 +467,27 @@ export interface OfflineNotice {
  * The chat an event goes to. `participantCount` (from the chat item the
  * caller already read) decides inline or queued delivery without a query.
  */
-export type ChatAudience = Pick<ChatRecord, 'id' | 'participantCount'>;
+export type ChatAudience = Pick<ChatRecord, 'id' | 'participantCount'> & Partial<Pick<ChatRecord, 'changedAt'>>;
 
 /** One chat event to deliver: inline, or as a fan-out job (serializable). */
 export interface ChatDelivery {
   chatId: string;
   /** Several events share one participant and presence lookup; each connection gets them in this order. */
-  event: ServerEvent | ServerEvent[];
+  event: EventInput | EventInput[];
   exceptUserId?: string;
   offline?: OfflineNotice;
+  /** SPEC §9: recipients who see the events with hidden parts (`domain/hidden.ts`). */
+  hide?: HiddenFrom;
+}
+
+/**
+ * SPEC §9: who sees what hidden. `sender`: the users who block the
+ * message's sender (placeholders, no typing, never notified); `reply`: the
+ * users who block the sender of the message a reply quotes (hidden preview).
+ */
+export interface HiddenFrom {
+  sender?: readonly string[];
+  reply?: readonly string[];
 }
 
 /**
@@ -394,6 +507,17 @@ export interface OfflineNotification {
   mentioned: boolean;
   /** The recipient's unread messages in this chat. */
   unreadCount: number;
+}
+
+/** A domain event for the bus (SPEC §9 `chat.report.created`, §10 `chat.audit`). */
+export interface BusEvent {
+  detailType: string;
+  detail: Record<string, unknown>;
+}
+
+/** The stack's EventBridge bus (`lib/bus.ts`); never throws. */
+export interface EventPublisher {
+  publish(events: BusEvent[]): Promise<void>;
 }
 
 /**
@@ -439,17 +563,28 @@ import type { ServerEvent } from '../schemas';
 
 export type { ServerEvent };
 
+/**
+ * An event as the domain emits it: `at` (SPEC §6, the ISO time of the
+ * change) may be left out, and the publication (`change-log.ts`) stamps the
+ * time it records the change. Emitters that know the time of the change
+ * (a message's `createdAt`, an edit's `editedAt`) pass it.
+ */
+export type EventInput = ServerEvent extends infer E ? (E extends { at: string } ? Omit<E, 'at'> & { at?: string } : E) : never;
+
 export interface Notifier {
   /**
    * Sends `event` to every open connection of every participant of the chat
    * (SPEC §6), except `exceptUserId` when given (typing is not echoed). With
    * `offline`, participants without an open connection get an offline
-   * notification. Large chats are delivered asynchronously, in order.
+   * notification. With `hide`, those recipients get the events as
+   * `hideEvents` shows them, and `hide.sender` gets no offline
+   * notification (SPEC §8, §9). Large chats are delivered asynchronously,
+   * in order.
    * Never throws: the change is already stored.
    */
-  toChat(chat: ChatAudience, event: ServerEvent | ServerEvent[], options?: { exceptUserId?: string; offline?: OfflineNotice }): Promise<void>;
+  toChat(chat: ChatAudience, event: EventInput | EventInput[], options?: { exceptUserId?: string; offline?: OfflineNotice; hide?: HiddenFrom }): Promise<void>;
   /** Sends `event` to every open connection of the given users. */
-  toUsers(userIds: readonly string[], event: ServerEvent): Promise<void>;
+  toUsers(userIds: readonly string[], event: EventInput): Promise<void>;
   /**
    * Closes a connection (`@connections` DELETE), after posting `farewell`
    * (a frame, JSON text) to it when given; one already gone is fine. Never throws.

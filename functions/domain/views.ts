@@ -37,6 +37,7 @@ export function chatView(chat: ChatRecord, membership?: MembershipRecord, partic
     lastMessage: chat.lastMessage,
     participants,
     metadata: chat.metadata,
+    frozen: chat.frozen ?? false,
     unreadCount: unreadCount(chat, membership),
     unreadMentions: unreadMentions(membership),
     lastReadSeq: membership?.lastReadSeq ?? 0,

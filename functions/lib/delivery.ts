@@ -19,8 +19,9 @@
 import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { DomainContext } from '../domain/context';
 import { expireConnection, forgetGoneConnection } from '../domain/connections';
+import { hidingGroups } from '../domain/hidden';
 import { notifyOffline } from '../domain/notifications';
-import type { ChatDelivery, Notifier, OfflineNotice, OfflinePublisher, Repository, ServerEvent } from '../domain/ports';
+import type { ChatDelivery, EventInput, Notifier, OfflineNotice, OfflinePublisher, Repository } from '../domain/ports';
 import { logger } from './logger';
 import { count, fanOutDuration } from './metrics';
 import { traced } from './tracer';
@@ -88,23 +89,24 @@ export function createNotifier(options: NotifierOptions): Notifier & { deliver(j
   }
 
   /**
-   * Posts the events, in order, to every live connection of `userIds`;
+   * Posts each group's events, in order, to every live connection of the
+   * group's users, with one presence lookup for all groups together;
    * answers the users who had none, with their presence's `lastSeenAt`. Connections past their expiry (their
    * token's `exp`, SPEC §6, or the 2 h record TTL) get nothing; they are
    * closed and forgotten on the way (`expireConnection`).
    */
-  async function post(userIds: readonly string[], event: ServerEvent | ServerEvent[]): Promise<{ userId: string; lastSeenAt?: string }[]> {
-    const events = Array.isArray(event) ? event : [event];
+  async function post(groups: readonly { userIds: readonly string[]; events: readonly EventInput[] }[]): Promise<{ userId: string; lastSeenAt?: string }[]> {
+    const userIds = groups.flatMap((g) => g.userIds);
     if (userIds.length === 0) return [];
     const presence = await options.repo.connections.getPresence(userIds);
     const now = Math.floor(Date.now() / 1000);
     const offline: { userId: string; lastSeenAt?: string }[] = [];
-    const targets: string[] = [];
+    const liveOf = new Map<string, string[]>();
     const expired: string[] = [];
     for (const p of presence.values()) {
       const live = p.connections.filter((c) => c.expiresAt > now);
       if (live.length === 0) offline.push({ userId: p.userId, lastSeenAt: p.lastSeenAt });
-      for (const c of live) targets.push(c.connectionId);
+      liveOf.set(p.userId, live.map((c) => c.connectionId));
       for (const c of p.connections) if (c.expiresAt <= now) expired.push(c.connectionId);
     }
     if (expired.length > 0) {
@@ -112,11 +114,16 @@ export function createNotifier(options: NotifierOptions): Notifier & { deliver(j
         expireConnection(options.context(), connectionId).catch((error: Error) => logger.warn('expiring a connection failed', { connectionId, error: error.name })),
       );
     }
+    const targets: { connectionId: string; frames: Uint8Array[]; type: string }[] = [];
+    for (const group of groups) {
+      if (group.events.length === 0) continue;
+      const frames = group.events.map((e) => new TextEncoder().encode(JSON.stringify(e)));
+      for (const userId of group.userIds) for (const connectionId of liveOf.get(userId) ?? []) targets.push({ connectionId, frames, type: group.events[0].type });
+    }
     if (targets.length === 0) return offline;
-    const frames = events.map((e) => new TextEncoder().encode(JSON.stringify(e)));
     let delivered = 0;
     let removed = 0;
-    await forEachLimited(targets, CONCURRENCY, async (connectionId) => {
+    await forEachLimited(targets, CONCURRENCY, async ({ connectionId, frames, type }) => {
       try {
         for (const data of frames) {
           await postToConnection(connectionId, data);
@@ -131,7 +138,7 @@ export function createNotifier(options: NotifierOptions): Notifier & { deliver(j
         } else {
           // Throttled (429), timed out or failed otherwise: the event is lost for this connection only;
           // the message is stored and the client catches up with `after=<seq>`.
-          logger.warn('delivery failed', { connectionId, eventType: events[0].type, error: (error as Error).name });
+          logger.warn('delivery failed', { connectionId, eventType: type, error: (error as Error).name });
         }
       }
     });
@@ -149,11 +156,19 @@ export function createNotifier(options: NotifierOptions): Notifier & { deliver(j
       .catch((error: Error) => logger.error('offline notifications failed', { error }));
   }
 
-  /** One chat event to its participants, inline. Used by requests for small chats and by the fan-out worker. */
+  /**
+   * One chat event to its participants, inline. Used by requests for small
+   * chats and by the fan-out worker. Recipients in `job.hide` get their own
+   * version of the events (SPEC §9, `hideEvents`); those who block the
+   * sender are never notified offline.
+   */
   async function deliver(job: ChatDelivery): Promise<void> {
     const started = Date.now();
     const audience = (await options.repo.memberships.listParticipants(job.chatId)).map((p) => p.userId).filter((id) => id !== job.exceptUserId);
-    const offline = await post(audience, job.event);
+    const groups = hidingGroups(audience, job);
+    // SPEC §9: those who block the sender are never notified of their messages.
+    const silent = new Set(groups.filter((g) => !g.notify).flatMap((g) => g.userIds));
+    const offline = (await post(groups)).filter((u) => !silent.has(u.userId));
     await publishOffline(job.chatId, offline, job.offline);
     fanOutDuration(Date.now() - started);
   }
@@ -171,7 +186,7 @@ export function createNotifier(options: NotifierOptions): Notifier & { deliver(j
     deliver,
     toChat: (chat, event, opts) =>
       guarded((Array.isArray(event) ? event[0] : event).type, async () => {
-        const job: ChatDelivery = { chatId: chat.id, event, exceptUserId: opts?.exceptUserId, offline: opts?.offline };
+        const job: ChatDelivery = { chatId: chat.id, event, exceptUserId: opts?.exceptUserId, offline: opts?.offline, hide: opts?.hide };
         // The chat item's count decides, so the participants are queried once: here, or by the worker.
         if (options.queue && chat.participantCount > options.inlineMax) {
           try {
@@ -186,7 +201,7 @@ export function createNotifier(options: NotifierOptions): Notifier & { deliver(j
       }),
     toUsers: (userIds, event) =>
       guarded(event.type, async () => {
-        await post(userIds, event);
+        await post([{ userIds, events: [event] }]);
       }),
     close,
   };

@@ -25,6 +25,7 @@ import type { Principal } from '../domain/types';
 import { recordCaller } from '../domain/users';
 import type { HttpRoute } from '../routes';
 import { authenticate, bearerToken } from './auth';
+import { bannedCheck } from './ban-check';
 import { answerFailures, isFault } from './failures';
 import { withLogging } from './logger';
 import { withMetrics } from './metrics';
@@ -159,7 +160,9 @@ export function httpHandler<R extends HttpRoute>(route: R, fn: (request: HttpReq
         // Imported here, not at the top: a function with only public routes (the API documents) then never
         // loads the repository and the DynamoDB client (lib/bundling.ts splits dynamic imports into chunks).
         const { domainContext } = await import('./runtime');
-        await recordCaller(domainContext(), principal);
+        const ctx = domainContext();
+        // SPEC §9: a banned caller gets 403 `banned` on every route; the check rides on the directory write's round trip.
+        await Promise.all([recordCaller(ctx, principal), bannedCheck(ctx, principal.userId)]);
       }
       const request = {
         params: validate(route.params, event.pathParameters ?? {}, 'path'),

@@ -20,7 +20,7 @@ import type { MiddlewareObj } from '@middy/core';
 
 export const metrics = new Metrics({ namespace: 'ServerlessChat', serviceName: 'chat' });
 
-export function count(name: 'MessagesSent' | 'Deliveries' | 'StaleConnectionsRemoved' | 'RateLimited' | 'OfflineNotifications' | 'PushesSent', value = 1): void {
+export function count(name: 'MessagesSent' | 'Deliveries' | 'StaleConnectionsRemoved' | 'RateLimited' | 'OfflineNotifications' | 'PushesSent' | 'ChangeLogFailures', value = 1): void {
   if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
 }
 

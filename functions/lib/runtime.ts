@@ -8,12 +8,16 @@ import { ulid } from 'ulid';
 import * as config from '../config';
 import { createDb, type Db } from '../data/client';
 import { createRepository } from '../data/repository';
+import { withChangeLog } from '../domain/change-log';
 import type { DomainContext } from '../domain/context';
 import { createCursorCodec } from '../domain/cursors';
-import type { ChatDelivery, PushService } from '../domain/ports';
+import type { ChatDelivery, EventPublisher, PushService } from '../domain/ports';
 import { createAuditLog } from './audit';
+import { createBusPublisher } from './bus';
 import { createNotifier } from './delivery';
 import { createFanOutQueue } from './fanout-queue';
+import { logger } from './logger';
+import { count } from './metrics';
 import { createOfflinePublisher } from './offline';
 import { createSnsPush } from './sns-push';
 import { createStorage } from './storage';
@@ -43,8 +47,25 @@ export function domainContext(): DomainContext {
     context: () => domainContext(),
   });
   const storage = createStorage({ bucket: config.BUCKET_NAME, endpoint: config.S3_ENDPOINT, region: config.AWS_REGION });
+  const now = () => new Date();
+  // Every event is recorded for `GET /v1/sync` where it is published (SPEC §7, domain/change-log.ts).
+  const publisher = withChangeLog(notifier, {
+    changes: repo.changes,
+    now,
+    windowSeconds: config.LIMITS.syncWindowSeconds,
+    onError: (error, event) => {
+      // The change is stored and live clients got it; a client that was offline misses it until it reloads.
+      logger.error('recording a change for sync failed', { eventType: event.type, error: error as Error });
+      count('ChangeLogFailures', 1);
+    },
+  });
   const audit = createAuditLog({ eventBusName: config.EVENT_BUS_NAME, endpoint: config.EVENTS_ENDPOINT, region: config.AWS_REGION });
-  context = { repo, notifier, offline, audit, storage, limits: config.LIMITS, cursors: createCursorCodec(config.CURSOR_SECRET), now: () => new Date(), newId: ulid, pushPreview: config.PUSH_PREVIEW };
+  const events = createBusPublisher({ eventBusName: config.EVENT_BUS_NAME, endpoint: config.EVENTS_ENDPOINT, region: config.AWS_REGION });
+  // SPEC §9 events other than audit (`chat.report.created`), on the same bus.
+  const bus: EventPublisher = { publish: (entries) => events.put(entries.map((e) => ({ source: 'chat', detailType: e.detailType, detail: e.detail }))) };
+  // No `blockedBy` hook: SPEC §9 blockers of a sender are already left out of the offline recipients by the
+  // delivery itself (`hide.sender`, from the sender's moderation item the send read), so no second read.
+  context = { repo, notifier: publisher, offline, audit, bus, storage, limits: config.LIMITS, cursors: createCursorCodec(config.CURSOR_SECRET), now, newId: ulid, pushPreview: config.PUSH_PREVIEW };
   return context;
 }
 

@@ -14,6 +14,11 @@ export type ErrorCode =
   | 'rate_limited'
   | 'edit_window_expired'
   | 'attachment_not_uploaded'
+  | 'blocked'
+  | 'banned'
+  | 'chat_frozen'
+  | 'content_blocked'
+  | 'sync_expired'
   | 'internal';
 /**
  * an HTML page
@@ -31,6 +36,14 @@ export interface User {
   email?: string;
   online?: boolean;
   lastSeenAt?: string | null;
+  /**
+   * SPEC §9: admins only; `true` while the user is banned platform-wide
+   */
+  banned?: boolean;
+  /**
+   * admins only
+   */
+  bannedReason?: string;
 }
 export interface Chat {
   id: string;
@@ -58,13 +71,17 @@ export interface Chat {
     senderId: string;
     type: 'text' | 'system';
     /**
-     * first 100 characters
+     * first 100 characters; "" when `hidden`
      */
     content: string;
     /**
      * ISO-8601 UTC timestamp
      */
     createdAt: string;
+    /**
+     * SPEC §9: from a user the caller blocked
+     */
+    hidden?: true;
     /**
      * the message was deleted (`content` is "")
      */
@@ -86,6 +103,10 @@ export interface Chat {
   metadata?: {
     [k: string]: unknown;
   };
+  /**
+   * SPEC §9: while true, sends, edits and reactions answer 403 `chat_frozen` (admins excepted)
+   */
+  frozen: boolean;
   unreadCount: number;
   /**
    * unread messages that mention the caller (SPEC §3)
@@ -134,6 +155,10 @@ export interface Message {
      * the original was deleted
      */
     deleted?: true;
+    /**
+     * SPEC §9: the original is from a user the caller blocked (`preview` "")
+     */
+    hidden?: true;
   };
   reactions: {
     [k: string]: string[];
@@ -166,6 +191,10 @@ export interface Message {
    * ISO-8601 UTC timestamp
    */
   deletedAt?: string;
+  /**
+   * SPEC §9: a placeholder for a message from a user the caller blocked: `content` "", no attachments, reactions or metadata
+   */
+  hidden?: true;
   readBy: number;
 }
 export interface Problem {
@@ -249,6 +278,14 @@ export interface GetUserResponse {
     email?: string;
     online?: boolean;
     lastSeenAt?: string | null;
+    /**
+     * SPEC §9: admins only; `true` while the user is banned platform-wide
+     */
+    banned?: boolean;
+    /**
+     * admins only
+     */
+    bannedReason?: string;
   };
 }
 export interface CreateChatResponse {
@@ -315,6 +352,155 @@ export interface GetStatsResponse {
    */
   unreadMentions: number;
 }
+export interface SyncResponse {
+  /**
+   * in the order they happened within each chat; at a page boundary a few may repeat (applying them again changes nothing)
+   */
+  events: (
+    | MessageNewEvent
+    | MessageEditedEvent
+    | MessageDeletedEvent
+    | ReactionUpdatedEvent
+    | MessagesReadEvent
+    | ChatCreatedEvent
+    | ChatUpdatedEvent
+    | ParticipantsAddedEvent
+    | ParticipantRemovedEvent
+    | MembershipUpdatedEvent
+    | MessagePinnedEvent
+  )[];
+  /**
+   * opaque, bound to the caller: pass it as `since` next time
+   */
+  cursor: string;
+  /**
+   * true: call again at once with `cursor`
+   */
+  hasMore: boolean;
+}
+export interface MessageNewEvent {
+  type: 'message.new';
+  chatId: string;
+  message: Message;
+  /**
+   * ISO time of the change (SPEC §6)
+   */
+  at: string;
+}
+export interface MessageEditedEvent {
+  type: 'message.edited';
+  chatId: string;
+  message: Message;
+  /**
+   * ISO time of the change (SPEC §6)
+   */
+  at: string;
+}
+export interface MessageDeletedEvent {
+  type: 'message.deleted';
+  chatId: string;
+  messageId: string;
+  seq: number;
+  /**
+   * ISO time of the change (SPEC §6)
+   */
+  at: string;
+}
+export interface ReactionUpdatedEvent {
+  type: 'reaction.updated';
+  chatId: string;
+  messageId: string;
+  reactions: {
+    [k: string]: string[];
+  };
+  /**
+   * ISO time of the change (SPEC §6)
+   */
+  at: string;
+}
+/**
+ * a participant's read marker moved; not sent for a sender's own send (`message.new` implies the sender's `lastReadSeq` is the message's seq)
+ */
+export interface MessagesReadEvent {
+  type: 'messages.read';
+  chatId: string;
+  userId: string;
+  lastReadSeq: number;
+  /**
+   * ISO-8601 UTC timestamp
+   */
+  readAt: string;
+  /**
+   * ISO time of the change (SPEC §6)
+   */
+  at: string;
+}
+export interface ChatCreatedEvent {
+  type: 'chat.created';
+  chat: Chat;
+  /**
+   * ISO time of the change (SPEC §6)
+   */
+  at: string;
+}
+export interface ChatUpdatedEvent {
+  type: 'chat.updated';
+  chat: SharedChat;
+  /**
+   * ISO time of the change (SPEC §6)
+   */
+  at: string;
+}
+export interface ParticipantsAddedEvent {
+  type: 'participants.added';
+  chatId: string;
+  userIds: string[];
+  /**
+   * ISO time of the change (SPEC §6)
+   */
+  at: string;
+}
+export interface ParticipantRemovedEvent {
+  type: 'participant.removed';
+  chatId: string;
+  userId: string;
+  /**
+   * ISO time of the change (SPEC §6)
+   */
+  at: string;
+}
+/**
+ * only to the caller's own connections, after an archive or notification-level change
+ */
+export interface MembershipUpdatedEvent {
+  type: 'membership.updated';
+  chatId: string;
+  archived: boolean;
+  notificationLevel: 'all' | 'mentions' | 'none';
+  /**
+   * ISO time of the change (SPEC §6)
+   */
+  at: string;
+}
+export interface MessagePinnedEvent {
+  type: 'message.pinned';
+  chatId: string;
+  messageId: string;
+  seq: number;
+  pinned: boolean;
+  /**
+   * who pinned or unpinned it
+   */
+  pinnedBy: string;
+  /**
+   * when it was pinned or unpinned
+   */
+  pinnedAt: string;
+  /**
+   * ISO time of the change (SPEC §6)
+   */
+  at: string;
+}
 export interface UpdateChatResponse {
   chat: Chat;
 }
@@ -351,6 +537,350 @@ export interface SupportStatsResponse {
   unassigned: number;
   medianFirstResponseSeconds: number | null;
   total: number;
+}
+export interface ListBlocksResponse {
+  users: {
+    id: string;
+    name: string;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    blockedAt: string;
+  }[];
+}
+export interface ReportMessageResponse {
+  report: {
+    id: string;
+    chatId: string;
+    messageId: string;
+    reporterId: string;
+    reason: 'spam' | 'harassment' | 'inappropriate' | 'other';
+    details?: string;
+    status: 'open' | 'resolved' | 'dismissed';
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    createdAt: string;
+    message: Message1;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    resolvedAt?: string;
+    resolvedBy?: string;
+    action?: 'none' | 'delete_message' | 'ban_user';
+  };
+}
+/**
+ * the message as it was when reported, content included
+ */
+export interface Message1 {
+  id: string;
+  chatId: string;
+  seq: number;
+  senderId: string;
+  type: 'text' | 'system';
+  content: string;
+  attachments: {
+    id: string;
+    filename: string;
+    contentType: string;
+    size: number;
+    kind: string;
+    url: string;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    urlExpiresAt: string;
+  }[];
+  /**
+   * the message this one replies to, as it is now (edited: its new text; deleted: `preview` "" and `deleted: true`)
+   */
+  replyTo?: {
+    id: string;
+    seq: number;
+    senderId: string;
+    /**
+     * the original's current text, first 100 characters; "" when it is deleted
+     */
+    preview: string;
+    /**
+     * the original was deleted
+     */
+    deleted?: true;
+    /**
+     * SPEC §9: the original is from a user the caller blocked (`preview` "")
+     */
+    hidden?: true;
+  };
+  reactions: {
+    [k: string]: string[];
+  };
+  /**
+   * participants the message mentions
+   */
+  mentions: string[];
+  /**
+   * when the message was pinned (absent: not pinned)
+   */
+  pinnedAt?: string;
+  /**
+   * who pinned it
+   */
+  pinnedBy?: string;
+  clientMessageId?: string;
+  metadata?: {
+    [k: string]: unknown;
+  };
+  /**
+   * ISO-8601 UTC timestamp
+   */
+  createdAt: string;
+  /**
+   * ISO-8601 UTC timestamp
+   */
+  editedAt?: string;
+  /**
+   * ISO-8601 UTC timestamp
+   */
+  deletedAt?: string;
+  /**
+   * SPEC §9: a placeholder for a message from a user the caller blocked: `content` "", no attachments, reactions or metadata
+   */
+  hidden?: true;
+  readBy: number;
+}
+export interface ListReportsResponse {
+  reports: {
+    id: string;
+    chatId: string;
+    messageId: string;
+    reporterId: string;
+    reason: 'spam' | 'harassment' | 'inappropriate' | 'other';
+    details?: string;
+    status: 'open' | 'resolved' | 'dismissed';
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    createdAt: string;
+    message: Message2;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    resolvedAt?: string;
+    resolvedBy?: string;
+    action?: 'none' | 'delete_message' | 'ban_user';
+  }[];
+  nextCursor: string | null;
+}
+/**
+ * the message as it was when reported, content included
+ */
+export interface Message2 {
+  id: string;
+  chatId: string;
+  seq: number;
+  senderId: string;
+  type: 'text' | 'system';
+  content: string;
+  attachments: {
+    id: string;
+    filename: string;
+    contentType: string;
+    size: number;
+    kind: string;
+    url: string;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    urlExpiresAt: string;
+  }[];
+  /**
+   * the message this one replies to, as it is now (edited: its new text; deleted: `preview` "" and `deleted: true`)
+   */
+  replyTo?: {
+    id: string;
+    seq: number;
+    senderId: string;
+    /**
+     * the original's current text, first 100 characters; "" when it is deleted
+     */
+    preview: string;
+    /**
+     * the original was deleted
+     */
+    deleted?: true;
+    /**
+     * SPEC §9: the original is from a user the caller blocked (`preview` "")
+     */
+    hidden?: true;
+  };
+  reactions: {
+    [k: string]: string[];
+  };
+  /**
+   * participants the message mentions
+   */
+  mentions: string[];
+  /**
+   * when the message was pinned (absent: not pinned)
+   */
+  pinnedAt?: string;
+  /**
+   * who pinned it
+   */
+  pinnedBy?: string;
+  clientMessageId?: string;
+  metadata?: {
+    [k: string]: unknown;
+  };
+  /**
+   * ISO-8601 UTC timestamp
+   */
+  createdAt: string;
+  /**
+   * ISO-8601 UTC timestamp
+   */
+  editedAt?: string;
+  /**
+   * ISO-8601 UTC timestamp
+   */
+  deletedAt?: string;
+  /**
+   * SPEC §9: a placeholder for a message from a user the caller blocked: `content` "", no attachments, reactions or metadata
+   */
+  hidden?: true;
+  readBy: number;
+}
+export interface ResolveReportResponse {
+  report: {
+    id: string;
+    chatId: string;
+    messageId: string;
+    reporterId: string;
+    reason: 'spam' | 'harassment' | 'inappropriate' | 'other';
+    details?: string;
+    status: 'open' | 'resolved' | 'dismissed';
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    createdAt: string;
+    message: Message3;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    resolvedAt?: string;
+    resolvedBy?: string;
+    action?: 'none' | 'delete_message' | 'ban_user';
+  };
+}
+/**
+ * the message as it was when reported, content included
+ */
+export interface Message3 {
+  id: string;
+  chatId: string;
+  seq: number;
+  senderId: string;
+  type: 'text' | 'system';
+  content: string;
+  attachments: {
+    id: string;
+    filename: string;
+    contentType: string;
+    size: number;
+    kind: string;
+    url: string;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    urlExpiresAt: string;
+  }[];
+  /**
+   * the message this one replies to, as it is now (edited: its new text; deleted: `preview` "" and `deleted: true`)
+   */
+  replyTo?: {
+    id: string;
+    seq: number;
+    senderId: string;
+    /**
+     * the original's current text, first 100 characters; "" when it is deleted
+     */
+    preview: string;
+    /**
+     * the original was deleted
+     */
+    deleted?: true;
+    /**
+     * SPEC §9: the original is from a user the caller blocked (`preview` "")
+     */
+    hidden?: true;
+  };
+  reactions: {
+    [k: string]: string[];
+  };
+  /**
+   * participants the message mentions
+   */
+  mentions: string[];
+  /**
+   * when the message was pinned (absent: not pinned)
+   */
+  pinnedAt?: string;
+  /**
+   * who pinned it
+   */
+  pinnedBy?: string;
+  clientMessageId?: string;
+  metadata?: {
+    [k: string]: unknown;
+  };
+  /**
+   * ISO-8601 UTC timestamp
+   */
+  createdAt: string;
+  /**
+   * ISO-8601 UTC timestamp
+   */
+  editedAt?: string;
+  /**
+   * ISO-8601 UTC timestamp
+   */
+  deletedAt?: string;
+  /**
+   * SPEC §9: a placeholder for a message from a user the caller blocked: `content` "", no attachments, reactions or metadata
+   */
+  hidden?: true;
+  readBy: number;
+}
+export interface BanFromChatResponse {
+  ban: {
+    userId: string;
+    reason?: string;
+    bannedBy: string;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    createdAt: string;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    expiresAt?: string;
+  };
+}
+export interface ListChatBansResponse {
+  bans: {
+    userId: string;
+    reason?: string;
+    bannedBy: string;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    createdAt: string;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    expiresAt?: string;
+  }[];
 }
 export interface SetNotificationLevelResponse {
   chat: Chat;
@@ -458,40 +988,6 @@ export interface PongEvent {
   type: 'pong';
   requestId?: string | number;
 }
-export interface MessageNewEvent {
-  type: 'message.new';
-  chatId: string;
-  message: Message;
-}
-export interface MessageEditedEvent {
-  type: 'message.edited';
-  chatId: string;
-  message: Message;
-}
-export interface MessageDeletedEvent {
-  type: 'message.deleted';
-  chatId: string;
-  messageId: string;
-  seq: number;
-}
-export interface ReactionUpdatedEvent {
-  type: 'reaction.updated';
-  chatId: string;
-  messageId: string;
-  reactions: {
-    [k: string]: string[];
-  };
-}
-export interface MessagesReadEvent {
-  type: 'messages.read';
-  chatId: string;
-  userId: string;
-  lastReadSeq: number;
-  /**
-   * ISO-8601 UTC timestamp
-   */
-  readAt: string;
-}
 export interface TypingEvent {
   type: 'typing';
   chatId: string;
@@ -506,56 +1002,6 @@ export interface PresenceEvent {
    * ISO-8601 UTC timestamp
    */
   lastSeenAt?: string;
-}
-export interface ChatCreatedEvent {
-  type: 'chat.created';
-  chat: Chat;
-}
-export interface ChatUpdatedEvent {
-  type: 'chat.updated';
-  chat: SharedChat;
-}
-export interface ParticipantsAddedEvent {
-  type: 'participants.added';
-  chatId: string;
-  userIds: string[];
-}
-export interface ParticipantRemovedEvent {
-  type: 'participant.removed';
-  chatId: string;
-  userId: string;
-}
-/**
- * only to the caller's own connections, after an archive or notification-level change
- */
-export interface MembershipUpdatedEvent {
-  type: 'membership.updated';
-  chatId: string;
-  archived: boolean;
-  notificationLevel: 'all' | 'mentions' | 'none';
-  /**
-   * ISO-8601 UTC timestamp
-   */
-  at: string;
-}
-export interface MessagePinnedEvent {
-  type: 'message.pinned';
-  chatId: string;
-  messageId: string;
-  seq: number;
-  pinned: boolean;
-  /**
-   * who pinned or unpinned it
-   */
-  pinnedBy: string;
-  /**
-   * when it was pinned or unpinned
-   */
-  pinnedAt: string;
-  /**
-   * ISO-8601 UTC timestamp
-   */
-  at: string;
 }
 
 // ---- Request bodies, queries and WebSocket actions (what a client sends) ----
@@ -584,12 +1030,14 @@ export interface PutUserParams {
   userId: string;
 }
 export interface PutUserBody {
-  name: string;
+  name?: string;
   /**
    * @maxItems 3
    */
   roles?: ('user' | 'support' | 'admin')[];
   email?: string;
+  banned?: boolean;
+  bannedReason?: string;
 }
 export interface GetUserParams {
   userId: string;
@@ -684,6 +1132,13 @@ export interface CreateAttachmentBody {
   contentType: string;
   size: number;
 }
+export interface SyncQuery {
+  /**
+   * the `cursor` of the previous answer; absent: no events and a cursor for now
+   */
+  since?: string;
+  limit?: number;
+}
 export interface UpdateChatParams {
   chatId: string;
 }
@@ -693,6 +1148,7 @@ export interface UpdateChatBody {
     [k: string]: unknown;
   };
   status?: 'open' | 'waiting' | 'resolved' | 'closed';
+  frozen?: boolean;
 }
 export interface ArchiveChatParams {
   chatId: string;
@@ -749,6 +1205,56 @@ export interface SupportQueueQuery {
   unassigned?: 'true' | 'false';
   limit?: number;
   cursor?: string;
+}
+export interface BlockUserParams {
+  userId: string;
+}
+export interface UnblockUserParams {
+  userId: string;
+}
+export interface ReportMessageParams {
+  chatId: string;
+  messageId: string;
+}
+export interface ReportMessageBody {
+  reason: 'spam' | 'harassment' | 'inappropriate' | 'other';
+  /**
+   * ≤ 1,000 characters
+   */
+  details?: string;
+}
+export interface ListReportsQuery {
+  status?: 'open' | 'resolved' | 'dismissed';
+  limit?: number;
+  cursor?: string;
+}
+export interface ResolveReportParams {
+  reportId: string;
+}
+export interface ResolveReportBody {
+  status: 'resolved' | 'dismissed';
+  /**
+   * default `none`; `delete_message` soft-deletes the message, `ban_user` bans its author platform-wide
+   */
+  action?: 'none' | 'delete_message' | 'ban_user';
+}
+export interface BanFromChatParams {
+  chatId: string;
+}
+export interface BanFromChatBody {
+  userId: string;
+  reason?: string;
+  /**
+   * ISO-8601; the ban ends then (absent: until removed)
+   */
+  expiresAt?: string;
+}
+export interface ListChatBansParams {
+  chatId: string;
+}
+export interface UnbanFromChatParams {
+  chatId: string;
+  userId: string;
 }
 export interface SetNotificationLevelParams {
   chatId: string;
@@ -899,6 +1405,7 @@ export const routes = {
   markRead: { method: 'POST', path: '/v1/chats/{chatId}/read', auth: 'user', status: 200 },
   createAttachment: { method: 'POST', path: '/v1/chats/{chatId}/attachments', auth: 'user', status: 201 },
   getStats: { method: 'GET', path: '/v1/stats', auth: 'user', status: 200 },
+  sync: { method: 'GET', path: '/v1/sync', auth: 'user', status: 200 },
   updateChat: { method: 'PATCH', path: '/v1/chats/{chatId}', auth: 'user', status: 200 },
   archiveChat: { method: 'PUT', path: '/v1/chats/{chatId}/archive', auth: 'user', status: 200 },
   addParticipants: { method: 'POST', path: '/v1/chats/{chatId}/participants', auth: 'user', status: 200 },
@@ -908,6 +1415,15 @@ export const routes = {
   sendToUser: { method: 'POST', path: '/v1/messages', auth: 'user', status: 201, idempotencyKey: 'clientMessageId' },
   supportQueue: { method: 'GET', path: '/v1/support/chats', auth: 'user', status: 200, paging: { items: 'chats', next: 'nextCursor', cursor: ['cursor'] } },
   supportStats: { method: 'GET', path: '/v1/support/stats', auth: 'user', status: 200 },
+  blockUser: { method: 'PUT', path: '/v1/me/blocks/{userId}', auth: 'user', status: 204 },
+  unblockUser: { method: 'DELETE', path: '/v1/me/blocks/{userId}', auth: 'user', status: 204 },
+  listBlocks: { method: 'GET', path: '/v1/me/blocks', auth: 'user', status: 200 },
+  reportMessage: { method: 'POST', path: '/v1/chats/{chatId}/messages/{messageId}/reports', auth: 'user', status: 201 },
+  listReports: { method: 'GET', path: '/v1/moderation/reports', auth: 'user', status: 200, paging: { items: 'reports', next: 'nextCursor', cursor: ['cursor'] } },
+  resolveReport: { method: 'PATCH', path: '/v1/moderation/reports/{reportId}', auth: 'user', status: 200 },
+  banFromChat: { method: 'POST', path: '/v1/chats/{chatId}/bans', auth: 'user', status: 201 },
+  listChatBans: { method: 'GET', path: '/v1/chats/{chatId}/bans', auth: 'user', status: 200 },
+  unbanFromChat: { method: 'DELETE', path: '/v1/chats/{chatId}/bans/{userId}', auth: 'user', status: 204 },
   setNotificationLevel: { method: 'PUT', path: '/v1/chats/{chatId}/notifications', auth: 'user', status: 200 },
   pinMessage: { method: 'PUT', path: '/v1/chats/{chatId}/messages/{messageId}/pin', auth: 'user', status: 200 },
   unpinMessage: { method: 'DELETE', path: '/v1/chats/{chatId}/messages/{messageId}/pin', auth: 'user', status: 200 },
@@ -1002,11 +1518,11 @@ export abstract class Operations {
   }
 
   /**
-   * Provision or update a user in the directory.
+   * Provision or update a user in the directory; `banned` bans (closing their connections) or lifts a ban (SPEC §9).
    *
    * `PUT /v1/users/{userId}` (admin); answers 200.
    */
-  putUser(userId: string, body: PutUserBody, options?: RequestOptions): Promise<PutUserResponse> {
+  putUser(userId: string, body?: PutUserBody, options?: RequestOptions): Promise<PutUserResponse> {
     return this.request(routes.putUser, { userId }, { body: body ?? {} }, options) as Promise<PutUserResponse>;
   }
 
@@ -1142,9 +1658,18 @@ export abstract class Operations {
   }
 
   /**
-   * Change title, metadata or (support chats) status; emits `chat.updated`.
+   * SPEC §7: the events the caller missed since `since` (every event but `typing` and `presence`, as sent over WebSocket), in order within each chat; without `since` no events and a cursor for now. While `hasMore`, call again at once with `cursor`.
    *
-   * `PATCH /v1/chats/{chatId}` (group owner/admin, platform admin; for support chats the assignee, support agents, admins (also `status`)); answers 200.
+   * `GET /v1/sync` (user); answers 200.
+   */
+  sync(query?: SyncQuery, options?: RequestOptions): Promise<SyncResponse> {
+    return this.request(routes.sync, {}, { query }, options) as Promise<SyncResponse>;
+  }
+
+  /**
+   * Change title, metadata, (support chats) status, or freeze the chat (`frozen`, SPEC §9); emits `chat.updated`.
+   *
+   * `PATCH /v1/chats/{chatId}` (group owner/admin, platform admin; for support chats the assignee, support agents, admins (also `status`); `frozen`: group owner/admin, support agents in support chats, admin anywhere); answers 200.
    */
   updateChat(chatId: string, body?: UpdateChatBody, options?: RequestOptions): Promise<UpdateChatResponse> {
     return this.request(routes.updateChat, { chatId }, { body: body ?? {} }, options) as Promise<UpdateChatResponse>;
@@ -1227,6 +1752,94 @@ export abstract class Operations {
    */
   supportStats(options?: RequestOptions): Promise<SupportStatsResponse> {
     return this.request(routes.supportStats, {}, {}, options) as Promise<SupportStatsResponse>;
+  }
+
+  /**
+   * Block a user (idempotent): no direct chat either way, their messages hidden elsewhere, no typing or presence between you (SPEC §9).
+   *
+   * `PUT /v1/me/blocks/{userId}` (user); answers 204.
+   */
+  blockUser(userId: string, options?: RequestOptions): Promise<void> {
+    return this.request(routes.blockUser, { userId }, {}, options) as Promise<void>;
+  }
+
+  /**
+   * Lift a block (idempotent); their messages show again.
+   *
+   * `DELETE /v1/me/blocks/{userId}` (user); answers 204.
+   */
+  unblockUser(userId: string, options?: RequestOptions): Promise<void> {
+    return this.request(routes.unblockUser, { userId }, {}, options) as Promise<void>;
+  }
+
+  /**
+   * The users the caller blocks, oldest block first.
+   *
+   * `GET /v1/me/blocks` (user); answers 200.
+   */
+  listBlocks(options?: RequestOptions): Promise<ListBlocksResponse> {
+    return this.request(routes.listBlocks, {}, {}, options) as Promise<ListBlocksResponse>;
+  }
+
+  /**
+   * Report a message (idempotent per reporter and message); keeps a snapshot of it and publishes `chat.report.created` (SPEC §9).
+   *
+   * `POST /v1/chats/{chatId}/messages/{messageId}/reports` (participant); answers 201. 200: The caller reported this message before: the first report.
+   */
+  reportMessage(chatId: string, messageId: string, body: ReportMessageBody, options?: RequestOptions): Promise<ReportMessageResponse> {
+    return this.request(routes.reportMessage, { chatId, messageId }, { body: body ?? {} }, options) as Promise<ReportMessageResponse>;
+  }
+
+  /**
+   * The moderation queue: open reports first, oldest first; `status`, `limit`, `cursor`.
+   *
+   * `GET /v1/moderation/reports` (admin); answers 200.
+   */
+  listReports(query?: ListReportsQuery, options?: RequestOptions): Promise<ListReportsResponse> {
+    return this.request(routes.listReports, {}, { query }, options) as Promise<ListReportsResponse>;
+  }
+
+  /**
+   * Every page of {@link listReports}, in order: each page's `nextCursor` is passed back as `cursor` until it is null.
+   */
+  listReportsPages(query: ListReportsQuery = {}, options?: RequestOptions): AsyncGenerator<ListReportsResponse> {
+    return this.pages(routes.listReports, {}, query, options) as AsyncGenerator<ListReportsResponse>;
+  }
+
+  /**
+   * Close a report; `delete_message` soft-deletes the message (`message.deleted`), `ban_user` bans its author platform-wide.
+   *
+   * `PATCH /v1/moderation/reports/{reportId}` (admin); answers 200.
+   */
+  resolveReport(reportId: string, body: ResolveReportBody, options?: RequestOptions): Promise<ResolveReportResponse> {
+    return this.request(routes.resolveReport, { reportId }, { body: body ?? {} }, options) as Promise<ResolveReportResponse>;
+  }
+
+  /**
+   * Ban a user from a group: removes them (`participant.removed`) and keeps them out until unbanned or `expiresAt` (SPEC §9).
+   *
+   * `POST /v1/chats/{chatId}/bans` (group owner/admin, platform admin; never the owner, and a group admin cannot ban another admin); answers 201.
+   */
+  banFromChat(chatId: string, body: BanFromChatBody, options?: RequestOptions): Promise<BanFromChatResponse> {
+    return this.request(routes.banFromChat, { chatId }, { body: body ?? {} }, options) as Promise<BanFromChatResponse>;
+  }
+
+  /**
+   * The group's bans in force, oldest first.
+   *
+   * `GET /v1/chats/{chatId}/bans` (group owner/admin, platform admin); answers 200.
+   */
+  listChatBans(chatId: string, options?: RequestOptions): Promise<ListChatBansResponse> {
+    return this.request(routes.listChatBans, { chatId }, {}, options) as Promise<ListChatBansResponse>;
+  }
+
+  /**
+   * Lift a group ban (idempotent); the user can be added again.
+   *
+   * `DELETE /v1/chats/{chatId}/bans/{userId}` (group owner/admin, platform admin); answers 204.
+   */
+  unbanFromChat(chatId: string, userId: string, options?: RequestOptions): Promise<void> {
+    return this.request(routes.unbanFromChat, { chatId, userId }, {}, options) as Promise<void>;
   }
 
   /**

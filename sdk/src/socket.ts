@@ -47,6 +47,7 @@ import { EventLedger } from './freshness.js';
 import { WS_LIMITS, type ActionAnswerMap, type ActionFrameMap, type Chat, type Message, type ServerFrameMap } from './generated.js';
 import { newClientMessageId, resolveToken, type TokenSource } from './http.js';
 import { SeqOrderer, type GapSource, type OrderedMessageEvent } from './ordering.js';
+import { applyChange, EarlyChanges, MESSAGE_CHANGES } from './message-changes.js';
 import { KeyedQueue } from './send-queue.js';
 import type { ChatStore } from './store.js';
 import { runSync, type SyncResult, type SyncSource, type SyncedEvent } from './sync.js';
@@ -163,10 +164,6 @@ export interface ChatSocketOptions {
 
 const OPEN = 1;
 
-/** Events about one message that the ordering buffer can fold into a held copy. */
-const MESSAGE_CHANGES = new Set(['message.edited', 'message.deleted', 'reaction.updated', 'message.pinned']);
-/** Messages whose early changes are remembered (oldest forgotten first). */
-const EARLY_CHANGES = 2_000;
 
 interface Pending {
   frame: string;
@@ -204,8 +201,8 @@ export class ChatSocket {
   private syncUnsupported = false;
   private syncing?: Promise<void>;
   private syncAgain = false;
-  /** Changes that arrived before their message (by chat and message id), folded in when it arrives. */
-  private readonly early = new Map<string, SyncedEvent[]>();
+  /** Changes that arrived before their message, folded in when it arrives. */
+  private readonly early = new EarlyChanges();
   private me?: string;
   private readonly typingState = new Map<string, { sentAt: number; idle: ReturnType<typeof setTimeout> }>();
 
@@ -437,30 +434,15 @@ export class ChatSocket {
       if (this.orderer.fold(chatId, messageId, (message) => applyChange(message, event))) return;
       // A change of a message not seen yet (its message.new comes later, e.g. by sync): remember it, so the
       // message is emitted in its latest state. The change is emitted too: the app may hold it from history.
-      if (!this.orderer.seen(chatId, messageId)) this.rememberEarly(`${chatId}|${messageId}`, event);
+      if (!this.orderer.seen(chatId, messageId)) this.early.remember(chatId, messageId, event);
     }
     if (event.type === 'participant.removed' && event.userId === this.me) this.orderer.untrack(chatId);
     this.deliver(tagged);
   }
 
-  private rememberEarly(key: string, event: SyncedEvent) {
-    const list = this.early.get(key) ?? [];
-    this.early.delete(key);
-    this.early.set(key, [...list, event]);
-    if (this.early.size > EARLY_CHANGES) this.early.delete(this.early.keys().next().value as string);
-  }
-
   /** Applies an admitted event to the store, then emits it. */
   private deliver(event: SyncedEvent) {
-    if (event.type === 'message.new') {
-      const message = event.message as Message;
-      const key = `${String(event.chatId)}|${message.id}`;
-      const changes = this.early.get(key);
-      if (changes) {
-        this.early.delete(key);
-        event = { ...event, message: changes.reduce(applyChange, message) };
-      }
-    }
+    if (event.type === 'message.new') event = { ...event, message: this.early.foldInto(String(event.chatId), event.message as Message) };
     const store = this.options.store;
     if (store) {
       store.apply(event);
@@ -682,31 +664,6 @@ export class ChatSocket {
         });
       }
     }
-  }
-}
-
-/**
- * A change event folded into a copy of its message (held, or arriving after
- * the change). Each change touches its own fields, and the ledger admitted
- * only the newest per field, so the order of folding does not matter; a
- * delete is final (SPEC §3: content "", attachments dropped).
- */
-function applyChange(message: Message, event: SyncedEvent): Message {
-  switch (event.type) {
-    case 'message.edited': {
-      const edited = event.message as Message;
-      if (message.deletedAt) return message;
-      return { ...message, content: edited.content, editedAt: edited.editedAt, mentions: (edited as { mentions?: string[] }).mentions ?? (message as { mentions?: string[] }).mentions } as Message;
-    }
-    case 'message.deleted':
-      return { ...message, content: '', attachments: [], deletedAt: message.deletedAt ?? event.at ?? new Date().toISOString() };
-    case 'reaction.updated':
-      return { ...message, reactions: event.reactions as Message['reactions'] };
-    case 'message.pinned':
-      // `pinnedAt`/`pinnedBy` (SPEC §9) may be newer than this SDK's generated Message type.
-      return { ...message, pinnedAt: event.pinned ? event.pinnedAt : undefined, pinnedBy: event.pinned ? event.pinnedBy : undefined } as Message;
-    default:
-      return message;
   }
 }
 

@@ -25,6 +25,7 @@
  * - `membership.updated`: the caller's `archived` and `notificationLevel`.
  */
 import type { Chat, Message, SharedChat } from './generated.js';
+import { applyChange } from './message-changes.js';
 import { laterMessage } from './ordering.js';
 
 type Participant = NonNullable<Chat['participants']>[number];
@@ -98,13 +99,10 @@ export class ChatStore {
       case 'message.new':
         return this.onMessage(chatId, event.message as Message);
       case 'message.edited':
-        return this.changeMessage(chatId, (event.message as Message).id, () => event.message as Message);
       case 'message.deleted':
-        return this.changeMessage(chatId, String(event.messageId), (m) => ({ ...m, content: '', attachments: [], deletedAt: m.deletedAt ?? event.at ?? new Date().toISOString() }));
       case 'reaction.updated':
-        return this.changeMessage(chatId, String(event.messageId), (m) => ({ ...m, reactions: event.reactions as Message['reactions'] }));
       case 'message.pinned':
-        return this.changeMessage(chatId, String(event.messageId), (m) => ({ ...m, pinnedAt: event.pinned ? event.pinnedAt : undefined, pinnedBy: event.pinned ? event.pinnedBy : undefined }) as Message);
+        return this.changeMessage(chatId, String(event.messageId ?? (event.message as Message).id), (m) => applyChange(m, event));
       case 'messages.read':
         return this.onRead(chatId, String(event.userId), Number(event.lastReadSeq));
       case 'chat.created':

@@ -19,7 +19,8 @@ export type SyncedEvent = { type: string; at?: string; [key: string]: unknown };
 
 /** The answer of `GET /v1/sync`. */
 export interface SyncPage {
-  events: readonly SyncedEvent[];
+  /** The generated `SyncResponse` events (typed interfaces, so no index signature here). */
+  events: readonly { type: string }[];
   cursor: string;
   hasMore: boolean;
 }
@@ -73,7 +74,7 @@ export async function runSync(source: SyncSource, store: SyncCursorStore, ingest
     result.pages++;
     for (const event of page.events) {
       result.events++;
-      ingest(event);
+      ingest(event as SyncedEvent);
     }
     const stuck = page.events.length === 0 && page.cursor === cursor; // a server bug must not spin us forever
     cursor = page.cursor;

@@ -13,7 +13,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GLOBAL_SECONDARY_INDEXES } from '../../functions/data/table';
-import { httpRoutes, queueRoutes, wsRoutes } from '../../functions/routes';
+import { httpRoutes, queueRoutes, scheduledRoutes, wsRoutes } from '../../functions/routes';
 import { PROJECT_ROOT } from '../../lib/chat-function';
 import { ChatStack, WEBSOCKET_STAGE_NAME } from '../../lib/chat-stack';
 import { APP_METRICS, APP_METRICS_NAMESPACE, APP_METRICS_SERVICE, HTTP_MIN_REQUESTS } from '../../lib/operations';
@@ -146,18 +146,20 @@ describe('operations (default: Cognito)', () => {
     }
   });
 
-  it('alarms on every function\'s Errors and Throttles', () => {
+  it('alarms on every function\'s Errors and Throttles, each in exactly one alarm of ≤ 10 functions', () => {
     const fns = s.chatFunctions();
-    expect(fns).toHaveLength(httpRoutes.length + wsRoutes.length + queueRoutes.length);
-    for (const [fnId] of fns) {
-      for (const metricName of ['Errors', 'Throttles']) {
-        const found = s.alarms().filter(([, a]) => {
-          const [m] = alarmMetrics(a);
-          return a.Properties.MetricName === metricName && m!.Namespace === 'AWS/Lambda' && dims(m!.Dimensions).FunctionName === `\${${fnId}}`;
-        });
-        expect(found, `${fnId} ${metricName}`).toHaveLength(1);
-        const p = found[0]![1].Properties;
-        expect(p).toMatchObject({ Statistic: 'Sum', Period: 300, Threshold: 1, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    expect(fns).toHaveLength(httpRoutes.length + wsRoutes.length + queueRoutes.length + scheduledRoutes.length);
+    for (const metricName of ['Errors', 'Throttles']) {
+      const alarms = s.alarms().filter(([, a]) => alarmMetrics(a).some((m) => m.Namespace === 'AWS/Lambda' && m.MetricName === metricName));
+      expect(alarms.length).toBe(Math.ceil(fns.length / 10));
+      for (const [, alarm] of alarms) {
+        expect(alarmMetrics(alarm).length).toBeLessThanOrEqual(10);
+        expect(alarm.Properties).toMatchObject({ Threshold: 1, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+        for (const m of alarmMetrics(alarm)) expect(m).toMatchObject({ Stat: 'Sum' });
+      }
+      for (const [fnId] of fns) {
+        const covering = alarms.filter(([, a]) => alarmMetrics(a).some((m) => m.MetricName === metricName && dims(m.Dimensions).FunctionName === `\${${fnId}}`));
+        expect(covering, `${fnId} ${metricName}`).toHaveLength(1);
       }
     }
   });

@@ -18,7 +18,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CORS } from '../../functions/api-gateway';
 import { GLOBAL_SECONDARY_INDEXES, KEY, TTL_ATTRIBUTE } from '../../functions/data/table';
-import { httpRoutes, queueRoutes, wsRoutes, type Permission } from '../../functions/routes';
+import { httpRoutes, queueRoutes, scheduledRoutes, wsRoutes, type Permission } from '../../functions/routes';
 import { NODE_OPTIONS, PROJECT_ROOT } from '../../lib/chat-function';
 import { ChatStack, WEBSOCKET_STAGE_NAME } from '../../lib/chat-stack';
 import { asArray, flatten, Synth, type Json, type Resource, type Statement } from './template';
@@ -57,6 +57,7 @@ const allRoutes = [
   ...httpRoutes.map((r) => ({ name: r.name, description: `${r.method} ${r.path}`, permissions: r.permissions as readonly Permission[] })),
   ...wsRoutes.map((r) => ({ name: r.name, description: `WebSocket ${r.routeKey}`, permissions: r.permissions as readonly Permission[] })),
   ...queueRoutes.map((r) => ({ name: r.name, description: `SQS ${r.name}`, permissions: r.permissions as readonly Permission[] })),
+  ...scheduledRoutes.map((r) => ({ name: r.name, description: `Schedule ${r.name}`, permissions: r.permissions as readonly Permission[] })),
 ];
 /** The JavaScript files of a function's asset, relative to it. */
 function codeFilesIn(dir: string): string[] {
@@ -97,7 +98,7 @@ describe('ChatStack (default: Cognito)', () => {
 
   describe('functions', () => {
     it('has one function per route, and no more', () => {
-      expect(s.chatFunctions()).toHaveLength(httpRoutes.length + wsRoutes.length + queueRoutes.length);
+      expect(s.chatFunctions()).toHaveLength(httpRoutes.length + wsRoutes.length + queueRoutes.length + scheduledRoutes.length);
       const descriptions = s.chatFunctions().map(([, r]) => r.Properties.Description).sort();
       expect(descriptions).toEqual(allRoutes.map((r) => r.description).sort());
     });
@@ -601,7 +602,7 @@ describe('ChatStack (external OIDC issuer)', () => {
   });
 
   it('configures every function for the issuer', () => {
-    expect(s.chatFunctions()).toHaveLength(httpRoutes.length + wsRoutes.length + queueRoutes.length);
+    expect(s.chatFunctions()).toHaveLength(httpRoutes.length + wsRoutes.length + queueRoutes.length + scheduledRoutes.length);
     for (const [id, fn] of s.chatFunctions()) {
       const env = fn.Properties.Environment.Variables;
       expect(env, id).toMatchObject({
@@ -647,7 +648,7 @@ describe('ChatStack context', () => {
 
   it('turns tracing off: no active tracing, no X-Ray grants, and the functions told not to load the tracer', () => {
     const s = synth({ tracing: 'false' }, false);
-    expect(s.chatFunctions()).toHaveLength(httpRoutes.length + wsRoutes.length + queueRoutes.length);
+    expect(s.chatFunctions()).toHaveLength(httpRoutes.length + wsRoutes.length + queueRoutes.length + scheduledRoutes.length);
     for (const [id, fn] of s.chatFunctions()) {
       expect(fn.Properties.TracingConfig, id).toBeUndefined();
       expect(fn.Properties.Environment.Variables.POWERTOOLS_TRACE_ENABLED, id).toBe('false');

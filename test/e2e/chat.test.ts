@@ -104,8 +104,8 @@ describe('chatting', () => {
 
     const read = await aliceWs.request('markRead', { chatId });
     expect(read).toMatchObject({ type: 'ack', lastReadSeq: 2, unreadCount: 0 });
-    // Bob's reply read Alice's message: his marker moved, which is a read receipt too.
-    expect(await aliceWs.next((f) => isType('messages.read', chatId)(f) && f.userId === bob.id)).toMatchObject({ lastReadSeq: 2 });
+    // Bob's reply moved his marker to it, but no messages.read is sent for a send (SPEC §6): message.new implies it.
+    expect(aliceWs.received.some((f) => isType('messages.read', chatId)(f) && f.userId === bob.id)).toBe(false);
     const receipt = await bobWs.next((f) => isType('messages.read', chatId)(f) && f.userId === alice.id);
     expect(receipt).toMatchObject({ chatId, userId: alice.id, lastReadSeq: 2, readAt: expect.any(String) });
 

@@ -23,12 +23,12 @@ describe('groups', () => {
     try {
       const added = await owner.api.addParticipants(chatId, { userIds: [cat.id] });
       expect(added.chat.participants?.map((p) => p.userId).sort()).toEqual([ann.id, ben.id, cat.id, owner.id].sort());
-      expect(await catEvents.next('participants.added', (e) => e.chatId === chatId)).toEqual({ type: 'participants.added', chatId, userIds: [cat.id] });
+      expect(await catEvents.next('participants.added', (e) => e.chatId === chatId)).toEqual({ type: 'participants.added', chatId, userIds: [cat.id], at: expect.any(String) });
       expect(await annEvents.next('participants.added', (e) => e.chatId === chatId)).toMatchObject({ userIds: [cat.id] });
       await expect(ann.api.addParticipants(chatId, { userIds: [owner.id] })).rejects.toMatchObject({ status: 403, code: 'forbidden' });
 
       await expect(owner.api.removeParticipant(chatId, cat.id)).resolves.toBeUndefined(); // 204
-      expect(await catEvents.next('participant.removed', (e) => e.chatId === chatId)).toEqual({ type: 'participant.removed', chatId, userId: cat.id });
+      expect(await catEvents.next('participant.removed', (e) => e.chatId === chatId)).toEqual({ type: 'participant.removed', chatId, userId: cat.id, at: expect.any(String) });
       expect(await annEvents.next('participant.removed', (e) => e.chatId === chatId)).toMatchObject({ userId: cat.id });
 
       const notFound = { status: 404, code: 'not_found' };

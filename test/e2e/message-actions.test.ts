@@ -32,14 +32,14 @@ describe('message operations', () => {
 
       const like = await bob.api.addReaction(chatId, sent.id, '👍');
       expect(like.message.reactions).toEqual({ '👍': [bob.id] });
-      expect(await bobEvents.next('reaction.updated', (e) => e.chatId === chatId)).toEqual({ type: 'reaction.updated', chatId, messageId: sent.id, reactions: { '👍': [bob.id] } });
+      expect(await bobEvents.next('reaction.updated', (e) => e.chatId === chatId)).toEqual({ type: 'reaction.updated', chatId, messageId: sent.id, reactions: { '👍': [bob.id] }, at: expect.any(String) });
       await expect(bob.api.addReaction(chatId, sent.id, 'love')).rejects.toMatchObject({ status: 400, code: 'bad_request' });
       expect((await bob.api.removeReaction(chatId, sent.id, '👍')).message.reactions).toEqual({});
 
       await expect(bob.api.deleteMessage(chatId, sent.id)).rejects.toMatchObject({ status: 403, code: 'forbidden' });
       const deleted = await ada.api.deleteMessage(chatId, sent.id);
       expect(deleted.message).toMatchObject({ id: sent.id, seq: sent.seq, content: '', deletedAt: expect.any(String) });
-      expect(await bobEvents.next('message.deleted', (e) => e.chatId === chatId)).toEqual({ type: 'message.deleted', chatId, messageId: sent.id, seq: sent.seq });
+      expect(await bobEvents.next('message.deleted', (e) => e.chatId === chatId)).toEqual({ type: 'message.deleted', chatId, messageId: sent.id, seq: sent.seq, at: expect.any(String) });
       // Deleting again answers the deleted message and emits nothing.
       expect((await ada.api.deleteMessage(chatId, sent.id)).message).toMatchObject({ id: sent.id, deletedAt: deleted.message.deletedAt });
       await sleep(300);

@@ -71,6 +71,8 @@ describe('client SDK end to end', () => {
     expect((await api.supportQueue({ status: ticket.status })).chats.length).toBeGreaterThan(0);
     expect((await api.assignChat(ticket.id, { agentId: admin.id })).chat.assigneeId).toBe(admin.id);
     expect(await api.supportStats()).toMatchObject({ byStatus: expect.any(Object) });
+    const { cursor } = await api.sync();
+    expect(await api.sync({ since: cursor, limit: 10 })).toMatchObject({ hasMore: false, cursor: expect.any(String) });
 
     expect([...new Set(calls)].sort()).toEqual((Object.keys(routes) as OperationName[]).sort());
   });
@@ -141,7 +143,8 @@ describe('client SDK end to end', () => {
       await bobEvents.next('status', (s) => s.state === 'reconnecting');
       for (const content of ['three', 'four', 'five']) await alice.api.sendMessage(chat.id, { content });
 
-      expect(await bobEvents.next('caughtUp', undefined, 10_000)).toMatchObject({ messages: 3, dropped: [] });
+      // The server has GET /v1/sync (SPEC §7): one sync instead of a catch-up per chat.
+      expect(await bobEvents.next('synced', undefined, 10_000)).toMatchObject({ expired: false, fresh: false });
       await alice.api.sendMessage(chat.id, { content: 'six' });
       await bobEvents.next('message.new', (e) => e.message.seq === 6);
 

@@ -34,6 +34,8 @@ export interface Fixtures {
   removable: TestUser;
   /** A user in no chat, that routes may add (AddParticipants). */
   spare: TestUser;
+  /** A user in no chat, that routes may ban from the group (BanFromChat). */
+  bannable: TestUser;
   directId: string;
   groupId: string;
   supportId: string;
@@ -41,10 +43,12 @@ export interface Fixtures {
   messageId: string;
   messageSeq: number;
   attachmentId: string;
+  /** The member's report of `messageId` (SPEC §9). */
+  reportId: string;
 }
 
 export async function createFixtures(prefix: string): Promise<Fixtures> {
-  const [owner, member, outsider, admin, agent, removable, spare] = await Promise.all([
+  const [owner, member, outsider, admin, agent, removable, spare, bannable] = await Promise.all([
     client(uniqueId(`${prefix}-owner`)),
     client(uniqueId(`${prefix}-member`)),
     client(uniqueId(`${prefix}-outsider`)),
@@ -52,6 +56,7 @@ export async function createFixtures(prefix: string): Promise<Fixtures> {
     client(uniqueId(`${prefix}-agent`), { roles: ['support'] }),
     client(uniqueId(`${prefix}-removable`)),
     client(uniqueId(`${prefix}-spare`)),
+    client(uniqueId(`${prefix}-bannable`)),
   ]);
   const direct = await owner.post('/v1/chats', { type: 'direct', participantIds: [member.id] });
   expect(direct.status, JSON.stringify(direct.body)).toBe(201);
@@ -64,6 +69,8 @@ export async function createFixtures(prefix: string): Promise<Fixtures> {
   expect(message.status, JSON.stringify(message.body)).toBe(201);
   const attachment = await owner.post(`/v1/chats/${groupId}/attachments`, { filename: 'a.png', contentType: 'image/png', size: 16 });
   expect(attachment.status, JSON.stringify(attachment.body)).toBe(201);
+  const report = await member.post(`/v1/chats/${groupId}/messages/${message.body.message.id}/reports`, { reason: 'spam' });
+  expect(report.status, JSON.stringify(report.body)).toBe(201);
   return {
     owner,
     member,
@@ -72,12 +79,14 @@ export async function createFixtures(prefix: string): Promise<Fixtures> {
     agent,
     removable,
     spare,
+    bannable,
     directId: direct.body.chat.id,
     groupId,
     supportId: support.body.chat.id,
     messageId: message.body.message.id,
     messageSeq: message.body.message.seq,
     attachmentId: attachment.body.attachment.id,
+    reportId: report.body.report.id,
   };
 }
 
@@ -113,6 +122,7 @@ export const routeFixtures: Record<string, RouteFixture> = {
   MarkRead: { body: (f) => ({ upToSeq: f.messageSeq }) },
   CreateAttachment: { body: () => ({ filename: 'b.pdf', contentType: 'application/pdf', size: 10 }) },
   GetStats: {},
+  Sync: { query: () => ({ limit: '50' }) },
   UpdateChat: { body: () => ({ title: 'renamed' }) },
   ArchiveChat: { body: () => ({ archived: false }) },
   AddParticipants: { body: (f) => ({ userIds: [f.spare.id] }) },
@@ -122,6 +132,16 @@ export const routeFixtures: Record<string, RouteFixture> = {
   SendToUser: { body: (f) => ({ to: f.member.id, content: 'matrix direct' }) },
   SupportQueue: { query: () => ({ limit: '5' }) },
   SupportStats: {},
+  BlockUser: { params: (f) => ({ userId: f.outsider.id }) },
+  UnblockUser: { params: (f) => ({ userId: f.outsider.id }) },
+  ListBlocks: {},
+  ReportMessage: { params: (f) => ({ messageId: f.messageId }), body: () => ({ reason: 'spam' }) },
+  ListReports: { query: () => ({ limit: '5' }) },
+  // The admin dismissing the fixture report; repeating it is idempotent (200).
+  ResolveReport: { params: (f) => ({ reportId: f.reportId }), body: () => ({ status: 'dismissed' }) },
+  BanFromChat: { body: (f) => ({ userId: f.bannable.id, reason: 'matrix' }) },
+  ListChatBans: {},
+  UnbanFromChat: { params: (f) => ({ userId: f.bannable.id }) },
   SetNotificationLevel: { body: () => ({ level: 'mentions' }) },
   ListDevices: {},
   PinMessage: { params: (f) => ({ messageId: f.messageId }) },

@@ -49,6 +49,8 @@ export interface BrowserUser {
 export interface SignInOptions {
   /** Sign in as a support agent. */
   agent?: boolean;
+  /** Sign in as an admin (the moderation queue, SPEC §9). */
+  admin?: boolean;
   /** Install the WebSocket gate of {@link blockNewWebSockets} (before the app loads, since the SDK keeps the constructor it finds). */
   webSocketGate?: boolean;
   /** A phone: 390 × 844 CSS pixels, touch, mobile viewport (default: a 1100 × 720 desktop window). */
@@ -77,6 +79,7 @@ export async function signIn(browser: Browser, id: string, name: string, options
   await page.getByTestId('signin-user-id').fill(id);
   await page.getByTestId('signin-name').fill(name);
   if (options.agent) await page.getByTestId('signin-agent').check();
+  if (options.admin) await page.getByTestId('signin-admin').check();
   await page.getByTestId('signin-submit').click();
   await connectionState(page, 'open');
   return { id, name, context, page, errors };

@@ -8,12 +8,16 @@
  */
 import { monotonicFactory } from 'ulid';
 import { uniqueKey } from '../../functions/data/keys';
+import { MemoryChatBans, MemoryModeration, MemoryReports } from './memory-moderation';
+import { withChangeLog } from '../../functions/domain/change-log';
+import { memoryChangeStore } from './memory-changes';
 import type { DomainContext, Limits } from '../../functions/domain/context';
 import { DEFAULT_LIMITS } from '../../functions/domain/context';
+import { hidingGroups } from '../../functions/domain/hidden';
 import { createCursorCodec } from '../../functions/domain/cursors';
 import { messageId } from '../../functions/domain/ids';
 import { notifyOffline } from '../../functions/domain/notifications';
-import type { AttachmentStorage, AuditEntry, AuditLog, BlockedBy, ChatAudience, ClientIdPointer, Notifier, OfflineNotice, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
+import type { AttachmentStorage, AuditEntry, AuditLog, BlockedBy, BusEvent, ChatAudience, ClientIdPointer, EventPublisher, HiddenFrom, Notifier, OfflineNotice, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
 
 /** The cursor secret of test contexts (any 32+ characters). */
 export const TEST_CURSOR_SECRET = 'test-cursor-secret-0123456789abcdef';
@@ -44,8 +48,15 @@ export class MemoryRepository implements Repository {
   readonly throttleMap = new Map<string, number>(); // `${userId}|throttle|${key}` → epoch ms of the last action let through
   readonly attachmentMap = new Map<string, AttachmentRecord>(); // `${chatId}|${id}`
 
+  readonly moderation = new MemoryModeration();
+  readonly chatBans = new MemoryChatBans();
+  readonly reports = new MemoryReports();
+
   /** `now` is the clock presence pruning reads (DynamoDB's reads the machine's). */
   constructor(private readonly now: () => Date = () => new Date()) {}
+
+  /** The sync change log (`memory-changes.ts`); `chatLogs`/`userLogs` let tests look inside. */
+  changes = memoryChangeStore(this);
 
   attachments: Repository['attachments'] = {
     create: async (a) => {
@@ -483,13 +494,16 @@ export class RecordingNotifier implements Notifier {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async toChat(chat: ChatAudience, event: ServerEvent | ServerEvent[], options?: { exceptUserId?: string; offline?: OfflineNotice }) {
+  async toChat(chat: ChatAudience, event: ServerEvent | ServerEvent[], options?: { exceptUserId?: string; offline?: OfflineNotice; hide?: HiddenFrom }) {
     const chatId = chat.id;
     const participants = await this.repo.memberships.listParticipants(chatId);
-    const userIds = participants.map((p) => p.userId).filter((u) => u !== options?.exceptUserId);
-    for (const e of Array.isArray(event) ? event : [event]) this.sent.push({ userIds, event: e });
+    const audience = participants.map((p) => p.userId).filter((u) => u !== options?.exceptUserId);
+    // The same split by what each recipient may see as the real notifier's (SPEC §9).
+    const groups = hidingGroups(audience, { event, hide: options?.hide });
+    for (const group of groups) for (const e of group.events) this.sent.push({ userIds: group.userIds, event: e as ServerEvent });
     const notice = options?.offline;
     if (!notice) return;
+    const userIds = groups.filter((g) => g.notify).flatMap((g) => g.userIds);
     const presence = await this.repo.connections.getPresence(userIds);
     const now = Math.floor(this.now().getTime() / 1000);
     const offline = userIds
@@ -558,6 +572,17 @@ export class RecordingOffline implements OfflinePublisher {
   }
 }
 
+/** Keeps published bus events (reports, audit). */
+export class RecordingBus implements EventPublisher {
+  readonly published: BusEvent[] = [];
+  async publish(events: BusEvent[]) {
+    this.published.push(...structuredClone(events));
+  }
+  ofType(detailType: string) {
+    return this.published.filter((e) => e.detailType === detailType).map((e) => e.detail);
+  }
+}
+
 /** Keeps audit entries in order; `fail` makes every record throw (the domain must not care). */
 export class RecordingAudit implements AuditLog {
   readonly entries: AuditEntry[] = [];
@@ -577,14 +602,17 @@ export function memoryContext(options: { limits?: Partial<Limits>; start?: Date 
   const clock = { now: options.start ?? new Date('2026-01-01T00:00:00.000Z') };
   const repo = new MemoryRepository(() => clock.now);
   const offline = new RecordingOffline();
+  const bus = new RecordingBus();
   const notifier = new RecordingNotifier(repo, offline, () => clock.now);
   const storage = new MemoryStorage();
   const audit = new RecordingAudit();
   const newId = monotonicFactory();
   const ctx: DomainContext = {
     repo,
-    notifier,
+    // Published as in production: stamped with `at` and recorded for sync (`notifier.sent` keeps what was delivered).
+    notifier: withChangeLog(notifier, { changes: repo.changes, now: () => new Date(clock.now), windowSeconds: { ...DEFAULT_LIMITS, ...options.limits }.syncWindowSeconds }),
     offline,
+    bus,
     audit,
     storage,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
@@ -596,7 +624,7 @@ export function memoryContext(options: { limits?: Partial<Limits>; start?: Date 
   const advance = (ms: number) => {
     clock.now = new Date(clock.now.getTime() + ms);
   };
-  return { ctx, repo, notifier, offline, audit, storage, advance };
+  return { ctx, repo, notifier, offline, audit, bus, storage, advance };
 }
 
 /** A principal, registered in the directory like a caller who has used the API. */

@@ -20,6 +20,7 @@ const chat = {
   unreadCount: 0,
   unreadMentions: 0,
   lastReadSeq: 1,
+  frozen: false,
   archived: false,
   notificationLevel: 'all',
 };
@@ -90,7 +91,7 @@ describe('what the route table says each route answers', () => {
     expect(send.get(429)!.bodies.map((b) => b.kind)).toEqual(['problem', 'gateway']);
     expect(send.get(413)!.bodies.map((b) => b.kind)).toEqual(['gateway']);
     expect(send.get(200)!.description).toContain('clientMessageId');
-    expect([...httpResponses(httpRoute('GetMe')).keys()]).toEqual([200, 401, 429, 500, 503]);
+    expect([...httpResponses(httpRoute('GetMe')).keys()]).toEqual([200, 401, 403, 429, 500, 503]);
     expect([...httpResponses(httpRoute('Health')).keys()]).toEqual([200, 400, 429, 500, 503]);
     expect(httpResponses(httpRoute('Health')).get(503)!.bodies.map((b) => b.kind)).toEqual(['json', 'gateway']);
     expect(httpResponses(httpRoute('RemoveParticipant')).get(204)!.bodies).toEqual([]);
@@ -109,7 +110,7 @@ describe('WebSocket frames', () => {
     expect(c.received({ type: 'pong' })).toBeUndefined();
     c.sent({ action: 'fly', requestId: 7 });
     expect(c.received({ type: 'error', requestId: 7, code: 'bad_request', detail: 'Unknown action "fly".', message: 'Unknown action "fly".' })).toBeUndefined();
-    expect(c.received({ type: 'message.new', chatId: chat.id, message })).toBeUndefined();
+    expect(c.received({ type: 'message.new', chatId: chat.id, message, at: NOW })).toBeUndefined();
     expect(c.received({ message: 'Internal server error', connectionId: 'c', requestId: 'apigw' })).toBeUndefined();
   });
 

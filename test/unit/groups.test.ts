@@ -55,7 +55,7 @@ describe('addParticipants', () => {
     const chat = await addParticipants(ctx, owner, chatId, { userIds: ['newbie', 'member'] });
     expect(chat.participants!.map((p) => p.userId).sort()).toEqual(['gadmin', 'member', 'newbie', 'other', 'owner']);
     const [added] = notifier.ofType('participants.added');
-    expect(added.event).toEqual({ type: 'participants.added', chatId, userIds: ['newbie'] });
+    expect(added.event).toEqual({ type: 'participants.added', chatId, userIds: ['newbie'], at: expect.any(String) });
     expect(added.userIds).toContain('newbie');
     expect(repo.chatMap.get(chatId)!.participantCount).toBe(5);
     // The newcomer can read and write at once.
@@ -90,7 +90,7 @@ describe('removeParticipant', () => {
     await sendMessage(ctx, owner, chatId, { content: 'before' });
     await removeParticipant(ctx, owner, chatId, 'member');
     const [removed] = notifier.ofType('participant.removed');
-    expect(removed.event).toEqual({ type: 'participant.removed', chatId, userId: 'member' });
+    expect(removed.event).toEqual({ type: 'participant.removed', chatId, userId: 'member', at: expect.any(String) });
     expect(removed.userIds.sort()).toEqual(['gadmin', 'member', 'other', 'owner']);
 
     expect(await codeOf(getChat(ctx, member, chatId))).toBe('404 not_found');

@@ -67,7 +67,7 @@ describe('deleteMessage', () => {
     expect(first.message).toMatchObject({ id: message.id, seq: 1, content: '', attachments: [], deletedAt: expect.any(String) });
     expect(first.message.metadata).toBeUndefined();
     expect(again.message.deletedAt).toBe(first.message.deletedAt);
-    expect(notifier.ofType('message.deleted').map((e) => e.event)).toEqual([{ type: 'message.deleted', chatId, messageId: message.id, seq: 1 }]);
+    expect(notifier.ofType('message.deleted').map((e) => e.event)).toEqual([{ type: 'message.deleted', chatId, messageId: message.id, seq: 1, at: expect.any(String) }]);
     // The chat list's preview says it was deleted, so a client does not show it as an attachment-only message.
     expect(repo.chatMap.get(chatId)!.lastMessage).toEqual(expect.objectContaining({ id: message.id, content: '', deleted: true }));
     const { messages } = await listMessages(ctx, bob, chatId, { limit: 10 });
@@ -112,9 +112,9 @@ describe('reactions', () => {
     expect(removed.message.reactions).toEqual({ '👍': ['alice'] });
     await setReaction(ctx, bob, chatId, message.id, '👍', false);
     expect(notifier.ofType('reaction.updated').map((e) => e.event)).toEqual([
-      { type: 'reaction.updated', chatId, messageId: message.id, reactions: { '👍': ['bob'] } },
-      { type: 'reaction.updated', chatId, messageId: message.id, reactions: { '👍': ['alice', 'bob'] } },
-      { type: 'reaction.updated', chatId, messageId: message.id, reactions: { '👍': ['alice'] } },
+      { type: 'reaction.updated', chatId, messageId: message.id, reactions: { '👍': ['bob'] }, at: expect.any(String) },
+      { type: 'reaction.updated', chatId, messageId: message.id, reactions: { '👍': ['alice', 'bob'] }, at: expect.any(String) },
+      { type: 'reaction.updated', chatId, messageId: message.id, reactions: { '👍': ['alice'] }, at: expect.any(String) },
     ]);
   });
 
@@ -255,13 +255,15 @@ describe('offline notifications and read receipts', () => {
     expect((await sendMessage(m.ctx, carol, chat.id, { content: 'still sent' })).message.seq).toBe(2);
   });
 
-  it('emits messages.read when a send moves the sender past unread messages', async () => {
-    const { ctx, notifier, alice, bob, chatId } = await pair();
+  it('emits no messages.read for a send, even one that moves the sender past unread messages (SPEC §6: message.new implies it)', async () => {
+    const { ctx, repo, notifier, alice, bob, chatId } = await pair();
     await sendMessage(ctx, alice, chatId, { content: 'one' });
     await sendMessage(ctx, alice, chatId, { content: 'two' });
-    expect(notifier.ofType('messages.read')).toHaveLength(0);
     await sendMessage(ctx, bob, chatId, { content: 'reply' });
-    expect(notifier.ofType('messages.read').map((e) => e.event)).toEqual([expect.objectContaining({ userId: 'bob', lastReadSeq: 3 })]);
+    expect(notifier.ofType('messages.read')).toHaveLength(0);
+    expect(notifier.ofType('message.new')).toHaveLength(3);
+    // The marker still moved: unread counts and readBy stay exact.
+    expect(repo.memberMap.get(`${chatId}|bob`)!.lastReadSeq).toBe(3);
   });
 
   it('lets admins post system messages into any chat', async () => {

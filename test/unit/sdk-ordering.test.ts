@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { laterMessage, SeqOrderer, type OrderedMessageEvent } from '../../sdk/src/ordering';
 import { historyApi, message } from '../support/fake-websocket';
 
-const live = (chatId: string, seq: number, id?: string): OrderedMessageEvent => ({ type: 'message.new', chatId, message: message(chatId, seq, id) });
+const live = (chatId: string, seq: number, id?: string): OrderedMessageEvent => ({ type: 'message.new', chatId, message: message(chatId, seq, id), at: '2026-01-01T00:00:00.000Z' });
 
 function setup(history: Record<string, ReturnType<typeof message>[]> = {}, options: { holdMs?: number; maxHoldMs?: number; source?: 'none' } = {}) {
   const api = historyApi(history);

@@ -26,6 +26,7 @@ const chat = (id: string, extra: Partial<Chat> = {}): Chat => ({
   unreadMentions: 0,
   lastReadSeq: 0,
   archived: false,
+  frozen: false,
   notificationLevel: 'all',
   ...extra,
 });

@@ -36,6 +36,7 @@ const chat = (over: Partial<Chat> = {}): Chat => ({
   unreadCount: 0,
   unreadMentions: 0,
   lastReadSeq: 0,
+  frozen: false,
   archived: false,
   notificationLevel: 'all',
   ...over,

@@ -13,10 +13,12 @@
  * ```
  */
 import { describe } from 'vitest';
+import { changeContract } from './changes';
 import { chatContract, membershipContract, userContract } from './chats';
 import { connectionContract, rateLimitContract, supportContract } from './desk';
 import type { MakeRepository } from './fixtures';
 import { messageContract } from './messages';
+import { moderationContract } from './moderation';
 import { deviceContract, notificationStateContract } from './notifications';
 import { pinContract } from './pins';
 
@@ -32,6 +34,8 @@ export function describePortContract(name: string, makeRepo: MakeRepository) {
     connectionContract(makeRepo);
     supportContract(makeRepo);
     rateLimitContract(makeRepo);
+    moderationContract(makeRepo);
+    changeContract(makeRepo);
     notificationStateContract(makeRepo);
     deviceContract(makeRepo);
     pinContract(makeRepo);

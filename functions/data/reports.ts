@@ -1,0 +1,111 @@
+/**
+ * SPEC §9 reports.
+ *
+ * Items: the report `REPORT#<id>` / `REPORT` (on GSI1 `REPORTS` /
+ * `<rank>#<status>#<createdAt>#<id>`, rank 0 for open, so the queue reads
+ * open reports first, oldest first), and one uniqueness item per reporter
+ * and message (`UNIQUE#report#<chatId>#<messageId>#<reporterId>` → the
+ * report id), written in the same transaction, so reporting twice (also
+ * concurrently) stores one report.
+ *
+ * Access patterns: create (TransactWriteItems of both), get (GetItem), the
+ * queue (Query of GSI1, optionally `begins_with` one status, 1 MB pages),
+ * then BatchGetItem of the page's reports, since GSI1 projects keys only;
+ * the oldest open report (the same Query, `Limit: 1`, for the SLA metric),
+ * resolve (UpdateItem conditional on `status = open`, so two admins
+ * resolving one report resolve it once).
+ */
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ReportStore } from '../domain/ports';
+import type { ReportRecord } from '../domain/types';
+import { batchGet, cancellationReasons, conditional, type Db } from './client';
+import { REPORT_QUEUE, reportIndexKeys, reportKey, reportStatusPrefix, reportUniqueKey } from './keys';
+import { GSI1 } from './table';
+
+export function toItem(report: ReportRecord) {
+  return { ...reportKey(report.id), ...reportIndexKeys(report), entity: 'report', ...report };
+}
+
+export function fromItem(item: Record<string, unknown>): ReportRecord {
+  const { PK: _pk, SK: _sk, entity: _e, GSI1PK: _g1p, GSI1SK: _g1s, ...rest } = item;
+  return rest as unknown as ReportRecord;
+}
+
+export function reportStore(db: Db): ReportStore {
+  async function get(reportId: string, consistent = false) {
+    const out = await db.client.send(new GetCommand({ TableName: db.table, Key: reportKey(reportId), ConsistentRead: consistent }));
+    return out.Item ? fromItem(out.Item) : undefined;
+  }
+  return {
+    async create(report) {
+      const unique = reportUniqueKey(report.chatId, report.messageId, report.reporterId);
+      try {
+        await db.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: db.table,
+                  Item: { ...unique, entity: 'unique', reportId: report.id },
+                  ConditionExpression: 'attribute_not_exists(PK)',
+                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+                },
+              },
+              { Put: { TableName: db.table, Item: toItem(report), ConditionExpression: 'attribute_not_exists(PK)' } },
+            ],
+          }),
+        );
+        return { created: true };
+      } catch (error) {
+        const existing = cancellationReasons(error)[0]?.item?.reportId;
+        if (typeof existing === 'string') return { created: false, reportId: existing };
+        throw error;
+      }
+    },
+
+    get,
+
+    async page({ status, limit, start }) {
+      const out = await db.client.send(
+        new QueryCommand({
+          TableName: db.table,
+          IndexName: GSI1.indexName,
+          KeyConditionExpression: status ? 'GSI1PK = :pk AND begins_with(GSI1SK, :prefix)' : 'GSI1PK = :pk',
+          ExpressionAttributeValues: { ':pk': REPORT_QUEUE, ...(status ? { ':prefix': reportStatusPrefix(status) } : {}) },
+          Limit: limit,
+          ExclusiveStartKey: start,
+        }),
+      );
+      // GSI1 projects keys (and a few fan-out attributes) only: the reports themselves come from one BatchGetItem.
+      const keys = (out.Items ?? []).map((i) => ({ PK: i.PK as string, SK: i.SK as string }));
+      const byPk = new Map((await batchGet(db, keys)).map((item) => [item.PK as string, fromItem(item)]));
+      return { reports: keys.map((k) => byPk.get(k.PK)).filter((r) => r !== undefined), next: out.LastEvaluatedKey };
+    },
+
+    async resolve(reportId, change) {
+      const current = await get(reportId, true);
+      if (!current || current.status !== 'open') return undefined;
+      const next: ReportRecord = { ...current, ...change };
+      const result = await conditional(
+        db.client.send(
+          new UpdateCommand({
+            TableName: db.table,
+            Key: reportKey(reportId),
+            UpdateExpression: 'SET #status = :status, resolvedAt = :at, resolvedBy = :by, #action = :action, GSI1SK = :sk',
+            ConditionExpression: '#status = :open',
+            ExpressionAttributeNames: { '#status': 'status', '#action': 'action' },
+            ExpressionAttributeValues: {
+              ':status': change.status,
+              ':at': change.resolvedAt,
+              ':by': change.resolvedBy,
+              ':action': change.action,
+              ':sk': reportIndexKeys(next).GSI1SK,
+              ':open': 'open',
+            },
+          }),
+        ),
+      );
+      return result.applied ? next : undefined;
+    },
+  };
+}
