@@ -50,6 +50,8 @@ export interface RunFigures {
   queueSends: number;
   /** Requests whose response carried no ConsumedCapacity (failed conditions: DynamoDB still charges them). */
   capacityMissing: number;
+  /** Single-item writes refused by their condition (ConditionalCheckFailedException): each billed ≥ 1 WCU. */
+  failedConditionalWrites: number;
   errors: string[];
   detail: RequestDetail[];
 }
@@ -92,6 +94,7 @@ export function figures(requests: readonly RequestRecord[], fake: FakeAws['count
   let indexWcu = 0;
   let writeRequests = 0;
   let capacityMissing = 0;
+  let failedConditionalWrites = 0;
   const errors: string[] = [];
   for (const r of requests) {
     byCommand[r.command] = (byCommand[r.command] ?? 0) + 1;
@@ -101,6 +104,7 @@ export function figures(requests: readonly RequestRecord[], fake: FakeAws['count
     indexWcu += r.indexWcu;
     if (/Put|Update|Delete|Write/.test(r.command)) writeRequests++;
     if (!r.capacityReported) capacityMissing++;
+    if (r.error === 'ConditionalCheckFailedException' && /Put|Update|Delete/.test(r.command)) failedConditionalWrites++;
     if (r.error) errors.push(`${r.command} ${r.what}: ${r.error}`);
   }
   for (const call of fake.unexpected) errors.push(`unexpected call to the fake AWS endpoints: ${call}`);
@@ -135,6 +139,7 @@ export function figures(requests: readonly RequestRecord[], fake: FakeAws['count
     putEventsEntries: fake.putEventsEntries,
     queueSends: fake.queueSends,
     capacityMissing,
+    failedConditionalWrites,
     errors,
     detail: [...requests].sort((a, b) => a.start - b.start).map((r) => ({
       command: r.command,

@@ -6,7 +6,11 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { coldStartSection, coldStartTargets, COLD_START_TARGETS, type ColdStartRun } from './cold-start';
+import { evaluateBudgets, type Target } from './budgets';
 import { roundTripText, type OperationResult, type RunFigures } from './measure';
+import { total } from './totals';
+
+const r2 = (n: number) => Math.round(n * 100) / 100;
 
 export interface ReportInput {
   root: string;
@@ -17,12 +21,6 @@ export interface ReportInput {
   environment: { node: string; cpus: number; cpuModel: string; seconds: number; code: { commit: string; uncommitted: string[] } };
   fanOutQueue: { workerRoute: string | null; workerInvocationsWholeRun: number };
   setup: { runsPerOperation: number; coldStartRuns: number; messageBytes: number; onlineShare: number };
-}
-
-interface Target {
-  target: string;
-  pass: boolean;
-  measured: string;
 }
 
 async function sourceFiles(dir: string): Promise<string[]> {
@@ -51,9 +49,6 @@ function requestsCell(f: RunFigures): string {
   return `${f.requests} (${parts.join(', ') || 'none'})`;
 }
 
-const r2 = (n: number) => Math.round(n * 100) / 100;
-
-/** The handler's work plus, when it queued fan-out jobs, the worker's. */
 /**
  * Issue 17's targets (SPEC §8 coalescing), from the "Notifications"
  * scenarios: also printed on their own by `npx tsx bench/notifications.ts`.
@@ -83,27 +78,6 @@ export function notificationTargets(ops: readonly OperationResult[]): { target: 
       measured: `per send: ${reads.length} BatchGetItem of ${offline} memberships (${r2(reads.reduce((sum, d) => sum + d.rcu, 0))} RCU); per burst: ${marks.length} conditional UpdateItem, ${markWcu} WCU for ${entries(burst)} recipients notified`,
     },
   ];
-}
-
-function total(op: OperationResult) {
-  const f = op.steady;
-  const w = op.worker;
-  const byCommand: Record<string, number> = { ...f.byCommand };
-  for (const [c, n] of Object.entries(w?.byCommand ?? {})) byCommand[c] = (byCommand[c] ?? 0) + n;
-  return {
-    requests: f.requests + (w?.requests ?? 0),
-    byCommand,
-    writeRequests: f.writeRequests + (w?.writeRequests ?? 0),
-    rcu: r2(f.rcu + (w?.rcu ?? 0)),
-    wcu: r2(f.wcu + (w?.wcu ?? 0)),
-    indexWcu: r2(f.indexWcu + (w?.indexWcu ?? 0)),
-    connectionLookups: f.connectionLookups + (w?.connectionLookups ?? 0),
-    connectionPosts: f.connectionPosts + (w?.connectionPosts ?? 0),
-    putEventsCalls: f.putEventsCalls + (w?.putEventsCalls ?? 0),
-    putEventsEntries: f.putEventsEntries + (w?.putEventsEntries ?? 0),
-    queueSends: f.queueSends,
-    lambdaInvocations: op.lambdaInvocations + (w?.invocations ?? 0),
-  };
 }
 
 function costOf(op: OperationResult | undefined) {
@@ -255,6 +229,8 @@ export async function writeReport(input: ReportInput): Promise<void> {
   });
   // Cold start (issue 20).
   targets.push(...coldStartTargets(input.coldStart));
+  // Every capability's budget rows (bench/budgets.ts).
+  targets.push(...evaluateBudgets(ops));
 
   const costModel = {
     description:

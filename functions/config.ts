@@ -93,6 +93,20 @@ const EnvSchema = z
     FANOUT_QUEUE_URL: z.string().url().optional(),
     /** Chats with more participants than this are delivered by the fan-out worker. */
     FANOUT_INLINE_MAX: positiveInt(50),
+    /** SQS FIFO queue of erasure and export jobs (SPEC §10); unset = those requests answer 503. */
+    GOVERNANCE_QUEUE_URL: z.string().url().optional(),
+    /**
+     * How long a container trusts that a caller was not erased before it
+     * reads the directory again (SPEC §10: an erased user's tokens stop
+     * working). The container that takes the erasure request forgets at once.
+     */
+    ERASURE_CHECK_SECONDS: positiveInt(30),
+    /** How long the presigned GET of a finished export is valid (`urlExpiresAt`). */
+    EXPORT_URL_TTL_SECONDS: positiveInt(15 * 60),
+    /** Days an export document (S3 `exports/`) and its record are kept; the bucket's lifecycle rule matches. */
+    EXPORT_RETENTION_DAYS: positiveInt(7),
+    /** SPEC §10: messages older than this many days are removed (DynamoDB TTL); unset = kept forever. */
+    MESSAGE_RETENTION_DAYS: z.coerce.number().int().positive().optional(),
     /** Only set locally: the local stack's SQS stand-in. */
     SQS_ENDPOINT: z.string().url().optional(),
     /** SPEC §9: comma-separated words (or phrases) messages and edits may not contain (CDK context `blockedWords`). */
@@ -181,6 +195,7 @@ export const PUSH_PLATFORM_APPLICATIONS: Partial<Record<'apns' | 'apns_sandbox' 
 );
 export const SNS_ENDPOINT = env.SNS_ENDPOINT;
 export const CURSOR_SECRET = env.CURSOR_SECRET ?? randomBytes(32).toString('base64url');
+export const GOVERNANCE_QUEUE_URL = env.GOVERNANCE_QUEUE_URL;
 export const LIMITS = {
   maxContentLength: env.MAX_CONTENT_LENGTH,
   maxGroupSize: env.MAX_GROUP_SIZE,
@@ -196,6 +211,10 @@ export const LIMITS = {
   maxAttachmentBytes: env.MAX_ATTACHMENT_BYTES,
   uploadUrlSeconds: env.UPLOAD_URL_TTL_SECONDS,
   downloadUrlSeconds: env.DOWNLOAD_URL_TTL_SECONDS,
+  exportUrlSeconds: env.EXPORT_URL_TTL_SECONDS,
+  exportRetentionDays: env.EXPORT_RETENTION_DAYS,
+  messageRetentionDays: env.MESSAGE_RETENTION_DAYS,
+  erasureCheckSeconds: env.ERASURE_CHECK_SECONDS,
   blockedWords: parseBlockedWords(env.BLOCKED_WORDS),
   banCheckSeconds: env.BAN_CHECK_SECONDS,
   syncWindowSeconds: env.SYNC_WINDOW_DAYS * 86_400,

@@ -29,7 +29,7 @@ export type PlatformRole = z.infer<typeof s.Role>;
  * narrowest IAM grant (`lib/chat-function.ts`). Every authenticated route
  * writes the caller's directory entry (SPEC §2), hence `table:write`.
  */
-export type Permission = 'table:read' | 'table:write' | 'ws:manage' | 'bucket:read' | 'bucket:write' | 'events:put' | 'queue:send' | 'push:send';
+export type Permission = 'table:read' | 'table:write' | 'ws:manage' | 'bucket:read' | 'bucket:write' | 'events:put' | 'queue:send' | 'push:send' | 'jobs:send';
 
 /**
  * A status a route answers besides `response.status`, and when. A 2xx answers
@@ -76,6 +76,8 @@ export interface HttpRoute {
    * `contract.ts`; the end-to-end tests fail on any status missing from both.
    */
   readonly statuses?: { readonly [status: number]: StatusFact };
+  /** SPEC §10: an erased user's (still unexpired) token may call this route; every other route answers them 401. */
+  readonly allowErased?: boolean;
   /** SDK: the body field that makes this POST idempotent; the SDK fills it in, and may then retry the request. */
   readonly idempotencyKey?: string;
   /** SDK: how to page through this route's answers. */
@@ -129,6 +131,10 @@ const RW_WS = [...RW, 'ws:manage', 'queue:send'] as const;
 const SEND = [...RW_WS, 'events:put', 'bucket:read', 'bucket:write'] as const;
 /** Routes that answer messages sign attachment download URLs, which needs read access to the bucket. */
 const READ_MESSAGES = [...RW, 'bucket:read'] as const;
+/** Erasure requests erase the profile, queue the job and publish the audit event (SPEC §10). */
+const ERASURE_REQUEST = [...RW, 'jobs:send', 'events:put'] as const;
+/** Export requests record the export, queue the job and publish the audit event (SPEC §10). */
+const EXPORT_REQUEST = [...RW, 'jobs:send', 'events:put'] as const;
 /** Admin and support actions publish `chat.audit` events (SPEC §10, `domain/audit.ts`). */
 const AUDITED = [...RW_WS, 'events:put'] as const;
 
@@ -836,6 +842,87 @@ export const httpRoutes = [
     params: s.DeviceParams,
     response: { status: 204 },
   },
+  {
+    name: 'EraseUser',
+    method: 'DELETE',
+    path: '/v1/users/{userId}',
+    handler: 'functions/http/erase-user.ts',
+    auth: 'user',
+    roles: ['admin'],
+    access: 'admin',
+    summary: 'Erase a user (SPEC §10): 202 with the erasure; the worker erases their messages, reactions, memberships, connections and presence in the background. Idempotent per user.',
+    permissions: ERASURE_REQUEST,
+    params: s.UserParams,
+    response: { status: 202, body: one('erasure', s.Erasure) },
+    statuses: { 404: 'No such user (`not_found`).', 503: 'The job could not be queued (`internal`): retry; the repeat answers the same erasure.' },
+  },
+  {
+    name: 'EraseMe',
+    method: 'DELETE',
+    path: '/v1/me',
+    handler: 'functions/http/erase-me.ts',
+    auth: 'user',
+    access: 'user (self)',
+    summary: 'Erase the caller (SPEC §10): 202 with the erasure; from then on their tokens open nothing but `GET /v1/erasures/{erasureId}`. Idempotent.',
+    permissions: ERASURE_REQUEST,
+    response: { status: 202, body: one('erasure', s.Erasure) },
+    statuses: { 503: 'The job could not be queued (`internal`): retry; the repeat answers the same erasure.' },
+  },
+  {
+    name: 'GetErasure',
+    method: 'GET',
+    path: '/v1/erasures/{erasureId}',
+    handler: 'functions/http/get-erasure.ts',
+    auth: 'user',
+    access: 'admin, or the erased user (while their token is valid)',
+    summary: 'An erasure\'s progress: `status`, `messagesErased`, `chatsLeft`, `startedAt`, `finishedAt`.',
+    permissions: RW,
+    params: s.ErasureParams,
+    response: { status: 200, body: one('erasure', s.Erasure) },
+    statuses: { 404: 'No such erasure, or not the caller\'s (`not_found`).' },
+    allowErased: true,
+  },
+  {
+    name: 'ExportMe',
+    rateLimit: 'writes',
+    method: 'POST',
+    path: '/v1/me/exports',
+    handler: 'functions/http/export-me.ts',
+    auth: 'user',
+    access: 'user (self)',
+    summary: 'Export the caller\'s data (SPEC §10): 202 with a pending export; the worker writes one JSON document (profile, chats with role and read marker, messages sent with reactions and attachment metadata, reactions, devices, blocks, reports).',
+    permissions: EXPORT_REQUEST,
+    response: { status: 202, body: one('export', s.Export) },
+    statuses: { 503: 'The job could not be queued (`internal`): retry.' },
+  },
+  {
+    name: 'ExportUser',
+    rateLimit: 'writes',
+    method: 'POST',
+    path: '/v1/users/{userId}/exports',
+    handler: 'functions/http/export-user.ts',
+    auth: 'user',
+    roles: ['admin'],
+    access: 'admin',
+    summary: 'Export a user\'s data (SPEC §10): 202 with a pending export that the requesting admin (and other admins) can read.',
+    permissions: EXPORT_REQUEST,
+    params: s.UserParams,
+    response: { status: 202, body: one('export', s.Export) },
+    statuses: { 404: 'No such user (`not_found`).', 503: 'The job could not be queued (`internal`): retry.' },
+  },
+  {
+    name: 'GetExport',
+    method: 'GET',
+    path: '/v1/exports/{exportId}',
+    handler: 'functions/http/get-export.ts',
+    auth: 'user',
+    access: 'its requester, admin',
+    summary: 'An export\'s status; once `done`, `url` is a presigned GET of the JSON document, valid until `urlExpiresAt`.',
+    permissions: READ_MESSAGES,
+    params: s.ExportParams,
+    response: { status: 200, body: one('export', s.Export) },
+    statuses: { 404: 'No such export, or not the caller\'s (`not_found`).' },
+  },
 ] as const satisfies readonly HttpRoute[];
 
 export const wsRoutes = [
@@ -918,6 +1005,8 @@ export interface QueueRoute {
   readonly handler: string;
   readonly summary: string;
   readonly permissions: readonly Permission[];
+  /** The queue it consumes: the fan-out FIFO queue (default), or the governance job queue (SPEC §10). */
+  readonly queue?: 'fanout' | 'governance';
 }
 
 export const queueRoutes = [
@@ -927,6 +1016,15 @@ export const queueRoutes = [
     summary: 'Delivers events of chats above FANOUT_INLINE_MAX participants, in order per chat (SQS FIFO group = chat).',
     // Delivers (ws:manage), forgets gone connections (table:write) and publishes offline notifications (events:put).
     permissions: [...RW, 'ws:manage', 'events:put'],
+  },
+  {
+    name: 'Governance',
+    handler: 'functions/queue/governance.ts',
+    summary: 'Erasure and export jobs (SPEC §10), one user at a time (SQS FIFO group = user); an erasure resumes from its checkpoint and continues in a new job when time runs short.',
+    // Erases (table, bucket objects), closes connections and sends events (ws:manage), audits (events:put),
+    // writes export documents (bucket:write) and continues long erasures (jobs:send).
+    permissions: [...RW, 'ws:manage', 'queue:send', 'events:put', 'bucket:read', 'bucket:write', 'jobs:send'],
+    queue: 'governance',
   },
 ] as const satisfies readonly QueueRoute[];
 

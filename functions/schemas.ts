@@ -82,6 +82,8 @@ export const User = z.object({
   email: z.string().optional(),
   online: z.boolean().optional(),
   lastSeenAt: IsoTime.nullable().optional(),
+  /** SPEC §10: the user was erased (`name` is "Deleted user"). */
+  deleted: z.literal(true).optional(),
   banned: z.boolean().optional().describe('SPEC §9: admins only; `true` while the user is banned platform-wide'),
   bannedReason: z.string().optional().describe('admins only'),
 });
@@ -252,6 +254,32 @@ export const AsyncApiDocument = z.looseObject({ asyncapi: z.literal('3.0.0'), in
 
 export const ChatParams = z.object({ chatId: ChatId });
 export const UserParams = z.object({ userId: UserId });
+/** Erasure and export ids are ULIDs. */
+const JobId = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a ULID');
+export const ErasureParams = z.object({ erasureId: JobId });
+export const ExportParams = z.object({ exportId: JobId });
+
+/** SPEC §10: an erasure and its progress. */
+export const Erasure = z.object({
+  id: z.string(),
+  userId: UserId,
+  status: z.enum(['pending', 'running', 'done']),
+  messagesErased: z.number().int().describe('messages soft-deleted so far'),
+  chatsLeft: z.number().int().describe('chats the user was removed from so far'),
+  startedAt: IsoTime.describe('when the worker started (the request time until then)'),
+  finishedAt: IsoTime.optional(),
+});
+/** SPEC §10: a data export; `url` (presigned GET of the JSON document) once `done`. */
+export const Export = z.object({
+  id: z.string(),
+  userId: UserId,
+  status: z.enum(['pending', 'running', 'done', 'failed']),
+  createdAt: IsoTime,
+  finishedAt: IsoTime.optional(),
+  url: z.string().url().optional(),
+  urlExpiresAt: IsoTime.optional(),
+  bytes: z.number().int().optional(),
+});
 
 export const HealthQuery = z.object({ deep: z.enum(['0', '1', 'true', 'false']).optional() });
 /** `GET /docs?api=`: which API the reference shows (default `http`). */

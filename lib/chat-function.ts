@@ -51,6 +51,8 @@ export interface ChatFunctionProps {
   readonly eventBus: IEventBus;
   /** The fan-out queue; `queue:send` grants `sqs:SendMessage` (and the KMS use it needs) on it only. */
   readonly fanOutQueue: IQueue;
+  /** The governance job queue (SPEC §10 erasures and exports); `jobs:send` grants SendMessage on it only. */
+  readonly jobQueue: IQueue;
   /**
    * The stack's customer-managed key (`lib/encryption.ts`), if any: encrypts
    * the function's log group; the table, bucket, bus and queue grants add the
@@ -267,6 +269,9 @@ export class ChatFunction extends Construct {
           break;
         case 'queue:send':
           props.fanOutQueue.grantSendMessages(fn);
+          break;
+        case 'jobs:send':
+          props.jobQueue.grantSendMessages(fn);
           break;
         case 'push:send': {
           const apps = props.pushApplications ?? [];

@@ -42,6 +42,11 @@ import { AttachmentMalwareProtection } from './malware-protection';
 
 /** The fan-out worker's timeout: delivering one batch to 10 chats of 1,000 participants with bounded concurrency. */
 const FANOUT_TIMEOUT = Duration.seconds(60);
+/**
+ * The governance worker (SPEC §10): an erasure stops between batches ~20 s
+ * before this and continues in a new job, so a run never times out mid-batch.
+ */
+const GOVERNANCE_TIMEOUT = Duration.seconds(120);
 /** The push worker: a few SNS calls per device, ≤ 10 devices. */
 const PUSH_TIMEOUT = Duration.seconds(30);
 
@@ -120,6 +125,10 @@ export class ChatStack extends Stack {
   readonly malwareProtection?: AttachmentMalwareProtection;
   /** HMAC key of list cursors (`CURSOR_SECRET`, `functions/domain/cursors.ts`). */
   readonly cursorSecret: secretsmanager.Secret;
+  /** Erasure and export jobs (SPEC §10), one FIFO group per user, consumed by the governance worker. */
+  readonly jobQueue: sqs.Queue;
+  /** Governance jobs that failed 5 times (an erasure there keeps its checkpoint: redrive it to resume). */
+  readonly jobDeadLetterQueue: sqs.Queue;
   /** Only with push configured: events the push worker could not take (after EventBridge's retries). */
   pushDeadLetterQueue?: sqs.Queue;
   readonly userPool?: cognito.UserPool;
@@ -200,6 +209,24 @@ export class ChatStack extends Stack {
       ...this.queueEncryption(),
       enforceSSL: true,
       deadLetterQueue: { queue: this.fanOutDeadLetterQueue, maxReceiveCount: 5 },
+    });
+
+    this.jobDeadLetterQueue = new sqs.Queue(this, 'GovernanceDeadLetterQueue', {
+      fifo: true,
+      retentionPeriod: Duration.days(14),
+      ...this.queueEncryption(),
+      enforceSSL: true,
+    });
+    this.jobQueue = new sqs.Queue(this, 'GovernanceQueue', {
+      fifo: true,
+      fifoThroughputLimit: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+      deduplicationScope: sqs.DeduplicationScope.MESSAGE_GROUP,
+      // AWS's guidance for Lambda event sources: at least 6 × the function timeout. A crashed run resumes after it.
+      visibilityTimeout: Duration.seconds(GOVERNANCE_TIMEOUT.toSeconds() * 6),
+      retentionPeriod: Duration.days(14),
+      ...this.queueEncryption(),
+      enforceSSL: true,
+      deadLetterQueue: { queue: this.jobDeadLetterQueue, maxReceiveCount: 5 },
     });
 
     if (!oidc) {
@@ -315,6 +342,12 @@ export class ChatStack extends Stack {
     }
 
     for (const route of queueRoutes) {
+      if ('queue' in route && route.queue === 'governance') {
+        // One job per invocation: an erasure runs until its time budget, then continues in a new job.
+        const fn = this.addFunction(route.name, route.handler, route.permissions, 'queue', `SQS ${route.name}`, environment, GOVERNANCE_TIMEOUT);
+        fn.function.addEventSource(new SqsEventSource(this.jobQueue, { batchSize: 1, reportBatchItemFailures: true }));
+        continue;
+      }
       const fn = this.addFunction(route.name, route.handler, route.permissions, 'queue', `SQS ${route.name}`, environment, FANOUT_TIMEOUT);
       fn.function.addEventSource(new SqsEventSource(this.fanOutQueue, { batchSize: 10, reportBatchItemFailures: true }));
     }
@@ -492,6 +525,10 @@ export class ChatStack extends Stack {
         { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
         // Uploads land under pending/ until a message attaches them; what is still there a day later was abandoned.
         { id: 'expire-abandoned-uploads', prefix: 'pending/', expiration: Duration.days(1) },
+        // SPEC §10: export documents are downloaded within days; the export record's TTL matches.
+        { id: 'expire-exports', prefix: 'exports/', expiration: Duration.days(this.config.exportRetentionDays) },
+        // SPEC §10 retention: attachment objects go with their messages (DynamoDB TTL, same age).
+        ...(this.config.messageRetentionDays ? [{ id: 'expire-attachments-with-messages', prefix: 'chats/', expiration: Duration.days(this.config.messageRetentionDays) }] : []),
       ],
       removalPolicy: this.dataRemovalPolicy,
       autoDeleteObjects: this.config.destroyOnRemoval,
@@ -566,6 +603,9 @@ export class ChatStack extends Stack {
       REPORT_SLA_HOURS: String(this.config.reportSlaHours),
       // A CloudFormation dynamic reference: resolved at deploy time, so the key is in no template or asset.
       CURSOR_SECRET: this.cursorSecret.secretValue.unsafeUnwrap(),
+      GOVERNANCE_QUEUE_URL: this.jobQueue.queueUrl,
+      EXPORT_RETENTION_DAYS: String(this.config.exportRetentionDays),
+      ...(this.config.messageRetentionDays ? { MESSAGE_RETENTION_DAYS: String(this.config.messageRetentionDays) } : {}),
       PUSH_PREVIEW: this.config.pushPreview,
       ...auth,
       APP_VERSION: appVersion(),
@@ -592,6 +632,7 @@ export class ChatStack extends Stack {
       bucket: this.bucket,
       eventBus: this.eventBus,
       fanOutQueue: this.fanOutQueue,
+      jobQueue: this.jobQueue,
       encryptionKey: this.encryptionKey,
       logRemovalPolicy: this.dataRemovalPolicy,
       timeout,

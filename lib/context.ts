@@ -24,6 +24,8 @@
  * | `edgeProtection` | `false` | CloudFront + AWS WAF rate rules in front of both APIs (`lib/perimeter.ts`); the web ACL is created in us-east-1 stacks only |
  * | `edgeIpRateLimit`, `edgeTokenRateLimit` | 2000, 1000 | requests per 5 minutes per client IP and per bearer token (WAF's minimum is 10) |
  * | `edgeWebAclArn` | unset | use this existing `CLOUDFRONT` web ACL (created in us-east-1) instead of creating one |
+ * | `messageRetentionDays` | unset | SPEC §10: messages expire this many days after they were sent (DynamoDB TTL), attachment objects with them (S3 lifecycle on `chats/`); unset = kept forever |
+ * | `exportRetentionDays` | 7 | days an export document (`exports/`, S3 lifecycle) and its record are kept |
  * | `blockedWords` | none | SPEC §9 word filter: words or phrases messages and edits may not contain (array, JSON array string, or comma-separated string); the functions' `BLOCKED_WORDS` |
  * | `reportSlaHours` | 24 | SPEC §9: a report left open longer raises the `ReportSla` alarm; the functions' `REPORT_SLA_HOURS` |
  * | `pushPreview` | `full` | `none`: no message preview, sender name or chat title in offline-notification events and pushes (SPEC §8, for health data) |
@@ -76,6 +78,10 @@ export interface ChatStackContext {
   readonly pushPlatformApplications?: Partial<Record<'apns' | 'apns_sandbox' | 'fcm', string>>;
   /** Unset: no CloudFront/WAF perimeter (the default). */
   readonly edge?: { readonly ipRateLimit: number; readonly tokenRateLimit: number; readonly webAclArn?: string };
+  /** SPEC §10 retention; unset: messages are kept forever. */
+  readonly messageRetentionDays?: number;
+  /** Days export documents are kept (default 7). */
+  readonly exportRetentionDays: number;
   /** SPEC §9: the word filter's words (none: no filter). */
   readonly blockedWords: string[];
   /** SPEC §9: hours a report may stay open before the `ReportSla` alarm. */
@@ -159,6 +165,8 @@ export function readContext(node: Node): ChatStackContext {
     pushPreview: pushPreview(get('pushPreview')),
     pushPlatformApplications: pushApplications(get('pushPlatformApplications')),
     auditRetentionDays: wholeDays(get('auditRetentionDays'), 'auditRetentionDays', 3650),
+    messageRetentionDays: wholeDays(get('messageRetentionDays'), 'messageRetentionDays', 36500),
+    exportRetentionDays: wholeDays(get('exportRetentionDays'), 'exportRetentionDays', 365) ?? 7,
   };
 }
 

@@ -31,9 +31,42 @@ export interface LocalQueue {
   drained(): Promise<void>;
   /** Messages that failed `MAX_RECEIVES` times. */
   deadLetters(): { body: string; group: string }[];
+  /** The queue's name, the last segment of its `QueueUrl`. */
+  readonly queueName: string;
+  /** SendMessage for this queue (used by {@link queueRoutes} to serve several queues on one endpoint). */
+  send(input: Record<string, string>): DevResponse;
 }
 
-export function createLocalQueue(options: { queueName: string; region: string; worker: () => Promise<LambdaHandler>; log?: (line: string) => void }): LocalQueue {
+/**
+ * The dev routes of several local queues on one SQS endpoint: a SendMessage
+ * goes to the queue its `QueueUrl` names (the first one when none matches);
+ * `GET /dev/sqs/stats` reports the first queue (the fan-out queue).
+ */
+export function queueRoutes(queues: readonly LocalQueue[]): DevRoute[] {
+  const [first] = queues;
+  const handler: DevRoute['handler'] = (req) => {
+    let input: Record<string, string> | undefined;
+    try {
+      input = req.json() as Record<string, string>;
+    } catch {
+      // The first queue's route answers the error.
+    }
+    const name = input?.QueueUrl?.split('/').at(-1);
+    const queue = queues.find((q) => q.queueName === name) ?? first;
+    return queue.routes[0].handler(req);
+  };
+  return [...first.routes.map((route) => (route.method === 'POST' ? { ...route, handler } : route))];
+}
+
+export function createLocalQueue(options: {
+  queueName: string;
+  region: string;
+  worker: () => Promise<LambdaHandler>;
+  log?: (line: string) => void;
+  /** The worker's name and timeout as the stack sets them (default: the fan-out worker's). */
+  functionName?: string;
+  timeoutMs?: number;
+}): LocalQueue {
   const groups = new Map<string, Promise<void>>();
   const seen = new Map<string, number>();
   const dead: { body: string; group: string }[] = [];
@@ -70,19 +103,19 @@ export function createLocalQueue(options: { queueName: string; region: string; w
         ],
       };
       try {
-        const context = lambdaContext({ functionName: 'FanOut', timeoutMs: WORKER_TIMEOUT_MS, region: options.region, memoryMb: 256 });
+        const context = lambdaContext({ functionName: options.functionName ?? 'FanOut', timeoutMs: options.timeoutMs ?? WORKER_TIMEOUT_MS, region: options.region, memoryMb: 256 });
         const result = (await inInvocation(context, () => worker(event, context))) as SQSBatchResponse | undefined;
         if (!result?.batchItemFailures?.length) {
           stats.processed++;
           return;
         }
       } catch (error) {
-        options.log?.(`fan-out worker threw: ${(error as Error).message}`);
+        options.log?.(`${options.functionName ?? 'fan-out'} worker threw: ${(error as Error).message}`);
       }
       await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** receive)));
     }
     dead.push({ body, group });
-    options.log?.(`fan-out job dead-lettered after ${MAX_RECEIVES} receives (group ${group})`);
+    options.log?.(`${options.functionName ?? 'fan-out'} job dead-lettered after ${MAX_RECEIVES} receives (group ${group})`);
   }
 
   function sendMessage(input: { MessageBody?: string; MessageGroupId?: string; MessageDeduplicationId?: string }): DevResponse {
@@ -123,6 +156,8 @@ export function createLocalQueue(options: { queueName: string; region: string; w
   };
 
   return {
+    queueName: options.queueName,
+    send: sendMessage,
     routes: [
       // The SQS SDK posts to the endpoint's path with a trailing slash (`/dev/sqs/`).
       { method: 'POST', path: '/dev/sqs', handler },

@@ -30,7 +30,7 @@ import { createEventBus } from './event-bus';
 import { bindGateway, type LambdaHandler } from './gateway';
 import { lambdaContext } from './gateway/lambda-host';
 import { createIssuer, LOCAL_AUDIENCE } from './issuer';
-import { createLocalQueue } from './queue';
+import { createLocalQueue, queueRoutes as localQueueRoutes } from './queue';
 import { createLocalSns } from './sns';
 import { invocationScope } from './invocations';
 import { startS3 } from './s3';
@@ -154,12 +154,23 @@ async function main() {
     ],
   });
   // The same asynchronous fan-out path as AWS: handlers send to this queue, which runs the FanOut worker.
-  const [fanOutRoute] = queueRoutes;
+  const fanOutRoute = queueRoutes.find((r) => r.name === 'FanOut')!;
   let worker: Promise<LambdaHandler> | undefined;
   const fanOutQueue = createLocalQueue({
     queueName: 'chat-fanout.fifo',
     region: LOCAL_REGION,
     worker: () => (worker ??= import(pathToFileURL(resolve(root, fanOutRoute.handler)).href).then((m: { handler: LambdaHandler }) => m.handler)),
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  // Erasure and export jobs (SPEC §10) run the same way: the Governance worker from its own queue.
+  const governanceRoute = queueRoutes.find((r) => r.name === 'Governance')!;
+  let governanceWorker: Promise<LambdaHandler> | undefined;
+  const governanceQueue = createLocalQueue({
+    queueName: 'chat-governance.fifo',
+    region: LOCAL_REGION,
+    functionName: governanceRoute.name,
+    timeoutMs: 120_000,
+    worker: () => (governanceWorker ??= import(pathToFileURL(resolve(root, governanceRoute.handler)).href).then((m: { handler: LambdaHandler }) => m.handler)),
     log: (line) => process.stderr.write(`${line}\n`),
   });
   const pkg = JSON.parse(await readFile(resolve(root, 'package.json'), 'utf8')) as { version?: string };
@@ -182,6 +193,9 @@ async function main() {
     EVENTS_ENDPOINT: `${baseUrl}/dev/events`,
     SQS_ENDPOINT: `${baseUrl}/dev/sqs`,
     FANOUT_QUEUE_URL: `${baseUrl}/dev/sqs/chat-fanout.fifo`,
+    GOVERNANCE_QUEUE_URL: `${baseUrl}/dev/sqs/chat-governance.fifo`,
+    // One process: the container that takes an erasure request forgets the caller at once anyway.
+    ERASURE_CHECK_SECONDS: process.env.ERASURE_CHECK_SECONDS || '30',
     FANOUT_INLINE_MAX: process.env.FANOUT_INLINE_MAX || '50',
     // CloudWatch embedded metrics would only flood the terminal locally; LOG_METRICS=1 shows them.
     POWERTOOLS_METRICS_DISABLED: process.env.LOG_METRICS === '1' ? 'false' : 'true',
@@ -208,7 +222,7 @@ async function main() {
   const web = await buildWebClient({ root });
   const gateway = await bound.start({
     root,
-    devRoutes: [...issuer.routes, ...eventBus.routes, ...fanOutQueue.routes, ...sns.routes],
+    devRoutes: [...issuer.routes, ...eventBus.routes, ...localQueueRoutes([fanOutQueue, governanceQueue]), ...sns.routes],
     assets: web.assets,
   });
 

@@ -71,6 +71,10 @@ export function connectionStore(db: Db): ConnectionStore {
       return out.Item ? fromItem(out.Item) : undefined;
     },
 
+    async deletePresence(userId) {
+      await db.client.send(new DeleteCommand({ TableName: db.table, Key: presenceKey(userId) }));
+    },
+
     async delete(connectionId) {
       const out = await db.client.send(new DeleteCommand({ TableName: db.table, Key: connectionKey(connectionId), ReturnValues: 'ALL_OLD' }));
       return out.Attributes ? fromItem(out.Attributes) : undefined;

@@ -20,6 +20,10 @@
  * | connection | `CONN#<connectionId>` | `CONN` | |
  * | rate counter | `RATE#<userId>#<window start>` (messages), `RATE#<userId>#<bucket>#<window start>` | `RATE` | |
  * | throttle | `RATE#<userId>#<key>` (e.g. `typing#<chatId>`) | `THROTTLE` | |
+ * | former membership | `USER#<userId>` | `LEFT#<chatId>` | |
+ * | erasure | `ERASURE#<erasureId>` | `ERASURE` | |
+ * | erasure of a user | `USER#<userId>` | `ERASURE` (→ erasureId; one per user) | |
+ * | export | `EXPORT#<exportId>` | `EXPORT` | |
  * | moderation state | `USER#<userId>` | `MODERATION` | |
  * | block | `USER#<blockerId>` | `BLOCK#<blockedId>` | |
  * | group ban | `CHAT#<chatId>` | `BAN#<userId>` | |
@@ -54,6 +58,9 @@ export const PREFIX = {
   device: 'DEVICE#',
   pushToken: 'PUSHTOKEN#',
   pin: 'PIN#',
+  left: 'LEFT#',
+  erasure: 'ERASURE#',
+  export: 'EXPORT#',
 } as const;
 
 /** Fixed sort keys of the items that are one per partition. */
@@ -68,6 +75,8 @@ export const SORT = {
   moderation: 'MODERATION',
   report: 'REPORT',
   pushToken: 'TOKEN',
+  erasure: 'ERASURE',
+  export: 'EXPORT',
 } as const;
 
 /** GSI1 partition of the support queue: every support chat. */
@@ -199,6 +208,16 @@ export const chatIdOf = (value: string) => value.slice(PREFIX.chat.length);
 /** The user id of a `USER#<userId>` key value. */
 export const userIdOf = (value: string) => value.slice(PREFIX.user.length);
 
+/** A chat the user left or was removed from: the erasure's way to their messages there (SPEC §10). */
+export const formerMembershipKey = (userId: string, chatId: string): ItemKey => ({ PK: userPk(userId), SK: `${PREFIX.left}${chatId}` });
+/** The chat id of a `LEFT#<chatId>` sort key. */
+export const chatIdOfFormer = (sort: string) => sort.slice(PREFIX.left.length);
+
+export const erasureKey = (erasureId: string): ItemKey => ({ PK: `${PREFIX.erasure}${erasureId}`, SK: SORT.erasure });
+/** One per user: its condition makes erasure requests idempotent per user. */
+export const userErasureKey = (userId: string): ItemKey => ({ PK: userPk(userId), SK: SORT.erasure });
+
+export const exportKey = (exportId: string): ItemKey => ({ PK: `${PREFIX.export}${exportId}`, SK: SORT.export });
 /** SPEC §9: a user's moderation state (who blocks them, whom they block, a platform ban). */
 export const moderationKey = (userId: string): ItemKey => ({ PK: userPk(userId), SK: SORT.moderation });
 /** SPEC §9: one block, in the blocker's partition (their `GET /v1/me/blocks`). */

@@ -8,12 +8,12 @@
  * only `userId`, `chatId`, `role`, `joinedAt` (see `table.ts`), so moving a
  * read marker never writes to the index.
  */
-import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { MembershipStore } from '../domain/ports';
 import type { MembershipRecord, ParticipantRecord } from '../domain/types';
 import { GSI1 } from './table';
 import { applied, batchGet, cancellationReasons, chunk, conditional, isConditionFailure, queryAll, type Db } from './client';
-import { chatKey, chatPk, membershipKey, participantIndexKey, PREFIX, userPk } from './keys';
+import { chatIdOfFormer, chatKey, chatPk, formerMembershipKey, membershipKey, participantIndexKey, PREFIX, userPk } from './keys';
 
 export function toItem(m: MembershipRecord) {
   // `mentionSeqs` is a number set, only ever changed with ADD/DELETE (`addMention`, `dropMentions`).
@@ -177,6 +177,8 @@ export function membershipStore(db: Db): MembershipStore {
           new TransactWriteCommand({
             TransactItems: [
               { Delete: { TableName: db.table, Key: membershipKey(chatId, userId), ...membership } },
+              // The erasure's way back to the messages the user sent here (SPEC §10); one more write per leave.
+              { Put: { TableName: db.table, Item: { ...formerMembershipKey(userId, chatId), entity: 'formerMembership', chatId } } },
               {
                 Update: {
                   TableName: db.table,
@@ -247,6 +249,20 @@ export function membershipStore(db: Db): MembershipStore {
           }),
         ),
       );
+    },
+
+    /** Query of the user's `LEFT#` items (keys only). */
+    async listFormer(userId) {
+      const items = await queryAll(db, {
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :left)',
+        ExpressionAttributeValues: { ':pk': userPk(userId), ':left': PREFIX.left },
+        ProjectionExpression: 'SK',
+      });
+      return items.map((item) => chatIdOfFormer(item.SK as string));
+    },
+
+    async forgetFormer(userId, chatId) {
+      await db.client.send(new DeleteCommand({ TableName: db.table, Key: formerMembershipKey(userId, chatId) }));
     },
 
     /** Sets fields of an existing membership (`archived`, `role`); false when there is no such membership. */

@@ -89,7 +89,8 @@ export function toItem(m: MessageRecord) {
       .filter(([, users]) => users.length > 0)
       .map(([reaction, users]) => [REACTION_PREFIX + reaction, new Set(users)]),
   );
-  return { ...messageKey(m.chatId, m.seq), entity: 'message', ...rest, ...encodeContent(content), ...sets };
+  // SPEC §10 retention: DynamoDB TTL removes the message at `expiresAt`.
+  return { ...messageKey(m.chatId, m.seq), entity: 'message', ...rest, ...encodeContent(content), ...sets, ...(m.expiresAt ? { [TTL_ATTRIBUTE]: m.expiresAt } : {}) };
 }
 
 export function fromItem(item: Record<string, unknown>): MessageRecord {
@@ -97,7 +98,7 @@ export function fromItem(item: Record<string, unknown>): MessageRecord {
   const rest: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(item)) {
     if (name.startsWith(REACTION_PREFIX)) reactions[name.slice(REACTION_PREFIX.length)] = [...(value as Set<string>)].sort();
-    else if (name !== 'PK' && name !== 'SK' && name !== 'entity' && name !== 'contentZ' && name !== KINDS_ATTRIBUTE) rest[name] = value;
+    else if (name !== 'PK' && name !== 'SK' && name !== 'entity' && name !== 'contentZ' && name !== KINDS_ATTRIBUTE && name !== TTL_ATTRIBUTE) rest[name] = value;
   }
   return { ...(rest as unknown as MessageRecord), content: decodeContent(item) ?? '', reactions };
 }

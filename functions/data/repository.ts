@@ -12,6 +12,8 @@ import { changeStore } from './changes';
 import { chatStore } from './chats';
 import { connectionStore } from './connections';
 import { deviceStore } from './devices';
+import { erasureStore } from './erasures';
+import { exportStore } from './exports';
 import { membershipStore } from './memberships';
 import { messageStore } from './messages';
 import { pinStore } from './pins';
@@ -35,5 +37,7 @@ export function createRepository(db: Db): Repository {
     changes: changeStore(db),
     devices: deviceStore(db),
     pins: pinStore(db),
+    erasures: erasureStore(db),
+    exports: exportStore(db),
   };
 }

@@ -14,8 +14,11 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { UserStore } from '../domain/ports';
 import type { UserRecord } from '../domain/types';
-import { batchGet, type Db } from './client';
+import { batchGet, isConditionFailure, type Db } from './client';
 import { roleIndexKey, userKey } from './keys';
+
+/** SPEC §10: an erased user's profile name. */
+export const DELETED_USER_NAME = 'Deleted user';
 
 /** How long a `support` role counts when the caller gives no `supportUntil` (the default `DIRECTORY_ROLE_TTL_SECONDS`). */
 export const DEFAULT_ROLE_SECONDS = 24 * 60 * 60;
@@ -36,8 +39,12 @@ export function fromItem(item: Record<string, unknown>): UserRecord {
     createdAt: item.createdAt as string,
     updatedAt: item.updatedAt as string,
     supportUntil: item.supportUntil as number | undefined,
+    ...(item.deleted === true ? { deleted: true } : {}),
   };
 }
+
+/** Callers this container found not erased, and when (epoch ms): `isErased` trusts that for `maxAgeSeconds`. */
+const notErased = new Map<string, number>();
 
 /** Callers already recorded by this container, with the name/roles written, so repeat requests cost no write. */
 const seen = new Map<string, string>();
@@ -80,6 +87,32 @@ export function userStore(db: Db): UserStore {
       return new Map(items.map((item) => [item.id as string, fromItem(item)]));
     },
 
+    async erase(userId, at) {
+      await db.client.send(
+        new UpdateCommand({
+          TableName: db.table,
+          Key: userKey(userId),
+          UpdateExpression: 'SET entity = :e, id = :id, #name = :name, deleted = :true, erasedAt = if_not_exists(erasedAt, :at), updatedAt = :at, #roles = :roles REMOVE email, GSI2PK, GSI2SK, supportUntil',
+          ExpressionAttributeNames: { '#name': 'name', '#roles': 'roles' },
+          ExpressionAttributeValues: { ':e': 'user', ':id': userId, ':name': DELETED_USER_NAME, ':true': true, ':at': at, ':roles': ['user'] },
+        }),
+      );
+      seen.delete(userId);
+      notErased.delete(userId);
+    },
+
+    async isErased(userId, maxAgeSeconds = 0) {
+      const checkedAt = notErased.get(userId);
+      if (checkedAt !== undefined && Date.now() - checkedAt < maxAgeSeconds * 1000) return false;
+      const out = await db.client.send(new GetCommand({ TableName: db.table, Key: userKey(userId), ProjectionExpression: 'deleted' }));
+      const erased = out.Item?.deleted === true;
+      if (!erased) {
+        if (notErased.size > 10_000) notErased.clear();
+        notErased.set(userId, Date.now());
+      }
+      return erased;
+    },
+
     async put(user) {
       const out = await db.client.send(new UpdateCommand({ ...writeUser(db, user, user.updatedAt), ReturnValues: 'ALL_NEW' }));
       return fromItem(out.Attributes!);
@@ -98,7 +131,13 @@ export function userStore(db: Db): UserStore {
       const signature = `${db.table}|${principal.name}|${principal.roles.join(',')}|${principal.email ?? ''}|${refresh}`;
       if (seen.get(principal.userId) === signature) return;
       const entry = { id: principal.userId, name: principal.name, roles: principal.roles, email: principal.email, createdAt: now, supportUntil };
-      await db.client.send(new UpdateCommand(writeUser(db, entry, now)));
+      try {
+        // Never brings an erased entry back (SPEC §10): the caller is refused by `isErased` instead.
+        await db.client.send(new UpdateCommand({ ...writeUser(db, entry, now), ConditionExpression: 'attribute_not_exists(deleted)' }));
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        return;
+      }
       if (seen.size > 10_000) seen.clear();
       seen.set(principal.userId, signature);
     },

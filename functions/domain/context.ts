@@ -3,7 +3,7 @@
  * run the same against DynamoDB (handlers) and in-memory fakes (unit tests).
  */
 import type { CursorCodec } from './cursors';
-import type { AttachmentStorage, AuditLog, BlockedBy, EventPublisher, Notifier, OfflinePublisher, Repository } from './ports';
+import type { AttachmentStorage, AuditLog, BlockedBy, EventPublisher, JobQueue, Notifier, OfflinePublisher, Repository } from './ports';
 
 export interface Limits {
   /** SPEC §5: message content ≤ 5,000 characters (Unicode code points). */
@@ -43,6 +43,14 @@ export interface Limits {
   readonly uploadUrlSeconds: number;
   /** Validity of presigned download URLs in message reads, seconds. */
   readonly downloadUrlSeconds: number;
+  /** SPEC §10: validity of an export's presigned GET (`urlExpiresAt`), seconds (900). */
+  readonly exportUrlSeconds: number;
+  /** Days an export document and its record are kept (7; the bucket's `exports/` lifecycle rule matches). */
+  readonly exportRetentionDays: number;
+  /** SPEC §10 `MESSAGE_RETENTION_DAYS`: messages expire this many days after they were sent; undefined = kept forever. */
+  readonly messageRetentionDays?: number;
+  /** SPEC §10: how long a container trusts that a caller was not erased before reading the directory again (30 s). */
+  readonly erasureCheckSeconds: number;
   /** SPEC §9: the operator's blocked words (`BLOCKED_WORDS`), normalised (`word-filter.ts`); none by default. */
   readonly blockedWords: readonly string[];
   /** SPEC §9: how long a container trusts what it read of a caller's platform ban on routes that do not send (30 s, `lib/ban-check.ts`). */
@@ -60,6 +68,8 @@ export interface DomainContext {
   readonly bus: EventPublisher;
   /** Admin and support actions (SPEC §10): `chat.audit` on the bus and a log line. */
   readonly audit: AuditLog;
+  /** Erasure and export jobs (SPEC §10). */
+  readonly jobs: JobQueue;
   /** Attachment objects (S3 on AWS). */
   readonly storage: AttachmentStorage;
   readonly limits: Limits;
@@ -90,6 +100,9 @@ export const DEFAULT_LIMITS: Limits = {
   maxAttachmentBytes: 10 * 1024 * 1024,
   uploadUrlSeconds: 15 * 60,
   downloadUrlSeconds: 15 * 60,
+  exportUrlSeconds: 15 * 60,
+  exportRetentionDays: 7,
+  erasureCheckSeconds: 30,
   blockedWords: [],
   banCheckSeconds: 30,
   syncWindowSeconds: 30 * 86_400,

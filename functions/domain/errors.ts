@@ -164,3 +164,6 @@ export class ServiceUnavailableError extends AppError {
 
 /** The one 404 for chats: used whether the chat is missing or the caller is not in it (SPEC §3, no existence leak). */
 export const chatNotFound = () => new NotFoundError('Chat not found.');
+
+/** SPEC §10: an erased user's token opens no route but `GET /v1/erasures/{id}` (401). */
+export const erasedAccount = () => new UnauthorizedError('This account was erased.');

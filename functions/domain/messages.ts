@@ -186,6 +186,8 @@ export async function sendMessage(
     metadata: input.metadata,
     mentions: mentions.length > 0 ? mentions : undefined,
     createdAt,
+    // SPEC §10 retention: DynamoDB TTL removes it this many days after it was sent.
+    expiresAt: ctx.limits.messageRetentionDays ? Math.floor(now.getTime() / 1000) + ctx.limits.messageRetentionDays * 86_400 : undefined,
   });
   let stored: MessageRecord;
   try {

@@ -40,6 +40,18 @@ export interface UserStore {
    * `supportUntil` (epoch seconds; default: a day after `now`).
    */
   touch(principal: Principal, now: string, supportUntil?: number): Promise<void>;
+  /**
+   * SPEC §10 erasure: the entry becomes `{id, name: "Deleted user",
+   * deleted: true}` (email, roles and the role index go); later `touch`es
+   * never write it again. Idempotent.
+   */
+  erase(userId: string, at: string): Promise<void>;
+  /**
+   * Whether the user was erased (one GetItem of the entry's `deleted`
+   * flag). A "no" may be answered from this container's memory for up to
+   * `maxAgeSeconds`; `erase` in this container forgets it at once.
+   */
+  isErased(userId: string, maxAgeSeconds?: number): Promise<boolean>;
 }
 
 /**
@@ -121,8 +133,14 @@ export interface MembershipStore {
    * Removes a membership; false when there was none, or, with `expectedRole`,
    * when its role is no longer that one (a condition expression: whoever
    * removes an owner knows it was the owner, so ownership is handed over).
+   * Leaves a former membership behind (`listFormer`), so an erasure still
+   * finds the chats the user sent messages to before they left (SPEC §10).
    */
   remove(chatId: string, userId: string, expectedRole?: ParticipantRole): Promise<boolean>;
+  /** Chat ids the user was removed from or left (their former memberships). */
+  listFormer(userId: string): Promise<string[]>;
+  /** Drops a former membership (the erasure is done with that chat). */
+  forgetFormer(userId: string, chatId: string): Promise<void>;
   /** Changes per-user state or role; false when there is no such membership. */
   update(chatId: string, userId: string, changes: Partial<Pick<MembershipRecord, 'archived' | 'role' | 'notificationLevel'>>): Promise<boolean>;
   /**
@@ -295,6 +313,8 @@ export interface ConnectionStore {
   /** Removes a connection from the user's presence and stamps `lastSeenAt`. */
   removeFromPresence(userId: string, connectionId: string, at: string): Promise<PresenceRecord>;
   getPresence(userIds: readonly string[]): Promise<Map<string, PresenceRecord>>;
+  /** Deletes the user's presence item (SPEC §10 erasure: no last-seen time stays behind). */
+  deletePresence(userId: string): Promise<void>;
 }
 
 export interface AttachmentStore {
@@ -314,6 +334,8 @@ export interface AttachmentStorage {
   copy(fromKey: string, toKey: string): Promise<void>;
   /** Best-effort deletion; never throws. */
   remove(keys: readonly string[]): Promise<void>;
+  /** Writes a whole object (an export document, SPEC §10), server-side encrypted like every object. */
+  putObject(key: string, body: string, contentType: string): Promise<void>;
   /** A presigned download URL that names the file. */
   presignDownload(key: string, file: { filename: string; contentType: string }, expiresInSeconds: number): Promise<string>;
 }
@@ -442,6 +464,71 @@ export interface Repository {
   readonly changes: ChangeStore;
   readonly devices: DeviceStore;
   readonly pins: PinStore;
+  readonly erasures: ErasureStore;
+  readonly exports: ExportStore;
+}
+
+/** Where an erasure worker stopped (SPEC §10: it resumes there after a crash). */
+export interface ErasureCheckpoint {
+  /** The step running (`domain/erasure.ts` `ERASURE_STEPS`). */
+  step: string;
+  /** Within the `chats` and `former` steps: the chat in progress, and the last seq done in it. */
+  chatId?: string;
+  afterSeq?: number;
+}
+
+export interface ErasureRecord {
+  id: string;
+  userId: string;
+  status: 'pending' | 'running' | 'done';
+  requestedBy: string;
+  requestedAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  messagesErased: number;
+  chatsLeft: number;
+  reactionsRemoved: number;
+  checkpoint: ErasureCheckpoint;
+}
+
+export interface ErasureStore {
+  /**
+   * Creates the erasure unless the user already has one (one per user,
+   * SPEC §10: a repeat returns the same erasure): then nothing is written
+   * and the existing one is answered.
+   */
+  create(erasure: ErasureRecord): Promise<{ created: true; erasure: ErasureRecord } | { created: false; erasure: ErasureRecord }>;
+  get(erasureId: string): Promise<ErasureRecord | undefined>;
+  /** Saves progress (status, counters, checkpoint) after a batch. */
+  save(erasure: ErasureRecord): Promise<void>;
+}
+
+export interface ExportRecord {
+  id: string;
+  userId: string;
+  requestedBy: string;
+  status: 'pending' | 'running' | 'done' | 'failed';
+  createdAt: string;
+  finishedAt?: string;
+  /** Object key of the document (`exports/<userId>/<exportId>.json`). */
+  key?: string;
+  bytes?: number;
+  /** Epoch seconds: DynamoDB TTL removes the record with the document's lifecycle. */
+  expiresAt?: number;
+}
+
+export interface ExportStore {
+  create(exp: ExportRecord): Promise<void>;
+  get(exportId: string): Promise<ExportRecord | undefined>;
+  save(exp: ExportRecord): Promise<void>;
+}
+
+/** Background jobs of data governance (SQS on AWS, the local queue locally). */
+export type GovernanceJob = { kind: 'erasure'; erasureId: string; userId: string; part: number } | { kind: 'export'; exportId: string; userId: string };
+
+export interface JobQueue {
+  /** Enqueues a job; throws when the queue refused it (the caller answers 5xx and the client retries). */
+  send(job: GovernanceJob): Promise<void>;
 }
 
 /**

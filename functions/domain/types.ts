@@ -33,6 +33,8 @@ export interface UserRecord {
    * before). Past it the directory no longer offers the user as an agent.
    */
   supportUntil?: number;
+  /** SPEC §10: the user was erased; the entry is `{id, name: "Deleted user", deleted: true}`. */
+  deleted?: true;
 }
 
 export interface MessagePreview {
@@ -43,6 +45,8 @@ export interface MessagePreview {
   /** First 100 characters of the content ("" once deleted). */
   content: string;
   createdAt: string;
+  /** SPEC §10 retention: when the message expires (epoch seconds, its DynamoDB TTL); never in an answer. */
+  expiresAt?: number;
   /** The message was deleted: clients show "Message deleted", not an empty or attachment-only preview. */
   deleted?: true;
 }
@@ -193,6 +197,8 @@ export interface MessageRecord {
   createdAt: string;
   editedAt?: string;
   deletedAt?: string;
+  /** SPEC §10 retention (`MESSAGE_RETENTION_DAYS`): epoch seconds when DynamoDB TTL removes it; absent = kept forever. */
+  expiresAt?: number;
 }
 
 /** One open WebSocket connection (API Gateway `connectionId`). */

@@ -4,7 +4,7 @@
  */
 import { displayText } from './text';
 import { AUDIT_ACTIONS, recordAudit } from './audit';
-import { NotFoundError } from './errors';
+import { erasedAccount, NotFoundError } from './errors';
 import type { PublicUserT, UserT } from '../schemas';
 import type { DomainContext } from './context';
 import { setPlatformBan } from './bans';
@@ -17,11 +17,17 @@ import { effectiveMembership, isAdmin } from './chats';
  * have called any route or connected), name and roles from their token. A
  * `support` role counts for assignment for `limits.directoryRoleSeconds`
  * from now, so an agent demoted in the identity provider who never signs in
- * again drops out of the pool (see `UserRecord.supportUntil`).
+ * again drops out of the pool (see `UserRecord.supportUntil`). An erased
+ * user (SPEC §10) is refused with 401 unless the route `allowErased`.
  */
-export function recordCaller(ctx: DomainContext, principal: Principal): Promise<void> {
+export async function recordCaller(ctx: DomainContext, principal: Principal, options: { allowErased?: boolean } = {}): Promise<void> {
   const now = ctx.now();
-  return ctx.repo.users.touch(principal, now.toISOString(), Math.floor(now.getTime() / 1000) + ctx.limits.directoryRoleSeconds);
+  // SPEC §10: an erased user's tokens open nothing; the touch cannot bring the entry back (its write is conditional).
+  const [erased] = await Promise.all([
+    ctx.repo.users.isErased(principal.userId, ctx.limits.erasureCheckSeconds),
+    ctx.repo.users.touch(principal, now.toISOString(), Math.floor(now.getTime() / 1000) + ctx.limits.directoryRoleSeconds),
+  ]);
+  if (erased && !options.allowErased) throw erasedAccount();
 }
 
 /** Whether the directory offers this user as a support agent at `now` (role present and not lapsed). */
@@ -51,6 +57,8 @@ export async function getUser(ctx: DomainContext, principal: Principal, userId: 
   const self = principal.userId === userId || isAdmin(principal);
   const [user, shared] = await Promise.all([ctx.repo.users.get(userId), self ? Promise.resolve(true) : sharesChat(ctx, principal, userId)]);
   if (!user) throw new NotFoundError('User not found.');
+  // SPEC §10: all that stays of an erased user, whoever asks.
+  if (user.deleted) return { id: user.id, name: user.name, deleted: true };
   if (!shared) return { id: user.id, name: user.name };
   const [presence, moderation] = await Promise.all([ctx.repo.connections.getPresence([userId]), isAdmin(principal) ? ctx.repo.moderation.state(userId) : undefined]);
   const profile = publicProfile(user, presence.get(userId), ctx.now());

@@ -14,6 +14,8 @@ export function preview(content: string): string {
 
 /** SPEC §3: unread = messages after the caller's read marker (the sender's own sends move it). */
 export function unreadCount(chat: ChatRecord, membership?: MembershipRecord): number {
+  // Retention: once the newest message expired, nothing is left to read (SPEC §10).
+  if (lastMessageExpired(chat)) return 0;
   return membership ? Math.max(0, chat.lastSeq - membership.lastReadSeq) : 0;
 }
 
@@ -34,7 +36,7 @@ export function chatView(chat: ChatRecord, membership?: MembershipRecord, partic
     createdAt: chat.createdAt,
     updatedAt: chat.updatedAt,
     lastSeq: chat.lastSeq,
-    lastMessage: chat.lastMessage,
+    lastMessage: previewView(chat),
     participants,
     metadata: chat.metadata,
     frozen: chat.frozen ?? false,
@@ -107,8 +109,27 @@ export function previewOf(message: MessageRecord): MessagePreview {
     type: message.type,
     content: message.deletedAt ? '' : preview(message.content),
     createdAt: message.createdAt,
+    ...(message.expiresAt ? { expiresAt: message.expiresAt } : {}),
     ...(message.deletedAt ? { deleted: true as const } : {}),
   };
+}
+
+/**
+ * SPEC §10 retention: the chat's last message has expired (so every message
+ * of the chat has: it is the newest). Then the chat shows no preview and
+ * nothing unread, though DynamoDB TTL may not have deleted the items yet
+ * (it takes up to a few days).
+ */
+export function lastMessageExpired(chat: Pick<ChatRecord, 'lastMessage'>, nowEpochSeconds = Math.floor(Date.now() / 1000)): boolean {
+  const expiresAt = chat.lastMessage?.expiresAt;
+  return expiresAt !== undefined && expiresAt <= nowEpochSeconds;
+}
+
+/** The stored preview as answered: without its expiry, and absent once expired. */
+function previewView(chat: ChatRecord): ChatT['lastMessage'] {
+  if (!chat.lastMessage || lastMessageExpired(chat)) return undefined;
+  const { expiresAt: _expiry, ...preview } = chat.lastMessage;
+  return preview;
 }
 
 /** A user is online while any of their connections is unexpired. */

@@ -16,6 +16,7 @@ import { createAuditLog } from './audit';
 import { createBusPublisher } from './bus';
 import { createNotifier } from './delivery';
 import { createFanOutQueue } from './fanout-queue';
+import { createJobQueue } from './jobs-queue';
 import { logger } from './logger';
 import { count } from './metrics';
 import { createOfflinePublisher } from './offline';
@@ -60,12 +61,13 @@ export function domainContext(): DomainContext {
     },
   });
   const audit = createAuditLog({ eventBusName: config.EVENT_BUS_NAME, endpoint: config.EVENTS_ENDPOINT, region: config.AWS_REGION });
+  const jobs = createJobQueue({ queueUrl: config.GOVERNANCE_QUEUE_URL, endpoint: config.SQS_ENDPOINT, region: config.AWS_REGION });
   const events = createBusPublisher({ eventBusName: config.EVENT_BUS_NAME, endpoint: config.EVENTS_ENDPOINT, region: config.AWS_REGION });
   // SPEC §9 events other than audit (`chat.report.created`), on the same bus.
   const bus: EventPublisher = { publish: (entries) => events.put(entries.map((e) => ({ source: 'chat', detailType: e.detailType, detail: e.detail }))) };
   // No `blockedBy` hook: SPEC §9 blockers of a sender are already left out of the offline recipients by the
   // delivery itself (`hide.sender`, from the sender's moderation item the send read), so no second read.
-  context = { repo, notifier: publisher, offline, audit, bus, storage, limits: config.LIMITS, cursors: createCursorCodec(config.CURSOR_SECRET), now, newId: ulid, pushPreview: config.PUSH_PREVIEW };
+  context = { repo, notifier: publisher, offline, audit, bus, jobs, storage, limits: config.LIMITS, cursors: createCursorCodec(config.CURSOR_SECRET), now, newId: ulid, pushPreview: config.PUSH_PREVIEW };
   return context;
 }
 

@@ -81,6 +81,11 @@ export function createStorage(options: {
       }
     },
 
+    async putObject(key, body, contentType) {
+      const { client, sdk } = await s3();
+      await client.send(new sdk.PutObjectCommand({ Bucket, Key: key, Body: body, ContentType: contentType }));
+    },
+
     async presignDownload(key, file, expiresIn) {
       const { client, sdk, getSignedUrl } = await s3();
       return getSignedUrl(

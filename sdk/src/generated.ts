@@ -36,6 +36,7 @@ export interface User {
   email?: string;
   online?: boolean;
   lastSeenAt?: string | null;
+  deleted?: true;
   /**
    * SPEC §9: admins only; `true` while the user is banned platform-wide
    */
@@ -278,6 +279,7 @@ export interface GetUserResponse {
     email?: string;
     online?: boolean;
     lastSeenAt?: string | null;
+    deleted?: true;
     /**
      * SPEC §9: admins only; `true` while the user is banned platform-wide
      */
@@ -928,6 +930,138 @@ export interface GetDeviceResponse {
     registeredAt: string;
   };
 }
+export interface EraseUserResponse {
+  erasure: {
+    id: string;
+    userId: string;
+    status: 'pending' | 'running' | 'done';
+    /**
+     * messages soft-deleted so far
+     */
+    messagesErased: number;
+    /**
+     * chats the user was removed from so far
+     */
+    chatsLeft: number;
+    /**
+     * when the worker started (the request time until then)
+     */
+    startedAt: string;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    finishedAt?: string;
+  };
+}
+export interface EraseMeResponse {
+  erasure: {
+    id: string;
+    userId: string;
+    status: 'pending' | 'running' | 'done';
+    /**
+     * messages soft-deleted so far
+     */
+    messagesErased: number;
+    /**
+     * chats the user was removed from so far
+     */
+    chatsLeft: number;
+    /**
+     * when the worker started (the request time until then)
+     */
+    startedAt: string;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    finishedAt?: string;
+  };
+}
+export interface GetErasureResponse {
+  erasure: {
+    id: string;
+    userId: string;
+    status: 'pending' | 'running' | 'done';
+    /**
+     * messages soft-deleted so far
+     */
+    messagesErased: number;
+    /**
+     * chats the user was removed from so far
+     */
+    chatsLeft: number;
+    /**
+     * when the worker started (the request time until then)
+     */
+    startedAt: string;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    finishedAt?: string;
+  };
+}
+export interface ExportMeResponse {
+  export: {
+    id: string;
+    userId: string;
+    status: 'pending' | 'running' | 'done' | 'failed';
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    createdAt: string;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    finishedAt?: string;
+    url?: string;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    urlExpiresAt?: string;
+    bytes?: number;
+  };
+}
+export interface ExportUserResponse {
+  export: {
+    id: string;
+    userId: string;
+    status: 'pending' | 'running' | 'done' | 'failed';
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    createdAt: string;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    finishedAt?: string;
+    url?: string;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    urlExpiresAt?: string;
+    bytes?: number;
+  };
+}
+export interface GetExportResponse {
+  export: {
+    id: string;
+    userId: string;
+    status: 'pending' | 'running' | 'done' | 'failed';
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    createdAt: string;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    finishedAt?: string;
+    url?: string;
+    /**
+     * ISO-8601 UTC timestamp
+     */
+    urlExpiresAt?: string;
+    bytes?: number;
+  };
+}
 /**
  * `chat`: sent with `to`, the direct chat as the sender sees it after the send
  */
@@ -1282,6 +1416,18 @@ export interface GetDeviceParams {
 export interface DeleteDeviceParams {
   deviceId: string;
 }
+export interface EraseUserParams {
+  userId: string;
+}
+export interface GetErasureParams {
+  erasureId: string;
+}
+export interface ExportUserParams {
+  userId: string;
+}
+export interface GetExportParams {
+  exportId: string;
+}
 export interface SendMessageAction {
   content?: string;
   /**
@@ -1432,6 +1578,12 @@ export const routes = {
   registerDevice: { method: 'PUT', path: '/v1/me/devices/{deviceId}', auth: 'user', status: 200 },
   getDevice: { method: 'GET', path: '/v1/me/devices/{deviceId}', auth: 'user', status: 200 },
   deleteDevice: { method: 'DELETE', path: '/v1/me/devices/{deviceId}', auth: 'user', status: 204 },
+  eraseUser: { method: 'DELETE', path: '/v1/users/{userId}', auth: 'user', status: 202 },
+  eraseMe: { method: 'DELETE', path: '/v1/me', auth: 'user', status: 202 },
+  getErasure: { method: 'GET', path: '/v1/erasures/{erasureId}', auth: 'user', status: 200 },
+  exportMe: { method: 'POST', path: '/v1/me/exports', auth: 'user', status: 202 },
+  exportUser: { method: 'POST', path: '/v1/users/{userId}/exports', auth: 'user', status: 202 },
+  getExport: { method: 'GET', path: '/v1/exports/{exportId}', auth: 'user', status: 200 },
 } as const satisfies Record<string, RouteInfo>;
 
 export type OperationName = keyof typeof routes;
@@ -1912,5 +2064,59 @@ export abstract class Operations {
    */
   deleteDevice(deviceId: string, options?: RequestOptions): Promise<void> {
     return this.request(routes.deleteDevice, { deviceId }, {}, options) as Promise<void>;
+  }
+
+  /**
+   * Erase a user (SPEC §10): 202 with the erasure; the worker erases their messages, reactions, memberships, connections and presence in the background. Idempotent per user.
+   *
+   * `DELETE /v1/users/{userId}` (admin); answers 202.
+   */
+  eraseUser(userId: string, options?: RequestOptions): Promise<EraseUserResponse> {
+    return this.request(routes.eraseUser, { userId }, {}, options) as Promise<EraseUserResponse>;
+  }
+
+  /**
+   * Erase the caller (SPEC §10): 202 with the erasure; from then on their tokens open nothing but `GET /v1/erasures/{erasureId}`. Idempotent.
+   *
+   * `DELETE /v1/me` (user (self)); answers 202.
+   */
+  eraseMe(options?: RequestOptions): Promise<EraseMeResponse> {
+    return this.request(routes.eraseMe, {}, {}, options) as Promise<EraseMeResponse>;
+  }
+
+  /**
+   * An erasure's progress: `status`, `messagesErased`, `chatsLeft`, `startedAt`, `finishedAt`.
+   *
+   * `GET /v1/erasures/{erasureId}` (admin, or the erased user (while their token is valid)); answers 200.
+   */
+  getErasure(erasureId: string, options?: RequestOptions): Promise<GetErasureResponse> {
+    return this.request(routes.getErasure, { erasureId }, {}, options) as Promise<GetErasureResponse>;
+  }
+
+  /**
+   * Export the caller's data (SPEC §10): 202 with a pending export; the worker writes one JSON document (profile, chats with role and read marker, messages sent with reactions and attachment metadata, reactions, devices, blocks, reports).
+   *
+   * `POST /v1/me/exports` (user (self)); answers 202.
+   */
+  exportMe(options?: RequestOptions): Promise<ExportMeResponse> {
+    return this.request(routes.exportMe, {}, {}, options) as Promise<ExportMeResponse>;
+  }
+
+  /**
+   * Export a user's data (SPEC §10): 202 with a pending export that the requesting admin (and other admins) can read.
+   *
+   * `POST /v1/users/{userId}/exports` (admin); answers 202.
+   */
+  exportUser(userId: string, options?: RequestOptions): Promise<ExportUserResponse> {
+    return this.request(routes.exportUser, { userId }, {}, options) as Promise<ExportUserResponse>;
+  }
+
+  /**
+   * An export's status; once `done`, `url` is a presigned GET of the JSON document, valid until `urlExpiresAt`.
+   *
+   * `GET /v1/exports/{exportId}` (its requester, admin); answers 200.
+   */
+  getExport(exportId: string, options?: RequestOptions): Promise<GetExportResponse> {
+    return this.request(routes.getExport, { exportId }, {}, options) as Promise<GetExportResponse>;
   }
 }

@@ -17,7 +17,7 @@ import { createChat } from '../../functions/domain/chats';
 import { DEFAULT_LIMITS, type DomainContext } from '../../functions/domain/context';
 import { sendMessage } from '../../functions/domain/messages';
 import type { Principal } from '../../functions/domain/types';
-import { MemoryStorage, RecordingAudit, RecordingBus, RecordingNotifier, RecordingOffline, TEST_CURSOR_SECRET } from '../support/memory';
+import { MemoryStorage, RecordingAudit, RecordingBus, RecordingJobs, RecordingNotifier, RecordingOffline, TEST_CURSOR_SECRET } from '../support/memory';
 import { createCursorCodec } from '../../functions/domain/cursors';
 import { freePorts } from '../../local/launcher';
 
@@ -43,6 +43,7 @@ describe('DynamoDB Local killed and restarted with DATA_DIR during a burst of se
       offline,
       bus: new RecordingBus(),
       audit: new RecordingAudit(),
+      jobs: new RecordingJobs(),
       storage: new MemoryStorage(),
       limits: { ...DEFAULT_LIMITS, messagesPerMinute: 100_000 },
       cursors: createCursorCodec(TEST_CURSOR_SECRET),

@@ -42,6 +42,7 @@ import {
   requestFor,
   routeFixtures,
   send,
+  validCaller,
   stack,
   withoutInstance,
   type BadTokenKind,
@@ -113,7 +114,7 @@ describe('401 for every authenticated HTTP route × bad token kind', () => {
       cases++;
     }
     // Control: the same request with a valid token is not refused, so the 401s above are about the token.
-    const valid = await send(req, ('roles' in route && route.roles ? f.admin : f.owner).token);
+    const valid = await send(req, validCaller(route as { name: string; roles?: readonly string[] }, f).token);
     expect(valid.status, `valid token: ${JSON.stringify(valid.body)}`).not.toBe(401);
     expect(valid.status, `valid token: ${JSON.stringify(valid.body)}`).toBeLessThan(500);
     // Issue 13 item 18: successes and refusals alike carry the security headers.

@@ -34,6 +34,9 @@ export interface Fixtures {
   removable: TestUser;
   /** A user in no chat, that routes may add (AddParticipants). */
   spare: TestUser;
+  /** Users only the erasure routes touch (EraseUser's target; EraseMe's caller, once): erasing anyone else would break the other fixtures. */
+  erasable: TestUser;
+  selfErasing: TestUser;
   /** A user in no chat, that routes may ban from the group (BanFromChat). */
   bannable: TestUser;
   directId: string;
@@ -58,6 +61,7 @@ export async function createFixtures(prefix: string): Promise<Fixtures> {
     client(uniqueId(`${prefix}-spare`)),
     client(uniqueId(`${prefix}-bannable`)),
   ]);
+  const [erasable, selfErasing] = await Promise.all([client(uniqueId(`${prefix}-erasable`)), client(uniqueId(`${prefix}-self-erasing`))]);
   const direct = await owner.post('/v1/chats', { type: 'direct', participantIds: [member.id] });
   expect(direct.status, JSON.stringify(direct.body)).toBe(201);
   const group = await owner.post('/v1/chats', { type: 'group', participantIds: [member.id, removable.id], title: 'security group' });
@@ -79,6 +83,8 @@ export async function createFixtures(prefix: string): Promise<Fixtures> {
     agent,
     removable,
     spare,
+    erasable,
+    selfErasing,
     bannable,
     directId: direct.body.chat.id,
     groupId,
@@ -98,6 +104,13 @@ export interface RouteFixture {
   query?: (f: Fixtures) => Record<string, string>;
   /** A minimal valid body (checked against the route's body schema). */
   body?: (f: Fixtures) => unknown;
+  /** Who makes the valid control requests (default: the owner, or the admin for routes with roles). */
+  caller?: (f: Fixtures) => TestUser;
+}
+
+/** The caller of a route's valid control request (see `RouteFixture.caller`). */
+export function validCaller(route: { name: string; roles?: readonly string[] }, f: Fixtures): TestUser {
+  return routeFixtures[route.name]?.caller?.(f) ?? (route.roles && route.roles.length > 0 ? f.admin : f.owner);
 }
 
 /**
@@ -150,6 +163,13 @@ export const routeFixtures: Record<string, RouteFixture> = {
   RegisterDevice: { params: () => ({ deviceId: 'sec-device' }), body: () => ({ platform: 'fcm', token: `sec-${uniqueId('token')}`.replace(/[^A-Za-z0-9_:.-]/g, '').padEnd(40, 'x') }) },
   GetDevice: { params: () => ({ deviceId: 'sec-device' }) },
   DeleteDevice: { params: () => ({ deviceId: 'sec-device' }) },
+  // Erasures touch nobody the other fixtures use: the `erasable` user only (the same erasure each time).
+  EraseUser: { params: (f) => ({ userId: f.erasable.id }) },
+  EraseMe: { caller: (f) => f.selfErasing },
+  GetErasure: { params: () => ({ erasureId: '01JAAAAAAAAAAAAAAAAAAAAAAA' }) },
+  ExportMe: {},
+  ExportUser: { params: (f) => ({ userId: f.member.id }) },
+  GetExport: { params: () => ({ exportId: '01JAAAAAAAAAAAAAAAAAAAAAAA' }) },
 };
 
 export interface BuiltRequest {

@@ -13,7 +13,7 @@ import type { Repository } from '../../functions/domain/ports';
 import type { Principal } from '../../functions/domain/types';
 import { createStorage } from '../../functions/lib/storage';
 import { createCursorCodec } from '../../functions/domain/cursors';
-import { RecordingAudit, RecordingBus, RecordingNotifier, RecordingOffline, TEST_CURSOR_SECRET } from './memory';
+import { RecordingAudit, RecordingBus, RecordingJobs, RecordingNotifier, RecordingOffline, TEST_CURSOR_SECRET } from './memory';
 
 export interface CountedDb extends Db {
   /** Commands sent since the last `reset()`, by command name (e.g. `QueryCommand`). */
@@ -51,9 +51,10 @@ export function dynamoContext(db: Db, limits: Partial<Limits> = {}) {
   const stack = inject('stack');
   const storage = createStorage({ bucket: stack.bucketName, endpoint: stack.s3Endpoint, region: stack.region, credentials: stack.credentials });
   const audit = new RecordingAudit();
+  const jobs = new RecordingJobs();
   const bus = new RecordingBus();
-  const ctx: DomainContext = { repo, notifier, offline, audit, bus, storage, limits: { ...DEFAULT_LIMITS, ...limits }, cursors: createCursorCodec(TEST_CURSOR_SECRET), now: () => new Date(), newId: ulid };
-  return { ctx, notifier, offline, audit, bus };
+  const ctx: DomainContext = { repo, notifier, offline, audit, bus, jobs, storage, limits: { ...DEFAULT_LIMITS, ...limits }, cursors: createCursorCodec(TEST_CURSOR_SECRET), now: () => new Date(), newId: ulid };
+  return { ctx, notifier, offline, audit, bus, jobs, storage };
 }
 
 /**

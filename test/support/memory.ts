@@ -17,7 +17,7 @@ import { hidingGroups } from '../../functions/domain/hidden';
 import { createCursorCodec } from '../../functions/domain/cursors';
 import { messageId } from '../../functions/domain/ids';
 import { notifyOffline } from '../../functions/domain/notifications';
-import type { AttachmentStorage, AuditEntry, AuditLog, BlockedBy, BusEvent, ChatAudience, ClientIdPointer, EventPublisher, HiddenFrom, Notifier, OfflineNotice, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
+import type { AttachmentStorage, AuditEntry, AuditLog, BlockedBy, BusEvent, ErasureRecord, ExportRecord, GovernanceJob, JobQueue, ChatAudience, ClientIdPointer, EventPublisher, HiddenFrom, Notifier, OfflineNotice, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
 
 /** The cursor secret of test contexts (any 32+ characters). */
 export const TEST_CURSOR_SECRET = 'test-cursor-secret-0123456789abcdef';
@@ -107,6 +107,7 @@ export class MemoryRepository implements Repository {
     touch: async (p, now, supportUntil) => {
       await tick();
       const existing = this.userMap.get(p.userId);
+      if (existing?.deleted) return;
       this.userMap.set(p.userId, {
         id: p.userId,
         name: p.name,
@@ -117,7 +118,47 @@ export class MemoryRepository implements Repository {
         supportUntil: p.roles.includes('support') ? (supportUntil ?? Math.floor(Date.parse(now) / 1000) + DEFAULT_LIMITS.directoryRoleSeconds) : undefined,
       });
     },
+    erase: async (userId, at) => {
+      await tick();
+      const existing = this.userMap.get(userId);
+      this.userMap.set(userId, { id: userId, name: 'Deleted user', roles: ['user'], createdAt: existing?.createdAt ?? at, updatedAt: at, deleted: true });
+    },
+    isErased: async (userId) => (await tick(), this.userMap.get(userId)?.deleted === true),
   };
+
+  readonly erasureMap = new Map<string, ErasureRecord>();
+  readonly userErasureMap = new Map<string, string>(); // userId → erasureId
+  erasures: Repository['erasures'] = {
+    create: async (e) => {
+      await tick();
+      const existing = this.userErasureMap.get(e.userId);
+      if (existing) return { created: false, erasure: clone(this.erasureMap.get(existing)!) };
+      this.userErasureMap.set(e.userId, e.id);
+      this.erasureMap.set(e.id, clone(e));
+      return { created: true, erasure: clone(e) };
+    },
+    get: async (id) => (await tick(), clone(this.erasureMap.get(id))),
+    save: async (e) => {
+      await tick();
+      this.erasureMap.set(e.id, clone(e));
+    },
+  };
+
+  readonly exportMap = new Map<string, ExportRecord>();
+  exports: Repository['exports'] = {
+    create: async (e) => {
+      await tick();
+      if (this.exportMap.has(e.id)) throw conditionFailed('export exists');
+      this.exportMap.set(e.id, clone(e));
+    },
+    get: async (id) => (await tick(), clone(this.exportMap.get(id))),
+    save: async (e) => {
+      await tick();
+      this.exportMap.set(e.id, clone(e));
+    },
+  };
+
+  readonly formerSet = new Set<string>(); // `${userId}|${chatId}`
 
   chats: Repository['chats'] = {
     create: async (chat, members, unique) => {
@@ -220,7 +261,13 @@ export class MemoryRepository implements Repository {
       if (expectedRole && this.memberMap.get(key)?.role !== expectedRole) return false;
       if (!chat || !this.memberMap.delete(key)) return false;
       chat.participantCount -= 1;
+      this.formerSet.add(`${userId}|${chatId}`);
       return true;
+    },
+    listFormer: async (userId) => (await tick(), [...this.formerSet].filter((k) => k.startsWith(`${userId}|`)).map((k) => k.slice(userId.length + 1))),
+    forgetFormer: async (userId, chatId) => {
+      await tick();
+      this.formerSet.delete(`${userId}|${chatId}`);
     },
     update: async (chatId, userId, changes) => {
       await tick();
@@ -468,6 +515,10 @@ export class MemoryRepository implements Repository {
       this.presenceMap.set(userId, p);
       return clone(p);
     },
+    deletePresence: async (userId) => {
+      await tick();
+      this.presenceMap.delete(userId);
+    },
     getPresence: async (ids) => (await tick(), new Map(ids.map((id) => [id, clone(this.presenceMap.get(id) ?? { userId: id, connections: [] })]))),
   };
 
@@ -557,6 +608,12 @@ export class MemoryStorage implements AttachmentStorage {
   async remove(keys: readonly string[]) {
     for (const key of keys) this.objects.delete(key);
   }
+  /** Documents written with `putObject` (exports), by key. */
+  readonly documents = new Map<string, { body: string; contentType: string }>();
+  async putObject(key: string, body: string, contentType: string) {
+    this.documents.set(key, { body, contentType });
+    this.objects.set(key, { contentType, size: Buffer.byteLength(body) });
+  }
   async presignDownload(key: string) {
     return `memory://download/${key}`;
   }
@@ -597,6 +654,14 @@ export class RecordingAudit implements AuditLog {
   }
 }
 
+/** Keeps enqueued governance jobs; tests run them with the worker functions (`runErasure`, `runExport`). */
+export class RecordingJobs implements JobQueue {
+  readonly sent: GovernanceJob[] = [];
+  async send(job: GovernanceJob) {
+    this.sent.push(clone(job));
+  }
+}
+
 /** A domain context on the in-memory fakes with a controllable clock. */
 export function memoryContext(options: { limits?: Partial<Limits>; start?: Date } = {}) {
   const clock = { now: options.start ?? new Date('2026-01-01T00:00:00.000Z') };
@@ -606,6 +671,7 @@ export function memoryContext(options: { limits?: Partial<Limits>; start?: Date 
   const notifier = new RecordingNotifier(repo, offline, () => clock.now);
   const storage = new MemoryStorage();
   const audit = new RecordingAudit();
+  const jobs = new RecordingJobs();
   const newId = monotonicFactory();
   const ctx: DomainContext = {
     repo,
@@ -614,6 +680,7 @@ export function memoryContext(options: { limits?: Partial<Limits>; start?: Date 
     offline,
     bus,
     audit,
+    jobs,
     storage,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     cursors: createCursorCodec(TEST_CURSOR_SECRET),
@@ -624,7 +691,7 @@ export function memoryContext(options: { limits?: Partial<Limits>; start?: Date 
   const advance = (ms: number) => {
     clock.now = new Date(clock.now.getTime() + ms);
   };
-  return { ctx, repo, notifier, offline, audit, bus, storage, advance };
+  return { ctx, repo, notifier, offline, audit, bus, jobs, storage, advance };
 }
 
 /** A principal, registered in the directory like a caller who has used the API. */

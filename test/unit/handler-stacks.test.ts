@@ -24,7 +24,7 @@ vi.mock('../../functions/lib/runtime', () => ({
     now: () => new Date(),
     limits: { directoryRoleSeconds: 86_400, banCheckSeconds: 30 },
     // A connection record whose token is valid for another hour (SPEC §6: a connection lives no longer than its token).
-    repo: { users: { touch: async () => undefined }, moderation: { state: async (userId: string) => ({ userId, blockedBy: [], blocking: [] }) }, connections: { get: async () => ({ ...principal, expiresAt: Math.floor(Date.now() / 1000) + 3600 }) } },
+    repo: { users: { touch: async () => undefined, isErased: async () => false }, moderation: { state: async (userId: string) => ({ userId, blockedBy: [], blocking: [] }) }, connections: { get: async () => ({ ...principal, expiresAt: Math.floor(Date.now() / 1000) + 3600 }) } },
   }),
 }));
 

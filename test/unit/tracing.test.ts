@@ -27,7 +27,7 @@ vi.mock('../../functions/lib/runtime', () => ({
   domainContext: () => ({
     now: () => new Date(),
     limits: { directoryRoleSeconds: 86_400, banCheckSeconds: 30 },
-    repo: { users: { touch: async () => undefined }, moderation: { state: async (userId: string) => ({ userId, blockedBy: [], blocking: [] }) }, connections: { get: async () => ({ userId: 'alice', name: 'Alice', roles: ['user'], expiresAt: Math.floor(Date.now() / 1000) + 3600 }) } },
+    repo: { users: { touch: async () => undefined, isErased: async () => false }, moderation: { state: async (userId: string) => ({ userId, blockedBy: [], blocking: [] }) }, connections: { get: async () => ({ userId: 'alice', name: 'Alice', roles: ['user'], expiresAt: Math.floor(Date.now() / 1000) + 3600 }) } },
   }),
 }));
 

@@ -17,6 +17,7 @@ import { changeContract } from './changes';
 import { chatContract, membershipContract, userContract } from './chats';
 import { connectionContract, rateLimitContract, supportContract } from './desk';
 import type { MakeRepository } from './fixtures';
+import { governanceContract } from './governance';
 import { messageContract } from './messages';
 import { moderationContract } from './moderation';
 import { deviceContract, notificationStateContract } from './notifications';
@@ -39,5 +40,6 @@ export function describePortContract(name: string, makeRepo: MakeRepository) {
     notificationStateContract(makeRepo);
     deviceContract(makeRepo);
     pinContract(makeRepo);
+    governanceContract(makeRepo);
   });
 }

@@ -1,0 +1,149 @@
+/**
+ * Erasure (SPEC §10) on the in-memory fakes: what the worker erases, the
+ * idempotent request, the refused tokens, and resuming after a crash.
+ */
+import { describe, expect, it } from 'vitest';
+import { createChat } from '../../functions/domain/chats';
+import { ERASURE_BATCH, getErasure, requestErasure, runErasure } from '../../functions/domain/erasure';
+import { addParticipants, removeParticipant } from '../../functions/domain/groups';
+import { setReaction } from '../../functions/domain/reactions';
+import { sendMessage } from '../../functions/domain/messages';
+import { openSupportChat } from '../../functions/domain/support';
+import { recordCaller } from '../../functions/domain/users';
+import { codeOf } from '../support/errors';
+import { memoryContext, user } from '../support/memory';
+
+async function world() {
+  const m = memoryContext({ limits: { messagesPerMinute: 10_000, writesPerMinute: 10_000 } });
+  const root = await user(m.repo, 'root', ['admin']);
+  const patient = await user(m.repo, 'patient');
+  const nurse = await user(m.repo, 'nurse');
+  const doctor = await user(m.repo, 'doctor');
+  await user(m.repo, 'agent', ['support']);
+  return { ...m, root, patient, nurse, doctor };
+}
+
+describe('requestErasure', () => {
+  it('answers one pending erasure per user, erases the profile at once and refuses the tokens but for GET /v1/erasures', async () => {
+    const { ctx, repo, jobs, audit, root, patient, nurse } = await world();
+    const first = await requestErasure(ctx, patient, patient.userId);
+    expect(first).toMatchObject({ created: true, erasure: { userId: 'patient', status: 'pending', messagesErased: 0, chatsLeft: 0 } });
+    const again = await requestErasure(ctx, root, patient.userId);
+    expect(again).toMatchObject({ created: false, erasure: { id: first.erasure.id } });
+    expect(await repo.users.get('patient')).toMatchObject({ id: 'patient', name: 'Deleted user', deleted: true });
+    expect(jobs.sent).toEqual([
+      { kind: 'erasure', erasureId: first.erasure.id, userId: 'patient', part: 0 },
+      { kind: 'erasure', erasureId: first.erasure.id, userId: 'patient', part: 0 },
+    ]);
+    expect(audit.of('erasure.requested')).toMatchObject([{ actorId: 'patient', target: { type: 'erasure', id: first.erasure.id }, details: { userId: 'patient' } }]);
+
+    expect(await codeOf(recordCaller(ctx, patient))).toBe('401 unauthorized');
+    await expect(recordCaller(ctx, patient, { allowErased: true })).resolves.toBeUndefined();
+    // A later request with the token's name never brings the profile back.
+    expect((await repo.users.get('patient'))?.name).toBe('Deleted user');
+    expect(await getErasure(ctx, patient, first.erasure.id)).toMatchObject({ id: first.erasure.id });
+    expect(await getErasure(ctx, root, first.erasure.id)).toMatchObject({ id: first.erasure.id });
+    expect(await codeOf(getErasure(ctx, nurse, first.erasure.id))).toBe('404 not_found');
+    expect(await codeOf(requestErasure(ctx, root, 'nobody'))).toBe('404 not_found');
+  });
+});
+
+describe('runErasure', () => {
+  it('erases messages, attachments, reactions, memberships, support chats, connections and presence, with the events', async () => {
+    const { ctx, repo, notifier, storage, audit, root, patient, nurse, doctor } = await world();
+    const { chat: group } = await createChat(ctx, patient, { type: 'group', participantIds: ['nurse', 'doctor'], title: 'Care team' });
+    await addParticipants(ctx, patient, group.id, { userIds: ['root'], role: 'admin' });
+    const mine = await sendMessage(ctx, patient, group.id, { content: 'my tooth hurts', metadata: { x: 1 } });
+    const theirs = await sendMessage(ctx, nurse, group.id, { content: 'come in at 3' });
+    await setReaction(ctx, patient, group.id, theirs.message.id, 'like', true);
+    const { chat: direct } = await createChat(ctx, doctor, { type: 'direct', participantIds: ['patient'] });
+    const last = await sendMessage(ctx, patient, direct.id, { content: 'thanks doc' });
+    const support = await openSupportChat(ctx, patient, { initialMessage: 'billing question' });
+    // A chat the patient left: their message there is erased too.
+    const { chat: left } = await createChat(ctx, nurse, { type: 'group', participantIds: ['patient'], title: 'Old' });
+    const old = await sendMessage(ctx, patient, left.id, { content: 'bye' });
+    await removeParticipant(ctx, patient, left.id, 'patient');
+    // An attachment object on one of their messages.
+    const key = `attachments/${group.id}/a1`;
+    storage.upload(key, 'image/png', 10);
+    repo.messageMap.get(`${group.id}|${mine.message.seq}`)!.attachments = [{ id: 'a1', filename: 'x.png', contentType: 'image/png', size: 10, kind: 'image', key }];
+    await repo.connections.addToPresence('patient', 'c1', 9_999_999_999);
+
+    const { erasure } = await requestErasure(ctx, root, 'patient');
+    notifier.sent.length = 0;
+    expect(await runErasure(ctx, erasure.id)).toBe('done');
+
+    const done = await getErasure(ctx, root, erasure.id);
+    expect(done).toMatchObject({ status: 'done', messagesErased: 4, chatsLeft: 3, finishedAt: expect.any(String) });
+    for (const [chatId, seq] of [[group.id, mine.message.seq], [direct.id, last.message.seq], [left.id, old.message.seq]] as const) {
+      expect(repo.messageMap.get(`${chatId}|${seq}`)).toMatchObject({ content: '', deletedAt: expect.any(String) });
+      expect(repo.messageMap.get(`${chatId}|${seq}`)?.metadata).toBeUndefined();
+    }
+    expect(storage.objects.has(key)).toBe(false);
+    expect(repo.messageMap.get(`${group.id}|${theirs.message.seq}`)?.reactions).toEqual({});
+    expect(await repo.memberships.listByUser('patient')).toEqual([]);
+    expect(await repo.memberships.listFormer('patient')).toEqual([]);
+    // Ownership passed to the group admin, as when the owner leaves.
+    expect((await repo.memberships.getMany(group.id, ['root']))[0].role).toBe('owner');
+    expect((await repo.chats.getMany([support.chat.id]))[0].status).toBe('closed');
+    // The direct chat's preview no longer shows the text.
+    expect((await repo.chats.getMany([direct.id]))[0].lastMessage).toMatchObject({ id: last.message.id, content: '' });
+    expect(notifier.closed).toEqual(['c1']);
+    expect(repo.presenceMap.has('patient')).toBe(false);
+
+    const deletedIds = notifier.ofType('message.deleted').map((s) => (s.event as { messageId: string }).messageId);
+    expect(deletedIds).toHaveLength(4);
+    expect(deletedIds).toEqual(expect.arrayContaining([mine.message.id, last.message.id, old.message.id]));
+    expect(notifier.ofType('participant.removed').map((s) => (s.event as { chatId: string }).chatId).sort()).toEqual([group.id, direct.id, support.chat.id].sort());
+    expect(notifier.ofType('reaction.updated')).toHaveLength(1);
+    expect(audit.of('erasure.completed')).toMatchObject([{ actorId: 'system', details: { userId: 'patient', messagesErased: 4, chatsLeft: 3 } }]);
+    // Running a finished erasure again changes nothing.
+    notifier.sent.length = 0;
+    expect(await runErasure(ctx, erasure.id)).toBe('done');
+    expect(notifier.sent).toEqual([]);
+  });
+
+  it('resumes after a crash from its checkpoint: every message erased and announced, counted once', async () => {
+    const { ctx, repo, notifier, storage, root, patient, nurse } = await world();
+    const { chat } = await createChat(ctx, patient, { type: 'group', participantIds: ['nurse'], title: 'Long' });
+    const total = ERASURE_BATCH * 2 + 30;
+    for (let i = 0; i < total; i++) await sendMessage(ctx, i % 2 ? nurse : patient, chat.id, { content: `m${i}` });
+    const { erasure } = await requestErasure(ctx, root, 'patient');
+
+    // The worker dies in the middle of the second page (after 120 of the patient's soft deletes).
+    const realDelete = repo.messages.softDelete;
+    let deletes = 0;
+    repo.messages.softDelete = async (...args) => {
+      if (++deletes > 70) throw new Error('worker killed');
+      return realDelete(...args);
+    };
+    await expect(runErasure(ctx, erasure.id)).rejects.toThrow('worker killed');
+    const crashed = await repo.erasures.get(erasure.id);
+    expect(crashed).toMatchObject({ status: 'running', checkpoint: { step: 'chats', chatId: chat.id, afterSeq: ERASURE_BATCH } });
+    expect(crashed!.messagesErased).toBe(ERASURE_BATCH / 2);
+
+    repo.messages.softDelete = realDelete;
+    expect(await runErasure(ctx, erasure.id)).toBe('done');
+    const done = await repo.erasures.get(erasure.id);
+    expect(done).toMatchObject({ status: 'done', messagesErased: total / 2, chatsLeft: 1 });
+    const patientMessages = [...repo.messageMap.values()].filter((m) => m.senderId === 'patient');
+    expect(patientMessages.every((m) => m.deletedAt && m.content === '')).toBe(true);
+    expect([...repo.messageMap.values()].filter((m) => m.senderId === 'nurse').every((m) => !m.deletedAt)).toBe(true);
+    // Every erased message was announced (those of the crashed page again: clients apply it idempotently).
+    const announced = new Set(notifier.ofType('message.deleted').map((s) => (s.event as { messageId: string }).messageId));
+    expect(patientMessages.every((m) => announced.has(m.id))).toBe(true);
+    void storage;
+  });
+
+  it('pauses between batches when asked and continues in the next part', async () => {
+    const { ctx, root, patient, nurse } = await world();
+    const { chat } = await createChat(ctx, patient, { type: 'group', participantIds: ['nurse'], title: 'Long' });
+    for (let i = 0; i < ERASURE_BATCH + 5; i++) await sendMessage(ctx, patient, chat.id, { content: `m${i}` });
+    void nurse;
+    const { erasure } = await requestErasure(ctx, root, 'patient');
+    expect(await runErasure(ctx, erasure.id, () => true)).toBe('paused');
+    expect((await getErasure(ctx, root, erasure.id)).status).toBe('running');
+    expect(await runErasure(ctx, erasure.id)).toBe('done');
+    expect(await getErasure(ctx, root, erasure.id)).toMatchObject({ status: 'done', messagesErased: ERASURE_BATCH + 5 });
+  });
+});
