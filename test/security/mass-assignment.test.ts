@@ -158,7 +158,9 @@ describe('PUT /v1/users/{userId}', () => {
     expect(res.body.user.id).toBe(target);
     expect(JSON.stringify(res.body)).not.toContain(LONG_AGO);
     expect((await f.member.get(`/v1/users/${other}`)).status).toBe(404);
-    const profile = await f.member.get(`/v1/users/${target}`);
+    // The member shares no chat with the new user: the name only (SPEC §4); the admin sees presence.
+    expect((await f.member.get(`/v1/users/${target}`)).body.user).toEqual({ id: target, name: 'Provisioned' });
+    const profile = await f.admin.get(`/v1/users/${target}`);
     expect(profile.body.user).toMatchObject({ id: target, name: 'Provisioned', online: false, lastSeenAt: null });
 
     const stored = (await userStore(db).get(target)) as Record<string, unknown> | undefined;
