@@ -143,6 +143,10 @@ describe('message actions', () => {
     await alice.page.mouse.move(5, 5);
     await message(alice.page, 'First').focus();
     await alice.page.keyboard.press('Tab');
+    // Someone else's message: their name (block / unblock, SPEC §9) is a button, first in the tab order.
+    if (await message(alice.page, 'First').getByTestId('message-sender').evaluate((el) => el === document.activeElement && el.tagName === 'BUTTON')) {
+      await alice.page.keyboard.press('Tab');
+    }
     expect(await message(alice.page, 'First').getByTestId('reply').evaluate((el) => el === document.activeElement)).toBe(true);
     expect(await message(alice.page, 'First').getByTestId('message-actions').isVisible()).toBe(true);
     expect(await message(alice.page, 'Second').getByTestId('message-actions').isVisible()).toBe(false);

@@ -134,14 +134,14 @@ describe('chatting', () => {
     const listed = await bob.api.listChats();
     expect(listed.chats[0]).toMatchObject({ id: chatId, unreadCount: 3, lastSeq: 3, lastReadSeq: 0, lastMessage: { content: 'three', seq: 3 } });
     expect((await alice.api.listChats()).chats[0]).toMatchObject({ id: chatId, unreadCount: 0, lastReadSeq: 3 });
-    expect(await bob.api.getStats()).toEqual({ chats: 1, unreadChats: 1, unreadMessages: 3 });
+    expect(await bob.api.getStats()).toEqual({ chats: 1, unreadChats: 1, unreadMessages: 3, unreadMentions: 0 });
 
     expect(await bob.api.markRead(chatId, { upToSeq: 2 })).toEqual({ lastReadSeq: 2, unreadCount: 1 });
     expect(await bob.api.markRead(chatId, { upToSeq: 1 })).toEqual({ lastReadSeq: 2, unreadCount: 1 });
     // Bob replies: his own message moves his marker, so nothing of Alice's stays unread behind it.
     await bob.api.sendMessage(chatId, { content: 'four' });
     expect((await bob.api.getChat(chatId)).chat).toMatchObject({ unreadCount: 0, lastReadSeq: 4 });
-    expect(await alice.api.getStats()).toEqual({ chats: 1, unreadChats: 1, unreadMessages: 1 });
+    expect(await alice.api.getStats()).toEqual({ chats: 1, unreadChats: 1, unreadMessages: 1, unreadMentions: 0 });
     // No body at all means "up to the latest" (raw: the SDK always sends `{}`).
     expect((await call(stack, 'POST', `/v1/chats/${chatId}/read`, { token: alice.token })).body).toEqual({ lastReadSeq: 4, unreadCount: 0 });
   });
