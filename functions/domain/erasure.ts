@@ -25,6 +25,7 @@
 import { AUDIT_ACTIONS, recordAudit, SYSTEM_ACTOR } from './audit';
 import { chatWithParticipants, isAdmin, sharedView } from './chats';
 import type { DomainContext } from './context';
+import { forgetDevice } from './devices';
 import { NotFoundError } from './errors';
 import type { ErasureRecord, ServerEvent } from './ports';
 import type { ChatRecord, MessageRecord, Principal } from './types';
@@ -200,9 +201,9 @@ class ErasureRun {
     return 'done';
   }
 
-  /** Every registered push device with its token pointer (SPEC §8 devices); idempotent. */
+  /** Every registered push device with its token pointer and SNS endpoint (SPEC §8 devices); idempotent. */
   private async devices(): Promise<'done'> {
-    for (const device of await this.ctx.repo.devices.list(this.userId)) await this.ctx.repo.devices.remove(this.userId, device.deviceId);
+    for (const device of await this.ctx.repo.devices.list(this.userId)) await forgetDevice(this.ctx, this.userId, device.deviceId);
     return 'done';
   }
 

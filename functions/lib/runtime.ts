@@ -67,7 +67,7 @@ export function domainContext(): DomainContext {
   const bus: EventPublisher = { publish: (entries) => events.put(entries.map((e) => ({ source: 'chat', detailType: e.detailType, detail: e.detail }))) };
   // No `blockedBy` hook: SPEC §9 blockers of a sender are already left out of the offline recipients by the
   // delivery itself (`hide.sender`, from the sender's moderation item the send read), so no second read.
-  context = { repo, notifier: publisher, offline, audit, bus, jobs, storage, limits: config.LIMITS, cursors: createCursorCodec(config.CURSOR_SECRET), now, newId: ulid, pushPreview: config.PUSH_PREVIEW };
+  context = { repo, notifier: publisher, offline, audit, bus, jobs, storage, limits: config.LIMITS, cursors: createCursorCodec(config.CURSOR_SECRET), now, newId: ulid, pushPreview: config.PUSH_PREVIEW, pushEndpoints: pushService() };
   return context;
 }
 

@@ -662,6 +662,14 @@ export class RecordingJobs implements JobQueue {
   }
 }
 
+/** Keeps the SNS endpoints the domain deleted (SPEC §8: a device that goes away takes its endpoint along). */
+export class RecordingEndpoints {
+  readonly deleted: string[] = [];
+  async deleteEndpoint(endpointArn: string) {
+    this.deleted.push(endpointArn);
+  }
+}
+
 /** A domain context on the in-memory fakes with a controllable clock. */
 export function memoryContext(options: { limits?: Partial<Limits>; start?: Date } = {}) {
   const clock = { now: options.start ?? new Date('2026-01-01T00:00:00.000Z') };
@@ -672,6 +680,7 @@ export function memoryContext(options: { limits?: Partial<Limits>; start?: Date 
   const storage = new MemoryStorage();
   const audit = new RecordingAudit();
   const jobs = new RecordingJobs();
+  const endpoints = new RecordingEndpoints();
   const newId = monotonicFactory();
   const ctx: DomainContext = {
     repo,
@@ -686,12 +695,13 @@ export function memoryContext(options: { limits?: Partial<Limits>; start?: Date 
     cursors: createCursorCodec(TEST_CURSOR_SECRET),
     now: () => new Date(clock.now),
     newId: () => newId(clock.now.getTime()),
+    pushEndpoints: endpoints,
   };
   /** Moves the clock forward by `ms`. */
   const advance = (ms: number) => {
     clock.now = new Date(clock.now.getTime() + ms);
   };
-  return { ctx, repo, notifier, offline, audit, bus, jobs, storage, advance };
+  return { ctx, repo, notifier, offline, audit, bus, jobs, storage, endpoints, advance };
 }
 
 /** A principal, registered in the directory like a caller who has used the API. */
