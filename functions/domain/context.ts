@@ -3,7 +3,7 @@
  * run the same against DynamoDB (handlers) and in-memory fakes (unit tests).
  */
 import type { CursorCodec } from './cursors';
-import type { AttachmentStorage, AuditLog, BlockedBy, EventPublisher, JobQueue, Notifier, OfflinePublisher, PushService, Repository } from './ports';
+import type { AttachmentStorage, AuditLog, EventPublisher, JobQueue, Notifier, OfflinePublisher, PushService, Repository } from './ports';
 
 export interface Limits {
   /** SPEC §5: message content ≤ 5,000 characters (Unicode code points). */
@@ -88,8 +88,6 @@ export interface DomainContext {
    * delete (push off, or a test without one).
    */
   readonly pushEndpoints?: Pick<PushService, 'deleteEndpoint'>;
-  /** SPEC §9 hook: who blocked a sender, so they are not notified (absent: no block list). */
-  readonly blockedBy?: BlockedBy;
 }
 
 export const DEFAULT_LIMITS: Limits = {

@@ -26,6 +26,7 @@ import { AUDIT_ACTIONS, recordAudit, SYSTEM_ACTOR } from './audit';
 import { chatWithParticipants, isAdmin, sharedView } from './chats';
 import type { DomainContext } from './context';
 import { forgetDevice } from './devices';
+import { forgetMentions } from './messages';
 import { NotFoundError } from './errors';
 import type { ErasureRecord, ServerEvent } from './ports';
 import type { ChatRecord, MessageRecord, Principal } from './types';
@@ -281,6 +282,8 @@ class ErasureRun {
     this.erasure.messagesErased += 1;
     events.push({ type: 'message.deleted', chatId: chat.id, messageId: message.id, seq: message.seq, at: deletedAt });
     if (result.deleted && chat.lastMessage?.id === message.id) await this.ctx.repo.chats.replacePreview(chat.id, previewOf(result.message));
+    // The erased user's mentions of others stop counting in their unreadMentions.
+    if (result.deleted) await forgetMentions(this.ctx, message);
   }
 
   private async removeReactions(message: MessageRecord, events: ServerEvent[]) {

@@ -17,7 +17,7 @@ import { hidingGroups } from '../../functions/domain/hidden';
 import { createCursorCodec } from '../../functions/domain/cursors';
 import { messageId } from '../../functions/domain/ids';
 import { notifyOffline } from '../../functions/domain/notifications';
-import type { AttachmentStorage, AuditEntry, AuditLog, BlockedBy, BusEvent, ErasureRecord, ExportRecord, GovernanceJob, JobQueue, ChatAudience, ClientIdPointer, EventPublisher, HiddenFrom, Notifier, OfflineNotice, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
+import type { AttachmentStorage, AuditEntry, AuditLog, BusEvent, ErasureRecord, ExportRecord, GovernanceJob, JobQueue, ChatAudience, ClientIdPointer, EventPublisher, HiddenFrom, Notifier, OfflineNotice, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
 
 /** The cursor secret of test contexts (any 32+ characters). */
 export const TEST_CURSOR_SECRET = 'test-cursor-secret-0123456789abcdef';
@@ -449,6 +449,7 @@ export class MemoryRepository implements Repository {
       const m = this.messageMap.get(`${target.chatId}|${target.seq}`);
       if (!m || m.id !== target.id || m.senderId !== target.senderId || m.deletedAt || m.createdAt < change.editableSince) return undefined;
       Object.assign(m, { content: change.content, editedAt: change.editedAt });
+      if (change.mentions !== undefined) m.mentions = change.mentions.length > 0 ? [...change.mentions] : undefined;
       return clone(m);
     },
     softDelete: async (target, at) => {
@@ -554,19 +555,16 @@ export class RecordingNotifier implements Notifier {
     for (const group of groups) for (const e of group.events) this.sent.push({ userIds: group.userIds, event: e as ServerEvent });
     const notice = options?.offline;
     if (!notice) return;
-    const userIds = groups.filter((g) => g.notify).flatMap((g) => g.userIds);
+    const userIds = groups.flatMap((g) => g.userIds);
+    const blockers = new Set(groups.filter((g) => !g.notify).flatMap((g) => g.userIds));
     const presence = await this.repo.connections.getPresence(userIds);
     const now = Math.floor(this.now().getTime() / 1000);
     const offline = userIds
       .filter((u) => !presence.get(u)?.connections.some((c) => c.expiresAt > now))
       .map((userId) => ({ userId, lastSeenAt: presence.get(userId)?.lastSeenAt }));
     // The same coalescing rule as the real notifier (`lib/delivery.ts`).
-    await notifyOffline({ repo: this.repo, offline: this.offline, now: this.now, blockedBy: this.blockedBy }, chatId, offline, notice).catch(() => undefined);
+    await notifyOffline({ repo: this.repo, offline: this.offline, now: this.now }, chatId, offline, notice, blockers).catch(() => undefined);
   }
-
-  /** SPEC §9 hook for tests: who blocked whom (`blocker → blocked`). */
-  readonly blocks = new Set<string>();
-  private readonly blockedBy: BlockedBy = async (senderId, recipientIds) => new Set(recipientIds.filter((r) => this.blocks.has(`${r}|${senderId}`)));
 
   async toUsers(userIds: readonly string[], event: ServerEvent) {
     this.sent.push({ userIds: [...userIds], event });
