@@ -631,7 +631,7 @@ export async function listMessages(ctx: DomainContext, principal: Principal, cha
     const edge = forward ? messages.at(-1) : messages[0];
     cursor = edge?.seq;
   } else {
-    ({ messages, hasMore, cursor } = await search(ctx, chatId, input.q, input, blocking));
+    ({ messages, hasMore, cursor } = await search(ctx, chatId, input.q, input));
   }
   const markers = messages.length > 0 ? await markersOf(ctx, chatId) : new Map<string, number>();
   return {
@@ -696,8 +696,12 @@ async function healGaps(ctx: DomainContext, chat: ChatRecord, input: ListMessage
   return { messages: forward ? merged.slice(0, input.limit) : merged.slice(-input.limit), hasMore: true };
 }
 
-/** Blocked senders' messages never match (SPEC §9: the caller sees only placeholders of them, and a placeholder would only say that it matched). */
-async function search(ctx: DomainContext, chatId: string, q: string, input: ListMessagesInput, blocking: ReadonlySet<string>) {
+/**
+ * Matches by the stored text. A blocked sender's match reaches the caller as
+ * its placeholder (SPEC §9: "in search" too; `listMessages` applies
+ * `viewFor`), so the results show where it is, never its content.
+ */
+async function search(ctx: DomainContext, chatId: string, q: string, input: ListMessagesInput) {
   const needle = q.toLocaleLowerCase();
   const forward = input.after !== undefined;
   const found: MessageRecord[] = [];
@@ -711,7 +715,7 @@ async function search(ctx: DomainContext, chatId: string, q: string, input: List
     for (const [i, m] of ordered.entries()) {
       scanned++;
       position = m.seq;
-      if (!m.deletedAt && !blocking.has(m.senderId) && m.content.toLocaleLowerCase().includes(needle)) found.push(m);
+      if (!m.deletedAt && m.content.toLocaleLowerCase().includes(needle)) found.push(m);
       if (found.length === input.limit) {
         more = more || i < ordered.length - 1;
         break;
