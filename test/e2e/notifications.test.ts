@@ -134,7 +134,7 @@ describe('offline notifications', () => {
     await bob.api.setNotificationLevel(chat.id, { level: 'mentions' });
     const { message } = await ada.api.sendMessage(chat.id, { content: 'hello @cy', mentions: [cy.id] });
     // Dan blocks Ada: her mention neither notifies nor counts for him.
-    await ada.api.sendMessage(chat.id, { content: '@dan?', mentions: [dan.id] });
+    const toDan = await ada.api.sendMessage(chat.id, { content: '@dan?', mentions: [dan.id] });
     await expect.poll(async () => (await notificationsFor(chat.id)).map((n) => n.recipientId === cy.id)).toEqual([true]);
     expect((await dan.api.getStats()).unreadMentions).toBe(0);
     expect((await cy.api.getStats()).unreadMentions).toBe(1);
@@ -152,6 +152,9 @@ describe('offline notifications', () => {
     expect((await cy.api.getStats()).unreadMentions).toBe(0);
     expect((await dan.api.getChat(chat.id)).chat.unreadMentions).toBe(0);
     await expect(ada.api.editMessage(chat.id, message.id, { content: 'x', mentions: [uniqueId('stranger')] })).rejects.toMatchObject({ status: 400 });
+    // [] removes every mention; absent keeps them.
+    expect((await ada.api.editMessage(chat.id, toDan.message.id, { content: 'dan?', mentions: [] })).message.mentions).toEqual([]);
+    expect((await ada.api.editMessage(chat.id, message.id, { content: 'hello again @bob @dan' })).message.mentions).toEqual([bob.id, dan.id]);
 
     // Deleting the unread message that mentions bob: his unreadMentions drops, everywhere, and stays at 0.
     await ada.api.deleteMessage(chat.id, message.id);
