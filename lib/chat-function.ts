@@ -66,7 +66,9 @@ export interface ChatFunctionProps {
   /**
    * SNS platform application ARNs (`arn:aws:sns:<region>:<account>:app/<APNS|APNS_SANDBOX|GCM>/<name>`):
    * `push:send` grants `sns:CreatePlatformEndpoint` on them and `sns:Publish`/`sns:DeleteEndpoint`
-   * on their endpoints only. Required when `permissions` includes `push:send`.
+   * on their endpoints only. Required when `permissions` includes `push:send`. `push:unregister`
+   * grants only `sns:DeleteEndpoint` on their endpoints (none without applications: push is off,
+   * devices never get an endpoint).
    */
   readonly pushApplications?: readonly string[];
   /** Variables from `functions/config.ts`; `NODE_OPTIONS` is added here. */
@@ -206,7 +208,7 @@ export class ChatFunction extends Construct {
         'Attachment object keys are generated per upload at run time (under pending/ until attached); the grant is limited to the objects of this one bucket.',
       );
     }
-    if (permissions.has('push:send')) {
+    if (permissions.has('push:send') || permissions.has('push:unregister')) {
       for (const app of props.pushApplications ?? []) {
         ack(
           role,
@@ -278,6 +280,12 @@ export class ChatFunction extends Construct {
           if (apps.length === 0) throw new Error(`${this.node.path}: permission push:send needs pushApplications`);
           fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:CreatePlatformEndpoint'], resources: [...apps] }));
           fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:Publish', 'sns:DeleteEndpoint'], resources: apps.map(endpointsOf) }));
+          break;
+        }
+        case 'push:unregister': {
+          // Devices that go away delete their endpoint (functions/domain/devices.ts); nothing else.
+          const apps = props.pushApplications ?? [];
+          if (apps.length > 0) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:DeleteEndpoint'], resources: apps.map(endpointsOf) }));
           break;
         }
         default: {

@@ -300,13 +300,17 @@ export class ChatStack extends Stack {
     }
 
     const environment = this.functionEnvironment();
+    // SPEC §8: functions that delete the SNS endpoints of devices that go away (`push:unregister`) get
+    // `sns:DeleteEndpoint` on the configured applications' endpoints; without push there are none.
+    const pushApps = this.config.pushPlatformApplications ? Object.values(this.config.pushPlatformApplications) : undefined;
+    const unregisters = (permissions: readonly string[]) => (permissions.includes('push:unregister') ? pushApps : undefined);
 
     for (const route of httpRoutes) {
       if (/^\/dev(\/|$)/.test(route.path)) {
         // SPEC §1: dev shortcuts exist only in the local stack.
         throw new Error(`Route ${route.name} (${route.path}) must not be deployed`);
       }
-      const fn = this.addFunction(route.name, route.handler, route.permissions, 'http', `${route.method} ${route.path}`, environment, undefined, (route as HttpRouteEntry).assets);
+      const fn = this.addFunction(route.name, route.handler, route.permissions, 'http', `${route.method} ${route.path}`, environment, undefined, (route as HttpRouteEntry).assets, unregisters(route.permissions));
       const httpRoute = new HttpRoute(this.httpApi, route.name, {
         httpApi: this.httpApi,
         routeKey: HttpRouteKey.with(route.path, HttpMethod[route.method]),
@@ -344,7 +348,7 @@ export class ChatStack extends Stack {
     for (const route of queueRoutes) {
       if ('queue' in route && route.queue === 'governance') {
         // One job per invocation: an erasure runs until its time budget, then continues in a new job.
-        const fn = this.addFunction(route.name, route.handler, route.permissions, 'queue', `SQS ${route.name}`, environment, GOVERNANCE_TIMEOUT);
+        const fn = this.addFunction(route.name, route.handler, route.permissions, 'queue', `SQS ${route.name}`, environment, GOVERNANCE_TIMEOUT, undefined, unregisters(route.permissions));
         fn.function.addEventSource(new SqsEventSource(this.jobQueue, { batchSize: 1, reportBatchItemFailures: true }));
         continue;
       }
