@@ -80,6 +80,39 @@ export function notificationTargets(ops: readonly OperationResult[]): { target: 
   ];
 }
 
+/**
+ * Issue 18's targets (SPEC §9 blocks): no extra round trip on send, ≤ 1
+ * extra read per list, from `send-100` / `send-100-blocked` and
+ * `read-page-100` / `read-page-100-blocking` (also printed on their own by
+ * `npm run bench -- --only=send-100,send-100-blocked,read-page-100,read-page-100-blocking`).
+ */
+export function moderationTargets(ops: readonly OperationResult[]): { target: string; pass: boolean; measured: string }[] {
+  const byId = (id: string) => ops.find((o) => o.id === id);
+  const targets: { target: string; pass: boolean; measured: string }[] = [];
+  const plain = byId('send-100');
+  const blocked = byId('send-100-blocked');
+  if (plain && blocked) {
+    const [p, b] = [plain.steady, blocked.steady];
+    const reads = (f: RunFigures) => (f.byCommand.GetItem ?? 0);
+    targets.push({
+      target: 'Blocks: a send whose sender 10 of 100 members block costs no extra DynamoDB request or round trip over an unblocked send (the blockers come with the sender\'s one moderation GetItem)',
+      pass: b.requests === p.requests && b.roundTrips.total === p.roundTrips.total && reads(b) === reads(p),
+      measured: `send-100: ${p.requests} requests, ${p.roundTrips.total} round trips; send-100-blocked: ${b.requests} requests, ${b.roundTrips.total} round trips`,
+    });
+  }
+  const page = byId('read-page-100');
+  const blocking = byId('read-page-100-blocking');
+  if (page && blocking) {
+    const [p, b] = [page.steady, blocking.steady];
+    targets.push({
+      target: 'Blocks: a message page costs ≤ 1 read for the viewer\'s blocks (one GetItem of their moderation item, the same with or without blocks)',
+      pass: (p.byCommand.GetItem ?? 0) <= 1 && b.requests === p.requests,
+      measured: `read-page-100: ${p.requests} requests (${p.byCommand.GetItem ?? 0} GetItem); read-page-100-blocking: ${b.requests} requests (${b.byCommand.GetItem ?? 0} GetItem)`,
+    });
+  }
+  return targets;
+}
+
 function costOf(op: OperationResult | undefined) {
   if (!op) return undefined;
   const t = total(op);
@@ -142,30 +175,7 @@ export async function writeReport(input: ReportInput): Promise<void> {
       measured: `total: ${rows.map((r) => `${fmt(r.n)}: ${roundTripText(r.f).split(' / ')[1]}`).join('; ')}`,
     });
   }
-  // SPEC §9 blocks: no extra round trip on send, ≤ 1 extra read per list.
-  {
-    const plain = byId('send-100');
-    const blocked = byId('send-100-blocked');
-    if (plain && blocked) {
-      const [p, b] = [plain.steady, blocked.steady];
-      const reads = (f: RunFigures) => (f.byCommand.GetItem ?? 0);
-      targets.push({
-        target: 'Blocks: a send whose sender 10 of 100 members block costs no extra DynamoDB request or round trip over an unblocked send (the blockers come with the sender\'s one moderation GetItem)',
-        pass: b.requests === p.requests && b.roundTrips.total === p.roundTrips.total && reads(b) === reads(p),
-        measured: `send-100: ${p.requests} requests, ${p.roundTrips.total} round trips; send-100-blocked: ${b.requests} requests, ${b.roundTrips.total} round trips`,
-      });
-    }
-    const page = byId('read-page-100');
-    const blocking = byId('read-page-100-blocking');
-    if (page && blocking) {
-      const [p, b] = [page.steady, blocking.steady];
-      targets.push({
-        target: 'Blocks: a message page costs ≤ 1 read for the viewer\'s blocks (one GetItem of their moderation item, the same with or without blocks)',
-        pass: (p.byCommand.GetItem ?? 0) <= 1 && b.requests === p.requests,
-        measured: `read-page-100: ${p.requests} requests (${p.byCommand.GetItem ?? 0} GetItem); read-page-100-blocking: ${b.requests} requests (${b.byCommand.GetItem ?? 0} GetItem)`,
-      });
-    }
-  }
+  targets.push(...moderationTargets(ops));
   // Connection lookups ≤ 1 + ⌈N/100⌉.
   {
     const cases = [

@@ -14,6 +14,11 @@
  * (the data), `scenarios.ts` (one function per measured operation),
  * `measure.ts` + `recorder.ts` (the counting), `cold-start.ts` (bundles),
  * `report.ts` (the files).
+ *
+ * `npm run bench -- --only=<id>,<id>…` measures just those operations (in
+ * their usual order, after the usual seed; no cold starts) and prints their
+ * figures and the budget targets they decide, PASS/FAIL, without touching
+ * the report files.
  */
 import { execFile } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -23,7 +28,7 @@ import type { DynamoHandle } from '../local/dynamo';
 import { measureColdStarts } from './cold-start';
 import { createEnvironment, createHarness, startBenchDynamo, type BenchEnvironment } from './harness';
 import { createMeasurer, type OperationResult } from './measure';
-import { writeReport } from './report';
+import { moderationTargets, notificationTargets, writeReport } from './report';
 import { scenarios } from './scenarios';
 import { MESSAGE_BYTES, RUNS, seed } from './seed';
 
@@ -70,6 +75,22 @@ function measureBundles({ env }: BenchEnvironment): ReturnType<typeof measureCol
 // Before any SDK client exists: the SDK warns once per process on Node 20.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
+/** `--only=a,b`: the operation ids to measure; undefined = all of them. */
+const only = (() => {
+  const arg = process.argv.slice(2).find((a) => a.startsWith('--only='));
+  return arg ? new Set(arg.slice('--only='.length).split(',').filter(Boolean)) : undefined;
+})();
+
+/** What a `--only` run prints instead of the report. */
+function printOnly(results: readonly OperationResult[]): void {
+  for (const o of results) {
+    const f = o.steady;
+    const commands = Object.entries(f.byCommand).map(([c, n]) => `${n} ${c}`).join(', ');
+    log(`${o.id}: ${f.requests} DynamoDB requests (${commands}), ${f.roundTrips.total} round trips, ${f.rcu} RCU, ${f.wcu} WCU, ${f.connectionPosts} posts, ${f.putEventsEntries} PutEvents entries`);
+  }
+  for (const t of [...notificationTargets(results), ...moderationTargets(results)]) log(`${t.pass ? 'PASS' : 'FAIL'} ${t.target}: ${t.measured}`);
+}
+
 async function main() {
   const started = performance.now();
   let dynamo: DynamoHandle | undefined;
@@ -77,7 +98,7 @@ async function main() {
   try {
     environment = await createEnvironment();
     // First, while the machine is quiet.
-    const coldStart = await measureBundles(environment);
+    const coldStart = only ? undefined : await measureBundles(environment);
 
     log('Starting DynamoDB Local');
     dynamo = await startBenchDynamo();
@@ -88,7 +109,14 @@ async function main() {
     const results: OperationResult[] = [];
     for (const area of scenarios) {
       log(area.title);
-      for (const scenario of area.scenarios) results.push(await measure(scenario(harness, fixtures)));
+      for (const scenario of area.scenarios) {
+        const spec = scenario(harness, fixtures);
+        if (!only || only.has(spec.id)) results.push(await measure(spec));
+      }
+    }
+    if (only || !coldStart) {
+      printOnly(results);
+      return;
     }
 
     const seconds = (performance.now() - started) / 1000;

@@ -29,7 +29,7 @@ export type PlatformRole = z.infer<typeof s.Role>;
  * narrowest IAM grant (`lib/chat-function.ts`). Every authenticated route
  * writes the caller's directory entry (SPEC §2), hence `table:write`.
  */
-export type Permission = 'table:read' | 'table:write' | 'ws:manage' | 'bucket:read' | 'bucket:write' | 'events:put' | 'queue:send' | 'push:send' | 'jobs:send';
+export type Permission = 'table:read' | 'table:write' | 'ws:manage' | 'bucket:read' | 'bucket:write' | 'events:put' | 'queue:send' | 'push:send' | 'push:unregister' | 'jobs:send';
 
 /**
  * A status a route answers besides `response.status`, and when. A 2xx answers
@@ -330,13 +330,13 @@ export const httpRoutes = [
     handler: 'functions/http/edit-message.ts',
     auth: 'user',
     access: 'author, within the edit window',
-    summary: 'Edit a message (15 min window; later 403 `edit_window_expired`); emits `message.edited`.',
+    summary: 'Edit a message (15 min window; later 403 `edit_window_expired`); `mentions` replaces its mentions (newly mentioned participants count it in `unreadMentions` and are notified offline; removed ones stop counting); emits `message.edited`.',
     permissions: [...RW_WS, 'bucket:read'],
     params: s.MessageParams,
     body: s.EditMessageBody,
     response: { status: 200, body: one('message', s.Message) },
     statuses: {
-      400: 'A blocked word (`content_blocked`, SPEC §9).',
+      400: 'A blocked word (`content_blocked`, SPEC §9), more than 20 mentions or a newly mentioned user who is not a participant (`bad_request`).',
       403: 'Not the author (`forbidden`), past the edit window (`edit_window_expired`), or a frozen chat (`chat_frozen`, SPEC §9).',
       409: 'The message was deleted (`conflict`).',
     },
@@ -809,8 +809,9 @@ export const httpRoutes = [
     auth: 'user',
     access: 'user (own devices)',
     summary: 'Register a push token (`apns`, `apns_sandbox`, `fcm`) for this device; a token registered by another device moves here; an 11th device replaces the least recently registered.',
-    // Creating or replacing the SNS platform endpoint happens on the first push, in the push worker.
-    permissions: RW,
+    // Creating the SNS platform endpoint happens on the first push, in the push worker; the endpoints of
+    // devices this replaces (token moved or changed, the 10-device cap) are deleted here (push:unregister).
+    permissions: [...RW, 'push:unregister'],
     params: s.DeviceParams,
     body: s.RegisterDeviceBody,
     response: { status: 200, body: one('device', s.Device) },
@@ -838,7 +839,8 @@ export const httpRoutes = [
     auth: 'user',
     access: 'user (own devices)',
     summary: 'Remove one of the caller\'s devices (idempotent); it gets no more pushes.',
-    permissions: RW,
+    // Deletes the device's SNS platform endpoint too (push:unregister).
+    permissions: [...RW, 'push:unregister'],
     params: s.DeviceParams,
     response: { status: 204 },
   },
@@ -1022,8 +1024,9 @@ export const queueRoutes = [
     handler: 'functions/queue/governance.ts',
     summary: 'Erasure and export jobs (SPEC §10), one user at a time (SQS FIFO group = user); an erasure resumes from its checkpoint and continues in a new job when time runs short.',
     // Erases (table, bucket objects), closes connections and sends events (ws:manage), audits (events:put),
-    // writes export documents (bucket:write) and continues long erasures (jobs:send).
-    permissions: [...RW, 'ws:manage', 'queue:send', 'events:put', 'bucket:read', 'bucket:write', 'jobs:send'],
+    // writes export documents (bucket:write), continues long erasures (jobs:send) and deletes the erased
+    // user's SNS endpoints (push:unregister).
+    permissions: [...RW, 'ws:manage', 'queue:send', 'events:put', 'bucket:read', 'bucket:write', 'jobs:send', 'push:unregister'],
     queue: 'governance',
   },
 ] as const satisfies readonly QueueRoute[];

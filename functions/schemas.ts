@@ -338,7 +338,11 @@ export const MarkReadBody = z.object({ upToSeq: z.number().int().min(0).optional
 
 export const MessageParams = z.object({ chatId: ChatId, messageId: z.string().min(1).max(64) });
 export const ReactionParams = MessageParams.extend({ reaction: z.string().min(1).max(32) });
-export const EditMessageBody = z.object({ content: z.string().max(100_000) });
+export const EditMessageBody = z.object({
+  content: z.string().max(100_000),
+  // Not in the SPEC's `{content}`: an edit that adds or removes an @-mention says so (domain/messages.ts `editMessage`).
+  mentions: z.array(UserId).max(20).optional().describe('replaces the message\'s mentions (≤ 20 participants; [] removes them); absent keeps them'),
+});
 
 export const CreateAttachmentBody = z.object({
   filename: z.string().min(1).max(1024),

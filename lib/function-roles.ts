@@ -51,7 +51,9 @@ export interface FunctionRolesProps {
   /**
    * SNS platform application ARNs (`arn:aws:sns:<region>:<account>:app/<APNS|APNS_SANDBOX|GCM>/<name>`):
    * `push:send` grants `sns:CreatePlatformEndpoint` on them and `sns:Publish`/`sns:DeleteEndpoint`
-   * on their endpoints only. Required when a permission set includes `push:send`.
+   * on their endpoints only. Required when a permission set includes `push:send`. `push:unregister`
+   * grants only `sns:DeleteEndpoint` on their endpoints (none without applications: push is off,
+   * devices never get an endpoint).
    */
   readonly pushApplications?: readonly string[];
   /** X-Ray active tracing on the functions (default true): their roles get the X-Ray actions (Resource `*`). */
@@ -149,6 +151,12 @@ export class FunctionRoles extends Construct {
           role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish', 'sns:DeleteEndpoint'], resources: apps.map(endpointsOf) }));
           break;
         }
+        case 'push:unregister': {
+          // Devices that go away delete their endpoint (functions/domain/devices.ts); nothing else.
+          const apps = props.pushApplications ?? [];
+          if (apps.length > 0) role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:DeleteEndpoint'], resources: apps.map(endpointsOf) }));
+          break;
+        }
         default: {
           const unknown: never = permission;
           throw new Error(`Unknown permission ${String(unknown)}`);
@@ -199,7 +207,7 @@ export class FunctionRoles extends Construct {
         'Attachment object keys are generated per upload at run time (under pending/ until attached); the grant is limited to the objects of this one bucket.',
       );
     }
-    if (permissions.has('push:send')) {
+    if (permissions.has('push:send') || permissions.has('push:unregister')) {
       for (const app of props.pushApplications ?? []) {
         ack(
           `IAM5[Resource::${endpointsOf(app)}]`,

@@ -10,6 +10,10 @@
  * to APNs or FCM, with the parsed payload. A token containing `disabled`
  * behaves like an endpoint SNS disabled (an uninstalled app):
  * `Publish` answers `EndpointDisabled`, so the worker removes the device.
+ * Like SNS, `CreatePlatformEndpoint` for a token that already has an
+ * endpoint with other attributes (another user's `CustomUserData`) answers
+ * `InvalidParameter`, so an endpoint left behind by a device that went away
+ * shows. `GET /dev/sns/endpoints` lists the endpoints that exist.
  */
 import { randomUUID } from 'node:crypto';
 import type { DevRequest, DevResponse, DevRoute } from './gateway/dev-routes';
@@ -30,7 +34,7 @@ export interface RecordedPush {
 
 export interface LocalSns {
   pushes(): RecordedPush[];
-  /** `POST /dev/sns[/]`, `GET|DELETE /dev/pushes`. */
+  /** `POST /dev/sns[/]`, `GET|DELETE /dev/pushes`, `GET /dev/sns/endpoints`. */
   routes: DevRoute[];
 }
 
@@ -57,10 +61,14 @@ export function createLocalSns(): LocalSns {
       // SNS answers the existing endpoint for a token already registered with the same attributes.
       const key = `${app}|${token}`;
       let arn = byToken.get(key);
+      const userId = form.get('CustomUserData') ?? undefined;
+      if (arn && endpoints.get(arn)?.userId !== userId) {
+        return fault(400, 'InvalidParameter', `Invalid parameter: Token Reason: Endpoint ${arn} already exists with the same Token, but different attributes.`);
+      }
       if (!arn) {
         arn = `arn:aws:sns:${match[1]}:${match[2]}:endpoint/${match[3]}/${match[4]}/${randomUUID()}`;
         byToken.set(key, arn);
-        endpoints.set(arn, { platform: match[3], token, userId: form.get('CustomUserData') ?? undefined });
+        endpoints.set(arn, { platform: match[3], token, userId });
       }
       return ok('CreatePlatformEndpoint', `<EndpointArn>${arn}</EndpointArn>`);
     }
@@ -102,6 +110,7 @@ export function createLocalSns(): LocalSns {
       { method: 'POST', path: '/dev/sns', handler: handle },
       { method: 'POST', path: '/dev/sns/', handler: handle },
       { method: 'GET', path: '/dev/pushes', handler: () => ({ body: { pushes: stored } }) },
+      { method: 'GET', path: '/dev/sns/endpoints', handler: () => ({ body: { endpoints: [...endpoints].map(([endpointArn, e]) => ({ endpointArn, ...e })) } }) },
       {
         method: 'DELETE',
         path: '/dev/pushes',

@@ -300,9 +300,12 @@ export function messageStore(db: Db): MessageStore {
       const stored = encodeContent(change.content);
       // The content changes form when the edit crosses the compression threshold: the other form goes.
       const [set, remove] = 'contentZ' in stored ? ['contentZ', 'content'] : ['content', 'contentZ'];
+      // New mentions replace the old ones (none: the attribute goes); absent: they stay.
+      const mentions = change.mentions === undefined ? '' : change.mentions.length > 0 ? ', mentions = :mentions' : '';
+      const removeMentions = change.mentions !== undefined && change.mentions.length === 0 ? ', mentions' : '';
       const out = await updateMessage(db, {
         Key: messageKey(target.chatId, target.seq),
-        UpdateExpression: `SET ${set} = :content, editedAt = :at REMOVE ${remove}`,
+        UpdateExpression: `SET ${set} = :content, editedAt = :at${mentions} REMOVE ${remove}${removeMentions}`,
         ConditionExpression: 'id = :id AND senderId = :sender AND attribute_not_exists(deletedAt) AND createdAt >= :since',
         ExpressionAttributeValues: {
           ':content': 'contentZ' in stored ? stored.contentZ : stored.content,
@@ -310,6 +313,7 @@ export function messageStore(db: Db): MessageStore {
           ':id': target.id,
           ':sender': target.senderId,
           ':since': change.editableSince,
+          ...(mentions ? { ':mentions': change.mentions } : {}),
         },
       });
       return out.applied ? out.message : undefined;

@@ -3,7 +3,7 @@
  * run the same against DynamoDB (handlers) and in-memory fakes (unit tests).
  */
 import type { CursorCodec } from './cursors';
-import type { AttachmentStorage, AuditLog, BlockedBy, EventPublisher, JobQueue, Notifier, OfflinePublisher, Repository } from './ports';
+import type { AttachmentStorage, AuditLog, EventPublisher, JobQueue, Notifier, OfflinePublisher, PushService, Repository } from './ports';
 
 export interface Limits {
   /** SPEC §5: message content ≤ 5,000 characters (Unicode code points). */
@@ -81,8 +81,13 @@ export interface DomainContext {
   readonly newId: () => string;
   /** SPEC §8 `PUSH_PREVIEW`: `none` keeps content, sender name and chat title out of notifications (default `full`). */
   readonly pushPreview?: 'full' | 'none';
-  /** SPEC §9 hook: who blocked a sender, so they are not notified (absent: no block list). */
-  readonly blockedBy?: BlockedBy;
+  /**
+   * SPEC §8 SNS platform endpoints of devices that go away (deleted, moved
+   * to another user, replaced by the 10-device cap, erased): only
+   * `deleteEndpoint` is used outside the push worker. Absent: nothing to
+   * delete (push off, or a test without one).
+   */
+  readonly pushEndpoints?: Pick<PushService, 'deleteEndpoint'>;
 }
 
 export const DEFAULT_LIMITS: Limits = {

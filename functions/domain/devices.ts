@@ -12,6 +12,13 @@
  * - Re-registering a device with the same token is idempotent (its
  *   `registeredAt` moves, its SNS endpoint is kept).
  * - Registering and removing take a `writes` slot (SPEC §5, 60 a minute).
+ * - A device that goes away (removed, its token moved to another device or
+ *   user, replaced by the cap, its token changed, erased) takes its SNS
+ *   platform endpoint with it (`DeleteEndpoint`, after the DynamoDB change
+ *   committed): SNS would otherwise keep one endpoint per token ever seen
+ *   and refuse to create the new holder's (same token, other
+ *   `CustomUserData`). Best effort: a failed delete is logged, never an
+ *   error for the caller (the device is already gone).
  */
 import type * as z from 'zod';
 import type { Device } from '../schemas';
@@ -69,7 +76,10 @@ export async function registerDevice(
       const oldest = [...staying].sort((a, b) => a.registeredAt.localeCompare(b.registeredAt) || a.deviceId.localeCompare(b.deviceId));
       remove.push(...oldest.slice(0, staying.length - MAX_DEVICES_PER_USER + 1));
     }
-    if (await ctx.repo.devices.register(device, remove, holder)) return { device: deviceView(device) };
+    if (await ctx.repo.devices.register(device, remove, holder)) {
+      await deleteEndpoints(ctx, remove.filter((r) => r.endpointArn !== device.endpointArn));
+      return { device: deviceView(device) };
+    }
   }
   throw new ConflictError('This push token is being registered by another device at the same time; retry.');
 }
@@ -88,5 +98,17 @@ export async function getDevice(ctx: DomainContext, principal: Principal, device
 /** Removes the caller's device (idempotent: an unknown id is already removed, 204 either way). */
 export async function removeDevice(ctx: DomainContext, principal: Principal, deviceId: string): Promise<void> {
   await takeSlot(ctx, principal.userId, 'writes');
-  await ctx.repo.devices.remove(principal.userId, deviceId);
+  await forgetDevice(ctx, principal.userId, deviceId);
+}
+
+/** Removes one device with its token pointer and its SNS endpoint (also the erasure's step, SPEC §10); idempotent. */
+export async function forgetDevice(ctx: DomainContext, userId: string, deviceId: string): Promise<void> {
+  const removed = await ctx.repo.devices.remove(userId, deviceId);
+  if (removed) await deleteEndpoints(ctx, [removed]);
+}
+
+/** SNS `DeleteEndpoint` for each device that had an endpoint (the port never throws). */
+async function deleteEndpoints(ctx: DomainContext, devices: readonly DeviceRecord[]): Promise<void> {
+  const arns = [...new Set(devices.map((d) => d.endpointArn).filter((arn): arn is string => arn !== undefined))];
+  if (arns.length > 0 && ctx.pushEndpoints) await Promise.all(arns.map((arn) => ctx.pushEndpoints!.deleteEndpoint(arn)));
 }

@@ -25,6 +25,8 @@
 import { AUDIT_ACTIONS, recordAudit, SYSTEM_ACTOR } from './audit';
 import { chatWithParticipants, isAdmin, sharedView } from './chats';
 import type { DomainContext } from './context';
+import { forgetDevice } from './devices';
+import { forgetMentions } from './messages';
 import { NotFoundError } from './errors';
 import type { ErasureRecord, ServerEvent } from './ports';
 import type { ChatRecord, MessageRecord, Principal } from './types';
@@ -200,9 +202,9 @@ class ErasureRun {
     return 'done';
   }
 
-  /** Every registered push device with its token pointer (SPEC §8 devices); idempotent. */
+  /** Every registered push device with its token pointer and SNS endpoint (SPEC §8 devices); idempotent. */
   private async devices(): Promise<'done'> {
-    for (const device of await this.ctx.repo.devices.list(this.userId)) await this.ctx.repo.devices.remove(this.userId, device.deviceId);
+    for (const device of await this.ctx.repo.devices.list(this.userId)) await forgetDevice(this.ctx, this.userId, device.deviceId);
     return 'done';
   }
 
@@ -280,6 +282,8 @@ class ErasureRun {
     this.erasure.messagesErased += 1;
     events.push({ type: 'message.deleted', chatId: chat.id, messageId: message.id, seq: message.seq, at: deletedAt });
     if (result.deleted && chat.lastMessage?.id === message.id) await this.ctx.repo.chats.replacePreview(chat.id, previewOf(result.message));
+    // The erased user's mentions of others stop counting in their unreadMentions.
+    if (result.deleted) await forgetMentions(this.ctx, message);
   }
 
   private async removeReactions(message: MessageRecord, events: ServerEvent[]) {

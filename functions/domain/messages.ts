@@ -369,8 +369,9 @@ async function afterStore(
     chat.type === 'support' && !chat.firstResponseAt && principal.userId !== chat.requesterId
       ? ctx.repo.chats.recordFirstResponse(chatId, createdAt, Math.max(0, Math.round((Date.parse(createdAt) - Date.parse(chat.createdAt)) / 1000)))
       : undefined,
-    // `unreadMentions` (SPEC §3): one write per mentioned participant, before the event goes out.
-    stored.mentions?.length ? ctx.repo.memberships.addMention(chatId, stored.mentions.filter((u) => u !== principal.userId), stored.seq) : undefined,
+    // `unreadMentions` (SPEC §3): one write per mentioned participant, before the event goes out. Those who
+    // block the sender see a placeholder without mentions (SPEC §9): it does not count for them.
+    stored.mentions?.length ? ctx.repo.memberships.addMention(chatId, countedMentions(stored.mentions, principal.userId, blockers), stored.seq) : undefined,
   ]).catch(() => undefined);
 
   // SPEC §6: no `messages.read` for the sender's own send: `message.new` implies that the sender's
@@ -444,14 +445,35 @@ export async function findMessage(ctx: DomainContext, chatId: string, id: string
   return message;
 }
 
+/** The mentioned participants whose `unreadMentions` a message counts in: not its author, not those who block the author (SPEC §3, §9). */
+function countedMentions(mentions: readonly string[], authorId: string, blockers: readonly string[]): string[] {
+  return mentions.filter((u) => u !== authorId && !blockers.includes(u));
+}
+
 /**
- * `PATCH .../messages/{id} {content}`: the author, within the edit window
+ * `PATCH .../messages/{id} {content, mentions?}`: the author, within the edit window
  * (SPEC §5, 15 minutes by default; later 403 `edit_window_expired`). Sets
  * `editedAt` and emits `message.edited`. A deleted message cannot be edited
  * (409); the write is conditional, so an edit racing a delete never
  * resurrects content.
+ *
+ * Mentions (the SPEC's edit body is `{content}`; this is what a client
+ * expects when the edited text gains or loses an `@name`): `mentions`
+ * given replaces the message's (≤ 20; a participant newly added must be a
+ * current one, else 400; `[]` removes them all); absent keeps them.
+ * - Newly mentioned participants who have not read the message yet
+ *   (`lastReadSeq < seq`) get it in `unreadMentions` (+1) and are notified
+ *   offline like a mention at send (SPEC §8): unless their level is `none`,
+ *   they are connected (they get `message.edited`), they block the author,
+ *   or a notification about this message or a later one already reached
+ *   them (`notifiedSeq >= seq`).
+ * - Mentions removed stop counting (`unreadMentions` −1 while still unread;
+ *   a number set, so never below 0); nobody is told.
+ * Costs, only when mentions change: one BatchGetItem of the added
+ * participants' memberships, one UpdateItem per added or removed
+ * participant.
  */
-export async function editMessage(ctx: DomainContext, principal: Principal, chatId: string, id: string, content: string) {
+export async function editMessage(ctx: DomainContext, principal: Principal, chatId: string, id: string, content: string, mentionIds?: string[]) {
   if (isBlank(content)) throw new BadRequestError('Content cannot be empty (or invisible); delete the message instead.');
   checkContent(ctx, content);
   const [{ chat }, moderation] = await Promise.all([
@@ -467,15 +489,64 @@ export async function editMessage(ctx: DomainContext, principal: Principal, chat
   const editableSince = new Date(now.getTime() - ctx.limits.editWindowSeconds * 1000).toISOString();
   if (message.createdAt < editableSince) throw new EditWindowExpiredError(ctx.limits.editWindowSeconds);
 
+  const change = mentionIds === undefined ? undefined : await mentionChange(ctx, chatId, message, mentionIds);
+
   const edited = await ctx.repo.messages.edit(
     { chatId, seq: message.seq, id, senderId: principal.userId },
-    { content, editedAt: now.toISOString(), editableSince },
+    { content, editedAt: now.toISOString(), editableSince, ...(change ? { mentions: change.mentions } : {}) },
   );
   if (!edited) throw new ConflictError('The message was deleted meanwhile.');
-  if (chat.lastMessage?.id === id) await ctx.repo.chats.replacePreview(chatId, previewOf(edited));
+  const blockers = moderation.blockedBy;
+  // Newly mentioned and not read yet: they count it and may be notified (see above).
+  const counted = change ? countedMentions(change.added, principal.userId, blockers).filter((u) => (change.lastReadSeq.get(u) ?? Infinity) < edited.seq) : [];
+  const uncounted = change ? change.removed.filter((u) => u !== principal.userId) : [];
+  await Promise.all([
+    chat.lastMessage?.id === id ? ctx.repo.chats.replacePreview(chatId, previewOf(edited)) : undefined,
+    // Before the event goes out, so a client reading the chat on `message.edited` sees the new count.
+    counted.length > 0 ? ctx.repo.memberships.addMention(chatId, counted, edited.seq).catch(() => undefined) : undefined,
+    ...uncounted.map((u) => ctx.repo.memberships.dropMentions(chatId, u, [edited.seq]).catch(() => undefined)),
+  ]);
   const view = await presentMessage(ctx, edited, await markersOf(ctx, chatId));
-  await ctx.notifier.toChat(chat, { type: 'message.edited', chatId, message: view, at: edited.editedAt ?? now.toISOString() }, moderation.blockedBy.length > 0 ? { hide: { sender: moderation.blockedBy } } : undefined);
+  const notice = counted.length > 0 ? offlineNotice(ctx, principal, chat, edited) : undefined;
+  await ctx.notifier.toChat(
+    chat,
+    { type: 'message.edited', chatId, message: view, at: edited.editedAt ?? now.toISOString() },
+    {
+      ...(blockers.length > 0 ? { hide: { sender: blockers } } : {}),
+      ...(notice ? { offline: { ...notice, recipients: counted, lastSeq: chat.lastSeq } } : {}),
+    },
+  );
   return { message: view };
+}
+
+/**
+ * The mentions an edit sets (SPEC §5: ≤ 20, without duplicates, in the
+ * order given), the participants it adds (each a current participant, else
+ * 400; with their `lastReadSeq`) and the ones it removes.
+ */
+async function mentionChange(ctx: DomainContext, chatId: string, message: MessageRecord, mentionIds: readonly string[]) {
+  const mentions = [...new Set(mentionIds)];
+  if (mentions.length > MAX_MENTIONS) throw new BadRequestError(`A message mentions at most ${MAX_MENTIONS} participants.`);
+  const before = new Set(message.mentions ?? []);
+  const added = mentions.filter((u) => !before.has(u));
+  const removed = [...before].filter((u) => !mentions.includes(u));
+  const members = added.length > 0 ? await ctx.repo.memberships.getMany(chatId, added) : [];
+  const lastReadSeq = new Map(members.map((m) => [m.userId, m.lastReadSeq]));
+  const outsiders = added.filter((u) => !lastReadSeq.has(u));
+  if (outsiders.length > 0) throw new BadRequestError(`Mentions must be participants of the chat: ${outsiders.join(', ')}.`);
+  return { mentions, added, removed, lastReadSeq };
+}
+
+/**
+ * A deleted message no longer counts in anyone's `unreadMentions` (SPEC
+ * §3: its `mentions` are gone with its content): one UpdateItem per
+ * mentioned participant, removing the seq from their number set (so the
+ * count never goes below 0, and a repeat changes nothing). Best effort
+ * after the delete; also the erasure's (SPEC §10).
+ */
+export async function forgetMentions(ctx: DomainContext, message: Pick<MessageRecord, 'chatId' | 'seq' | 'senderId' | 'mentions'>): Promise<void> {
+  const mentioned = (message.mentions ?? []).filter((u) => u !== message.senderId);
+  await Promise.all(mentioned.map((u) => ctx.repo.memberships.dropMentions(message.chatId, u, [message.seq]).catch(() => undefined)));
 }
 
 /**
@@ -502,6 +573,8 @@ export async function deleteMessage(ctx: DomainContext, principal: Principal, ch
     // Deleting the objects also ends download URLs handed out before the delete.
     ctx.storage.remove((message.attachments ?? []).map((a) => a.key)),
     chat.lastMessage?.id === id ? ctx.repo.chats.replacePreview(chatId, previewOf(deleted)) : undefined,
+    // Before the event, so a client reading its counts on `message.deleted` sees the mention gone.
+    forgetMentions(ctx, message),
   ]);
   await Promise.all([
     ctx.notifier.toChat(chat, { type: 'message.deleted', chatId, messageId: id, seq: deleted.seq, at: deleted.deletedAt }),
@@ -558,7 +631,7 @@ export async function listMessages(ctx: DomainContext, principal: Principal, cha
     const edge = forward ? messages.at(-1) : messages[0];
     cursor = edge?.seq;
   } else {
-    ({ messages, hasMore, cursor } = await search(ctx, chatId, input.q, input, blocking));
+    ({ messages, hasMore, cursor } = await search(ctx, chatId, input.q, input));
   }
   const markers = messages.length > 0 ? await markersOf(ctx, chatId) : new Map<string, number>();
   return {
@@ -623,8 +696,12 @@ async function healGaps(ctx: DomainContext, chat: ChatRecord, input: ListMessage
   return { messages: forward ? merged.slice(0, input.limit) : merged.slice(-input.limit), hasMore: true };
 }
 
-/** Blocked senders' messages never match (SPEC §9: the caller sees only placeholders of them, and a placeholder would only say that it matched). */
-async function search(ctx: DomainContext, chatId: string, q: string, input: ListMessagesInput, blocking: ReadonlySet<string>) {
+/**
+ * Matches by the stored text. A blocked sender's match reaches the caller as
+ * its placeholder (SPEC §9: "in search" too; `listMessages` applies
+ * `viewFor`), so the results show where it is, never its content.
+ */
+async function search(ctx: DomainContext, chatId: string, q: string, input: ListMessagesInput) {
   const needle = q.toLocaleLowerCase();
   const forward = input.after !== undefined;
   const found: MessageRecord[] = [];
@@ -638,7 +715,7 @@ async function search(ctx: DomainContext, chatId: string, q: string, input: List
     for (const [i, m] of ordered.entries()) {
       scanned++;
       position = m.seq;
-      if (!m.deletedAt && !blocking.has(m.senderId) && m.content.toLocaleLowerCase().includes(needle)) found.push(m);
+      if (!m.deletedAt && m.content.toLocaleLowerCase().includes(needle)) found.push(m);
       if (found.length === input.limit) {
         more = more || i < ordered.length - 1;
         break;

@@ -24,7 +24,7 @@ import { chatWithParticipants, requireParticipant } from './chats';
 import type { DomainContext } from './context';
 import { chatNotFound } from './errors';
 import { withSlot } from './limits';
-import type { BlockedBy, OfflineNotice, OfflineNotification, OfflinePublisher, Repository } from './ports';
+import type { OfflineNotice, OfflineNotification, OfflinePublisher, Repository } from './ports';
 import type { MembershipRecord, NotificationLevel, Principal } from './types';
 
 export const DEFAULT_LEVEL: NotificationLevel = 'all';
@@ -59,34 +59,37 @@ function caughtUp(m: Pick<MembershipRecord, 'lastReadSeq' | 'notifiedSeq' | 'not
   return lastSeenAt !== undefined && m.notifiedAt !== undefined && lastSeenAt > m.notifiedAt;
 }
 
-/** What `notifyOffline` needs: the stores, the bus, the clock and the block-list hook. */
+/** What `notifyOffline` needs: the stores, the bus and the clock. */
 export interface OfflineDeps {
   repo: Repository;
   offline: OfflinePublisher;
   now: () => Date;
-  /** SPEC §9 hook: recipients who blocked the sender are never notified. Absent: no block list. */
-  blockedBy?: BlockedBy;
 }
 
 /**
  * Notifies the offline recipients of one message that the rule lets
  * through, and answers the notifications published. `offline` are the
  * participants without an open connection (the sender excluded here), with
- * their presence's `lastSeenAt`. Never throws: the message is stored.
+ * their presence's `lastSeenAt`. `blockers` are the users who block the
+ * sender (SPEC §9: never notified, mentioned or not): the delivery passes
+ * the `hide.sender` list the send or edit read from the sender's own
+ * moderation item (`ModerationState.blockedBy`), so knowing them costs no
+ * read per recipient. This is the one place blocks silence notifications.
+ * Never throws: the message is stored.
  */
 export async function notifyOffline(
   deps: OfflineDeps,
   chatId: string,
   offline: readonly { userId: string; lastSeenAt?: string }[],
   notice: OfflineNotice,
+  blockers: ReadonlySet<string> = new Set(),
 ): Promise<OfflineNotification[]> {
-  const recipients = offline.filter((o) => o.userId !== notice.senderId);
+  const only = notice.recipients ? new Set(notice.recipients) : undefined;
+  const recipients = offline.filter((o) => o.userId !== notice.senderId && (!only || only.has(o.userId)));
   if (recipients.length === 0) return [];
   const ids = recipients.map((r) => r.userId);
-  const [memberships, blocked] = await Promise.all([
-    deps.repo.memberships.getMany(chatId, ids),
-    deps.blockedBy ? deps.blockedBy(notice.senderId, ids) : Promise.resolve(new Set<string>()),
-  ]);
+  const memberships = await deps.repo.memberships.getMany(chatId, ids);
+  const blocked = blockers;
   const byUser = new Map(memberships.map((m) => [m.userId, m]));
   const mentions = new Set(notice.mentions ?? []);
   const at = deps.now().toISOString();
@@ -108,7 +111,7 @@ export async function notifyOffline(
         preview: notice.preview,
         mentioned,
         // The recipient's own sends move their marker, so everything after it is from others.
-        unreadCount: Math.max(1, notice.seq - membership!.lastReadSeq),
+        unreadCount: Math.max(1, Math.max(notice.seq, notice.lastSeq ?? 0) - membership!.lastReadSeq),
       };
     }),
   );

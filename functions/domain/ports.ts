@@ -260,10 +260,13 @@ export interface MessageStore {
   get(chatId: string, seq: number, consistent?: boolean): Promise<MessageRecord | undefined>;
   /** The message the sender stored with this `clientMessageId`, if remembered. */
   findByClientId(chatId: string, senderId: string, clientMessageId: string): Promise<MessageRecord | undefined>;
-  /** New content if still the author's, not deleted and sent at or after `editableSince`; else undefined. */
+  /**
+   * New content (and, when given, new `mentions`, replacing the old; [] removes them) if still the
+   * author's, not deleted and sent at or after `editableSince`; else undefined.
+   */
   edit(
     target: { chatId: string; seq: number; id: string; senderId: string },
-    change: { content: string; editedAt: string; editableSince: string },
+    change: { content: string; editedAt: string; editableSince: string; mentions?: string[] },
   ): Promise<MessageRecord | undefined>;
   /**
    * Soft delete (content, attachments, metadata and every reaction dropped;
@@ -548,6 +551,13 @@ export interface OfflineNotice {
   preview?: string;
   /** Participants the message mentions: notified even when already notified (unless their level is `none`). */
   mentions?: string[];
+  /**
+   * Only these recipients may be notified (an edit notifies just the participants it newly mentions,
+   * `editMessage`); absent: every offline participant the rule lets through.
+   */
+  recipients?: string[];
+  /** The chat's latest seq when it is past `seq` (an edit of an older message): the notification's `unreadCount` counts up to it. */
+  lastSeq?: number;
 }
 
 /**
@@ -633,12 +643,6 @@ export interface PushService {
   /** Best effort; never throws. */
   deleteEndpoint(endpointArn: string): Promise<void>;
 }
-
-/**
- * Who of `recipientIds` blocked `senderId` (SPEC §9: a blocked sender never
- * notifies). The hook point for the block list; without one nobody is.
- */
-export type BlockedBy = (senderId: string, recipientIds: readonly string[]) => Promise<Set<string>>;
 
 export interface OfflinePublisher {
   /** Publishes the notifications; never throws (a failure must not fail the send). */

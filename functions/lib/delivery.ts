@@ -148,10 +148,10 @@ export function createNotifier(options: NotifierOptions): Notifier & { deliver(j
   }
 
   /** SPEC §8, coalesced (`domain/notifications.ts`); a failure is logged, never thrown. */
-  async function publishOffline(chatId: string, offline: { userId: string; lastSeenAt?: string }[], notice: OfflineNotice | undefined): Promise<void> {
+  async function publishOffline(chatId: string, offline: { userId: string; lastSeenAt?: string }[], notice: OfflineNotice | undefined, blockers: ReadonlySet<string>): Promise<void> {
     if (!notice) return;
     const ctx = options.context();
-    await notifyOffline({ repo: options.repo, offline: options.offline, now: ctx.now, blockedBy: ctx.blockedBy }, chatId, offline, notice)
+    await notifyOffline({ repo: options.repo, offline: options.offline, now: ctx.now }, chatId, offline, notice, blockers)
       .then((published) => count('OfflineNotifications', published.length))
       .catch((error: Error) => logger.error('offline notifications failed', { error }));
   }
@@ -166,10 +166,9 @@ export function createNotifier(options: NotifierOptions): Notifier & { deliver(j
     const started = Date.now();
     const audience = (await options.repo.memberships.listParticipants(job.chatId)).map((p) => p.userId).filter((id) => id !== job.exceptUserId);
     const groups = hidingGroups(audience, job);
-    // SPEC §9: those who block the sender are never notified of their messages.
-    const silent = new Set(groups.filter((g) => !g.notify).flatMap((g) => g.userIds));
-    const offline = (await post(groups)).filter((u) => !silent.has(u.userId));
-    await publishOffline(job.chatId, offline, job.offline);
+    // SPEC §9: those who block the sender are never notified of their messages (`notifyOffline` decides).
+    const blockers = new Set(groups.filter((g) => !g.notify).flatMap((g) => g.userIds));
+    await publishOffline(job.chatId, await post(groups), job.offline, blockers);
     fanOutDuration(Date.now() - started);
   }
 

@@ -65,9 +65,9 @@ export function domainContext(): DomainContext {
   const events = createBusPublisher({ eventBusName: config.EVENT_BUS_NAME, endpoint: config.EVENTS_ENDPOINT, region: config.AWS_REGION });
   // SPEC §9 events other than audit (`chat.report.created`), on the same bus.
   const bus: EventPublisher = { publish: (entries) => events.put(entries.map((e) => ({ source: 'chat', detailType: e.detailType, detail: e.detail }))) };
-  // No `blockedBy` hook: SPEC §9 blockers of a sender are already left out of the offline recipients by the
-  // delivery itself (`hide.sender`, from the sender's moderation item the send read), so no second read.
-  context = { repo, notifier: publisher, offline, audit, bus, jobs, storage, limits: config.LIMITS, cursors: createCursorCodec(config.CURSOR_SECRET), now, newId: ulid, pushPreview: config.PUSH_PREVIEW };
+  // SPEC §9 blockers of a sender are never notified: the send or edit passes them as `hide.sender` (from the
+  // sender's own moderation item it read anyway) and the delivery hands them to `notifyOffline`; no other read.
+  context = { repo, notifier: publisher, offline, audit, bus, jobs, storage, limits: config.LIMITS, cursors: createCursorCodec(config.CURSOR_SECRET), now, newId: ulid, pushPreview: config.PUSH_PREVIEW, pushEndpoints: pushService() };
   return context;
 }
 

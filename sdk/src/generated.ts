@@ -1237,6 +1237,12 @@ export interface EditMessageParams {
 }
 export interface EditMessageBody {
   content: string;
+  /**
+   * replaces the message's mentions (≤ 20 participants; [] removes them); absent keeps them
+   *
+   * @maxItems 20
+   */
+  mentions?: string[];
 }
 export interface DeleteMessageParams {
   chatId: string;
@@ -1747,7 +1753,7 @@ export abstract class Operations {
   }
 
   /**
-   * Edit a message (15 min window; later 403 `edit_window_expired`); emits `message.edited`.
+   * Edit a message (15 min window; later 403 `edit_window_expired`); `mentions` replaces its mentions (newly mentioned participants count it in `unreadMentions` and are notified offline; removed ones stop counting); emits `message.edited`.
    *
    * `PATCH /v1/chats/{chatId}/messages/{messageId}` (author, within the edit window); answers 200.
    */

@@ -68,9 +68,22 @@ describe('push wiring', () => {
         Resource: ['arn:aws:sns:eu-west-1:123456789012:endpoint/APNS/chat-ios/*', 'arn:aws:sns:eu-west-1:123456789012:endpoint/GCM/chat-android/*'],
       },
     ]);
-    // No other function may talk to SNS mobile push.
+    // Devices that go away delete their endpoint: exactly the device routes and the erasure worker may
+    // sns:DeleteEndpoint, on those applications' endpoints only; no other function talks to SNS.
+    const unregister = ['PUT /v1/me/devices/{deviceId}', 'DELETE /v1/me/devices/{deviceId}', 'SQS Governance'];
     const others = synth.chatFunctions().filter(([id]) => id !== fnId);
-    for (const [id] of others) expect(synth.roleOf(id).statements.flatMap((st) => asArray(st.Action)).filter((a) => /^sns:(CreatePlatformEndpoint|DeleteEndpoint)$/.test(a)), id).toEqual([]);
+    const snsOf = (id: string) =>
+      synth
+        .roleOf(id)
+        .statements.filter((st) => asArray(st.Action).some((a) => a.startsWith('sns:')))
+        .map((st) => ({ Action: asArray(st.Action).sort(), Resource: asArray(st.Resource).map(flatten).sort() }));
+    const withSns = others.filter(([id]) => snsOf(id).length > 0);
+    expect(withSns.map(([, r]) => r.Properties.Description).sort()).toEqual([...unregister].sort());
+    for (const [id] of withSns) {
+      expect(snsOf(id), id).toEqual([
+        { Action: ['sns:DeleteEndpoint'], Resource: ['arn:aws:sns:eu-west-1:123456789012:endpoint/APNS/chat-ios/*', 'arn:aws:sns:eu-west-1:123456789012:endpoint/GCM/chat-android/*'] },
+      ]);
+    }
   }, 120_000);
 
   it('is cdk-nag clean with push configured', () => {

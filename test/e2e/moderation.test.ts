@@ -39,7 +39,10 @@ describe('moderation end to end', () => {
 
       const history = (await ada.get(`/v1/chats/${group}/messages`)).body.messages;
       expect(history).toEqual([expect.objectContaining({ seq: 1, hidden: true, content: '' })]);
-      expect((await ada.get(`/v1/chats/${group}/messages?q=cyd`)).body.messages).toEqual([]);
+      // SPEC §9 "in search": the match comes back as the placeholder, never its text.
+      const found = (await ada.get(`/v1/chats/${group}/messages?q=cyd`)).body.messages;
+      expect(found).toEqual([expect.objectContaining({ seq: 1, hidden: true, content: '' })]);
+      expect(JSON.stringify(found)).not.toContain('only cyd');
 
       expect((await ada.del(`/v1/me/blocks/${bob.id}`)).status).toBe(204);
       expect((await ada.get(`/v1/chats/${group}/messages`)).body.messages[0].content).toBe('only cyd reads this');

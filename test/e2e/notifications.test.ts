@@ -126,4 +126,41 @@ describe('offline notifications', () => {
     expect((await outsider.put(`/v1/chats/${chat.id}/notifications`, { level: 'none' })).status).toBe(404);
     expect((await bob.put(`/v1/chats/${chat.id}/notifications`, { level: 'loud' })).status).toBe(400);
   });
+
+  it('an edit that adds a mention counts and notifies it, one that removes it uncounts it; a deleted mention stops counting; a blocker never hears of a blocked sender\'s mentions', async () => {
+    const [ada, bob, cy, dan] = await Promise.all(['ada', 'bob', 'cy', 'dan'].map((n) => client(uniqueId(n))));
+    const { chat } = await ada.api.createChat({ type: 'group', participantIds: [bob.id, cy.id, dan.id] });
+    await dan.api.blockUser(ada.id);
+    await bob.api.setNotificationLevel(chat.id, { level: 'mentions' });
+    const { message } = await ada.api.sendMessage(chat.id, { content: 'hello @cy', mentions: [cy.id] });
+    // Dan blocks Ada: her mention neither notifies nor counts for him.
+    const toDan = await ada.api.sendMessage(chat.id, { content: '@dan?', mentions: [dan.id] });
+    await expect.poll(async () => (await notificationsFor(chat.id)).map((n) => n.recipientId === cy.id)).toEqual([true]);
+    expect((await dan.api.getStats()).unreadMentions).toBe(0);
+    expect((await cy.api.getStats()).unreadMentions).toBe(1);
+
+    // Bob (level mentions, never notified) is newly mentioned; cy is not any more; dan still never.
+    const edited = await ada.api.editMessage(chat.id, message.id, { content: 'hello @bob @dan', mentions: [bob.id, dan.id] });
+    expect(edited.message.mentions).toEqual([bob.id, dan.id]);
+    await expect.poll(async () => (await notificationsFor(chat.id)).map((n) => [n.recipientId === bob.id ? 'bob' : n.recipientId === cy.id ? 'cy' : 'dan', n.seq, n.mentioned])).toEqual([
+      ['cy', 1, true],
+      ['bob', 1, true],
+    ]);
+    expect((await notificationsFor(chat.id))[1]).toMatchObject({ unreadCount: 2, preview: 'hello @bob @dan' });
+    expect((await bob.api.getChat(chat.id)).chat.unreadMentions).toBe(1);
+    expect((await bob.api.listChats()).chats.find((c) => c.id === chat.id)?.unreadMentions).toBe(1);
+    expect((await cy.api.getStats()).unreadMentions).toBe(0);
+    expect((await dan.api.getChat(chat.id)).chat.unreadMentions).toBe(0);
+    await expect(ada.api.editMessage(chat.id, message.id, { content: 'x', mentions: [uniqueId('stranger')] })).rejects.toMatchObject({ status: 400 });
+    // [] removes every mention; absent keeps them.
+    expect((await ada.api.editMessage(chat.id, toDan.message.id, { content: 'dan?', mentions: [] })).message.mentions).toEqual([]);
+    expect((await ada.api.editMessage(chat.id, message.id, { content: 'hello again @bob @dan' })).message.mentions).toEqual([bob.id, dan.id]);
+
+    // Deleting the unread message that mentions bob: his unreadMentions drops, everywhere, and stays at 0.
+    await ada.api.deleteMessage(chat.id, message.id);
+    await ada.api.deleteMessage(chat.id, message.id);
+    expect((await bob.api.getChat(chat.id)).chat.unreadMentions).toBe(0);
+    expect((await bob.api.listChats()).chats.find((c) => c.id === chat.id)?.unreadMentions).toBe(0);
+    expect(await bob.api.getStats()).toMatchObject({ unreadMentions: 0 });
+  });
 });

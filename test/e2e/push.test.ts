@@ -16,6 +16,11 @@ async function pushesTo(token: string): Promise<any[]> {
   return pushes.filter((p: any) => p.token === token);
 }
 
+async function endpointsOf(token: string): Promise<{ endpointArn: string; userId?: string }[]> {
+  const { endpoints } = (await call(stack, 'GET', '/dev/sns/endpoints')).body;
+  return endpoints.filter((e: any) => e.token === token);
+}
+
 const hexToken = () => Array.from({ length: 64 }, () => '0123456789abcdef'[Math.floor(Math.random() * 16)]).join('');
 
 describe('mobile push', () => {
@@ -52,5 +57,29 @@ describe('mobile push', () => {
     await expect.poll(async () => (await pushesTo(token)).map((p) => p.userId)).toEqual([cy.id]);
     await expect.poll(async () => (await cy.api.listDevices()).devices.map((d) => d.id)).toEqual(['mine-now']);
     expect(await pushesTo(dead)).toEqual([]);
+  });
+
+  it('deletes the SNS endpoint of a deleted device and of a token that moves, so the new holder gets its own', async () => {
+    const [ada, bob, cy] = await Promise.all(['ada', 'bob', 'cy'].map((n) => client(uniqueId(n))));
+    const gone = hexToken();
+    const moving = hexToken();
+    await bob.api.registerDevice('old', { platform: 'apns', token: gone });
+    await bob.api.registerDevice('phone', { platform: 'apns', token: moving });
+    const { chat } = await ada.api.createChat({ type: 'group', participantIds: [bob.id, cy.id] });
+    await ada.api.sendMessage(chat.id, { content: 'hi bob' });
+    // The first push created both endpoints (lazily), with Bob as CustomUserData.
+    await expect.poll(async () => (await pushesTo(moving)).length).toBe(1);
+    expect((await endpointsOf(gone)).map((e) => e.userId)).toEqual([bob.id]);
+    expect((await endpointsOf(moving)).map((e) => e.userId)).toEqual([bob.id]);
+
+    await bob.api.deleteDevice('old');
+    expect(await endpointsOf(gone)).toEqual([]);
+
+    // The phone changes hands: Bob's endpoint goes with his device, Cy's first push creates Cy's own.
+    await cy.api.registerDevice('mine-now', { platform: 'apns', token: moving });
+    expect(await endpointsOf(moving)).toEqual([]);
+    await ada.api.sendMessage(chat.id, { content: `@${cy.id}`, mentions: [cy.id] });
+    await expect.poll(async () => (await pushesTo(moving)).map((p) => p.userId)).toEqual([bob.id, cy.id]);
+    expect((await endpointsOf(moving)).map((e) => e.userId)).toEqual([cy.id]);
   });
 });

@@ -17,7 +17,7 @@ import { hidingGroups } from '../../functions/domain/hidden';
 import { createCursorCodec } from '../../functions/domain/cursors';
 import { messageId } from '../../functions/domain/ids';
 import { notifyOffline } from '../../functions/domain/notifications';
-import type { AttachmentStorage, AuditEntry, AuditLog, BlockedBy, BusEvent, ErasureRecord, ExportRecord, GovernanceJob, JobQueue, ChatAudience, ClientIdPointer, EventPublisher, HiddenFrom, Notifier, OfflineNotice, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
+import type { AttachmentStorage, AuditEntry, AuditLog, BusEvent, ErasureRecord, ExportRecord, GovernanceJob, JobQueue, ChatAudience, ClientIdPointer, EventPublisher, HiddenFrom, Notifier, OfflineNotice, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
 
 /** The cursor secret of test contexts (any 32+ characters). */
 export const TEST_CURSOR_SECRET = 'test-cursor-secret-0123456789abcdef';
@@ -449,6 +449,7 @@ export class MemoryRepository implements Repository {
       const m = this.messageMap.get(`${target.chatId}|${target.seq}`);
       if (!m || m.id !== target.id || m.senderId !== target.senderId || m.deletedAt || m.createdAt < change.editableSince) return undefined;
       Object.assign(m, { content: change.content, editedAt: change.editedAt });
+      if (change.mentions !== undefined) m.mentions = change.mentions.length > 0 ? [...change.mentions] : undefined;
       return clone(m);
     },
     softDelete: async (target, at) => {
@@ -554,19 +555,16 @@ export class RecordingNotifier implements Notifier {
     for (const group of groups) for (const e of group.events) this.sent.push({ userIds: group.userIds, event: e as ServerEvent });
     const notice = options?.offline;
     if (!notice) return;
-    const userIds = groups.filter((g) => g.notify).flatMap((g) => g.userIds);
+    const userIds = groups.flatMap((g) => g.userIds);
+    const blockers = new Set(groups.filter((g) => !g.notify).flatMap((g) => g.userIds));
     const presence = await this.repo.connections.getPresence(userIds);
     const now = Math.floor(this.now().getTime() / 1000);
     const offline = userIds
       .filter((u) => !presence.get(u)?.connections.some((c) => c.expiresAt > now))
       .map((userId) => ({ userId, lastSeenAt: presence.get(userId)?.lastSeenAt }));
     // The same coalescing rule as the real notifier (`lib/delivery.ts`).
-    await notifyOffline({ repo: this.repo, offline: this.offline, now: this.now, blockedBy: this.blockedBy }, chatId, offline, notice).catch(() => undefined);
+    await notifyOffline({ repo: this.repo, offline: this.offline, now: this.now }, chatId, offline, notice, blockers).catch(() => undefined);
   }
-
-  /** SPEC §9 hook for tests: who blocked whom (`blocker → blocked`). */
-  readonly blocks = new Set<string>();
-  private readonly blockedBy: BlockedBy = async (senderId, recipientIds) => new Set(recipientIds.filter((r) => this.blocks.has(`${r}|${senderId}`)));
 
   async toUsers(userIds: readonly string[], event: ServerEvent) {
     this.sent.push({ userIds: [...userIds], event });
@@ -662,6 +660,14 @@ export class RecordingJobs implements JobQueue {
   }
 }
 
+/** Keeps the SNS endpoints the domain deleted (SPEC §8: a device that goes away takes its endpoint along). */
+export class RecordingEndpoints {
+  readonly deleted: string[] = [];
+  async deleteEndpoint(endpointArn: string) {
+    this.deleted.push(endpointArn);
+  }
+}
+
 /** A domain context on the in-memory fakes with a controllable clock. */
 export function memoryContext(options: { limits?: Partial<Limits>; start?: Date } = {}) {
   const clock = { now: options.start ?? new Date('2026-01-01T00:00:00.000Z') };
@@ -672,6 +678,7 @@ export function memoryContext(options: { limits?: Partial<Limits>; start?: Date 
   const storage = new MemoryStorage();
   const audit = new RecordingAudit();
   const jobs = new RecordingJobs();
+  const endpoints = new RecordingEndpoints();
   const newId = monotonicFactory();
   const ctx: DomainContext = {
     repo,
@@ -686,12 +693,13 @@ export function memoryContext(options: { limits?: Partial<Limits>; start?: Date 
     cursors: createCursorCodec(TEST_CURSOR_SECRET),
     now: () => new Date(clock.now),
     newId: () => newId(clock.now.getTime()),
+    pushEndpoints: endpoints,
   };
   /** Moves the clock forward by `ms`. */
   const advance = (ms: number) => {
     clock.now = new Date(clock.now.getTime() + ms);
   };
-  return { ctx, repo, notifier, offline, audit, bus, jobs, storage, advance };
+  return { ctx, repo, notifier, offline, audit, bus, jobs, storage, endpoints, advance };
 }
 
 /** A principal, registered in the directory like a caller who has used the API. */

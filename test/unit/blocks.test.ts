@@ -76,7 +76,11 @@ describe('blocking (SPEC §9)', () => {
     expect(cydView[1].replyTo).toMatchObject({ preview: 'secret words' });
     expect(cydView[1].replyTo!.hidden).toBeUndefined();
 
-    expect((await listMessages(ctx, ada, chat.id, { limit: 50, q: 'secret' })).messages).toEqual([]);
+    // SPEC §9 "in search": a blocked user's match reaches the blocker as its placeholder, never its text.
+    const adaSearch = (await listMessages(ctx, ada, chat.id, { limit: 50, q: 'secret' })).messages;
+    expect(adaSearch).toHaveLength(1);
+    expect(adaSearch[0]).toMatchObject(placeholder(fromBob));
+    expect(JSON.stringify(adaSearch)).not.toContain('secret');
     expect((await listMessages(ctx, cyd, chat.id, { limit: 50, q: 'secret' })).messages).toHaveLength(1);
 
     // Edits reach the blocker as placeholders too.

@@ -57,6 +57,44 @@ describe('devices', () => {
     expect(repo.tokenMap.has(`apns|${apns(1).token}`)).toBe(false);
   });
 
+  it('deletes the SNS endpoint of every device that goes away: removed, token moved or changed, replaced by the cap, erased', async () => {
+    const { ctx, repo, endpoints, advance } = memoryContext();
+    const [ada, bob] = await Promise.all([user(repo, 'ada'), user(repo, 'bob')]);
+    // The push worker creates endpoints lazily and records them on the device.
+    const withEndpoint = async (userId: string, deviceId: string, n: number) => {
+      await repo.devices.setEndpoint(userId, deviceId, apns(n).token, `arn:endpoint/${userId}/${deviceId}`);
+    };
+    await registerDevice(ctx, ada, 'phone', apns(1));
+    await withEndpoint('ada', 'phone', 1);
+    // Re-registering the same token keeps the endpoint.
+    await registerDevice(ctx, ada, 'phone', apns(1));
+    expect(endpoints.deleted).toEqual([]);
+    await removeDevice(ctx, ada, 'phone');
+    await removeDevice(ctx, ada, 'phone');
+    expect(endpoints.deleted).toEqual(['arn:endpoint/ada/phone']);
+
+    // The token moves to Bob: Ada's endpoint (her CustomUserData) goes.
+    await registerDevice(ctx, ada, 'tablet', apns(2));
+    await withEndpoint('ada', 'tablet', 2);
+    await registerDevice(ctx, bob, 'his', apns(2));
+    expect(endpoints.deleted.at(-1)).toBe('arn:endpoint/ada/tablet');
+    // A device's new token: the old token's endpoint goes.
+    await withEndpoint('bob', 'his', 2);
+    await registerDevice(ctx, bob, 'his', apns(3));
+    expect(endpoints.deleted.at(-1)).toBe('arn:endpoint/bob/his');
+
+    // The 11th device replaces the oldest, endpoint included.
+    for (let i = 0; i < 10; i++) {
+      advance(1000);
+      await registerDevice(ctx, ada, `d${i}`, apns(100 + i));
+      await withEndpoint('ada', `d${i}`, 100 + i);
+    }
+    advance(1000);
+    await registerDevice(ctx, ada, 'd10', apns(110));
+    expect(endpoints.deleted.at(-1)).toBe('arn:endpoint/ada/d0');
+    expect(endpoints.deleted).toHaveLength(4);
+  });
+
   it.each([
     [{ platform: 'webpush', token: 'a'.repeat(64) }],
     [{ platform: 'apns', token: 'not hex' }],

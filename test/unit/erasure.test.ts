@@ -3,7 +3,8 @@
  * idempotent request, the refused tokens, and resuming after a crash.
  */
 import { describe, expect, it } from 'vitest';
-import { createChat } from '../../functions/domain/chats';
+import { createChat, getStats } from '../../functions/domain/chats';
+import { registerDevice } from '../../functions/domain/devices';
 import { ERASURE_BATCH, getErasure, requestErasure, runErasure } from '../../functions/domain/erasure';
 import { addParticipants, removeParticipant } from '../../functions/domain/groups';
 import { setReaction } from '../../functions/domain/reactions';
@@ -101,6 +102,20 @@ describe('runErasure', () => {
     notifier.sent.length = 0;
     expect(await runErasure(ctx, erasure.id)).toBe('done');
     expect(notifier.sent).toEqual([]);
+  });
+
+  it('deletes the erased user\'s devices with their SNS endpoints, and their mentions of others stop counting', async () => {
+    const { ctx, repo, endpoints, patient, nurse } = await world();
+    await registerDevice(ctx, patient, 'phone', { platform: 'apns', token: 'a'.repeat(64) });
+    await repo.devices.setEndpoint('patient', 'phone', 'a'.repeat(64), 'arn:endpoint/patient/phone');
+    const { chat } = await createChat(ctx, patient, { type: 'group', participantIds: ['nurse'], title: 'Care' });
+    await sendMessage(ctx, patient, chat.id, { content: '@nurse help', mentions: ['nurse'] });
+    expect((await getStats(ctx, nurse)).unreadMentions).toBe(1);
+    const { erasure } = await requestErasure(ctx, patient, patient.userId);
+    await runErasure(ctx, erasure.id);
+    expect(await repo.devices.list('patient')).toEqual([]);
+    expect(endpoints.deleted).toEqual(['arn:endpoint/patient/phone']);
+    expect((await getStats(ctx, nurse)).unreadMentions).toBe(0);
   });
 
   it('resumes after a crash from its checkpoint: every message erased and announced, counted once', async () => {

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { createChat, getChat, getStats, listChats } from '../../functions/domain/chats';
 import { connect, disconnect } from '../../functions/domain/connections';
 import { archiveChat } from '../../functions/domain/groups';
-import { markRead, sendMessage } from '../../functions/domain/messages';
+import { blockUser } from '../../functions/domain/blocks';
+import { deleteMessage, editMessage, markRead, sendMessage } from '../../functions/domain/messages';
 import { notificationDecision, setNotificationLevel } from '../../functions/domain/notifications';
 import type { OfflineNotification } from '../../functions/domain/ports';
 import { codeOf } from '../support/errors';
@@ -110,7 +111,7 @@ describe('offline notifications through sendMessage', () => {
   });
 
   it('honours the mentions level, never notifies about system messages, and skips recipients who blocked the sender', async () => {
-    const { ctx, offline, notifier, repo, ada, bob, cy, chatId } = await group();
+    const { ctx, offline, repo, ada, bob, cy, chatId } = await group();
     const root = await user(repo, 'root', ['admin']);
     await setNotificationLevel(ctx, bob, chatId, 'mentions');
     await sendMessage(ctx, ada, chatId, { content: 'plain' });
@@ -118,13 +119,98 @@ describe('offline notifications through sendMessage', () => {
     expect(forUser(offline.published, 'bob')).toEqual([]);
     await sendMessage(ctx, ada, chatId, { content: '@bob', mentions: ['bob'] });
     expect(forUser(offline.published, 'bob')).toHaveLength(1);
-    // The block list hook (SPEC §9): cy blocked ada.
-    notifier.blocks.add('cy|ada');
+    // SPEC §9 from the blocker's side: cy blocks ada, then reads up; ada's mention of cy neither notifies nor counts.
+    await blockUser(ctx, cy, 'ada');
     await markRead(ctx, cy, chatId);
     await sendMessage(ctx, ada, chatId, { content: '@cy', mentions: ['cy'] });
     expect(forUser(offline.published, 'cy').map((n) => n.seq)).toEqual([1]);
+    expect((await getChat(ctx, cy, chatId)).unreadMentions).toBe(0);
+    expect(await getStats(ctx, cy)).toMatchObject({ unreadMentions: 0 });
     expect((await getChat(ctx, cy, chatId)).notificationLevel).toBe('all');
     expect((await getChat(ctx, bob, chatId)).notificationLevel).toBe('mentions');
+  });
+
+  it('an edit recomputes mentions: newly mentioned count and are notified, removed ones stop counting, readers and blockers are left alone', async () => {
+    const { ctx, offline, ada, bob, cy, chatId } = await group();
+    const dan = await user(ctx.repo as never, 'dan');
+    const { addParticipants } = await import('../../functions/domain/groups');
+    await addParticipants(ctx, ada, chatId, { userIds: ['dan'] });
+    await blockUser(ctx, dan, 'ada');
+    const { message } = await sendMessage(ctx, ada, chatId, { content: 'hi @cy', mentions: ['cy'] });
+    await sendMessage(ctx, ada, chatId, { content: 'later' });
+    expect(forUser(offline.published, 'bob').map((n) => [n.seq, n.mentioned])).toEqual([[1, false]]);
+    expect((await getChat(ctx, cy, chatId)).unreadMentions).toBe(1);
+
+    // Bob is newly mentioned and has not read it; cy is no longer mentioned; dan blocks ada.
+    const { message: edited } = await editMessage(ctx, ada, chatId, message.id, 'hi @bob @dan', ['bob', 'dan']);
+    expect(edited.mentions).toEqual(['bob', 'dan']);
+    // Bob was notified about seq 1 already (a notification about this message or a later one reached him): no second one.
+    expect(forUser(offline.published, 'bob')).toHaveLength(1);
+    expect((await getChat(ctx, bob, chatId)).unreadMentions).toBe(1);
+    expect((await listChats(ctx, bob, { limit: 20 })).chats[0].unreadMentions).toBe(1);
+    expect(await getStats(ctx, bob)).toMatchObject({ unreadMentions: 1 });
+    expect((await getChat(ctx, cy, chatId)).unreadMentions).toBe(0);
+    expect(await getStats(ctx, cy)).toMatchObject({ unreadMentions: 0 });
+    expect((await getChat(ctx, dan, chatId)).unreadMentions).toBe(0);
+    expect(forUser(offline.published, 'dan')).toEqual([]);
+
+    // A mention added to the newest message notifies (the rule for mentions), with the unread count up to the chat's latest seq.
+    const { message: newest } = await sendMessage(ctx, bob, chatId, { content: 'bob speaks' });
+    await markRead(ctx, cy, chatId, 1);
+    const third = (await sendMessage(ctx, ada, chatId, { content: 'plain' })).message;
+    expect(forUser(offline.published, 'cy').map((n) => n.seq)).toEqual([1, 4]);
+    await editMessage(ctx, ada, chatId, third.id, 'plain @cy', ['cy']);
+    expect(forUser(offline.published, 'cy').map((n) => [n.seq, n.mentioned])).toEqual([[1, true], [4, false]]);
+    // Cy was notified about seq 4 = this message: no second one. Bob reads everything, then is added to a message he read: no count.
+    await markRead(ctx, bob, chatId);
+    await editMessage(ctx, ada, chatId, third.id, 'plain @cy @bob', ['cy', 'bob']);
+    expect((await getChat(ctx, bob, chatId)).unreadMentions).toBe(0);
+    expect((await getChat(ctx, cy, chatId)).unreadMentions).toBe(1);
+    expect(newest.seq).toBe(3);
+
+    // Absent mentions keep them; a newly mentioned non-participant is 400 and changes nothing.
+    expect((await editMessage(ctx, ada, chatId, third.id, 'plain again')).message.mentions).toEqual(['cy', 'bob']);
+    await user(ctx.repo as never, 'zed');
+    expect(await codeOf(editMessage(ctx, ada, chatId, third.id, 'x', ['zed']))).toBe('400 bad_request');
+    expect((await editMessage(ctx, ada, chatId, third.id, 'none', [])).message.mentions).toEqual([]);
+    expect((await getChat(ctx, cy, chatId)).unreadMentions).toBe(0);
+  });
+
+  it('an edit that mentions an offline participant not notified since notifies them, mentioned', async () => {
+    const { ctx, offline, ada, bob, chatId } = await group();
+    await sendMessage(ctx, ada, chatId, { content: 'one' });
+    await markRead(ctx, bob, chatId);
+    const { message } = await sendMessage(ctx, bob, chatId, { content: 'bob here' });
+    // Ada answers; bob is online then, so nobody notifies him; then he leaves.
+    await connect(ctx, bob, 'bob-1', 3600);
+    const { message: reply } = await sendMessage(ctx, ada, chatId, { content: 'sure' });
+    await disconnect(ctx, 'bob-1');
+    expect(forUser(offline.published, 'bob').map((n) => n.seq)).toEqual([1]);
+    await editMessage(ctx, ada, chatId, reply.id, 'sure @bob', ['bob']);
+    expect(forUser(offline.published, 'bob').map((n) => [n.seq, n.mentioned, n.unreadCount])).toEqual([
+      [1, false, 1],
+      [3, true, 1],
+    ]);
+    expect((await getChat(ctx, bob, chatId)).unreadMentions).toBe(1);
+    expect(message.seq).toBe(2);
+  });
+
+  it('deleting a message drops it from unreadMentions in the chat, the list and the stats, never below 0', async () => {
+    const { ctx, ada, bob, chatId } = await group();
+    const { message } = await sendMessage(ctx, ada, chatId, { content: '@bob one', mentions: ['bob'] });
+    await sendMessage(ctx, ada, chatId, { content: '@bob two', mentions: ['bob'] });
+    expect(await getStats(ctx, bob)).toMatchObject({ unreadMentions: 2 });
+    await deleteMessage(ctx, ada, chatId, message.id);
+    await deleteMessage(ctx, ada, chatId, message.id);
+    expect((await getChat(ctx, bob, chatId)).unreadMentions).toBe(1);
+    expect((await listChats(ctx, bob, { limit: 20 })).chats[0].unreadMentions).toBe(1);
+    expect(await getStats(ctx, bob)).toMatchObject({ unreadMentions: 1 });
+    // Read past, then deleted: nothing to drop, still 0.
+    await markRead(ctx, bob, chatId);
+    const { message: read } = await sendMessage(ctx, ada, chatId, { content: '@bob three', mentions: ['bob'] });
+    await markRead(ctx, bob, chatId);
+    await deleteMessage(ctx, ada, chatId, read.id);
+    expect(await getStats(ctx, bob)).toMatchObject({ unreadMentions: 0 });
   });
 
   it('sends one notification per recipient when sends race', async () => {
