@@ -91,11 +91,14 @@ export const NODE_OPTIONS = '--enable-source-maps';
 export class ChatFunction extends Construct {
   readonly function: lambda.Function;
   readonly logGroup: logs.LogGroup;
+  /** The function's timeout (default 10 s): the latency alarms compare durations with it. */
+  readonly timeout: Duration;
 
   constructor(scope: Construct, id: string, props: ChatFunctionProps) {
     super(scope, id);
     const projectRoot = props.projectRoot ?? PROJECT_ROOT;
     const timeout = props.timeout ?? Duration.seconds(10);
+    this.timeout = timeout;
     const tracing = props.tracing ?? true;
     const limit = INTEGRATION_TIMEOUT_LIMIT[props.api];
     if (timeout.toSeconds() > limit.toSeconds()) {

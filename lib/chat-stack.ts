@@ -58,7 +58,7 @@ export const FANOUT_MAX_RECEIVES = 3;
  * function timeout" (which would make each retry of a failed job wait 6 min).
  * Lambda requires at least the function timeout. The cost of the shorter
  * window: a batch Lambda could not invoke for 90 s (account concurrency
- * exhausted, `FunctionThrottles` alarm) counts a receive and can reach the DLQ
+ * exhausted, `LambdaThrottleRate` alarm) counts a receive and can reach the DLQ
  * without having failed; the redrive delivers it then.
  */
 export const FANOUT_VISIBILITY_TIMEOUT = FANOUT_TIMEOUT.plus(Duration.seconds(30));
@@ -374,6 +374,9 @@ export class ChatStack extends Stack {
       });
     }
 
+    // Background functions (no API in front) and the EventBridge rules that invoke some of them: the operations alarms watch both.
+    const workers: string[] = queueRoutes.map((r) => r.name);
+    const rules: events.Rule[] = [];
     for (const route of queueRoutes) {
       if ('queue' in route && route.queue === 'governance') {
         // One job per invocation: an erasure runs until its time budget, then continues in a new job.
@@ -388,7 +391,8 @@ export class ChatStack extends Stack {
     for (const route of scheduledRoutes) {
       // Background work like the queue consumers: the same timeout ceiling.
       const fn = this.addFunction(route.name, route.handler, route.permissions, 'queue', `Schedule ${route.name}`, environment);
-      new events.Rule(this, `${route.name}Schedule`, { schedule: events.Schedule.expression(route.schedule), targets: [new eventTargets.LambdaFunction(fn.function)] });
+      rules.push(new events.Rule(this, `${route.name}Schedule`, { schedule: events.Schedule.expression(route.schedule), targets: [new eventTargets.LambdaFunction(fn.function)] }));
+      workers.push(route.name);
     }
 
     const push = this.config.pushPlatformApplications;
@@ -406,13 +410,14 @@ export class ChatStack extends Stack {
       });
       for (const route of eventRoutes) {
         const fn = this.addFunction(route.name, route.handler, route.permissions, 'queue', `EventBridge ${route.detailType}`, pushEnvironment, PUSH_TIMEOUT);
-        new events.Rule(this, `${route.name}Rule`, {
+        workers.push(route.name);
+        rules.push(new events.Rule(this, `${route.name}Rule`, {
           eventBus: this.eventBus,
           description: `${route.detailType} → ${route.name}`,
           // `Source: "chat"` (SPEC §8, functions/lib/offline.ts).
           eventPattern: { source: ['chat'], detailType: [route.detailType] },
           targets: [new eventTargets.LambdaFunction(fn.function, { deadLetterQueue: this.pushDeadLetterQueue, retryAttempts: 2, maxEventAge: Duration.hours(1) })],
-        });
+        }));
       }
     }
 
@@ -438,6 +443,11 @@ export class ChatStack extends Stack {
       indexNames: GLOBAL_SECONDARY_INDEXES.map((gsi) => gsi.indexName),
       fanOutQueue: this.fanOutQueue,
       fanOutDeadLetterQueue: this.fanOutDeadLetterQueue,
+      jobDeadLetterQueue: this.jobDeadLetterQueue,
+      pushDeadLetterQueue: this.pushDeadLetterQueue,
+      rules,
+      pushApplications: Object.values(this.config.pushPlatformApplications ?? {}),
+      workers,
       functions: this.functions,
       alarmEmail: this.config.alarmEmail,
       encryptionKey: this.encryptionKey,
