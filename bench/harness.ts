@@ -18,10 +18,13 @@ import { createIssuer, type LocalIssuer } from '../local/issuer';
 import { freePorts } from '../local/launcher';
 import { httpEvent, lambdaContext, wsEvent } from './events';
 import { startFakeAws, type FakeAws, type QueuedJob } from './fake-aws';
-import type { WorkerRunner } from './measure';
+import { createMeasurer, type OperationResult, type OperationSpec, type WorkerRunner } from './measure';
 import { attachRecorder, type Recorder } from './recorder';
+import { seed, type Fixtures } from './seed';
 
 export const TABLE = 'chat-bench';
+/** The user whose tokens carry the platform `admin` role (SPEC §9 moderation routes); every other user is a plain `user`. */
+export const BENCH_ADMIN = 'bench-admin';
 /** Messages per SQS event, as the stack's event source (`batchSize: 10`). */
 const SQS_BATCH = 10;
 
@@ -132,7 +135,7 @@ export async function createHarness({ fake, issuer, env }: BenchEnvironment, dyn
   const token = async (userId: string) => {
     let t = tokens.get(userId);
     if (!t) {
-      t = await issuer.mint({ userId, name: `User ${userId}`, expiresIn: 6 * 3600 });
+      t = await issuer.mint({ userId, name: `User ${userId}`, expiresIn: 6 * 3600, ...(userId === BENCH_ADMIN ? { roles: ['admin'] } : {}) });
       tokens.set(userId, t);
     }
     return t;
@@ -232,4 +235,49 @@ export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: 
     }),
   );
   return out;
+}
+
+/** What {@link runBench} hands the bench body: the harness on a seeded table and the measurer over its recorder. */
+export interface BenchRun {
+  environment: BenchEnvironment;
+  harness: Harness;
+  fixtures: Fixtures;
+  measure: (spec: OperationSpec) => Promise<OperationResult>;
+}
+
+/**
+ * The set-up and tear-down every bench entry point shares (`npm run bench`, `bench/notifications.ts`, …): the fake
+ * AWS endpoints and issuer, then `beforeDynamo` (the cold-start measurement, while the machine is quiet), DynamoDB
+ * Local, the harness and the seed; then `body`; and, whatever happens, DynamoDB Local and the fake endpoints stopped.
+ */
+export async function runBench<T>(
+  options: { root: string; log: (line: string) => void; beforeDynamo?: (environment: BenchEnvironment) => Promise<void> },
+  body: (run: BenchRun) => Promise<T>,
+): Promise<T> {
+  let dynamo: DynamoHandle | undefined;
+  let environment: BenchEnvironment | undefined;
+  try {
+    environment = await createEnvironment();
+    await options.beforeDynamo?.(environment);
+    options.log('Starting DynamoDB Local');
+    dynamo = await startBenchDynamo();
+    const harness = await createHarness(environment, dynamo, options.root);
+    const fixtures = await seed(harness, options.log);
+    const measure = createMeasurer(harness.recorder, harness.fake, options.log, harness.runWorker);
+    return await body({ environment, harness, fixtures, measure });
+  } finally {
+    await dynamo?.stop();
+    await environment?.fake.close();
+  }
+}
+
+/** Runs a bench entry point's `main` and exits: 0 when it resolves, 1 (with the error printed) when it throws. */
+export function runMain(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
 }

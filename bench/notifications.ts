@@ -6,26 +6,17 @@
  * and writes them to bench/RESULTS.md.
  */
 import { fileURLToPath } from 'node:url';
-import { createEnvironment, createHarness, startBenchDynamo, type BenchEnvironment } from './harness';
-import { createMeasurer, type OperationResult } from './measure';
+import { runBench, runMain } from './harness';
+import type { OperationResult } from './measure';
 import { notificationTargets } from './report';
 import { scenarios } from './scenarios';
-import { seed } from './seed';
-import type { DynamoHandle } from '../local/dynamo';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
-async function main() {
-  let dynamo: DynamoHandle | undefined;
-  let environment: BenchEnvironment | undefined;
-  try {
-    environment = await createEnvironment();
-    dynamo = await startBenchDynamo();
-    const harness = await createHarness(environment, dynamo, ROOT);
-    const fixtures = await seed(harness, log);
-    const measure = createMeasurer(harness.recorder, harness.fake, log, harness.runWorker);
+runMain(() =>
+  runBench({ root: ROOT, log }, async ({ harness, fixtures, measure }) => {
     const area = scenarios.find((a) => a.title.startsWith('Notifications'))!;
     const results: OperationResult[] = [];
     for (const scenario of area.scenarios) results.push(await measure(scenario(harness, fixtures)));
@@ -36,16 +27,5 @@ async function main() {
       );
     }
     for (const t of notificationTargets(results)) log(`${t.pass ? 'PASS' : 'FAIL'} ${t.target}: ${t.measured}`);
-  } finally {
-    await dynamo?.stop();
-    await environment?.fake.close();
-  }
-}
-
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
+  }),
 );

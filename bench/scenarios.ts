@@ -5,13 +5,10 @@
  * the state earlier ones left (messages sent, chats created), so the order
  * is part of what the figures mean.
  */
-import { createChat } from '../functions/domain/chats';
-import { runErasure } from '../functions/domain/erasure';
-import { buildDocument } from '../functions/domain/export';
-import { messageId } from '../functions/domain/ids';
 import { sendMessage } from '../functions/domain/messages';
 import { prose } from '../test/support/prose';
 import { burstId, CONVERSATION_SENDS, HOT_CHAT_BURSTS, recordOutcome } from './budgets';
+import { safetyAreas } from './safety';
 import { newConnectionId } from './events';
 import type { Harness } from './harness';
 import type { OperationSpec } from './measure';
@@ -228,77 +225,6 @@ const markRead: Scenario = (h, f) => ({
   invoke: async () => void (await h.http('MarkRead', poolId(1), { params: { chatId: f.g100 } }, [200])),
 });
 
-// ------------------------------------------------------------------ data governance (SPEC §10)
-
-/** Messages the erased/exported user sent, in a direct chat of 2 holding twice as many. */
-const GOVERNED_MESSAGES = 50;
-
-/**
- * A fresh user for run `i`: a direct chat with `GOVERNED_MESSAGES` messages
- * from them and as many from the other person (stored directly: seeding
- * must not hit the send rate limit), and a reaction by them on each other's message.
- */
-async function governedUser(h: Harness, prefix: string, i: number): Promise<string> {
-  const userId = `${prefix}${i}`;
-  const other = h.principal(`${prefix}o${i}`);
-  const me = h.principal(userId);
-  await Promise.all([h.ctx.repo.users.touch(me, new Date().toISOString()), h.ctx.repo.users.touch(other, new Date().toISOString())]);
-  const { chat } = await createChat(h.ctx, me, { type: 'direct', participantIds: [other.userId] });
-  const at = new Date().toISOString();
-  for (let seq = 1; seq <= GOVERNED_MESSAGES * 2; seq++) {
-    const mine = seq % 2 === 1;
-    await h.ctx.repo.messages.putAtomically({
-      id: messageId(h.ctx.newId(), seq),
-      chatId: chat.id,
-      seq,
-      senderId: mine ? userId : other.userId,
-      type: 'text',
-      content: content.slice(0, 200),
-      reactions: mine ? {} : { like: [userId] },
-      createdAt: at,
-    });
-  }
-  return userId;
-}
-
-const erasure: Scenario = (h) => {
-  const ids: string[] = [];
-  return {
-    id: 'erase-50',
-    area: 'Data governance',
-    label: `Erasure worker: user with ${GOVERNED_MESSAGES} messages and ${GOVERNED_MESSAGES} reactions in one direct chat of ${GOVERNED_MESSAGES * 2}`,
-    route: 'SQS Governance',
-    delivers: true,
-    prepare: async (i) => {
-      const userId = await governedUser(h, 'er', i);
-      const id = h.ctx.newId();
-      await h.ctx.repo.erasures.create({ id, userId, status: 'pending', requestedBy: 'bench', requestedAt: new Date().toISOString(), messagesErased: 0, chatsLeft: 0, reactionsRemoved: 0, checkpoint: { step: 'profile' } });
-      ids[i] = id;
-    },
-    invoke: async (i) => {
-      if ((await runErasure(h.ctx, ids[i]!)) !== 'done') throw new Error('erasure paused');
-    },
-    notes: ['Per erased message ≈ 1 UpdateItem, per reaction 1 UpdateItem, per chat ⌈N/100⌉ Query pages + checkpoints + the leave (README "Costs of erasure and export").'],
-  };
-};
-
-const exporting: Scenario = (h) => {
-  const ids: string[] = [];
-  return {
-    id: 'export-50',
-    area: 'Data governance',
-    label: `Export worker's reads (the document of a user with ${GOVERNED_MESSAGES} messages in one direct chat of ${GOVERNED_MESSAGES * 2}; its one S3 PutObject and 2 status PutItems are not in the bench, which has no S3)`,
-    route: 'SQS Governance',
-    delivers: false,
-    prepare: async (i) => {
-      ids[i] = await governedUser(h, 'ex', i);
-    },
-    invoke: async (i) => {
-      const document = await buildDocument(h.ctx, ids[i]!);
-      if (document.messages.length !== GOVERNED_MESSAGES) throw new Error(`exported ${document.messages.length} messages`);
-    },
-  };
-};
 // ------------------------------------------------------------------ moderation (SPEC §9)
 
 /** Pool users 11-20 (members of the chat of 100) block its sender `g100-s` before the moderation scenarios. */
@@ -408,7 +334,7 @@ export const scenarios: ScenarioArea[] = [
       markRead,
     ],
   },
-  { title: 'Data governance (SPEC §10 workers)', scenarios: [erasure, exporting] },
+  ...safetyAreas,
   { title: 'Notifications (SPEC §8 coalescing)', scenarios: [notifyBurst, notifyCoalesced, notifyDirect] },
   // Last: the blocks it records change what the chat of 100's members see (and who of them is notified).
   { title: 'Moderation (SPEC §9: blocks)', scenarios: [sendBlocked, readBlocking] },

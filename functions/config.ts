@@ -154,7 +154,8 @@ const EnvSchema = z
 export type Env = z.infer<typeof EnvSchema>;
 
 function load(): Env {
-  const parsed = EnvSchema.safeParse(process.env);
+  // Parsed once per cold start: zod's eval-compiled fast path would cost more to generate than it saves (issue 20).
+  const parsed = EnvSchema.safeParse(process.env, { jitless: true });
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'env'}: ${i.message}`).join('; ');
     throw new Error(`Invalid configuration: ${issues}`);
