@@ -125,8 +125,8 @@ const RW = ['table:read', 'table:write'] as const;
 const RW_WS = [...RW, 'ws:manage', 'queue:send'] as const;
 /**
  * Routes that send messages also publish offline notifications to
- * EventBridge (SPEC §5) and use attachments: HeadObject and the copy from
- * `pending/` read the bucket; the copy and the pending cleanup write it.
+ * EventBridge (SPEC §5) and use attachments: the ranged GetObject (type, size, first bytes) and the copy from
+ * `pending/` read the bucket; the copy, the pending cleanup and the deletion of mismatched bytes write it.
  */
 const SEND = [...RW_WS, 'events:put', 'bucket:read', 'bucket:write'] as const;
 /** Routes that answer messages sign attachment download URLs, which needs read access to the bucket. */
@@ -315,7 +315,7 @@ export const httpRoutes = [
     response: { status: 201, body: one('message', s.Message) },
     statuses: {
       200: 'A repeat of this `clientMessageId`: the first message, not stored or sent again.',
-      400: 'An attachment id that is not an uploaded, unused attachment of the sender in this chat (`attachment_not_uploaded`); a blocked word (`content_blocked`, SPEC §9).',
+      400: 'An attachment id that is not an uploaded, unused attachment of the sender in this chat (`attachment_not_uploaded`); an attachment whose first bytes are not of its declared type (`attachment_type_mismatch`); a blocked word (`content_blocked`, SPEC §9).',
       403: '`type: "system"` without the admin role (`forbidden`); a direct chat where either user blocks the other (`blocked`); a frozen chat (`chat_frozen`), SPEC §9.',
       409: 'A first send with this `clientMessageId` is still being stored (`conflict`, `Retry-After`): retry.',
       429: 'Over the rate limit (`rate_limited`, SPEC §5; `Retry-After` says when the window resets).',
@@ -567,7 +567,7 @@ export const httpRoutes = [
     statuses: {
       200: 'A repeat of this `clientMessageId`: the first message, not stored or sent again.',
       404: '`to` is not a known user (`not_found`).',
-      400: 'An attachment id that is not an uploaded, unused attachment of the sender in this chat (`attachment_not_uploaded`); a blocked word (`content_blocked`, SPEC §9).',
+      400: 'An attachment id that is not an uploaded, unused attachment of the sender in this chat (`attachment_not_uploaded`); an attachment whose first bytes are not of its declared type (`attachment_type_mismatch`); a blocked word (`content_blocked`, SPEC §9).',
       403: '`type: "system"` without the admin role (`forbidden`); either user blocks the other (`blocked`, SPEC §9).',
       409: 'A first send with this `clientMessageId` is still being stored (`conflict`, `Retry-After`): retry.',
       429: 'Over the rate limit (`rate_limited`, SPEC §5; `Retry-After` says when the window resets).',

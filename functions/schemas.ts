@@ -208,6 +208,7 @@ export const ErrorCode = z.enum([
   'rate_limited',
   'edit_window_expired',
   'attachment_not_uploaded',
+  'attachment_type_mismatch',
   'blocked',
   'banned',
   'chat_frozen',

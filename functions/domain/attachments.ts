@@ -9,7 +9,8 @@
  * message uses it (a server-side copy).
  */
 import { isBlank, stripDisplayText } from './text';
-import { AttachmentNotUploadedError, BadRequestError, PayloadTooLargeError } from './errors';
+import { AttachmentNotUploadedError, AttachmentTypeMismatchError, BadRequestError, PayloadTooLargeError } from './errors';
+import { HEAD_BYTES, matchesSignature } from './file-signatures';
 import type { MessageT } from '../schemas';
 import { requireParticipant } from './chats';
 import type { DomainContext } from './context';
@@ -111,10 +112,13 @@ const notUploaded = (id: string) => new AttachmentNotUploadedError(`Attachment $
 /**
  * Checks the attachments a message wants to use and moves their objects to
  * their final keys. Each id must be the caller's, in this chat, unused, and
- * its object must exist with the declared type and size (HeadObject: local
- * S3 servers do not enforce the upload's signed headers the way S3 does, and
- * this also catches uploads that never happened). Anything else is 400
- * `attachment_not_uploaded`. The ids are consumed later, atomically with the
+ * its object must exist with the declared type and size (local S3 servers
+ * do not enforce the upload's signed headers the way S3 does, and this also
+ * catches uploads that never happened). Anything else is 400
+ * `attachment_not_uploaded`. Its first bytes must then be those of the
+ * declared type (`file-signatures.ts`, issue 13 item 15), else 400
+ * `attachment_type_mismatch` and the pending object is deleted. Type, size
+ * and bytes come from one ranged GetObject per id (`readStart`, 64 bytes). The ids are consumed later, atomically with the
  * message write (`MessageStore.putAtomically`).
  */
 export async function prepareAttachments(ctx: DomainContext, principal: Principal, chatId: string, ids: string[]): Promise<StoredAttachment[]> {
@@ -128,12 +132,20 @@ export async function prepareAttachments(ctx: DomainContext, principal: Principa
     if (!record || record.ownerId !== principal.userId || record.status !== 'pending') throw notUploaded(id);
     stored.push({ id, filename: record.filename, contentType: record.contentType, size: record.size, kind: kindOf(record.contentType), key: objectKey(chatId, id) });
   }
-  const heads = await Promise.all(ids.map((id) => ctx.storage.head(pendingKey(chatId, id))));
-  heads.forEach((head, i) => {
+  const starts = await Promise.all(ids.map((id) => ctx.storage.readStart(pendingKey(chatId, id), HEAD_BYTES)));
+  starts.forEach((start, i) => {
     const record = records.get(ids[i])!;
-    const sizeOk = head?.size === record.size && record.size <= ctx.limits.maxAttachmentBytes;
-    if (!head || !sizeOk || normalizeContentType(head.contentType ?? '') !== record.contentType) throw notUploaded(ids[i]);
+    const sizeOk = start?.size === record.size && record.size <= ctx.limits.maxAttachmentBytes;
+    if (!start || !sizeOk || normalizeContentType(start.contentType ?? '') !== record.contentType) throw notUploaded(ids[i]);
   });
+  const mismatched = ids.filter((id, i) => !matchesSignature(records.get(id)!.contentType, starts[i]!.head));
+  if (mismatched.length > 0) {
+    // The bytes are not what their uploader declared (an HTML page or SVG as image/png): they are never served, so
+    // they go now rather than at the pending lifecycle expiry; the slot stays pending, so a corrected upload can follow.
+    await ctx.storage.remove(mismatched.map((id) => pendingKey(chatId, id)));
+    const id = mismatched[0];
+    throw new AttachmentTypeMismatchError(`Attachment ${id}'s bytes are not a ${records.get(id)!.contentType} file.`);
+  }
   // Idempotent: the final key depends only on the id, so a retried or racing send copies the same object.
   await Promise.all(ids.map((id) => ctx.storage.copy(pendingKey(chatId, id), objectKey(chatId, id))));
   return stored;

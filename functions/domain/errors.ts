@@ -119,6 +119,17 @@ export class AttachmentNotUploadedError extends AppError {
   }
 }
 
+/**
+ * Issue 13 item 15: 400 `attachment_type_mismatch`: an uploaded object's
+ * first bytes are not those of its declared type (`file-signatures.ts`),
+ * e.g. an HTML page or SVG uploaded as `image/png`.
+ */
+export class AttachmentTypeMismatchError extends AppError {
+  constructor(message: string) {
+    super(400, 'attachment_type_mismatch', message);
+  }
+}
+
 /** SPEC §9: 403 `blocked`: one of the two users blocks the other (direct chats, `to` sends). */
 export class BlockedError extends AppError {
   constructor(message = 'You cannot message this user.') {

@@ -331,8 +331,13 @@ export interface AttachmentStore {
 export interface AttachmentStorage {
   /** A presigned upload bound to the key, the content type and the exact length. */
   presignUpload(key: string, contentType: string, size: number, expiresInSeconds: number): Promise<{ method: 'PUT'; url: string; headers: Record<string, string> }>;
-  /** Content type and size of an object, undefined when there is none. */
-  head(key: string): Promise<{ contentType?: string; size?: number } | undefined>;
+  /**
+   * Content type, total size and the first `bytes` bytes (fewer when the
+   * object is shorter) of an object, undefined when there is none: one
+   * ranged GetObject (`Range: bytes=0-<bytes-1>`), so at most `bytes` bytes
+   * pass through Lambda.
+   */
+  readStart(key: string, bytes: number): Promise<{ contentType?: string; size?: number; head: Uint8Array } | undefined>;
   /** Server-side copy (no bytes through Lambda). */
   copy(fromKey: string, toKey: string): Promise<void>;
   /** Best-effort deletion; never throws. */

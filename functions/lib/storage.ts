@@ -51,14 +51,18 @@ export function createStorage(options: {
       return { method: 'PUT', url, headers: { 'content-type': contentType } };
     },
 
-    async head(key) {
+    async readStart(key, bytes) {
+      const { client, sdk } = await s3();
       try {
-        const { client, sdk } = await s3();
-        const out = await client.send(new sdk.HeadObjectCommand({ Bucket, Key: key }));
-        return { contentType: out.ContentType, size: out.ContentLength };
+        const out = await client.send(new sdk.GetObjectCommand({ Bucket, Key: key, Range: `bytes=0-${bytes - 1}` }));
+        const body = out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+        // `Content-Range: bytes 0-63/<total>` carries the object's size; a server that ignores Range answers the whole object.
+        const total = /\/(\d+)$/.exec(out.ContentRange ?? '')?.[1];
+        return { contentType: out.ContentType, size: total !== undefined ? Number(total) : out.ContentLength, head: body.subarray(0, bytes) };
       } catch (error) {
         const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-        if ((error as Error).name === 'NotFound' || status === 404) return undefined;
+        // 416: an empty object has no byte 0; no accepted attachment is empty (size ≥ 1), so it counts as missing.
+        if ((error as Error).name === 'NoSuchKey' || status === 404 || status === 416) return undefined;
         throw error;
       }
     },

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'rate_limited'
   | 'edit_window_expired'
   | 'attachment_not_uploaded'
+  | 'attachment_type_mismatch'
   | 'blocked'
   | 'banned'
   | 'chat_frozen'

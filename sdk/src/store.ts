@@ -19,7 +19,8 @@
  * - `messages.read`: per-reader markers; the caller's own moves
  *   `lastReadSeq` and recounts unread from the stored messages.
  * - `chat.created`/`chat.updated`: the chat (an update keeps the caller's
- *   own fields); `participants.added`/`participant.removed`: the member list
+ *   own fields); a copy older than the stored chat (`updatedAt`; a sync's
+ *   repeat after the app's read) changes nothing; `participants.added`/`participant.removed`: the member list
  *   (names are the ids until the chat is read again: the socket re-reads it
  *   when it has `api.getChat`); the caller's own removal drops the chat.
  * - `membership.updated`: the caller's `archived` and `notificationLevel`.
@@ -106,7 +107,7 @@ export class ChatStore {
       case 'messages.read':
         return this.onRead(chatId, String(event.userId), Number(event.lastReadSeq));
       case 'chat.created':
-        return this.putChat(event.chat as Chat);
+        return this.onCreated(event.chat as Chat);
       case 'chat.updated':
         return this.onChatUpdated(event.chat as SharedChat);
       case 'participants.added':
@@ -205,9 +206,27 @@ export class ChatStore {
     return stored.filter((m) => m.senderId !== this.me).length;
   }
 
+  /**
+   * A `chat.created` for a chat the store already holds at the same or a
+   * later `updatedAt` is a repeat: a sync replays the few seconds before its
+   * cursor (SPEC §7), so the chat's creation can come again after the app
+   * read the chat. Its caller fields (`unreadCount`, `lastReadSeq`) are
+   * those of the moment it was created, and the `message.new` repeats after
+   * it change nothing (already stored), so applying it would leave the chat
+   * older than the server's. A caller removed and added again is not in the
+   * store (the removal dropped the chat), so their new `chat.created` applies.
+   */
+  private onCreated(chat: Chat) {
+    const known = this.chats.get(chat.id);
+    if (known && known.updatedAt >= chat.updatedAt) return;
+    this.putChat(chat);
+  }
+
   private onChatUpdated(shared: SharedChat) {
     const known = this.chats.get(shared.id);
     if (!known) return; // not a chat of ours yet: chat.created or a read brings it with the caller's fields
+    // An older copy than the stored chat (a sync's repeat of a change the app's read already showed) changes nothing.
+    if (shared.updatedAt && known.updatedAt > shared.updatedAt) return;
     const next: StoredChat = { ...known, ...shared, participants: shared.participants ?? known.participants, unreadCount: known.unreadCount, lastReadSeq: known.lastReadSeq, archived: known.archived };
     if (known.lastSeq > next.lastSeq) {
       next.lastSeq = known.lastSeq;

@@ -4,11 +4,11 @@
  * (the storage, not the API), send, download, and every way an attachment
  * id can be refused.
  */
-import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { CreateAttachmentResponse } from '../../sdk/src/index';
 import { client, uniqueId, type TestUser } from '../support/api';
 import { record } from '../support/sdk-events';
+import { sampleFile } from '../support/sample-files';
 
 async function pair(): Promise<[TestUser, TestUser, string]> {
   const [ada, bob] = await Promise.all(['ada', 'bob'].map((n) => client(uniqueId(n))));
@@ -30,7 +30,7 @@ describe('attachments', () => {
     const bobSocket = await bob.socket();
     const bobEvents = record(bobSocket);
     try {
-      const bytes = randomBytes(64 * 1024);
+      const bytes = sampleFile('image/png', 64 * 1024);
       const { attachment, upload, expiresAt } = await reserve(ada, chatId, bytes);
       expect(upload.method).toBe('PUT');
       expect(Date.parse(expiresAt)).toBeGreaterThan(Date.now());
@@ -67,7 +67,7 @@ describe('attachments', () => {
 
   it('binds the upload to its type and length', async () => {
     const [ada, , chatId] = await pair();
-    const bytes = randomBytes(1000);
+    const bytes = sampleFile('image/png', 1000);
     const { upload } = await reserve(ada, chatId, bytes);
     expect((await put(upload, bytes, { 'content-type': 'text/html' })).status).toBe(403);
     expect((await put(upload, Buffer.concat([bytes, bytes]))).status).toBe(403);
@@ -83,7 +83,7 @@ describe('attachments', () => {
     await expect(ada.api.createAttachment(chatId, { filename: 'a.mp4', contentType: 'video/mp4', size: 10 * 1024 * 1024 + 1 })).rejects.toMatchObject({ status: 413, code: 'payload_too_large' });
     await expect(carol.api.createAttachment(chatId, { filename: 'a.png', contentType: 'image/png', size: 10 })).rejects.toMatchObject({ status: 404, code: 'not_found' });
 
-    const bytes = randomBytes(100);
+    const bytes = sampleFile('image/png', 100);
     const neverUploaded = (await reserve(ada, chatId, bytes)).attachment.id;
     const bobs = await uploaded(bob, chatId, bytes);
     const elsewhere = await uploaded(ada, otherChat, bytes);
@@ -94,5 +94,23 @@ describe('attachments', () => {
       await expect(ada.api.sendMessage(chatId, { content: 'x', attachmentIds: [id] }), id).rejects.toMatchObject({ status: 400, code: 'attachment_not_uploaded' });
     }
     await expect(ada.api.sendMessage(chatId, { content: 'x', attachmentIds: ['1', '2', '3', '4', '5', '6'] })).rejects.toMatchObject({ status: 400, code: 'bad_request' });
+  });
+
+  it('refuses an HTML page, an SVG or a script uploaded as image/png, and stores nothing (issue 13 item 15)', async () => {
+    const [ada, bob, chatId] = await pair();
+    const good = await uploaded(ada, chatId, sampleFile('image/png', 200));
+    for (const body of ['<!doctype html><script>fetch("/v1/me")</script>', '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', 'alert(document.cookie)']) {
+      const bytes = Buffer.from(body);
+      // The storage accepts the PUT (its signature binds type and length, not content); the send refuses the bytes.
+      const { attachment, upload } = await reserve(ada, chatId, bytes);
+      expect((await put(upload, bytes)).status).toBe(200);
+      await expect(ada.api.sendMessage(chatId, { content: 'look', attachmentIds: [good.id, attachment.id] }), body).rejects.toMatchObject({ status: 400, code: 'attachment_type_mismatch' });
+      // The refused bytes are gone, so the id stays unusable.
+      await expect(ada.api.sendMessage(chatId, { attachmentIds: [attachment.id] })).rejects.toMatchObject({ status: 400, code: 'attachment_not_uploaded' });
+    }
+    expect((await bob.api.listMessages(chatId)).messages).toEqual([]);
+    // The good attachment was not consumed by the refused sends.
+    const sent = (await ada.api.sendMessage(chatId, { attachmentIds: [good.id] })).message;
+    expect(sent.attachments.map((a) => a.id)).toEqual([good.id]);
   });
 });

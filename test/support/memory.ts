@@ -17,6 +17,7 @@ import { hidingGroups } from '../../functions/domain/hidden';
 import { createCursorCodec } from '../../functions/domain/cursors';
 import { messageId } from '../../functions/domain/ids';
 import { notifyOffline } from '../../functions/domain/notifications';
+import { sampleFile } from './sample-files';
 import type { AttachmentStorage, AuditEntry, AuditLog, BusEvent, ErasureRecord, ExportRecord, GovernanceJob, JobQueue, ChatAudience, ClientIdPointer, EventPublisher, HiddenFrom, Notifier, OfflineNotice, OfflineNotification, OfflinePublisher, Repository, ServerEvent } from '../../functions/domain/ports';
 
 /** The cursor secret of test contexts (any 32+ characters). */
@@ -588,15 +589,22 @@ export class RecordingNotifier implements Notifier {
  * tell which object a URL names; `upload` stands in for the client's PUT.
  */
 export class MemoryStorage implements AttachmentStorage {
-  readonly objects = new Map<string, { contentType: string; size: number }>();
-  upload(key: string, contentType: string, size: number) {
-    this.objects.set(key, { contentType, size });
+  readonly objects = new Map<string, { contentType: string; size: number; body: Uint8Array }>();
+  /**
+   * Stands in for the client's PUT. `body` is the object's bytes, or just
+   * its size: then the bytes are a real header of `contentType` (a minimal
+   * file of that type, `sampleFile`) padded to `size`.
+   */
+  upload(key: string, contentType: string, body: number | Uint8Array) {
+    const bytes = typeof body === 'number' ? sampleFile(contentType, body) : body;
+    this.objects.set(key, { contentType, size: bytes.length, body: bytes });
   }
   async presignUpload(key: string, contentType: string, size: number) {
     return { method: 'PUT' as const, url: `memory://upload/${key}?type=${encodeURIComponent(contentType)}&size=${size}`, headers: { 'content-type': contentType } };
   }
-  async head(key: string) {
-    return this.objects.get(key);
+  async readStart(key: string, bytes: number) {
+    const object = this.objects.get(key);
+    return object && { contentType: object.contentType, size: object.size, head: object.body.slice(0, bytes) };
   }
   async copy(from: string, to: string) {
     const object = this.objects.get(from);
@@ -610,7 +618,8 @@ export class MemoryStorage implements AttachmentStorage {
   readonly documents = new Map<string, { body: string; contentType: string }>();
   async putObject(key: string, body: string, contentType: string) {
     this.documents.set(key, { body, contentType });
-    this.objects.set(key, { contentType, size: Buffer.byteLength(body) });
+    const bytes = new TextEncoder().encode(body);
+    this.objects.set(key, { contentType, size: bytes.length, body: bytes });
   }
   async presignDownload(key: string) {
     return `memory://download/${key}`;

@@ -3,6 +3,7 @@ import { cleanFilename, createAttachment, kindOf, objectKey, pendingKey } from '
 import { createChat } from '../../functions/domain/chats';
 import { deleteMessage, listMessages, sendMessage } from '../../functions/domain/messages';
 import { codeOf } from '../support/errors';
+import { sampleFile } from '../support/sample-files';
 import { memoryContext, user } from '../support/memory';
 
 async function setup() {
@@ -83,6 +84,36 @@ describe('sending with attachments', () => {
     const six = await Promise.all([1, 2, 3, 4, 5, 6].map(() => upload()));
     expect(await codeOf(sendMessage(ctx, alice, chatId, { attachmentIds: six }))).toBe('400 bad_request');
     expect(repo.messageMap.size).toBe(0);
+  });
+
+  it('refuses bytes that are not of the declared type (an HTML page, SVG or script as image/png) and stores nothing (issue 13 item 15)', async () => {
+    const { ctx, repo, storage, alice, chatId, upload } = await setup();
+    const bodies = {
+      html: '<!doctype html><html><body><script>fetch("/v1/me")</script></body></html>',
+      svg: '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(document.cookie)"/>',
+      script: 'alert(document.domain)//',
+      // A PNG signature after a leading byte is not a PNG: the check reads the very start.
+      shifted: '\n\x89PNG\r\n\x1a\n<html>',
+    };
+    const good = await upload();
+    for (const [name, text] of Object.entries(bodies)) {
+      const body = Buffer.from(text, 'latin1');
+      const file = { filename: `${name}.png`, contentType: 'image/png', size: body.length };
+      const { attachment } = await createAttachment(ctx, alice, chatId, file);
+      storage.upload(pendingKey(chatId, attachment.id), 'image/png', body);
+      expect(await codeOf(sendMessage(ctx, alice, chatId, { content: name, attachmentIds: [good, attachment.id] })), name).toBe('400 attachment_type_mismatch');
+      // Nothing stored: no message, no final object for either id, the bad bytes deleted, the good one still usable.
+      expect(repo.messageMap.size).toBe(0);
+      expect(storage.objects.has(objectKey(chatId, attachment.id))).toBe(false);
+      expect(storage.objects.has(objectKey(chatId, good))).toBe(false);
+      expect(storage.objects.has(pendingKey(chatId, attachment.id))).toBe(false);
+      expect(repo.attachmentMap.get(`${chatId}|${attachment.id}`)?.status).toBe('pending');
+    }
+    // A real JPEG declared as PNG is refused too; the good one then sends.
+    const { attachment: jpegAsPng } = await createAttachment(ctx, alice, chatId, { filename: 'cow.png', contentType: 'image/png', size: 100 });
+    storage.upload(pendingKey(chatId, jpegAsPng.id), 'image/png', sampleFile('image/jpeg', 100));
+    expect(await codeOf(sendMessage(ctx, alice, chatId, { attachmentIds: [jpegAsPng.id] }))).toBe('400 attachment_type_mismatch');
+    expect(await codeOf(sendMessage(ctx, alice, chatId, { attachmentIds: [good] }))).toBe('resolved');
   });
 
   it('consumes an attachment once when two messages race for it', async () => {

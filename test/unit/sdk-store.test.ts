@@ -96,6 +96,24 @@ describe('ChatStore', () => {
     expect(store.chats.has('c1')).toBe(false);
   });
 
+  it("a sync's repeat of chat.created or chat.updated older than the app's read leaves the chat as read (unread, updatedAt, title)", () => {
+    const store = new ChatStore('me');
+    const created = chat('c1', { type: 'direct', title: undefined, updatedAt: t(1) });
+    // The app read the chat after bob's message (unread 1); the sync then replays the seconds before its cursor.
+    store.putChat({ ...created, updatedAt: t(3), lastSeq: 1, unreadCount: 1, title: 'Renamed', lastMessage: { id: 'm1', seq: 1, senderId: 'bob', type: 'text', content: '#1', createdAt: t(3) } });
+    store.putMessages('c1', [from('bob', 1)]);
+    store.apply({ type: 'chat.created', chat: created, at: t(1) });
+    store.apply({ type: 'chat.updated', chat: { ...created, title: 'Old title', updatedAt: t(2) }, at: t(2) });
+    store.apply({ type: 'message.new', chatId: 'c1', message: from('bob', 1), at: t(3) });
+    expect(store.chats.get('c1')).toMatchObject({ unreadCount: 1, lastSeq: 1, updatedAt: t(3), title: 'Renamed' });
+    // A newer chat.updated still applies; a chat.created after the caller's removal (added again) too.
+    store.apply({ type: 'chat.updated', chat: { ...created, title: 'Newest', updatedAt: t(4) }, at: t(4) });
+    expect(store.chats.get('c1')).toMatchObject({ title: 'Newest', unreadCount: 1 });
+    store.apply({ type: 'participant.removed', chatId: 'c1', userId: 'me', at: t(5) });
+    store.apply({ type: 'chat.created', chat: { ...created, updatedAt: t(6), unreadCount: 0, lastSeq: 1 }, at: t(6) });
+    expect(store.chats.get('c1')).toMatchObject({ unreadCount: 0, updatedAt: t(6) });
+  });
+
   it('converges through the socket: live in order vs offline (early live copies, then a sync replay with repeats)', async () => {
     vi.useFakeTimers();
     try {
