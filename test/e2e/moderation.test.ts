@@ -72,7 +72,7 @@ describe('moderation end to end', () => {
       const synced = async (user: typeof ada, cursor: string) => {
         await new Promise((r) => setTimeout(r, 3_200)); // past the log's settle time, so the cursor covers these changes
         const body = (await user.get(`/v1/sync?since=${encodeURIComponent(cursor)}`)).body;
-        return (body.events as { type: string; chatId?: string; message?: { id: string } }[]).filter((e) => e.chatId === group && e.message);
+        return (body.events as { type: string; chatId?: string; message?: { id: string; content: string } }[]).filter((e) => e.chatId === group && e.message);
       };
       const forAda = await synced(ada, adaStart);
       expect(forAda.map((e) => [e.type, e.message!.id])).toEqual([
@@ -86,7 +86,7 @@ describe('moderation end to end', () => {
       expect(JSON.stringify(forAda)).not.toContain('bob secret');
       // Whoever does not block bob reads it all.
       const forCyd = await synced(cyd, cydStart);
-      expect(forCyd.map((e) => (e.message as { content: string }).content)).toEqual(['bob secret', 'cyd answers', 'bob secret, edited']);
+      expect(forCyd.map((e) => e.message!.content)).toEqual(['bob secret', 'cyd answers', 'bob secret, edited']);
       expect(forCyd[1]!.message).toMatchObject({ replyTo: { preview: 'bob secret' } });
     } finally {
       await adaSocket.close();
