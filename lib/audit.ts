@@ -8,8 +8,9 @@
  * The same entries are also written as `message: "audit"` log lines in each
  * function's log group, whatever this setting (see the README runbook).
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { AUDIT_DETAIL_TYPE, AUDIT_SOURCE } from '../functions/domain/audit';
@@ -32,7 +33,25 @@ export class AuditArchive extends Construct {
       description: `chat.audit events (admin and support actions), kept ${props.retentionDays} days`,
       eventPattern: { source: [AUDIT_SOURCE], detailType: [AUDIT_DETAIL_TYPE] },
       retention: Duration.days(props.retentionDays),
-      kmsKey: props.encryptionKey,
     });
+    const key = props.encryptionKey;
+    if (key) {
+      // Not `kmsKey`: the Archive construct would put the bus's ARN into the key policy while the bus names the key,
+      // a dependency cycle CloudFormation refuses. The same grant, scoped to this account's buses instead.
+      (this.archive.node.defaultChild as events.CfnArchive).kmsKeyIdentifier = key.keyArn;
+      const stack = Stack.of(this);
+      key.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'EventBridgeArchivesOfThisAccount',
+          principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:ReEncrypt*'],
+          resources: ['*'],
+          conditions: { ArnLike: { 'kms:EncryptionContext:aws:events:event-bus:arn': `arn:${stack.partition}:events:${stack.region}:${stack.account}:event-bus/*` } },
+        }),
+      );
+      key.addToResourcePolicy(
+        new iam.PolicyStatement({ sid: 'EventBridgeDescribeKey', principals: [new iam.ServicePrincipal('events.amazonaws.com')], actions: ['kms:DescribeKey'], resources: ['*'] }),
+      );
+    }
   }
 }

@@ -34,6 +34,7 @@ import { eventRoutes, httpRoutes, queueRoutes, scheduledRoutes, wsRoutes, type H
 import { Role } from '../functions/schemas';
 import { ChatFunction, PROJECT_ROOT } from './chat-function';
 import { AuditArchive } from './audit';
+import { FunctionRoles } from './function-roles';
 import { readContext, type ChatStackContext } from './context';
 import { customerManagedKey } from './encryption';
 import { ChatOperations } from './operations';
@@ -41,7 +42,26 @@ import { EdgeProtection } from './perimeter';
 import { AttachmentMalwareProtection } from './malware-protection';
 
 /** The fan-out worker's timeout: delivering one batch to 10 chats of 1,000 participants with bounded concurrency. */
-const FANOUT_TIMEOUT = Duration.seconds(60);
+export const FANOUT_TIMEOUT = Duration.seconds(60);
+/**
+ * Receives of a fan-out job before it moves to the dead-letter queue. While a
+ * job is retried, its chat's later events wait behind it (one FIFO message
+ * group per chat), so the retries are few: a failing job holds its chat for at
+ * most `FANOUT_MAX_RECEIVES × FANOUT_VISIBILITY_TIMEOUT` (3 × 90 s = 4.5 min),
+ * then the chat's events flow again and the job waits in the DLQ (alarm
+ * `FanOutDeadLetters`, README "Runbook") for a redrive.
+ */
+export const FANOUT_MAX_RECEIVES = 3;
+/**
+ * The fan-out queue's visibility timeout: the worker's timeout plus 30 s for
+ * Lambda to return a failed or timed-out batch, not AWS's generic "6 × the
+ * function timeout" (which would make each retry of a failed job wait 6 min).
+ * Lambda requires at least the function timeout. The cost of the shorter
+ * window: a batch Lambda could not invoke for 90 s (account concurrency
+ * exhausted, `LambdaThrottleRate` alarm) counts a receive and can reach the DLQ
+ * without having failed; the redrive delivers it then.
+ */
+export const FANOUT_VISIBILITY_TIMEOUT = FANOUT_TIMEOUT.plus(Duration.seconds(30));
 /**
  * The governance worker (SPEC §10): an erasure stops between batches ~20 s
  * before this and continues in a new job, so a run never times out mid-batch.
@@ -119,7 +139,7 @@ export class ChatStack extends Stack {
   readonly auditArchive?: AuditArchive;
   /** Events of large chats, one FIFO group per chat, consumed by the fan-out worker. */
   readonly fanOutQueue: sqs.Queue;
-  /** Jobs the fan-out worker failed 5 times. */
+  /** Jobs the fan-out worker failed `FANOUT_MAX_RECEIVES` (3) times. */
   readonly fanOutDeadLetterQueue: sqs.Queue;
   /** Opt-in (`malwareProtection=true`): GuardDuty scans attachments; infected ones cannot be downloaded. */
   readonly malwareProtection?: AttachmentMalwareProtection;
@@ -148,6 +168,8 @@ export class ChatStack extends Stack {
   readonly edge?: EdgeProtection;
   /** By route name. */
   readonly functions: Record<string, ChatFunction> = {};
+  /** The functions' execution roles, one per distinct permission set (`lib/function-roles.ts`: the 500-resource limit). */
+  readonly functionRoles: FunctionRoles;
   /** The customer-managed key of every store, topic and log group (context `customerManagedKey`/`kmsKeyArn`, `lib/encryption.ts`). */
   readonly encryptionKey?: kms.IKey;
   /**
@@ -203,12 +225,12 @@ export class ChatStack extends Stack {
       // High-throughput FIFO: ordering (and throughput limits) per chat, not per queue.
       fifoThroughputLimit: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
       deduplicationScope: sqs.DeduplicationScope.MESSAGE_GROUP,
-      // AWS's guidance for Lambda event sources: at least 6 × the function timeout.
-      visibilityTimeout: Duration.seconds(FANOUT_TIMEOUT.toSeconds() * 6),
+      // The worker's real need, not 6 × its timeout: a failed job blocks its chat's group while it waits (see the constant).
+      visibilityTimeout: FANOUT_VISIBILITY_TIMEOUT,
       retentionPeriod: Duration.days(1),
       ...this.queueEncryption(),
       enforceSSL: true,
-      deadLetterQueue: { queue: this.fanOutDeadLetterQueue, maxReceiveCount: 5 },
+      deadLetterQueue: { queue: this.fanOutDeadLetterQueue, maxReceiveCount: FANOUT_MAX_RECEIVES },
     });
 
     this.jobDeadLetterQueue = new sqs.Queue(this, 'GovernanceDeadLetterQueue', {
@@ -300,17 +322,24 @@ export class ChatStack extends Stack {
     }
 
     const environment = this.functionEnvironment();
-    // SPEC §8: functions that delete the SNS endpoints of devices that go away (`push:unregister`) get
-    // `sns:DeleteEndpoint` on the configured applications' endpoints; without push there are none.
-    const pushApps = this.config.pushPlatformApplications ? Object.values(this.config.pushPlatformApplications) : undefined;
-    const unregisters = (permissions: readonly string[]) => (permissions.includes('push:unregister') ? pushApps : undefined);
+    this.functionRoles = new FunctionRoles(this, 'FunctionRoles', {
+      table: this.table,
+      bucket: this.bucket,
+      eventBus: this.eventBus,
+      fanOutQueue: this.fanOutQueue,
+      jobQueue: this.jobQueue,
+      encryptionKey: this.encryptionKey,
+      webSocket: { apiId: this.webSocketApi.apiId, stageName: WEBSOCKET_STAGE_NAME },
+      pushApplications: Object.values(this.config.pushPlatformApplications ?? {}),
+      tracing: this.config.tracing,
+    });
 
     for (const route of httpRoutes) {
       if (/^\/dev(\/|$)/.test(route.path)) {
         // SPEC §1: dev shortcuts exist only in the local stack.
         throw new Error(`Route ${route.name} (${route.path}) must not be deployed`);
       }
-      const fn = this.addFunction(route.name, route.handler, route.permissions, 'http', `${route.method} ${route.path}`, environment, undefined, (route as HttpRouteEntry).assets, unregisters(route.permissions));
+      const fn = this.addFunction(route.name, route.handler, route.permissions, 'http', `${route.method} ${route.path}`, environment, undefined, (route as HttpRouteEntry).assets);
       const httpRoute = new HttpRoute(this.httpApi, route.name, {
         httpApi: this.httpApi,
         routeKey: HttpRouteKey.with(route.path, HttpMethod[route.method]),
@@ -345,10 +374,13 @@ export class ChatStack extends Stack {
       });
     }
 
+    // Background functions (no API in front) and the EventBridge rules that invoke some of them: the operations alarms watch both.
+    const workers: string[] = queueRoutes.map((r) => r.name);
+    const rules: events.Rule[] = [];
     for (const route of queueRoutes) {
       if ('queue' in route && route.queue === 'governance') {
         // One job per invocation: an erasure runs until its time budget, then continues in a new job.
-        const fn = this.addFunction(route.name, route.handler, route.permissions, 'queue', `SQS ${route.name}`, environment, GOVERNANCE_TIMEOUT, undefined, unregisters(route.permissions));
+        const fn = this.addFunction(route.name, route.handler, route.permissions, 'queue', `SQS ${route.name}`, environment, GOVERNANCE_TIMEOUT);
         fn.function.addEventSource(new SqsEventSource(this.jobQueue, { batchSize: 1, reportBatchItemFailures: true }));
         continue;
       }
@@ -359,7 +391,8 @@ export class ChatStack extends Stack {
     for (const route of scheduledRoutes) {
       // Background work like the queue consumers: the same timeout ceiling.
       const fn = this.addFunction(route.name, route.handler, route.permissions, 'queue', `Schedule ${route.name}`, environment);
-      new events.Rule(this, `${route.name}Schedule`, { schedule: events.Schedule.expression(route.schedule), targets: [new eventTargets.LambdaFunction(fn.function)] });
+      rules.push(new events.Rule(this, `${route.name}Schedule`, { schedule: events.Schedule.expression(route.schedule), targets: [new eventTargets.LambdaFunction(fn.function)] }));
+      workers.push(route.name);
     }
 
     const push = this.config.pushPlatformApplications;
@@ -376,14 +409,15 @@ export class ChatStack extends Stack {
         reason: 'This is the dead-letter queue of the push rule target: undeliverable chat.message.offline events wait here for the operator.',
       });
       for (const route of eventRoutes) {
-        const fn = this.addFunction(route.name, route.handler, route.permissions, 'queue', `EventBridge ${route.detailType}`, pushEnvironment, PUSH_TIMEOUT, undefined, Object.values(push));
-        new events.Rule(this, `${route.name}Rule`, {
+        const fn = this.addFunction(route.name, route.handler, route.permissions, 'queue', `EventBridge ${route.detailType}`, pushEnvironment, PUSH_TIMEOUT);
+        workers.push(route.name);
+        rules.push(new events.Rule(this, `${route.name}Rule`, {
           eventBus: this.eventBus,
           description: `${route.detailType} → ${route.name}`,
           // `Source: "chat"` (SPEC §8, functions/lib/offline.ts).
           eventPattern: { source: ['chat'], detailType: [route.detailType] },
           targets: [new eventTargets.LambdaFunction(fn.function, { deadLetterQueue: this.pushDeadLetterQueue, retryAttempts: 2, maxEventAge: Duration.hours(1) })],
-        });
+        }));
       }
     }
 
@@ -409,12 +443,54 @@ export class ChatStack extends Stack {
       indexNames: GLOBAL_SECONDARY_INDEXES.map((gsi) => gsi.indexName),
       fanOutQueue: this.fanOutQueue,
       fanOutDeadLetterQueue: this.fanOutDeadLetterQueue,
+      jobDeadLetterQueue: this.jobDeadLetterQueue,
+      pushDeadLetterQueue: this.pushDeadLetterQueue,
+      rules,
+      pushApplications: Object.values(this.config.pushPlatformApplications ?? {}),
+      workers,
       functions: this.functions,
       alarmEmail: this.config.alarmEmail,
       encryptionKey: this.encryptionKey,
       removalPolicy: this.dataRemovalPolicy,
       reportSlaHours: this.config.reportSlaHours,
     });
+    this.addOperatorOutputs();
+  }
+
+  /**
+   * Issue 19: what an operator needs after `cdk deploy` (`--outputs-file`):
+   * where the stack runs, where to look (dashboard, log groups), which issuer
+   * the functions trust, and the queues to watch and redrive (README "Runbook").
+   * Function log groups of the routes are on each function (Lambda console,
+   * `aws lambda get-function-configuration --query LoggingConfig.LogGroup`);
+   * the workers' are output since no request leads to them.
+   */
+  private addOperatorOutputs(): void {
+    const out = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
+    out('Region', this.region, 'Region the stack is deployed in');
+    out(
+      'DashboardUrl',
+      // The commercial-partition console (the one CloudWatch links to); other partitions: DashboardName.
+      `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.operations.dashboard.dashboardName}`,
+      'CloudWatch dashboard of the chat service',
+    );
+    out('DashboardName', this.operations.dashboard.dashboardName, 'CloudWatch dashboard name');
+    const issuer = this.config.oidc?.issuer ?? `https://cognito-idp.${this.region}.${this.urlSuffix}/${this.userPool!.userPoolId}`;
+    const jwks = this.config.oidc?.jwksUri ?? `${issuer}/.well-known/jwks.json`;
+    out('IssuerUrl', issuer, 'The `iss` the functions accept (Cognito user pool or the configured OIDC issuer)');
+    out('JwksUrl', jwks, 'Where the functions fetch the signing keys');
+    out('FanOutQueueUrl', this.fanOutQueue.queueUrl, 'Fan-out jobs of large chats (FIFO, one group per chat)');
+    out('FanOutDeadLetterQueueUrl', this.fanOutDeadLetterQueue.queueUrl, 'Failed fan-out jobs: redrive with aws sqs start-message-move-task (README "Runbook")');
+    out('GovernanceQueueUrl', this.jobQueue.queueUrl, 'Erasure and export jobs (FIFO, one group per user)');
+    out('GovernanceDeadLetterQueueUrl', this.jobDeadLetterQueue.queueUrl, 'Failed erasure/export jobs: redrive to resume (README "Runbook")');
+    if (this.pushDeadLetterQueue) out('PushDeadLetterQueueUrl', this.pushDeadLetterQueue.queueUrl, 'chat.message.offline events the push worker could not take');
+    out('HttpAccessLogGroupName', this.httpAccessLogs.logGroupName, 'HTTP API access logs (JSON, one line per request)');
+    if (this.webSocketAccessLogs) out('WebSocketAccessLogGroupName', this.webSocketAccessLogs.logGroupName, 'WebSocket API access logs');
+    const workers = [...queueRoutes, ...scheduledRoutes, ...(this.pushDeadLetterQueue ? eventRoutes : [])];
+    for (const route of workers) {
+      const fn = this.functions[route.name];
+      if (fn) out(`${route.name}LogGroupName`, fn.logGroup.logGroupName, `Log group of the ${route.name} worker`);
+    }
   }
 
   /**
@@ -625,27 +701,19 @@ export class ChatStack extends Stack {
     environment: Record<string, string>,
     timeout?: Duration,
     assets?: readonly string[],
-    pushApplications?: readonly string[],
   ): ChatFunction {
     if (this.functions[name]) throw new Error(`Duplicate route name ${name} in functions/routes.ts`);
     const fn = new ChatFunction(this, name, {
       entry: handler,
       api,
-      permissions,
-      table: this.table,
-      bucket: this.bucket,
-      eventBus: this.eventBus,
-      fanOutQueue: this.fanOutQueue,
-      jobQueue: this.jobQueue,
+      role: this.functionRoles.roleFor(permissions),
       encryptionKey: this.encryptionKey,
       logRemovalPolicy: this.dataRemovalPolicy,
       timeout,
-      webSocket: { apiId: this.webSocketApi.apiId, stageName: WEBSOCKET_STAGE_NAME },
       environment,
       description,
       tracing: this.config.tracing,
       assets,
-      pushApplications,
     });
     this.functions[name] = fn;
     return fn;

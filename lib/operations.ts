@@ -4,12 +4,21 @@
  *
  * | alarm | fires when |
  * |---|---|
- * | `HttpApi5xxRate` | HTTP API 5xx / requests > 1 % over 5 min, with at least `HTTP_MIN_REQUESTS` requests |
+ * | `HttpApi5xxRate` | HTTP API 5xx / requests > 1 % over 5 min, with at least `HTTP_MIN_REQUESTS` requests (covers the route functions' errors and timeouts) |
  * | `WebSocketIntegrationErrorRate` | WebSocket integration errors / (messages + connects) > 5 % over 5 min, same minimum |
- * | `FunctionErrors<n>`, `FunctionThrottles<n>` | any function error (an unhandled exception or a timeout: handlers answer domain errors themselves) or throttle in 5 min, per group of ≤ 10 functions (named in the description) |
- * | `TableThrottles`, `<Index>Throttles` | any read or write throttle event on the table or one of its GSIs in 5 min |
- * | `FanOutDeadLetters` | a fan-out job landed in the dead-letter queue (deliveries that failed 5 times) |
+ * | `HttpApiLatencyNearTimeout`, `WebSocketLatencyNearTimeout` | p99 integration latency > 80 % of the route functions' timeout, 15 min in a row |
+ * | `WorkerErrorRate<n>` | the background workers' (queue, schedule, event) errors / invocations > 5 % over 5 min, at least 10 invocations, per group of ≤ 5 (named in the description) |
+ * | `WorkerDurationNearTimeout<n>` | a worker's longest run > 80 % of its timeout in 5 min |
+ * | `LambdaThrottleRate` | region-wide throttled / attempted invocations > 1 % over 5 min |
+ * | `TableThrottles`, `<Index>Throttles` | read or write throttle events on the table or one of its GSIs in two 5-min periods in a row |
+ * | `DynamoDbSystemErrors` | more than 5 DynamoDB requests failed with HTTP 500 in 5 min |
+ * | `EventBridgeFailedInvocations` | a rule (schedule, push) could not invoke its target after retries |
+ * | `PushFailureRate` | with push: failed / sent SNS mobile notifications > 10 % over 5 min |
+ * | `FanOutDeadLetters`, `GovernanceDeadLetters`, `PushDeadLetters` | a message is in that dead-letter queue |
  * | `FanOutBacklog` | the oldest fan-out job waited more than 2 min, 3 minutes in a row |
+ * | `ReportSla` | a report has been open longer than `reportSlaHours` |
+ *
+ * What each means and what to do: README "Runbook".
  *
  * No alarm, topic, or dashboard has a physical name.
  */
@@ -18,6 +27,7 @@ import type { HttpApi, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apig
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -39,8 +49,23 @@ export const HTTP_5XX_THRESHOLD_PERCENT = 1;
 export const WS_INTEGRATION_ERROR_THRESHOLD_PERCENT = 5;
 
 const FIVE_MINUTES = Duration.minutes(5);
-/** Functions per Errors/Throttles alarm: CloudWatch's limit of metrics in a metric math alarm. */
+/** Metrics per alarm: CloudWatch's limit of metrics in a metric math alarm. */
 export const ALARM_GROUP_SIZE = 10;
+/** Workers per error-rate alarm: two metrics each (errors, invocations) within the 10-metric limit. */
+export const WORKER_GROUP_SIZE = 5;
+/** Background workers' error rate that raises `WorkerErrorRate<n>`, and the invocations needed to judge it. */
+export const WORKER_ERROR_THRESHOLD_PERCENT = 5;
+export const WORKER_MIN_INVOCATIONS = 10;
+/** p99 latency / longest run as a share of the function timeout that raises the latency alarms. */
+export const LATENCY_NEAR_TIMEOUT_PERCENT = 80;
+/** Region-wide share of throttled Lambda invocations that raises `LambdaThrottleRate`. */
+export const THROTTLE_THRESHOLD_PERCENT = 1;
+/** DynamoDB SystemErrors (HTTP 500, retried by the SDK) per 5 minutes above which `DynamoDbSystemErrors` fires. */
+export const DYNAMODB_SYSTEM_ERRORS_THRESHOLD = 5;
+/** Share of failed SNS mobile push notifications that raises `PushFailureRate`. */
+export const PUSH_FAILURE_THRESHOLD_PERCENT = 10;
+/** The operations the functions call (SystemErrors is published per `Operation`), at most 10. */
+const DYNAMODB_OPERATIONS = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'BatchGetItem', 'BatchWriteItem', 'TransactGetItems', 'TransactWriteItems'];
 
 export interface ChatOperationsProps {
   readonly httpApi: HttpApi;
@@ -50,6 +75,16 @@ export interface ChatOperationsProps {
   readonly indexNames: readonly string[];
   readonly fanOutQueue: Queue;
   readonly fanOutDeadLetterQueue: Queue;
+  /** The governance (erasure and export) dead-letter queue. */
+  readonly jobDeadLetterQueue: Queue;
+  /** With push configured: the push rule target's dead-letter queue. */
+  readonly pushDeadLetterQueue?: Queue;
+  /** EventBridge rules whose target failures (`FailedInvocations`) are alarmed: schedules and the push rule. */
+  readonly rules: readonly events.IRule[];
+  /** SNS platform application ARNs (push), for `PushFailureRate`. */
+  readonly pushApplications?: readonly string[];
+  /** Route names of the background workers (queue, schedule and event functions): no API reports their errors. */
+  readonly workers: readonly string[];
   /** By route name. */
   readonly functions: Record<string, ChatFunction>;
   /** Subscribed to the alarm topic when given. */
@@ -177,49 +212,168 @@ export class ChatOperations extends Construct {
     });
 
     const functions = Object.entries(props.functions);
-    // One alarm per metric and group of ≤ 10 functions (a metric math alarm's limit), not one per function: two
-    // alarms for each of 50+ functions would take a fifth of CloudFormation's 500 resources per stack. Which
-    // function failed: the alarm's description names the group, the dashboard's per-function graphs show it.
-    for (let i = 0; i < functions.length; i += ALARM_GROUP_SIZE) {
-      const group = functions.slice(i, i + ALARM_GROUP_SIZE);
-      const n = i / ALARM_GROUP_SIZE + 1;
+    // Errors of the API functions surface as the API's 5xx and integration error rates above (an unhandled error
+    // or a timeout is a 5xx); the workers have no API in front, so their error rate is alarmed directly. Grouped by
+    // CloudWatch's limit of 10 metrics per metric math alarm, and never one alarm per function: two alarms for each
+    // of 60+ functions would take a quarter of CloudFormation's 500 resources per stack.
+    const workers = functions.filter(([name]) => props.workers.includes(name));
+    for (let i = 0; i < workers.length; i += WORKER_GROUP_SIZE) {
+      const group = workers.slice(i, i + WORKER_GROUP_SIZE);
+      const n = i / WORKER_GROUP_SIZE + 1;
       const names = group.map(([name]) => name).join(', ');
-      const sum = (metric: (fn: ChatFunction) => cloudwatch.Metric, label: string) =>
-        new cloudwatch.MathExpression({
-          expression: `SUM([${group.map((_, j) => `m${j}`).join(',')}])`,
-          usingMetrics: Object.fromEntries(group.map(([, fn], j) => [`m${j}`, metric(fn)])),
-          period: FIVE_MINUTES,
-          label,
-        });
-      this.alarm(`FunctionErrors${n}`, {
-        alarmDescription: `A function failed (unhandled error or timeout), one of: ${names}`,
-        metric: sum((fn) => fn.function.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 'Errors'),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      const usingMetrics: Record<string, cloudwatch.IMetric> = {};
+      group.forEach(([, fn], j) => {
+        usingMetrics[`e${j}`] = fn.function.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' });
+        usingMetrics[`i${j}`] = fn.function.metricInvocations({ period: FIVE_MINUTES, statistic: 'Sum' });
       });
-      this.alarm(`FunctionThrottles${n}`, {
-        alarmDescription: `Invocations throttled (account or reserved concurrency exhausted), one of: ${names}`,
-        metric: sum((fn) => fn.function.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }), 'Throttles'),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      const errors = group.map((_, j) => `FILL(e${j}, 0)`).join(' + ');
+      const invocations = group.map((_, j) => `FILL(i${j}, 0)`).join(' + ');
+      this.alarm(`WorkerErrorRate${n}`, {
+        alarmDescription: `Background workers: more than ${WORKER_ERROR_THRESHOLD_PERCENT} % of invocations failed in 5 minutes (at least ${WORKER_MIN_INVOCATIONS}), one of: ${names}`,
+        metric: new cloudwatch.MathExpression({
+          expression: `IF(${invocations} >= ${WORKER_MIN_INVOCATIONS}, 100 * (${errors}) / (${invocations}), 0)`,
+          usingMetrics,
+          period: FIVE_MINUTES,
+          label: 'Worker error %',
+        }),
+        threshold: WORKER_ERROR_THRESHOLD_PERCENT,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       });
     }
+
+    // Latency near the timeout: a function that runs into its timeout answers 503/504 (APIs) or retries (workers).
+    // The functions' timeouts (10 s for API routes) are what requests run into, well before API Gateway's 29-30 s.
+    const apiTimeout = Math.min(...functions.filter(([name]) => !props.workers.includes(name)).map(([, fn]) => fn.timeout.toMilliseconds()));
+    this.alarm('HttpApiLatencyNearTimeout', {
+      alarmDescription: `HTTP API: p99 integration latency above ${LATENCY_NEAR_TIMEOUT_PERCENT} % of the functions' ${apiTimeout / 1000} s timeout for 15 minutes`,
+      metric: props.httpApi.metricIntegrationLatency({ period: FIVE_MINUTES, statistic: 'p99' }),
+      threshold: (apiTimeout * LATENCY_NEAR_TIMEOUT_PERCENT) / 100,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+    this.alarm('WebSocketLatencyNearTimeout', {
+      alarmDescription: `WebSocket API: p99 integration latency above ${LATENCY_NEAR_TIMEOUT_PERCENT} % of the functions' ${apiTimeout / 1000} s timeout for 15 minutes`,
+      metric: wsMetric('IntegrationLatency', 'Integration latency p99', 'p99'),
+      threshold: (apiTimeout * LATENCY_NEAR_TIMEOUT_PERCENT) / 100,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+    for (let i = 0; i < workers.length; i += ALARM_GROUP_SIZE) {
+      const group = workers.slice(i, i + ALARM_GROUP_SIZE);
+      const n = i / ALARM_GROUP_SIZE + 1;
+      this.alarm(`WorkerDurationNearTimeout${n}`, {
+        alarmDescription: `A background worker's longest run took more than ${LATENCY_NEAR_TIMEOUT_PERCENT} % of its timeout in 5 minutes, one of: ${group.map(([name, fn]) => `${name} (${fn.timeout.toSeconds()} s)`).join(', ')}`,
+        metric: new cloudwatch.MathExpression({
+          expression: `MAX([${group.map(([, fn], j) => `100 * FILL(d${j}, 0) / ${fn.timeout.toMilliseconds()}`).join(', ')}])`,
+          usingMetrics: Object.fromEntries(group.map(([, fn], j) => [`d${j}`, fn.function.metricDuration({ period: FIVE_MINUTES, statistic: 'Maximum' })])),
+          period: FIVE_MINUTES,
+          label: 'Longest run, % of timeout',
+        }),
+        threshold: LATENCY_NEAR_TIMEOUT_PERCENT,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      });
+    }
+
+    // Throttles come from the region's shared concurrency (no function reserves any), so the region-wide Lambda
+    // metrics (no dimension) measure them: one alarm, not one per function.
+    const lambdaAccount = (metricName: string) => new cloudwatch.Metric({ namespace: 'AWS/Lambda', metricName, period: FIVE_MINUTES, statistic: 'Sum' });
+    this.alarm('LambdaThrottleRate', {
+      alarmDescription: `Lambda (region-wide, every function of the account): more than ${THROTTLE_THRESHOLD_PERCENT} % of invocations throttled in 5 minutes: concurrency exhausted`,
+      metric: new cloudwatch.MathExpression({
+        expression: `IF(FILL(invocations, 0) + FILL(throttles, 0) >= ${HTTP_MIN_REQUESTS}, 100 * FILL(throttles, 0) / (FILL(invocations, 0) + FILL(throttles, 0)), 0)`,
+        usingMetrics: { invocations: lambdaAccount('Invocations'), throttles: lambdaAccount('Throttles') },
+        period: FIVE_MINUTES,
+        label: 'Throttled %',
+      }),
+      threshold: THROTTLE_THRESHOLD_PERCENT,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
 
     for (const indexName of [undefined, ...props.indexNames]) {
       this.alarm(`${indexName ?? 'Table'}Throttles`, {
-        alarmDescription: `DynamoDB ${indexName ? `index ${indexName}` : 'table'}: read or write requests throttled`,
+        alarmDescription: `DynamoDB ${indexName ? `index ${indexName}` : 'table'}: read or write requests throttled in two 5-minute periods in a row`,
         metric: throttleEvents(indexName),
+        threshold: 1,
+        evaluationPeriods: 2,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      });
+    }
+
+    // SystemErrors is published per operation; the SDK retries them, so a few are noise and a stream is an AWS-side problem.
+    this.alarm('DynamoDbSystemErrors', {
+      alarmDescription: `DynamoDB: more than ${DYNAMODB_SYSTEM_ERRORS_THRESHOLD} requests failed with HTTP 500 (SystemErrors) in 5 minutes`,
+      metric: new cloudwatch.MathExpression({
+        expression: `SUM([${DYNAMODB_OPERATIONS.map((_, j) => `FILL(s${j}, 0)`).join(', ')}])`,
+        usingMetrics: Object.fromEntries(
+          DYNAMODB_OPERATIONS.map((operation, j) => [
+            `s${j}`,
+            new cloudwatch.Metric({ namespace: 'AWS/DynamoDB', metricName: 'SystemErrors', dimensionsMap: { TableName: tableName, Operation: operation }, period: FIVE_MINUTES, statistic: 'Sum' }),
+          ]),
+        ),
+        period: FIVE_MINUTES,
+        label: 'System errors',
+      }),
+      threshold: DYNAMODB_SYSTEM_ERRORS_THRESHOLD,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+
+    // EventBridge gave up on a target (after its retries): a scheduled run or a push event did not happen.
+    const rules = props.rules.slice(0, ALARM_GROUP_SIZE);
+    if (rules.length > 0) {
+      this.alarm('EventBridgeFailedInvocations', {
+        alarmDescription: `EventBridge could not invoke a target after its retries (FailedInvocations): a scheduled run or push event was dropped or sent to the DLQ. Rules: ${rules.length}`,
+        metric: new cloudwatch.MathExpression({
+          expression: `SUM([${rules.map((_, j) => `FILL(f${j}, 0)`).join(', ')}])`,
+          usingMetrics: Object.fromEntries(
+            rules.map((rule, j) => [`f${j}`, new cloudwatch.Metric({ namespace: 'AWS/Events', metricName: 'FailedInvocations', dimensionsMap: { RuleName: rule.ruleName }, period: FIVE_MINUTES, statistic: 'Sum' })]),
+          ),
+          period: FIVE_MINUTES,
+          label: 'Failed invocations',
+        }),
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       });
     }
 
-    this.alarm('FanOutDeadLetters', {
-      alarmDescription: 'Fan-out jobs failed 5 times and wait in the dead-letter queue: some recipients missed events',
-      metric: props.fanOutDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-    });
+    // SNS mobile push: per platform application (`Application` and `Platform` dimensions, from the ARN).
+    const apps = (props.pushApplications ?? []).map((arn) => /:app\/([A-Z_]+)\/(.+)$/.exec(arn)).filter((m): m is RegExpExecArray => m !== null).slice(0, 5);
+    if (apps.length > 0) {
+      const sns = (metricName: string, [, platform, application]: RegExpExecArray) =>
+        new cloudwatch.Metric({ namespace: 'AWS/SNS', metricName, dimensionsMap: { Application: application!, Platform: platform! }, period: FIVE_MINUTES, statistic: 'Sum' });
+      const usingMetrics: Record<string, cloudwatch.IMetric> = {};
+      apps.forEach((app, j) => {
+        usingMetrics[`f${j}`] = sns('NumberOfNotificationsFailed', app);
+        usingMetrics[`d${j}`] = sns('NumberOfNotificationsDelivered', app);
+      });
+      const failed = apps.map((_, j) => `FILL(f${j}, 0)`).join(' + ');
+      const delivered = apps.map((_, j) => `FILL(d${j}, 0)`).join(' + ');
+      this.alarm('PushFailureRate', {
+        alarmDescription: `SNS mobile push: more than ${PUSH_FAILURE_THRESHOLD_PERCENT} % of notifications failed in 5 minutes (NumberOfNotificationsFailed, at least ${HTTP_MIN_REQUESTS} sent)`,
+        metric: new cloudwatch.MathExpression({
+          expression: `IF(${failed} + ${delivered} >= ${HTTP_MIN_REQUESTS}, 100 * (${failed}) / (${failed} + ${delivered}), 0)`,
+          usingMetrics,
+          period: FIVE_MINUTES,
+          label: 'Push failed %',
+        }),
+        threshold: PUSH_FAILURE_THRESHOLD_PERCENT,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      });
+    }
+
+    // Every dead-letter queue: anything in one is work that did not happen until an operator redrives it.
+    const deadLetters: [string, Queue, string][] = [
+      ['FanOutDeadLetters', props.fanOutDeadLetterQueue, 'Fan-out jobs failed 3 times and wait in the dead-letter queue: some recipients missed events'],
+      ['GovernanceDeadLetters', props.jobDeadLetterQueue, 'Erasure or export jobs failed 5 times and wait in the dead-letter queue: an erasure is stalled at its checkpoint or an export never finishes'],
+      ...(props.pushDeadLetterQueue ? [['PushDeadLetters', props.pushDeadLetterQueue, 'chat.message.offline events EventBridge could not hand to the push worker: those pushes were not sent'] as [string, Queue, string]] : []),
+    ];
+    for (const [id, queue, description] of deadLetters) {
+      this.alarm(id, {
+        alarmDescription: description,
+        metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      });
+    }
 
     this.alarm('FanOutBacklog', {
       alarmDescription: 'The oldest fan-out job waited more than 2 minutes for 3 minutes: large chats get events late',

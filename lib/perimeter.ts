@@ -124,7 +124,8 @@ export class EdgeProtection extends Construct {
     return new wafv2.CfnWebACL(this, 'WebAcl', {
       scope: 'CLOUDFRONT',
       defaultAction: { allow: {} },
-      description: 'Chat: rate limits per client IP and per bearer token (issue 13)',
+      // WAF allows letters, digits, spaces and `+=:#@/-,.` only (no parentheses): a bad character fails the deploy.
+      description: 'Chat: rate limits per client IP and per bearer token',
       // Sampled requests would keep request details, bearer tokens included.
       visibilityConfig: visibility('ChatEdge'),
       rules: [

@@ -16,7 +16,7 @@ import { GLOBAL_SECONDARY_INDEXES } from '../../functions/data/table';
 import { httpRoutes, queueRoutes, scheduledRoutes, wsRoutes } from '../../functions/routes';
 import { PROJECT_ROOT } from '../../lib/chat-function';
 import { ChatStack, WEBSOCKET_STAGE_NAME } from '../../lib/chat-stack';
-import { APP_METRICS, APP_METRICS_NAMESPACE, APP_METRICS_SERVICE, HTTP_MIN_REQUESTS } from '../../lib/operations';
+import { APP_METRICS, APP_METRICS_NAMESPACE, APP_METRICS_SERVICE, HTTP_MIN_REQUESTS, THROTTLE_THRESHOLD_PERCENT, WORKER_ERROR_THRESHOLD_PERCENT, WORKER_MIN_INVOCATIONS } from '../../lib/operations';
 import { asArray, flatten, Synth, type Json, type Resource } from './template';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -146,22 +146,48 @@ describe('operations (default: Cognito)', () => {
     }
   });
 
-  it('alarms on every function\'s Errors and Throttles, each in exactly one alarm of ≤ 10 functions', () => {
-    const fns = s.chatFunctions();
-    expect(fns).toHaveLength(httpRoutes.length + wsRoutes.length + queueRoutes.length + scheduledRoutes.length);
-    for (const metricName of ['Errors', 'Throttles']) {
-      const alarms = s.alarms().filter(([, a]) => alarmMetrics(a).some((m) => m.Namespace === 'AWS/Lambda' && m.MetricName === metricName));
-      expect(alarms.length).toBe(Math.ceil(fns.length / 10));
-      for (const [, alarm] of alarms) {
-        expect(alarmMetrics(alarm).length).toBeLessThanOrEqual(10);
-        expect(alarm.Properties).toMatchObject({ Threshold: 1, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
-        for (const m of alarmMetrics(alarm)) expect(m).toMatchObject({ Stat: 'Sum' });
-      }
-      for (const [fnId] of fns) {
-        const covering = alarms.filter(([, a]) => alarmMetrics(a).some((m) => m.MetricName === metricName && dims(m.Dimensions).FunctionName === `\${${fnId}}`));
-        expect(covering, `${fnId} ${metricName}`).toHaveLength(1);
-      }
+  // Issue 19: rates, not single errors; every alarm's metric math within CloudWatch's 10 metrics.
+  it('alarms on the workers\' error rate (errors / invocations, with a minimum), never on a single error', () => {
+    const workers = s.chatFunctions().filter(([, fn]) => /^(SQS|Schedule|EventBridge) /.test(fn.Properties.Description));
+    expect(workers.length).toBe(queueRoutes.length + scheduledRoutes.length);
+    const alarms = s.alarms().filter(([, a]) => alarmMetrics(a).some((m) => m.Namespace === 'AWS/Lambda' && m.MetricName === 'Errors'));
+    for (const [, alarm] of alarms) {
+      expect(alarmMetrics(alarm).length).toBeLessThanOrEqual(10);
+      expect(alarm.Properties.Threshold).toBe(WORKER_ERROR_THRESHOLD_PERCENT);
+      const expression = (alarm.Properties.Metrics as Json[]).find((m) => m.Expression).Expression as string;
+      expect(expression).toMatch(new RegExp(`^IF\\(.* >= ${WORKER_MIN_INVOCATIONS}, 100 \\* \\(`));
     }
+    for (const [fnId] of workers) {
+      const covering = alarms.filter(([, a]) => alarmMetrics(a).some((m) => m.MetricName === 'Errors' && dims(m.Dimensions).FunctionName === `\${${fnId}}`));
+      expect(covering, fnId).toHaveLength(1);
+      expect(alarmMetrics(covering[0]![1]).some((m) => m.MetricName === 'Invocations' && dims(m.Dimensions).FunctionName === `\${${fnId}}`), fnId).toBe(true);
+    }
+    // The API functions' errors and timeouts are the APIs' 5xx / integration error rates (below).
+    expect(alarms.flatMap(([, a]) => alarmMetrics(a)).filter((m) => m.MetricName === 'Errors')).toHaveLength(workers.length);
+  });
+
+  it('alarms on the region-wide Lambda throttle rate, latency near the timeout, DynamoDB system errors and EventBridge failed invocations', () => {
+    const byMetric = (namespace: string, metricName: string) => s.alarms().filter(([, a]) => alarmMetrics(a).some((m) => m.Namespace === namespace && m.MetricName === metricName));
+    const [[, throttles]] = byMetric('AWS/Lambda', 'Throttles') as [[string, Resource]];
+    expect(alarmMetrics(throttles).map((m) => [m.MetricName, m.Dimensions]).sort()).toEqual([['Invocations', undefined], ['Throttles', undefined]]);
+    expect(throttles.Properties.Threshold).toBe(THROTTLE_THRESHOLD_PERCENT);
+
+    const [, httpLatency] = s.only('AWS::CloudWatch::Alarm', (a) => a.Properties.MetricName === 'IntegrationLatency' && dims(a.Properties.Dimensions).ApiId === `\${${httpApiId}}` && !dims(a.Properties.Dimensions).Stage);
+    expect(httpLatency.Properties).toMatchObject({ ExtendedStatistic: 'p99', Threshold: 8000, EvaluationPeriods: 3 });
+    const [, wsLatency] = s.only('AWS::CloudWatch::Alarm', (a) => alarmMetrics(a).some((m) => m.MetricName === 'IntegrationLatency' && dims(m.Dimensions).ApiId === `\${${wsApiId}}`));
+    expect(wsLatency.Properties).toMatchObject({ Threshold: 8000, EvaluationPeriods: 3 });
+    expect(alarmMetrics(wsLatency)[0]).toMatchObject({ Stat: 'p99' });
+    const durations = byMetric('AWS/Lambda', 'Duration');
+    expect(durations.flatMap(([, a]) => alarmMetrics(a))).toHaveLength(queueRoutes.length + scheduledRoutes.length);
+    for (const [, a] of durations) expect((a.Properties.Metrics as Json[]).find((m) => m.Expression).Expression).toMatch(/^MAX\(\[100 \* FILL\(d0, 0\) \/ \d+/);
+
+    const [[, system]] = byMetric('AWS/DynamoDB', 'SystemErrors') as [[string, Resource]];
+    expect(alarmMetrics(system).map((m) => dims(m.Dimensions).Operation)).toEqual(expect.arrayContaining(['GetItem', 'Query', 'TransactWriteItems']));
+    expect(alarmMetrics(system).length).toBeLessThanOrEqual(10);
+
+    const rules = s.ofType('AWS::Events::Rule');
+    const [[, failed]] = byMetric('AWS/Events', 'FailedInvocations') as [[string, Resource]];
+    expect(alarmMetrics(failed).map((m) => dims(m.Dimensions).RuleName).sort()).toEqual(rules.map(([id]) => `\${${id}}`).sort());
   });
 
   it('alarms on the HTTP API 5xx rate above 1 % over 5 minutes, with a minimum request count', () => {
@@ -210,16 +236,28 @@ describe('operations (default: Cognito)', () => {
     }
   });
 
-  it('alarms when a fan-out job lands in the dead-letter queue', () => {
-    const queues = s.ofType('AWS::SQS::Queue');
-    const [queueId] = queues.find(([, q]) => q.Properties.RedrivePolicy)!;
-    const [dlqId] = queues.find(([id]) => id !== queueId)!;
+  it('alarms when a message lands in any dead-letter queue', () => {
+    const dlqs = s.ofType('AWS::SQS::Queue').filter(([id]) => s.ofType('AWS::SQS::Queue').some(([, q]) => q.Properties.RedrivePolicy?.deadLetterTargetArn['Fn::GetAtt'][0] === id));
+    expect(dlqs).toHaveLength(2);
     const found = s.alarms().filter(([, a]) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible');
-    expect(found).toHaveLength(1);
-    const p = found[0]![1].Properties;
-    expect(p).toMatchObject({ Namespace: 'AWS/SQS', Statistic: 'Maximum', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
-    expect(dims(p.Dimensions)).toEqual({ QueueName: `\${${dlqId}.QueueName}` });
+    expect(found.map(([, a]) => dims(a.Properties.Dimensions).QueueName).sort()).toEqual(dlqs.map(([id]) => `\${${id}.QueueName}`).sort());
+    for (const [, a] of found) expect(a.Properties).toMatchObject({ Namespace: 'AWS/SQS', Statistic: 'Maximum', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
   });
+
+  it('with push: alarms on the push DLQ and the SNS mobile push failure rate of each platform application', () => {
+    const push = Synth.of(build({ pushPlatformApplications: JSON.stringify({ apns: 'arn:aws:sns:eu-west-1:123456789012:app/APNS/chat-ios', fcm: 'arn:aws:sns:eu-west-1:123456789012:app/GCM/chat-android' }) }).stack);
+    const queues = push.ofType('AWS::SQS::Queue').filter(([, q]) => !q.Properties.FifoQueue);
+    expect(queues).toHaveLength(1);
+    push.only('AWS::CloudWatch::Alarm', (a) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible' && dims(a.Properties.Dimensions).QueueName === `\${${queues[0]![0]}.QueueName}`);
+    const [, failures] = push.only('AWS::CloudWatch::Alarm', (a) => alarmMetrics(a).some((m) => m.MetricName === 'NumberOfNotificationsFailed'));
+    expect(alarmMetrics(failures).map((m) => `${m.MetricName} ${dims(m.Dimensions).Platform}/${dims(m.Dimensions).Application}`).sort()).toEqual([
+      'NumberOfNotificationsDelivered APNS/chat-ios',
+      'NumberOfNotificationsDelivered GCM/chat-android',
+      'NumberOfNotificationsFailed APNS/chat-ios',
+      'NumberOfNotificationsFailed GCM/chat-android',
+    ]);
+    expect(push.alarms().filter(([, a]) => alarmMetrics(a).some((m) => m.Namespace === 'AWS/Events')).flatMap(([, a]) => alarmMetrics(a))).toHaveLength(push.ofType('AWS::Events::Rule').length);
+  }, 120_000);
 
   it('subscribes the alarmEmail context to the topic, and rejects a malformed address', () => {
     const withEmail = Synth.of(build({ alarmEmail: 'ops@example.com' }).stack);
