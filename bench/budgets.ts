@@ -15,6 +15,7 @@
  */
 import type { OperationResult } from './measure';
 import { safetyBudgets } from './safety';
+import { syncBudgets } from './sync';
 import { total, type Totals } from './totals';
 
 export interface Target {
@@ -157,7 +158,8 @@ const postsPerMessage: Budget = perOperation({
 
 /** Every budget row, in report order. Add new capabilities here. */
 // SPEC §9 reports and bans, §10 erasure and export (`safety.ts`; called through an arrow: the two modules import each other).
-export const budgets: Budget[] = [hotChats, postsPerMessage, (c) => safetyBudgets(c)];
+// SPEC §7 sync: sync requests and what the change log adds to each write (`sync.ts`).
+export const budgets: Budget[] = [hotChats, postsPerMessage, (c) => safetyBudgets(c), (c) => syncBudgets(c)];
 
 export function evaluateBudgets(operations: readonly OperationResult[]): Target[] {
   const c = budgetContext(operations);

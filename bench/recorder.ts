@@ -81,8 +81,11 @@ function describe(command: string, input: Item): { what: string; participantsQue
   switch (command) {
     case 'GetItem':
     case 'DeleteItem':
-    case 'UpdateItem':
       what = keyPattern(input.Key as Item);
+      break;
+    case 'UpdateItem':
+      // The chat head of the change log (`data/changes.ts` touchChat) is told apart: bench/sync.ts budgets it.
+      what = `${keyPattern(input.Key as Item)}${/\bchangedAt\b/.test(String(input.UpdateExpression ?? '')) ? ' SET changedAt' : ''}`;
       break;
     case 'PutItem':
       what = keyPattern(input.Item as Item);

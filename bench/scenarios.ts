@@ -9,6 +9,7 @@ import { sendMessage } from '../functions/domain/messages';
 import { prose } from '../test/support/prose';
 import { burstId, CONVERSATION_SENDS, HOT_CHAT_BURSTS, recordOutcome } from './budgets';
 import { safetyAreas } from './safety';
+import { syncAreas } from './sync';
 import { newConnectionId } from './events';
 import type { Harness } from './harness';
 import type { OperationSpec } from './measure';
@@ -336,6 +337,7 @@ export const scenarios: ScenarioArea[] = [
   },
   ...safetyAreas,
   { title: 'Notifications (SPEC §8 coalescing)', scenarios: [notifyBurst, notifyCoalesced, notifyDirect] },
+  ...syncAreas,
   // Last: the blocks it records change what the chat of 100's members see (and who of them is notified).
   { title: 'Moderation (SPEC §9: blocks)', scenarios: [sendBlocked, readBlocking] },
 ];

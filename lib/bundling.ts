@@ -32,7 +32,7 @@
  * not depend on where the synth ran.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { buildSync, type BuildOptions, type Metafile } from 'esbuild';
 import { annotatePure, splitRouteTable, staticRouteLookups } from './route-slicing';
@@ -146,7 +146,21 @@ function stageFunctions(projectRoot: string): string {
     rmSync(building, { recursive: true, force: true });
     if (!existsSync(staged)) throw error;
   }
+  pruneStaged(path.dirname(staged), staged);
   return staged;
+}
+
+/** Copies older than this are from earlier versions of the sources and no longer in use by any build. */
+const STAGE_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+/** Removes staged copies (and abandoned half-written ones) older than {@link STAGE_MAX_AGE_MS}, so the cache does not grow without bound. */
+function pruneStaged(dir: string, keep: string): void {
+  for (const name of readdirSync(dir)) {
+    const other = path.join(dir, name);
+    // Another build may be pruning too: a copy gone meanwhile is fine.
+    const age = Date.now() - (statSync(other, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+    if (other !== keep && age > STAGE_MAX_AGE_MS) rmSync(other, { recursive: true, force: true });
+  }
 }
 
 /** The metafile with the staged copy's input paths (`node_modules/.cache/chat-bundle/<hash>/functions/…`) as the project's. */

@@ -1,0 +1,63 @@
+/**
+ * `bench/sync.ts`'s budget rows (issue 15, SPEC §7): sync requests against
+ * 1 + ⌈C/100⌉ (+ R), and the change log's WCU per change, told apart from
+ * the change's own writes by what each write touched (`recorder.ts`).
+ */
+import { describe, expect, it } from 'vitest';
+import { evaluateBudgets } from '../../bench/budgets';
+import type { OperationResult, RequestDetail, RunFigures } from '../../bench/measure';
+import { CHANGE_KINDS, changeId } from '../../bench/sync';
+
+function figures(byCommand: Record<string, number>, detail: RequestDetail[] = []): RunFigures {
+  const requests = Object.values(byCommand).reduce((a, b) => a + b, 0);
+  return {
+    requests,
+    byCommand,
+    writeRequests: 0,
+    rcu: 0,
+    wcu: detail.reduce((a, d) => a + d.wcu, 0),
+    indexRcu: 0,
+    indexWcu: 0,
+    roundTrips: { beforeFanOut: null, total: 1, beforeFanOutChain: null, totalChain: 1 },
+    connectionLookups: 0,
+    connectionPosts: 0,
+    goneAnswers: 0,
+    putEventsCalls: 0,
+    putEventsEntries: 0,
+    queueSends: 0,
+    capacityMissing: 0,
+    failedConditionalWrites: 0,
+    errors: [],
+    detail,
+  };
+}
+
+const op = (id: string, steady: RunFigures): OperationResult => ({ id, area: 'x', label: id, route: 'x', lambdaInvocations: 1, runs: 4, steady, stable: true, variations: [], first: steady, notes: [] });
+const write = (command: string, what: string, wcu = 1): RequestDetail => ({ command, what, rcu: 0, wcu, indexWcu: 0, step: 1 });
+const row = (operations: OperationResult[], starts: string) => evaluateBudgets(operations).find((t) => t.target.startsWith(starts))!;
+
+describe('sync budgets', () => {
+  it('an empty sync passes at 1 + ⌈C/100⌉ requests and fails one above', () => {
+    const ops = (extra: number) => [10, 100, 1000].map((n) => op(`sync-empty-${n}`, figures({ Query: 1, BatchGetItem: Math.ceil(n / 100) + extra })));
+    expect(row(ops(0), 'Empty sync').pass).toBe(true);
+    expect(row(ops(1), 'Empty sync').pass).toBe(false);
+    expect(row(ops(0).slice(1), 'Empty sync').measured).toContain('not measured: sync-empty-10');
+  });
+
+  it('a change costs its change-log writes only: the chat log, a user log and the head count, the change itself does not', () => {
+    const own = [write('UpdateItem', 'CHAT#…/MSG#…'), write('UpdateItem', 'USER#…/CHAT#…'), write('PutItem', 'RATE#…/…')];
+    const cheap = CHANGE_KINDS.map((k) => op(changeId(k), figures({ UpdateItem: 2, PutItem: 2 }, [...own, write('PutItem', 'CHANGES#…/01M8VHP9KAR3VN06E0Q7W564XY')])));
+    expect(row(cheap, 'Change log: an edit').pass).toBe(true);
+    expect(row(cheap, "Change log: a send's").pass).toBe(true);
+    // A head write on top of the log entry: 2 WCU, over the budget of 1.
+    const withHead = cheap.map((o) =>
+      o.id === changeId('edit') ? op(o.id, figures({ UpdateItem: 3, PutItem: 2 }, [...o.steady.detail, write('UpdateItem', 'CHAT#…/META SET changedAt')])) : o,
+    );
+    const t = row(withHead, 'Change log: an edit');
+    expect(t.pass).toBe(false);
+    expect(t.measured).toContain('edit: 2 WCU (PutItem CHANGES#…/… 1 WCU + UpdateItem CHAT#…/META SET changedAt 1 WCU)');
+    // A user-log entry counts too.
+    const userLog = cheap.map((o) => (o.id === changeId('archive') ? op(o.id, figures({ PutItem: 3 }, [...o.steady.detail, write('PutItem', 'USER#…/CHAT!01M8VHP9KAR3VN06E0Q7W564XY')])) : o));
+    expect(row(userLog, 'Change log: an edit').pass).toBe(false);
+  });
+});
