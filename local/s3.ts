@@ -7,11 +7,14 @@
  *
  * Known gaps (TOOLCHAIN.md): ListObjectsV2 and DeleteObjects fail, and
  * presigned-POST policies (size, type) are not enforced, so the service must
- * verify uploads with HeadObject.
+ * verify uploads itself (type, size and first bytes: one ranged GetObject).
+ * Its SigV4 query canonicalization is fixed on load (`./s3rver-sigv4`).
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+// Before the server: its SigV4 query canonicalization is fixed on load (`filename*=UTF-8''…` in presigned GETs).
+import './s3rver-sigv4';
 import S3rver from '@20minutes/s3rver';
 
 /**

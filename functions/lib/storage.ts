@@ -109,20 +109,33 @@ export function createStorage(options: {
 /**
  * Images display inline; everything else downloads (`attachment`: issue 13
  * item 15; `<audio>`/`<video>` play either way, but a top-level visit to a
- * PDF or media URL no longer renders it in the API's context). The
- * response's Content-Type is always the declared, allowed one
- * (`ResponseContentType`). S3 cannot add `X-Content-Type-Options` to an
- * object's answer; a CloudFront response headers policy in front of the
- * bucket would be needed for that (not part of this stack). Only an
- * ASCII filename is given (other characters become `_`), so no header
- * injection is possible whatever the user named the file; the API's
- * `filename` keeps the original name for clients that save files
- * themselves. The RFC 5987 `filename*=UTF-8''…` form is left out on purpose:
- * the local S3 server verifies signatures over `'` and `*` in query strings
- * wrongly, and the local stack must accept the same URLs S3 does.
+ * PDF or media URL no longer renders it in the bucket's context). The
+ * response's Content-Type is always the attachment's validated type
+ * (`ResponseContentType`, whose bytes were checked on attach). S3 cannot
+ * add `X-Content-Type-Options` to an object's answer; a CloudFront response
+ * headers policy in front of the bucket would (README, "Uploaded bytes and
+ * downloads").
+ *
+ * Filename (RFC 6266 §4.3): `filename="…"` is an ASCII fallback (other
+ * characters, quotes, backslashes and the characters RFC 5987 leaves out of
+ * `attr-char` become `_`, so no header injection is possible whatever the
+ * user named the file); when the name is not plain ASCII, `filename*=UTF-8''…`
+ * follows with the UTF-8 bytes percent-encoded (every byte outside RFC 5987
+ * `attr-char`, so `'`, `*`, `(`, `)`, `%` and spaces are encoded too), which
+ * browsers prefer. The `*` and the `''` are syntax; the local S3 server
+ * verifies them like S3 does since `local/s3rver-sigv4.ts`. The API's
+ * `filename` keeps the original name.
  */
 export function contentDisposition(filename: string, contentType: string): string {
-  const inline = /^image\//.test(contentType);
-  const ascii = filename.replace(/[^\x20-\x7e]|["\\'*;]/g, '_');
-  return `${inline ? 'inline' : 'attachment'}; filename="${ascii}"`;
+  const type = /^image\//.test(contentType) ? 'inline' : 'attachment';
+  const ascii = filename.replace(/[^\x20-\x7e]|["\\'*;%]/g, '_');
+  if (ascii === filename) return `${type}; filename="${ascii}"`;
+  return `${type}; filename="${ascii}"; filename*=UTF-8''${rfc5987(filename)}`;
+}
+
+/** RFC 5987 `value-chars`: UTF-8 bytes, every one outside `attr-char` (ALPHA / DIGIT / `!#$&+-.^_\`|~`) as `%XX`. */
+function rfc5987(value: string): string {
+  return [...new TextEncoder().encode(value)]
+    .map((b) => (/[A-Za-z0-9!#$&+\-.^_`|~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`))
+    .join('');
 }

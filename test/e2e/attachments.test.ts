@@ -113,4 +113,28 @@ describe('attachments', () => {
     const sent = (await ada.api.sendMessage(chatId, { attachmentIds: [good.id] })).message;
     expect(sent.attachments.map((a) => a.id)).toEqual([good.id]);
   });
+
+  it("downloads a non-ASCII filename with RFC 6266 filename*=UTF-8'' and the validated type forced on the answer (issue 13 item 15)", async () => {
+    const [ada, bob, chatId] = await pair();
+    const name = "Résumé (final) – it's 100%.pdf";
+    const pdf = sampleFile('application/pdf', 500);
+    const file = await ada.api.uploadAttachment(chatId, new Uint8Array(pdf), { filename: name, contentType: 'application/pdf' });
+    const photo = await ada.api.uploadAttachment(chatId, new Uint8Array(sampleFile('image/png', 300)), { filename: 'plain.png', contentType: 'image/png' });
+    await ada.api.sendMessage(chatId, { content: 'cv', attachmentIds: [file.id, photo.id] });
+    const [doc, image] = (await bob.api.listMessages(chatId)).messages[0]!.attachments;
+    expect(doc!.filename).toBe(name);
+    for (const url of [doc!.url, image!.url]) expect(new URL(url).searchParams.get('response-content-type')).toMatch(/^(application\/pdf|image\/png)$/);
+
+    const download = await fetch(doc!.url);
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-type')).toBe('application/pdf');
+    const disposition = download.headers.get('content-disposition')!;
+    expect(disposition).toBe(`attachment; filename="R_sum_ (final) _ it_s 100_.pdf"; filename*=UTF-8''R%C3%A9sum%C3%A9%20%28final%29%20%E2%80%93%20it%27s%20100%25.pdf`);
+    expect(decodeURIComponent(/filename\*=UTF-8''(.+)$/.exec(disposition)![1])).toBe(name);
+    expect(Buffer.from(await download.arrayBuffer()).equals(pdf)).toBe(true);
+
+    const inline = await fetch(image!.url);
+    expect(inline.headers.get('content-type')).toBe('image/png');
+    expect(inline.headers.get('content-disposition')).toBe('inline; filename="plain.png"');
+  });
 });

@@ -144,6 +144,15 @@ describe('download disposition (issue 13 item 15)', () => {
     const { contentDisposition } = await import('../../functions/lib/storage');
     expect(contentDisposition('x-ray.png', 'image/png')).toBe('inline; filename="x-ray.png"');
     for (const type of ['application/pdf', 'audio/mpeg', 'video/mp4']) expect(contentDisposition('a.bin', type)).toMatch(/^attachment; /);
-    expect(contentDisposition('bé"\r\n;x.pdf', 'application/pdf')).toBe('attachment; filename="b_____x.pdf"');
+    expect(contentDisposition('bé"\r\n;x.pdf', 'application/pdf')).toBe(`attachment; filename="b_____x.pdf"; filename*=UTF-8''b%C3%A9%22%0D%0A%3Bx.pdf`);
+  });
+
+  it("adds RFC 6266 filename*=UTF-8'' for names that are not plain ASCII, with only attr-char left unencoded", async () => {
+    const { contentDisposition } = await import('../../functions/lib/storage');
+    expect(contentDisposition('Résumé 2026.pdf', 'application/pdf')).toBe(`attachment; filename="R_sum_ 2026.pdf"; filename*=UTF-8''R%C3%A9sum%C3%A9%202026.pdf`);
+    // RFC 5987 attr-char excludes ' * ( ) %: encoded in filename*, so only the syntax's own * and '' are raw.
+    expect(contentDisposition("it's (v2)*100%.pdf", 'application/pdf')).toBe(`attachment; filename="it_s (v2)_100_.pdf"; filename*=UTF-8''it%27s%20%28v2%29%2A100%25.pdf`);
+    expect(contentDisposition('猫.png', 'image/png')).toBe(`inline; filename="_.png"; filename*=UTF-8''%E7%8C%AB.png`);
+    expect(decodeURIComponent(contentDisposition('Ünïcødé – ✓.pdf', 'application/pdf').split("UTF-8''")[1])).toBe('Ünïcødé – ✓.pdf');
   });
 });
