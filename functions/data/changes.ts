@@ -26,7 +26,7 @@ import { chatChangeKey, chatChangesPk, chatKey, LAST_MEMBERSHIP_SK, PREFIX, user
 import { fromItem as membershipFromItem } from './memberships';
 
 function toItem(key: { PK: string; SK: string }, entry: ChangeEntry) {
-  return { ...key, entity: 'change', id: entry.id, event: entry.event, joinedAt: entry.joinedAt, [TTL_ATTRIBUTE]: entry.expiresAt };
+  return { ...key, entity: 'change', id: entry.id, event: entry.event, joinedAt: entry.joinedAt, hide: entry.hide, [TTL_ATTRIBUTE]: entry.expiresAt };
 }
 
 function fromItem(item: Record<string, unknown>): ChangeEntry {
@@ -35,6 +35,7 @@ function fromItem(item: Record<string, unknown>): ChangeEntry {
     event: item.event as ServerEvent,
     expiresAt: item[TTL_ATTRIBUTE] as number,
     ...(typeof item.joinedAt === 'string' ? { joinedAt: item.joinedAt } : {}),
+    ...(item.hide && typeof item.hide === 'object' ? { hide: item.hide as ChangeEntry['hide'] } : {}),
   };
 }
 

@@ -16,6 +16,9 @@
  * | the same to only some users (joiners; a previous assignee) | those users' logs |
  * | everything else (to a chat) | the chat's log |
  *
+ * A chat-log entry keeps the `hide` its delivery was given (SPEC §9), so a
+ * sync shows each blocker what they were shown live (`domain/sync.ts`).
+ *
  * Change ids are ULIDs of the recording time. A reader must be able to
  * trust that once its clock passes an id's time by `SETTLE_MS`, that entry
  * is visible: so a recording that took longer than `SETTLE_MS - CLOCK_SKEW_MS`
@@ -32,7 +35,7 @@
  * each and no head write.
  */
 import { monotonicFactory } from 'ulid';
-import type { ChangeEntry, ChangeStore, ChatAudience, EventInput, Notifier, OfflineNotice, ServerEvent } from './ports';
+import type { ChangeEntry, ChangeStore, ChatAudience, EventInput, HiddenFrom, Notifier, OfflineNotice, ServerEvent } from './ports';
 
 /** A change is visible to every reader this long after its id's time (see above). */
 export const SETTLE_MS = 3_000;
@@ -79,11 +82,11 @@ export function withChangeLog(delivery: Notifier, options: ChangeLogOptions): No
   const nextId = monotonicFactory();
 
   /** Where one event goes: the chat's log, users' logs, or both. */
-  type Target = { chatId?: string; userIds?: readonly string[]; chat?: ChatAudience };
+  type Target = { chatId?: string; userIds?: readonly string[]; chat?: ChatAudience; hide?: HiddenFrom };
 
   async function recordOnce(event: ServerEvent, target: Target, startedAt: number): Promise<number> {
     const id = nextId(startedAt);
-    const entry: ChangeEntry = { id, event, expiresAt: Math.floor(startedAt / 1000) + options.windowSeconds };
+    const entry: ChangeEntry = { id, event, expiresAt: Math.floor(startedAt / 1000) + options.windowSeconds, ...(target.hide && (target.hide.sender?.length || target.hide.reply?.length) ? { hide: target.hide } : {}) };
     const writes: Promise<void>[] = [];
     if (target.chatId) {
       writes.push(options.changes.appendToChat(target.chatId, entry));
@@ -122,14 +125,14 @@ export function withChangeLog(delivery: Notifier, options: ChangeLogOptions): No
   }
 
   return {
-    async toChat(chat, event, opts?: { exceptUserId?: string; offline?: OfflineNotice }) {
+    async toChat(chat, event, opts?: { exceptUserId?: string; offline?: OfflineNotice; hide?: HiddenFrom }) {
       const at = options.now().toISOString();
       const events = (Array.isArray(event) ? event : [event]).map((e) => stamp(e, at));
       const logged = events.filter((e) => !UNLOGGED.has(e.type));
       await Promise.all([
         // In order: events of one call are one change each, in the order given.
         (async () => {
-          for (const e of logged) await record(e, e.type === 'participant.removed' ? { chatId: chat.id, userIds: [e.userId], chat } : { chatId: chat.id, chat });
+          for (const e of logged) await record(e, e.type === 'participant.removed' ? { chatId: chat.id, userIds: [e.userId], chat } : { chatId: chat.id, chat, hide: opts?.hide });
         })(),
         delivery.toChat(chat, events.length === 1 ? events[0] : events, opts),
       ]);

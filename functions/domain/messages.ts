@@ -24,7 +24,7 @@ import { checkNotFrozen } from './groups';
 import type { DomainContext } from './context';
 import { messageId, seqOfMessageId } from './ids';
 import { takeSlot, withSlot } from './limits';
-import type { ClientIdKey, ClientIdPointer, OfflineNotice, ServerEvent } from './ports';
+import type { ClientIdKey, ClientIdPointer, HiddenFrom, OfflineNotice, ServerEvent } from './ports';
 import type { ChatRecord, MembershipRecord, MessageRecord, ModerationState, Principal } from './types';
 import { refuseBanned } from './bans';
 import { blockedByViewer, checkDirectAllowed } from './blocks';
@@ -198,10 +198,10 @@ export async function sendMessage(
   }
 
   // The objects now live under their final keys; the pending copies would expire in a day anyway.
-  const view = await presentMessage(ctx, stored, undefined, reply ? [reply] : []);
+  const [view, quoted] = await Promise.all([presentMessage(ctx, stored, undefined, reply ? [reply] : []), replyBlockers(ctx, principal, reply?.senderId, moderation)]);
   await Promise.all([
     ctx.storage.remove(attachments.map((a) => pendingKey(chatId, a.id))),
-    afterStore(ctx, principal, chat, membership, stored, view, moderation.blockedBy),
+    afterStore(ctx, principal, chat, membership, stored, view, moderation.blockedBy, quoted),
   ]);
   return { message: view, replayed: false };
 }
@@ -360,6 +360,7 @@ async function afterStore(
   stored: MessageRecord,
   view: MessageT,
   blockers: readonly string[],
+  quotedBlockers: readonly string[] = [],
 ) {
   const { chatId, createdAt } = stored;
   // Once the message is stored the send has succeeded: a failure here is not reported to the sender (who
@@ -379,8 +380,8 @@ async function afterStore(
   const event: ServerEvent = { type: 'message.new', chatId, message: view, at: createdAt };
   await Promise.all([
     updates,
-    // SPEC §9: those who block the sender get placeholders and no notification.
-    ctx.notifier.toChat(chat, event, { offline: offlineNotice(ctx, principal, chat, stored), hide: blockers.length > 0 ? { sender: blockers } : undefined }),
+    // SPEC §9: those who block the sender get placeholders and no notification; those who block the quoted sender, a hidden preview.
+    ctx.notifier.toChat(chat, event, { offline: offlineNotice(ctx, principal, chat, stored), hide: hidingOf(blockers, quotedBlockers) }),
     stored.type === 'system' ? recordAudit(ctx, principal, AUDIT_ACTIONS.systemMessageSent, { type: 'message', id: stored.id, chatId }, { seq: stored.seq }) : undefined,
   ]);
 }
@@ -435,6 +436,24 @@ async function replyTarget(ctx: DomainContext, chatId: string, replyToId: string
   const target = seq === undefined ? undefined : await ctx.repo.messages.get(chatId, seq);
   if (!target || target.id !== replyToId) throw new BadRequestError('replyTo must be the id of a message in this chat.');
   return target;
+}
+
+/**
+ * SPEC §9: who must see a reply's preview hidden: those who block the
+ * quoted message's sender (one GetItem of their moderation item, only for a
+ * reply to another user; a reply to oneself reuses the sender's own).
+ */
+async function replyBlockers(ctx: DomainContext, principal: Principal, quotedSenderId: string | undefined, own: ModerationState): Promise<readonly string[]> {
+  if (quotedSenderId === undefined) return [];
+  if (quotedSenderId === principal.userId) return own.blockedBy;
+  return (await ctx.repo.moderation.state(quotedSenderId)).blockedBy;
+}
+
+/** The `hide` of a message event (SPEC §9), absent when nobody blocks the sender or the quoted sender. */
+function hidingOf(blockers: readonly string[], quoted: readonly string[]): HiddenFrom | undefined {
+  const reply = quoted.filter((u) => !blockers.includes(u));
+  if (blockers.length === 0 && reply.length === 0) return undefined;
+  return { ...(blockers.length > 0 ? { sender: blockers } : {}), ...(reply.length > 0 ? { reply } : {}) };
 }
 
 /** The message `messageId` of `chatId` (strongly consistent), or 404. */
@@ -506,13 +525,14 @@ export async function editMessage(ctx: DomainContext, principal: Principal, chat
     counted.length > 0 ? ctx.repo.memberships.addMention(chatId, counted, edited.seq).catch(() => undefined) : undefined,
     ...uncounted.map((u) => ctx.repo.memberships.dropMentions(chatId, u, [edited.seq]).catch(() => undefined)),
   ]);
-  const view = await presentMessage(ctx, edited, await markersOf(ctx, chatId));
+  const [view, quoted] = await Promise.all([markersOf(ctx, chatId).then((m) => presentMessage(ctx, edited, m)), replyBlockers(ctx, principal, edited.replyTo?.senderId, moderation)]);
   const notice = counted.length > 0 ? offlineNotice(ctx, principal, chat, edited) : undefined;
+  const hide = hidingOf(blockers, quoted);
   await ctx.notifier.toChat(
     chat,
     { type: 'message.edited', chatId, message: view, at: edited.editedAt ?? now.toISOString() },
     {
-      ...(blockers.length > 0 ? { hide: { sender: blockers } } : {}),
+      ...(hide ? { hide } : {}),
       ...(notice ? { offline: { ...notice, recipients: counted, lastSeq: chat.lastSeq } } : {}),
     },
   );

@@ -429,6 +429,13 @@ export interface ChangeEntry {
   expiresAt: number;
   /** User-log `participant.removed` entries: when the removed user had joined, so their sync reads the chat's log only from then on. */
   joinedAt?: string;
+  /**
+   * SPEC §9: who got this chat-log event hidden live (`Notifier.toChat`'s
+   * `hide`), so a sync replays it to each of them exactly as delivered:
+   * placeholders for those who block the sender, a hidden reply preview for
+   * those who block the quoted message's sender.
+   */
+  hide?: HiddenFrom;
 }
 
 /**

@@ -21,6 +21,9 @@
  *    `HEAD_SLACK_MS`), and one per chat the caller left since.
  * An empty sync costs 1 + ⌈C/100⌉ requests; one with events R more.
  *
+ * What the caller sees of a user they block (SPEC §9): the placeholders
+ * they got live, from the `hide` recorded with each entry (`viewOf`).
+ *
  * Which events: those of chats the caller is in, from when they joined
  * (`joinedAt`); of chats they left since the cursor, up to and including
  * their `participant.removed`; and their own log (`membership.updated`,
@@ -33,6 +36,7 @@ import { encodeTime } from 'ulid';
 import * as z from 'zod';
 import { HEAD_SLACK_MS, SETTLE_MS } from './change-log';
 import { effectiveMembership } from './chats';
+import { hideEvents } from './hidden';
 import type { DomainContext } from './context';
 import { SyncExpiredError } from './errors';
 import type { SyncEventT } from '../schemas';
@@ -135,7 +139,20 @@ export async function sync(ctx: DomainContext, principal: Principal, input: Sync
 
   const next: SyncPosition = hasMore && page.length > 0 ? { p: position.p, q: page.at(-1)!.id, h: end } : { p: later(position.p, end) };
   // The log holds no `typing` or `presence` (`change-log.ts` leaves them out).
-  return { events: page.map((e) => e.event as SyncEventT), cursor: ctx.cursors.seal(scope, next), hasMore: hasMore && page.length > 0 };
+  return { events: page.map((e) => viewOf(e, userId)), cursor: ctx.cursors.seal(scope, next), hasMore: hasMore && page.length > 0 };
+}
+
+/**
+ * SPEC §9: an entry as the caller was shown it live: a placeholder if they
+ * were among those who block its sender, a hidden reply preview if they
+ * block the quoted message's sender (the `hide` recorded with the entry,
+ * `change-log.ts`). No extra read: the sync budget stays 1 + ⌈C/100⌉.
+ */
+function viewOf(entry: ChangeEntry, userId: string): SyncEventT {
+  const sender = entry.hide?.sender?.includes(userId) ?? false;
+  const reply = !sender && (entry.hide?.reply?.includes(userId) ?? false);
+  if (!sender && !reply) return entry.event as SyncEventT;
+  return hideEvents([entry.event], { sender, reply })[0] as SyncEventT;
 }
 
 async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

@@ -52,6 +52,47 @@ describe('moderation end to end', () => {
     }
   });
 
+  it('blocks in sync and replies: the blocker gets placeholders and hidden reply previews from GET /v1/sync as live; others get the text', async () => {
+    const [ada, bob, cyd] = await Promise.all(['ada', 'bob', 'cyd'].map((n) => client(uniqueId(n))));
+    const group = (await ada.post('/v1/chats', { type: 'group', participantIds: [bob.id, cyd.id], title: 'G' })).body.chat.id;
+    expect((await ada.put(`/v1/me/blocks/${bob.id}`)).status).toBe(204);
+    const [adaStart, cydStart] = [(await ada.get('/v1/sync')).body.cursor, (await cyd.get('/v1/sync')).body.cursor];
+    const adaSocket = await ada.ws();
+    try {
+      const sent = (await bob.post(`/v1/chats/${group}/messages`, { content: 'bob secret' })).body.message;
+      const reply = (await cyd.post(`/v1/chats/${group}/messages`, { content: 'cyd answers', replyTo: sent.id })).body.message;
+      expect(reply.replyTo).toMatchObject({ id: sent.id, preview: 'bob secret' });
+      // Live: the reply reaches the blocker with its quote hidden.
+      const liveReply = await adaSocket.next((f) => f.type === 'message.new' && f.chatId === group && f.message.id === reply.id);
+      expect(liveReply.message).toMatchObject({ content: 'cyd answers', replyTo: { id: sent.id, senderId: bob.id, preview: '', hidden: true } });
+      expect(JSON.stringify(liveReply)).not.toContain('bob secret');
+      expect((await bob.patch(`/v1/chats/${group}/messages/${sent.id}`, { content: 'bob secret, edited' })).status).toBe(200);
+      await adaSocket.next((f) => f.type === 'message.edited' && f.chatId === group);
+
+      const synced = async (user: typeof ada, cursor: string) => {
+        await new Promise((r) => setTimeout(r, 3_200)); // past the log's settle time, so the cursor covers these changes
+        const body = (await user.get(`/v1/sync?since=${encodeURIComponent(cursor)}`)).body;
+        return (body.events as { type: string; chatId?: string; message?: { id: string; content: string } }[]).filter((e) => e.chatId === group && e.message);
+      };
+      const forAda = await synced(ada, adaStart);
+      expect(forAda.map((e) => [e.type, e.message!.id])).toEqual([
+        ['message.new', sent.id],
+        ['message.new', reply.id],
+        ['message.edited', sent.id],
+      ]);
+      expect(forAda[0]!.message).toMatchObject({ id: sent.id, senderId: bob.id, hidden: true, content: '', attachments: [] });
+      expect(forAda[1]!.message).toMatchObject({ content: 'cyd answers', replyTo: { id: sent.id, preview: '', hidden: true } });
+      expect(forAda[2]!.message).toMatchObject({ hidden: true, content: '' });
+      expect(JSON.stringify(forAda)).not.toContain('bob secret');
+      // Whoever does not block bob reads it all.
+      const forCyd = await synced(cyd, cydStart);
+      expect(forCyd.map((e) => e.message!.content)).toEqual(['bob secret', 'cyd answers', 'bob secret, edited']);
+      expect(forCyd[1]!.message).toMatchObject({ replyTo: { preview: 'bob secret' } });
+    } finally {
+      await adaSocket.close();
+    }
+  });
+
   it('platform bans: the banned user\'s socket is closed, every route answers 403 banned, a new socket is refused with 403; lifted with banned:false', async () => {
     const [root, eve] = await Promise.all([admin(), client(uniqueId('eve'))]);
     const socket = await eve.ws();
