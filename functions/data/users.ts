@@ -47,19 +47,21 @@ export function fromItem(item: Record<string, unknown>): UserRecord {
 const notErased = new Map<string, number>();
 
 /** Callers already recorded by this container, with the name/roles written, so repeat requests cost no write. */
-const seen = new Map<string, string>();
+const seen = new Map<string, { signature: string; name: string }>();
 
 /** The directory entry's fields as one UpdateItem (`createdAt` written only by the first). */
 function writeUser(
   db: Db,
   user: Pick<UserRecord, 'id' | 'name' | 'email' | 'createdAt' | 'supportUntil'> & { roles: readonly string[] },
   now: string,
+  /** Keep an existing entry's name (a token without a `name` claim, issue 19); a new entry gets `user.name`. */
+  keepName = false,
 ) {
   const role = roleIndex(user.id, user.roles, user.supportUntil ?? Math.floor(Date.parse(now) / 1000) + DEFAULT_ROLE_SECONDS);
   return {
     TableName: db.table,
     Key: userKey(user.id),
-    UpdateExpression: `SET entity = :e, id = :id, #name = :name, #roles = :roles, email = :email, updatedAt = :now, createdAt = if_not_exists(createdAt, :created)${role.set}${role.remove}`,
+    UpdateExpression: `SET entity = :e, id = :id, #name = ${keepName ? 'if_not_exists(#name, :name)' : ':name'}, #roles = :roles, email = :email, updatedAt = :now, createdAt = if_not_exists(createdAt, :created)${role.set}${role.remove}`,
     ExpressionAttributeNames: { '#name': 'name', '#roles': 'roles' },
     ExpressionAttributeValues: {
       ...role.values,
@@ -114,6 +116,7 @@ export function userStore(db: Db): UserStore {
     },
 
     async put(user) {
+      seen.delete(user.id);
       const out = await db.client.send(new UpdateCommand({ ...writeUser(db, user, user.updatedAt), ReturnValues: 'ALL_NEW' }));
       return fromItem(out.Attributes!);
     },
@@ -129,17 +132,25 @@ export function userStore(db: Db): UserStore {
       const supportUntil = until ?? nowSeconds + DEFAULT_ROLE_SECONDS;
       const refresh = principal.roles.includes('support') ? Math.floor(nowSeconds / Math.max(1, Math.ceil((supportUntil - nowSeconds) / 2))) : '';
       const signature = `${db.table}|${principal.name}|${principal.roles.join(',')}|${principal.email ?? ''}|${refresh}`;
-      if (seen.get(principal.userId) === signature) return;
+      const cached = seen.get(principal.userId);
+      if (cached?.signature === signature) return cached.name;
       const entry = { id: principal.userId, name: principal.name, roles: principal.roles, email: principal.email, createdAt: now, supportUntil };
+      let name: string;
       try {
-        // Never brings an erased entry back (SPEC §10): the caller is refused by `isErased` instead.
-        await db.client.send(new UpdateCommand({ ...writeUser(db, entry, now), ConditionExpression: 'attribute_not_exists(deleted)' }));
+        // Never brings an erased entry back (SPEC §10): the caller is refused by `isErased` instead. ALL_NEW returns
+        // the directory's name in the same request (no extra read, same write units).
+        const out = await db.client.send(
+          new UpdateCommand({ ...writeUser(db, entry, now, principal.nameFromToken === false), ConditionExpression: 'attribute_not_exists(deleted)', ReturnValues: 'ALL_NEW' }),
+        );
+        name = (out.Attributes?.name as string | undefined) ?? principal.name;
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
-        return;
+        return undefined;
       }
       if (seen.size > 10_000) seen.clear();
-      seen.set(principal.userId, signature);
+      // A rename by PUT /v1/users reaches this container's callers when their token or roles change, or the container is replaced.
+      seen.set(principal.userId, { signature, name });
+      return name;
     },
   };
 }

@@ -4,7 +4,8 @@
  *
  * - id = `sub` (restricted to the id alphabet of `schemas.UserId`, else 401);
  * - name = `name`, else `cognito:username`, else `username` (Cognito access
- *   tokens), else `email`, else the id;
+ *   tokens), else `email`, else the id; without a `name` claim the
+ *   directory's name wins (`recordCaller`: what `PUT /v1/users` provisioned);
  * - roles = `user` plus `support`/`admin` found in the ONE claim the auth
  *   mode defines (`cognito:groups` in Cognito mode, `roles` or the configured
  *   `OIDC_ROLES_CLAIM` in OIDC mode; an array, or a space/comma separated
@@ -57,9 +58,11 @@ export function principalFromClaims(claims: Claims, options: ClaimOptions = {}):
   const roles: PlatformRole[] = ['user'];
   for (const role of ['support', 'admin'] as const) if (groups.includes(role)) roles.push(role);
   const email = str(claims.email);
+  const name = str(claims.name);
   return {
     userId: sub.data,
-    name: str(claims.name) ?? str(claims['cognito:username']) ?? str(claims.username) ?? email ?? sub.data,
+    name: name ?? str(claims['cognito:username']) ?? str(claims.username) ?? email ?? sub.data,
+    nameFromToken: name !== undefined,
     roles,
     email,
     // A WebSocket connection lives no longer than its token (SPEC §6); HTTP checks `exp` on every request.

@@ -35,11 +35,14 @@ export interface UserStore {
   /** Creates or replaces a directory entry (admin provisioning), keeping `createdAt`. */
   put(user: UserRecord): Promise<UserRecord>;
   /**
-   * Records a caller seen with a token: name and roles from the token,
-   * `createdAt` kept. A `support` role counts for assignment until
-   * `supportUntil` (epoch seconds; default: a day after `now`).
+   * Records a caller seen with a token: roles from the token, the name too
+   * when the token has a `name` claim (`principal.nameFromToken`; otherwise
+   * an existing entry keeps its name), `createdAt` kept. A `support` role
+   * counts for assignment until `supportUntil` (epoch seconds; default: a
+   * day after `now`). Resolves to the directory's name after the write
+   * (undefined for an erased entry, which is never written).
    */
-  touch(principal: Principal, now: string, supportUntil?: number): Promise<void>;
+  touch(principal: Principal, now: string, supportUntil?: number): Promise<string | undefined>;
   /**
    * SPEC §10 erasure: the entry becomes `{id, name: "Deleted user",
    * deleted: true}` (email, roles and the role index go); later `touch`es

@@ -16,6 +16,11 @@ export interface Principal {
   /** Always contains `user`; `support`/`admin` from `cognito:groups` or a `roles` claim. */
   readonly roles: readonly PlatformRole[];
   readonly email?: string;
+  /**
+   * Whether `name` came from the token's `name` claim. Otherwise (Cognito access tokens carry none) it is a
+   * fallback (`cognito:username`, often the `sub`), and the directory's name wins (`recordCaller`, issue 19).
+   */
+  readonly nameFromToken?: boolean;
   /** The token's `exp` (epoch seconds), when it has one: a WebSocket connection lives no longer (SPEC §6). */
   readonly tokenExpiresAt?: number;
 }

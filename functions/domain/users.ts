@@ -19,15 +19,20 @@ import { effectiveMembership, isAdmin } from './chats';
  * from now, so an agent demoted in the identity provider who never signs in
  * again drops out of the pool (see `UserRecord.supportUntil`). An erased
  * user (SPEC §10) is refused with 401 unless the route `allowErased`.
+ * Resolves to the caller with the directory's name (the token's `name`
+ * claim when it has one, else the name the directory already holds).
  */
-export async function recordCaller(ctx: DomainContext, principal: Principal, options: { allowErased?: boolean } = {}): Promise<void> {
+export async function recordCaller(ctx: DomainContext, principal: Principal, options: { allowErased?: boolean } = {}): Promise<Principal> {
   const now = ctx.now();
   // SPEC §10: an erased user's tokens open nothing; the touch cannot bring the entry back (its write is conditional).
-  const [erased] = await Promise.all([
+  const [erased, directoryName] = await Promise.all([
     ctx.repo.users.isErased(principal.userId, ctx.limits.erasureCheckSeconds),
     ctx.repo.users.touch(principal, now.toISOString(), Math.floor(now.getTime() / 1000) + ctx.limits.directoryRoleSeconds),
   ]);
   if (erased && !options.allowErased) throw erasedAccount();
+  // Issue 19: a token without a `name` claim (Cognito access tokens) shows the directory's name, e.g. what
+  // PUT /v1/users/{id} provisioned, not its `cognito:username` fallback.
+  return directoryName !== undefined && directoryName !== principal.name ? { ...principal, name: directoryName } : principal;
 }
 
 /** Whether the directory offers this user as a support agent at `now` (role present and not lapsed). */

@@ -162,7 +162,7 @@ export function httpHandler<R extends HttpRoute>(route: R, fn: (request: HttpReq
         const { domainContext } = await import('./runtime');
         const ctx = domainContext();
         // SPEC §9: a banned caller gets 403 `banned` on every route; the check rides on the directory write's round trip.
-        await Promise.all([recordCaller(ctx, principal, { allowErased: route.allowErased === true }), bannedCheck(ctx, principal.userId)]);
+        [principal] = await Promise.all([recordCaller(ctx, principal, { allowErased: route.allowErased === true }), bannedCheck(ctx, principal.userId)]);
       }
       const request = {
         params: validate(route.params, event.pathParameters ?? {}, 'path'),

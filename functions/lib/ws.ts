@@ -84,9 +84,10 @@ export function wsConnectHandler(fn: (principal: Principal, event: WsConnectEven
     .use(answerFailures<WsConnectEvent, WsResult>((error) => problemResponse(error) as WsResult))
     .handler(async (event) => {
       annotate({ routeKey: event.requestContext.routeKey });
-      const principal = await authenticate(event.queryStringParameters?.token);
+      const token = await authenticate(event.queryStringParameters?.token);
       const { domainContext } = await import('./runtime');
-      await recordCaller(domainContext(), principal);
+      // The directory's name (issue 19) is what the connection record keeps for the frames that follow.
+      const principal = await recordCaller(domainContext(), token);
       await fn(principal, event);
       return { statusCode: 200 };
     });

@@ -108,16 +108,18 @@ export class MemoryRepository implements Repository {
     touch: async (p, now, supportUntil) => {
       await tick();
       const existing = this.userMap.get(p.userId);
-      if (existing?.deleted) return;
+      if (existing?.deleted) return undefined;
+      const name = p.nameFromToken === false && existing ? existing.name : p.name;
       this.userMap.set(p.userId, {
         id: p.userId,
-        name: p.name,
+        name,
         roles: [...p.roles],
         email: p.email,
         createdAt: existing?.createdAt ?? now,
         updatedAt: now,
         supportUntil: p.roles.includes('support') ? (supportUntil ?? Math.floor(Date.parse(now) / 1000) + DEFAULT_LIMITS.directoryRoleSeconds) : undefined,
       });
+      return name;
     },
     erase: async (userId, at) => {
       await tick();

@@ -11,6 +11,13 @@ describe('principalFromClaims (SPEC §2)', () => {
     expect(principalFromClaims({ sub: 'u1' }).name).toBe('u1');
   });
 
+  it('marks whether the name came from a name claim (otherwise the directory\'s name wins, issue 19)', () => {
+    expect(principalFromClaims({ sub: 'u1', name: 'Ada' }).nameFromToken).toBe(true);
+    // A Cognito access token: no name, no email, cognito:username is the sub with e-mail sign-in.
+    expect(principalFromClaims({ sub: 'u1', 'cognito:username': 'u1' }).nameFromToken).toBe(false);
+    expect(principalFromClaims({ sub: 'u1', email: 'a@x.io' }).nameFromToken).toBe(false);
+  });
+
   it('reads roles from the one claim the mode defines and always includes user (issue 13 item 12)', () => {
     const cognito = { rolesClaim: 'cognito:groups' };
     expect(principalFromClaims({ sub: 'u1', 'cognito:groups': ['admin', 'other'] }, cognito).roles).toEqual(['user', 'admin']);

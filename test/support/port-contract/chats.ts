@@ -21,6 +21,21 @@ export function userContract(makeRepo: MakeRepository) {
       expect(await repo.users.get(id)).toEqual({ id, name: 'Ada L.', roles: ['user', 'admin'], createdAt: T0, updatedAt: at(60) });
     });
 
+    // Issue 19: Cognito access tokens carry no `name`; the per-request touch must not overwrite what PUT /v1/users provisioned.
+    it('keeps the directory\'s name for a token without a name claim, and answers the name it holds', async () => {
+      const id = uid('user');
+      await repo.users.put({ id, name: 'Dana Lee', roles: ['user'], createdAt: T0, updatedAt: T0 });
+      expect(await repo.users.touch({ userId: id, name: id, nameFromToken: false, roles: ['user', 'support'] }, at(10))).toBe('Dana Lee');
+      expect(await repo.users.get(id)).toMatchObject({ id, name: 'Dana Lee', roles: ['user', 'support'], createdAt: T0, updatedAt: at(10) });
+      // A token with a name claim is the identity provider's word: it wins.
+      expect(await repo.users.touch({ userId: id, name: 'Dana L.', nameFromToken: true, roles: ['user'] }, at(20))).toBe('Dana L.');
+      expect((await repo.users.get(id))!.name).toBe('Dana L.');
+      // A first sign-in without a name claim still creates the entry, with the fallback name.
+      const fresh = uid('user');
+      expect(await repo.users.touch({ userId: fresh, name: fresh, nameFromToken: false, roles: ['user'] }, at(30))).toBe(fresh);
+      expect((await repo.users.get(fresh))!.name).toBe(fresh);
+    });
+
     it('provisions and replaces an entry, keeping createdAt, and reads many at once', async () => {
       const [a, b] = [uid('user'), uid('user')];
       const first = await repo.users.put({ id: a, name: 'First', roles: ['user'], createdAt: T0, updatedAt: T0 });
