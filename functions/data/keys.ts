@@ -29,6 +29,7 @@
  * | group ban | `CHAT#<chatId>` | `BAN#<userId>` | |
  * | report | `REPORT#<reportId>` | `REPORT` | GSI1 `REPORTS` / `<rank>#<status>#<createdAt>#<reportId>` (open = rank 0: first) |
  * | report uniqueness | `UNIQUE#report#<chatId>#<messageId>#<reporterId>` | `UNIQUE` | |
+ * | report of a reporter | `USER#<reporterId>` | `REPORT#<reportId>` (→ the report; for export and erasure) | |
  * | chat change (sync log) | `CHANGES#<chatId>` | `<change id: ULID>` | |
  * | user change (sync log) | `USER#<userId>` | `CHAT!<change id: ULID>` (sorts right before the memberships) | |
  */
@@ -230,6 +231,8 @@ export const reportUniqueKey = (chatId: string, messageId: string, reporterId: s
   PK: `${PREFIX.unique}report#${chatId}#${messageId}#${reporterId}`,
   SK: SORT.unique,
 });
+/** A report's pointer in its reporter's partition (SPEC §10: export and erasure find the reports a user filed by key). */
+export const reporterReportKey = (reporterId: string, reportId: string): ItemKey => ({ PK: userPk(reporterId), SK: `${PREFIX.report}${reportId}` });
 /** GSI1 partition of the moderation queue: every report. */
 export const REPORT_QUEUE = 'REPORTS';
 const REPORT_RANK = { open: 0, resolved: 1, dismissed: 2 } as const;

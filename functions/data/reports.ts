@@ -6,20 +6,25 @@
  * open reports first, oldest first), and one uniqueness item per reporter
  * and message (`UNIQUE#report#<chatId>#<messageId>#<reporterId>` → the
  * report id), written in the same transaction, so reporting twice (also
- * concurrently) stores one report.
+ * concurrently) stores one report, and a pointer in the reporter's partition
+ * (`USER#<reporterId>` / `REPORT#<id>`, same transaction) for the reports a
+ * user filed (SPEC §10 export and erasure).
  *
  * Access patterns: create (TransactWriteItems of both), get (GetItem), the
  * queue (Query of GSI1, optionally `begins_with` one status, 1 MB pages),
  * then BatchGetItem of the page's reports, since GSI1 projects keys only;
  * the oldest open report (the same Query, `Limit: 1`, for the SLA metric),
  * resolve (UpdateItem conditional on `status = open`, so two admins
- * resolving one report resolve it once).
+ * resolving one report resolve it once); a reporter's reports (Query of
+ * `begins_with(SK, "REPORT#")` in their partition, then BatchGetItem);
+ * remove (TransactWriteItems deleting the three items, unconditionally, so
+ * an erasure that crashed mid-way can run it again).
  */
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ReportStore } from '../domain/ports';
 import type { ReportRecord } from '../domain/types';
-import { batchGet, cancellationReasons, conditional, type Db } from './client';
-import { REPORT_QUEUE, reportIndexKeys, reportKey, reportStatusPrefix, reportUniqueKey } from './keys';
+import { batchGet, cancellationReasons, conditional, queryAll, type Db } from './client';
+import { PREFIX, REPORT_QUEUE, reportIndexKeys, reportKey, reporterReportKey, reportStatusPrefix, reportUniqueKey, userPk } from './keys';
 import { GSI1 } from './table';
 
 export function toItem(report: ReportRecord) {
@@ -52,6 +57,7 @@ export function reportStore(db: Db): ReportStore {
                 },
               },
               { Put: { TableName: db.table, Item: toItem(report), ConditionExpression: 'attribute_not_exists(PK)' } },
+              { Put: { TableName: db.table, Item: { ...reporterReportKey(report.reporterId, report.id), entity: 'reporterReport', reportId: report.id } } },
             ],
           }),
         );
@@ -106,6 +112,27 @@ export function reportStore(db: Db): ReportStore {
         ),
       );
       return result.applied ? next : undefined;
+    },
+
+    async listByReporter(reporterId) {
+      const pointers = await queryAll(db, {
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': userPk(reporterId), ':prefix': PREFIX.report },
+      });
+      const reports = (await batchGet(db, pointers.map((p) => reportKey(p.reportId as string)))).map(fromItem);
+      return reports.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    },
+
+    async remove(report) {
+      await db.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Delete: { TableName: db.table, Key: reportKey(report.id) } },
+            { Delete: { TableName: db.table, Key: reportUniqueKey(report.chatId, report.messageId, report.reporterId) } },
+            { Delete: { TableName: db.table, Key: reporterReportKey(report.reporterId, report.id) } },
+          ],
+        }),
+      );
     },
   };
 }

@@ -36,18 +36,15 @@ import { previewOf } from './views';
 export const ERASURE_BATCH = 100;
 
 /**
- * The steps, in order. `connect` names a step whose entity lives in a module
- * that is not part of this build yet: the step records that it had nothing
- * to erase (README "Data governance" lists them).
+ * The steps, in order. A step named in {@link UNCONNECTED_STEPS} has its
+ * entity in a module that is not part of this build yet: it records that it
+ * had nothing to erase (README "Data governance" lists them).
  */
 export const ERASURE_STEPS = ['profile', 'connections', 'chats', 'former', 'devices', 'blocks', 'reports', 'done'] as const;
 export type ErasureStep = (typeof ERASURE_STEPS)[number];
 
-/** Steps waiting for their module (SPEC §8 devices, §9 blocks and reports). */
-export const UNCONNECTED_STEPS: Partial<Record<ErasureStep, string>> = {
-  blocks: 'blocks (SPEC §9): connect `repo.blocks` when the moderation module lands',
-  reports: 'reports filed by the user (SPEC §9): connect `repo.reports` when the moderation module lands',
-};
+/** Steps waiting for their module: none left (SPEC §8 devices, §9 blocks and reports are all connected). */
+export const UNCONNECTED_STEPS: Partial<Record<ErasureStep, string>> = {};
 
 export interface ErasureView {
   id: string;
@@ -185,10 +182,37 @@ class ErasureRun {
         return this.former();
       case 'devices':
         return this.devices();
-      default:
-        // devices, blocks, reports: see UNCONNECTED_STEPS.
-        return 'done';
+      case 'blocks':
+        return this.blocks();
+      case 'reports':
+        return this.reports();
     }
+  }
+
+  /**
+   * Every block in both directions (SPEC §9): the user's own blocks and other
+   * users' blocks of them, each lifted on both moderation items and the
+   * block item in one transaction; `unblock` of a block already lifted is a
+   * no-op, so a resumed run repeats the step harmlessly.
+   */
+  private async blocks(): Promise<'done'> {
+    const state = await this.ctx.repo.moderation.state(this.userId, true);
+    for (const blockedId of state.blocking) await this.ctx.repo.moderation.unblock(this.userId, blockedId);
+    for (const blockerId of state.blockedBy) await this.ctx.repo.moderation.unblock(blockerId, this.userId);
+    return 'done';
+  }
+
+  /**
+   * The reports the user filed (SPEC §9/§10), whatever their status, are
+   * deleted, not anonymised: a report is the reporter's statement, and the
+   * reported message (a copy of which the report holds) has its own sender.
+   * The moderation actions taken on them stay in the audit log (SPEC §10
+   * "Audit"), which names the report id but not its reporter. Reports
+   * against the user's messages are other users' data and stay.
+   */
+  private async reports(): Promise<'done'> {
+    for (const report of await this.ctx.repo.reports.listByReporter(this.userId)) await this.ctx.repo.reports.remove(report);
+    return 'done';
   }
 
   /** Closes every open connection of the user and deletes their presence (last seen time included). */

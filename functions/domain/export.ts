@@ -59,10 +59,20 @@ export interface ExportDocument {
     attachments: { id: string; filename: string; contentType: string; size: number; kind: string }[];
   }[];
   reactions: { chatId: string; messageId: string; seq: number; reaction: string }[];
-  /** SPEC §8 devices, §9 blocks and reports: empty until those modules are connected (README "Data governance"). */
-  devices: unknown[];
-  blocks: unknown[];
-  reports: unknown[];
+  /**
+   * SPEC §8: the user's registered push devices. The push token and the SNS
+   * endpoint are left out: they are addresses issued by APNs/FCM/SNS that a
+   * forwarded export link must not leak, and say nothing about the person.
+   */
+  devices: { deviceId: string; platform: string; registeredAt: string }[];
+  /** SPEC §9: whom the user blocks, oldest first (who blocks them is never shown to them, SPEC §9). */
+  blocks: { userId: string; blockedAt: string }[];
+  /**
+   * SPEC §9: the reports the user filed, oldest first: their own statement
+   * and its status. Left out: the copy of the reported message (another
+   * user's data), and who resolved it with which action (moderators' data).
+   */
+  reports: { id: string; chatId: string; messageId: string; reason: string; details?: string; status: string; createdAt: string; resolvedAt?: string }[];
 }
 
 export const exportKeyFor = (userId: string, exportId: string) => `exports/${userId}/${exportId}.json`;
@@ -128,10 +138,13 @@ export async function runExport(ctx: DomainContext, exportId: string): Promise<v
 }
 
 export async function buildDocument(ctx: DomainContext, userId: string): Promise<ExportDocument> {
-  const [user, memberships, former] = await Promise.all([
+  const [user, memberships, former, devices, blocks, reports] = await Promise.all([
     ctx.repo.users.get(userId),
     ctx.repo.memberships.listByUser(userId),
     ctx.repo.memberships.listFormer(userId),
+    ctx.repo.devices.list(userId),
+    ctx.repo.moderation.blocks(userId),
+    ctx.repo.reports.listByReporter(userId),
   ]);
   const chatIds = [...new Set([...memberships.map((m) => m.chatId), ...former])];
   const chats = new Map((await ctx.repo.chats.getMany(chatIds)).map((c) => [c.id, c]));
@@ -147,9 +160,20 @@ export async function buildDocument(ctx: DomainContext, userId: string): Promise
     formerChats: former.filter((id) => !memberships.some((m) => m.chatId === id)).sort().map((id) => ({ id, type: chats.get(id)?.type, title: chats.get(id)?.title })),
     messages: [],
     reactions: [],
-    devices: [],
-    blocks: [],
-    reports: [],
+    devices: devices
+      .map((d) => ({ deviceId: d.deviceId, platform: d.platform, registeredAt: d.registeredAt }))
+      .sort((a, b) => a.registeredAt.localeCompare(b.registeredAt) || a.deviceId.localeCompare(b.deviceId)),
+    blocks: blocks.map((b) => ({ userId: b.blockedId, blockedAt: b.blockedAt })),
+    reports: reports.map((r) => ({
+      id: r.id,
+      chatId: r.chatId,
+      messageId: r.messageId,
+      reason: r.reason,
+      ...(r.details ? { details: r.details } : {}),
+      status: r.status,
+      createdAt: r.createdAt,
+      ...(r.resolvedAt ? { resolvedAt: r.resolvedAt } : {}),
+    })),
   };
   for (const chatId of chatIds.sort()) {
     let after = 0;

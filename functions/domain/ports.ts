@@ -416,6 +416,10 @@ export interface ReportStore {
   page(filter: { status?: ReportStatus; limit: number; start?: Record<string, unknown> }): Promise<{ reports: ReportRecord[]; next?: Record<string, unknown> }>;
   /** Closes an open report; undefined (nothing written) when it is not open any more. */
   resolve(reportId: string, change: Required<Pick<ReportRecord, 'status' | 'resolvedAt' | 'resolvedBy' | 'action'>>): Promise<ReportRecord | undefined>;
+  /** SPEC §10: every report `reporterId` filed (any status), oldest first. */
+  listByReporter(reporterId: string): Promise<ReportRecord[]>;
+  /** SPEC §10 erasure: deletes a report with its uniqueness and reporter items; idempotent (a missing one is fine). */
+  remove(report: Pick<ReportRecord, 'id' | 'chatId' | 'messageId' | 'reporterId'>): Promise<void>;
 }
 
 /**

@@ -87,6 +87,11 @@ describe('export', () => {
     const reply = await doctor.post(`/v1/chats/${chat.id}/messages`, { content: 'on their way' });
     await patient.put(`/v1/chats/${chat.id}/messages/${reply.body.message.id}/reactions/like`);
     await patient.post(`/v1/chats/${chat.id}/read`, {});
+    const pushToken = 'f'.repeat(140);
+    expect((await patient.put('/v1/me/devices/phone', { platform: 'fcm', token: pushToken })).status).toBe(200);
+    expect((await patient.put(`/v1/me/blocks/${stranger.id}`)).status).toBe(204);
+    const report = await patient.post(`/v1/chats/${chat.id}/messages/${reply.body.message.id}/reports`, { reason: 'spam', details: 'not really' });
+    expect(report.status).toBe(201);
 
     const requested = await patient.post('/v1/me/exports');
     expect(requested.status).toBe(202);
@@ -99,7 +104,13 @@ describe('export', () => {
     expect((await admin.get(`/v1/exports/${exportId}`)).status).toBe(200);
 
     const document = await (await fetch(done.body.export.url)).json();
-    expect(document).toMatchObject({ format: 'chat-export/1', user: { id: patient.id }, devices: [], blocks: [], reports: [] });
+    expect(document).toMatchObject({ format: 'chat-export/1', user: { id: patient.id } });
+    expect(document.devices).toEqual([{ deviceId: 'phone', platform: 'fcm', registeredAt: expect.any(String) }]);
+    expect(JSON.stringify(document)).not.toContain(pushToken);
+    expect(document.blocks).toEqual([{ userId: stranger.id, blockedAt: expect.any(String) }]);
+    expect(document.reports).toEqual([
+      { id: report.body.report.id, chatId: chat.id, messageId: reply.body.message.id, reason: 'spam', details: 'not really', status: 'open', createdAt: expect.any(String) },
+    ]);
     expect(document.chats).toEqual([expect.objectContaining({ id: chat.id, role: 'owner', lastReadSeq: 2 })]);
     expect(document.messages).toEqual([expect.objectContaining({ id: sent.body.message.id, content: 'my records please', metadata: { ref: 7 } })]);
     expect(document.reactions).toEqual([{ chatId: chat.id, messageId: reply.body.message.id, seq: 2, reaction: 'like' }]);

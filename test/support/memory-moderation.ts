@@ -107,4 +107,17 @@ export class MemoryReports implements ReportStore {
     Object.assign(current, change);
     return clone(current);
   }
+  async listByReporter(reporterId: string) {
+    await tick();
+    return [...this.map.values()]
+      .filter((r) => r.reporterId === reporterId)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))
+      .map((r) => clone(r)!);
+  }
+  async remove(report: Pick<ReportRecord, 'id' | 'chatId' | 'messageId' | 'reporterId'>) {
+    await tick();
+    this.map.delete(report.id);
+    const key = `${report.chatId}|${report.messageId}|${report.reporterId}`;
+    if (this.unique.get(key) === report.id) this.unique.delete(key);
+  }
 }

@@ -4,11 +4,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createChat, getStats } from '../../functions/domain/chats';
+import { blockUser, listBlocks } from '../../functions/domain/blocks';
 import { registerDevice } from '../../functions/domain/devices';
 import { ERASURE_BATCH, getErasure, requestErasure, runErasure } from '../../functions/domain/erasure';
 import { addParticipants, removeParticipant } from '../../functions/domain/groups';
 import { setReaction } from '../../functions/domain/reactions';
 import { sendMessage } from '../../functions/domain/messages';
+import { reportMessage } from '../../functions/domain/reports';
 import { openSupportChat } from '../../functions/domain/support';
 import { recordCaller } from '../../functions/domain/users';
 import { codeOf } from '../support/errors';
@@ -116,6 +118,41 @@ describe('runErasure', () => {
     expect(await repo.devices.list('patient')).toEqual([]);
     expect(endpoints.deleted).toEqual(['arn:endpoint/patient/phone']);
     expect((await getStats(ctx, nurse)).unreadMentions).toBe(0);
+  });
+
+  it('lifts every block in both directions and deletes the reports the user filed, not those against them', async () => {
+    const { ctx, repo, patient, nurse, doctor } = await world();
+    await blockUser(ctx, patient, 'nurse');
+    await blockUser(ctx, doctor, 'patient');
+    await blockUser(ctx, nurse, 'doctor');
+    const { chat } = await createChat(ctx, patient, { type: 'group', participantIds: ['nurse', 'doctor'], title: 'Care' });
+    const theirs = await sendMessage(ctx, doctor, chat.id, { content: 'rude' });
+    const mine = await sendMessage(ctx, patient, chat.id, { content: 'also rude' });
+    const filed = await reportMessage(ctx, patient, chat.id, theirs.message.id, { reason: 'harassment' });
+    const against = await reportMessage(ctx, nurse, chat.id, mine.message.id, { reason: 'spam' });
+    expect(await repo.reports.listByReporter('patient')).toMatchObject([{ id: filed.report.id }]);
+
+    const { erasure } = await requestErasure(ctx, patient, patient.userId);
+    // A crash after the first unblock: the resumed run finishes the step.
+    const realUnblock = repo.moderation.unblock;
+    let unblocks = 0;
+    repo.moderation.unblock = async (...args) => {
+      if (++unblocks > 1) throw new Error('worker killed');
+      return realUnblock.apply(repo.moderation, args);
+    };
+    await expect(runErasure(ctx, erasure.id)).rejects.toThrow('worker killed');
+    expect((await repo.erasures.get(erasure.id))?.checkpoint.step).toBe('blocks');
+    repo.moderation.unblock = realUnblock;
+    expect(await runErasure(ctx, erasure.id)).toBe('done');
+
+    expect(await repo.moderation.state('patient')).toEqual({ userId: 'patient', blockedBy: [], blocking: [] });
+    expect(await repo.moderation.state('nurse')).toMatchObject({ blockedBy: [], blocking: ['doctor'] });
+    expect(await repo.moderation.state('doctor')).toMatchObject({ blockedBy: ['nurse'], blocking: [] });
+    expect((await listBlocks(ctx, doctor)).users).toEqual([]);
+    expect((await listBlocks(ctx, nurse)).users.map((u) => u.id)).toEqual(['doctor']);
+    expect(await repo.reports.get(filed.report.id)).toBeUndefined();
+    expect(await repo.reports.listByReporter('patient')).toEqual([]);
+    expect(await repo.reports.get(against.report.id)).toMatchObject({ reporterId: 'nurse', status: 'open' });
   });
 
   it('resumes after a crash from its checkpoint: every message erased and announced, counted once', async () => {

@@ -88,6 +88,23 @@ export function moderationContract(makeRepo: MakeRepository) {
       expect(await repo.reports.create({ ...again, reporterId: uid('u') })).toEqual({ created: true });
     });
 
+    it('lists a reporter\'s reports oldest first and removes one with its uniqueness (idempotently)', async () => {
+      const reporterId = uid('u');
+      const older = report({ reporterId, createdAt: at(1) });
+      const newer = report({ reporterId, createdAt: at(2) });
+      await repo.reports.create(newer);
+      await repo.reports.create(older);
+      await repo.reports.create(report());
+      expect(await repo.reports.listByReporter(reporterId)).toEqual([older, newer]);
+      await repo.reports.remove(older);
+      await repo.reports.remove(older);
+      expect(await repo.reports.get(older.id, true)).toBeUndefined();
+      expect(await repo.reports.listByReporter(reporterId)).toEqual([newer]);
+      // The uniqueness went too: the same reporter may report that message again.
+      expect(await repo.reports.create({ ...older, id: uid('r').replace(/-/g, '') })).toEqual({ created: true });
+      expect(await repo.reports.listByReporter(uid('nobody'))).toEqual([]);
+    });
+
     it('resolves an open report once', async () => {
       const r = report();
       await repo.reports.create(r);
