@@ -12,7 +12,9 @@
  *
  * Cost: per chat of the user one Query per 1 MB of its messages (the whole
  * chat is read: reactions by the user sit on others' messages), one
- * BatchGetItem for the chats, one PutObject.
+ * BatchGetItem for the chats, one Query each for memberships, chats left,
+ * devices, blocks and reports filed (+ one BatchGetItem per 100 reports),
+ * one PutObject.
  */
 import { AUDIT_ACTIONS, recordAudit, SYSTEM_ACTOR } from './audit';
 import { isAdmin } from './chats';
