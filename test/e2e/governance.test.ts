@@ -34,6 +34,11 @@ describe('erasure', () => {
     const theirs = await doctor.post(`/v1/chats/${group.id}/messages`, { content: 'see you at 3' });
     await patient.put(`/v1/chats/${group.id}/messages/${theirs.body.message.id}/reactions/like`);
     await patient.post(`/v1/chats/${group.id}/messages`, { content: 'thanks' });
+    // Blocks both ways and a report the patient filed: the erasure removes them too.
+    expect((await patient.put(`/v1/me/blocks/${stranger.id}`)).status).toBe(204);
+    expect((await nurse.put(`/v1/me/blocks/${patient.id}`)).status).toBe(204);
+    const filed = await patient.post(`/v1/chats/${group.id}/messages/${theirs.body.message.id}/reports`, { reason: 'other' });
+    expect(filed.status).toBe(201);
     const doctorWs = await doctor.ws();
     const patientWs = await patient.ws();
     try {
@@ -73,6 +78,9 @@ describe('erasure', () => {
       expect(care.body.chat.participants.map((p: any) => p.userId).sort()).toEqual([doctor.id, nurse.id].sort());
       expect(care.body.chat.participants.some((p: any) => p.role === 'owner')).toBe(true);
       expect((await admin.get(`/v1/chats/${direct.id}`)).body.chat.lastMessage).toMatchObject({ id: mine.body.message.id, content: '' });
+      expect((await nurse.get('/v1/me/blocks')).body.users).toEqual([]);
+      // The report the patient filed is gone (404 as for an unknown report).
+      expect((await admin.patch(`/v1/moderation/reports/${filed.body.report.id}`, { status: 'dismissed' })).status).toBe(404);
     } finally {
       await doctorWs.close();
     }
