@@ -23,16 +23,37 @@ import type { ChangeEntry, ChangeStore, ServerEvent } from '../domain/ports';
 import { TTL_ATTRIBUTE } from './table';
 import { applied, batchGet, batchWrite, queryAll, type Db } from './client';
 import { chatChangeKey, chatChangesPk, chatKey, LAST_MEMBERSHIP_SK, PREFIX, userChangeKey, userChangeSk, userPk } from './keys';
+import { brotliDecompressSync } from 'node:zlib';
 import { fromItem as membershipFromItem } from './memberships';
+import { encodeContent } from './messages';
+
+/**
+ * The stored form of an entry's event: the event map, or `eventZ` (its JSON,
+ * Brotli-compressed with the message content's settings, `encodeContent`)
+ * when the JSON is at least `COMPRESS_FROM_BYTES` long and compression makes
+ * it smaller. A 1 KB message's `message.new` entry then fits one write unit
+ * (1 KB per WCU) like the message itself, so a send's change-log write costs
+ * 1 WCU instead of 2 (issue 15: a send adds at most one write).
+ */
+function encodeEvent(event: ServerEvent): { event: ServerEvent } | { eventZ: Uint8Array } {
+  const packed = encodeContent(JSON.stringify(event));
+  return 'contentZ' in packed ? { eventZ: packed.contentZ } : { event };
+}
+
+function decodeEvent(item: Record<string, unknown>): ServerEvent {
+  const packed = item.eventZ;
+  if (packed instanceof Uint8Array) return JSON.parse(brotliDecompressSync(packed).toString('utf8')) as ServerEvent;
+  return item.event as ServerEvent;
+}
 
 function toItem(key: { PK: string; SK: string }, entry: ChangeEntry) {
-  return { ...key, entity: 'change', id: entry.id, event: entry.event, joinedAt: entry.joinedAt, hide: entry.hide, [TTL_ATTRIBUTE]: entry.expiresAt };
+  return { ...key, entity: 'change', id: entry.id, ...encodeEvent(entry.event), joinedAt: entry.joinedAt, hide: entry.hide, [TTL_ATTRIBUTE]: entry.expiresAt };
 }
 
 function fromItem(item: Record<string, unknown>): ChangeEntry {
   return {
     id: item.id as string,
-    event: item.event as ServerEvent,
+    event: decodeEvent(item),
     expiresAt: item[TTL_ATTRIBUTE] as number,
     ...(typeof item.joinedAt === 'string' ? { joinedAt: item.joinedAt } : {}),
     ...(item.hide && typeof item.hide === 'object' ? { hide: item.hide as ChangeEntry['hide'] } : {}),
