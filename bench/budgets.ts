@@ -132,9 +132,12 @@ const hotChats: Budget = (c) => {
   rows.push({
     target: 'Hot chat: 0 failed sends with 10 and 50 simultaneous senders; seqs unique and consecutive',
     pass: outcomes.every(({ o }) => o !== undefined && o.failed === 0 && seqOk(o.seqs) && o.seqs?.length === o.attempted),
-    measured: outcomes
-      .map(({ n, o }) => (o ? `${n} senders: ${o.failed} of ${o.attempted} failed, ${o.seqs?.length ?? 0} seqs ${seqOk(o.seqs) ? 'unique and consecutive' : 'NOT unique and consecutive'}` : `${n} senders: not measured`))
-      .join('; '),
+    // "not measured" first when no burst ran, so `--only` runs leave the row out (bench/run.ts).
+    measured: outcomes.every(({ o }) => o === undefined)
+      ? 'not measured: the hot-chat bursts did not run'
+      : outcomes
+          .map(({ n, o }) => (o ? `${n} senders: ${o.failed} of ${o.attempted} failed, ${o.seqs?.length ?? 0} seqs ${seqOk(o.seqs) ? 'unique and consecutive' : 'NOT unique and consecutive'}` : `${n} senders: not measured`))
+          .join('; '),
   });
   return rows;
 };
