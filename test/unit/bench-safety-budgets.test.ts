@@ -6,35 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { evaluateBudgets, recordOutcome } from '../../bench/budgets';
-import type { OperationResult, RunFigures } from '../../bench/measure';
+import type { OperationResult } from '../../bench/measure';
+import { operation, runFigures } from '../support/bench-results';
 
-function figures(byCommand: Record<string, number>, wcu: number, rcu = 0): RunFigures {
-  const requests = Object.values(byCommand).reduce((a, b) => a + b, 0);
-  return {
-    requests,
-    byCommand,
-    writeRequests: 0,
-    rcu,
-    wcu,
-    indexRcu: 0,
-    indexWcu: 0,
-    roundTrips: { beforeFanOut: null, total: 1, beforeFanOutChain: null, totalChain: 1 },
-    connectionLookups: 0,
-    connectionPosts: 0,
-    goneAnswers: 0,
-    putEventsCalls: 0,
-    putEventsEntries: 0,
-    queueSends: 0,
-    capacityMissing: 0,
-    failedConditionalWrites: 0,
-    errors: [],
-    detail: [],
-  };
-}
-
-function op(id: string, steady: RunFigures, first: RunFigures = steady): OperationResult {
-  return { id, area: 'x', label: id, route: 'x', lambdaInvocations: 1, runs: 4, steady, stable: true, variations: [], first, notes: [] };
-}
+const figures = (byCommand: Record<string, number>, wcu: number, rcu = 0) => runFigures(byCommand, { wcu, rcu });
+const op = operation;
 
 const row = (operations: OperationResult[], starts: string) => evaluateBudgets(operations).find((t) => t.target.startsWith(starts))!;
 

@@ -6,33 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateBudgets } from '../../bench/budgets';
 import type { OperationResult, RequestDetail, RunFigures } from '../../bench/measure';
+import { operation, runFigures } from '../support/bench-results';
 import { CHANGE_KINDS, changeId } from '../../bench/sync';
 
-function figures(byCommand: Record<string, number>, detail: RequestDetail[] = []): RunFigures {
-  const requests = Object.values(byCommand).reduce((a, b) => a + b, 0);
-  return {
-    requests,
-    byCommand,
-    writeRequests: 0,
-    rcu: 0,
-    wcu: detail.reduce((a, d) => a + d.wcu, 0),
-    indexRcu: 0,
-    indexWcu: 0,
-    roundTrips: { beforeFanOut: null, total: 1, beforeFanOutChain: null, totalChain: 1 },
-    connectionLookups: 0,
-    connectionPosts: 0,
-    goneAnswers: 0,
-    putEventsCalls: 0,
-    putEventsEntries: 0,
-    queueSends: 0,
-    capacityMissing: 0,
-    failedConditionalWrites: 0,
-    errors: [],
-    detail,
-  };
-}
-
-const op = (id: string, steady: RunFigures): OperationResult => ({ id, area: 'x', label: id, route: 'x', lambdaInvocations: 1, runs: 4, steady, stable: true, variations: [], first: steady, notes: [] });
+const figures = (byCommand: Record<string, number>, detail: RequestDetail[] = []) => runFigures(byCommand, { detail });
+const op = (id: string, steady: RunFigures) => operation(id, steady);
 const write = (command: string, what: string, wcu = 1): RequestDetail => ({ command, what, rcu: 0, wcu, indexWcu: 0, step: 1 });
 const row = (operations: OperationResult[], starts: string) => evaluateBudgets(operations).find((t) => t.target.startsWith(starts))!;
 
