@@ -74,6 +74,18 @@ function summarize(patterns: string[]): string {
   return [...counts].map(([p, n]) => (n > 1 ? `${n}× ${p}` : p)).join(', ');
 }
 
+/**
+ * The chat head of the change log is told apart (bench/sync.ts budgets it):
+ * ` SET changedAt` for a head write of its own (`data/changes.ts`
+ * touchChat), ` +changedAt` for a head riding on a write the change makes
+ * anyway (`data/chats.ts` replacePreview), which is the change's cost, not
+ * the change log's.
+ */
+function headLabel(expression: string): string {
+  if (!/\bchangedAt\b/.test(expression)) return '';
+  return /^\s*SET\s+changedAt\s*=\s*:\w+\s*$/.test(expression) ? ' SET changedAt' : ' +changedAt';
+}
+
 function describe(command: string, input: Item): { what: string; participantsQuery: boolean; presenceLookup: boolean } {
   let participantsQuery = false;
   let presenceLookup = false;
@@ -84,8 +96,7 @@ function describe(command: string, input: Item): { what: string; participantsQue
       what = keyPattern(input.Key as Item);
       break;
     case 'UpdateItem':
-      // The chat head of the change log (`data/changes.ts` touchChat) is told apart: bench/sync.ts budgets it.
-      what = `${keyPattern(input.Key as Item)}${/\bchangedAt\b/.test(String(input.UpdateExpression ?? '')) ? ' SET changedAt' : ''}`;
+      what = `${keyPattern(input.Key as Item)}${headLabel(String(input.UpdateExpression ?? ''))}`;
       break;
     case 'PutItem':
       what = keyPattern(input.Item as Item);

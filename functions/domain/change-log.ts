@@ -32,7 +32,36 @@
  * exact only to `HEAD_SLACK_MS`: the head is written only when the chat
  * item the emitter read shows no change in the last `HEAD_SLACK_MS / 2`, so
  * a burst of reactions or read markers in a busy chat costs one log write
- * each and no head write.
+ * each and no head write. Whatever writes the head, it moves forward only.
+ *
+ * The head rides on a write of the chat item the change makes anyway: an
+ * edit or delete of the chat's last message replaces the chat's preview
+ * and sets `changedAt` in that same UpdateItem (`ChatStore.replacePreview`
+ * with a head; `domain/messages.ts` `ridePreview`), then emits to the chat
+ * as that write left it (`ChatAudience.changedAt`), so no head write
+ * follows. Why riding keeps every change discoverable (a reader with cursor
+ * c reads every chat whose head is ≥ c - `HEAD_SLACK_MS`, `domain/sync.ts`):
+ * - the ridden head moves forward only (conditional on `changedAt <
+ *   :head`; a later head a concurrent change wrote stays), as `touchChat`'s,
+ *   so no write ever hides a change the head already covered;
+ * - it is stored before the change is recorded (the domain awaits the
+ *   write before it emits), so it is visible whenever the entry is;
+ * - its value h comes from the same clock as the entry's id t, taken
+ *   before, and the log still checks it like a head it read: if t - h >
+ *   `HEAD_SLACK_MS / 2` (a stall between the write and the emit, or a
+ *   recording again under a fresh id) it writes the head itself. So, as
+ *   without riding, every entry has a head ≥ t - `HEAD_SLACK_MS / 2` by the
+ *   time it is visible, which leaves a reader (cursor c < t) `HEAD_SLACK_MS
+ *   / 2` for `CLOCK_SKEW_MS`;
+ * - when the conditional write did not apply (the preview shows another
+ *   message: a send got there first), the audience is the chat as read and
+ *   the rule above decides.
+ * A change that writes no chat item (a reaction, a read marker, an edit of
+ * an older message) costs the entry and, in a quiet chat, the head: two
+ * writes. That is the floor of this read side: an empty sync learns which
+ * chats changed from ⌈C/100⌉ BatchGetItem of fixed keys, so some fixed-key
+ * item per chat must change, and the entry must be durable for the sync
+ * window on its own (README "Sync: the change log").
  */
 import { monotonicFactory } from 'ulid';
 import type { ChangeEntry, ChangeStore, ChatAudience, EventInput, HiddenFrom, Notifier, OfflineNotice, ServerEvent } from './ports';

@@ -25,7 +25,7 @@ import type { DomainContext } from './context';
 import { messageId, seqOfMessageId } from './ids';
 import { takeSlot, withSlot } from './limits';
 import type { ClientIdKey, ClientIdPointer, HiddenFrom, OfflineNotice, ServerEvent } from './ports';
-import type { ChatRecord, MembershipRecord, MessageRecord, ModerationState, Principal } from './types';
+import type { ChatRecord, MembershipRecord, MessagePreview, MessageRecord, ModerationState, Principal } from './types';
 import { refuseBanned } from './bans';
 import { blockedByViewer, checkDirectAllowed } from './blocks';
 import { viewFor } from './hidden';
@@ -519,8 +519,8 @@ export async function editMessage(ctx: DomainContext, principal: Principal, chat
   // Newly mentioned and not read yet: they count it and may be notified (see above).
   const counted = change ? countedMentions(change.added, principal.userId, blockers).filter((u) => (change.lastReadSeq.get(u) ?? Infinity) < edited.seq) : [];
   const uncounted = change ? change.removed.filter((u) => u !== principal.userId) : [];
-  await Promise.all([
-    chat.lastMessage?.id === id ? ctx.repo.chats.replacePreview(chatId, previewOf(edited)) : undefined,
+  const [audience] = await Promise.all([
+    ridePreview(ctx, chat, previewOf(edited)),
     // Before the event goes out, so a client reading the chat on `message.edited` sees the new count.
     counted.length > 0 ? ctx.repo.memberships.addMention(chatId, counted, edited.seq).catch(() => undefined) : undefined,
     ...uncounted.map((u) => ctx.repo.memberships.dropMentions(chatId, u, [edited.seq]).catch(() => undefined)),
@@ -529,7 +529,7 @@ export async function editMessage(ctx: DomainContext, principal: Principal, chat
   const notice = counted.length > 0 ? offlineNotice(ctx, principal, chat, edited) : undefined;
   const hide = hidingOf(blockers, quoted);
   await ctx.notifier.toChat(
-    chat,
+    audience,
     { type: 'message.edited', chatId, message: view, at: edited.editedAt ?? now.toISOString() },
     {
       ...(hide ? { hide } : {}),
@@ -589,21 +589,36 @@ export async function deleteMessage(ctx: DomainContext, principal: Principal, ch
   const result = await ctx.repo.messages.softDelete({ chatId, seq: message.seq, id }, ctx.now().toISOString(), Object.keys(message.reactions));
   if (!result.deleted) return { message: await presentMessage(ctx, result.message ?? (await findMessage(ctx, chatId, id))) };
   const deleted = result.message;
-  await Promise.all([
+  const [, audience] = await Promise.all([
     // Deleting the objects also ends download URLs handed out before the delete.
     ctx.storage.remove((message.attachments ?? []).map((a) => a.key)),
-    chat.lastMessage?.id === id ? ctx.repo.chats.replacePreview(chatId, previewOf(deleted)) : undefined,
+    ridePreview(ctx, chat, previewOf(deleted)),
     // Before the event, so a client reading its counts on `message.deleted` sees the mention gone.
     forgetMentions(ctx, message),
   ]);
   await Promise.all([
-    ctx.notifier.toChat(chat, { type: 'message.deleted', chatId, messageId: id, seq: deleted.seq, at: deleted.deletedAt }),
+    ctx.notifier.toChat(audience, { type: 'message.deleted', chatId, messageId: id, seq: deleted.seq, at: deleted.deletedAt }),
     // Another user's message deleted by platform role (not as the group's owner/admin) is a moderation act.
     message.senderId !== principal.userId && isAdmin(principal) && !managesGroup(chat, membership)
       ? recordAudit(ctx, principal, AUDIT_ACTIONS.messageDeleted, { type: 'message', id, chatId }, { senderId: message.senderId, seq: message.seq })
       : undefined,
   ]);
   return { message: await presentMessage(ctx, deleted, await markersOf(ctx, chatId)) };
+}
+
+/**
+ * After an edit or delete: when the message is the chat's `lastMessage`,
+ * replaces the preview and, in the same UpdateItem, moves the sync head
+ * (`ChatStore.replacePreview` with a head), so the change log writes no head
+ * of its own (`change-log.ts`: the ride). Answers the audience to emit to:
+ * the chat with the head as that write left it, or the chat as read when
+ * nothing was written (an older message, or a send got there first), in
+ * which case the change log decides about the head as for any change.
+ */
+async function ridePreview(ctx: DomainContext, chat: ChatRecord, preview: MessagePreview): Promise<ChatRecord> {
+  if (chat.lastMessage?.id !== preview.id) return chat;
+  const out = await ctx.repo.chats.replacePreview(chat.id, preview, ctx.now().toISOString());
+  return out.replaced && out.changedAt ? { ...chat, changedAt: out.changedAt } : chat;
 }
 
 /** Read markers of every participant, for `readBy` (⌈N/100⌉ BatchGetItem). */

@@ -103,8 +103,17 @@ export interface ChatStore {
     changes: ChatChanges,
     options?: { expect?: Partial<Pick<ChatRecord, 'status' | 'assigneeId'>>; releaseUnique?: ChatUniqueness },
   ): Promise<ChatRecord | undefined>;
-  /** Replaces `lastMessage` when it still is the message with this id (after an edit or delete). */
-  replacePreview(chatId: string, preview: MessagePreview): Promise<void>;
+  /**
+   * Replaces `lastMessage` when it still is the message with this id (after
+   * an edit or delete). With `head` (an ISO time), the same write also moves
+   * the chat's `changedAt` forward to it, never back: the sync head rides on
+   * a write the change makes anyway (`change-log.ts`). Answers whether the
+   * preview was replaced and, when it was and a `head` was given, the chat's
+   * `changedAt` after the write (`head`, or a later one a concurrent change
+   * had written); nothing is written when the preview shows another message
+   * (or there is no such chat).
+   */
+  replacePreview(chatId: string, preview: MessagePreview, head?: string): Promise<{ replaced: boolean; changedAt?: string }>;
   /** Stamps a support chat's first response once. */
   recordFirstResponse(chatId: string, at: string, seconds: number): Promise<void>;
 }
@@ -582,6 +591,10 @@ export interface OfflineNotice {
 /**
  * The chat an event goes to. `participantCount` (from the chat item the
  * caller already read) decides inline or queued delivery without a query.
+ * `changedAt` (and `updatedAt`, when present) is the chat's sync head as the
+ * caller knows it: as read, or as the caller's own write of the chat item
+ * left it (`ChatStore.replacePreview` with a head). The change log writes
+ * the head itself only when that is older than `HEAD_SLACK_MS / 2`.
  */
 export type ChatAudience = Pick<ChatRecord, 'id' | 'participantCount'> & Partial<Pick<ChatRecord, 'changedAt'>>;
 

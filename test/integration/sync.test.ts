@@ -10,7 +10,7 @@ import { withChangeLog } from '../../functions/domain/change-log';
 import { createChat } from '../../functions/domain/chats';
 import type { DomainContext } from '../../functions/domain/context';
 import { archiveChat } from '../../functions/domain/groups';
-import { editMessage, markRead, sendMessage } from '../../functions/domain/messages';
+import { deleteMessage, editMessage, markRead, sendMessage } from '../../functions/domain/messages';
 import { setReaction } from '../../functions/domain/reactions';
 import { sync } from '../../functions/domain/sync';
 import type { Principal } from '../../functions/domain/types';
@@ -19,7 +19,7 @@ import { dynamoContext, freshTable, registerUsers, type CountedDb } from '../sup
 
 let db: CountedDb;
 beforeAll(async () => {
-  db = await freshTable();
+  db = await freshTable({ capacity: true });
 });
 
 /** A clock the test moves: `ms` ahead of real time. */
@@ -55,7 +55,11 @@ const attr = (item: unknown, name: string): string => {
 const isPut = (c: Call) => c.command === 'PutItemCommand' || c.command === 'PutCommand';
 const isChangeWrite = (c: Call) => isPut(c) && attr(c.input.Item, 'PK').startsWith('CHANGES#');
 const isUserChangeWrite = (c: Call) => isPut(c) && attr(c.input.Item, 'SK').startsWith('CHAT!');
-const isHeadWrite = (c: Call) => (c.command === 'UpdateItemCommand' || c.command === 'UpdateCommand') && String(c.input.UpdateExpression ?? '').includes('changedAt');
+const isUpdate = (c: Call) => c.command === 'UpdateItemCommand' || c.command === 'UpdateCommand';
+/** A head write of its own (`touchChat`), not one riding on the change's own write of the chat item. */
+const isHeadWrite = (c: Call) => isUpdate(c) && /^SET changedAt = :\w+$/.test(String(c.input.UpdateExpression ?? ''));
+/** The chat item's preview replaced with the head riding on it (`replacePreview` with a head). */
+const isRidingWrite = (c: Call) => isUpdate(c) && /lastMessage/.test(String(c.input.UpdateExpression ?? '')) && /changedAt/.test(String(c.input.UpdateExpression ?? ''));
 
 describe('sync budgets on DynamoDB', () => {
   it('an empty sync costs 1 + ⌈C/100⌉ requests; one with events one more per changed chat', { timeout: 180_000 }, async () => {
@@ -120,6 +124,69 @@ describe('sync budgets on DynamoDB', () => {
     await archiveChat(ctx, bob, chat.id, true);
     expect(db.calls.filter(isUserChangeWrite)).toHaveLength(1);
     expect(db.calls.filter(isChangeWrite)).toHaveLength(0);
+  });
+});
+
+describe('the head rides on the preview write (issue 15)', () => {
+  const isWrite = (c: Call) => /^(Put|Update|Delete|BatchWrite|TransactWrite)(Item)?Command$/.test(c.command);
+  /** `Update CHAT#/MSG#`: the command and the key, ids removed. */
+  const what = (c: Call) => {
+    const key = c.input.Key ?? c.input.Item;
+    return `${c.command.replace(/(Item)?Command$/, '')} ${attr(key, 'PK').replace(/#.*/, '#')}/${attr(key, 'SK').replace(/#.*/, '#').replace(/^[0-9A-Z]{26}$/, '…')}`;
+  };
+  const wcu = (calls: Call[]) => calls.reduce((sum, c) => sum + ((c as { wcu?: number }).wcu ?? NaN), 0);
+
+  /** The writes of one change: all of them, the change log's (entries and a head write of its own), and the head riding on the preview. */
+  async function writesOf(change: () => Promise<unknown>) {
+    db.reset();
+    await change();
+    const writes = db.calls.filter(isWrite);
+    const log = writes.filter((c) => isChangeWrite(c) || isUserChangeWrite(c) || isHeadWrite(c));
+    return { writes, log, own: writes.filter((c) => !log.includes(c)), rides: writes.filter(isRidingWrite) };
+  }
+
+  it("an edit or delete of a quiet chat's last message costs its own writes + 1 WCU (the log entry), and another client's sync sees it; an older message's still pays the head", { timeout: 120_000 }, async () => {
+    const clock = testClock();
+    const ctx = context(clock.now);
+    const [ada, bob] = await registerUsers(ctx.repo, ['sr-ada', 'sr-bob']);
+    const { chat } = await createChat(ctx, ada, { type: 'group', participantIds: [bob.userId], title: 'Quiet' });
+    const { message: older } = await sendMessage(ctx, ada, chat.id, { content: 'older' });
+    const { message: last } = await sendMessage(ctx, ada, chat.id, { content: 'last' });
+    // Quiet: past the settle time and the head slack; bob's other client takes its cursor now.
+    clock.offset += 20_000;
+    const { cursor } = await sync(ctx, bob, { limit: 100 });
+
+    const edit = await writesOf(() => editMessage(ctx, ada, chat.id, last.id, 'last!'));
+    // Its own writes: the rate-limit slot, the message, the preview (now with the head); the change log: its entry only.
+    expect(edit.own.map(what)).toEqual(['Update RATE#/RATE', 'Update CHAT#/MSG#', 'Update CHAT#/META']);
+    expect(edit.rides, 'the head rides on the preview write').toHaveLength(1);
+    expect(edit.log.map(what)).toEqual(['Put CHANGES#/…']);
+    expect(wcu(edit.log), 'the change log adds 1 WCU').toBeLessThanOrEqual(1);
+    expect(wcu(edit.rides), 'the preview write, head included, is still 1 WCU').toBe(1);
+
+    clock.offset += 20_000;
+    const del = await writesOf(() => deleteMessage(ctx, ada, chat.id, last.id));
+    expect(del.own.map(what)).toEqual(['Update RATE#/RATE', 'Update CHAT#/MSG#', 'Update CHAT#/META']);
+    expect(del.rides).toHaveLength(1);
+    expect(del.log.map(what)).toEqual(['Put CHANGES#/…']);
+    expect(wcu(del.log)).toBeLessThanOrEqual(1);
+    expect(wcu(del.rides)).toBe(1);
+
+    // The floor: an edit of an older message writes no chat item, so the head is a write of its own.
+    clock.offset += 20_000;
+    const old = await writesOf(() => editMessage(ctx, ada, chat.id, older.id, 'older!'));
+    expect(old.rides).toHaveLength(0);
+    expect(old.log.map(what)).toEqual(['Put CHANGES#/…', 'Update CHAT#/META']);
+    expect(old.log.filter(isHeadWrite)).toHaveLength(1);
+    expect(wcu(old.log)).toBe(2);
+
+    clock.offset += 4_000;
+    const seen = await drain(ctx, bob, cursor, 100);
+    expect(seen.events.map((e) => [e.type, 'messageId' in e ? e.messageId : 'message' in e ? e.message.id : ''])).toEqual([
+      ['message.edited', last.id],
+      ['message.deleted', last.id],
+      ['message.edited', older.id],
+    ]);
   });
 });
 

@@ -16,13 +16,26 @@ import { createCursorCodec } from '../../functions/domain/cursors';
 import { RecordingAudit, RecordingBus, RecordingJobs, RecordingNotifier, RecordingOffline, TEST_CURSOR_SECRET } from './memory';
 
 export interface CountedDb extends Db {
-  /** Commands sent since the last `reset()`, by command name (e.g. `QueryCommand`). */
-  readonly calls: { command: string; input: Record<string, unknown> }[];
+  /**
+   * Commands sent since the last `reset()`, by command name (e.g.
+   * `QueryCommand`); with `capacity`, the write units DynamoDB reported for
+   * each (`ReturnConsumedCapacity: TOTAL`; absent for a request that failed).
+   */
+  readonly calls: { command: string; input: Record<string, unknown>; wcu?: number }[];
   reset(): void;
   count(command?: string): number;
 }
 
-export async function freshTable(): Promise<CountedDb> {
+/** Document-client commands that take `ReturnConsumedCapacity`. */
+const CAPACITY_COMMANDS = /^(Get|Put|Update|Delete|Query|Scan|BatchGet|BatchWrite|TransactWrite|TransactGet)(Item)?Command$/;
+
+type Capacity = { CapacityUnits?: number; WriteCapacityUnits?: number };
+const WRITE_COMMANDS = /^(Put|Update|Delete|BatchWrite|TransactWrite)(Item)?Command$/;
+/** Write units of a write's answer (DynamoDB reports a write's total as `CapacityUnits`); 0 for a read. */
+const writeUnits = (command: string, consumed: Capacity | Capacity[] | undefined) =>
+  !WRITE_COMMANDS.test(command) ? 0 : consumed === undefined ? undefined : [consumed].flat().reduce((sum, c) => sum + (c.WriteCapacityUnits ?? c.CapacityUnits ?? 0), 0);
+
+export async function freshTable(options: { capacity?: boolean } = {}): Promise<CountedDb> {
   const stack = inject('stack');
   const table = `it-${ulid().toLowerCase()}`;
   await ensureTable(stack.dynamoEndpoint, table);
@@ -30,8 +43,15 @@ export async function freshTable(): Promise<CountedDb> {
   const calls: CountedDb['calls'] = [];
   db.client.middlewareStack.add(
     (next, context) => async (args) => {
-      calls.push({ command: context.commandName ?? 'unknown', input: args.input as Record<string, unknown> });
-      return next(args);
+      const command = context.commandName ?? 'unknown';
+      const input = args.input as Record<string, unknown>;
+      const call: CountedDb['calls'][number] = { command, input };
+      calls.push(call);
+      if (!options.capacity || !CAPACITY_COMMANDS.test(command)) return next(args);
+      input.ReturnConsumedCapacity = 'TOTAL';
+      const result = await next(args);
+      call.wcu = writeUnits(command, (result.output as { ConsumedCapacity?: Capacity | Capacity[] }).ConsumedCapacity);
+      return result;
     },
     { step: 'initialize', name: 'countRequests' },
   );

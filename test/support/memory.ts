@@ -213,10 +213,15 @@ export class MemoryRepository implements Repository {
       if (released) this.uniqueMap.delete(released);
       return clone({ ...current, ...changes });
     },
-    replacePreview: async (chatId, preview) => {
+    replacePreview: async (chatId, preview, head) => {
       await tick();
       const chat = this.chatMap.get(chatId);
-      if (chat?.lastMessage?.id === preview.id) chat.lastMessage = clone(preview);
+      if (chat?.lastMessage?.id !== preview.id) return { replaced: false };
+      chat.lastMessage = clone(preview);
+      if (head === undefined) return { replaced: true };
+      // The head only moves forward, as in DynamoDB (a later one stays and is answered).
+      if (!(chat.changedAt && chat.changedAt >= head)) chat.changedAt = head;
+      return { replaced: true, changedAt: chat.changedAt };
     },
     recordFirstResponse: async (chatId, at, seconds) => {
       await tick();

@@ -3,6 +3,7 @@
  * was offline gets, cursors bound to their caller, the window, paging.
  */
 import { describe, expect, it } from 'vitest';
+import { HEAD_SLACK_MS, SETTLE_MS } from '../../functions/domain/change-log';
 import { createChat } from '../../functions/domain/chats';
 import { addParticipants, archiveChat, removeParticipant, updateChat } from '../../functions/domain/groups';
 import { deleteMessage, editMessage, markRead, sendMessage } from '../../functions/domain/messages';
@@ -174,5 +175,77 @@ describe('sync (SPEC §7)', () => {
     advance(5_000);
     const settled = await drain(cy, start);
     expect((await sync(ctx, cy, { since: settled.cursor, limit: 100 })).events).toEqual([]);
+  });
+});
+
+describe('the sync head rides on the preview write (issue 15)', () => {
+  /** A quiet chat (its last change long past the head slack), a cursor for cy, and a count of the change log's own head writes. */
+  async function quietChat() {
+    const s = await setup();
+    const { message: last } = await sendMessage(s.ctx, s.ada, s.chatId, { content: 'last' });
+    s.advance(HEAD_SLACK_MS + SETTLE_MS);
+    const start = await s.cursorNow(s.cy);
+    const touches: string[] = [];
+    const touch = s.repo.changes.touchChat.bind(s.repo.changes);
+    s.repo.changes.touchChat = async (chatId, at) => (touches.push(at), touch(chatId, at));
+    const head = async () => (await s.repo.changes.heads([s.chatId])).get(s.chatId)!;
+    return { ...s, last, start, touches, head };
+  }
+
+  it('an edit or a delete of the last message moves the head in its own write: no head write of the change log, and a sync sees it', async () => {
+    const { ctx, ada, chatId, last, start, touches, head, drain, advance, cy } = await quietChat();
+    await editMessage(ctx, ada, chatId, last.id, 'last!');
+    expect(touches).toEqual([]);
+    expect(await head()).toBe(ctx.now().toISOString());
+    advance(HEAD_SLACK_MS / 2 + 1_000);
+    await deleteMessage(ctx, ada, chatId, last.id);
+    expect(touches).toEqual([]);
+    expect(await head()).toBe(ctx.now().toISOString());
+    advance(SETTLE_MS + 1);
+    expect((await drain(cy, start)).events.map((e) => e.type)).toEqual(['message.edited', 'message.deleted']);
+  });
+
+  it('an edit of an older message (no chat write to ride on) or a reaction still writes the head', async () => {
+    const { ctx, ada, bob, chatId, last, start, touches, drain, advance, cy } = await quietChat();
+    const { message: newer } = await sendMessage(ctx, bob, chatId, { content: 'newer' });
+    advance(HEAD_SLACK_MS);
+    await editMessage(ctx, ada, chatId, last.id, 'older, edited');
+    expect(touches).toHaveLength(1);
+    advance(HEAD_SLACK_MS);
+    await setReaction(ctx, ada, chatId, newer.id, 'like', true);
+    expect(touches).toHaveLength(2);
+    advance(SETTLE_MS + 1);
+    expect((await drain(cy, start)).events.map((e) => e.type)).toEqual(['message.new', 'message.edited', 'reaction.updated']);
+  });
+
+  it('when a send replaced the preview first, the change log writes the head', async () => {
+    const { ctx, repo, ada, bob, chatId, last, start, touches, drain, advance, cy } = await quietChat();
+    const replace = repo.chats.replacePreview;
+    let sent = false;
+    repo.chats.replacePreview = async (...args) => {
+      // Between the edit's read of the chat and its preview write.
+      if (!sent) (sent = true), await sendMessage(ctx, bob, chatId, { content: 'in between' });
+      return replace(...args);
+    };
+    await editMessage(ctx, ada, chatId, last.id, 'last!');
+    expect((await repo.chats.getMany([chatId]))[0]!.lastMessage?.content).toBe('in between');
+    expect(touches).toHaveLength(1);
+    advance(SETTLE_MS + 1);
+    expect((await drain(cy, start)).events.map((e) => e.type)).toEqual(['message.new', 'message.edited']);
+  });
+
+  it('a ride older than half the head slack by the time the change is recorded (a stalled function) is topped up by the change log', async () => {
+    const { ctx, repo, ada, chatId, last, start, touches, head, drain, advance, cy } = await quietChat();
+    const replace = repo.chats.replacePreview;
+    repo.chats.replacePreview = async (...args) => {
+      const out = await replace(...args);
+      advance(HEAD_SLACK_MS / 2 + 1);
+      return out;
+    };
+    await editMessage(ctx, ada, chatId, last.id, 'last!');
+    expect(touches).toEqual([ctx.now().toISOString()]);
+    expect(await head()).toBe(ctx.now().toISOString());
+    advance(SETTLE_MS + 1);
+    expect((await drain(cy, start)).events.map((e) => e.type)).toEqual(['message.edited']);
   });
 });

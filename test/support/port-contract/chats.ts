@@ -155,6 +155,37 @@ export function chatContract(makeRepo: MakeRepository) {
       await repo.chats.recordFirstResponse(uid('chat'), at(1), 1);
     });
 
+    it('moves the sync head forward in the preview\'s own write, only while the preview is the same message', async () => {
+      const chat = await chatWith(repo, [uid('u')], { updatedAt: at(1) });
+      await repo.chats.recordMessage(chat.id, preview(1));
+      const head = async () => (await repo.changes.heads([chat.id])).get(chat.id);
+      expect(await repo.chats.replacePreview(chat.id, preview(1, { content: 'edited' }), at(20))).toEqual({ replaced: true, changedAt: at(20) });
+      expect(await head()).toBe(at(20));
+      // A head a concurrent change moved further stays; the preview is still replaced, and the later head answered.
+      await repo.changes.touchChat(chat.id, at(40));
+      expect(await repo.chats.replacePreview(chat.id, preview(1, { content: 'again' }), at(30))).toEqual({ replaced: true, changedAt: at(40) });
+      expect((await storedChat(repo, chat.id))?.lastMessage).toEqual(preview(1, { content: 'again' }));
+      expect(await head()).toBe(at(40));
+      // Another message's preview: nothing written, the head included (the change log writes it then).
+      expect(await repo.chats.replacePreview(chat.id, preview(7, { content: 'not the latest' }), at(50))).toEqual({ replaced: false });
+      expect(await head()).toBe(at(40));
+      expect((await storedChat(repo, chat.id))?.lastMessage).toEqual(preview(1, { content: 'again' }));
+      // Without a head, the head is left alone; no chat, nothing.
+      expect(await repo.chats.replacePreview(chat.id, preview(1, { content: 'third' }))).toEqual({ replaced: true });
+      expect(await head()).toBe(at(40));
+      expect(await repo.chats.replacePreview(uid('chat'), preview(1), at(60))).toEqual({ replaced: false });
+    });
+
+    it('moves the head with the preview an allocation wrote before its seq was known', async () => {
+      const chat = await chatWith(repo, [uid('u')]);
+      const id = ulid();
+      const seq = await repo.chats.allocateSeq(chat.id, { ulid: id, senderId: 'a', type: 'text', content: 'c', createdAt: at(1) });
+      const stored = (await storedChat(repo, chat.id))!.lastMessage!;
+      expect(stored.id).toBe(messageId(id, seq!));
+      expect(await repo.chats.replacePreview(chat.id, { ...stored, content: 'edited' }, at(20))).toEqual({ replaced: true, changedAt: at(20) });
+      expect((await repo.changes.heads([chat.id])).get(chat.id)).toBe(at(20));
+    });
+
     it('updates on the expected values only, removing fields set to undefined', async () => {
       const chat = await chatWith(repo, [uid('u')], { type: 'support', status: 'open', assigneeId: null, title: 'Help' });
       const claimed = await repo.chats.update(chat, { assigneeId: 'agent-1', updatedAt: at(1) }, { expect: { assigneeId: null } });
