@@ -4,6 +4,7 @@
  * source maps point. (`test/cdk/stack.test.ts` checks the same facts on the
  * synthesized assets, from the files alone.)
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -37,6 +38,32 @@ describe('bundleFunction', () => {
     const map = JSON.parse(readFileSync(path.join(dir, 'index.mjs.map'), 'utf8')) as { sources: string[] };
     expect(map.sources).toContain('functions/http/openapi.ts');
     expect(map.sources.every((s) => !s.startsWith('..') && !path.isAbsolute(s))).toBe(true);
+  }, 120_000);
+
+  it('maps stack traces through the source maps without reading any map at init (no --enable-source-maps)', () => {
+    const dir = path.join(out, 'health');
+    bundleFunction(PROJECT_ROOT, 'functions/http/health.ts', dir);
+    // The maps are moved away for the import and put back before the error's stack is first read: a map looked up at
+    // init would be cached as missing and the frames would stay minified.
+    const probe = `
+      import { readdirSync, renameSync } from 'node:fs';
+      const dir = ${JSON.stringify(dir)};
+      const maps = readdirSync(dir, { recursive: true }).filter((f) => f.endsWith('.map')).map((f) => dir + '/' + f);
+      for (const m of maps) renameSync(m, m + '.away');
+      let error;
+      try { await import(dir + '/index.mjs'); } catch (e) { error = e; }
+      for (const m of maps) renameSync(m + '.away', m);
+      process.stdout.write(String(error?.stack));
+    `;
+    const { TABLE_NAME: _t, NODE_OPTIONS: _n, ...env } = process.env;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { env: { ...env, WS_ENDPOINT: 'https://ws.example.com/prod' }, encoding: 'utf8', timeout: 30_000 });
+    const stack = result.stdout;
+    expect(stack).toMatch(/^Error: Invalid configuration: TABLE_NAME: required, not set\n/);
+    const throwLine = readFileSync(path.join(PROJECT_ROOT, 'functions/env.ts'), 'utf8').split('\n').findIndex((l) => l.includes('throw new Error(`Invalid configuration')) + 1;
+    const [first, second] = stack.split('\n    at ').slice(1);
+    expect(first).toContain(`${path.join(dir, 'functions/env.ts')}:${throwLine}:`);
+    expect(second).toContain(`${path.join(dir, 'functions/config.ts')}:`);
+    expect(stack).not.toMatch(/chunks\/chunk-[\w-]+\.mjs/);
   }, 120_000);
 
   it('names the package of a bundled input', () => {
