@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bundleFunction, bytesOf, codeFiles, initFiles, packageOf, packagesIn } from '../../lib/bundling';
+import { bundleFunction, bytesOf, codeFiles, importStackTraces, initFiles, packageOf, packagesIn, STACK_TRACES_MODULE } from '../../lib/bundling';
 import { PROJECT_ROOT } from '../../lib/chat-function';
 
 const out = mkdtempSync(path.join(tmpdir(), 'chat-bundling-test-'));
@@ -65,6 +65,15 @@ describe('bundleFunction', () => {
     expect(second).toContain(`${path.join(dir, 'functions/config.ts')}:`);
     expect(stack).not.toMatch(/chunks\/chunk-[\w-]+\.mjs/);
   }, 120_000);
+
+  it('appends the stack-trace import to every staged module but the formatter itself, moving no line', () => {
+    const source = "import { x } from './y';\nexport const z = x;";
+    expect(importStackTraces('config.ts', source)).toBe(`${source}\nimport './lib/source-mapped-stacks';\n`);
+    expect(importStackTraces('http/put-user.ts', source)).toBe(`${source}\nimport '../lib/source-mapped-stacks';\n`);
+    expect(importStackTraces('lib/http.ts', source)).toBe(`${source}\nimport './source-mapped-stacks';\n`);
+    expect(importStackTraces(STACK_TRACES_MODULE, source)).toBe(source);
+    expect(importStackTraces('domain/users.ts', source).split('\n').slice(0, 2)).toEqual(source.split('\n'));
+  });
 
   it('names the package of a bundled input', () => {
     expect(packageOf('node_modules/@aws-sdk/client-dynamodb/dist-es/index.js')).toBe('@aws-sdk/client-dynamodb');
