@@ -50,8 +50,9 @@ export interface FunctionRolesProps {
   readonly webSocket?: WebSocketTarget;
   /**
    * SNS platform application ARNs (`arn:aws:sns:<region>:<account>:app/<APNS|APNS_SANDBOX|GCM>/<name>`):
-   * `push:send` grants `sns:CreatePlatformEndpoint` on them and `sns:Publish`/`sns:DeleteEndpoint`
-   * on their endpoints only. Required when a permission set includes `push:send`. `push:unregister`
+   * `push:send` grants `sns:CreatePlatformEndpoint` on them and `sns:Publish`/`sns:DeleteEndpoint`/
+   * `sns:SetEndpointAttributes` (taking over a token's endpoint left with another user's data,
+   * `functions/lib/sns-push.ts`) on their endpoints only. Required when a permission set includes `push:send`. `push:unregister`
    * grants only `sns:DeleteEndpoint` on their endpoints (none without applications: push is off,
    * devices never get an endpoint).
    */
@@ -148,7 +149,7 @@ export class FunctionRoles extends Construct {
           const apps = props.pushApplications ?? [];
           if (apps.length === 0) throw new Error(`${this.node.path}: permission push:send needs pushApplications`);
           role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:CreatePlatformEndpoint'], resources: [...apps] }));
-          role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish', 'sns:DeleteEndpoint'], resources: apps.map(endpointsOf) }));
+          role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish', 'sns:DeleteEndpoint', 'sns:SetEndpointAttributes'], resources: apps.map(endpointsOf) }));
           break;
         }
         case 'push:unregister': {

@@ -3,7 +3,8 @@
  * `/dev/sns`, so the local stack runs the same push worker as AWS
  * (`functions/events/push.ts`) with the real `@aws-sdk/client-sns` (the
  * AWS query protocol: form-encoded `Action=…`, XML answers):
- * `CreatePlatformEndpoint`, `Publish` (to an endpoint) and `DeleteEndpoint`.
+ * `CreatePlatformEndpoint`, `Publish` (to an endpoint), `SetEndpointAttributes`
+ * and `DeleteEndpoint`.
  *
  * Every publish is recorded, one per device, at `GET /dev/pushes` (the last
  * 200, oldest first; `DELETE` clears them): what the stack would have sent
@@ -13,7 +14,10 @@
  * Like SNS, `CreatePlatformEndpoint` for a token that already has an
  * endpoint with other attributes (another user's `CustomUserData`) answers
  * `InvalidParameter`, so an endpoint left behind by a device that went away
- * shows. `GET /dev/sns/endpoints` lists the endpoints that exist.
+ * shows; the push worker then takes the endpoint over with
+ * `SetEndpointAttributes`, as on AWS. `Publish` to an endpoint that does not
+ * exist answers `NotFound`. `GET /dev/sns/endpoints` lists the endpoints
+ * that exist.
  */
 import { randomUUID } from 'node:crypto';
 import type { DevRequest, DevResponse, DevRoute } from './gateway/dev-routes';
@@ -92,6 +96,18 @@ export function createLocalSns(): LocalSns {
       if (stored.length > KEEP) stored.splice(0, stored.length - KEEP);
       return ok('Publish', `<MessageId>${randomUUID()}</MessageId>`);
     }
+    if (action === 'SetEndpointAttributes') {
+      const arn = form.get('EndpointArn') ?? '';
+      const endpoint = endpoints.get(arn);
+      if (!endpoint) return fault(404, 'NotFound', 'Endpoint does not exist');
+      for (let i = 1; form.has(`Attributes.entry.${i}.key`); i++) {
+        const value = form.get(`Attributes.entry.${i}.value`) ?? '';
+        const key = form.get(`Attributes.entry.${i}.key`);
+        if (key === 'CustomUserData') endpoint.userId = value;
+        else if (key === 'Token') endpoint.token = value;
+      }
+      return xml(200, `<SetEndpointAttributesResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></SetEndpointAttributesResponse>`);
+    }
     if (action === 'DeleteEndpoint') {
       const arn = form.get('EndpointArn') ?? '';
       const endpoint = endpoints.get(arn);
@@ -101,7 +117,7 @@ export function createLocalSns(): LocalSns {
       }
       return xml(200, `<DeleteEndpointResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></DeleteEndpointResponse>`);
     }
-    return fault(400, 'InvalidAction', `The local SNS stand-in supports CreatePlatformEndpoint, Publish and DeleteEndpoint, not ${action ?? 'this request'}`);
+    return fault(400, 'InvalidAction', `The local SNS stand-in supports CreatePlatformEndpoint, Publish, SetEndpointAttributes and DeleteEndpoint, not ${action ?? 'this request'}`);
   }
 
   return {

@@ -278,7 +278,11 @@ export class Conversation {
     if (this.editing) {
       if (!content) return;
       try {
-        const { message } = await this.s.api.editMessage(chatId, this.editing.id, { content });
+        // The edit says which mentions it keeps, adds or drops (`[]` drops them all), so the highlight and the
+        // mentioned users' badges follow the new text.
+        const { message } = await this.s.api.editMessage(chatId, this.editing.id, { content, mentions: mentionsIn(content, this.picked) });
+        this.picked.clear();
+        this.renderSuggestions();
         this.clearContext();
         this.onMessage(chatId, message);
       } catch (error) {
@@ -443,7 +447,7 @@ export class Conversation {
   /** @-mention suggestions from the chat's participants while the caret is in `@name`. */
   private renderSuggestions(): void {
     const chat = this.chatId ? this.chats.get(this.chatId) : undefined;
-    const at = chat && !this.editing ? mentionQuery(this.input.value, this.input.selectionStart ?? this.input.value.length) : undefined;
+    const at = chat ? mentionQuery(this.input.value, this.input.selectionStart ?? this.input.value.length) : undefined;
     const candidates = at && chat ? mentionCandidates(chat, this.s.me.id, at.query) : [];
     this.suggestions.hidden = candidates.length === 0;
     this.suggestions.replaceChildren(
@@ -488,6 +492,9 @@ export class Conversation {
     this.replyTo = undefined;
     this.editing = message;
     this.input.value = message.content;
+    // The message's mentions count as picked, so an edit keeps them while their `@Name` stays in the text.
+    this.picked.clear();
+    for (const id of message.mentions ?? []) this.picked.set(id, this.chats.nameOf(message.chatId, id));
     this.renderContext();
     this.input.focus();
   }

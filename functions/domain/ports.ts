@@ -657,8 +657,11 @@ export interface PushService {
   readonly platforms: readonly PushPlatform[];
   /** Creates (or finds: SNS answers the same ARN for the same token) the platform endpoint of a token. */
   createEndpoint(platform: PushPlatform, token: string, userId: string): Promise<string>;
-  /** `gone`: SNS reports the endpoint disabled or invalid (the app was uninstalled, the token expired). */
-  publish(endpointArn: string, platform: PushPlatform, message: PushMessage): Promise<'sent' | 'gone'>;
+  /**
+   * `gone`: SNS reports the endpoint disabled or invalid (the app was uninstalled, the token expired);
+   * `missing`: there is no such endpoint (deleted meanwhile), the token may still be good.
+   */
+  publish(endpointArn: string, platform: PushPlatform, message: PushMessage): Promise<'sent' | 'gone' | 'missing'>;
   /** Best effort; never throws. */
   deleteEndpoint(endpointArn: string): Promise<void>;
 }

@@ -13,6 +13,10 @@
  *   BatchGetItem of the chats), read only when they have a device.
  * - A device whose endpoint SNS reports disabled or invalid is removed
  *   (with its endpoint), so it is not retried on every message.
+ * - A stored endpoint SNS no longer has (`missing`: deleted while this
+ *   device's was created, when a token moved between devices) is created
+ *   again and the push sent once more; a device is never left pointing at
+ *   a deleted endpoint.
  * - Nothing here can fail a send: the event was published after the
  *   message was stored; a failing device is logged and skipped.
  */
@@ -70,12 +74,19 @@ export async function deliverPush(deps: PushDeps, notification: OfflineNotificat
 }
 
 async function pushTo(deps: PushDeps, device: DeviceRecord, message: PushMessage): Promise<'sent' | 'removed'> {
-  let endpointArn = device.endpointArn;
-  if (!endpointArn) {
-    endpointArn = await deps.push.createEndpoint(device.platform, device.token, device.userId);
-    await deps.repo.devices.setEndpoint(device.userId, device.deviceId, device.token, endpointArn);
+  const createEndpoint = async () => {
+    const arn = await deps.push.createEndpoint(device.platform, device.token, device.userId);
+    await deps.repo.devices.setEndpoint(device.userId, device.deviceId, device.token, arn);
+    return arn;
+  };
+  let endpointArn = device.endpointArn ?? (await createEndpoint());
+  let result = await deps.push.publish(endpointArn, device.platform, message);
+  if (result === 'missing') {
+    endpointArn = await createEndpoint();
+    result = await deps.push.publish(endpointArn, device.platform, message);
+    if (result === 'missing') throw Object.assign(new Error('SNS has no endpoint for this token, even just after creating it'), { name: 'EndpointMissing' });
   }
-  if ((await deps.push.publish(endpointArn, device.platform, message)) === 'sent') return 'sent';
+  if (result === 'sent') return 'sent';
   // Disabled or invalid: the app is gone from that phone, or the token is stale. The app registers again when it runs.
   await Promise.all([deps.repo.devices.remove(device.userId, device.deviceId), deps.push.deleteEndpoint(endpointArn)]);
   return 'removed';

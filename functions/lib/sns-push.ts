@@ -11,8 +11,16 @@
  *   chat and the badge as `notification_count`). Without a title or body
  *   (`PUSH_PREVIEW=none`) the push says only "New message".
  * - `EndpointDisabled` and `InvalidParameter` (a malformed or rejected
- *   token) answer `gone`, so the caller removes the device; other errors
- *   throw.
+ *   token) answer `gone`, so the caller removes the device; `NotFound` (the
+ *   endpoint was deleted, e.g. by the token's previous device giving way
+ *   while this device's endpoint was being created, or by an operator)
+ *   answers `missing`, so the caller creates it again; other errors throw.
+ * - `CreatePlatformEndpoint` fails with `InvalidParameter` ("Endpoint … already
+ *   exists with the same Token, but different attributes") when the token's
+ *   endpoint still carries another user's `CustomUserData` (the token moved
+ *   to another account on the same phone and the old endpoint's deletion
+ *   has not happened or failed). AWS's documented remedy: take the ARN from
+ *   the message, `SetEndpointAttributes` (this user, enabled) and use it.
  *
  * The SNS SDK loads on first use, like the other optional clients.
  */
@@ -53,6 +61,15 @@ export function snsPublishInput(platform: PushPlatform, m: PushMessage): { Messa
 
 /** SNS errors that mean "this endpoint will never deliver": remove the device. */
 const GONE = new Set(['EndpointDisabled', 'EndpointDisabledException', 'InvalidParameter', 'InvalidParameterException']);
+/** SNS errors that mean "no such endpoint": create it again. */
+const MISSING = new Set(['NotFound', 'NotFoundException']);
+
+/** The existing endpoint's ARN in CreatePlatformEndpoint's "already exists with the same Token, but different attributes" error, if it is that error. */
+export function existingEndpointArn(error: unknown): string | undefined {
+  const { name, message } = error as { name?: string; message?: string };
+  if (name !== 'InvalidParameter' && name !== 'InvalidParameterException') return undefined;
+  return /Endpoint (arn:aws[\w-]*:sns:\S+) already exists with the same [Tt]oken/.exec(message ?? '')?.[1];
+}
 
 export function createSnsPush(options: { applications: Partial<Record<PushPlatform, string>>; endpoint?: string; region?: string }): PushService {
   type Sdk = typeof import('@aws-sdk/client-sns');
@@ -66,9 +83,16 @@ export function createSnsPush(options: { applications: Partial<Record<PushPlatfo
       const arn = options.applications[platform];
       if (!arn) throw new Error(`No SNS platform application for ${platform}`);
       const { client, sdk } = await sns();
-      const out = await client.send(new sdk.CreatePlatformEndpointCommand({ PlatformApplicationArn: arn, Token: token, CustomUserData: userId }));
-      if (!out.EndpointArn) throw new Error('CreatePlatformEndpoint answered no EndpointArn');
-      return out.EndpointArn;
+      try {
+        const out = await client.send(new sdk.CreatePlatformEndpointCommand({ PlatformApplicationArn: arn, Token: token, CustomUserData: userId }));
+        if (!out.EndpointArn) throw new Error('CreatePlatformEndpoint answered no EndpointArn');
+        return out.EndpointArn;
+      } catch (error) {
+        const existing = existingEndpointArn(error);
+        if (!existing) throw error;
+        await client.send(new sdk.SetEndpointAttributesCommand({ EndpointArn: existing, Attributes: { CustomUserData: userId, Enabled: 'true', Token: token } }));
+        return existing;
+      }
     },
     async publish(endpointArn, platform, message) {
       const { client, sdk } = await sns();
@@ -77,6 +101,7 @@ export function createSnsPush(options: { applications: Partial<Record<PushPlatfo
         return 'sent';
       } catch (error) {
         if (GONE.has((error as Error).name)) return 'gone';
+        if (MISSING.has((error as Error).name)) return 'missing';
         throw error;
       }
     },

@@ -9,7 +9,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueId } from '../support/api';
-import { launchBrowser, screenshot, signIn, type BrowserUser } from '../support/browser';
+import { launchBrowser, message, messageAction, screenshot, signIn, type BrowserUser } from '../support/browser';
 
 let browser: Browser;
 
@@ -78,6 +78,23 @@ describe('notifications and pins in the web client', () => {
     await sent.hover();
     await sent.getByTestId('unpin').click();
     await expect.poll(() => bob.page.getByTestId('pinned-bar').isHidden(), poll).toBe(true);
+
+    // An edit can add a mention (with the same autocomplete) and drop one: Bob's highlight follows.
+    await input.pressSequentially('Plain note');
+    await input.press('Enter');
+    await message(alice.page, 'Plain note').waitFor();
+    await messageAction(alice.page, 'Plain note', 'edit');
+    await input.press('End');
+    await input.pressSequentially(' for @B');
+    await expect.poll(() => alice.page.getByTestId('mention-suggestion').count(), poll).toBe(1);
+    await alice.page.getByTestId('mention-suggestion').click();
+    await input.press('Enter');
+    const note = message(bob.page, 'Plain note for @Bob');
+    await expect.poll(() => note.getAttribute('data-mentioned'), poll).toBe('true');
+    await messageAction(alice.page, 'Plain note for @Bob', 'edit');
+    await input.fill('Plain note, no one');
+    await input.press('Enter');
+    await expect.poll(() => message(bob.page, 'Plain note, no one').getAttribute('data-mentioned'), poll).toBe(null);
 
     expect([...alice.errors, ...bob.errors]).toEqual([]);
     await Promise.all([alice.context.close(), bob.context.close()]);

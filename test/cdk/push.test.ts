@@ -64,7 +64,7 @@ describe('push wiring', () => {
     expect(sns.map((st) => ({ Action: asArray(st.Action).sort(), Resource: asArray(st.Resource).map(flatten).sort() }))).toEqual([
       { Action: ['sns:CreatePlatformEndpoint'], Resource: [APNS, FCM].sort() },
       {
-        Action: ['sns:DeleteEndpoint', 'sns:Publish'],
+        Action: ['sns:DeleteEndpoint', 'sns:Publish', 'sns:SetEndpointAttributes'],
         Resource: ['arn:aws:sns:eu-west-1:123456789012:endpoint/APNS/chat-ios/*', 'arn:aws:sns:eu-west-1:123456789012:endpoint/GCM/chat-android/*'],
       },
     ]);

@@ -7,6 +7,7 @@
  * is removed.
  */
 import { describe, expect, inject, it } from 'vitest';
+import { LOCAL_REGION } from '../../local/dynamo';
 import { call, client, uniqueId } from '../support/api';
 
 const stack = inject('stack');
@@ -21,6 +22,9 @@ async function endpointsOf(token: string): Promise<{ endpointArn: string; userId
   return endpoints.filter((e: any) => e.token === token);
 }
 
+/** The stack's APNs platform application (`PUSH_APNS_ARN` of `local/start.ts`). */
+const LOCAL_APNS_APP = `arn:aws:sns:${LOCAL_REGION}:000000000000:app/APNS/chat-local`;
+
 const hexToken = () => Array.from({ length: 64 }, () => '0123456789abcdef'[Math.floor(Math.random() * 16)]).join('');
 
 describe('mobile push', () => {
@@ -32,8 +36,9 @@ describe('mobile push', () => {
     await bob.api.registerDevice('pixel', { platform: 'fcm', token: fcm });
     const { chat } = await ada.api.createChat({ type: 'group', participantIds: [bob.id], title: 'Crew' });
     await ada.api.sendMessage(chat.id, { content: 'first' });
-    await ada.api.sendMessage(chat.id, { content: 'second' });
+    // The badge is the unread count when the worker reads it: the second send waits for the first push, so it is 1.
     await expect.poll(async () => (await pushesTo(apns)).length).toBe(1);
+    await ada.api.sendMessage(chat.id, { content: 'second' });
     const [iphone] = await pushesTo(apns);
     expect(iphone).toMatchObject({ platform: 'APNS', userId: bob.id, attributes: { 'AWS.SNS.MOBILE.APNS.COLLAPSE_ID': chat.id } });
     expect(iphone.payload).toMatchObject({ aps: { alert: { title: `${ada.id} in Crew`, body: 'first' }, badge: 1, 'thread-id': chat.id }, chatId: chat.id });
@@ -81,5 +86,20 @@ describe('mobile push', () => {
     await ada.api.sendMessage(chat.id, { content: `@${cy.id}`, mentions: [cy.id] });
     await expect.poll(async () => (await pushesTo(moving)).map((p) => p.userId)).toEqual([bob.id, cy.id]);
     expect((await endpointsOf(moving)).map((e) => e.userId)).toEqual([cy.id]);
+  });
+
+  it("takes over a token's endpoint that still carries another user's data (its deletion failed), as AWS documents", async () => {
+    const [ada, bob] = await Promise.all(['ada', 'bob'].map((n) => client(uniqueId(n))));
+    const token = hexToken();
+    // An endpoint for this token left by someone else, which SNS refuses to hand to Bob as it is.
+    const form = new URLSearchParams({ Action: 'CreatePlatformEndpoint', Version: '2010-03-31', PlatformApplicationArn: LOCAL_APNS_APP, Token: token, CustomUserData: 'someone-else' });
+    const created = await fetch(`${stack.baseUrl}/dev/sns`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+    expect(created.status).toBe(200);
+    const [left] = await endpointsOf(token);
+    await bob.api.registerDevice('phone', { platform: 'apns', token });
+    const { chat } = await ada.api.createChat({ type: 'direct', participantIds: [bob.id] });
+    await ada.api.sendMessage(chat.id, { content: 'still reaches bob' });
+    await expect.poll(async () => (await pushesTo(token)).map((p) => p.userId)).toEqual([bob.id]);
+    expect(await endpointsOf(token)).toEqual([expect.objectContaining({ endpointArn: left.endpointArn, userId: bob.id })]);
   });
 });

@@ -10,7 +10,9 @@ import { sendMessage } from '../../functions/domain/messages';
 import type { PushMessage, PushService } from '../../functions/domain/ports';
 import { deliverPush } from '../../functions/domain/push';
 import type { PushPlatform } from '../../functions/domain/types';
-import { GENERIC_BODY, snsPublishInput } from '../../functions/lib/sns-push';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createSnsPush, existingEndpointArn, GENERIC_BODY, snsPublishInput } from '../../functions/lib/sns-push';
 import { memoryContext, user } from '../support/memory';
 
 class FakePush implements PushService {
@@ -22,7 +24,7 @@ class FakePush implements PushService {
     this.created.push(token);
     return `arn:endpoint/${platform}/${token}`;
   }
-  async publish(endpointArn: string, platform: PushPlatform, message: PushMessage) {
+  async publish(endpointArn: string, platform: PushPlatform, message: PushMessage): Promise<'sent' | 'gone' | 'missing'> {
     if (endpointArn.includes('dead')) return 'gone' as const;
     this.published.push({ endpointArn, platform, message });
     return 'sent' as const;
@@ -114,5 +116,95 @@ describe('deliverPush', () => {
     const warnings: unknown[] = [];
     expect(await deliverPush({ repo, push, warn: (_m, d) => warnings.push(d) }, notification)).toEqual({ sent: 1, removed: 0, failed: 1 });
     expect(warnings).toEqual([{ deviceId: 'a', platform: 'apns', error: 'ThrottledException' }]);
+  });
+
+  it('creates a stored endpoint SNS no longer has again, remembers it and sends once more', async () => {
+    const { ctx, repo, bob, notification } = await setup();
+    await registerDevice(ctx, bob, 'phone', { platform: 'apns', token: hex('e') });
+    const push = new FakePush();
+    await deliverPush({ repo, push }, notification);
+    const first = (await repo.devices.get('bob', 'phone'))!.endpointArn!;
+    // The endpoint is deleted behind our back (the token's previous device gave way while this one's was created).
+    let generation = 0;
+    push.createEndpoint = async (platform, token) => `arn:endpoint/${platform}/${token}/${++generation}`;
+    const publish = push.publish.bind(push);
+    push.publish = async (arn, platform, message) => (arn === first ? ('missing' as const) : publish(arn, platform, message));
+    expect(await deliverPush({ repo, push }, notification)).toEqual({ sent: 1, removed: 0, failed: 0 });
+    expect((await repo.devices.get('bob', 'phone'))?.endpointArn).toBe(`arn:endpoint/apns/${hex('e')}/1`);
+    expect(push.published.at(-1)?.endpointArn).toBe(`arn:endpoint/apns/${hex('e')}/1`);
+    // A token SNS keeps answering "no such endpoint" for is a failure, not a loop.
+    push.publish = async () => 'missing' as const;
+    expect(await deliverPush({ repo, push }, notification)).toEqual({ sent: 0, removed: 0, failed: 1 });
+    expect(await repo.devices.get('bob', 'phone')).toBeDefined();
+  });
+});
+
+describe('createSnsPush against an SNS Query API double', () => {
+  const existing = 'arn:aws:sns:eu-west-1:123456789012:endpoint/APNS/chat/3f1c9a2e-0000-4000-8000-000000000001';
+  const sns = (code: string, message: string) =>
+    `<ErrorResponse xmlns="https://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>r-1</RequestId></ErrorResponse>`;
+
+  async function withSns(answer: (params: URLSearchParams) => { status: number; body: string }, run: (endpoint: string, calls: URLSearchParams[]) => Promise<void>) {
+    const calls: URLSearchParams[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const params = new URLSearchParams(body);
+        calls.push(params);
+        const out = answer(params);
+        res.writeHead(out.status, { 'content-type': 'text/xml' }).end(out.body);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const keys = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+    process.env.AWS_ACCESS_KEY_ID = 'test';
+    process.env.AWS_SECRET_ACCESS_KEY = 'test';
+    try {
+      await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls);
+    } finally {
+      server.close();
+      if (keys.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
+      else process.env.AWS_ACCESS_KEY_ID = keys.id;
+      if (keys.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
+      else process.env.AWS_SECRET_ACCESS_KEY = keys.secret;
+    }
+  }
+
+  it("takes over a token's endpoint that carries another user's CustomUserData (AWS's documented remedy)", async () => {
+    await withSns(
+      (p) =>
+        p.get('Action') === 'CreatePlatformEndpoint'
+          ? { status: 400, body: sns('InvalidParameter', `Invalid parameter: Token Reason: Endpoint ${existing} already exists with the same Token, but different attributes.`) }
+          : { status: 200, body: '<SetEndpointAttributesResponse><ResponseMetadata><RequestId>r-2</RequestId></ResponseMetadata></SetEndpointAttributesResponse>' },
+      async (endpoint, calls) => {
+        const push = createSnsPush({ applications: { apns: 'arn:aws:sns:eu-west-1:123456789012:app/APNS/chat' }, endpoint, region: 'eu-west-1' });
+        expect(await push.createEndpoint('apns', hex('a'), 'bob')).toBe(existing);
+        const set = calls.find((c) => c.get('Action') === 'SetEndpointAttributes')!;
+        expect(set.get('EndpointArn')).toBe(existing);
+        const attributes = new Map<string, string>();
+        for (let i = 1; set.has(`Attributes.entry.${i}.key`); i++) attributes.set(set.get(`Attributes.entry.${i}.key`)!, set.get(`Attributes.entry.${i}.value`)!);
+        expect(Object.fromEntries(attributes)).toEqual({ CustomUserData: 'bob', Enabled: 'true', Token: hex('a') });
+      },
+    );
+  });
+
+  it('answers missing for NotFound, gone for a disabled endpoint, and throws anything else', async () => {
+    const codes = ['NotFound', 'EndpointDisabled', 'AuthorizationError'];
+    await withSns(
+      () => ({ status: 400, body: sns(codes.length > 1 ? codes.shift()! : codes[0], 'no') }),
+      async (endpoint) => {
+        const push = createSnsPush({ applications: { fcm: 'arn:aws:sns:eu-west-1:123456789012:app/GCM/chat' }, endpoint, region: 'eu-west-1' });
+        const m: PushMessage = { chatId: 'c1', messageId: 'm-1', seq: 1, badge: 1, mentioned: false };
+        expect(await push.publish(existing, 'fcm', m)).toBe('missing');
+        expect(await push.publish(existing, 'fcm', m)).toBe('gone');
+        await expect(push.publish(existing, 'fcm', m)).rejects.toMatchObject({ name: 'AuthorizationErrorException' });
+      },
+    );
+  });
+
+  it('reads the ARN only out of the "already exists" error', () => {
+    expect(existingEndpointArn(Object.assign(new Error('Invalid parameter: Token'), { name: 'InvalidParameter' }))).toBeUndefined();
+    expect(existingEndpointArn(Object.assign(new Error(`Endpoint ${existing} already exists with the same Token`), { name: 'Throttled' }))).toBeUndefined();
   });
 });
