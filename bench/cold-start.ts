@@ -21,7 +21,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { NODE_OPTIONS } from '../lib/chat-function';
+import { NODE_SOURCE_MAPS } from '../lib/chat-function';
 import { BUNDLE_OPTIONS, bundleFunction, bytesOf, codeFiles, ENTRY_FILE, initFiles, packagesIn } from '../lib/bundling';
 
 /** The packages the baseline imports (issue 20): what every unbundled function loaded at init. */
@@ -50,8 +50,10 @@ export interface BundleOptions {
   mainFields: readonly string[];
   /** Always empty: nothing is left to the runtime or a layer. */
   external: string[];
-  /** `NODE_OPTIONS` of the deployed functions. */
+  /** `NODE_OPTIONS` of the deployed functions: none (their stack traces are mapped lazily, `functions/lib/source-mapped-stacks.ts`). */
   nodeOptions: string;
+  /** What the "with Node's maps" variant adds: Node's own source-map support, which the functions do not turn on. */
+  nodeSourceMaps: string;
 }
 
 export interface ColdStartRoute {
@@ -74,7 +76,7 @@ export interface ColdStartResult {
   chunkFiles: number;
   /** Every `.map` of the asset, bytes. */
   sourceMapBytes: number;
-  /** The `.map` files Node parses at init with `--enable-source-maps`, bytes. */
+  /** The `.map` files of the init files: what Node would parse at init with `--enable-source-maps`, bytes. */
   initSourceMapBytes: number;
   /** Whether the route has a table permission (reads or writes DynamoDB). */
   usesTable: boolean;
@@ -82,17 +84,17 @@ export interface ColdStartResult {
   dynamodbAtInit: boolean;
   /** The largest packages in the init files, KB. */
   initPackagesKb: Record<string, number>;
-  /** Every measured init, ms: deployed (source maps, tracing on), tracing off, tracing off without source maps, and the baseline. */
-  initMs: { tracingOn: number[]; tracingOff: number[]; tracingOffNoSourceMaps: number[]; baseline: number[] };
+  /** Every measured init, ms: deployed (tracing on), tracing off, tracing off with Node's source maps (`--enable-source-maps`), and the baseline. */
+  initMs: { tracingOn: number[]; tracingOff: number[]; tracingOffNodeSourceMaps: number[]; baseline: number[] };
   /** Medians, ms. */
-  median: { tracingOn: number; tracingOff: number; tracingOffNoSourceMaps: number; baseline: number };
+  median: { tracingOn: number; tracingOff: number; tracingOffNodeSourceMaps: number; baseline: number };
   /** Medians over the median of this function's interleaved baseline runs. */
-  ratio: { tracingOn: number; tracingOff: number; tracingOffNoSourceMaps: number };
+  ratio: { tracingOn: number; tracingOff: number; tracingOffNodeSourceMaps: number };
   /**
    * The same ratios of CPU time (user + system, all threads) during the import: less sensitive than wall-clock
    * time to other processes competing for the cores, not sensitive to parallel GC or compiler threads helping.
    */
-  cpuRatio: { tracingOn: number; tracingOff: number; tracingOffNoSourceMaps: number };
+  cpuRatio: { tracingOn: number; tracingOff: number; tracingOffNodeSourceMaps: number };
 }
 
 /** One piece of what functions load at init (`bench/init-parts/*.ts`), bundled and measured alone. */
@@ -181,7 +183,8 @@ export function bundleOptionsReport(): BundleOptions {
     sourcesContent: BUNDLE_OPTIONS.sourcesContent,
     mainFields: BUNDLE_OPTIONS.mainFields,
     external: [],
-    nodeOptions: NODE_OPTIONS,
+    nodeOptions: '',
+    nodeSourceMaps: NODE_SOURCE_MAPS,
   };
 }
 
@@ -230,11 +233,11 @@ export async function measureColdStarts(options: {
       });
     }
     const { NODE_OPTIONS: _inherited, ...withoutNodeOptions } = options.env;
-    const deployed = { ...withoutNodeOptions, NODE_OPTIONS, POWERTOOLS_TRACE_ENABLED: 'true' };
+    const deployed = { ...withoutNodeOptions, POWERTOOLS_TRACE_ENABLED: 'true' };
     const variants = {
       tracingOn: (entry: string) => initOnce(node, entry, deployed, true),
       tracingOff: (entry: string) => initOnce(node, entry, { ...deployed, POWERTOOLS_TRACE_ENABLED: 'false' }, true),
-      tracingOffNoSourceMaps: (entry: string) => initOnce(node, entry, { ...withoutNodeOptions, POWERTOOLS_TRACE_ENABLED: 'false' }, true),
+      tracingOffNodeSourceMaps: (entry: string) => initOnce(node, entry, { ...deployed, NODE_OPTIONS: NODE_SOURCE_MAPS, POWERTOOLS_TRACE_ENABLED: 'false' }, true),
       baseline: () => initOnce(node, baseline, { ...withoutNodeOptions, POWERTOOLS_TRACE_ENABLED: 'true' }, false),
     };
     const order = Object.keys(variants) as (keyof typeof variants)[];
@@ -244,8 +247,8 @@ export async function measureColdStarts(options: {
     const allBaseline: number[] = [];
     for (const b of built) {
       await variants.tracingOn(b.entry);
-      const ms: ColdStartResult['initMs'] = { tracingOn: [], tracingOff: [], tracingOffNoSourceMaps: [], baseline: [] };
-      const cpu: ColdStartResult['initMs'] = { tracingOn: [], tracingOff: [], tracingOffNoSourceMaps: [], baseline: [] };
+      const ms: ColdStartResult['initMs'] = { tracingOn: [], tracingOff: [], tracingOffNodeSourceMaps: [], baseline: [] };
+      const cpu: ColdStartResult['initMs'] = { tracingOn: [], tracingOff: [], tracingOffNodeSourceMaps: [], baseline: [] };
       for (let round = 0; round < options.runs; round++) {
         // Rotated, so no variant always runs first (or right after another) in a round.
         for (let k = 0; k < order.length; k++) {
@@ -259,24 +262,24 @@ export async function measureColdStarts(options: {
       const med = {
         tracingOn: median(ms.tracingOn),
         tracingOff: median(ms.tracingOff),
-        tracingOffNoSourceMaps: median(ms.tracingOffNoSourceMaps),
+        tracingOffNodeSourceMaps: median(ms.tracingOffNodeSourceMaps),
         baseline: median(ms.baseline),
       };
       const ratio = {
         tracingOn: round2(med.tracingOn / med.baseline),
         tracingOff: round2(med.tracingOff / med.baseline),
-        tracingOffNoSourceMaps: round2(med.tracingOffNoSourceMaps / med.baseline),
+        tracingOffNodeSourceMaps: round2(med.tracingOffNodeSourceMaps / med.baseline),
       };
       const cpuBaseline = median(cpu.baseline);
       const cpuRatio = {
         tracingOn: round2(median(cpu.tracingOn) / cpuBaseline),
         tracingOff: round2(median(cpu.tracingOff) / cpuBaseline),
-        tracingOffNoSourceMaps: round2(median(cpu.tracingOffNoSourceMaps) / cpuBaseline),
+        tracingOffNodeSourceMaps: round2(median(cpu.tracingOffNodeSourceMaps) / cpuBaseline),
       };
       options.log(
         `  ${b.route.name.padEnd(18)} ${(b.bundleBytes / 1024).toFixed(0).padStart(5)} KB (${(b.initBytes / 1024).toFixed(0)} KB at init)  ` +
           `on ${med.tracingOn.toFixed(0)} ms ${ratio.tracingOn}×, off ${med.tracingOff.toFixed(0)} ms ${ratio.tracingOff}×, ` +
-          `off without maps ${ratio.tracingOffNoSourceMaps}×, baseline ${med.baseline.toFixed(0)} ms; CPU on ${cpuRatio.tracingOn}×, off ${cpuRatio.tracingOff}×`,
+          `off with Node's maps ${ratio.tracingOffNodeSourceMaps}×, baseline ${med.baseline.toFixed(0)} ms; CPU on ${cpuRatio.tracingOn}×, off ${cpuRatio.tracingOff}×`,
       );
       const { route, entry: _entry, ...figures } = b;
       results.push({
@@ -288,10 +291,10 @@ export async function measureColdStarts(options: {
         initMs: {
           tracingOn: ms.tracingOn.map(round1),
           tracingOff: ms.tracingOff.map(round1),
-          tracingOffNoSourceMaps: ms.tracingOffNoSourceMaps.map(round1),
+          tracingOffNodeSourceMaps: ms.tracingOffNodeSourceMaps.map(round1),
           baseline: ms.baseline.map(round1),
         },
-        median: { tracingOn: round1(med.tracingOn), tracingOff: round1(med.tracingOff), tracingOffNoSourceMaps: round1(med.tracingOffNoSourceMaps), baseline: round1(med.baseline) },
+        median: { tracingOn: round1(med.tracingOn), tracingOff: round1(med.tracingOff), tracingOffNodeSourceMaps: round1(med.tracingOffNodeSourceMaps), baseline: round1(med.baseline) },
         ratio,
         cpuRatio,
       });
@@ -397,34 +400,35 @@ export function coldStartSection(run: ColdStartRun): string[] {
     `with code splitting, \`${o.target}\`, minified and tree-shaken, ${o.sourcemap} source maps without sources, nothing external (the AWS SDK,`,
     'Powertools and the X-Ray SDK are bundled; no layer). Init = `performance.now()` around `await import(index.mjs)` in a fresh',
     `\`node\` process (${run.node} here; Lambda runs Node 22) with the function's environment and \`AWS_EXECUTION_ENV\` set as on Lambda.`,
-    `"Tracing on" is the deployed configuration (\`NODE_OPTIONS=${o.nodeOptions}\`, Powertools tracer and X-Ray SDK loaded);`,
-    '"tracing off" adds `POWERTOOLS_TRACE_ENABLED=false` as the CDK context `tracing=false` deploys it; "no maps" also drops `NODE_OPTIONS`,',
-    'so "no maps" against "tracing off" is what parsing the source maps at init costs.',
+    '"Tracing on" is the deployed configuration (no `NODE_OPTIONS`: stack traces are mapped when first formatted, by',
+    '`functions/lib/source-mapped-stacks.ts`; Powertools tracer and X-Ray SDK loaded); "tracing off" adds `POWERTOOLS_TRACE_ENABLED=false`',
+    `as the CDK context \`tracing=false\` deploys it; "Node's maps" also sets \`NODE_OPTIONS=${o.nodeSourceMaps}\` (not deployed), so "Node's maps"`,
+    'against "tracing off" is what Node\'s own source-map support would cost at init.',
     '',
     `The baseline is a fresh \`node\` importing ${BASELINE_PACKAGES.map((p) => `\`${p}\``).join(', ')} from node_modules (what an`,
     `unbundled function loaded at init; ${run.baselineMedianMs} ms median over the run). Every function ran ${run.runs} rounds of the four processes`,
-    '(baseline, tracing on, tracing off, no maps) in rotated order after one discarded warm-up; ratios are the function\'s median over the',
+    '(baseline, tracing on, tracing off, Node\'s maps) in rotated order after one discarded warm-up; ratios are the function\'s median over the',
     'median of its own interleaved baseline processes, so both saw the same machine load. "CPU × baseline" is the same ratio of the CPU',
     'time (user + system, every thread) a process used during the import: other processes competing for the cores barely move it, while',
     `they do move wall-clock medians (the 1-minute load average was ${run.loadAverage[0]} when this part began and ${run.loadAverage[1]} when it ended, on`,
     `${cpus().length} cores). **Milliseconds depend on the machine and its load; the ratios much less, bundle bytes not at all.**`,
     '',
-    '| Function | Bundle KB (all files) | Loaded at init: KB, files | DynamoDB client at init | Tracing on: ms, × baseline | Tracing off: ms, × baseline | No maps: × baseline | Baseline ms | CPU × baseline: on, off, no maps |',
+    '| Function | Bundle KB (all files) | Loaded at init: KB, files | DynamoDB client at init | Tracing on: ms, × baseline | Tracing off: ms, × baseline | Node\'s maps: × baseline | Baseline ms | CPU × baseline: on, off, Node\'s maps |',
     '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const c of cs) {
     md.push(
       `| ${c.name} | ${(c.bundleBytes / 1024).toFixed(1)} | ${(c.initBytes / 1024).toFixed(1)}, ${c.initFiles} | ${c.dynamodbAtInit ? 'yes' : 'no'}${c.usesTable ? '' : ' (no table permission)'} | ` +
-        `${c.median.tracingOn.toFixed(1)}, ${c.ratio.tracingOn.toFixed(2)} | ${c.median.tracingOff.toFixed(1)}, ${c.ratio.tracingOff.toFixed(2)} | ${c.ratio.tracingOffNoSourceMaps.toFixed(2)} | ${c.median.baseline.toFixed(1)} | ${c.cpuRatio.tracingOn.toFixed(2)}, ${c.cpuRatio.tracingOff.toFixed(2)}, ${c.cpuRatio.tracingOffNoSourceMaps.toFixed(2)} |`,
+        `${c.median.tracingOn.toFixed(1)}, ${c.ratio.tracingOn.toFixed(2)} | ${c.median.tracingOff.toFixed(1)}, ${c.ratio.tracingOff.toFixed(2)} | ${c.ratio.tracingOffNodeSourceMaps.toFixed(2)} | ${c.median.baseline.toFixed(1)} | ${c.cpuRatio.tracingOn.toFixed(2)}, ${c.cpuRatio.tracingOff.toFixed(2)}, ${c.cpuRatio.tracingOffNodeSourceMaps.toFixed(2)} |`,
     );
   }
-  const mapCost = cs.map((c) => round2(c.ratio.tracingOff - c.ratio.tracingOffNoSourceMaps));
+  const mapCost = cs.map((c) => round2(c.ratio.tracingOffNodeSourceMaps - c.ratio.tracingOff));
   const tracerCost = cs.map((c) => round2(c.ratio.tracingOn - c.ratio.tracingOff));
   const largest = [...cs].sort((a, b) => b.initBytes - a.initBytes)[0]!;
   md.push(
     '',
-    `Source maps at init (\`${o.nodeOptions}\`): ${median(mapCost).toFixed(2)} × the baseline (median over functions; ${Math.min(...mapCost).toFixed(2)} to ${Math.max(...mapCost).toFixed(2)}),` +
-      ` for ${kb(median(cs.map((c) => c.initSourceMapBytes)))} of maps read at init (median). The tracer and the X-Ray SDK: ${median(tracerCost).toFixed(2)} × (${Math.min(...tracerCost).toFixed(2)} to ${Math.max(...tracerCost).toFixed(2)}).`,
+    `Node's source maps at init (\`${o.nodeSourceMaps}\`, not deployed) would cost ${median(mapCost).toFixed(2)} × the baseline (median over functions; ${Math.min(...mapCost).toFixed(2)} to ${Math.max(...mapCost).toFixed(2)}),` +
+      ` for ${kb(median(cs.map((c) => c.initSourceMapBytes)))} of maps of the init files (median; the deployed functions read a map only when formatting a stack). The tracer and the X-Ray SDK: ${median(tracerCost).toFixed(2)} × (${Math.min(...tracerCost).toFixed(2)} to ${Math.max(...tracerCost).toFixed(2)}).`,
     `Largest at init: ${largest.name}, ${kb(largest.initBytes)}: ${Object.entries(largest.initPackagesKb).map(([p, k]) => `${p} ${k} KB`).join(', ')}.`,
     '',
   );

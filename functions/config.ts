@@ -9,161 +9,147 @@
  * stack (`local/start.ts`) sets them before it loads any handler.
  */
 import { randomBytes } from 'node:crypto';
-import * as z from 'zod';
 import { parseBlockedWords } from './domain/word-filter';
+import { env as f, readEnv, type EnvOf } from './env';
 
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+/** Every variable the functions read, with its rules and default (`functions/env.ts`). */
+const SHAPE = {
+  /** Single DynamoDB table (see `functions/data/table.ts`). */
+  TABLE_NAME: f.text({ min: 1 }),
+  /** Private attachment bucket. */
+  BUCKET_NAME: f.text({ min: 1, fallback: 'unset' }),
+  /**
+   * Base URL of the API Gateway `@connections` management API, e.g.
+   * `https://{apiId}.execute-api.{region}.amazonaws.com/{stage}`; locally the gateway.
+   */
+  WS_ENDPOINT: f.url(),
+  /**
+   * The WebSocket URL clients connect to, as `/asyncapi.json` documents it.
+   * Default: `WS_ENDPOINT` as `wss://` (on AWS the stage URL is both);
+   * the local stack's is `ws://127.0.0.1:$PORT/ws`.
+   */
+  WS_URL: f.optionalUrl(),
+  /** `cognito` (default on AWS) or `oidc` (any issuer; the local stack uses this). */
+  AUTH_MODE: f.oneOf(['cognito', 'oidc'], 'oidc'),
+  COGNITO_USER_POOL_ID: f.optionalText(),
+  COGNITO_CLIENT_ID: f.optionalText(),
+  /**
+   * Which Cognito tokens are accepted as bearer tokens: `access` (default;
+   * what OAuth 2.0 defines for calling APIs) or `id` (explicit opt-in, for
+   * clients that only hold ID tokens). Never both (issue 13 item 12).
+   */
+  COGNITO_TOKEN_USE: f.oneOf(['access', 'id'], 'access'),
+  /** The claim OIDC tokens carry platform roles in (default `roles`); Cognito mode always reads `cognito:groups`. */
+  OIDC_ROLES_CLAIM: f.text({ min: 1, fallback: 'roles' }),
+  OIDC_ISSUER: f.optionalText(),
+  OIDC_AUDIENCE: f.optionalText(),
+  OIDC_JWKS_URI: f.optionalUrl(),
+  /** Only set locally: endpoints of DynamoDB Local and the local S3 server. */
+  DYNAMODB_ENDPOINT: f.optionalUrl(),
+  S3_ENDPOINT: f.optionalUrl(),
+  AWS_REGION: f.text({ fallback: 'us-east-1' }),
+  APP_VERSION: f.text({ fallback: '0.1.0' }),
+  /**
+   * How long a connection record lives without `$disconnect`. API Gateway
+   * closes every WebSocket after 2 h (its documented maximum connection
+   * duration), so a record older than that is certainly stale.
+   */
+  CONNECTION_TTL_SECONDS: f.positiveInt(2 * 60 * 60),
+  /** SPEC §5: message content ≤ 5,000 characters. */
+  MAX_CONTENT_LENGTH: f.positiveInt(5000),
+  /** SPEC §5: group size ≤ 1,000 participants. */
+  MAX_GROUP_SIZE: f.positiveInt(1000),
+  /** SPEC §5: messages per user per minute, HTTP and WebSocket together. */
+  RATE_LIMIT_PER_MINUTE: f.positiveInt(20),
+  /** SPEC §5: other writes (edits, deletes, reactions, pins, chat changes, …) per user per minute. */
+  WRITE_RATE_LIMIT_PER_MINUTE: f.positiveInt(60),
+  /** SPEC §5: chat creations per user per minute. */
+  CHAT_RATE_LIMIT_PER_MINUTE: f.positiveInt(10),
+  /** SPEC §5: participants added per user per minute (counted per person). */
+  PARTICIPANT_RATE_LIMIT_PER_MINUTE: f.positiveInt(100),
+  /** SPEC §5: one relayed `typing` per user per chat per this many seconds. */
+  TYPING_INTERVAL_SECONDS: f.positiveInt(2),
+  /** SPEC §5: open WebSocket connections per user; the oldest is closed when one more opens. */
+  MAX_CONNECTIONS_PER_USER: f.positiveInt(10),
+  /** SPEC §4: distinct reactions per message. */
+  MAX_REACTIONS_PER_MESSAGE: f.positiveInt(50),
+  /** How long a directory `support` role counts for assignment after the user was last seen with it. */
+  DIRECTORY_ROLE_TTL_SECONDS: f.positiveInt(24 * 60 * 60),
+  /** SPEC §5: the author may edit for 15 minutes after sending. */
+  EDIT_WINDOW_SECONDS: f.positiveInt(15 * 60),
+  /** SPEC §5: attachment size ≤ 10 MB (bytes). */
+  MAX_ATTACHMENT_BYTES: f.positiveInt(10 * 1024 * 1024),
+  /** How long a presigned upload URL is valid. */
+  UPLOAD_URL_TTL_SECONDS: f.positiveInt(15 * 60),
+  /** How long the presigned download URLs in message reads are valid (`urlExpiresAt`). */
+  DOWNLOAD_URL_TTL_SECONDS: f.positiveInt(15 * 60),
+  /** EventBridge bus for offline notifications (SPEC §5); unset = not published. */
+  EVENT_BUS_NAME: f.optionalText({ min: 1 }),
+  /** Only set locally: the local stack's PutEvents stand-in. */
+  EVENTS_ENDPOINT: f.optionalUrl(),
+  /** SQS FIFO queue for the fan-out of large chats; unset = every chat is delivered inline. */
+  FANOUT_QUEUE_URL: f.optionalUrl(),
+  /** Chats with more participants than this are delivered by the fan-out worker. */
+  FANOUT_INLINE_MAX: f.positiveInt(50),
+  /** SQS FIFO queue of erasure and export jobs (SPEC §10); unset = those requests answer 503. */
+  GOVERNANCE_QUEUE_URL: f.optionalUrl(),
+  /**
+   * How long a container trusts that a caller was not erased before it
+   * reads the directory again (SPEC §10: an erased user's tokens stop
+   * working). The container that takes the erasure request forgets at once.
+   */
+  ERASURE_CHECK_SECONDS: f.positiveInt(30),
+  /** How long the presigned GET of a finished export is valid (`urlExpiresAt`). */
+  EXPORT_URL_TTL_SECONDS: f.positiveInt(15 * 60),
+  /** Days an export document (S3 `exports/`) and its record are kept; the bucket's lifecycle rule matches. */
+  EXPORT_RETENTION_DAYS: f.positiveInt(7),
+  /** SPEC §10: messages older than this many days are removed (DynamoDB TTL); unset = kept forever. */
+  MESSAGE_RETENTION_DAYS: f.optionalPositiveInt(),
+  /** Only set locally: the local stack's SQS stand-in. */
+  SQS_ENDPOINT: f.optionalUrl(),
+  /** SPEC §9: comma-separated words (or phrases) messages and edits may not contain (CDK context `blockedWords`). */
+  BLOCKED_WORDS: f.optionalText({ max: 65_536 }),
+  /**
+   * How long a container trusts what it read of a caller's platform ban on
+   * routes that do not send (sends and `$connect` always read it): a ban
+   * reaches every route within this many seconds, at one read per caller
+   * and container per period rather than one per request.
+   */
+  BAN_CHECK_SECONDS: f.positiveInt(30),
+  /** SPEC §9: reports left open longer than this raise the `ReportSla` alarm. */
+  REPORT_SLA_HOURS: f.positiveNumber(24),
+  /** SPEC §5/§7: how many days `GET /v1/sync` keeps changes (DynamoDB TTL of the change log); older cursors answer 410. */
+  SYNC_WINDOW_DAYS: f.positiveInt(30),
+  /** SPEC §8: `none` keeps message content, sender names and chat titles out of notification events and pushes (CDK context `pushPreview`). */
+  PUSH_PREVIEW: f.oneOf(['full', 'none'], 'full'),
+  /**
+   * SNS mobile push: the platform application ARN per platform (CDK context
+   * `pushPlatformApplications`); a platform without one gets no pushes.
+   */
+  PUSH_APNS_ARN: f.optionalText({ min: 1 }),
+  PUSH_APNS_SANDBOX_ARN: f.optionalText({ min: 1 }),
+  PUSH_FCM_ARN: f.optionalText({ min: 1 }),
+  /** Only set locally: the local stack's SNS stand-in (records pushes at `/dev/pushes`). */
+  SNS_ENDPOINT: f.optionalUrl(),
+  /**
+   * HMAC key of list cursors (`functions/domain/cursors.ts`), ≥ 32 characters.
+   * The CDK stack sets it from a generated Secrets Manager secret; the local
+   * stack from a random value per start. Unset: a random key per container,
+   * so cursors would fail (400) when the next page lands on another one:
+   * set it everywhere but in single-process tools.
+   */
+  CURSOR_SECRET: f.optionalText({ min: 32 }),
+} as const;
 
-const EnvSchema = z
-  .object({
-    /** Single DynamoDB table (see `functions/data/table.ts`). */
-    TABLE_NAME: z.string().min(1),
-    /** Private attachment bucket. */
-    BUCKET_NAME: z.string().min(1).default('unset'),
-    /**
-     * Base URL of the API Gateway `@connections` management API, e.g.
-     * `https://{apiId}.execute-api.{region}.amazonaws.com/{stage}`; locally the gateway.
-     */
-    WS_ENDPOINT: z.string().url(),
-    /**
-     * The WebSocket URL clients connect to, as `/asyncapi.json` documents it.
-     * Default: `WS_ENDPOINT` as `wss://` (on AWS the stage URL is both);
-     * the local stack's is `ws://127.0.0.1:$PORT/ws`.
-     */
-    WS_URL: z.string().url().optional(),
-    /** `cognito` (default on AWS) or `oidc` (any issuer; the local stack uses this). */
-    AUTH_MODE: z.enum(['cognito', 'oidc']).default('oidc'),
-    COGNITO_USER_POOL_ID: z.string().optional(),
-    COGNITO_CLIENT_ID: z.string().optional(),
-    /**
-     * Which Cognito tokens are accepted as bearer tokens: `access` (default;
-     * what OAuth 2.0 defines for calling APIs) or `id` (explicit opt-in, for
-     * clients that only hold ID tokens). Never both (issue 13 item 12).
-     */
-    COGNITO_TOKEN_USE: z.enum(['access', 'id']).default('access'),
-    /** The claim OIDC tokens carry platform roles in (default `roles`); Cognito mode always reads `cognito:groups`. */
-    OIDC_ROLES_CLAIM: z.string().min(1).default('roles'),
-    OIDC_ISSUER: z.string().optional(),
-    OIDC_AUDIENCE: z.string().optional(),
-    OIDC_JWKS_URI: z.string().url().optional(),
-    /** Only set locally: endpoints of DynamoDB Local and the local S3 server. */
-    DYNAMODB_ENDPOINT: z.string().url().optional(),
-    S3_ENDPOINT: z.string().url().optional(),
-    AWS_REGION: z.string().default('us-east-1'),
-    APP_VERSION: z.string().default('0.1.0'),
-    /**
-     * How long a connection record lives without `$disconnect`. API Gateway
-     * closes every WebSocket after 2 h (its documented maximum connection
-     * duration), so a record older than that is certainly stale.
-     */
-    CONNECTION_TTL_SECONDS: positiveInt(2 * 60 * 60),
-    /** SPEC §5: message content ≤ 5,000 characters. */
-    MAX_CONTENT_LENGTH: positiveInt(5000),
-    /** SPEC §5: group size ≤ 1,000 participants. */
-    MAX_GROUP_SIZE: positiveInt(1000),
-    /** SPEC §5: messages per user per minute, HTTP and WebSocket together. */
-    RATE_LIMIT_PER_MINUTE: positiveInt(20),
-    /** SPEC §5: other writes (edits, deletes, reactions, pins, chat changes, …) per user per minute. */
-    WRITE_RATE_LIMIT_PER_MINUTE: positiveInt(60),
-    /** SPEC §5: chat creations per user per minute. */
-    CHAT_RATE_LIMIT_PER_MINUTE: positiveInt(10),
-    /** SPEC §5: participants added per user per minute (counted per person). */
-    PARTICIPANT_RATE_LIMIT_PER_MINUTE: positiveInt(100),
-    /** SPEC §5: one relayed `typing` per user per chat per this many seconds. */
-    TYPING_INTERVAL_SECONDS: positiveInt(2),
-    /** SPEC §5: open WebSocket connections per user; the oldest is closed when one more opens. */
-    MAX_CONNECTIONS_PER_USER: positiveInt(10),
-    /** SPEC §4: distinct reactions per message. */
-    MAX_REACTIONS_PER_MESSAGE: positiveInt(50),
-    /** How long a directory `support` role counts for assignment after the user was last seen with it. */
-    DIRECTORY_ROLE_TTL_SECONDS: positiveInt(24 * 60 * 60),
-    /** SPEC §5: the author may edit for 15 minutes after sending. */
-    EDIT_WINDOW_SECONDS: positiveInt(15 * 60),
-    /** SPEC §5: attachment size ≤ 10 MB (bytes). */
-    MAX_ATTACHMENT_BYTES: positiveInt(10 * 1024 * 1024),
-    /** How long a presigned upload URL is valid. */
-    UPLOAD_URL_TTL_SECONDS: positiveInt(15 * 60),
-    /** How long the presigned download URLs in message reads are valid (`urlExpiresAt`). */
-    DOWNLOAD_URL_TTL_SECONDS: positiveInt(15 * 60),
-    /** EventBridge bus for offline notifications (SPEC §5); unset = not published. */
-    EVENT_BUS_NAME: z.string().min(1).optional(),
-    /** Only set locally: the local stack's PutEvents stand-in. */
-    EVENTS_ENDPOINT: z.string().url().optional(),
-    /** SQS FIFO queue for the fan-out of large chats; unset = every chat is delivered inline. */
-    FANOUT_QUEUE_URL: z.string().url().optional(),
-    /** Chats with more participants than this are delivered by the fan-out worker. */
-    FANOUT_INLINE_MAX: positiveInt(50),
-    /** SQS FIFO queue of erasure and export jobs (SPEC §10); unset = those requests answer 503. */
-    GOVERNANCE_QUEUE_URL: z.string().url().optional(),
-    /**
-     * How long a container trusts that a caller was not erased before it
-     * reads the directory again (SPEC §10: an erased user's tokens stop
-     * working). The container that takes the erasure request forgets at once.
-     */
-    ERASURE_CHECK_SECONDS: positiveInt(30),
-    /** How long the presigned GET of a finished export is valid (`urlExpiresAt`). */
-    EXPORT_URL_TTL_SECONDS: positiveInt(15 * 60),
-    /** Days an export document (S3 `exports/`) and its record are kept; the bucket's lifecycle rule matches. */
-    EXPORT_RETENTION_DAYS: positiveInt(7),
-    /** SPEC §10: messages older than this many days are removed (DynamoDB TTL); unset = kept forever. */
-    MESSAGE_RETENTION_DAYS: z.coerce.number().int().positive().optional(),
-    /** Only set locally: the local stack's SQS stand-in. */
-    SQS_ENDPOINT: z.string().url().optional(),
-    /** SPEC §9: comma-separated words (or phrases) messages and edits may not contain (CDK context `blockedWords`). */
-    BLOCKED_WORDS: z.string().max(65_536).optional(),
-    /**
-     * How long a container trusts what it read of a caller's platform ban on
-     * routes that do not send (sends and `$connect` always read it): a ban
-     * reaches every route within this many seconds, at one read per caller
-     * and container per period rather than one per request.
-     */
-    BAN_CHECK_SECONDS: positiveInt(30),
-    /** SPEC §9: reports left open longer than this raise the `ReportSla` alarm. */
-    REPORT_SLA_HOURS: z.coerce.number().positive().default(24),
-    /** SPEC §5/§7: how many days `GET /v1/sync` keeps changes (DynamoDB TTL of the change log); older cursors answer 410. */
-    SYNC_WINDOW_DAYS: positiveInt(30),
-    /** SPEC §8: `none` keeps message content, sender names and chat titles out of notification events and pushes (CDK context `pushPreview`). */
-    PUSH_PREVIEW: z.enum(['full', 'none']).default('full'),
-    /**
-     * SNS mobile push: the platform application ARN per platform (CDK context
-     * `pushPlatformApplications`); a platform without one gets no pushes.
-     */
-    PUSH_APNS_ARN: z.string().min(1).optional(),
-    PUSH_APNS_SANDBOX_ARN: z.string().min(1).optional(),
-    PUSH_FCM_ARN: z.string().min(1).optional(),
-    /** Only set locally: the local stack's SNS stand-in (records pushes at `/dev/pushes`). */
-    SNS_ENDPOINT: z.string().url().optional(),
-    /**
-     * HMAC key of list cursors (`functions/domain/cursors.ts`), ≥ 32 characters.
-     * The CDK stack sets it from a generated Secrets Manager secret; the local
-     * stack from a random value per start. Unset: a random key per container,
-     * so cursors would fail (400) when the next page lands on another one:
-     * set it everywhere but in single-process tools.
-     */
-    CURSOR_SECRET: z.string().min(32).optional(),
-  })
-  .superRefine((env, ctx) => {
-    if (env.AUTH_MODE === 'cognito' && (!env.COGNITO_USER_POOL_ID || !env.COGNITO_CLIENT_ID)) {
-      ctx.addIssue({ code: 'custom', message: 'AUTH_MODE=cognito needs COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID' });
-    }
-    if (env.AUTH_MODE === 'oidc' && (!env.OIDC_ISSUER || !env.OIDC_AUDIENCE || !env.OIDC_JWKS_URI)) {
-      ctx.addIssue({ code: 'custom', message: 'AUTH_MODE=oidc needs OIDC_ISSUER, OIDC_AUDIENCE and OIDC_JWKS_URI' });
-    }
-  });
-
-export type Env = z.infer<typeof EnvSchema>;
-
-function load(): Env {
-  // Parsed once per cold start: zod's eval-compiled fast path would cost more to generate than it saves (issue 20).
-  const parsed = EnvSchema.safeParse(process.env, { jitless: true });
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'env'}: ${i.message}`).join('; ');
-    throw new Error(`Invalid configuration: ${issues}`);
-  }
-  return parsed.data;
+/** Cross-variable rules, checked once every variable is valid. */
+function refine(env: Env, issue: (message: string) => void): void {
+  if (env.AUTH_MODE === 'cognito' && (!env.COGNITO_USER_POOL_ID || !env.COGNITO_CLIENT_ID)) issue('AUTH_MODE=cognito needs COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID');
+  if (env.AUTH_MODE === 'oidc' && (!env.OIDC_ISSUER || !env.OIDC_AUDIENCE || !env.OIDC_JWKS_URI)) issue('AUTH_MODE=oidc needs OIDC_ISSUER, OIDC_AUDIENCE and OIDC_JWKS_URI');
 }
 
-const env = load();
+export type Env = EnvOf<typeof SHAPE>;
+
+const env = readEnv(process.env, SHAPE, refine);
 
 export const TABLE_NAME = env.TABLE_NAME;
 export const BUCKET_NAME = env.BUCKET_NAME;

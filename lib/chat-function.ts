@@ -41,7 +41,7 @@ export interface ChatFunctionProps {
   readonly encryptionKey?: IKey;
   /** Of the log group; default RETAIN_ON_UPDATE_OR_DELETE (the stack's `dataRemovalPolicy`). */
   readonly logRemovalPolicy?: RemovalPolicy;
-  /** Variables from `functions/config.ts`; `NODE_OPTIONS` is added here. */
+  /** Variables from `functions/config.ts` (`POWERTOOLS_TRACE_ENABLED=false` is added here without tracing). */
   readonly environment: Record<string, string>;
   /** Shown in the Lambda console, e.g. the route key. */
   readonly description?: string;
@@ -66,13 +66,18 @@ export interface ChatFunctionProps {
 }
 
 /**
- * `NODE_OPTIONS` of every function: Node maps stack traces through the
- * bundles' source maps, so a logged error names `functions/lib/http.ts:95`
- * instead of a column of minified `index.mjs`. Node reads and parses the map
- * of every file it loads at init, not on the first error; `npm run bench`
- * measures that cost ("source maps" column of bench/RESULTS.md).
+ * Node's own source-map support, which the functions do NOT turn on (they
+ * set no `NODE_OPTIONS`): with it Node reads and parses the map of every file
+ * it loads, and scans each file's whole text, during the import; measured in
+ * `npm run bench` ("with Node's maps" against "tracing off" in
+ * bench/RESULTS.md) that was ≈ 0.05–0.1 × the cold-start baseline of issue 20.
+ * Instead each bundle maps its stack traces itself, reading a map only when
+ * an error's stack is first formatted (`functions/lib/source-mapped-stacks.ts`),
+ * so a logged error still names `/var/task/functions/lib/http.ts:95:11`. An
+ * operator may still set `NODE_OPTIONS=--enable-source-maps` on a function
+ * (then Node maps, and the bundle's formatter stands aside).
  */
-export const NODE_OPTIONS = '--enable-source-maps';
+export const NODE_SOURCE_MAPS = '--enable-source-maps';
 
 /**
  * One route's Lambda function with the project's runtime defaults: Node.js 22
@@ -123,7 +128,7 @@ export class ChatFunction extends Construct {
       tracing: tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       logGroup: this.logGroup,
       role: props.role,
-      environment: { ...props.environment, NODE_OPTIONS, ...(tracing ? {} : { POWERTOOLS_TRACE_ENABLED: 'false' }) },
+      environment: { ...props.environment, ...(tracing ? {} : { POWERTOOLS_TRACE_ENABLED: 'false' }) },
     });
 
     Validations.of(this.function).acknowledge({

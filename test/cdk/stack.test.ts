@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CORS } from '../../functions/api-gateway';
 import { GLOBAL_SECONDARY_INDEXES, KEY, TTL_ATTRIBUTE } from '../../functions/data/table';
 import { httpRoutes, queueRoutes, scheduledRoutes, wsRoutes, type Permission } from '../../functions/routes';
-import { NODE_OPTIONS, PROJECT_ROOT } from '../../lib/chat-function';
+import { PROJECT_ROOT } from '../../lib/chat-function';
 import { permissionSetKey } from '../../lib/function-roles';
 import { ChatStack, WEBSOCKET_STAGE_NAME } from '../../lib/chat-stack';
 import { asArray, flatten, Synth, type Json, type Resource, type Statement } from './template';
@@ -153,9 +153,9 @@ describe('ChatStack (default: Cognito)', () => {
         expect(env.COGNITO_CLIENT_ID, id).toEqual({ Ref: clientId });
         expect(env.OIDC_ISSUER, id).toBeUndefined();
         expect(env.APP_VERSION, id).toBe(appVersion);
-        expect(env.NODE_OPTIONS, id).toBe(NODE_OPTIONS);
+        // No --enable-source-maps: the bundles map their stack traces themselves, lazily (functions/lib/source-mapped-stacks.ts).
+        expect(env.NODE_OPTIONS, id).toBeUndefined();
       }
-      expect(NODE_OPTIONS).toBe('--enable-source-maps');
     });
 
     it('bundles self-contained ES modules with the require shim and linked source maps, within 1.5 MB', () => {
@@ -214,7 +214,7 @@ describe('ChatStack (default: Cognito)', () => {
         OIDC_ISSUER: OIDC.oidcIssuer,
         OIDC_AUDIENCE: OIDC.oidcAudience,
         OIDC_JWKS_URI: OIDC.oidcJwksUri,
-        NODE_OPTIONS,
+        NODE_OPTIONS: '',
       };
       for (const [id, fn] of s.chatFunctions()) {
         const bundle = path.join(s.assetDir(fn), 'index.mjs');

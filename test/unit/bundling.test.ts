@@ -4,11 +4,12 @@
  * source maps point. (`test/cdk/stack.test.ts` checks the same facts on the
  * synthesized assets, from the files alone.)
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bundleFunction, bytesOf, codeFiles, initFiles, packageOf, packagesIn } from '../../lib/bundling';
+import { bundleFunction, bytesOf, codeFiles, importStackTraces, initFiles, packageOf, packagesIn, STACK_TRACES_MODULE } from '../../lib/bundling';
 import { PROJECT_ROOT } from '../../lib/chat-function';
 
 const out = mkdtempSync(path.join(tmpdir(), 'chat-bundling-test-'));
@@ -38,6 +39,41 @@ describe('bundleFunction', () => {
     expect(map.sources).toContain('functions/http/openapi.ts');
     expect(map.sources.every((s) => !s.startsWith('..') && !path.isAbsolute(s))).toBe(true);
   }, 120_000);
+
+  it('maps stack traces through the source maps without reading any map at init (no --enable-source-maps)', () => {
+    const dir = path.join(out, 'health');
+    bundleFunction(PROJECT_ROOT, 'functions/http/health.ts', dir);
+    // The maps are moved away for the import and put back before the error's stack is first read: a map looked up at
+    // init would be cached as missing and the frames would stay minified.
+    const probe = `
+      import { readdirSync, renameSync } from 'node:fs';
+      const dir = ${JSON.stringify(dir)};
+      const maps = readdirSync(dir, { recursive: true }).filter((f) => f.endsWith('.map')).map((f) => dir + '/' + f);
+      for (const m of maps) renameSync(m, m + '.away');
+      let error;
+      try { await import(dir + '/index.mjs'); } catch (e) { error = e; }
+      for (const m of maps) renameSync(m + '.away', m);
+      process.stdout.write(String(error?.stack));
+    `;
+    const { TABLE_NAME: _t, NODE_OPTIONS: _n, ...env } = process.env;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { env: { ...env, WS_ENDPOINT: 'https://ws.example.com/prod' }, encoding: 'utf8', timeout: 30_000 });
+    const stack = result.stdout;
+    expect(stack).toMatch(/^Error: Invalid configuration: TABLE_NAME: required, not set\n/);
+    const throwLine = readFileSync(path.join(PROJECT_ROOT, 'functions/env.ts'), 'utf8').split('\n').findIndex((l) => l.includes('throw new Error(`Invalid configuration')) + 1;
+    const [first, second] = stack.split('\n    at ').slice(1);
+    expect(first).toContain(`${path.join(dir, 'functions/env.ts')}:${throwLine}:`);
+    expect(second).toContain(`${path.join(dir, 'functions/config.ts')}:`);
+    expect(stack).not.toMatch(/chunks\/chunk-[\w-]+\.mjs/);
+  }, 120_000);
+
+  it('appends the stack-trace import to every staged module but the formatter itself, moving no line', () => {
+    const source = "import { x } from './y';\nexport const z = x;";
+    expect(importStackTraces('config.ts', source)).toBe(`${source}\nimport './lib/source-mapped-stacks';\n`);
+    expect(importStackTraces('http/put-user.ts', source)).toBe(`${source}\nimport '../lib/source-mapped-stacks';\n`);
+    expect(importStackTraces('lib/http.ts', source)).toBe(`${source}\nimport './source-mapped-stacks';\n`);
+    expect(importStackTraces(STACK_TRACES_MODULE, source)).toBe(source);
+    expect(importStackTraces('domain/users.ts', source).split('\n').slice(0, 2)).toEqual(source.split('\n'));
+  });
 
   it('names the package of a bundled input', () => {
     expect(packageOf('node_modules/@aws-sdk/client-dynamodb/dist-es/index.js')).toBe('@aws-sdk/client-dynamodb');
