@@ -431,7 +431,7 @@ export const Report = z.object({
   details: z.string().optional(),
   status: ReportStatus,
   createdAt: IsoTime,
-  message: Message.describe('the message as it was when reported, content included'),
+  message: Message.describe('the message as it was when reported, content included; once its author is erased (SPEC §10), the deleted form the message itself shows: `content` "", `attachments` [], `reactions` {}, no `metadata`, `deletedAt` set (`senderId` stays; the directory shows "Deleted user")'),
   resolvedAt: IsoTime.optional(),
   resolvedBy: UserId.optional(),
   action: ReportAction.optional(),

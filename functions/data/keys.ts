@@ -28,7 +28,7 @@
  * | block | `USER#<blockerId>` | `BLOCK#<blockedId>` | |
  * | group ban | `CHAT#<chatId>` | `BAN#<userId>` | |
  * | report | `REPORT#<reportId>` | `REPORT` | GSI1 `REPORTS` / `<rank>#<status>#<createdAt>#<reportId>` (open = rank 0: first) |
- * | report uniqueness | `UNIQUE#report#<chatId>#<messageId>#<reporterId>` | `UNIQUE` | |
+ * | report of a message (uniqueness) | `USER#<authorId>` | `REPORTED#<chatId>#<messageId>#<reporterId>` (→ reportId; one report per reporter and message; the erasure of the author finds their reported messages by key) | |
  * | report of a reporter | `USER#<reporterId>` | `REPORT#<reportId>` (→ the report; for export and erasure) | |
  * | chat change (sync log) | `CHANGES#<chatId>` | `<change id: ULID>` | |
  * | user change (sync log) | `USER#<userId>` | `CHAT!<change id: ULID>` (sorts right before the memberships) | |
@@ -53,6 +53,8 @@ export const PREFIX = {
   block: 'BLOCK#',
   ban: 'BAN#',
   report: 'REPORT#',
+  /** Not a `REPORT#` prefix (`E` ≠ `#`): a `begins_with(SK, "REPORT#")` Query of the reports a user filed never reads these. */
+  reported: 'REPORTED#',
   changes: 'CHANGES#',
   /** `!` sorts just before `#`: a user's change log sits right before their memberships (`CHAT#…`), so one Query range reads both. */
   userChange: 'CHAT!',
@@ -226,10 +228,15 @@ export const blockKey = (blockerId: string, blockedId: string): ItemKey => ({ PK
 /** SPEC §9: a group ban, in the chat's partition. */
 export const chatBanKey = (chatId: string, userId: string): ItemKey => ({ PK: chatPk(chatId), SK: `${PREFIX.ban}${userId}` });
 export const reportKey = (reportId: string): ItemKey => ({ PK: `${PREFIX.report}${reportId}`, SK: SORT.report });
-/** One report per reporter and message (SPEC §9: reporting again answers the first). */
-export const reportUniqueKey = (chatId: string, messageId: string, reporterId: string): ItemKey => ({
-  PK: `${PREFIX.unique}report#${chatId}#${messageId}#${reporterId}`,
-  SK: SORT.unique,
+/**
+ * One report per reporter and message (SPEC §9: reporting again answers the
+ * first), in the partition of the message's author, so the author's erasure
+ * (SPEC §10) finds the reports of their messages with one Query of
+ * `begins_with(SK, "REPORTED#")` (ordered by chat, then message, then reporter).
+ */
+export const reportedMessageKey = (authorId: string, chatId: string, messageId: string, reporterId: string): ItemKey => ({
+  PK: userPk(authorId),
+  SK: `${PREFIX.reported}${chatId}#${messageId}#${reporterId}`,
 });
 /** A report's pointer in its reporter's partition (SPEC §10: export and erasure find the reports a user filed by key). */
 export const reporterReportKey = (reporterId: string, reportId: string): ItemKey => ({ PK: userPk(reporterId), SK: `${PREFIX.report}${reportId}` });

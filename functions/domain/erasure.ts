@@ -20,16 +20,18 @@
  * delete (TransactWriteItems of 3) and the checkpoint PutItem per page; per
  * erased message one UpdateItem (the soft delete), plus one for the chat
  * preview when it was the chat's last message; per reaction removed one
- * UpdateItem.
+ * UpdateItem; per report of one of the user's messages one UpdateItem (its
+ * snapshot emptied), with one Query and one BatchGetItem per 100 of them.
  */
 import { AUDIT_ACTIONS, recordAudit, SYSTEM_ACTOR } from './audit';
 import { chatWithParticipants, isAdmin, sharedView } from './chats';
 import type { DomainContext } from './context';
 import { forgetDevice } from './devices';
 import { forgetMentions } from './messages';
+import { erasedReportSnapshot, snapshotIs } from './reports';
 import { NotFoundError } from './errors';
 import type { ErasureRecord, ServerEvent } from './ports';
-import type { ChatRecord, MessageRecord, Principal } from './types';
+import type { ChatRecord, MessageRecord, Principal, ReportRecord } from './types';
 import { previewOf } from './views';
 
 /** Messages read (and erased) per batch: one Query page, one checkpoint. */
@@ -40,7 +42,7 @@ export const ERASURE_BATCH = 100;
  * entity in a module that is not part of this build yet: it records that it
  * had nothing to erase (README "Data governance" lists them).
  */
-export const ERASURE_STEPS = ['profile', 'connections', 'chats', 'former', 'devices', 'blocks', 'reports', 'done'] as const;
+export const ERASURE_STEPS = ['profile', 'connections', 'chats', 'former', 'devices', 'blocks', 'reports', 'reported', 'done'] as const;
 export type ErasureStep = (typeof ERASURE_STEPS)[number];
 
 /** Steps waiting for their module: none left (SPEC §8 devices, §9 blocks and reports are all connected). */
@@ -186,6 +188,8 @@ class ErasureRun {
         return this.blocks();
       case 'reports':
         return this.reports();
+      case 'reported':
+        return this.reported();
     }
   }
 
@@ -208,11 +212,57 @@ class ErasureRun {
    * reported message (a copy of which the report holds) has its own sender.
    * The moderation actions taken on them stay in the audit log (SPEC §10
    * "Audit"), which names the report id but not its reporter. Reports
-   * against the user's messages are other users' data and stay.
+   * against the user's messages are other users' data and stay (the
+   * `reported` step empties their copy of the user's message).
    */
   private async reports(): Promise<'done'> {
     for (const report of await this.ctx.repo.reports.listByReporter(this.userId)) await this.ctx.repo.reports.remove(report);
     return 'done';
+  }
+
+  /**
+   * Reports by others of the user's messages (SPEC §9/§10): each stays, with
+   * its reporter, reason, details, status and resolution (moderation history,
+   * audit), but its `message` snapshot becomes the erased message's deleted
+   * form ({@link erasedReportSnapshot}), so no copy of the user's content or
+   * attachment names is left. Found by key (`ReportStore.pageByAuthor`, a
+   * page of {@link ERASURE_BATCH}), never by a scan; the message's own
+   * `deletedAt` comes from one BatchGetItem per chat and page (the erasure
+   * start when the message is gone). A checkpoint after every page but the
+   * last; a snapshot already scrubbed is not written again, so a resumed or
+   * repeated run writes nothing twice.
+   */
+  private async reported(): Promise<'done' | 'paused'> {
+    let after = this.erasure.checkpoint.afterReport;
+    const startedAt = this.erasure.startedAt ?? this.erasure.requestedAt;
+    for (;;) {
+      const page = await this.ctx.repo.reports.pageByAuthor(this.userId, { limit: ERASURE_BATCH, after });
+      const deletedAt = await this.deletionTimes(page.reports);
+      for (const report of page.reports) {
+        const when = deletedAt.get(`${report.chatId}|${report.messageId}`) ?? (report.message.deletedAt as string | undefined) ?? startedAt;
+        const erased = erasedReportSnapshot(report.message, this.userId, when);
+        if (!snapshotIs(report, erased)) await this.ctx.repo.reports.replaceSnapshot(report.id, erased);
+      }
+      if (!page.next) return 'done';
+      after = page.next;
+      this.erasure.checkpoint = { step: 'reported', afterReport: after };
+      await this.save();
+      if (this.shouldPause()) return 'paused';
+    }
+  }
+
+  /** When each reported message was deleted, by `<chatId>|<messageId>` (messages deleted, or gone, are left out). */
+  private async deletionTimes(reports: readonly ReportRecord[]): Promise<Map<string, string>> {
+    const seqsByChat = new Map<string, Set<number>>();
+    for (const r of reports) {
+      const seq = r.message.seq;
+      if (typeof seq !== 'number') continue;
+      seqsByChat.set(r.chatId, (seqsByChat.get(r.chatId) ?? new Set()).add(seq));
+    }
+    const messages = await Promise.all([...seqsByChat].map(([chatId, seqs]) => this.ctx.repo.messages.getMany(chatId, [...seqs])));
+    const times = new Map<string, string>();
+    for (const m of messages.flat()) if (m.deletedAt) times.set(`${m.chatId}|${m.id}`, m.deletedAt);
+    return times;
   }
 
   /** Closes every open connection of the user and deletes their presence (last seen time included). */

@@ -427,8 +427,25 @@ export interface ReportStore {
   resolve(reportId: string, change: Required<Pick<ReportRecord, 'status' | 'resolvedAt' | 'resolvedBy' | 'action'>>): Promise<ReportRecord | undefined>;
   /** SPEC §10: every report `reporterId` filed (any status), oldest first. */
   listByReporter(reporterId: string): Promise<ReportRecord[]>;
-  /** SPEC §10 erasure: deletes a report with its uniqueness and reporter items; idempotent (a missing one is fine). */
-  remove(report: Pick<ReportRecord, 'id' | 'chatId' | 'messageId' | 'reporterId'>): Promise<void>;
+  /**
+   * SPEC §10 erasure of the reporter: deletes a report with its uniqueness
+   * item (in the partition of the author, `message.senderId`) and reporter
+   * pointer; idempotent (a missing one is fine).
+   */
+  remove(report: Pick<ReportRecord, 'id' | 'chatId' | 'messageId' | 'reporterId' | 'message'>): Promise<void>;
+  /**
+   * SPEC §10 erasure of the author: a page of the reports of messages
+   * `authorId` sent (any status, any reporter), in chat, message, reporter
+   * order; `after` (opaque, from `next`) continues after a page, `next` is
+   * absent on the last one. Found by key, never by a scan.
+   */
+  pageByAuthor(authorId: string, page: { limit: number; after?: string }): Promise<{ reports: ReportRecord[]; next?: string }>;
+  /**
+   * Replaces a report's `message` snapshot, nothing else (status, resolution
+   * and the queue position stay). False, with nothing written, when the
+   * report does not exist (e.g. erased with its reporter meanwhile).
+   */
+  replaceSnapshot(reportId: string, message: Record<string, unknown>): Promise<boolean>;
 }
 
 /**
@@ -506,6 +523,8 @@ export interface ErasureCheckpoint {
   /** Within the `chats` and `former` steps: the chat in progress, and the last seq done in it. */
   chatId?: string;
   afterSeq?: number;
+  /** Within the `reported` step: where the next page of reports of the user's messages starts (`ReportStore.pageByAuthor`'s `next`). */
+  afterReport?: string;
 }
 
 export interface ErasureRecord {

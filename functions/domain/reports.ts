@@ -8,7 +8,9 @@
  * - Idempotent per reporter and message: reporting again answers the first
  *   report (`created: false`, HTTP 200), also when two reports race.
  * - The report keeps the message as it was when reported (`message`,
- *   content included), so a later edit or delete cannot hide the evidence.
+ *   content included), so a later edit or delete cannot hide the evidence;
+ *   only the erasure of its author (SPEC §10) empties it, to the deleted
+ *   form the message itself takes ({@link erasedReportSnapshot}).
  * - Each new report is published to the bus as `chat.report.created`
  *   `{reportId, chatId, messageId, reporterId, reason, createdAt}`: ids
  *   only, never the content (a rule on the bus may forward it anywhere).
@@ -16,10 +18,11 @@
  *   resolving one report close it once: the second gets 409, and its
  *   action is not applied.
  */
+import { isDeepStrictEqual } from 'node:util';
 import * as z from 'zod';
 import type { CursorScope } from './cursors';
 import { BadRequestError, ConflictError, NotFoundError } from './errors';
-import type { ReportT } from '../schemas';
+import type { MessageT, ReportT } from '../schemas';
 import { presentMessage } from './attachments';
 import { AUDIT_ACTIONS, recordAudit } from './audit';
 import { setPlatformBan } from './bans';
@@ -109,3 +112,48 @@ export async function resolveReport(ctx: DomainContext, admin: Principal, report
   await recordAudit(ctx, admin, AUDIT_ACTIONS.reportClosed, { type: 'report', id: reportId }, { status: input.status, action });
   return { report: view(resolved) };
 }
+
+/**
+ * A report's `message` snapshot after the erasure of its author (SPEC §10:
+ * "every message they sent is soft-deleted (content, metadata and
+ * attachments…)"): what `GET …/messages` shows of the message itself once
+ * erased (`views.ts` `messageView` of a deleted message), so the report
+ * keeps no copy of the erased content. Kept: `id`, `chatId`, `seq`,
+ * `senderId` (the directory shows it as "Deleted user"), `type`,
+ * `mentions`, `pinnedAt`/`pinnedBy`, `clientMessageId`, `createdAt`,
+ * `editedAt`, `readBy` (as reported) and `replyTo`, whose `preview` becomes
+ * `""` with `deleted: true` when it quotes the erased user (their message
+ * is deleted too). Emptied: `content` `""`, `attachments` `[]` (names,
+ * sizes and download URLs go), `reactions` `{}`, `metadata` dropped;
+ * `deletedAt` is set to `deletedAt` (the message's own deletion time).
+ * Pure and idempotent: scrubbing a scrubbed snapshot answers an equal one.
+ */
+export function erasedReportSnapshot(snapshot: Record<string, unknown>, erasedUserId: string, deletedAt: string): Record<string, unknown> {
+  const m = snapshot as Partial<MessageT>;
+  const reply = m.replyTo;
+  const replyTo = reply && (reply.senderId === erasedUserId ? { id: reply.id, seq: reply.seq, senderId: reply.senderId, preview: '', deleted: true as const } : reply);
+  const erased: Record<string, unknown> = {
+    id: m.id,
+    chatId: m.chatId,
+    seq: m.seq,
+    senderId: m.senderId,
+    type: m.type,
+    content: '',
+    attachments: [],
+    replyTo,
+    reactions: {},
+    mentions: m.mentions ?? [],
+    pinnedAt: m.pinnedAt,
+    pinnedBy: m.pinnedBy,
+    clientMessageId: m.clientMessageId,
+    createdAt: m.createdAt,
+    editedAt: m.editedAt,
+    deletedAt,
+    readBy: m.readBy ?? 0,
+  };
+  // As stored (DynamoDB drops undefined values): absent, not undefined, so equal snapshots compare equal.
+  return Object.fromEntries(Object.entries(erased).filter(([, v]) => v !== undefined));
+}
+
+/** Whether a report's snapshot already is `erased` (a resumed erasure writes nothing twice). */
+export const snapshotIs = (report: ReportRecord, erased: Record<string, unknown>) => isDeepStrictEqual(report.message, erased);

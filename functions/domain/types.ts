@@ -272,7 +272,7 @@ export interface ReportRecord {
   details?: string;
   status: ReportStatus;
   createdAt: string;
-  /** The message as reported (its API view, content included). */
+  /** The message as reported (its API view, content included); after its author's erasure, its deleted form (`domain/reports.ts` `erasedReportSnapshot`). */
   message: Record<string, unknown>;
   resolvedAt?: string;
   resolvedBy?: string;

@@ -574,7 +574,7 @@ export interface ReportMessageResponse {
   };
 }
 /**
- * the message as it was when reported, content included
+ * the message as it was when reported, content included; once its author is erased (SPEC §10), the deleted form the message itself shows: `content` "", `attachments` [], `reactions` {}, no `metadata`, `deletedAt` set (`senderId` stays; the directory shows "Deleted user")
  */
 export interface Message1 {
   id: string;
@@ -676,7 +676,7 @@ export interface ListReportsResponse {
   nextCursor: string | null;
 }
 /**
- * the message as it was when reported, content included
+ * the message as it was when reported, content included; once its author is erased (SPEC §10), the deleted form the message itself shows: `content` "", `attachments` [], `reactions` {}, no `metadata`, `deletedAt` set (`senderId` stays; the directory shows "Deleted user")
  */
 export interface Message2 {
   id: string;
@@ -777,7 +777,7 @@ export interface ResolveReportResponse {
   };
 }
 /**
- * the message as it was when reported, content included
+ * the message as it was when reported, content included; once its author is erased (SPEC §10), the deleted form the message itself shows: `content` "", `attachments` [], `reactions` {}, no `metadata`, `deletedAt` set (`senderId` stays; the directory shows "Deleted user")
  */
 export interface Message3 {
   id: string;

@@ -5,6 +5,7 @@
  */
 import { describe, expect, inject, it } from 'vitest';
 import { call, client, uniqueId, type TestUser } from '../support/api';
+import { sampleFile } from '../support/sample-files';
 import { connectExpectRefusal } from '../support/ws-client';
 
 const stack = inject('stack');
@@ -84,6 +85,62 @@ describe('erasure', () => {
     } finally {
       await doctorWs.close();
     }
+  });
+});
+
+describe('erasure of a reported author', () => {
+  it('reports of their messages stay in the moderation queue with status and resolution, but with no trace of their content or attachments', async () => {
+    const [ada, bob, cyd, dan] = await Promise.all(['ada', 'bob', 'cyd', 'dan'].map((n) => client(uniqueId(n))));
+    const admin = await client(uniqueId('admin'), { roles: ['admin'] });
+    const { chat } = await ada.api.createChat({ type: 'group', participantIds: [bob.id, cyd.id, dan.id], title: 'Clinic' });
+    const filename = `ada-biopsy-${uniqueId('f')}.png`;
+    const attachment = await ada.api.uploadAttachment(chat.id, new Uint8Array(sampleFile('image/png', 1024)), { filename, contentType: 'image/png' });
+    const secret = `biopsy result ${uniqueId('s')}`;
+    const adas = (await ada.api.sendMessage(chat.id, { content: secret, attachmentIds: [attachment.id], metadata: { ward: 'oncology' } })).message;
+    const cyds = (await cyd.api.sendMessage(chat.id, { content: 'cyd says hi' })).message;
+    const bobsReport = await bob.post(`/v1/chats/${chat.id}/messages/${adas.id}/reports`, { reason: 'inappropriate', details: 'oversharing' });
+    expect(bobsReport.status).toBe(201);
+    expect(JSON.stringify(bobsReport.body.report.message)).toContain(filename);
+    const dansReport = await dan.post(`/v1/chats/${chat.id}/messages/${adas.id}/reports`, { reason: 'spam' });
+    expect((await admin.patch(`/v1/moderation/reports/${dansReport.body.report.id}`, { status: 'dismissed' })).status).toBe(200);
+    // A report of a third user's message, by someone else: left as it was.
+    const aboutCyd = await dan.post(`/v1/chats/${chat.id}/messages/${cyds.id}/reports`, { reason: 'other' });
+    const queue = async () => {
+      const reports: any[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await admin.get(`/v1/moderation/reports?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        expect(page.status).toBe(200);
+        reports.push(...page.body.reports);
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      return new Map(reports.map((r) => [r.id as string, r]));
+    };
+    const cydBefore = (await queue()).get(aboutCyd.body.report.id);
+
+    const erased = await admin.del(`/v1/users/${ada.id}`);
+    expect(erased.status).toBe(202);
+    await until(() => admin.get(`/v1/erasures/${erased.body.erasure.id}`), (r) => r.body.erasure?.status === 'done', 'the erasure');
+
+    const after = await queue();
+    const itself = (await bob.get(`/v1/chats/${chat.id}/messages`)).body.messages.find((m: any) => m.id === adas.id);
+    expect(itself).toMatchObject({ content: '', attachments: [], deletedAt: expect.any(String) });
+    const { readBy: _readBy, ...deletedForm } = itself;
+    expect(after.get(bobsReport.body.report.id)).toEqual({
+      ...bobsReport.body.report,
+      message: { ...deletedForm, readBy: bobsReport.body.report.message.readBy },
+    });
+    expect(after.get(dansReport.body.report.id)).toMatchObject({ status: 'dismissed', resolvedBy: admin.id, action: 'none', reporterId: dan.id, message: { content: '', attachments: [] } });
+    const adasReports = JSON.stringify([after.get(bobsReport.body.report.id), after.get(dansReport.body.report.id)]);
+    for (const trace of [secret, filename, 'oncology', attachment.id]) expect(adasReports).not.toContain(trace);
+    expect(after.get(aboutCyd.body.report.id)).toEqual(cydBefore);
+    expect((await admin.get(`/v1/users/${ada.id}`)).body.user).toMatchObject({ id: ada.id, name: 'Deleted user', deleted: true });
+
+    // Asking again answers the finished erasure and changes nothing more.
+    const again = await admin.del(`/v1/users/${ada.id}`);
+    expect(again.body.erasure).toMatchObject({ id: erased.body.erasure.id, status: 'done' });
+    await sleep(300);
+    expect(await queue()).toEqual(after);
   });
 });
 

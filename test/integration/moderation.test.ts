@@ -5,9 +5,12 @@
  * racing a connect, and the cost of a send (one moderation GetItem).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { reportedMessageKey } from '../../functions/data/keys';
 import { createRepository } from '../../functions/data/repository';
 import { blockUser, unblockUser } from '../../functions/domain/blocks';
 import { createChat } from '../../functions/domain/chats';
+import { requestErasure, runErasure } from '../../functions/domain/erasure';
 import { connect } from '../../functions/domain/connections';
 import { listMessages, sendMessage } from '../../functions/domain/messages';
 import type { Repository } from '../../functions/domain/ports';
@@ -101,6 +104,42 @@ describe('moderation on DynamoDB', () => {
     expect(results.filter((r) => r.created)).toHaveLength(1);
     expect(bus.ofType('chat.report.created')).toHaveLength(1);
     expect(results[0].report.message).toMatchObject({ id: message.id, content: 'spam spam' });
+  });
+
+  it('erasing an author empties the snapshots of reports of their messages, found by key (no Scan); erasing the reporter then deletes the uniqueness item in the author\'s partition', async () => {
+    const [ana, ben, cyd] = await people(3);
+    const [root] = await people(1, ['admin']);
+    const { ctx } = dynamoContext(db, { messagesPerMinute: 1000, writesPerMinute: 1000 });
+    const { chat } = await createChat(ctx, ana, { type: 'group', participantIds: [ben.userId, cyd.userId], title: 'G' });
+    const { message } = await sendMessage(ctx, ben, chat.id, { content: 'my diagnosis', metadata: { ward: 3 } });
+    const cyds = await sendMessage(ctx, cyd, chat.id, { content: 'cyd stays' });
+    const { report } = await reportMessage(ctx, ana, chat.id, message.id, { reason: 'harassment', details: 'see this' });
+    const other = await reportMessage(ctx, ana, chat.id, cyds.message.id, { reason: 'spam' });
+    const uniqueness = reportedMessageKey(ben.userId, chat.id, message.id, ana.userId);
+    const rawUnique = async () => (await db.client.send(new GetCommand({ TableName: db.table, Key: uniqueness, ConsistentRead: true }))).Item;
+    expect(await rawUnique()).toMatchObject({ reportId: report.id });
+
+    const { erasure } = await requestErasure(ctx, root, ben.userId);
+    db.reset();
+    expect(await runErasure(ctx, erasure.id)).toBe('done');
+    expect(db.calls.filter((c) => c.command.startsWith('Scan'))).toEqual([]);
+    const stored = await repo.reports.get(report.id, true);
+    expect(stored).toMatchObject({ reporterId: ana.userId, reason: 'harassment', details: 'see this', status: 'open' });
+    expect(stored!.message).toMatchObject({ id: message.id, senderId: ben.userId, content: '', attachments: [], reactions: {}, deletedAt: expect.any(String) });
+    expect(JSON.stringify(stored)).not.toMatch(/diagnosis|ward/);
+    expect((await repo.reports.get(other.report.id, true))!.message).toMatchObject({ content: 'cyd stays' });
+
+    // The step again writes no report.
+    await repo.erasures.save({ ...(await repo.erasures.get(erasure.id))!, status: 'running', checkpoint: { step: 'reported' } });
+    db.reset();
+    expect(await runErasure(ctx, erasure.id)).toBe('done');
+    expect(db.calls.filter((c) => c.command === 'UpdateCommand' && JSON.stringify(c.input).includes('REPORT#'))).toEqual([]);
+    expect(await repo.reports.get(report.id, true)).toEqual(stored);
+
+    const { erasure: reporter } = await requestErasure(ctx, root, ana.userId);
+    expect(await runErasure(ctx, reporter.id)).toBe('done');
+    expect(await repo.reports.get(report.id, true)).toBeUndefined();
+    expect(await rawUnique()).toBeUndefined();
   });
 
   it('a ban racing a connect leaves no open connection of the banned user', async () => {

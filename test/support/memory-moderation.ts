@@ -5,6 +5,7 @@
  */
 import type { ChatBanStore, ModerationStore, ReportStore } from '../../functions/domain/ports';
 import type { BlockRecord, ChatBanRecord, ModerationState, ReportRecord } from '../../functions/domain/types';
+import { PREFIX, reportedMessageKey, userPk } from '../../functions/data/keys';
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 const clone = <T>(v: T): T => structuredClone(v);
@@ -76,12 +77,24 @@ export class MemoryChatBans implements ChatBanStore {
 const RANK = { open: 0, resolved: 1, dismissed: 2 } as const;
 const queueOrder = (a: ReportRecord, b: ReportRecord) => RANK[a.status] - RANK[b.status] || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
 
+/** The author of a report's message, as the DynamoDB store reads it (`functions/data/reports.ts` `authorOf`). */
+function authorOf(report: Pick<ReportRecord, 'id' | 'message'>): string {
+  const senderId = report.message?.senderId;
+  if (typeof senderId !== 'string' || senderId === '') throw new Error(`Report ${report.id} has no message.senderId.`);
+  return senderId;
+}
+
 export class MemoryReports implements ReportStore {
   readonly map = new Map<string, ReportRecord>();
+  /** The uniqueness items by their DynamoDB key (`USER#<author>|REPORTED#<chat>#<message>#<reporter>`) → report id. */
   readonly unique = new Map<string, string>();
+  private uniqueKey(report: Pick<ReportRecord, 'id' | 'chatId' | 'messageId' | 'reporterId' | 'message'>) {
+    const key = reportedMessageKey(authorOf(report), report.chatId, report.messageId, report.reporterId);
+    return `${key.PK}|${key.SK}`;
+  }
   async create(report: ReportRecord): Promise<{ created: true } | { created: false; reportId: string }> {
     await tick();
-    const key = `${report.chatId}|${report.messageId}|${report.reporterId}`;
+    const key = this.uniqueKey(report);
     const existing = this.unique.get(key);
     if (existing) return { created: false, reportId: existing };
     this.unique.set(key, report.id);
@@ -114,10 +127,30 @@ export class MemoryReports implements ReportStore {
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))
       .map((r) => clone(r)!);
   }
-  async remove(report: Pick<ReportRecord, 'id' | 'chatId' | 'messageId' | 'reporterId'>) {
+  async remove(report: Pick<ReportRecord, 'id' | 'chatId' | 'messageId' | 'reporterId' | 'message'>) {
     await tick();
     this.map.delete(report.id);
-    const key = `${report.chatId}|${report.messageId}|${report.reporterId}`;
-    if (this.unique.get(key) === report.id) this.unique.delete(key);
+    // As the DynamoDB transaction: the uniqueness item goes unconditionally.
+    this.unique.delete(this.uniqueKey(report));
+  }
+  async pageByAuthor(authorId: string, { limit, after }: { limit: number; after?: string }) {
+    await tick();
+    const pk = userPk(authorId);
+    // The sort keys in DynamoDB's (byte) order; ids are ASCII, so code-unit order is the same.
+    const sorted = [...this.unique]
+      .map(([key, reportId]) => ({ pk: key.slice(0, key.indexOf('|')), sk: key.slice(key.indexOf('|') + 1), reportId }))
+      .filter((u) => u.pk === pk && u.sk.startsWith(PREFIX.reported) && (after === undefined || u.sk > after))
+      .sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0));
+    const taken = sorted.slice(0, limit);
+    const reports = taken.map((u) => this.map.get(u.reportId)).filter((r) => r !== undefined).map((r) => clone(r));
+    // As DynamoDB's Limit: a full page has a next, so the page after it may be empty.
+    return { reports, ...(taken.length === limit && taken.length > 0 ? { next: taken.at(-1)!.sk } : {}) };
+  }
+  async replaceSnapshot(reportId: string, message: Record<string, unknown>) {
+    await tick();
+    const current = this.map.get(reportId);
+    if (!current) return false;
+    current.message = clone(message);
+    return true;
   }
 }

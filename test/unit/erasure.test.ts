@@ -9,8 +9,8 @@ import { registerDevice } from '../../functions/domain/devices';
 import { ERASURE_BATCH, getErasure, requestErasure, runErasure } from '../../functions/domain/erasure';
 import { addParticipants, removeParticipant } from '../../functions/domain/groups';
 import { setReaction } from '../../functions/domain/reactions';
-import { sendMessage } from '../../functions/domain/messages';
-import { reportMessage } from '../../functions/domain/reports';
+import { listMessages, sendMessage } from '../../functions/domain/messages';
+import { listReports, reportMessage, resolveReport } from '../../functions/domain/reports';
 import { openSupportChat } from '../../functions/domain/support';
 import { recordCaller } from '../../functions/domain/users';
 import { codeOf } from '../support/errors';
@@ -153,6 +153,114 @@ describe('runErasure', () => {
     expect(await repo.reports.get(filed.report.id)).toBeUndefined();
     expect(await repo.reports.listByReporter('patient')).toEqual([]);
     expect(await repo.reports.get(against.report.id)).toMatchObject({ reporterId: 'nurse', status: 'open' });
+  });
+
+  it('empties the snapshot of every report of the user\'s messages to the deleted form, keeping the report; resumable, and a re-run writes nothing', async () => {
+    const { ctx, repo, storage, root, patient, nurse, doctor } = await world();
+    const { chat } = await createChat(ctx, patient, { type: 'group', participantIds: ['nurse', 'doctor'], title: 'Care' });
+    const mine = await sendMessage(ctx, patient, chat.id, { content: 'my HIV test came back', metadata: { lab: 'x' } });
+    const key = `attachments/${chat.id}/a1`;
+    storage.upload(key, 'image/png', 10);
+    repo.messageMap.get(`${chat.id}|${mine.message.seq}`)!.attachments = [{ id: 'a1', filename: 'lab-results-ada.png', contentType: 'image/png', size: 10, kind: 'image', key }];
+    const reply = await sendMessage(ctx, patient, chat.id, { content: 'and my CD4 count', replyTo: mine.message.id });
+    const doctors = await sendMessage(ctx, doctor, chat.id, { content: 'doctor text stays' });
+    const byNurse = await reportMessage(ctx, nurse, chat.id, mine.message.id, { reason: 'inappropriate', details: 'oversharing' });
+    const byDoctor = await reportMessage(ctx, doctor, chat.id, reply.message.id, { reason: 'spam' });
+    const ofDoctor = await reportMessage(ctx, nurse, chat.id, doctors.message.id, { reason: 'other' });
+    expect(JSON.stringify(byNurse.report.message)).toContain('lab-results-ada.png');
+    // Closed with a delete before the erasure: the snapshot's deletedAt is that delete's time, as the message's.
+    await resolveReport(ctx, root, byDoctor.report.id, { status: 'resolved', action: 'delete_message' });
+    const deletedByAdmin = repo.messageMap.get(`${chat.id}|${reply.message.seq}`)!.deletedAt!;
+    const untouched = await repo.reports.get(ofDoctor.report.id);
+
+    const { erasure } = await requestErasure(ctx, root, 'patient');
+    // A crash after the first snapshot: the resumed run finishes the step.
+    const realReplace = repo.reports.replaceSnapshot;
+    let replaces = 0;
+    repo.reports.replaceSnapshot = async (...args) => {
+      if (++replaces > 1) throw new Error('worker killed');
+      return realReplace.apply(repo.reports, args);
+    };
+    await expect(runErasure(ctx, erasure.id)).rejects.toThrow('worker killed');
+    expect((await repo.erasures.get(erasure.id))?.checkpoint.step).toBe('reported');
+    repo.reports.replaceSnapshot = realReplace;
+    expect(await runErasure(ctx, erasure.id)).toBe('done');
+
+    const live = (await listMessages(ctx, nurse, chat.id, { limit: 50 })).messages;
+    const liveOf = (id: string) => live.find((m) => m.id === id)!;
+    const queue = (await listReports(ctx, root, { limit: 50 })).reports;
+    const nurseReport = queue.find((r) => r.id === byNurse.report.id)!;
+    expect(nurseReport).toEqual({
+      id: byNurse.report.id,
+      chatId: chat.id,
+      messageId: mine.message.id,
+      reporterId: 'nurse',
+      reason: 'inappropriate',
+      details: 'oversharing',
+      status: 'open',
+      createdAt: byNurse.report.createdAt,
+      message: {
+        id: mine.message.id,
+        chatId: chat.id,
+        seq: mine.message.seq,
+        senderId: 'patient',
+        type: 'text',
+        content: '',
+        attachments: [],
+        reactions: {},
+        mentions: [],
+        createdAt: mine.message.createdAt,
+        deletedAt: liveOf(mine.message.id).deletedAt,
+        readBy: byNurse.report.message.readBy,
+      },
+    });
+    // The same deleted form as the message itself shows (but `readBy`, which stays as reported).
+    const { readBy: _r1, ...snapshot } = nurseReport.message;
+    const { readBy: _r2, ...itself } = liveOf(mine.message.id);
+    expect(JSON.parse(JSON.stringify(itself))).toEqual(snapshot);
+    const doctorReport = queue.find((r) => r.id === byDoctor.report.id)!;
+    expect(doctorReport).toMatchObject({ status: 'resolved', action: 'delete_message', resolvedBy: 'root', reporterId: 'doctor', reason: 'spam' });
+    expect(doctorReport.message).toMatchObject({ content: '', attachments: [], deletedAt: deletedByAdmin, replyTo: { id: mine.message.id, preview: '', deleted: true } });
+    const all = JSON.stringify(queue.filter((r) => r.message.senderId === 'patient'));
+    for (const text of ['HIV', 'CD4', 'lab-results-ada', 'memory://', '"lab"']) expect(all).not.toContain(text);
+    // A report of another user's message is left as it was.
+    expect(await repo.reports.get(ofDoctor.report.id)).toEqual(untouched);
+
+    // Running the step again writes nothing.
+    const saved = (await repo.erasures.get(erasure.id))!;
+    await repo.erasures.save({ ...saved, status: 'running', checkpoint: { step: 'reported' } });
+    let writes = 0;
+    repo.reports.replaceSnapshot = async (...args) => (writes++, realReplace.apply(repo.reports, args));
+    const before = structuredClone([...repo.reports.map.values()]);
+    expect(await runErasure(ctx, erasure.id)).toBe('done');
+    expect(writes).toBe(0);
+    expect([...repo.reports.map.values()]).toEqual(before);
+  });
+
+  it('pages the reports of the user\'s messages with a checkpoint: a pause continues after the last page done', async () => {
+    const { ctx, repo, root, patient, nurse } = await world();
+    const { chat } = await createChat(ctx, patient, { type: 'group', participantIds: ['nurse'], title: 'Many' });
+    const total = ERASURE_BATCH + 5;
+    for (let i = 0; i < total; i++) {
+      const sent = await sendMessage(ctx, patient, chat.id, { content: `secret ${i}` });
+      await reportMessage(ctx, nurse, chat.id, sent.message.id, { reason: 'spam' });
+    }
+    const { erasure } = await requestErasure(ctx, root, 'patient');
+    let pauseAt = false;
+    const realPage = repo.reports.pageByAuthor;
+    repo.reports.pageByAuthor = async (...args) => {
+      const page = await realPage.apply(repo.reports, args);
+      pauseAt = true; // pause after the first page of reports (not before: earlier steps ask too)
+      return page;
+    };
+    expect(await runErasure(ctx, erasure.id, () => pauseAt)).toBe('paused');
+    const paused = (await repo.erasures.get(erasure.id))!;
+    expect(paused.checkpoint).toEqual({ step: 'reported', afterReport: expect.stringMatching(/^REPORTED#/) });
+    const scrubbed = () => [...repo.reports.map.values()].filter((r) => r.message.content === '').length;
+    expect(scrubbed()).toBe(ERASURE_BATCH);
+    expect(await runErasure(ctx, erasure.id)).toBe('done');
+    expect(scrubbed()).toBe(total);
+    expect(JSON.stringify([...repo.reports.map.values()])).not.toContain('secret');
   });
 
   it('resumes after a crash from its checkpoint: every message erased and announced, counted once', async () => {

@@ -73,7 +73,7 @@ export function moderationContract(makeRepo: MakeRepository) {
       reason: 'spam',
       status: 'open',
       createdAt: T0,
-      message: { id: 'm', content: 'as reported' },
+      message: { id: 'm', senderId: uid('author'), content: 'as reported' },
       ...over,
     });
 
@@ -103,6 +103,49 @@ export function moderationContract(makeRepo: MakeRepository) {
       // The uniqueness went too: the same reporter may report that message again.
       expect(await repo.reports.create({ ...older, id: uid('r').replace(/-/g, '') })).toEqual({ created: true });
       expect(await repo.reports.listByReporter(uid('nobody'))).toEqual([]);
+    });
+
+    it('pages the reports of an author\'s messages by key, in chat, message, reporter order; removing one ends its uniqueness there', async () => {
+      const author = uid('author');
+      const of = (chatId: string, messageId: string, over: Partial<ReportRecord> = {}) =>
+        report({ chatId, messageId, message: { id: messageId, senderId: author, content: 'health data' }, ...over });
+      const [c1, c2] = ['c1' + uid('c').replace(/-/g, ''), 'c2' + uid('c').replace(/-/g, '')];
+      const mine = [of(c2, 'm1'), of(c1, 'm2'), of(c1, 'm1', { reporterId: 'r-b' }), of(c1, 'm1', { reporterId: 'r-a', status: 'resolved' })];
+      for (const r of mine) expect(await repo.reports.create(r)).toEqual({ created: true });
+      // Another author's report, in the same chat and under the same message id: not theirs.
+      await repo.reports.create(report({ chatId: c1, messageId: 'm1' }));
+      const seen: ReportRecord[] = [];
+      let after: string | undefined;
+      for (let i = 0; i < 10; i++) {
+        const page = await repo.reports.pageByAuthor(author, { limit: 3, after });
+        expect(page.reports.length).toBeLessThanOrEqual(3);
+        seen.push(...page.reports);
+        if (!page.next) break;
+        after = page.next;
+      }
+      expect(seen.map((r) => r.id)).toEqual([mine[3].id, mine[2].id, mine[1].id, mine[0].id]);
+      expect(seen[0]).toEqual(mine[3]);
+      expect(await repo.reports.pageByAuthor(uid('nobody'), { limit: 3 })).toEqual({ reports: [] });
+      // The reports an author filed are not the reports of their messages, nor the other way round.
+      expect(await repo.reports.listByReporter(author)).toEqual([]);
+      await repo.reports.remove(mine[0]);
+      expect((await repo.reports.pageByAuthor(author, { limit: 10 })).reports.map((r) => r.id)).toEqual([mine[3].id, mine[2].id, mine[1].id]);
+      expect(await repo.reports.create({ ...mine[0], id: uid('r').replace(/-/g, '') })).toEqual({ created: true });
+    });
+
+    it('replaces a report\'s snapshot and nothing else; a missing report is not created', async () => {
+      const r = report({ details: 'kept' });
+      await repo.reports.create(r);
+      await repo.reports.resolve(r.id, { status: 'resolved', resolvedAt: at(3), resolvedBy: 'root', action: 'none' });
+      const erased = { id: 'm', senderId: r.message.senderId, content: '', attachments: [], reactions: {}, deletedAt: at(4) };
+      expect(await repo.reports.replaceSnapshot(r.id, erased)).toBe(true);
+      expect(await repo.reports.get(r.id, true)).toEqual({ ...r, status: 'resolved', resolvedAt: at(3), resolvedBy: 'root', action: 'none', message: erased });
+      // Still one report per reporter and message, still in the queue's resolved part.
+      expect(await repo.reports.create({ ...r, id: uid('r').replace(/-/g, '') })).toEqual({ created: false, reportId: r.id });
+      expect((await everything(repo, { status: 'resolved' })).some((x) => x.id === r.id)).toBe(true);
+      const missing = uid('r').replace(/-/g, '');
+      expect(await repo.reports.replaceSnapshot(missing, erased)).toBe(false);
+      expect(await repo.reports.get(missing, true)).toBeUndefined();
     });
 
     it('resolves an open report once', async () => {
